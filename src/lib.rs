@@ -1,0 +1,166 @@
+//! edge-isolate: sandboxed V8 isolates for Node.js, each on its own Rust thread.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod errors;
+mod host;
+mod limits;
+mod platform;
+mod runtime;
+mod value;
+
+use errors::ErrorInfo;
+use host::bridge::{Deferred, HostBridge, Settle};
+use host::{options, NodeHost};
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+use runtime::{Msg, RuntimeHandle};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// A sandbox: one V8 isolate with its own heap, running on its own thread.
+#[napi]
+pub struct Runtime {
+  handle: Arc<RuntimeHandle>,
+  bridge: Arc<HostBridge>,
+  id: String,
+}
+
+/// Resource use of a runtime, sampled without stopping it.
+#[napi(object)]
+pub struct RuntimeStats {
+  /// Bytes used by the JS heap (sampled at the end of each eval).
+  pub heap_used_bytes: f64,
+  /// The JS heap limit in bytes (from `memoryLimitMB`).
+  pub heap_limit_bytes: f64,
+  /// Bytes of ArrayBuffer memory currently allocated.
+  pub external_bytes: f64,
+  /// CPU time used by the runtime's thread, in milliseconds.
+  pub cpu_time_ms: f64,
+}
+
+fn promise<'a>(env: &'a Env, raw: sys::napi_value) -> PromiseRaw<'a, ()> {
+  PromiseRaw::new(env.raw(), raw)
+}
+
+fn to_napi_error(e: ErrorInfo) -> napi::Error {
+  napi::Error::new(napi::Status::GenericFailure, e.message)
+}
+
+/// Creates a runtime. Resolves once its isolate is ready.
+#[napi(ts_args_type = "options?: RuntimeOptions", ts_return_type = "Promise<Runtime>")]
+pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
+  let raw = env.raw();
+  let bridge = HostBridge::new(raw)?;
+  let (deferred, promise_value) = Deferred::new(raw, &bridge)?;
+  let parsed = unsafe { options::parse_runtime_options(raw, options.map(|o| o.raw())) };
+  let (config, callbacks) = match parsed {
+    Ok(p) => p,
+    Err(e) => {
+      deferred.reject(e);
+      return Ok(promise(env, promise_value));
+    }
+  };
+  let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
+  let slot: Arc<OnceLock<Arc<RuntimeHandle>>> = Arc::new(OnceLock::new());
+  let ready = {
+    let slot = slot.clone();
+    let bridge = bridge.clone();
+    Box::new(move |r: std::result::Result<(), ErrorInfo>| match r {
+      Ok(()) => deferred.settle(move |env| {
+        let handle = slot.get().cloned().ok_or_else(|| napi::Error::from_reason("runtime failed to start"))?;
+        let rt = Runtime { handle, bridge, id: uuid::Uuid::new_v4().to_string() };
+        Ok(Settle::Resolve(unsafe { Runtime::to_napi_value(env, rt) }?))
+      }),
+      Err(e) => deferred.reject(e),
+    })
+  };
+  let handle = RuntimeHandle::spawn(config, host, ready).map_err(to_napi_error)?;
+  let _ = slot.set(handle.clone());
+  register_cleanup(raw, &handle);
+  Ok(promise(env, promise_value))
+}
+
+/// When Node's environment (the main thread or a worker) shuts down, its runtimes stop too.
+fn register_cleanup(env: sys::napi_env, handle: &Arc<RuntimeHandle>) {
+  unsafe extern "C" fn cleanup(data: *mut std::ffi::c_void) {
+    let weak = unsafe { Box::from_raw(data as *mut std::sync::Weak<RuntimeHandle>) };
+    if let Some(h) = weak.upgrade() {
+      h.stop_and_wait(Duration::from_secs(2));
+    }
+  }
+  let data = Box::into_raw(Box::new(Arc::downgrade(handle))) as *mut std::ffi::c_void;
+  unsafe { sys::napi_add_env_cleanup_hook(env, Some(cleanup), data) };
+}
+
+#[napi]
+impl Runtime {
+  /// A UUID identifying this runtime.
+  #[napi(getter)]
+  pub fn id(&self) -> String {
+    self.id.clone()
+  }
+
+  /// Runs `code` as an ES module (top-level await allowed). Evals run one after another; globals
+  /// persist across them.
+  #[napi(ts_args_type = "code: string, options?: string | EvalOptions", ts_return_type = "Promise<void>")]
+  pub fn eval<'a>(&self, env: &'a Env, code: Unknown<'a>, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
+    let raw = env.raw();
+    let (deferred, promise_value) = Deferred::new(raw, &self.bridge)?;
+    if !self.handle.shared.is_alive() {
+      deferred.reject(ErrorInfo::new("Error", self.handle.shared.dead_message()));
+      return Ok(promise(env, promise_value));
+    }
+    let args = match unsafe { options::parse_eval(raw, code.raw(), options.map(|o| o.raw())) } {
+      Ok(a) => a,
+      Err(e) => {
+        deferred.reject(e);
+        return Ok(promise(env, promise_value));
+      }
+    };
+    let done: runtime::Completion = Box::new(move |r| match r {
+      Ok(()) => deferred.resolve_undefined(),
+      Err(e) => deferred.reject(e),
+    });
+    // If the runtime is gone, the message and its completion are dropped, which rejects.
+    let _ = self.handle.send(Msg::Eval { code: args.code, filename: args.filename, timeout_ms: args.timeout_ms, done });
+    Ok(promise(env, promise_value))
+  }
+
+  /// Stops the runtime and frees its isolate. Idempotent; pending calls reject with
+  /// "Runtime has been disposed".
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn dispose<'a>(&self, env: &'a Env) -> Result<PromiseRaw<'a, ()>> {
+    let raw = env.raw();
+    let (mut deferred, promise_value) = Deferred::new(raw, &self.bridge)?;
+    deferred.resolve_on_drop();
+    let handle = self.handle.clone();
+    let done: runtime::Completion = Box::new(move |_| {
+      deferred.settle(move |env| {
+        handle.join();
+        let mut v = std::ptr::null_mut();
+        unsafe { sys::napi_get_undefined(env, &mut v) };
+        Ok(Settle::Resolve(v))
+      })
+    });
+    if let Err(Msg::Dispose { done: Some(done) }) = self.handle.send_or_return(Msg::Dispose { done: Some(done) }) {
+      // Already stopped: nothing left to free but the thread.
+      self.handle.join();
+      done(Ok(()));
+    }
+    Ok(promise(env, promise_value))
+  }
+
+  /// Heap and CPU use of this runtime.
+  #[napi]
+  pub fn stats(&self) -> RuntimeStats {
+    let s = &self.handle.shared;
+    RuntimeStats {
+      heap_used_bytes: s.heap_used.load(std::sync::atomic::Ordering::Relaxed) as f64,
+      heap_limit_bytes: s.heap_limit.load(std::sync::atomic::Ordering::Relaxed) as f64,
+      external_bytes: s.budget.array_buffer_bytes.load(std::sync::atomic::Ordering::Relaxed) as f64,
+      cpu_time_ms: s.cpu_time_ms(),
+    }
+  }
+}

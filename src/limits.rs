@@ -1,0 +1,236 @@
+//! Resource limits: a counting ArrayBuffer allocator, the heap-limit callback, and one watchdog
+//! thread per process that enforces wall-clock deadlines.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Instant;
+
+/// Memory accounting of one isolate. When a limit is hit, `exceeded` is set and the isolate is
+/// terminated; the event loop then fails the pending work with a MemoryLimitError.
+pub struct MemoryBudget {
+  pub limit_bytes: usize,
+  pub array_buffer_bytes: AtomicUsize,
+  pub exceeded: AtomicBool,
+  pub handle: OnceLock<v8::IsolateHandle>,
+}
+
+impl MemoryBudget {
+  pub fn new(limit_bytes: usize) -> Arc<Self> {
+    Arc::new(Self {
+      limit_bytes,
+      array_buffer_bytes: AtomicUsize::new(0),
+      exceeded: AtomicBool::new(false),
+      handle: OnceLock::new(),
+    })
+  }
+
+  fn trip(&self) {
+    self.exceeded.store(true, Ordering::SeqCst);
+    if let Some(h) = self.handle.get() {
+      h.terminate_execution();
+    }
+  }
+
+  /// Reserves `len` bytes of ArrayBuffer memory, or trips the limit.
+  fn reserve(&self, len: usize) -> bool {
+    let mut cur = self.array_buffer_bytes.load(Ordering::Relaxed);
+    loop {
+      let Some(next) = cur.checked_add(len).filter(|n| *n <= self.limit_bytes) else {
+        self.trip();
+        return false;
+      };
+      match self.array_buffer_bytes.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
+        Ok(_) => return true,
+        Err(actual) => cur = actual,
+      }
+    }
+  }
+
+  fn release(&self, len: usize) {
+    self.array_buffer_bytes.fetch_sub(len, Ordering::AcqRel);
+  }
+
+  /// An ArrayBuffer allocator that refuses (V8 then throws a RangeError) past the limit.
+  pub fn allocator(self: &Arc<Self>) -> v8::SharedRef<v8::Allocator> {
+    static VTABLE: v8::RustAllocatorVtable<MemoryBudget> = v8::RustAllocatorVtable {
+      allocate,
+      allocate_uninitialized,
+      free,
+      drop: drop_budget,
+    };
+    let raw = Arc::into_raw(self.clone());
+    // SAFETY: `raw` stays valid until V8 calls `drop_budget`, which releases this reference.
+    unsafe { v8::new_rust_allocator(raw, &VTABLE) }.make_shared()
+  }
+}
+
+unsafe extern "C" fn allocate(budget: &MemoryBudget, len: usize) -> *mut c_void {
+  if !budget.reserve(len) {
+    return std::ptr::null_mut();
+  }
+  let p = unsafe { libc::calloc(len.max(1), 1) };
+  if p.is_null() {
+    budget.release(len);
+  }
+  p
+}
+
+unsafe extern "C" fn allocate_uninitialized(budget: &MemoryBudget, len: usize) -> *mut c_void {
+  if !budget.reserve(len) {
+    return std::ptr::null_mut();
+  }
+  let p = unsafe { libc::malloc(len.max(1)) };
+  if p.is_null() {
+    budget.release(len);
+  }
+  p
+}
+
+unsafe extern "C" fn free(budget: &MemoryBudget, data: *mut c_void, len: usize) {
+  unsafe { libc::free(data) };
+  budget.release(len);
+}
+
+unsafe extern "C" fn drop_budget(budget: *const MemoryBudget) {
+  drop(unsafe { Arc::from_raw(budget) });
+}
+
+/// Called by V8 when the heap nears its limit. We stop the script and give V8 room to unwind:
+/// refusing would make V8 abort the whole process.
+pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
+  if !data.is_null() {
+    let budget = unsafe { &*(data as *const MemoryBudget) };
+    budget.trip();
+  }
+  current.saturating_mul(2).saturating_add(64 << 20)
+}
+
+type Fire = Box<dyn FnOnce() + Send>;
+
+struct WatchdogState {
+  deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+  armed: HashMap<u64, Fire>,
+}
+
+/// One thread for all runtimes: it fires each armed deadline once unless it was disarmed first.
+pub struct Watchdog {
+  state: Mutex<WatchdogState>,
+  wake: Condvar,
+  next_id: AtomicU64,
+}
+
+impl Watchdog {
+  pub fn global() -> &'static Watchdog {
+    static WATCHDOG: OnceLock<&'static Watchdog> = OnceLock::new();
+    WATCHDOG.get_or_init(|| {
+      let w: &'static Watchdog = Box::leak(Box::new(Watchdog {
+        state: Mutex::new(WatchdogState { deadlines: BinaryHeap::new(), armed: HashMap::new() }),
+        wake: Condvar::new(),
+        next_id: AtomicU64::new(1),
+      }));
+      let _ = std::thread::Builder::new().name("edge-isolate-watchdog".into()).spawn(move || w.run());
+      w
+    })
+  }
+
+  pub fn arm(&self, deadline: Instant, fire: impl FnOnce() + Send + 'static) -> u64 {
+    let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut s) = self.state.lock() {
+      s.deadlines.push(Reverse((deadline, id)));
+      s.armed.insert(id, Box::new(fire));
+    }
+    self.wake.notify_one();
+    id
+  }
+
+  pub fn disarm(&self, id: u64) {
+    if let Ok(mut s) = self.state.lock() {
+      s.armed.remove(&id);
+    }
+  }
+
+  fn run(&self) {
+    let Ok(mut s) = self.state.lock() else { return };
+    loop {
+      let now = Instant::now();
+      let mut due = Vec::new();
+      while let Some(Reverse((at, id))) = s.deadlines.peek().copied() {
+        if at > now {
+          break;
+        }
+        s.deadlines.pop();
+        if let Some(f) = s.armed.remove(&id) {
+          due.push(f);
+        }
+      }
+      if !due.is_empty() {
+        drop(s);
+        for f in due {
+          f();
+        }
+        s = match self.state.lock() {
+          Ok(s) => s,
+          Err(_) => return,
+        };
+        continue;
+      }
+      // Drop deadlines that were disarmed so the heap does not grow without bound.
+      while let Some(Reverse((_, id))) = s.deadlines.peek().copied() {
+        if s.armed.contains_key(&id) {
+          break;
+        }
+        s.deadlines.pop();
+      }
+      s = match s.deadlines.peek().copied() {
+        Some(Reverse((at, _))) => match self.wake.wait_timeout(s, at.saturating_duration_since(now)) {
+          Ok((g, _)) => g,
+          Err(_) => return,
+        },
+        None => match self.wake.wait(s) {
+          Ok(g) => g,
+          Err(_) => return,
+        },
+      };
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use std::sync::mpsc;
+  use std::time::Duration;
+
+  #[test]
+  fn watchdog_fires_armed_deadlines_in_order_and_skips_disarmed_ones() {
+    let w = Watchdog::global();
+    let (tx, rx) = mpsc::channel();
+    let now = Instant::now();
+    let t1 = tx.clone();
+    w.arm(now + Duration::from_millis(40), move || t1.send(2).unwrap());
+    let t2 = tx.clone();
+    w.arm(now + Duration::from_millis(10), move || t2.send(1).unwrap());
+    let t3 = tx.clone();
+    let cancelled = w.arm(now + Duration::from_millis(20), move || t3.send(99).unwrap());
+    w.disarm(cancelled);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(2)).unwrap(), 1);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(2)).unwrap(), 2);
+    assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
+    assert!(now.elapsed() >= Duration::from_millis(40));
+  }
+
+  #[test]
+  fn budget_refuses_past_the_limit_and_gives_back_on_free() {
+    let b = MemoryBudget::new(1000);
+    assert!(b.reserve(600));
+    assert!(!b.exceeded.load(Ordering::SeqCst));
+    assert!(!b.reserve(600));
+    assert!(b.exceeded.load(Ordering::SeqCst));
+    b.release(600);
+    assert!(b.reserve(1000));
+    assert_eq!(b.array_buffer_bytes.load(Ordering::SeqCst), 1000);
+  }
+}

@@ -1,0 +1,343 @@
+//! Native functions behind the isolate's globals, and context setup.
+
+use super::state::{Pending, State, StateRef};
+use super::{FnKind, HostOp};
+use crate::errors::ErrorInfo;
+use crate::value::isolate::{from_v8, make_error, to_v8};
+use crate::value::Value;
+use base64::Engine as _;
+use v8::{MapFnTo, ValueDeserializerHelper, ValueSerializerHelper};
+
+const BOOTSTRAP: &str = include_str!("bootstrap.js");
+const CONSOLE: &str = include_str!("../console/console.js");
+
+/// Installs the globals into the current context.
+pub fn install(scope: &mut v8::PinScope, state: &StateRef) -> Result<(), ErrorInfo> {
+  let global = scope.get_current_context().global(scope);
+  let natives = v8::Object::new(scope);
+  let fns: [(&str, v8::FunctionCallback); 10] = [
+    ("hostSync", host_sync.map_fn_to()),
+    ("hostAsync", host_async.map_fn_to()),
+    ("timerStart", timer_start.map_fn_to()),
+    ("timerClear", timer_clear.map_fn_to()),
+    ("now", now.map_fn_to()),
+    ("emit", emit.map_fn_to()),
+    ("structuredClone", structured_clone.map_fn_to()),
+    ("atob", atob.map_fn_to()),
+    ("btoa", btoa.map_fn_to()),
+    ("enqueueMicrotask", enqueue_microtask.map_fn_to()),
+  ];
+  for (name, cb) in fns {
+    let f = v8::Function::builder_raw(cb).build(scope).ok_or_else(setup_failed)?;
+    set(scope, natives, name, f.into())?;
+  }
+  let origin = std::time::SystemTime::now()
+    .duration_since(std::time::UNIX_EPOCH)
+    .map(|d| d.as_secs_f64() * 1000.0)
+    .unwrap_or(0.0);
+  let origin = v8::Number::new(scope, origin).into();
+  set(scope, natives, "timeOrigin", origin)?;
+
+  let config = {
+    let s = state.borrow();
+    Value::Object(vec![(
+      "functions".into(),
+      Value::Array(
+        s.config
+          .functions
+          .iter()
+          .map(|(name, kind)| {
+            let kind = match kind {
+              FnKind::Sync => "sync",
+              FnKind::Async => "async",
+              FnKind::AsyncIterator => "asyncIterator",
+            };
+            Value::Array(vec![Value::String(name.clone()), Value::String(kind.into())])
+          })
+          .collect(),
+      ),
+    )])
+  };
+  let config = to_v8(scope, &config).ok_or_else(setup_failed)?;
+
+  let fire = run_setup(scope, BOOTSTRAP, "edge-isolate:bootstrap", &[global.into(), natives.into(), config])?;
+  let fire = v8::Local::<v8::Function>::try_from(fire).map_err(|_| setup_failed())?;
+  let fire = v8::Global::new(scope, fire);
+  let key = v8::String::new(scope, "DOMException").ok_or_else(setup_failed)?;
+  let dom = global
+    .get(scope, key.into())
+    .and_then(|v| v8::Local::<v8::Function>::try_from(v).ok())
+    .map(|f| v8::Global::new(scope, f));
+  {
+    let mut s = state.borrow_mut();
+    s.fire_timer = Some(fire);
+    s.dom_exception = dom;
+  }
+  let emit_fn = natives.get(scope, v8::String::new(scope, "emit").ok_or_else(setup_failed)?.into()).ok_or_else(setup_failed)?;
+  run_setup(scope, CONSOLE, "edge-isolate:console", &[global.into(), emit_fn])?;
+  Ok(())
+}
+
+fn setup_failed() -> ErrorInfo {
+  ErrorInfo::new("Error", "could not set up the runtime's context")
+}
+
+fn set(scope: &mut v8::PinScope, obj: v8::Local<v8::Object>, key: &str, value: v8::Local<v8::Value>) -> Result<(), ErrorInfo> {
+  let k = v8::String::new(scope, key).ok_or_else(setup_failed)?;
+  obj.set(scope, k.into(), value).ok_or_else(setup_failed)?;
+  Ok(())
+}
+
+/// Runs a setup script whose completion value is a function, and calls it with `args`.
+fn run_setup<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  source: &str,
+  name: &str,
+  args: &[v8::Local<'s, v8::Value>],
+) -> Result<v8::Local<'s, v8::Value>, ErrorInfo> {
+  v8::tc_scope!(let tc, scope);
+  let code = v8::String::new(tc, source).ok_or_else(setup_failed)?;
+  let name = v8::String::new(tc, name).ok_or_else(setup_failed)?;
+  let origin = v8::ScriptOrigin::new(tc, name.into(), 0, 0, false, 0, None, false, false, false, None);
+  let result = v8::Script::compile(tc, code, Some(&origin))
+    .and_then(|s| s.run(tc))
+    .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
+    .and_then(|f| {
+      let recv = v8::undefined(tc).into();
+      f.call(tc, recv, args)
+    });
+  match result {
+    Some(v) => Ok(v),
+    None => Err(super::modules::exception_info(tc)),
+  }
+}
+
+/// Throws `new DOMException(message, name)` in the isolate.
+pub fn throw_dom_exception(scope: &mut v8::PinScope, message: &str, name: &str) {
+  let ctor = State::get(scope).and_then(|s| s.borrow().dom_exception.clone());
+  let (Some(m), Some(n)) = (v8::String::new(scope, message), v8::String::new(scope, name)) else { return };
+  let exc = match ctor {
+    Some(c) => {
+      let c = v8::Local::new(scope, &c);
+      c.new_instance(scope, &[m.into(), n.into()]).map(Into::into)
+    }
+    None => None,
+  };
+  let exc = exc.unwrap_or_else(|| v8::Exception::error(scope, m));
+  scope.throw_exception(exc);
+}
+
+fn throw_type_error(scope: &mut v8::PinScope, message: &str) {
+  if let Some(m) = v8::String::new(scope, message) {
+    let e = v8::Exception::type_error(scope, m);
+    scope.throw_exception(e);
+  }
+}
+
+/// Reads the JS array of arguments a wrapper passed.
+fn args_of(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Result<Vec<Value>, String> {
+  let Ok(arr) = v8::Local::<v8::Array>::try_from(v) else { return Ok(Vec::new()) };
+  let mut out = Vec::with_capacity(arr.length() as usize);
+  for i in 0..arr.length() {
+    let item = arr.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
+    out.push(from_v8(scope, item, 0)?);
+  }
+  Ok(out)
+}
+
+fn host_sync<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let index = args.get(0).uint32_value(scope).unwrap_or(0) as usize;
+  let call_args = match args_of(scope, args.get(1)) {
+    Ok(a) => a,
+    Err(m) => return throw_dom_exception(scope, &m, "DataCloneError"),
+  };
+  let host = state.borrow().host.clone();
+  match host.call_sync(index, call_args) {
+    Ok(v) => {
+      if let Some(v) = to_v8(scope, &v) {
+        rv.set(v);
+      }
+    }
+    Err(e) => {
+      if let Some(e) = to_v8(scope, &e) {
+        scope.throw_exception(e);
+      }
+    }
+  }
+}
+
+fn host_async<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let Some(resolver) = v8::PromiseResolver::new(scope) else { return };
+  rv.set(resolver.get_promise(scope).into());
+  let op = args.get(0).uint32_value(scope).unwrap_or(u32::MAX);
+  let target = args.get(1).integer_value(scope).unwrap_or(0).max(0) as u64;
+  let call_args = match args_of(scope, args.get(2)) {
+    Ok(a) => a,
+    Err(m) => {
+      let info = ErrorInfo::new("DataCloneError", m);
+      if let Some(e) = make_error(scope, &info) {
+        resolver.reject(scope, e);
+      }
+      return;
+    }
+  };
+  let first = || call_args.first().cloned().unwrap_or(Value::Undefined);
+  let op = match op {
+    0 => HostOp::Call { index: target as usize, args: call_args.clone() },
+    1 => HostOp::IterOpen { index: target as usize, args: call_args.clone() },
+    2 => HostOp::IterNext { iter: target, arg: first() },
+    3 => HostOp::IterReturn { iter: target, arg: first() },
+    _ => HostOp::IterThrow { iter: target, arg: first() },
+  };
+  let (host, tx, id) = {
+    let mut s = state.borrow_mut();
+    let id = s.next_id();
+    s.pending.insert(id, Pending::Resolver(v8::Global::new(scope, resolver)));
+    (s.host.clone(), s.tx.clone(), id)
+  };
+  host.call_async(op, id, tx);
+}
+
+fn timer_start<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let id = args.get(0).uint32_value(scope).unwrap_or(0);
+  let delay = args.get(1).number_value(scope).unwrap_or(0.0);
+  state.borrow_mut().start_timer(id, delay);
+}
+
+fn timer_clear<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let id = args.get(0).uint32_value(scope).unwrap_or(0);
+  state.borrow_mut().clear_timer(id);
+}
+
+fn now<'s>(scope: &mut v8::PinScope<'s, '_>, _args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let ms = state.borrow().started.elapsed().as_secs_f64() * 1000.0;
+  rv.set(v8::Number::new(scope, ms).into());
+}
+
+fn emit<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let (has_console, host) = {
+    let s = state.borrow();
+    (s.config.has_console, s.host.clone())
+  };
+  if !has_console {
+    return;
+  }
+  if let Ok(entry) = from_v8(scope, args.get(0), 0) {
+    host.console_entry(entry);
+  }
+}
+
+struct CloneDelegate;
+
+impl v8::ValueSerializerImpl for CloneDelegate {
+  fn throw_data_clone_error<'s>(&self, scope: &mut v8::PinScope<'s, '_>, message: v8::Local<'s, v8::String>) {
+    let m = message.to_rust_string_lossy(scope);
+    throw_dom_exception(scope, &m, "DataCloneError");
+  }
+}
+
+impl v8::ValueDeserializerImpl for CloneDelegate {}
+
+/// https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone, with V8's own
+/// serializer (the format browsers use for postMessage).
+fn structured_clone<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let context = scope.get_current_context();
+  let value = args.get(0);
+  let bytes = {
+    let ser = v8::ValueSerializer::new(scope, Box::new(CloneDelegate));
+    ser.write_header();
+    if ser.write_value(context, value) != Some(true) {
+      return;
+    }
+    ser.release()
+  };
+  let de = v8::ValueDeserializer::new(scope, Box::new(CloneDelegate), &bytes);
+  if de.read_header(context) != Some(true) {
+    return throw_dom_exception(scope, "could not clone the value", "DataCloneError");
+  }
+  if let Some(v) = de.read_value(context) {
+    rv.set(v);
+  }
+}
+
+fn btoa<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let s = args.get(0).to_rust_string_lossy(scope);
+  let Some(bytes) = latin1(&s) else { return };
+  let out = base64::engine::general_purpose::STANDARD.encode(bytes);
+  if let Some(v) = v8::String::new(scope, &out) {
+    rv.set(v.into());
+  }
+}
+
+fn atob<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let s = args.get(0).to_rust_string_lossy(scope);
+  let Some(bytes) = forgiving_base64_decode(&s) else { return };
+  if let Some(v) = v8::String::new_from_one_byte(scope, &bytes, v8::NewStringType::Normal) {
+    rv.set(v.into());
+  }
+}
+
+fn enqueue_microtask<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  match v8::Local::<v8::Function>::try_from(args.get(0)) {
+    Ok(f) => scope.enqueue_microtask(f),
+    Err(_) => throw_type_error(scope, "queueMicrotask needs a function"),
+  }
+}
+
+/// Latin-1 bytes of a string, or None if a character is outside U+0000..U+00FF.
+fn latin1(s: &str) -> Option<Vec<u8>> {
+  s.chars().map(|c| u8::try_from(c as u32).ok()).collect()
+}
+
+/// https://infra.spec.whatwg.org/#forgiving-base64-decode
+pub fn forgiving_base64_decode(input: &str) -> Option<Vec<u8>> {
+  use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+  let mut data: Vec<u8> = input.bytes().filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')).collect();
+  if data.len() % 4 == 0 {
+    if data.ends_with(b"==") {
+      data.truncate(data.len() - 2);
+    } else if data.ends_with(b"=") {
+      data.truncate(data.len() - 1);
+    }
+  }
+  if data.len() % 4 == 1 || !data.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/') {
+    return None;
+  }
+  let engine = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true).with_decode_padding_mode(DecodePaddingMode::RequireNone),
+  );
+  engine.decode(&data).ok()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn forgiving_base64_follows_infra() {
+    assert_eq!(forgiving_base64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
+    assert_eq!(forgiving_base64_decode(" aGVs\nbG8 ").as_deref(), Some(&b"hello"[..]));
+    assert_eq!(forgiving_base64_decode("aGVsbG8").as_deref(), Some(&b"hello"[..]));
+    assert_eq!(forgiving_base64_decode("").as_deref(), Some(&b""[..]));
+    // Non-zero trailing bits are allowed by the spec.
+    assert_eq!(forgiving_base64_decode("YR").as_deref(), Some(&b"a"[..]));
+    assert_eq!(forgiving_base64_decode("a"), None);
+    assert_eq!(forgiving_base64_decode("a==="), None);
+    assert_eq!(forgiving_base64_decode("aGVsbG8=="), None);
+    assert_eq!(forgiving_base64_decode("ab*c"), None);
+    assert_eq!(forgiving_base64_decode("é"), None);
+  }
+
+  #[test]
+  fn latin1_refuses_wide_characters() {
+    assert_eq!(latin1("ÿa"), Some(vec![0xff, b'a']));
+    assert_eq!(latin1("€"), None);
+  }
+}

@@ -1,0 +1,160 @@
+// Isolate-side basics: DOMException, timers, queueMicrotask, structuredClone, atob/btoa,
+// performance, self, and the customFunctions globals. Evaluated once per context; `natives` are
+// Rust functions that user code never sees. Returns what Rust calls back into.
+(function bootstrap(global, natives, config) {
+  'use strict'
+  const define = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+
+  // https://webidl.spec.whatwg.org/#idl-DOMException (legacy codes from the error names table)
+  const codes = {
+    IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+    NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
+    SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
+    TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
+    QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+  }
+  class DOMException extends Error {
+    #name
+    #message
+    constructor(message = '', options = 'Error') {
+      super()
+      this.#message = String(message)
+      if (options !== null && typeof options === 'object') {
+        this.#name = 'name' in options ? String(options.name) : 'Error'
+        if ('cause' in options) define(this, 'cause', options.cause)
+      } else {
+        this.#name = String(options)
+      }
+      // Own stack, as engines give errors; its first line uses the real name.
+      const stack = new Error(this.#message).stack
+      define(this, 'stack', typeof stack === 'string' ? stack.replace(/^Error/, this.#name) : undefined)
+    }
+    get name() { return this.#name }
+    get message() { return this.#message }
+    get code() { return codes[this.#name] ?? 0 }
+  }
+  for (const [name, code] of Object.entries(codes)) {
+    const key = name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase().replace(/_ERROR$/, '_ERR')
+    Object.defineProperty(DOMException, key, { value: code, enumerable: true })
+    Object.defineProperty(DOMException.prototype, key, { value: code, enumerable: true })
+  }
+  Object.defineProperty(DOMException.prototype, Symbol.toStringTag, { value: 'DOMException', configurable: true })
+  define(global, 'DOMException', DOMException)
+
+  // Timers: https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#timers
+  const timers = new Map()
+  let nextTimerId = 1
+  const toDelay = (ms) => {
+    const n = Number(ms)
+    return Number.isFinite(n) && n > 0 ? n : 0
+  }
+  function schedule(handler, ms, args, repeat) {
+    const id = nextTimerId++
+    timers.set(id, { handler, args, repeat, ms: toDelay(ms) })
+    natives.timerStart(id, toDelay(ms))
+    return id
+  }
+  function clear(id) {
+    const key = Number(id)
+    if (timers.delete(key)) natives.timerClear(key)
+  }
+  define(global, 'setTimeout', function setTimeout(handler, timeout = 0, ...args) {
+    return schedule(handler, timeout, args, false)
+  })
+  define(global, 'setInterval', function setInterval(handler, timeout = 0, ...args) {
+    return schedule(handler, timeout, args, true)
+  })
+  define(global, 'clearTimeout', function clearTimeout(id = 0) { clear(id) })
+  define(global, 'clearInterval', function clearInterval(id = 0) { clear(id) })
+  function fireTimer(id) {
+    const t = timers.get(id)
+    if (!t) return
+    if (t.repeat) natives.timerStart(id, t.ms)
+    else timers.delete(id)
+    if (typeof t.handler === 'function') Reflect.apply(t.handler, global, t.args)
+  }
+
+  define(global, 'queueMicrotask', function queueMicrotask(callback) {
+    if (typeof callback !== 'function') {
+      throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.")
+    }
+    natives.enqueueMicrotask(callback)
+  })
+
+  define(global, 'structuredClone', function structuredClone(value, options = undefined) {
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.")
+    }
+    return natives.structuredClone(value)
+  })
+
+  // https://html.spec.whatwg.org/multipage/webappapis.html#atob
+  define(global, 'btoa', function btoa(data) {
+    if (arguments.length === 0) throw new TypeError("Failed to execute 'btoa': 1 argument required, but only 0 present.")
+    const out = natives.btoa(String(data))
+    if (out === undefined) {
+      throw new DOMException('The string to be encoded contains characters outside of the Latin1 range.', 'InvalidCharacterError')
+    }
+    return out
+  })
+  define(global, 'atob', function atob(data) {
+    if (arguments.length === 0) throw new TypeError("Failed to execute 'atob': 1 argument required, but only 0 present.")
+    const out = natives.atob(String(data))
+    if (out === undefined) {
+      throw new DOMException('The string to be decoded is not correctly encoded.', 'InvalidCharacterError')
+    }
+    return out
+  })
+
+  // https://w3c.github.io/hr-time/
+  const timeOrigin = natives.timeOrigin
+  class Performance {
+    constructor() { throw new TypeError('Illegal constructor') }
+    get timeOrigin() { return timeOrigin }
+    now() { return natives.now() }
+    toJSON() { return { timeOrigin } }
+  }
+  Object.defineProperty(Performance.prototype, Symbol.toStringTag, { value: 'Performance', configurable: true })
+  const performance = Object.create(Performance.prototype)
+  define(global, 'Performance', Performance)
+  define(global, 'performance', performance)
+  Object.defineProperty(global, 'self', { value: global, writable: true, configurable: true, enumerable: true })
+
+  // customFunctions: globals that call the host.
+  const OP_CALL = 0, OP_ITER_OPEN = 1, OP_ITER_NEXT = 2, OP_ITER_RETURN = 3
+  const makeFunction = (name, kind, index) => {
+    switch (kind) {
+      case 'sync':
+        return { [name](...args) { return natives.hostSync(index, args) } }[name]
+      case 'async':
+        return { async [name](...args) { return natives.hostAsync(OP_CALL, index, args) } }[name]
+      default:
+        // An async generator, so `for await`, `break` and `return()` behave as users expect.
+        return {
+          async *[name](...args) {
+            const id = await natives.hostAsync(OP_ITER_OPEN, index, args)
+            let finished = false
+            try {
+              while (true) {
+                const step = await natives.hostAsync(OP_ITER_NEXT, id, [])
+                if (step.done) {
+                  finished = true
+                  return step.value
+                }
+                yield step.value
+              }
+            } catch (e) {
+              finished = true
+              throw e
+            } finally {
+              if (!finished) await natives.hostAsync(OP_ITER_RETURN, id, [])
+            }
+          },
+        }[name]
+    }
+  }
+  config.functions.forEach(([name, kind], index) => define(global, name, makeFunction(name, kind, index)))
+
+  return fireTimer
+})

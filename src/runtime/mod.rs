@@ -1,0 +1,225 @@
+//! A runtime: one isolate and one context, owned by a dedicated thread running an event loop.
+//!
+//! Everything reaches the loop as a [`Msg`] on one channel: host commands, replies of async host
+//! work, V8's own foreground tasks, watchdog wake-ups. Any Rust code (a native server or network
+//! client later) can feed the same loop through a [`RuntimeHandle`] without passing through Node.
+
+mod bindings;
+mod event_loop;
+mod modules;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use crate::errors::{disposed_because, ErrorInfo, DISPOSED};
+use crate::limits::MemoryBudget;
+use crate::value::Value;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnKind {
+  Sync,
+  Async,
+  AsyncIterator,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+  pub memory_limit_mb: f64,
+  /// Per-eval wall-clock limit in ms.
+  pub execution_timeout_ms: Option<u64>,
+  /// Custom host functions, by index.
+  pub functions: Vec<(String, FnKind)>,
+  pub has_module_loader: bool,
+  pub has_console: bool,
+}
+
+impl Default for Config {
+  fn default() -> Self {
+    Self { memory_limit_mb: 128.0, execution_timeout_ms: None, functions: Vec::new(), has_module_loader: false, has_console: false }
+  }
+}
+
+/// Work the isolate asks of the host. Replies come back as [`Msg::Reply`] with the given id.
+#[derive(Debug)]
+pub enum HostOp {
+  Call { index: usize, args: Vec<Value> },
+  IterOpen { index: usize, args: Vec<Value> },
+  IterNext { iter: u64, arg: Value },
+  IterReturn { iter: u64, arg: Value },
+  IterThrow { iter: u64, arg: Value },
+  Load { specifier: String, importer: String },
+}
+
+/// What a host call produced: a value, or the thrown/rejected value.
+pub type Outcome = Result<Value, Value>;
+
+/// The host side of a runtime (Node, or a fake in Rust tests).
+pub trait Host: Send + Sync + 'static {
+  fn console_entry(&self, entry: Value);
+  /// Runs a sync custom function; blocks the isolate thread until the host answers.
+  fn call_sync(&self, index: usize, args: Vec<Value>) -> Outcome;
+  /// Starts async host work; its outcome must come back as `Msg::Reply { id, .. }` on `reply`.
+  fn call_async(&self, op: HostOp, id: u64, reply: Sender<Msg>);
+  /// The runtime thread is exiting: release host references.
+  fn shutdown(&self);
+}
+
+/// Settles a host promise. Dropping it unsettled must reject it ("Runtime has been disposed").
+pub type Completion = Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>;
+
+pub enum Msg {
+  Eval { code: String, filename: String, timeout_ms: Option<u64>, done: Completion },
+  Reply { id: u64, outcome: Outcome },
+  V8Task(v8::Task, f64),
+  /// Something outside the loop (the watchdog) changed shared state; re-check it.
+  Wake,
+  Dispose { done: Option<Completion> },
+}
+
+/// State shared between the runtime thread and its handles.
+pub struct Shared {
+  pub budget: Arc<MemoryBudget>,
+  pub memory_limit_mb: f64,
+  /// Generation of the eval whose deadline fired (0: none), and that deadline in ms.
+  pub timeout_gen: AtomicU64,
+  pub timeout_ms: AtomicU64,
+  pub isolate: OnceLock<v8::IsolateHandle>,
+  pub heap_used: AtomicU64,
+  pub heap_limit: AtomicU64,
+  cpu_clock: OnceLock<libc::clockid_t>,
+  cpu_last: AtomicU64,
+  /// Set once the loop stops taking work; the reason is given to every later call.
+  dead: Mutex<Option<String>>,
+  alive: AtomicBool,
+}
+
+impl Shared {
+  pub fn is_alive(&self) -> bool {
+    self.alive.load(Ordering::Acquire)
+  }
+
+  /// The message every call gets once the runtime is gone.
+  pub fn dead_message(&self) -> String {
+    self.dead.lock().ok().and_then(|d| d.clone()).unwrap_or_else(|| DISPOSED.to_string())
+  }
+
+  pub fn mark_dead(&self, reason: Option<&str>) {
+    if let Ok(mut d) = self.dead.lock() {
+      if d.is_none() {
+        *d = Some(match reason {
+          Some(r) => disposed_because(r),
+          None => DISPOSED.to_string(),
+        });
+      }
+    }
+    self.alive.store(false, Ordering::Release);
+  }
+
+  /// CPU time used by the runtime's thread, in ms.
+  pub fn cpu_time_ms(&self) -> f64 {
+    let Some(clock) = self.cpu_clock.get() else { return 0.0 };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // Reading a finished thread's clock fails; it then reports the last sample.
+    if unsafe { libc::clock_gettime(*clock, &mut ts) } != 0 {
+      return f64::from_bits(self.cpu_last.load(Ordering::Relaxed));
+    }
+    let ms = ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6;
+    self.cpu_last.store(ms.to_bits(), Ordering::Relaxed);
+    ms
+  }
+}
+
+pub struct RuntimeHandle {
+  tx: Sender<Msg>,
+  pub shared: Arc<Shared>,
+  thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl RuntimeHandle {
+  /// Starts the runtime thread; `ready` is told once the isolate is set up (or why it failed).
+  pub fn spawn(config: Config, host: Arc<dyn Host>, ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>) -> Result<Arc<Self>, ErrorInfo> {
+    crate::platform::init();
+    let limit_bytes = (config.memory_limit_mb * 1024.0 * 1024.0) as usize;
+    let shared = Arc::new(Shared {
+      budget: MemoryBudget::new(limit_bytes),
+      memory_limit_mb: config.memory_limit_mb,
+      timeout_gen: AtomicU64::new(0),
+      timeout_ms: AtomicU64::new(0),
+      isolate: OnceLock::new(),
+      heap_used: AtomicU64::new(0),
+      heap_limit: AtomicU64::new(limit_bytes as u64),
+      cpu_clock: OnceLock::new(),
+      cpu_last: AtomicU64::new(0),
+      dead: Mutex::new(None),
+      alive: AtomicBool::new(true),
+    });
+    let (tx, rx) = mpsc::channel();
+    let thread_shared = shared.clone();
+    let thread_tx = tx.clone();
+    let thread = std::thread::Builder::new()
+      .name("edge-isolate".into())
+      .stack_size(8 << 20)
+      .spawn(move || {
+        let mut clock: libc::clockid_t = 0;
+        if unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) } == 0 {
+          let _ = thread_shared.cpu_clock.set(clock);
+        }
+        let s = thread_shared.clone();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+          event_loop::run(config, host, thread_shared, thread_tx, rx, ready)
+        }));
+        if result.is_err() {
+          s.mark_dead(Some("its thread failed unexpectedly"));
+        }
+      })
+      .map_err(|e| ErrorInfo::new("Error", format!("could not start the runtime thread: {e}")))?;
+    Ok(Arc::new(Self { tx, shared, thread: Mutex::new(Some(thread)) }))
+  }
+
+  /// Sends a message to the loop; if the loop is gone, the message (and any completion in it,
+  /// which then rejects) is dropped and false is returned.
+  pub fn send(&self, msg: Msg) -> bool {
+    self.send_or_return(msg).is_ok()
+  }
+
+  /// Like `send`, but gives the message back when the loop is gone.
+  pub fn send_or_return(&self, msg: Msg) -> Result<(), Msg> {
+    if !self.shared.is_alive() {
+      return Err(msg);
+    }
+    self.tx.send(msg).map_err(|e| e.0)
+  }
+
+  /// Stops the runtime (even mid-script) and waits up to `timeout` for its thread to finish.
+  pub fn stop_and_wait(&self, timeout: std::time::Duration) {
+    if let Some(h) = self.shared.isolate.get() {
+      h.terminate_execution();
+    }
+    let _ = self.send_or_return(Msg::Dispose { done: None });
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+      let finished = self.thread.lock().ok().map(|t| t.as_ref().is_none_or(|t| t.is_finished())).unwrap_or(true);
+      if finished {
+        return self.join();
+      }
+      if std::time::Instant::now() >= deadline {
+        return;
+      }
+      std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+  }
+
+  /// Waits for the runtime thread to finish (after a Dispose).
+  pub fn join(&self) {
+    let t = self.thread.lock().ok().and_then(|mut t| t.take());
+    if let Some(t) = t {
+      if t.thread().id() != std::thread::current().id() {
+        let _ = t.join();
+      }
+    }
+  }
+}

@@ -1,0 +1,340 @@
+//! ES modules: evals are modules; `import` (static and dynamic) goes through the host's
+//! `moduleLoader`, which may be async. V8 resolves imports synchronously during instantiation, so
+//! each module graph is loaded first (the loader called once per importer and specifier, each
+//! module compiled once per filename), then instantiated and evaluated.
+
+use super::state::{EvalPhase, Pending, State, StateRef};
+use super::{HostOp, Outcome};
+use crate::errors::ErrorInfo;
+use crate::value::isolate::{error_info, make_error};
+use crate::value::Value;
+use std::collections::{HashMap, HashSet};
+
+pub enum Purpose {
+  Eval,
+  Import(v8::Global<v8::PromiseResolver>),
+}
+
+pub struct Load {
+  pending: usize,
+  root: Option<v8::Global<v8::Module>>,
+  visited: HashSet<String>,
+  purpose: Purpose,
+}
+
+#[derive(Default)]
+pub struct Registry {
+  by_name: HashMap<String, v8::Global<v8::Module>>,
+  names: HashMap<i32, Vec<(v8::Global<v8::Module>, String)>>,
+  /// (importer filename, specifier) → filename the loader returned.
+  resolved: HashMap<(String, String), String>,
+  /// Loader calls in flight, with the loads waiting on each.
+  inflight: HashMap<(String, String), Vec<u64>>,
+  loads: HashMap<u64, Load>,
+  next_load: u64,
+}
+
+impl Registry {
+  fn register(&mut self, scope: &mut v8::PinScope, module: v8::Local<v8::Module>, filename: &str) -> v8::Global<v8::Module> {
+    let g = v8::Global::new(scope, module);
+    self.by_name.insert(filename.to_string(), g.clone());
+    self.names.entry(module.get_identity_hash().get()).or_default().push((g.clone(), filename.to_string()));
+    g
+  }
+
+  fn filename_of(&self, scope: &mut v8::PinScope, module: v8::Local<v8::Module>) -> Option<String> {
+    let list = self.names.get(&module.get_identity_hash().get())?;
+    list.iter().find(|(g, _)| v8::Local::new(scope, g) == module).map(|(_, n)| n.clone())
+  }
+}
+
+/// Adds frames to errors that have none (parser errors), from V8's message location.
+pub fn exception_info(scope: &mut v8::PinnedRef<'_, v8::TryCatch<v8::HandleScope>>) -> ErrorInfo {
+  let Some(exc) = scope.exception() else {
+    return ErrorInfo::new("Error", "execution was terminated");
+  };
+  let mut info = error_info(scope, exc);
+  if let Some(msg) = scope.message() {
+    let file = msg.get_script_resource_name(scope).map(|n| n.to_rust_string_lossy(scope)).unwrap_or_default();
+    let line = msg.get_line_number(scope).unwrap_or(0);
+    let col = msg.get_start_column() + 1;
+    let located = format!("{file}:{line}:");
+    if !file.is_empty() && !info.stack.as_deref().unwrap_or("").contains(&located) {
+      let head = info.stack.clone().unwrap_or_else(|| format!("{}: {}", info.name, info.message));
+      info.stack = Some(format!("{head}\n    at {file}:{line}:{col}"));
+    }
+  }
+  info
+}
+
+pub fn compile(scope: &mut v8::PinScope, state: &StateRef, code: &str, filename: &str) -> Result<v8::Global<v8::Module>, ErrorInfo> {
+  v8::tc_scope!(let tc, scope);
+  let (Some(source), Some(name)) = (v8::String::new(tc, code), v8::String::new(tc, filename)) else {
+    return Err(ErrorInfo::range_error(format!("the source of {filename} is too large")));
+  };
+  let origin = v8::ScriptOrigin::new(tc, name.into(), 0, 0, false, 0, None, false, false, true, None);
+  let mut src = v8::script_compiler::Source::new(source, Some(&origin));
+  match v8::script_compiler::compile_module(tc, &mut src) {
+    Some(m) => Ok(state.borrow_mut().modules.register(tc, m, filename)),
+    None => Err(exception_info(tc)),
+  }
+}
+
+/// Registers the load of an eval's module graph; `start_eval_load` then runs it.
+pub fn new_eval_load(state: &StateRef, root: v8::Global<v8::Module>) -> u64 {
+  new_load(state, Purpose::Eval, Some(root))
+}
+
+pub fn start_eval_load(scope: &mut v8::PinScope, state: &StateRef, load: u64, root: v8::Global<v8::Module>, filename: &str) {
+  visit(scope, state, load, root, filename);
+  maybe_finish(scope, state, load);
+}
+
+fn new_load(state: &StateRef, purpose: Purpose, root: Option<v8::Global<v8::Module>>) -> u64 {
+  let mut s = state.borrow_mut();
+  s.modules.next_load += 1;
+  let id = s.modules.next_load;
+  s.modules.loads.insert(id, Load { pending: 0, root, visited: HashSet::new(), purpose });
+  id
+}
+
+fn visit(scope: &mut v8::PinScope, state: &StateRef, load: u64, module: v8::Global<v8::Module>, filename: &str) {
+  {
+    let mut s = state.borrow_mut();
+    let Some(l) = s.modules.loads.get_mut(&load) else { return };
+    if !l.visited.insert(filename.to_string()) {
+      return;
+    }
+  }
+  let m = v8::Local::new(scope, &module);
+  let requests = m.get_module_requests();
+  for i in 0..requests.length() {
+    let Some(req) = requests.get(scope, i).and_then(|d| v8::Local::<v8::ModuleRequest>::try_from(d).ok()) else { continue };
+    let specifier = req.get_specifier().to_rust_string_lossy(scope);
+    request(scope, state, load, (filename.to_string(), specifier));
+  }
+}
+
+/// Makes sure the module for (importer, specifier) is (being) loaded for `load`.
+fn request(scope: &mut v8::PinScope, state: &StateRef, load: u64, key: (String, String)) {
+  let known = {
+    let s = state.borrow();
+    s.modules.resolved.get(&key).and_then(|f| s.modules.by_name.get(f).map(|m| (m.clone(), f.clone())))
+  };
+  if let Some((module, filename)) = known {
+    return visit(scope, state, load, module, &filename);
+  }
+  let mut s = state.borrow_mut();
+  if !s.config.has_module_loader {
+    drop(s);
+    let err = ErrorInfo::type_error(format!(
+      "Cannot import '{}' from '{}': imports need a moduleLoader option in createRuntime()",
+      key.1, key.0
+    ));
+    return fail(scope, state, load, err);
+  }
+  if let Some(l) = s.modules.loads.get_mut(&load) {
+    l.pending += 1;
+  }
+  if let Some(waiters) = s.modules.inflight.get_mut(&key) {
+    waiters.push(load);
+    return;
+  }
+  s.modules.inflight.insert(key.clone(), vec![load]);
+  let id = s.next_id();
+  s.pending.insert(id, Pending::Load { key: key.clone() });
+  let (host, tx) = (s.host.clone(), s.tx.clone());
+  drop(s);
+  host.call_async(HostOp::Load { specifier: key.1, importer: key.0 }, id, tx);
+}
+
+/// A loader reply arrived for (importer, specifier).
+pub fn on_loaded(scope: &mut v8::PinScope, state: &StateRef, key: (String, String), outcome: Outcome) {
+  let waiters = state.borrow_mut().modules.inflight.remove(&key).unwrap_or_default();
+  let loaded = match outcome {
+    Ok(v) => match (v.get("code").and_then(Value::as_str), v.get("filename")) {
+      (Some(code), f) => {
+        let filename = match f {
+          Some(Value::String(f)) => f.clone(),
+          _ => key.1.clone(),
+        };
+        let existing = state.borrow().modules.by_name.get(&filename).cloned();
+        match existing {
+          Some(m) => Ok((m, filename)),
+          None => compile(scope, state, code, &filename).map(|m| (m, filename)),
+        }
+      }
+      _ => Err(ErrorInfo::type_error(format!(
+        "moduleLoader must return {{ code: string, filename: string }} for '{}' imported from '{}'",
+        key.1, key.0
+      ))),
+    },
+    Err(e) => {
+      let mut info = match e {
+        Value::Error(info) => info,
+        Value::String(s) => ErrorInfo::new("Error", s),
+        other => ErrorInfo::new("Error", format!("{other:?}")),
+      };
+      info.message = format!("Failed to load '{}' imported from '{}': {}", key.1, key.0, info.message);
+      info.stack = None;
+      Err(info)
+    }
+  };
+  match loaded {
+    Ok((module, filename)) => {
+      state.borrow_mut().modules.resolved.insert(key, filename.clone());
+      for load in waiters {
+        {
+          let mut s = state.borrow_mut();
+          let Some(l) = s.modules.loads.get_mut(&load) else { continue };
+          l.pending -= 1;
+          if l.root.is_none() {
+            l.root = Some(module.clone());
+          }
+        }
+        visit(scope, state, load, module.clone(), &filename);
+        maybe_finish(scope, state, load);
+      }
+    }
+    Err(info) => {
+      for load in waiters {
+        fail(scope, state, load, info.clone());
+      }
+    }
+  }
+}
+
+fn fail(scope: &mut v8::PinScope, state: &StateRef, load: u64, info: ErrorInfo) {
+  let Some(l) = state.borrow_mut().modules.loads.remove(&load) else { return };
+  match l.purpose {
+    Purpose::Eval => super::event_loop::finish_eval_if_loading(state, load, Err(info)),
+    Purpose::Import(resolver) => {
+      let r = v8::Local::new(scope, &resolver);
+      if let Some(e) = make_error(scope, &info) {
+        r.reject(scope, e);
+      }
+    }
+  }
+}
+
+fn maybe_finish(scope: &mut v8::PinScope, state: &StateRef, load: u64) {
+  let ready = state.borrow().modules.loads.get(&load).map(|l| l.pending == 0 && l.root.is_some()).unwrap_or(false);
+  if !ready {
+    return;
+  }
+  let Some(l) = state.borrow_mut().modules.loads.remove(&load) else { return };
+  let Some(root) = l.root else { return };
+  v8::tc_scope!(let tc, scope);
+  let m = v8::Local::new(tc, &root);
+  if m.get_status() == v8::ModuleStatus::Uninstantiated && m.instantiate_module(tc, resolve) != Some(true) {
+    if tc.has_terminated() {
+      return;
+    }
+    let info = exception_info(tc);
+    return reject_purpose(tc, state, load, l.purpose, info);
+  }
+  let Some(result) = m.evaluate(tc) else {
+    if tc.has_terminated() {
+      return;
+    }
+    let info = exception_info(tc);
+    return reject_purpose(tc, state, load, l.purpose, info);
+  };
+  let Ok(promise) = v8::Local::<v8::Promise>::try_from(result) else { return };
+  let promise = v8::Global::new(tc, promise);
+  match l.purpose {
+    Purpose::Eval => {
+      let mut s = state.borrow_mut();
+      if let Some(cur) = s.current.as_mut() {
+        if matches!(cur.phase, EvalPhase::Loading(id) if id == load) {
+          cur.phase = EvalPhase::Evaluating(promise);
+        }
+      }
+    }
+    Purpose::Import(resolver) => state.borrow_mut().imports.push((promise, root, resolver)),
+  }
+}
+
+fn reject_purpose(scope: &mut v8::PinScope, state: &StateRef, load: u64, purpose: Purpose, info: ErrorInfo) {
+  match purpose {
+    Purpose::Eval => super::event_loop::finish_eval_if_loading(state, load, Err(info)),
+    Purpose::Import(resolver) => {
+      let r = v8::Local::new(scope, &resolver);
+      if let Some(e) = make_error(scope, &info) {
+        r.reject(scope, e);
+      }
+    }
+  }
+}
+
+fn resolve<'s>(
+  context: v8::Local<'s, v8::Context>,
+  specifier: v8::Local<'s, v8::String>,
+  _attributes: v8::Local<'s, v8::FixedArray>,
+  referrer: v8::Local<'s, v8::Module>,
+) -> Option<v8::Local<'s, v8::Module>> {
+  v8::callback_scope!(unsafe scope, context);
+  let state = State::get(scope)?;
+  let spec = specifier.to_rust_string_lossy(scope);
+  let found = {
+    let s = state.borrow();
+    let importer = s.modules.filename_of(scope, referrer);
+    importer
+      .and_then(|i| s.modules.resolved.get(&(i, spec.clone())))
+      .and_then(|f| s.modules.by_name.get(f))
+      .cloned()
+  };
+  match found {
+    Some(g) => Some(v8::Local::new(scope, &g)),
+    None => {
+      let msg = v8::String::new(scope, &format!("Cannot resolve module '{spec}'"))?;
+      let e = v8::Exception::error(scope, msg);
+      scope.throw_exception(e);
+      None
+    }
+  }
+}
+
+pub fn dynamic_import<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  _options: v8::Local<'s, v8::Data>,
+  resource_name: v8::Local<'s, v8::Value>,
+  specifier: v8::Local<'s, v8::String>,
+  _attributes: v8::Local<'s, v8::FixedArray>,
+) -> Option<v8::Local<'s, v8::Promise>> {
+  let resolver = v8::PromiseResolver::new(scope)?;
+  let promise = resolver.get_promise(scope);
+  let state = State::get(scope)?;
+  let importer = if resource_name.is_string() { resource_name.to_rust_string_lossy(scope) } else { String::new() };
+  let spec = specifier.to_rust_string_lossy(scope);
+  let id = new_load(&state, Purpose::Import(v8::Global::new(scope, resolver)), None);
+  request(scope, &state, id, (importer, spec));
+  maybe_finish(scope, &state, id);
+  Some(promise)
+}
+
+/// Settles dynamic imports whose module finished evaluating. Returns true if any did.
+pub fn poll_imports(scope: &mut v8::PinScope, state: &StateRef) -> bool {
+  let imports = std::mem::take(&mut state.borrow_mut().imports);
+  let mut progressed = false;
+  let mut still = Vec::new();
+  for (p, m, r) in imports {
+    let promise = v8::Local::new(scope, &p);
+    let resolver = v8::Local::new(scope, &r);
+    match promise.state() {
+      v8::PromiseState::Pending => still.push((p, m, r)),
+      v8::PromiseState::Fulfilled => {
+        progressed = true;
+        let ns = v8::Local::new(scope, &m).get_module_namespace();
+        resolver.resolve(scope, ns);
+      }
+      v8::PromiseState::Rejected => {
+        progressed = true;
+        let e = promise.result(scope);
+        resolver.reject(scope, e);
+      }
+    }
+  }
+  state.borrow_mut().imports.extend(still);
+  progressed
+}

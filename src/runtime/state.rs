@@ -1,0 +1,150 @@
+//! Per-runtime state owned by the isolate thread, reachable from V8 callbacks via an isolate slot.
+
+use super::modules::Registry;
+use super::{Completion, Config, Host, Msg, Shared};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct EvalRequest {
+  pub code: String,
+  pub filename: String,
+  pub timeout_ms: Option<u64>,
+  pub done: Completion,
+}
+
+pub enum EvalPhase {
+  /// Waiting for the module graph: the load with this id.
+  Loading(u64),
+  /// Evaluating; the module's evaluation promise (top-level await).
+  Evaluating(v8::Global<v8::Promise>),
+}
+
+pub struct CurrentEval {
+  pub done: Completion,
+  pub watchdog: Option<u64>,
+  pub phase: EvalPhase,
+  pub generation: u64,
+}
+
+/// What a pending host reply is for.
+pub enum Pending {
+  Resolver(v8::Global<v8::PromiseResolver>),
+  Load { key: (String, String) },
+}
+
+pub struct State {
+  pub config: Config,
+  pub host: Arc<dyn Host>,
+  pub shared: Arc<Shared>,
+  pub tx: Sender<Msg>,
+  pub context: Option<v8::Global<v8::Context>>,
+  pub started: Instant,
+  /// Timers by due time (then insertion order), and each timer id's key.
+  pub timers: BTreeMap<(Instant, u64), u32>,
+  pub timer_keys: HashMap<u32, (Instant, u64)>,
+  pub timer_seq: u64,
+  /// The bootstrap's `fireTimer(id)`.
+  pub fire_timer: Option<v8::Global<v8::Function>>,
+  /// V8's own delayed foreground tasks.
+  pub v8_delayed: Vec<(Instant, v8::Task)>,
+  pub next_id: u64,
+  pub pending: HashMap<u64, Pending>,
+  pub modules: Registry,
+  pub evals: VecDeque<EvalRequest>,
+  pub current: Option<CurrentEval>,
+  pub generation: u64,
+  /// Dynamic imports whose module is evaluating: (evaluation promise, module, resolver).
+  pub imports: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Module>, v8::Global<v8::PromiseResolver>)>,
+  pub dom_exception: Option<v8::Global<v8::Function>>,
+}
+
+pub type StateRef = Rc<RefCell<State>>;
+
+impl State {
+  pub fn new(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<Msg>) -> Self {
+    Self {
+      config,
+      host,
+      shared,
+      tx,
+      context: None,
+      started: Instant::now(),
+      timers: BTreeMap::new(),
+      timer_keys: HashMap::new(),
+      timer_seq: 0,
+      fire_timer: None,
+      v8_delayed: Vec::new(),
+      next_id: 1,
+      pending: HashMap::new(),
+      modules: Registry::default(),
+      evals: VecDeque::new(),
+      current: None,
+      generation: 0,
+      imports: Vec::new(),
+      dom_exception: None,
+    }
+  }
+
+  pub fn get(isolate: &v8::Isolate) -> Option<StateRef> {
+    isolate.get_slot::<StateRef>().cloned()
+  }
+
+  pub fn next_id(&mut self) -> u64 {
+    let id = self.next_id;
+    self.next_id += 1;
+    id
+  }
+
+  pub fn start_timer(&mut self, id: u32, delay_ms: f64) {
+    self.clear_timer(id);
+    let delay = if delay_ms.is_finite() && delay_ms > 0.0 { Duration::from_secs_f64(delay_ms.min(2_147_483_647.0) / 1000.0) } else { Duration::ZERO };
+    self.timer_seq += 1;
+    let key = (Instant::now() + delay, self.timer_seq);
+    self.timers.insert(key, id);
+    self.timer_keys.insert(id, key);
+  }
+
+  pub fn clear_timer(&mut self, id: u32) {
+    if let Some(key) = self.timer_keys.remove(&id) {
+      self.timers.remove(&key);
+    }
+  }
+
+  /// The earliest timer or delayed V8 task.
+  pub fn next_due(&self) -> Option<Instant> {
+    let t = self.timers.keys().next().map(|(at, _)| *at);
+    let v = self.v8_delayed.iter().map(|(at, _)| *at).min();
+    match (t, v) {
+      (Some(a), Some(b)) => Some(a.min(b)),
+      (a, b) => a.or(b),
+    }
+  }
+
+  /// Removes and returns the first timer that is due.
+  pub fn pop_due_timer(&mut self, now: Instant) -> Option<u32> {
+    let (&key, &id) = self.timers.iter().next()?;
+    if key.0 > now {
+      return None;
+    }
+    self.timers.remove(&key);
+    self.timer_keys.remove(&id);
+    Some(id)
+  }
+
+  pub fn take_due_v8_tasks(&mut self, now: Instant) -> Vec<v8::Task> {
+    let mut due = Vec::new();
+    let mut i = 0;
+    while i < self.v8_delayed.len() {
+      if self.v8_delayed[i].0 <= now {
+        due.push(self.v8_delayed.swap_remove(i).1);
+      } else {
+        i += 1;
+      }
+    }
+    due
+  }
+}

@@ -1,0 +1,376 @@
+//! Values that cross between the host and the isolate, with structured-clone semantics
+//! (https://html.spec.whatwg.org/multipage/structured-data.html#safe-passing-of-structured-data):
+//! primitives, plain objects, arrays, Date, RegExp, Map, Set, ArrayBuffer and views, Error.
+//! Each side converts its own values to and from this tree; no object is ever shared.
+
+use crate::errors::ErrorInfo;
+
+/// Depth past which a value is refused (a cycle, or nesting no host API needs).
+pub const MAX_DEPTH: usize = 256;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+  Int8,
+  Uint8,
+  Uint8Clamped,
+  Int16,
+  Uint16,
+  Int32,
+  Uint32,
+  Float32,
+  Float64,
+  BigInt64,
+  BigUint64,
+  DataView,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+  Undefined,
+  Null,
+  Bool(bool),
+  Number(f64),
+  BigInt { negative: bool, words: Vec<u64> },
+  String(String),
+  Array(Vec<Value>),
+  Object(Vec<(String, Value)>),
+  Date(f64),
+  RegExp { source: String, flags: String },
+  Map(Vec<(Value, Value)>),
+  Set(Vec<Value>),
+  ArrayBuffer(Vec<u8>),
+  View { kind: ViewKind, bytes: Vec<u8> },
+  Error(ErrorInfo),
+}
+
+impl Value {
+  pub fn get(&self, key: &str) -> Option<&Value> {
+    match self {
+      Value::Object(props) => props.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+      _ => None,
+    }
+  }
+
+  pub fn as_str(&self) -> Option<&str> {
+    match self {
+      Value::String(s) => Some(s),
+      _ => None,
+    }
+  }
+}
+
+/// A value that cannot be cloned: the message of the DataCloneError to throw.
+pub type CloneError = String;
+
+pub fn too_deep() -> CloneError {
+  "value is nested too deeply or contains a cycle, which cannot be passed between the host and the isolate".into()
+}
+
+pub mod isolate {
+  //! Conversions on the isolate thread.
+  use super::*;
+
+  pub fn from_v8<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    value: v8::Local<'s, v8::Value>,
+    depth: usize,
+  ) -> Result<Value, CloneError> {
+    if depth > MAX_DEPTH {
+      return Err(too_deep());
+    }
+    if value.is_undefined() {
+      return Ok(Value::Undefined);
+    }
+    if value.is_null() {
+      return Ok(Value::Null);
+    }
+    if value.is_boolean() {
+      return Ok(Value::Bool(value.is_true()));
+    }
+    if value.is_number() {
+      return Ok(Value::Number(value.number_value(scope).unwrap_or(f64::NAN)));
+    }
+    if value.is_string() {
+      return Ok(Value::String(value.to_rust_string_lossy(scope)));
+    }
+    if let Ok(b) = v8::Local::<v8::BigInt>::try_from(value) {
+      let mut words = vec![0u64; b.word_count()];
+      let (negative, w) = b.to_words_array(&mut words);
+      let words = w.to_vec();
+      return Ok(Value::BigInt { negative, words });
+    }
+    if value.is_symbol() {
+      return Err("a Symbol cannot be cloned".into());
+    }
+    if value.is_function() {
+      return Err("a function cannot be cloned".into());
+    }
+    if let Ok(d) = v8::Local::<v8::Date>::try_from(value) {
+      return Ok(Value::Date(d.value_of()));
+    }
+    if let Ok(r) = v8::Local::<v8::RegExp>::try_from(value) {
+      let source = r.get_source(scope).to_rust_string_lossy(scope);
+      let flags = get_string(scope, r.into(), "flags").unwrap_or_default();
+      return Ok(Value::RegExp { source, flags });
+    }
+    if let Ok(ab) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
+      let len = ab.byte_length();
+      let store = ab.get_backing_store();
+      return Ok(Value::ArrayBuffer(copy_store(&store, 0, len)));
+    }
+    if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
+      let mut bytes = vec![0u8; view.byte_length()];
+      view.copy_contents(&mut bytes);
+      return Ok(Value::View { kind: view_kind(value), bytes });
+    }
+    if let Ok(map) = v8::Local::<v8::Map>::try_from(value) {
+      let flat = map.as_array(scope);
+      let mut entries = Vec::with_capacity(flat.length() as usize / 2);
+      let mut i = 0;
+      while i + 1 < flat.length() {
+        let k = flat.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
+        let v = flat.get_index(scope, i + 1).unwrap_or_else(|| v8::undefined(scope).into());
+        entries.push((from_v8(scope, k, depth + 1)?, from_v8(scope, v, depth + 1)?));
+        i += 2;
+      }
+      return Ok(Value::Map(entries));
+    }
+    if let Ok(set) = v8::Local::<v8::Set>::try_from(value) {
+      let flat = set.as_array(scope);
+      let mut items = Vec::with_capacity(flat.length() as usize);
+      for i in 0..flat.length() {
+        let v = flat.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
+        items.push(from_v8(scope, v, depth + 1)?);
+      }
+      return Ok(Value::Set(items));
+    }
+    if value.is_native_error() {
+      return Ok(Value::Error(error_info(scope, value)));
+    }
+    if let Ok(arr) = v8::Local::<v8::Array>::try_from(value) {
+      let mut items = Vec::with_capacity(arr.length() as usize);
+      for i in 0..arr.length() {
+        let v = arr.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
+        items.push(from_v8(scope, v, depth + 1)?);
+      }
+      return Ok(Value::Array(items));
+    }
+    if value.is_proxy() {
+      return Err("a Proxy cannot be cloned".into());
+    }
+    if value.is_promise() {
+      return Err("a Promise cannot be cloned; await it first".into());
+    }
+    if let Ok(obj) = v8::Local::<v8::Object>::try_from(value) {
+      let args = v8::GetPropertyNamesArgs {
+        mode: v8::KeyCollectionMode::OwnOnly,
+        property_filter: v8::PropertyFilter::ONLY_ENUMERABLE | v8::PropertyFilter::SKIP_SYMBOLS,
+        index_filter: v8::IndexFilter::IncludeIndices,
+        key_conversion: v8::KeyConversionMode::ConvertToString,
+      };
+      let Some(names) = obj.get_own_property_names(scope, args) else {
+        return Err("could not read the object's properties".into());
+      };
+      let mut props = Vec::with_capacity(names.length() as usize);
+      for i in 0..names.length() {
+        let Some(k) = names.get_index(scope, i) else { continue };
+        // A getter may throw or run arbitrary code; structured clone calls getters too.
+        let Some(v) = obj.get(scope, k) else {
+          return Err("reading a property threw".into());
+        };
+        props.push((k.to_rust_string_lossy(scope), from_v8(scope, v, depth + 1)?));
+      }
+      return Ok(Value::Object(props));
+    }
+    Err("value cannot be cloned".into())
+  }
+
+  fn copy_store(store: &v8::SharedRef<v8::BackingStore>, offset: usize, len: usize) -> Vec<u8> {
+    let Some(data) = store.data() else { return Vec::new() };
+    let base = data.as_ptr() as *const u8;
+    // SAFETY: offset+len lie within the store, which the isolate keeps alive while we copy.
+    unsafe { std::slice::from_raw_parts(base.add(offset), len) }.to_vec()
+  }
+
+  fn view_kind(v: v8::Local<v8::Value>) -> ViewKind {
+    if v.is_uint8_array() {
+      ViewKind::Uint8
+    } else if v.is_uint8_clamped_array() {
+      ViewKind::Uint8Clamped
+    } else if v.is_int8_array() {
+      ViewKind::Int8
+    } else if v.is_int16_array() {
+      ViewKind::Int16
+    } else if v.is_uint16_array() {
+      ViewKind::Uint16
+    } else if v.is_int32_array() {
+      ViewKind::Int32
+    } else if v.is_uint32_array() {
+      ViewKind::Uint32
+    } else if v.is_float32_array() {
+      ViewKind::Float32
+    } else if v.is_float64_array() {
+      ViewKind::Float64
+    } else if v.is_big_int64_array() {
+      ViewKind::BigInt64
+    } else if v.is_big_uint64_array() {
+      ViewKind::BigUint64
+    } else if v.is_data_view() {
+      ViewKind::DataView
+    } else {
+      ViewKind::Uint8
+    }
+  }
+
+  pub fn get_string<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    obj: v8::Local<'s, v8::Value>,
+    key: &str,
+  ) -> Option<String> {
+    let obj = obj.to_object(scope)?;
+    let k = v8::String::new(scope, key)?;
+    let v = obj.get(scope, k.into())?;
+    if v.is_undefined() {
+      return None;
+    }
+    Some(v.to_rust_string_lossy(scope))
+  }
+
+  /// The name, message and stack of a thrown value (an Error or anything else).
+  pub fn error_info<'s>(scope: &mut v8::PinScope<'s, '_>, exception: v8::Local<'s, v8::Value>) -> ErrorInfo {
+    if exception.is_object() {
+      let name = get_string(scope, exception, "name").unwrap_or_else(|| "Error".into());
+      let message = get_string(scope, exception, "message").unwrap_or_default();
+      let stack = get_string(scope, exception, "stack");
+      if exception.is_native_error() || stack.is_some() {
+        return ErrorInfo { name, message, stack };
+      }
+    }
+    ErrorInfo { name: "Error".into(), message: exception.to_rust_string_lossy(scope), stack: None }
+  }
+
+  pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: &Value) -> Option<v8::Local<'s, v8::Value>> {
+    Some(match value {
+      Value::Undefined => v8::undefined(scope).into(),
+      Value::Null => v8::null(scope).into(),
+      Value::Bool(b) => v8::Boolean::new(scope, *b).into(),
+      Value::Number(n) => v8::Number::new(scope, *n).into(),
+      Value::BigInt { negative, words } => v8::BigInt::new_from_words(scope, *negative, words)?.into(),
+      Value::String(s) => v8::String::new(scope, s)?.into(),
+      Value::Array(items) => {
+        let arr = v8::Array::new(scope, items.len() as i32);
+        for (i, item) in items.iter().enumerate() {
+          let v = to_v8(scope, item)?;
+          arr.set_index(scope, i as u32, v)?;
+        }
+        arr.into()
+      }
+      Value::Object(props) => {
+        let obj = v8::Object::new(scope);
+        for (k, item) in props {
+          let key = v8::String::new(scope, k)?;
+          let v = to_v8(scope, item)?;
+          obj.set(scope, key.into(), v)?;
+        }
+        obj.into()
+      }
+      Value::Date(t) => v8::Date::new(scope, *t)?.into(),
+      Value::RegExp { source, flags } => {
+        let pattern = v8::String::new(scope, source)?;
+        v8::RegExp::new(scope, pattern, regexp_flags(flags))?.into()
+      }
+      Value::Map(entries) => {
+        let map = v8::Map::new(scope);
+        for (k, v) in entries {
+          let k = to_v8(scope, k)?;
+          let v = to_v8(scope, v)?;
+          map.set(scope, k, v)?;
+        }
+        map.into()
+      }
+      Value::Set(items) => {
+        let set = v8::Set::new(scope);
+        for item in items {
+          let v = to_v8(scope, item)?;
+          set.add(scope, v)?;
+        }
+        set.into()
+      }
+      Value::ArrayBuffer(bytes) => array_buffer(scope, bytes).into(),
+      Value::View { kind, bytes } => {
+        let buf = array_buffer(scope, bytes);
+        let n = bytes.len();
+        let size = match kind {
+          ViewKind::Int16 | ViewKind::Uint16 => 2,
+          ViewKind::Int32 | ViewKind::Uint32 | ViewKind::Float32 => 4,
+          ViewKind::Float64 | ViewKind::BigInt64 | ViewKind::BigUint64 => 8,
+          _ => 1,
+        };
+        let len = n / size;
+        match kind {
+          ViewKind::Int8 => v8::Int8Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::Uint8 => v8::Uint8Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::Uint8Clamped => v8::Uint8ClampedArray::new(scope, buf, 0, len)?.into(),
+          ViewKind::Int16 => v8::Int16Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::Uint16 => v8::Uint16Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::Int32 => v8::Int32Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::Uint32 => v8::Uint32Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::Float32 => v8::Float32Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::Float64 => v8::Float64Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::BigInt64 => v8::BigInt64Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::BigUint64 => v8::BigUint64Array::new(scope, buf, 0, len)?.into(),
+          ViewKind::DataView => v8::DataView::new(scope, buf, 0, n).into(),
+        }
+      }
+      Value::Error(info) => make_error(scope, info)?,
+    })
+  }
+
+  pub fn array_buffer<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: &[u8]) -> v8::Local<'s, v8::ArrayBuffer> {
+    // Host data is bounded by the host; its store is owned by Rust, not the isolate's allocator.
+    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.to_vec()).make_shared();
+    v8::ArrayBuffer::with_backing_store(scope, &store)
+  }
+
+  fn regexp_flags(flags: &str) -> v8::RegExpCreationFlags {
+    let mut f = v8::RegExpCreationFlags::empty();
+    for c in flags.chars() {
+      f |= match c {
+        'g' => v8::RegExpCreationFlags::GLOBAL,
+        'i' => v8::RegExpCreationFlags::IGNORE_CASE,
+        'm' => v8::RegExpCreationFlags::MULTILINE,
+        'y' => v8::RegExpCreationFlags::STICKY,
+        'u' => v8::RegExpCreationFlags::UNICODE,
+        's' => v8::RegExpCreationFlags::DOT_ALL,
+        'd' => v8::RegExpCreationFlags::HAS_INDICES,
+        'v' => v8::RegExpCreationFlags::UNICODE_SETS,
+        _ => v8::RegExpCreationFlags::empty(),
+      };
+    }
+    f
+  }
+
+  /// An isolate error of the standard class when the name is one, else an Error with that name.
+  pub fn make_error<'s>(scope: &mut v8::PinScope<'s, '_>, info: &ErrorInfo) -> Option<v8::Local<'s, v8::Value>> {
+    let msg = v8::String::new(scope, &info.message)?;
+    let err = match info.name.as_str() {
+      "TypeError" => v8::Exception::type_error(scope, msg),
+      "RangeError" => v8::Exception::range_error(scope, msg),
+      "SyntaxError" => v8::Exception::syntax_error(scope, msg),
+      "ReferenceError" => v8::Exception::reference_error(scope, msg),
+      _ => v8::Exception::error(scope, msg),
+    };
+    let obj = err.to_object(scope)?;
+    if !matches!(info.name.as_str(), "Error" | "TypeError" | "RangeError" | "SyntaxError" | "ReferenceError") {
+      let k = v8::String::new(scope, "name")?;
+      let v = v8::String::new(scope, &info.name)?;
+      obj.define_own_property(scope, k.into(), v.into(), v8::PropertyAttribute::DONT_ENUM)?;
+    }
+    if let Some(stack) = &info.stack {
+      let k = v8::String::new(scope, "stack")?;
+      let v = v8::String::new(scope, stack)?;
+      obj.define_own_property(scope, k.into(), v.into(), v8::PropertyAttribute::DONT_ENUM)?;
+    }
+    Some(err)
+  }
+}
