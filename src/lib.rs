@@ -8,6 +8,7 @@ mod limits;
 mod platform;
 mod runtime;
 mod value;
+mod web;
 
 use errors::ErrorInfo;
 use host::bridge::{Deferred, HostBridge, Settle};

@@ -5,76 +5,112 @@ use super::{FnKind, HostOp};
 use crate::errors::ErrorInfo;
 use crate::value::isolate::{from_v8, make_error, to_v8};
 use crate::value::Value;
+use crate::web::Natives;
 use base64::Engine as _;
 use v8::{MapFnTo, ValueDeserializerHelper, ValueSerializerHelper};
 
 const BOOTSTRAP: &str = include_str!("bootstrap.js");
 const CONSOLE: &str = include_str!("../console/console.js");
 
-/// Installs the globals into the current context.
-pub fn install(scope: &mut v8::PinScope, state: &StateRef) -> Result<(), ErrorInfo> {
-  let global = scope.get_current_context().global(scope);
-  let natives = v8::Object::new(scope);
-  let fns: [(&str, v8::FunctionCallback); 10] = [
+/// The core natives (the Web areas add their own).
+pub fn natives() -> Natives {
+  vec![
     ("hostSync", host_sync.map_fn_to()),
     ("hostAsync", host_async.map_fn_to()),
     ("timerStart", timer_start.map_fn_to()),
     ("timerClear", timer_clear.map_fn_to()),
     ("now", now.map_fn_to()),
+    ("timeOrigin", time_origin.map_fn_to()),
     ("emit", emit.map_fn_to()),
     ("structuredClone", structured_clone.map_fn_to()),
     ("atob", atob.map_fn_to()),
     ("btoa", btoa.map_fn_to()),
     ("enqueueMicrotask", enqueue_microtask.map_fn_to()),
-  ];
-  for (name, cb) in fns {
+  ]
+}
+
+/// Every native function, for the snapshot's external references.
+pub fn all_natives() -> Vec<v8::FunctionCallback> {
+  natives()
+    .into_iter()
+    .chain(crate::web::AREAS.iter().flat_map(|a| (a.natives)()))
+    .map(|(_, f)| f)
+    .collect()
+}
+
+fn natives_object<'s>(scope: &mut v8::PinScope<'s, '_>, list: Natives) -> Result<v8::Local<'s, v8::Object>, ErrorInfo> {
+  let obj = v8::Object::new(scope);
+  for (name, cb) in list {
     let f = v8::Function::builder_raw(cb).build(scope).ok_or_else(setup_failed)?;
-    set(scope, natives, name, f.into())?;
+    set(scope, obj, name, f.into())?;
   }
-  let origin = std::time::SystemTime::now()
-    .duration_since(std::time::UNIX_EPOCH)
-    .map(|d| d.as_secs_f64() * 1000.0)
-    .unwrap_or(0.0);
-  let origin = v8::Number::new(scope, origin).into();
-  set(scope, natives, "timeOrigin", origin)?;
+  Ok(obj)
+}
 
-  let config = {
-    let s = state.borrow();
-    Value::Object(vec![(
-      "functions".into(),
-      Value::Array(
-        s.config
-          .functions
-          .iter()
-          .map(|(name, kind)| {
-            let kind = match kind {
-              FnKind::Sync => "sync",
-              FnKind::Async => "async",
-              FnKind::AsyncIterator => "asyncIterator",
-            };
-            Value::Array(vec![Value::String(name.clone()), Value::String(kind.into())])
-          })
-          .collect(),
-      ),
-    )])
+/// What the runtime calls back into, kept as snapshot context data in this order.
+pub const FIRE_TIMER: usize = 0;
+pub const INSTALL_FUNCTIONS: usize = 1;
+pub const DOM_EXCEPTION: usize = 2;
+
+/// Installs everything that is the same for every runtime into the current context: the core
+/// globals, the Web platform and the console. This is what the startup snapshot holds.
+pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Local<'s, v8::Value>; 3], ErrorInfo> {
+  let global = scope.get_current_context().global(scope);
+  let natives = natives_object(scope, natives())?;
+  let internals = v8::Object::new(scope);
+  let core = run_setup(scope, BOOTSTRAP, "edge-isolate:bootstrap", &[global.into(), natives.into(), internals.into()])?;
+  let core = core.to_object(scope).ok_or_else(setup_failed)?;
+  let get = |scope: &mut v8::PinScope<'s, '_>, obj: v8::Local<'s, v8::Object>, key: &str| -> Result<v8::Local<'s, v8::Value>, ErrorInfo> {
+    let k = v8::String::new(scope, key).ok_or_else(setup_failed)?;
+    obj.get(scope, k.into()).filter(|v| v.is_function()).ok_or_else(setup_failed)
   };
-  let config = to_v8(scope, &config).ok_or_else(setup_failed)?;
+  let fire = get(scope, core, "fireTimer")?;
+  let install_functions = get(scope, core, "installFunctions")?;
+  let dom = get(scope, global, "DOMException")?;
+  for area in crate::web::AREAS {
+    let natives = natives_object(scope, (area.natives)())?;
+    let name = format!("edge-isolate:web/{}", area.name);
+    run_setup(scope, area.js, &name, &[global.into(), natives.into(), internals.into()])?;
+  }
+  let emit_fn = get(scope, natives, "emit")?;
+  run_setup(scope, CONSOLE, "edge-isolate:console", &[global.into(), emit_fn])?;
+  Ok([fire, install_functions, dom])
+}
 
-  let fire = run_setup(scope, BOOTSTRAP, "edge-isolate:bootstrap", &[global.into(), natives.into(), config])?;
-  let fire = v8::Local::<v8::Function>::try_from(fire).map_err(|_| setup_failed())?;
-  let fire = v8::Global::new(scope, fire);
-  let key = v8::String::new(scope, "DOMException").ok_or_else(setup_failed)?;
-  let dom = global
-    .get(scope, key.into())
-    .and_then(|v| v8::Local::<v8::Function>::try_from(v).ok())
-    .map(|f| v8::Global::new(scope, f));
+/// Per-runtime setup of a context made from the snapshot: keeps the handles the loop needs and
+/// defines the customFunctions globals.
+pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(), ErrorInfo> {
+  let fire = scope.get_context_data_from_snapshot_once::<v8::Function>(FIRE_TIMER).map_err(|_| setup_failed())?;
+  let install = scope.get_context_data_from_snapshot_once::<v8::Function>(INSTALL_FUNCTIONS).map_err(|_| setup_failed())?;
+  let dom = scope.get_context_data_from_snapshot_once::<v8::Function>(DOM_EXCEPTION).map_err(|_| setup_failed())?;
+  let functions = {
+    let s = state.borrow();
+    Value::Array(
+      s.config
+        .functions
+        .iter()
+        .map(|(name, kind)| {
+          let kind = match kind {
+            FnKind::Sync => "sync",
+            FnKind::Async => "async",
+            FnKind::AsyncIterator => "asyncIterator",
+          };
+          Value::Array(vec![Value::String(name.clone()), Value::String(kind.into())])
+        })
+        .collect(),
+    )
+  };
   {
     let mut s = state.borrow_mut();
-    s.fire_timer = Some(fire);
-    s.dom_exception = dom;
+    s.fire_timer = Some(v8::Global::new(scope, fire));
+    s.dom_exception = Some(v8::Global::new(scope, dom));
   }
-  let emit_fn = natives.get(scope, v8::String::new(scope, "emit").ok_or_else(setup_failed)?.into()).ok_or_else(setup_failed)?;
-  run_setup(scope, CONSOLE, "edge-isolate:console", &[global.into(), emit_fn])?;
+  let functions = to_v8(scope, &functions).ok_or_else(setup_failed)?;
+  v8::tc_scope!(let tc, scope);
+  let recv = v8::undefined(tc).into();
+  if install.call(tc, recv, &[functions]).is_none() {
+    return Err(super::modules::exception_info(tc));
+  }
   Ok(())
 }
 
@@ -211,6 +247,12 @@ fn timer_clear<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackA
   let Some(state) = State::get(scope) else { return };
   let id = args.get(0).uint32_value(scope).unwrap_or(0);
   state.borrow_mut().clear_timer(id);
+}
+
+fn time_origin<'s>(scope: &mut v8::PinScope<'s, '_>, _args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let ms = state.borrow().time_origin_ms;
+  rv.set(v8::Number::new(scope, ms).into());
 }
 
 fn now<'s>(scope: &mut v8::PinScope<'s, '_>, _args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {

@@ -1,7 +1,7 @@
 // Isolate-side basics: DOMException, timers, queueMicrotask, structuredClone, atob/btoa,
 // performance, self, and the customFunctions globals. Evaluated once per context; `natives` are
 // Rust functions that user code never sees. Returns what Rust calls back into.
-(function bootstrap(global, natives, config) {
+(function bootstrap(global, natives, internals) {
   'use strict'
   const define = (obj, name, value) =>
     Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
@@ -107,13 +107,12 @@
     return out
   })
 
-  // https://w3c.github.io/hr-time/
-  const timeOrigin = natives.timeOrigin
+  // https://w3c.github.io/hr-time/ (per runtime: this script runs once, into the snapshot)
   class Performance {
     constructor() { throw new TypeError('Illegal constructor') }
-    get timeOrigin() { return timeOrigin }
+    get timeOrigin() { return natives.timeOrigin() }
     now() { return natives.now() }
-    toJSON() { return { timeOrigin } }
+    toJSON() { return { timeOrigin: natives.timeOrigin() } }
   }
   Object.defineProperty(Performance.prototype, Symbol.toStringTag, { value: 'Performance', configurable: true })
   const performance = Object.create(Performance.prototype)
@@ -154,7 +153,10 @@
         }[name]
     }
   }
-  config.functions.forEach(([name, kind], index) => define(global, name, makeFunction(name, kind, index)))
+  function installFunctions(functions) {
+    functions.forEach(([name, kind], index) => define(global, name, makeFunction(name, kind, index)))
+  }
 
-  return fireTimer
+  internals.DOMException = DOMException
+  return { fireTimer, installFunctions }
 })

@@ -26,9 +26,18 @@ enum Exit {
 }
 
 pub fn run(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<Msg>, rx: Receiver<Msg>, ready: Ready) {
+  let blob = match super::snapshot::blob() {
+    Ok(b) => b,
+    Err(e) => {
+      shared.mark_dead(Some("it could not start"));
+      return ready(Err(e));
+    }
+  };
   let params = v8::CreateParams::default()
     .heap_limits(0, shared.budget.limit_bytes)
-    .array_buffer_allocator(shared.budget.allocator());
+    .array_buffer_allocator(shared.budget.allocator())
+    .snapshot_blob(v8::StartupData::from(blob))
+    .external_references(super::snapshot::external_references());
   let mut isolate = v8::Isolate::new(params);
   let handle = isolate.thread_safe_handle();
   let _ = shared.budget.handle.set(handle.clone());
@@ -47,7 +56,7 @@ pub fn run(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<
     v8::scope!(let scope, &mut isolate);
     let context = v8::Context::new(scope, Default::default());
     let scope = &mut v8::ContextScope::new(scope, context);
-    bindings::install(scope, &state).map(|_| v8::Global::new(scope, context))
+    bindings::install_runtime(scope, &state).map(|_| v8::Global::new(scope, context))
   };
   let mut exit = match setup {
     Ok(context) => {

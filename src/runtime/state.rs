@@ -43,6 +43,8 @@ pub struct State {
   pub tx: Sender<Msg>,
   pub context: Option<v8::Global<v8::Context>>,
   pub started: Instant,
+  /// Wall-clock time at `started`, in ms since the epoch (performance.timeOrigin).
+  pub time_origin_ms: f64,
   /// Timers by due time (then insertion order), and each timer id's key.
   pub timers: BTreeMap<(Instant, u64), u32>,
   pub timer_keys: HashMap<u32, (Instant, u64)>,
@@ -73,6 +75,10 @@ impl State {
       tx,
       context: None,
       started: Instant::now(),
+      time_origin_ms: std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0),
       timers: BTreeMap::new(),
       timer_keys: HashMap::new(),
       timer_seq: 0,

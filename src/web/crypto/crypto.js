@@ -1,0 +1,4 @@
+// crypto.getRandomValues, crypto.randomUUID, crypto.subtle (https://w3c.github.io/webcrypto/)
+(function (global, natives, internals) {
+  'use strict'
+})

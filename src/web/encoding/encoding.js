@@ -1,0 +1,4 @@
+// TextEncoder, TextDecoder (https://encoding.spec.whatwg.org/)
+(function (global, natives, internals) {
+  'use strict'
+})

@@ -1,0 +1,25 @@
+//! The Web platform inside the isolate. Each area is a JS file plus the Rust natives it calls.
+//!
+//! An area's JS is a classic script whose completion value is a function, called once per context
+//! as `fn(global, natives, internals)`: `natives` holds the area's Rust functions, `internals` is an
+//! object shared by all areas (and never reachable from user code) for what one area offers
+//! another, e.g. the streams machinery the body mixin uses.
+
+mod events;
+mod encoding;
+mod url;
+mod streams;
+mod blob;
+mod fetch;
+mod crypto;
+
+pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
+
+pub struct Area {
+  pub name: &'static str,
+  pub js: &'static str,
+  pub natives: fn() -> Natives,
+}
+
+/// In install order: an area may use what earlier ones put on `internals` or the global.
+pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA];
