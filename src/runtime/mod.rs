@@ -12,6 +12,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use bindings::throw_dom_exception;
 use crate::errors::{disposed_because, ErrorInfo, DISPOSED};
 use crate::limits::MemoryBudget;
 use crate::value::Value;

@@ -8,6 +8,7 @@
 mod events;
 mod encoding;
 mod url;
+pub mod util;
 mod streams;
 mod blob;
 mod fetch;
