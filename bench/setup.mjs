@@ -1,0 +1,39 @@
+// Installs bench/ dependencies (isolated-vm, a node-gyp native module) when they are missing
+// or do not load on this Node. Does nothing when they already work.
+import { spawnSync } from 'node:child_process'
+import { existsSync, realpathSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const benchDir = dirname(fileURLToPath(import.meta.url))
+
+// isolated-vm 5 on Node >= 20 must run with --no-node-snapshot.
+const loads = () =>
+  spawnSync(process.execPath, ['--no-node-snapshot', '-e', "require('isolated-vm')"], { cwd: benchDir, stdio: 'ignore' })
+    .status === 0
+if (loads()) process.exit(0)
+
+// isolated-vm's prebuilt binaries are downloaded from GitHub, not shipped on npm; without them node-gyp
+// compiles from source and first downloads Node's headers. Where that download is impossible but this
+// Node install carries its own headers (<prefix>/include/node), point node-gyp at them instead.
+// Left alone when the user already chose a nodedir or node-gyp already has headers for this version.
+const env = { ...process.env }
+const prefix = dirname(dirname(realpathSync(process.execPath)))
+const cacheRoot = env.npm_config_devdir ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'node-gyp')
+const cachedHeaders = existsSync(join(cacheRoot, process.versions.node, 'include', 'node', 'common.gypi'))
+if (!env.npm_config_nodedir && !cachedHeaders && existsSync(join(prefix, 'include', 'node', 'common.gypi'))) {
+  env.npm_config_nodedir = prefix
+  console.error(`bench/setup: using Node headers from ${prefix}/include/node`)
+}
+
+// A node_modules built for another Node ABI only needs a rebuild; otherwise install from the lockfile.
+const args = existsSync(join(benchDir, 'node_modules', 'isolated-vm')) ? ['rebuild', 'isolated-vm'] : ['install']
+console.error(`bench/setup: npm ${args.join(' ')} (isolated-vm may compile from source: a minute or more)`)
+const r = spawnSync('npm', [...args, '--no-audit', '--no-fund'], {
+  cwd: benchDir, env, stdio: 'inherit', shell: process.platform === 'win32',
+})
+if (r.status !== 0 || !loads()) {
+  console.error('bench/setup: isolated-vm could not be installed (see the npm output above)')
+  process.exit(1)
+}

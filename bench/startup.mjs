@@ -1,0 +1,46 @@
+// Startup latency: create a runtime, run its first module ('1'), dispose it — timed end to end.
+// Both engines run in this one process, interleaved, so machine noise hits both alike.
+// Run with: node --no-node-snapshot startup.mjs [--json]   (isolated-vm needs the flag on Node 20)
+import { performance } from 'node:perf_hooks'
+import { IVM_VERSION, MEMORY_LIMIT_MB, fmt, loadIvm, loadOurs, percentile, ratio, table } from './lib.mjs'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 200)
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20)
+
+const ours = await loadOurs()
+const ivm = loadIvm()
+const engines = {
+  ours: ours && (async () => {
+    const rt = await ours.createRuntime({ memoryLimitMB: MEMORY_LIMIT_MB })
+    await rt.eval('1')
+    await rt.dispose()
+  }),
+  ivm: async () => {
+    const isolate = new ivm.Isolate({ memoryLimit: MEMORY_LIMIT_MB })
+    const context = await isolate.createContext()
+    await context.eval('1')
+    isolate.dispose()
+  },
+}
+const names = Object.keys(engines).filter((n) => engines[n])
+
+const samples = Object.fromEntries(names.map((n) => [n, []]))
+for (let i = 0; i < WARMUP + RUNS; i++) {
+  // Alternate the order so neither engine always runs right after the other's teardown.
+  for (const name of i % 2 ? [...names].reverse() : names) {
+    const t0 = performance.now()
+    await engines[name]()
+    if (i >= WARMUP) samples[name].push(performance.now() - t0)
+  }
+}
+
+const result = { runs: RUNS, ivmVersion: IVM_VERSION }
+for (const n of names) result[n] = { medianMs: percentile(samples[n], 50), p99Ms: percentile(samples[n], 99) }
+
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify(result))
+} else {
+  const row = (label, key) => [label, fmt(result.ours?.[key]), fmt(result.ivm[key]), ratio(result.ours?.[key], result.ivm[key])]
+  console.log(`Startup: create + eval('1') + dispose, ${RUNS} runs after ${WARMUP} warm-up${ours ? '' : ' (edge-isolate not built)'}\n`)
+  console.log(table(['ms', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'ours / ivm'], [row('median', 'medianMs'), row('p99', 'p99Ms')]))
+}
