@@ -1,4 +1,111 @@
 // TextEncoder, TextDecoder (https://encoding.spec.whatwg.org/)
+//
+// Offers on `internals`:
+//   internals.utf8Encode(string) -> Uint8Array        (UTF-8, lone surrogates as U+FFFD)
+//   internals.utf8Decode(bufferSource) -> string      (UTF-8 decode, BOM skipped, U+FFFD on errors)
+//   internals.isBufferSource(value) -> boolean
 (function (global, natives, internals) {
   'use strict'
+  const define = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+  // WebIDL: operations and attributes of an interface are enumerable; the tag is not.
+  const webidl = (cls, tag) => {
+    for (const target of [cls.prototype, cls]) {
+      for (const key of Object.getOwnPropertyNames(target)) {
+        if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
+        Object.defineProperty(target, key, { enumerable: true })
+      }
+    }
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true })
+  }
+  const isBufferSource = (v) =>
+    ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)
+  const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
+  const dictionary = (v, what) => {
+    if (v === undefined || v === null) return {}
+    if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
+    return v
+  }
+
+  // https://encoding.spec.whatwg.org/#interface-textencoder
+  class TextEncoder {
+    #brand = true
+    get encoding() {
+      this.#brand
+      return 'utf-8'
+    }
+    encode(input = '') {
+      this.#brand
+      return natives.encode(`${input}`)
+    }
+    encodeInto(source, destination) {
+      this.#brand
+      if (arguments.length < 2) {
+        throw new TypeError(`Failed to execute 'encodeInto' on 'TextEncoder': 2 arguments required, but only ${arguments.length} present.`)
+      }
+      return natives.encodeInto(`${source}`, destination)
+    }
+  }
+  webidl(TextEncoder, 'TextEncoder')
+
+  // https://encoding.spec.whatwg.org/#interface-textdecoder
+  let registry = null // made on first streaming use: a FinalizationRegistry is per runtime
+  const freeDecoder = (id) => natives.decoderFree(id)
+  class TextDecoder {
+    #encoding
+    #fatal
+    #ignoreBOM
+    #id = 0 // the Rust decoder kept between stream: true calls, 0 when none
+    constructor(label = 'utf-8', options = undefined) {
+      const opts = dictionary(options, "construct 'TextDecoder'")
+      const fatal = !!opts.fatal
+      const ignoreBOM = !!opts.ignoreBOM
+      const name = natives.lookup(`${label}`)
+      if (name === undefined) {
+        throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`)
+      }
+      this.#encoding = name
+      this.#fatal = fatal
+      this.#ignoreBOM = ignoreBOM
+    }
+    get encoding() { return this.#encoding }
+    get fatal() { return this.#fatal }
+    get ignoreBOM() { return this.#ignoreBOM }
+    decode(input = undefined, options = undefined) {
+      const enc = this.#encoding
+      if (input !== undefined && !isBufferSource(input)) {
+        throw new TypeError("Failed to execute 'decode' on 'TextDecoder': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.")
+      }
+      const stream = !!dictionary(options, "execute 'decode' on 'TextDecoder'").stream
+      let id = this.#id
+      if (stream && id === 0) {
+        id = this.#id = natives.decoderNew(enc, this.#ignoreBOM)
+        registry ??= new FinalizationRegistry(freeDecoder)
+        registry.register(this, id, this)
+      }
+      if (!stream && id !== 0) {
+        this.#id = 0
+        registry.unregister(this)
+      }
+      try {
+        return natives.decode(input, enc, this.#ignoreBOM, this.#fatal, id, stream)
+      } catch (e) {
+        // The native dropped the decoder; the next call starts a new stream.
+        if (this.#id !== 0) {
+          this.#id = 0
+          registry.unregister(this)
+        }
+        throw e
+      }
+    }
+  }
+  webidl(TextDecoder, 'TextDecoder')
+
+  define(global, 'TextEncoder', TextEncoder)
+  define(global, 'TextDecoder', TextDecoder)
+
+  internals.utf8Encode = (s) => natives.encode(`${s}`)
+  internals.utf8Decode = (bytes) => natives.decode(bytes, 'utf-8', false, false, 0, false)
+  internals.isBufferSource = isBufferSource
 })

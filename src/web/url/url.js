@@ -1,4 +1,280 @@
 // URL, URLSearchParams (https://url.spec.whatwg.org/), backed by the `url` crate
+//
+// Offers on `internals`:
+//   internals.parseURL(input, base?) -> href string, or null if it does not parse
+//   internals.domainToASCII(domain) -> string ('' if invalid)
 (function (global, natives, internals) {
   'use strict'
+  const define = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+  // WebIDL: operations and attributes are enumerable; the toStringTag is not.
+  const webidl = (cls, tag) => {
+    for (const target of [cls.prototype, cls]) {
+      for (const key of Object.getOwnPropertyNames(target)) {
+        if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
+        Object.defineProperty(target, key, { enumerable: true })
+      }
+    }
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true })
+  }
+  const required = (n, count, what) => {
+    if (n < count) {
+      throw new TypeError(`Failed to ${what}: ${count} argument${count > 1 ? 's' : ''} required, but only ${n} present.`)
+    }
+  }
+  // WebIDL USVString: lone surrogates become U+FFFD.
+  const usv = (v) => {
+    if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string')
+    return `${v}`.toWellFormed()
+  }
+
+  // Indexes into the components array natives return (src/web/url/mod.rs COMPONENTS).
+  const HREF = 0, ORIGIN = 1, PROTOCOL = 2, USERNAME = 3, PASSWORD = 4, HOST = 5, HOSTNAME = 6,
+    PORT = 7, PATHNAME = 8, SEARCH = 9, HASH = 10, QUERY = 11
+
+  // --- URLSearchParams: https://url.spec.whatwg.org/#interface-urlsearchparams
+  let attachParams // (params, url) links a URL's searchParams to it; set below
+  let replaceParams // (params, queryString) after the URL's query changed
+  let listOf // (params) -> its current list, for iterators
+  class URLSearchParams {
+    #list = [] // [name, value] pairs
+    #url = null // the URL whose query this is, if any
+    constructor(init = '') {
+      if (typeof init === 'object' && init !== null || typeof init === 'function') {
+        const method = init[Symbol.iterator]
+        if (method !== undefined && method !== null) {
+          if (typeof method !== 'function') throw new TypeError("Failed to construct 'URLSearchParams': The object's @@iterator is not callable.")
+          for (const pair of { [Symbol.iterator]: () => method.call(init) }) {
+            if ((typeof pair !== 'object' || pair === null) && typeof pair !== 'function' || typeof pair[Symbol.iterator] !== 'function') {
+              throw new TypeError("Failed to construct 'URLSearchParams': The provided value cannot be converted to a sequence.")
+            }
+            const items = [...pair]
+            if (items.length !== 2) {
+              throw new TypeError("Failed to construct 'URLSearchParams': Sequence initializer must only contain pair elements")
+            }
+            this.#list.push([usv(items[0]), usv(items[1])])
+          }
+        } else {
+          // record<USVString, USVString>
+          for (const key of Reflect.ownKeys(init)) {
+            const desc = Reflect.getOwnPropertyDescriptor(init, key)
+            if (desc === undefined || !desc.enumerable) continue
+            const name = usv(key)
+            const value = usv(init[key])
+            const i = this.#list.findIndex((p) => p[0] === name)
+            if (i === -1) this.#list.push([name, value])
+            else this.#list[i][1] = value
+          }
+        }
+      } else {
+        let s = usv(init)
+        if (s[0] === '?') s = s.slice(1)
+        this.#parse(s)
+      }
+    }
+    #parse(s) {
+      const flat = natives.parseQuery(s)
+      const list = []
+      for (let i = 0; i < flat.length; i += 2) list.push([flat[i], flat[i + 1]])
+      this.#list = list
+    }
+    #serialize() {
+      return natives.serializeQuery(this.#list.flat())
+    }
+    // https://url.spec.whatwg.org/#concept-urlsearchparams-update
+    #update() {
+      if (this.#url !== null) urlSetQuery(this.#url, this.#serialize())
+    }
+    static {
+      attachParams = (params, url) => { params.#url = url }
+      replaceParams = (params, query) => { params.#parse(query) }
+    }
+    get size() { return this.#list.length }
+    append(name, value) {
+      required(arguments.length, 2, "execute 'append' on 'URLSearchParams'")
+      this.#list.push([usv(name), usv(value)])
+      this.#update()
+    }
+    delete(name, value = undefined) {
+      required(arguments.length, 1, "execute 'delete' on 'URLSearchParams'")
+      name = usv(name)
+      if (value !== undefined) {
+        value = usv(value)
+        this.#list = this.#list.filter((p) => !(p[0] === name && p[1] === value))
+      } else {
+        this.#list = this.#list.filter((p) => p[0] !== name)
+      }
+      this.#update()
+    }
+    get(name) {
+      required(arguments.length, 1, "execute 'get' on 'URLSearchParams'")
+      name = usv(name)
+      const p = this.#list.find((p) => p[0] === name)
+      return p === undefined ? null : p[1]
+    }
+    getAll(name) {
+      required(arguments.length, 1, "execute 'getAll' on 'URLSearchParams'")
+      name = usv(name)
+      return this.#list.filter((p) => p[0] === name).map((p) => p[1])
+    }
+    has(name, value = undefined) {
+      required(arguments.length, 1, "execute 'has' on 'URLSearchParams'")
+      name = usv(name)
+      if (value !== undefined) {
+        value = usv(value)
+        return this.#list.some((p) => p[0] === name && p[1] === value)
+      }
+      return this.#list.some((p) => p[0] === name)
+    }
+    set(name, value) {
+      required(arguments.length, 2, "execute 'set' on 'URLSearchParams'")
+      name = usv(name)
+      value = usv(value)
+      const i = this.#list.findIndex((p) => p[0] === name)
+      if (i === -1) {
+        this.#list.push([name, value])
+      } else {
+        this.#list[i][1] = value
+        this.#list = this.#list.filter((p, j) => j <= i || p[0] !== name)
+      }
+      this.#update()
+    }
+    sort() {
+      // Stable, by code units of the names.
+      this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      this.#update()
+    }
+    entries() { return makeIterator(this, this.#list, 'entries') }
+    forEach(callback, thisArg = undefined) {
+      required(arguments.length, 1, "execute 'forEach' on 'URLSearchParams'")
+      if (typeof callback !== 'function') {
+        throw new TypeError("Failed to execute 'forEach' on 'URLSearchParams': The callback provided as parameter 1 is not a function.")
+      }
+      // Live: an entry added by the callback is visited too.
+      for (let i = 0; i < this.#list.length; i++) {
+        const [name, value] = this.#list[i]
+        callback.call(thisArg, value, name, this)
+      }
+    }
+    keys() { return makeIterator(this, this.#list, 'keys') }
+    values() { return makeIterator(this, this.#list, 'values') }
+    toString() { return this.#serialize() }
+    static {
+      listOf = (params) => params.#list
+    }
+  }
+  Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, {
+    value: URLSearchParams.prototype.entries, writable: true, configurable: true, enumerable: false,
+  })
+  webidl(URLSearchParams, 'URLSearchParams')
+
+  // https://webidl.spec.whatwg.org/#es-default-iterator-object
+  const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))
+  const iterState = new WeakMap()
+  const SearchParamsIteratorPrototype = Object.create(IteratorPrototype, {
+    next: {
+      value: function next() {
+        const st = iterState.get(this)
+        if (st === undefined) throw new TypeError('Illegal invocation')
+        const list = listOf(st.params) // the list is replaced on some updates; iterate the current one
+        if (st.index >= list.length) return { value: undefined, done: true }
+        const [name, value] = list[st.index++]
+        return { value: st.kind === 'keys' ? name : st.kind === 'values' ? value : [name, value], done: false }
+      },
+      writable: true, enumerable: true, configurable: true,
+    },
+    [Symbol.toStringTag]: { value: 'URLSearchParams Iterator', configurable: true },
+  })
+  function makeIterator(params, list, kind) {
+    const it = Object.create(SearchParamsIteratorPrototype)
+    iterState.set(it, { params, kind, index: 0 })
+    return it
+  }
+
+  // --- URL: https://url.spec.whatwg.org/#url-class
+  let urlSetQuery // (url, serializedQuery) for URLSearchParams' update steps
+  class URL {
+    #c // components
+    #params = null // URLSearchParams, made on first use
+    constructor(url, base = undefined) {
+      required(arguments.length, 1, "construct 'URL'")
+      url = usv(url)
+      const c = base === undefined ? natives.parse(url) : natives.parse(url, usv(base))
+      if (c === undefined) throw new TypeError(`Failed to construct 'URL': Invalid URL`)
+      this.#c = c
+    }
+    static parse(url, base = undefined) {
+      required(arguments.length, 1, "execute 'parse' on 'URL'")
+      try {
+        return base === undefined ? new URL(url) : new URL(url, base)
+      } catch {
+        return null
+      }
+    }
+    static canParse(url, base = undefined) {
+      required(arguments.length, 1, "execute 'canParse' on 'URL'")
+      url = usv(url)
+      return (base === undefined ? natives.parse(url) : natives.parse(url, usv(base))) !== undefined
+    }
+    static createObjectURL(obj) {
+      throw new DOMException('URL.createObjectURL is not supported in this runtime', 'NotSupportedError')
+    }
+    static revokeObjectURL(url) {
+      throw new DOMException('URL.revokeObjectURL is not supported in this runtime', 'NotSupportedError')
+    }
+    #set(which, value) {
+      this.#c = natives.set(this.#c[HREF], which, usv(value))
+    }
+    get href() { return this.#c[HREF] }
+    set href(value) {
+      const c = natives.parse(usv(value))
+      if (c === undefined) throw new TypeError(`Failed to set the 'href' property on 'URL': Invalid URL`)
+      this.#c = c
+      if (this.#params !== null) replaceParams(this.#params, c[SEARCH].slice(1))
+    }
+    get origin() { return this.#c[ORIGIN] }
+    get protocol() { return this.#c[PROTOCOL] }
+    set protocol(v) { this.#set(PROTOCOL, v) }
+    get username() { return this.#c[USERNAME] }
+    set username(v) { this.#set(USERNAME, v) }
+    get password() { return this.#c[PASSWORD] }
+    set password(v) { this.#set(PASSWORD, v) }
+    get host() { return this.#c[HOST] }
+    set host(v) { this.#set(HOST, v) }
+    get hostname() { return this.#c[HOSTNAME] }
+    set hostname(v) { this.#set(HOSTNAME, v) }
+    get port() { return this.#c[PORT] }
+    set port(v) { this.#set(PORT, v) }
+    get pathname() { return this.#c[PATHNAME] }
+    set pathname(v) { this.#set(PATHNAME, v) }
+    get search() { return this.#c[SEARCH] }
+    set search(v) {
+      this.#set(SEARCH, v)
+      if (this.#params !== null) replaceParams(this.#params, this.#c[SEARCH].slice(1))
+    }
+    get searchParams() {
+      if (this.#params === null) {
+        this.#params = new URLSearchParams(this.#c[SEARCH].slice(1))
+        attachParams(this.#params, this)
+      }
+      return this.#params
+    }
+    get hash() { return this.#c[HASH] }
+    set hash(v) { this.#set(HASH, v) }
+    toString() { return this.#c[HREF] }
+    toJSON() { return this.#c[HREF] }
+    static {
+      urlSetQuery = (url, query) => { url.#c = natives.set(url.#c[HREF], QUERY, query) }
+    }
+  }
+  webidl(URL, 'URL')
+
+  define(global, 'URL', URL)
+  define(global, 'URLSearchParams', URLSearchParams)
+
+  internals.parseURL = (input, base = undefined) => {
+    const c = base === undefined ? natives.parse(`${input}`) : natives.parse(`${input}`, `${base}`)
+    return c === undefined ? null : c[HREF]
+  }
+  internals.domainToASCII = (d) => natives.domainToASCII(`${d}`)
 })
