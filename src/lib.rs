@@ -145,7 +145,7 @@ impl Runtime {
         Ok(Settle::Resolve(v))
       })
     });
-    if let Err(Msg::Dispose { done: Some(done) }) = self.handle.send_or_return(Msg::Dispose { done: Some(done) }) {
+    if let Err(done) = self.handle.dispose(done) {
       // Already stopped: nothing left to free but the thread.
       self.handle.join();
       done(Ok(()));

@@ -6,7 +6,7 @@
 use crate::errors::ErrorInfo;
 
 /// Depth past which a value is refused (a cycle, or nesting no host API needs).
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 512;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ViewKind {
@@ -32,6 +32,8 @@ pub enum Value {
   Number(f64),
   BigInt { negative: bool, words: Vec<u64> },
   String(String),
+  /// A string that is not valid UTF-16 (it has lone surrogates), kept exactly.
+  Utf16(Vec<u16>),
   Array(Vec<Value>),
   Object(Vec<(String, Value)>),
   Date(f64),
@@ -41,6 +43,9 @@ pub enum Value {
   ArrayBuffer(Vec<u8>),
   View { kind: ViewKind, bytes: Vec<u8> },
   Error(ErrorInfo),
+  /// The same object as the n-th object (in depth-first pre-order) of this value: shared
+  /// references and cycles survive the crossing, as structured clone requires.
+  Ref(usize),
 }
 
 impl Value {
@@ -63,17 +68,29 @@ impl Value {
 pub type CloneError = String;
 
 pub fn too_deep() -> CloneError {
-  "value is nested too deeply or contains a cycle, which cannot be passed between the host and the isolate".into()
+  format!("value is nested more than {MAX_DEPTH} levels deep, which cannot be passed between the host and the isolate")
 }
 
 pub mod isolate {
   //! Conversions on the isolate thread.
   use super::*;
 
-  pub fn from_v8<'s>(
+  /// Objects already met while reading a value, by identity hash.
+  #[derive(Default)]
+  struct Seen<'s> {
+    by_hash: std::collections::HashMap<i32, Vec<(v8::Local<'s, v8::Object>, usize)>>,
+    count: usize,
+  }
+
+  pub fn from_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>) -> Result<Value, CloneError> {
+    read(scope, value, 0, &mut Seen::default())
+  }
+
+  fn read<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     value: v8::Local<'s, v8::Value>,
     depth: usize,
+    seen: &mut Seen<'s>,
   ) -> Result<Value, CloneError> {
     if depth > MAX_DEPTH {
       return Err(too_deep());
@@ -90,8 +107,8 @@ pub mod isolate {
     if value.is_number() {
       return Ok(Value::Number(value.number_value(scope).unwrap_or(f64::NAN)));
     }
-    if value.is_string() {
-      return Ok(Value::String(value.to_rust_string_lossy(scope)));
+    if let Ok(s) = v8::Local::<v8::String>::try_from(value) {
+      return Ok(string_value(scope, s));
     }
     if let Ok(b) = v8::Local::<v8::BigInt>::try_from(value) {
       let mut words = vec![0u64; b.word_count()];
@@ -104,6 +121,14 @@ pub mod isolate {
     }
     if value.is_function() {
       return Err("a function cannot be cloned".into());
+    }
+    if let Ok(obj) = v8::Local::<v8::Object>::try_from(value) {
+      let hash = obj.get_identity_hash().get();
+      if let Some(i) = seen.by_hash.get(&hash).and_then(|l| l.iter().find(|(o, _)| *o == obj)).map(|(_, i)| *i) {
+        return Ok(Value::Ref(i));
+      }
+      seen.by_hash.entry(hash).or_default().push((obj, seen.count));
+      seen.count += 1;
     }
     if let Ok(d) = v8::Local::<v8::Date>::try_from(value) {
       return Ok(Value::Date(d.value_of()));
@@ -130,7 +155,7 @@ pub mod isolate {
       while i + 1 < flat.length() {
         let k = flat.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
         let v = flat.get_index(scope, i + 1).unwrap_or_else(|| v8::undefined(scope).into());
-        entries.push((from_v8(scope, k, depth + 1)?, from_v8(scope, v, depth + 1)?));
+        entries.push((read(scope, k, depth + 1, seen)?, read(scope, v, depth + 1, seen)?));
         i += 2;
       }
       return Ok(Value::Map(entries));
@@ -140,7 +165,7 @@ pub mod isolate {
       let mut items = Vec::with_capacity(flat.length() as usize);
       for i in 0..flat.length() {
         let v = flat.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
-        items.push(from_v8(scope, v, depth + 1)?);
+        items.push(read(scope, v, depth + 1, seen)?);
       }
       return Ok(Value::Set(items));
     }
@@ -151,7 +176,7 @@ pub mod isolate {
       let mut items = Vec::with_capacity(arr.length() as usize);
       for i in 0..arr.length() {
         let v = arr.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
-        items.push(from_v8(scope, v, depth + 1)?);
+        items.push(read(scope, v, depth + 1, seen)?);
       }
       return Ok(Value::Array(items));
     }
@@ -178,11 +203,24 @@ pub mod isolate {
         let Some(v) = obj.get(scope, k) else {
           return Err("reading a property threw".into());
         };
-        props.push((k.to_rust_string_lossy(scope), from_v8(scope, v, depth + 1)?));
+        props.push((k.to_rust_string_lossy(scope), read(scope, v, depth + 1, seen)?));
       }
       return Ok(Value::Object(props));
     }
     Err("value cannot be cloned".into())
+  }
+
+  /// A string's value; lone surrogates are kept (as UTF-16) rather than replaced.
+  pub fn string_value(scope: &mut v8::PinScope, s: v8::Local<v8::String>) -> Value {
+    if s.contains_only_onebyte() {
+      return Value::String(s.to_rust_string_lossy(scope));
+    }
+    let mut units = vec![0u16; s.length()];
+    s.write_v2(scope, 0, &mut units, v8::WriteFlags::empty());
+    match String::from_utf16(&units) {
+      Ok(text) => Value::String(text),
+      Err(_) => Value::Utf16(units),
+    }
   }
 
   fn copy_store(store: &v8::SharedRef<v8::BackingStore>, offset: usize, len: usize) -> Vec<u8> {
@@ -250,29 +288,42 @@ pub mod isolate {
   }
 
   pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: &Value) -> Option<v8::Local<'s, v8::Value>> {
-    Some(match value {
-      Value::Undefined => v8::undefined(scope).into(),
-      Value::Null => v8::null(scope).into(),
-      Value::Bool(b) => v8::Boolean::new(scope, *b).into(),
-      Value::Number(n) => v8::Number::new(scope, *n).into(),
-      Value::BigInt { negative, words } => v8::BigInt::new_from_words(scope, *negative, words)?.into(),
-      Value::String(s) => v8::String::new(scope, s)?.into(),
+    write(scope, value, &mut Vec::new())
+  }
+
+  /// `made` holds the objects created so far, in the pre-order `Value::Ref` counts in.
+  fn write<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    value: &Value,
+    made: &mut Vec<v8::Local<'s, v8::Value>>,
+  ) -> Option<v8::Local<'s, v8::Value>> {
+    let made_now: v8::Local<'s, v8::Value> = match value {
+      Value::Ref(i) => return made.get(*i).copied(),
+      Value::Undefined => return Some(v8::undefined(scope).into()),
+      Value::Null => return Some(v8::null(scope).into()),
+      Value::Bool(b) => return Some(v8::Boolean::new(scope, *b).into()),
+      Value::Number(n) => return Some(v8::Number::new(scope, *n).into()),
+      Value::BigInt { negative, words } => return Some(v8::BigInt::new_from_words(scope, *negative, words)?.into()),
+      Value::String(s) => return Some(v8::String::new(scope, s)?.into()),
+      Value::Utf16(u) => return Some(v8::String::new_from_two_byte(scope, u, v8::NewStringType::Normal)?.into()),
       Value::Array(items) => {
         let arr = v8::Array::new(scope, items.len() as i32);
+        made.push(arr.into());
         for (i, item) in items.iter().enumerate() {
-          let v = to_v8(scope, item)?;
+          let v = write(scope, item, made)?;
           arr.set_index(scope, i as u32, v)?;
         }
-        arr.into()
+        return Some(arr.into());
       }
       Value::Object(props) => {
         let obj = v8::Object::new(scope);
+        made.push(obj.into());
         for (k, item) in props {
           let key = v8::String::new(scope, k)?;
-          let v = to_v8(scope, item)?;
+          let v = write(scope, item, made)?;
           obj.set(scope, key.into(), v)?;
         }
-        obj.into()
+        return Some(obj.into());
       }
       Value::Date(t) => v8::Date::new(scope, *t)?.into(),
       Value::RegExp { source, flags } => {
@@ -281,20 +332,22 @@ pub mod isolate {
       }
       Value::Map(entries) => {
         let map = v8::Map::new(scope);
+        made.push(map.into());
         for (k, v) in entries {
-          let k = to_v8(scope, k)?;
-          let v = to_v8(scope, v)?;
+          let k = write(scope, k, made)?;
+          let v = write(scope, v, made)?;
           map.set(scope, k, v)?;
         }
-        map.into()
+        return Some(map.into());
       }
       Value::Set(items) => {
         let set = v8::Set::new(scope);
+        made.push(set.into());
         for item in items {
-          let v = to_v8(scope, item)?;
+          let v = write(scope, item, made)?;
           set.add(scope, v)?;
         }
-        set.into()
+        return Some(set.into());
       }
       Value::ArrayBuffer(bytes) => array_buffer(scope, bytes).into(),
       Value::View { kind, bytes } => {
@@ -323,7 +376,9 @@ pub mod isolate {
         }
       }
       Value::Error(info) => make_error(scope, info)?,
-    })
+    };
+    made.push(made_now);
+    Some(made_now)
   }
 
   pub fn array_buffer<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: &[u8]) -> v8::Local<'s, v8::ArrayBuffer> {

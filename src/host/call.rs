@@ -136,14 +136,14 @@ unsafe fn fail(env: sys::napi_env, settler: &Arc<Settler>, message: &str) {
 pub unsafe fn outcome(env: sys::napi_env, settled: Result<sys::napi_value, sys::napi_value>) -> Outcome {
   unsafe {
     match settled {
-      Ok(v) => from_host(env, v, 0).map_err(data_clone_error),
+      Ok(v) => from_host(env, v).map_err(data_clone_error),
       Err(e) => {
         let mut is_error = false;
         sys::napi_is_error(env, e, &mut is_error);
         if is_error {
           Err(Value::Error(error_info(env, e)))
         } else {
-          Err(from_host(env, e, 0).unwrap_or_else(|m| data_clone_error(m)))
+          Err(from_host(env, e).unwrap_or_else(data_clone_error))
         }
       }
     }

@@ -74,8 +74,18 @@ fn with_callbacks<R>(cbs: &Mutex<Option<Callbacks>>, f: impl FnOnce(&Callbacks) 
   guard.as_ref().map(f)
 }
 
+/// Converts call arguments as one array, so references between them are kept.
 unsafe fn args_to_host(env: sys::napi_env, args: &[Value]) -> napi::Result<Vec<sys::napi_value>> {
-  args.iter().map(|a| unsafe { value::to_host(env, a) }).collect()
+  unsafe {
+    let arr = value::to_host(env, &Value::Array(args.to_vec()))?;
+    (0..args.len() as u32)
+      .map(|i| {
+        let mut e = ptr::null_mut();
+        bridge::check(sys::napi_get_element(env, arr, i, &mut e))?;
+        Ok(e)
+      })
+      .collect()
+  }
 }
 
 impl Host for NodeHost {

@@ -49,6 +49,26 @@ pub unsafe fn string(env: sys::napi_env, v: sys::napi_value) -> R<String> {
   }
 }
 
+/// A host string's value; lone surrogates are kept (as UTF-16) rather than replaced.
+unsafe fn string_value(env: sys::napi_env, v: sys::napi_value) -> R<Value> {
+  let text = unsafe { string(env, v) }?;
+  if !text.contains('\u{FFFD}') {
+    return Ok(Value::String(text));
+  }
+  // U+FFFD may stand for a lone surrogate that UTF-8 could not carry: look at the UTF-16.
+  let mut len = 0usize;
+  unsafe {
+    ok(sys::napi_get_value_string_utf16(env, v, ptr::null_mut(), 0, &mut len))?;
+    let mut units = vec![0u16; len + 1];
+    ok(sys::napi_get_value_string_utf16(env, v, units.as_mut_ptr(), len + 1, &mut len))?;
+    units.truncate(len);
+    Ok(match String::from_utf16(&units) {
+      Ok(_) => Value::String(text),
+      Err(_) => Value::Utf16(units),
+    })
+  }
+}
+
 /// `String(v)` on the host.
 pub unsafe fn coerce_string(env: sys::napi_env, v: sys::napi_value) -> String {
   let mut s = ptr::null_mut();
@@ -132,7 +152,43 @@ pub unsafe fn error_info(env: sys::napi_env, v: sys::napi_value) -> ErrorInfo {
   }
 }
 
-pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value, depth: usize) -> R<Value> {
+/// Objects already met while reading a host value: a host `Map` from object to index.
+struct Seen {
+  map: Option<(sys::napi_value, sys::napi_value, sys::napi_value)>,
+  count: usize,
+}
+
+impl Seen {
+  /// The index of `v` if it was met before; else records it and returns None.
+  unsafe fn check(&mut self, env: sys::napi_env, v: sys::napi_value) -> R<Option<usize>> {
+    unsafe {
+      if self.map.is_none() {
+        let map = new_from_ctor(env, "Map", &[]).map_err(|e| e.reason)?;
+        self.map = Some((map, get_named(env, map, "get")?, get_named(env, map, "set")?));
+      }
+      let Some((map, get, set)) = self.map else { return Ok(None) };
+      let mut found = ptr::null_mut();
+      ok(sys::napi_call_function(env, map, get, 1, &v, &mut found))?;
+      if type_of(env, found) == sys::ValueType::napi_number {
+        let mut i = 0u32;
+        ok(sys::napi_get_value_uint32(env, found, &mut i))?;
+        return Ok(Some(i as usize));
+      }
+      let mut index = ptr::null_mut();
+      ok(sys::napi_create_uint32(env, self.count as u32, &mut index))?;
+      let mut ignored = ptr::null_mut();
+      ok(sys::napi_call_function(env, map, set, 2, [v, index].as_ptr(), &mut ignored))?;
+      self.count += 1;
+      Ok(None)
+    }
+  }
+}
+
+pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value) -> R<Value> {
+  unsafe { read(env, v, 0, &mut Seen { map: None, count: 0 }) }
+}
+
+unsafe fn read(env: sys::napi_env, v: sys::napi_value, depth: usize, seen: &mut Seen) -> R<Value> {
   if depth > MAX_DEPTH {
     return Err(too_deep());
   }
@@ -150,11 +206,12 @@ pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value, depth: usize) ->
         ok(sys::napi_get_value_double(env, v, &mut n))?;
         return Ok(Value::Number(n));
       }
-      sys::ValueType::napi_string => return Ok(Value::String(string(env, v)?)),
+      sys::ValueType::napi_string => return string_value(env, v),
       sys::ValueType::napi_bigint => {
         let mut sign = 0i32;
         let mut count = 0usize;
-        ok(sys::napi_get_value_bigint_words(env, v, &mut sign, &mut count, ptr::null_mut()))?;
+        // With both `sign_bit` and `words` null, N-API only reports the word count.
+        ok(sys::napi_get_value_bigint_words(env, v, ptr::null_mut(), &mut count, ptr::null_mut()))?;
         let mut words = vec![0u64; count];
         ok(sys::napi_get_value_bigint_words(env, v, &mut sign, &mut count, words.as_mut_ptr()))?;
         return Ok(Value::BigInt { negative: sign != 0, words });
@@ -162,6 +219,9 @@ pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value, depth: usize) ->
       sys::ValueType::napi_symbol => return Err("a Symbol cannot be cloned".into()),
       sys::ValueType::napi_function => return Err("a function cannot be cloned".into()),
       _ => {}
+    }
+    if let Some(i) = seen.check(env, v)? {
+      return Ok(Value::Ref(i));
     }
     let mut flag = false;
     ok(sys::napi_is_date(env, v, &mut flag))?;
@@ -218,7 +278,7 @@ pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value, depth: usize) ->
     if flag {
       let mut items = Vec::new();
       for e in elements(env, v)? {
-        items.push(from_host(env, e, depth + 1)?);
+        items.push(read(env, e, depth + 1, seen)?);
       }
       return Ok(Value::Array(items));
     }
@@ -236,7 +296,7 @@ pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value, depth: usize) ->
       for pair in array_from(env, v)? {
         let kv = elements(env, pair)?;
         if let [k, val] = kv[..] {
-          entries.push((from_host(env, k, depth + 1)?, from_host(env, val, depth + 1)?));
+          entries.push((read(env, k, depth + 1, seen)?, read(env, val, depth + 1, seen)?));
         }
       }
       return Ok(Value::Map(entries));
@@ -244,7 +304,7 @@ pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value, depth: usize) ->
     if instance_of(env, v, "Set") {
       let mut items = Vec::new();
       for e in array_from(env, v)? {
-        items.push(from_host(env, e, depth + 1)?);
+        items.push(read(env, e, depth + 1, seen)?);
       }
       return Ok(Value::Set(items));
     }
@@ -261,7 +321,7 @@ pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value, depth: usize) ->
     for k in elements(env, names)? {
       let mut pv = ptr::null_mut();
       ok(sys::napi_get_property(env, v, k, &mut pv))?;
-      props.push((string(env, k)?, from_host(env, pv, depth + 1)?));
+      props.push((string(env, k)?, read(env, pv, depth + 1, seen)?));
     }
     Ok(Value::Object(props))
   }
@@ -290,70 +350,103 @@ unsafe fn new_from_ctor(env: sys::napi_env, ctor: &str, args: &[sys::napi_value]
 }
 
 pub unsafe fn to_host(env: sys::napi_env, value: &Value) -> napi::Result<sys::napi_value> {
+  unsafe { write(env, value, &mut Vec::new()) }
+}
+
+/// `made` holds the objects created so far, in the pre-order `Value::Ref` counts in.
+unsafe fn write(env: sys::napi_env, value: &Value, made: &mut Vec<sys::napi_value>) -> napi::Result<sys::napi_value> {
   let mut out = ptr::null_mut();
   unsafe {
+    // Primitives and references: nothing to record.
     match value {
-      Value::Undefined => check(sys::napi_get_undefined(env, &mut out))?,
-      Value::Null => check(sys::napi_get_null(env, &mut out))?,
-      Value::Bool(b) => check(sys::napi_get_boolean(env, *b, &mut out))?,
-      Value::Number(n) => check(sys::napi_create_double(env, *n, &mut out))?,
+      Value::Ref(i) => return made.get(*i).copied().ok_or_else(|| napi::Error::from_reason("invalid reference in a cloned value")),
+      Value::Undefined => return check(sys::napi_get_undefined(env, &mut out)).map(|_| out),
+      Value::Null => return check(sys::napi_get_null(env, &mut out)).map(|_| out),
+      Value::Bool(b) => return check(sys::napi_get_boolean(env, *b, &mut out)).map(|_| out),
+      Value::Number(n) => return check(sys::napi_create_double(env, *n, &mut out)).map(|_| out),
       Value::BigInt { negative, words } => {
-        check(sys::napi_create_bigint_words(env, *negative as i32, words.len(), words.as_ptr(), &mut out))?
+        return check(sys::napi_create_bigint_words(env, *negative as i32, words.len(), words.as_ptr(), &mut out)).map(|_| out)
       }
-      Value::String(s) => out = str_value(env, s)?,
+      Value::String(s) => return str_value(env, s),
+      Value::Utf16(u) => return check(sys::napi_create_string_utf16(env, u.as_ptr(), u.len() as isize, &mut out)).map(|_| out),
+      _ => {}
+    }
+    // Containers are recorded before their children, so a child can refer back to them.
+    match value {
       Value::Array(items) => {
         check(sys::napi_create_array_with_length(env, items.len(), &mut out))?;
+        made.push(out);
         for (i, item) in items.iter().enumerate() {
-          check(sys::napi_set_element(env, out, i as u32, to_host(env, item)?))?;
+          check(sys::napi_set_element(env, out, i as u32, write(env, item, made)?))?;
         }
       }
       Value::Object(props) => {
         check(sys::napi_create_object(env, &mut out))?;
+        made.push(out);
         for (k, item) in props {
-          check(sys::napi_set_property(env, out, str_value(env, k)?, to_host(env, item)?))?;
+          check(sys::napi_set_property(env, out, str_value(env, k)?, write(env, item, made)?))?;
         }
       }
-      Value::Date(t) => check(sys::napi_create_date(env, *t, &mut out))?,
-      Value::RegExp { source, flags } => out = new_from_ctor(env, "RegExp", &[str_value(env, source)?, str_value(env, flags)?])?,
       Value::Map(entries) => {
-        let mut pairs = ptr::null_mut();
-        check(sys::napi_create_array_with_length(env, entries.len(), &mut pairs))?;
-        for (i, (k, v)) in entries.iter().enumerate() {
-          let mut pair = ptr::null_mut();
-          check(sys::napi_create_array_with_length(env, 2, &mut pair))?;
-          check(sys::napi_set_element(env, pair, 0, to_host(env, k)?))?;
-          check(sys::napi_set_element(env, pair, 1, to_host(env, v)?))?;
-          check(sys::napi_set_element(env, pairs, i as u32, pair))?;
+        out = new_from_ctor(env, "Map", &[])?;
+        made.push(out);
+        let set = get_named(env, out, "set").map_err(napi::Error::from_reason)?;
+        for (k, v) in entries {
+          let args = [write(env, k, made)?, write(env, v, made)?];
+          let mut ignored = ptr::null_mut();
+          check(sys::napi_call_function(env, out, set, 2, args.as_ptr(), &mut ignored))?;
         }
-        out = new_from_ctor(env, "Map", &[pairs])?;
       }
       Value::Set(items) => {
-        let arr = to_host(env, &Value::Array(items.clone()))?;
-        out = new_from_ctor(env, "Set", &[arr])?;
+        out = new_from_ctor(env, "Set", &[])?;
+        made.push(out);
+        let add = get_named(env, out, "add").map_err(napi::Error::from_reason)?;
+        for item in items {
+          let arg = write(env, item, made)?;
+          let mut ignored = ptr::null_mut();
+          check(sys::napi_call_function(env, out, add, 1, &arg, &mut ignored))?;
+        }
       }
-      Value::ArrayBuffer(bytes) => out = array_buffer(env, bytes)?,
+      // Objects without children.
+      Value::Date(t) => {
+        check(sys::napi_create_date(env, *t, &mut out))?;
+        made.push(out);
+      }
+      Value::RegExp { source, flags } => {
+        out = new_from_ctor(env, "RegExp", &[str_value(env, source)?, str_value(env, flags)?])?;
+        made.push(out);
+      }
+      Value::ArrayBuffer(bytes) => {
+        out = array_buffer(env, bytes)?;
+        made.push(out);
+      }
       Value::View { kind, bytes } => {
         let ab = array_buffer(env, bytes)?;
-        let (t, size) = match kind {
-          ViewKind::Int8 => (sys::TypedarrayType::int8_array, 1),
-          ViewKind::Uint8 => (sys::TypedarrayType::uint8_array, 1),
-          ViewKind::Uint8Clamped => (sys::TypedarrayType::uint8_clamped_array, 1),
-          ViewKind::Int16 => (sys::TypedarrayType::int16_array, 2),
-          ViewKind::Uint16 => (sys::TypedarrayType::uint16_array, 2),
-          ViewKind::Int32 => (sys::TypedarrayType::int32_array, 4),
-          ViewKind::Uint32 => (sys::TypedarrayType::uint32_array, 4),
-          ViewKind::Float32 => (sys::TypedarrayType::float32_array, 4),
-          ViewKind::Float64 => (sys::TypedarrayType::float64_array, 8),
-          ViewKind::BigInt64 => (sys::TypedarrayType::bigint64_array, 8),
-          ViewKind::BigUint64 => (sys::TypedarrayType::biguint64_array, 8),
-          ViewKind::DataView => {
-            check(sys::napi_create_dataview(env, bytes.len(), ab, 0, &mut out))?;
-            return Ok(out);
-          }
+        let typed = match kind {
+          ViewKind::Int8 => Some((sys::TypedarrayType::int8_array, 1)),
+          ViewKind::Uint8 => Some((sys::TypedarrayType::uint8_array, 1)),
+          ViewKind::Uint8Clamped => Some((sys::TypedarrayType::uint8_clamped_array, 1)),
+          ViewKind::Int16 => Some((sys::TypedarrayType::int16_array, 2)),
+          ViewKind::Uint16 => Some((sys::TypedarrayType::uint16_array, 2)),
+          ViewKind::Int32 => Some((sys::TypedarrayType::int32_array, 4)),
+          ViewKind::Uint32 => Some((sys::TypedarrayType::uint32_array, 4)),
+          ViewKind::Float32 => Some((sys::TypedarrayType::float32_array, 4)),
+          ViewKind::Float64 => Some((sys::TypedarrayType::float64_array, 8)),
+          ViewKind::BigInt64 => Some((sys::TypedarrayType::bigint64_array, 8)),
+          ViewKind::BigUint64 => Some((sys::TypedarrayType::biguint64_array, 8)),
+          ViewKind::DataView => None,
         };
-        check(sys::napi_create_typedarray(env, t, bytes.len() / size, ab, 0, &mut out))?;
+        match typed {
+          Some((t, size)) => check(sys::napi_create_typedarray(env, t, bytes.len() / size, ab, 0, &mut out))?,
+          None => check(sys::napi_create_dataview(env, bytes.len(), ab, 0, &mut out))?,
+        }
+        made.push(out);
       }
-      Value::Error(info) => out = info.to_host(env),
+      Value::Error(info) => {
+        out = info.to_host(env);
+        made.push(out);
+      }
+      _ => {}
     }
   }
   Ok(out)

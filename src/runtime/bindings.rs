@@ -171,14 +171,16 @@ fn throw_type_error(scope: &mut v8::PinScope, message: &str) {
 }
 
 /// Reads the JS array of arguments a wrapper passed.
-fn args_of(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Result<Vec<Value>, String> {
-  let Ok(arr) = v8::Local::<v8::Array>::try_from(v) else { return Ok(Vec::new()) };
-  let mut out = Vec::with_capacity(arr.length() as usize);
-  for i in 0..arr.length() {
-    let item = arr.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
-    out.push(from_v8(scope, item, 0)?);
+/// Reads the JS array of arguments a wrapper passed, as one value so that an object passed twice
+/// stays one object on the host.
+fn args_of<'s>(scope: &mut v8::PinScope<'s, '_>, v: v8::Local<'s, v8::Value>) -> Result<Vec<Value>, String> {
+  if !v.is_array() {
+    return Ok(Vec::new());
   }
-  Ok(out)
+  match from_v8(scope, v)? {
+    Value::Array(items) => Ok(items),
+    _ => Ok(Vec::new()),
+  }
 }
 
 fn host_sync<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
@@ -270,7 +272,7 @@ fn emit<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgument
   if !has_console {
     return;
   }
-  if let Ok(entry) = from_v8(scope, args.get(0), 0) {
+  if let Ok(entry) = from_v8(scope, args.get(0)) {
     host.console_entry(entry);
   }
 }

@@ -332,12 +332,13 @@ fn poll_eval(scope: &mut v8::PinScope, state: &StateRef) -> bool {
       Err(error_info(scope, e))
     }
   };
+  // Stats first: the host may read them as soon as the eval settles.
+  let stats_shared = state.borrow().shared.clone();
+  update_heap_stats(scope, &stats_shared);
   let cur = state.borrow_mut().current.take();
   if let Some(cur) = cur {
     complete(state, cur, result);
   }
-  let stats_shared = state.borrow().shared.clone();
-  update_heap_stats(scope, &stats_shared);
   start_next_eval(scope, state);
   true
 }

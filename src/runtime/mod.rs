@@ -196,6 +196,18 @@ impl RuntimeHandle {
     self.tx.send(msg).map_err(|e| e.0)
   }
 
+  /// Asks the loop to stop, interrupting any script that is running now.
+  pub fn dispose(&self, done: Completion) -> Result<(), Completion> {
+    if let Some(h) = self.shared.isolate.get() {
+      h.terminate_execution();
+    }
+    match self.send_or_return(Msg::Dispose { done: Some(done) }) {
+      Ok(()) => Ok(()),
+      Err(Msg::Dispose { done: Some(done) }) => Err(done),
+      Err(_) => Ok(()),
+    }
+  }
+
   /// Stops the runtime (even mid-script) and waits up to `timeout` for its thread to finish.
   pub fn stop_and_wait(&self, timeout: std::time::Duration) {
     if let Some(h) = self.shared.isolate.get() {

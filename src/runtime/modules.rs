@@ -122,6 +122,12 @@ fn request(scope: &mut v8::PinScope, state: &StateRef, load: u64, key: (String, 
     s.modules.resolved.get(&key).and_then(|f| s.modules.by_name.get(f).map(|m| (m.clone(), f.clone())))
   };
   if let Some((module, filename)) = known {
+    // A dynamic import's root can be a module that is already loaded.
+    if let Some(l) = state.borrow_mut().modules.loads.get_mut(&load) {
+      if l.root.is_none() {
+        l.root = Some(module.clone());
+      }
+    }
     return visit(scope, state, load, module, &filename);
   }
   let mut s = state.borrow_mut();
