@@ -2,6 +2,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod console;
 mod errors;
 mod host;
 mod limits;

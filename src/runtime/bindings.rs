@@ -10,7 +10,6 @@ use base64::Engine as _;
 use v8::{MapFnTo, ValueDeserializerHelper, ValueSerializerHelper};
 
 const BOOTSTRAP: &str = include_str!("bootstrap.js");
-const CONSOLE: &str = include_str!("../console/console.js");
 
 /// The core natives (the Web areas add their own).
 pub fn natives() -> Natives {
@@ -33,6 +32,7 @@ pub fn natives() -> Natives {
 pub fn all_natives() -> Vec<v8::FunctionCallback> {
   natives()
     .into_iter()
+    .chain(crate::console::hooks())
     .chain(crate::web::AREAS.iter().flat_map(|a| (a.natives)()))
     .map(|(_, f)| f)
     .collect()
@@ -73,7 +73,8 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
     run_setup(scope, area.js, &name, &[global.into(), natives.into(), internals.into()])?;
   }
   let emit_fn = get(scope, natives, "emit")?;
-  run_setup(scope, CONSOLE, "edge-isolate:console", &[global.into(), emit_fn])?;
+  let hooks = natives_object(scope, crate::console::hooks())?;
+  run_setup(scope, crate::console::JS, "edge-isolate:console", &[global.into(), emit_fn, hooks.into()])?;
   Ok([fire, install_functions, dom])
 }
 
