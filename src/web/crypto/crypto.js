@@ -1,4 +1,644 @@
 // crypto.getRandomValues, crypto.randomUUID, crypto.subtle (https://w3c.github.io/webcrypto/)
+//
+// This file checks arguments and algorithms the way the spec and WebIDL say; the natives do the
+// cryptography. Key material stays in Rust: a CryptoKey holds an opaque handle in a private field.
+// Runs once, into the startup snapshot: nothing here may call a native or keep per-runtime state
+// outside a method.
 (function (global, natives, internals) {
   'use strict'
+  const DOMException = internals.DOMException
+  const define = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+  const tag = (cls, name) =>
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true })
+  // WebIDL: operations and attributes are enumerable on the prototype.
+  const enumerable = (cls) => {
+    for (const key of Object.getOwnPropertyNames(cls.prototype)) {
+      if (key === 'constructor') continue
+      const d = Object.getOwnPropertyDescriptor(cls.prototype, key)
+      d.enumerable = true
+      Object.defineProperty(cls.prototype, key, d)
+    }
+  }
+  const abByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get
+  const isArrayBuffer = (v) => {
+    try {
+      abByteLength.call(v)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const isBufferSource = (v) => ArrayBuffer.isView(v) || isArrayBuffer(v)
+  const dom = (message, name) => new DOMException(message, name)
+  const byteLength = (b) => (ArrayBuffer.isView(b) ? b.byteLength : abByteLength.call(b))
+
+  // --- Crypto (https://w3c.github.io/webcrypto/#crypto-interface) ---------------------------------
+
+  class Crypto {
+    constructor() {
+      throw new TypeError('Illegal constructor')
+    }
+    getRandomValues(array) {
+      if (this !== crypto) throw new TypeError('Illegal invocation')
+      if (arguments.length < 1) {
+        throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': 1 argument required, but only 0 present.")
+      }
+      return natives.getRandomValues(array)
+    }
+    randomUUID() {
+      if (this !== crypto) throw new TypeError('Illegal invocation')
+      return natives.randomUUID()
+    }
+    get subtle() {
+      if (this !== crypto) throw new TypeError('Illegal invocation')
+      return subtle
+    }
+  }
+  tag(Crypto, 'Crypto')
+  enumerable(Crypto)
+
+  // --- CryptoKey (https://w3c.github.io/webcrypto/#cryptokey-interface) ---------------------------
+
+  const TOKEN = Symbol('CryptoKey')
+  let slots // (key) => the key's internal slots, or undefined for anything else
+  class CryptoKey {
+    #type
+    #extractable
+    #algorithm
+    #usages
+    #handle
+    #usagesArray
+    constructor(token, type, extractable, algorithm, usages, handle) {
+      if (token !== TOKEN) throw new TypeError('Illegal constructor')
+      this.#type = type
+      this.#extractable = extractable
+      this.#algorithm = algorithm
+      this.#usages = usages
+      this.#handle = handle
+    }
+    static {
+      slots = (k) =>
+        k !== null && typeof k === 'object' && #handle in k
+          ? { type: k.#type, extractable: k.#extractable, algorithm: k.#algorithm, usages: k.#usages, handle: k.#handle }
+          : undefined
+    }
+    get type() {
+      if (!slots(this)) throw new TypeError('Illegal invocation')
+      return this.#type
+    }
+    get extractable() {
+      if (!slots(this)) throw new TypeError('Illegal invocation')
+      return this.#extractable
+    }
+    // The same object every time ([[algorithm_cached]] in the spec).
+    get algorithm() {
+      if (!slots(this)) throw new TypeError('Illegal invocation')
+      return this.#algorithm
+    }
+    get usages() {
+      if (!slots(this)) throw new TypeError('Illegal invocation')
+      this.#usagesArray ??= [...this.#usages]
+      return this.#usagesArray
+    }
+  }
+  tag(CryptoKey, 'CryptoKey')
+  enumerable(CryptoKey)
+
+  const newKey = (type, extractable, algorithm, usages, handle) =>
+    new CryptoKey(TOKEN, type, extractable, algorithm, usages, handle)
+
+  // --- WebIDL conversions ----------------------------------------------------------------------
+
+  // https://w3c.github.io/webcrypto/#dfn-RecognizedKeyUsage, in the spec's order.
+  const USAGES = ['encrypt', 'decrypt', 'sign', 'verify', 'deriveKey', 'deriveBits', 'wrapKey', 'unwrapKey']
+  const FORMATS = ['raw', 'spki', 'pkcs8', 'jwk']
+
+  function toUsages(v) {
+    if (v === null || typeof v !== 'object' || typeof v[Symbol.iterator] !== 'function') {
+      throw new TypeError('keyUsages: not a sequence')
+    }
+    const out = []
+    for (const u of v) {
+      const s = String(u)
+      if (!USAGES.includes(s)) throw new TypeError(`keyUsages: '${s}' is not a valid KeyUsage`)
+      out.push(s)
+    }
+    return out
+  }
+  // The usage intersection, in the recognized order.
+  const intersect = (usages, allowed) => USAGES.filter((u) => usages.includes(u) && allowed.includes(u))
+  function checkUsages(usages, allowed) {
+    for (const u of usages) {
+      if (!allowed.includes(u)) throw dom(`Unsupported key usage for this algorithm: ${u}`, 'SyntaxError')
+    }
+  }
+  function toFormat(v) {
+    const s = String(v)
+    if (!FORMATS.includes(s)) throw new TypeError(`format: '${s}' is not a valid KeyFormat`)
+    return s
+  }
+  function toKey(v, what) {
+    const s = slots(v)
+    if (!s) throw new TypeError(`${what} is not of type 'CryptoKey'`)
+    return s
+  }
+  function toBuffer(v, what) {
+    if (!isBufferSource(v)) throw new TypeError(`${what} is not of type 'BufferSource'`)
+    return v
+  }
+  // [EnforceRange] integer types.
+  function toInteger(v, max, what) {
+    const n = Number(v)
+    if (!Number.isFinite(n)) throw new TypeError(`${what} is not a finite number`)
+    const i = Math.trunc(n)
+    if (i < 0 || i > max) throw new TypeError(`${what} is outside the accepted range`)
+    return i
+  }
+
+  // --- Algorithm normalization (https://w3c.github.io/webcrypto/#algorithm-normalization-normalize-an-algorithm)
+
+  const HASHES = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512']
+  // Dictionary members: [name, type, required].
+  const DICTS = {
+    HmacKeyGenParams: [['hash', 'hash', true], ['length', 'ulong', false]],
+    HmacImportParams: [['hash', 'hash', true], ['length', 'ulong', false]],
+    AesKeyGenParams: [['length', 'ushort', true]],
+    AesDerivedKeyParams: [['length', 'ushort', true]],
+    EcKeyGenParams: [['namedCurve', 'string', true]],
+    EcKeyImportParams: [['namedCurve', 'string', true]],
+    EcdsaParams: [['hash', 'hash', true]],
+    AesGcmParams: [['additionalData', 'buffer', false], ['iv', 'buffer', true], ['tagLength', 'octet', false]],
+    Pbkdf2Params: [['hash', 'hash', true], ['iterations', 'ulong', true], ['salt', 'buffer', true]],
+    HkdfParams: [['hash', 'hash', true], ['info', 'buffer', true], ['salt', 'buffer', true]],
+  }
+  const SIGN = { HMAC: null, ECDSA: 'EcdsaParams', Ed25519: null }
+  const AES = { 'AES-GCM': 'AesGcmParams' }
+  const OPS = {
+    digest: Object.fromEntries(HASHES.map((h) => [h, null])),
+    generateKey: { HMAC: 'HmacKeyGenParams', 'AES-GCM': 'AesKeyGenParams', ECDSA: 'EcKeyGenParams', Ed25519: null },
+    importKey: { HMAC: 'HmacImportParams', 'AES-GCM': null, PBKDF2: null, HKDF: null, ECDSA: 'EcKeyImportParams', Ed25519: null },
+    sign: SIGN,
+    verify: SIGN,
+    encrypt: AES,
+    decrypt: AES,
+    deriveBits: { PBKDF2: 'Pbkdf2Params', HKDF: 'HkdfParams' },
+    'get key length': { 'AES-GCM': 'AesDerivedKeyParams', HMAC: 'HmacImportParams', PBKDF2: null, HKDF: null },
+  }
+
+  function normalize(alg, op) {
+    // WebIDL (object or DOMString): anything but an object is converted to a string.
+    if (alg === null || (typeof alg !== 'object' && typeof alg !== 'function')) return normalize({ name: `${alg}` }, op)
+    if (alg.name === undefined) throw new TypeError("Algorithm: required member 'name' is undefined")
+    const name = String(alg.name)
+    const table = OPS[op]
+    const upper = name.toUpperCase()
+    const registered = Object.keys(table).find((k) => k.toUpperCase() === upper)
+    if (registered === undefined) throw dom(`Unrecognized algorithm name: ${name}`, 'NotSupportedError')
+    const out = { name: registered }
+    for (const [member, type, required] of DICTS[table[registered]] ?? []) {
+      const v = alg[member]
+      if (v === undefined) {
+        if (required) throw new TypeError(`${registered}: required member '${member}' is undefined`)
+        continue
+      }
+      switch (type) {
+        case 'hash': out[member] = normalize(v, 'digest'); break
+        case 'buffer': out[member] = toBuffer(v, `${registered}: member '${member}'`); break
+        case 'ulong': out[member] = toInteger(v, 0xffffffff, `${registered}: member '${member}'`); break
+        case 'ushort': out[member] = toInteger(v, 0xffff, `${registered}: member '${member}'`); break
+        case 'octet': out[member] = toInteger(v, 0xff, `${registered}: member '${member}'`); break
+        default: out[member] = String(v)
+      }
+    }
+    return out
+  }
+
+  // --- Helpers for the algorithms --------------------------------------------------------------
+
+  // Block sizes in bits (https://w3c.github.io/webcrypto/#hmac-operations).
+  const blockSize = (hash) => (hash === 'SHA-384' || hash === 'SHA-512' ? 1024 : 512)
+  const HMAC_JWK_ALG = { 'SHA-1': 'HS1', 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' }
+  const ASYM = { ECDSA: 'EC', Ed25519: 'Ed' }
+  const b64uDecode = (s, member) => {
+    if (typeof s !== 'string') throw dom(`The JWK member '${member}' is missing or not a string`, 'DataError')
+    const b = natives.b64uDecode(s)
+    if (b === undefined) throw dom(`The JWK member '${member}' is not base64url`, 'DataError')
+    return b
+  }
+
+  // JsonWebKey dictionary conversion (https://w3c.github.io/webcrypto/#JsonWebKey-dictionary).
+  function toJwk(v) {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) throw new TypeError('keyData is not a JsonWebKey')
+    const out = {}
+    for (const m of ['alg', 'crv', 'd', 'dp', 'dq', 'e', 'k', 'kty', 'n', 'p', 'q', 'qi', 'use', 'x', 'y']) {
+      if (v[m] !== undefined) out[m] = String(v[m])
+    }
+    if (v.ext !== undefined) out.ext = Boolean(v.ext)
+    if (v.key_ops !== undefined) out.key_ops = toStrings(v.key_ops)
+    return out
+  }
+  function toStrings(v) {
+    if (v === null || typeof v !== 'object' || typeof v[Symbol.iterator] !== 'function') {
+      throw new TypeError('JsonWebKey: key_ops is not a sequence')
+    }
+    return Array.from(v, String)
+  }
+  // The checks every JWK import shares.
+  function checkJwk(jwk, kty, use, extractable, usages) {
+    if (jwk.kty !== kty) throw dom(`The JWK's kty must be '${kty}'`, 'DataError')
+    if (usages.length > 0 && jwk.use !== undefined && jwk.use !== use) {
+      throw dom(`The JWK's use must be '${use}'`, 'DataError')
+    }
+    if (jwk.key_ops !== undefined) {
+      if (new Set(jwk.key_ops).size !== jwk.key_ops.length) throw dom('The JWK key_ops has duplicates', 'DataError')
+      for (const u of usages) {
+        if (!jwk.key_ops.includes(u)) throw dom(`The JWK key_ops does not allow '${u}'`, 'DataError')
+      }
+    }
+    if (jwk.ext === false && extractable) throw dom('The JWK is not extractable', 'DataError')
+  }
+
+  // --- Import -----------------------------------------------------------------------------------
+
+  function importKey(format, keyData, alg, extractable, usages) {
+    let key
+    switch (alg.name) {
+      case 'HMAC': {
+        checkUsages(usages, ['sign', 'verify'])
+        let data
+        if (format === 'raw') data = keyData
+        else if (format === 'jwk') {
+          checkJwk(keyData, 'oct', 'sig', extractable, usages)
+          data = b64uDecode(keyData.k, 'k')
+          if (keyData.alg !== undefined && keyData.alg !== HMAC_JWK_ALG[alg.hash.name]) {
+            throw dom('The JWK alg does not match the hash', 'DataError')
+          }
+        } else throw dom(`HMAC keys cannot be imported as ${format}`, 'NotSupportedError')
+        let length = byteLength(data) * 8
+        if (length === 0) throw dom('The key is empty', 'DataError')
+        if (alg.length !== undefined) {
+          if (alg.length > length || alg.length <= length - 8) throw dom('The length does not match the key data', 'DataError')
+          length = alg.length
+        }
+        const algorithm = { name: 'HMAC', hash: { name: alg.hash.name }, length }
+        key = newKey('secret', extractable, algorithm, usages, natives.secretImport(data))
+        break
+      }
+      case 'AES-GCM': {
+        checkUsages(usages, ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'])
+        let data
+        if (format === 'raw') data = keyData
+        else if (format === 'jwk') {
+          checkJwk(keyData, 'oct', 'enc', extractable, usages)
+          data = b64uDecode(keyData.k, 'k')
+        } else throw dom(`AES keys cannot be imported as ${format}`, 'NotSupportedError')
+        const length = byteLength(data) * 8
+        if (length !== 128 && length !== 192 && length !== 256) throw dom('AES keys are 128, 192 or 256 bits', 'DataError')
+        if (format === 'jwk' && keyData.alg !== undefined && keyData.alg !== `A${length}GCM`) {
+          throw dom('The JWK alg does not match the key length', 'DataError')
+        }
+        key = newKey('secret', extractable, { name: 'AES-GCM', length }, usages, natives.secretImport(data))
+        break
+      }
+      case 'PBKDF2':
+      case 'HKDF': {
+        if (format !== 'raw') throw dom(`${alg.name} keys can only be imported as raw`, 'NotSupportedError')
+        checkUsages(usages, ['deriveKey', 'deriveBits'])
+        if (extractable) throw dom(`${alg.name} keys cannot be extractable`, 'SyntaxError')
+        key = newKey('secret', false, { name: alg.name }, usages, natives.secretImport(keyData))
+        break
+      }
+      case 'ECDSA':
+      case 'Ed25519': {
+        const kind = ASYM[alg.name]
+        let algorithm = { name: 'Ed25519' }
+        if (kind === 'EC') {
+          if (alg.namedCurve !== 'P-256') throw dom(`Unsupported named curve: ${alg.namedCurve}`, 'NotSupportedError')
+          algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
+        }
+        let isPrivate = format === 'pkcs8'
+        if (format === 'jwk') isPrivate = keyData.d !== undefined
+        checkUsages(usages, isPrivate ? ['sign'] : ['verify'])
+        let handle
+        if (format === 'jwk') {
+          if (kind === 'EC') {
+            checkJwk(keyData, 'EC', 'sig', extractable, usages)
+            if (keyData.crv !== 'P-256') throw dom("The JWK's crv does not match the named curve", 'DataError')
+            if (keyData.alg !== undefined && keyData.alg !== 'ES256') throw dom('The JWK alg is not ES256', 'DataError')
+          } else {
+            checkJwk(keyData, 'OKP', 'sig', extractable, usages)
+            if (keyData.crv !== 'Ed25519') throw dom("The JWK's crv must be 'Ed25519'", 'DataError')
+            if (keyData.alg !== undefined && keyData.alg !== 'Ed25519' && keyData.alg !== 'EdDSA') {
+              throw dom('The JWK alg is not Ed25519', 'DataError')
+            }
+          }
+          const d = isPrivate ? b64uDecode(keyData.d, 'd') : undefined
+          const y = kind === 'EC' ? b64uDecode(keyData.y, 'y') : undefined
+          handle = natives.asymImportJwk(kind, d, b64uDecode(keyData.x, 'x'), y)
+        } else {
+          handle = natives.asymImport(kind, format, keyData)
+        }
+        key = newKey(isPrivate ? 'private' : 'public', extractable, algorithm, usages, handle)
+        break
+      }
+    }
+    if ((key.type === 'secret' || key.type === 'private') && usages.length === 0) {
+      throw dom('Usages cannot be empty when creating a key.', 'SyntaxError')
+    }
+    return key
+  }
+
+  // --- Export -----------------------------------------------------------------------------------
+
+  function exportKey(format, k) {
+    const name = k.algorithm.name
+    if (name !== 'HMAC' && name !== 'AES-GCM' && name !== 'ECDSA' && name !== 'Ed25519') {
+      throw dom(`${name} keys cannot be exported`, 'NotSupportedError')
+    }
+    if (!k.extractable) throw dom('key is not extractable', 'InvalidAccessError')
+    if (k.type === 'secret') {
+      if (format === 'raw') return natives.secretExport(k.handle)
+      if (format !== 'jwk') throw dom(`Secret keys cannot be exported as ${format}`, 'NotSupportedError')
+      const jwk = { kty: 'oct', k: natives.b64uEncode(natives.secretExport(k.handle)) }
+      jwk.alg = name === 'HMAC' ? HMAC_JWK_ALG[k.algorithm.hash.name] : `A${k.algorithm.length}GCM`
+      jwk.key_ops = [...k.usages]
+      jwk.ext = k.extractable
+      return jwk
+    }
+    if (format === 'jwk') {
+      const [x, y, d] = natives.asymJwk(k.handle)
+      const jwk = name === 'ECDSA' ? { kty: 'EC', crv: 'P-256', x, y } : { kty: 'OKP', crv: 'Ed25519', x }
+      if (k.type === 'private') jwk.d = d
+      jwk.key_ops = [...k.usages]
+      jwk.ext = k.extractable
+      return jwk
+    }
+    const ok = k.type === 'private' ? format === 'pkcs8' : format === 'spki' || format === 'raw'
+    if (!ok) throw dom(`A ${k.type} key cannot be exported as ${format}`, 'InvalidAccessError')
+    return natives.asymExport(k.handle, format)
+  }
+
+  // --- Derivation -------------------------------------------------------------------------------
+
+  function deriveBits(alg, k, length) {
+    if (length === null) throw dom(`${alg.name} needs a length`, 'OperationError')
+    if (length % 8 !== 0) throw dom('The length must be a multiple of 8', 'OperationError')
+    if (alg.name === 'PBKDF2') {
+      if (alg.iterations === 0) throw dom('iterations must not be zero', 'OperationError')
+      return natives.pbkdf2(k.handle, alg.hash.name, alg.salt, alg.iterations, length)
+    }
+    return natives.hkdf(k.handle, alg.hash.name, alg.salt, alg.info, length)
+  }
+
+  // https://w3c.github.io/webcrypto/#dfn-get-key-length
+  function keyLength(alg) {
+    switch (alg.name) {
+      case 'AES-GCM':
+        if (alg.length !== 128 && alg.length !== 192 && alg.length !== 256) {
+          throw dom('AES keys are 128, 192 or 256 bits', 'OperationError')
+        }
+        return alg.length
+      case 'HMAC':
+        if (alg.length === undefined) return blockSize(alg.hash.name)
+        if (alg.length === 0) throw new TypeError('HMAC: length must not be zero')
+        return alg.length
+      default:
+        return null
+    }
+  }
+
+  // --- SubtleCrypto (https://w3c.github.io/webcrypto/#subtlecrypto-interface) -------------------
+
+  // Each method returns a promise; every error (argument conversion included) rejects it.
+  function run(self, fn) {
+    try {
+      if (self !== subtle) throw new TypeError('Illegal invocation')
+      return Promise.resolve(fn())
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+  function needArgs(n, have, method) {
+    if (have < n) {
+      throw new TypeError(`Failed to execute '${method}' on 'SubtleCrypto': ${n} arguments required, but only ${have} present.`)
+    }
+  }
+  function checkKeyFor(alg, k, usage) {
+    if (alg.name !== k.algorithm.name) throw dom('The key is not of the requested algorithm', 'InvalidAccessError')
+    if (!k.usages.includes(usage)) throw dom(`The key does not allow '${usage}'`, 'InvalidAccessError')
+  }
+
+  function aesGcm(alg, k, data, encrypt) {
+    const tagLength = alg.tagLength ?? 128
+    if (![32, 64, 96, 104, 112, 120, 128].includes(tagLength)) throw dom('Invalid AES-GCM tagLength', 'OperationError')
+    if (tagLength !== 128) throw dom('Only a 128-bit AES-GCM tag is supported', 'NotSupportedError')
+    if (!encrypt && byteLength(data) < tagLength / 8) throw dom('The data is shorter than the tag', 'OperationError')
+    return natives.aesGcm(k.handle, encrypt, alg.iv, alg.additionalData, data)
+  }
+
+  function signOrVerify(k, alg, signature, data) {
+    if (k.algorithm.name === 'HMAC') {
+      return signature === undefined
+        ? natives.hmacSign(k.handle, k.algorithm.hash.name, data)
+        : natives.hmacVerify(k.handle, k.algorithm.hash.name, signature, data)
+    }
+    const type = signature === undefined ? 'private' : 'public'
+    if (k.type !== type) throw dom(`The key is not a ${type} key`, 'InvalidAccessError')
+    const hash = alg.hash?.name
+    return signature === undefined ? natives.asymSign(k.handle, hash, data) : natives.asymVerify(k.handle, hash, signature, data)
+  }
+
+  const utf8 = (s) => natives.utf8Encode(s)
+
+  class SubtleCrypto {
+    constructor() {
+      throw new TypeError('Illegal constructor')
+    }
+    encrypt(algorithm, key, data) {
+      return run(this, () => {
+        needArgs(3, arguments.length, 'encrypt')
+        const alg = normalize(algorithm, 'encrypt')
+        const k = toKey(key, 'key')
+        toBuffer(data, 'data')
+        checkKeyFor(alg, k, 'encrypt')
+        return aesGcm(alg, k, data, true)
+      })
+    }
+    decrypt(algorithm, key, data) {
+      return run(this, () => {
+        needArgs(3, arguments.length, 'decrypt')
+        const alg = normalize(algorithm, 'decrypt')
+        const k = toKey(key, 'key')
+        toBuffer(data, 'data')
+        checkKeyFor(alg, k, 'decrypt')
+        return aesGcm(alg, k, data, false)
+      })
+    }
+    sign(algorithm, key, data) {
+      return run(this, () => {
+        needArgs(3, arguments.length, 'sign')
+        const alg = normalize(algorithm, 'sign')
+        const k = toKey(key, 'key')
+        toBuffer(data, 'data')
+        checkKeyFor(alg, k, 'sign')
+        return signOrVerify(k, alg, undefined, data)
+      })
+    }
+    verify(algorithm, key, signature, data) {
+      return run(this, () => {
+        needArgs(4, arguments.length, 'verify')
+        const alg = normalize(algorithm, 'verify')
+        const k = toKey(key, 'key')
+        toBuffer(signature, 'signature')
+        toBuffer(data, 'data')
+        checkKeyFor(alg, k, 'verify')
+        return signOrVerify(k, alg, signature, data)
+      })
+    }
+    digest(algorithm, data) {
+      return run(this, () => {
+        needArgs(2, arguments.length, 'digest')
+        const alg = normalize(algorithm, 'digest')
+        toBuffer(data, 'data')
+        return natives.digest(alg.name, data)
+      })
+    }
+    generateKey(algorithm, extractable, keyUsages) {
+      return run(this, () => {
+        needArgs(3, arguments.length, 'generateKey')
+        const alg = normalize(algorithm, 'generateKey')
+        extractable = Boolean(extractable)
+        const usages = toUsages(keyUsages)
+        switch (alg.name) {
+          case 'HMAC': {
+            checkUsages(usages, ['sign', 'verify'])
+            const length = alg.length ?? blockSize(alg.hash.name)
+            if (length === 0) throw dom('HMAC: length must not be zero', 'OperationError')
+            if (usages.length === 0) throw dom('Usages cannot be empty when creating a key.', 'SyntaxError')
+            const algorithm = { name: 'HMAC', hash: { name: alg.hash.name }, length }
+            return newKey('secret', extractable, algorithm, intersect(usages, USAGES), natives.secretGenerate(Math.ceil(length / 8)))
+          }
+          case 'AES-GCM': {
+            checkUsages(usages, ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'])
+            if (alg.length !== 128 && alg.length !== 192 && alg.length !== 256) {
+              throw dom('AES keys are 128, 192 or 256 bits', 'OperationError')
+            }
+            if (usages.length === 0) throw dom('Usages cannot be empty when creating a key.', 'SyntaxError')
+            const handle = natives.secretGenerate(alg.length / 8)
+            return newKey('secret', extractable, { name: 'AES-GCM', length: alg.length }, intersect(usages, USAGES), handle)
+          }
+          default: {
+            checkUsages(usages, ['sign', 'verify'])
+            let algorithm = { name: 'Ed25519' }
+            if (alg.name === 'ECDSA') {
+              if (alg.namedCurve !== 'P-256') throw dom(`Unsupported named curve: ${alg.namedCurve}`, 'NotSupportedError')
+              algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
+            }
+            const privateUsages = intersect(usages, ['sign'])
+            if (privateUsages.length === 0) throw dom('Usages cannot be empty when creating a key.', 'SyntaxError')
+            const [priv, pub] = natives.asymGenerate(ASYM[alg.name])
+            return {
+              publicKey: newKey('public', true, algorithm, intersect(usages, ['verify']), pub),
+              privateKey: newKey('private', extractable, { ...algorithm }, privateUsages, priv),
+            }
+          }
+        }
+      })
+    }
+    deriveKey(algorithm, baseKey, derivedKeyType, extractable, keyUsages) {
+      return run(this, () => {
+        needArgs(5, arguments.length, 'deriveKey')
+        const alg = normalize(algorithm, 'deriveBits')
+        const k = toKey(baseKey, 'baseKey')
+        const importAlg = normalize(derivedKeyType, 'importKey')
+        const lengthAlg = normalize(derivedKeyType, 'get key length')
+        extractable = Boolean(extractable)
+        const usages = toUsages(keyUsages)
+        checkKeyFor(alg, k, 'deriveKey')
+        const bits = deriveBits(alg, k, keyLength(lengthAlg))
+        return importKey('raw', bits, importAlg, extractable, intersect(usages, USAGES))
+      })
+    }
+    deriveBits(algorithm, baseKey, length = null) {
+      return run(this, () => {
+        needArgs(2, arguments.length, 'deriveBits')
+        const alg = normalize(algorithm, 'deriveBits')
+        const k = toKey(baseKey, 'baseKey')
+        // unsigned long? (no [EnforceRange]): ToNumber, then modulo 2^32.
+        const n = length === null || length === undefined ? null : Number(length)
+        const len = n === null ? null : Number.isFinite(n) ? Math.trunc(n) >>> 0 : 0
+        checkKeyFor(alg, k, 'deriveBits')
+        return deriveBits(alg, k, len)
+      })
+    }
+    importKey(format, keyData, algorithm, extractable, keyUsages) {
+      return run(this, () => {
+        needArgs(5, arguments.length, 'importKey')
+        format = toFormat(format)
+        keyData = format === 'jwk' ? toJwk(keyData) : toBuffer(keyData, 'keyData')
+        const alg = normalize(algorithm, 'importKey')
+        extractable = Boolean(extractable)
+        const usages = intersect(toUsages(keyUsages), USAGES)
+        return importKey(format, keyData, alg, extractable, usages)
+      })
+    }
+    exportKey(format, key) {
+      return run(this, () => {
+        needArgs(2, arguments.length, 'exportKey')
+        format = toFormat(format)
+        return exportKey(format, toKey(key, 'key'))
+      })
+    }
+    // https://w3c.github.io/webcrypto/#SubtleCrypto-method-wrapKey, with AES-GCM as the wrapping
+    // algorithm (through its encrypt operation, as the spec allows).
+    wrapKey(format, key, wrappingKey, wrapAlgorithm) {
+      return run(this, () => {
+        needArgs(4, arguments.length, 'wrapKey')
+        format = toFormat(format)
+        const k = toKey(key, 'key')
+        const wk = toKey(wrappingKey, 'wrappingKey')
+        const alg = normalize(wrapAlgorithm, 'encrypt')
+        checkKeyFor(alg, wk, 'wrapKey')
+        const exported = exportKey(format, k)
+        const bytes = format === 'jwk' ? utf8(JSON.stringify(exported)) : exported
+        return aesGcm(alg, wk, bytes, true)
+      })
+    }
+    unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
+      return run(this, () => {
+        needArgs(7, arguments.length, 'unwrapKey')
+        format = toFormat(format)
+        toBuffer(wrappedKey, 'wrappedKey')
+        const uk = toKey(unwrappingKey, 'unwrappingKey')
+        const alg = normalize(unwrapAlgorithm, 'decrypt')
+        const importAlg = normalize(unwrappedKeyAlgorithm, 'importKey')
+        extractable = Boolean(extractable)
+        const usages = intersect(toUsages(keyUsages), USAGES)
+        checkKeyFor(alg, uk, 'unwrapKey')
+        const bytes = aesGcm(alg, uk, wrappedKey, false)
+        let keyData = bytes
+        if (format === 'jwk') {
+          let parsed
+          try {
+            parsed = JSON.parse(natives.utf8Decode(bytes))
+          } catch {
+            throw dom('The unwrapped key is not a JWK', 'DataError')
+          }
+          keyData = toJwk(parsed)
+        }
+        return importKey(format, keyData, importAlg, extractable, usages)
+      })
+    }
+  }
+  tag(SubtleCrypto, 'SubtleCrypto')
+  enumerable(SubtleCrypto)
+
+  const subtle = Object.create(SubtleCrypto.prototype)
+  const crypto = Object.create(Crypto.prototype)
+  define(global, 'Crypto', Crypto)
+  define(global, 'SubtleCrypto', SubtleCrypto)
+  define(global, 'CryptoKey', CryptoKey)
+  // WebIDL: `crypto` is a readonly attribute of the global, replaceable like other engines'.
+  define(global, 'crypto', crypto)
 })
