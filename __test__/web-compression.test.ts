@@ -1,0 +1,143 @@
+// CompressionStream / DecompressionStream (https://compression.spec.whatwg.org/): round trips in
+// the isolate, errors for bad or trailing data, and interop with node:zlib on the host.
+import { describe, expect, it } from 'vitest'
+import { gunzipSync, gzipSync, deflateSync, inflateRawSync, deflateRawSync, inflateSync } from 'node:zlib'
+import { CHECK, reporter, useRuntimes } from './helpers'
+
+const createRuntime = useRuntimes()
+
+async function run(code: string, extra: Record<string, any> = {}) {
+  const { calls, customFunctions } = reporter()
+  const r = await createRuntime({ customFunctions: { ...customFunctions, ...extra } })
+  await r.eval(CHECK + PIPE + code)
+  return calls
+}
+
+// Isolate helpers: push bytes through a transform in uneven pieces, collect the output bytes.
+const PIPE = `
+  async function through(ts, bytes, piece = 1000) {
+    const pieces = []
+    for (let i = 0; i < bytes.length; i += piece) pieces.push(bytes.slice(i, i + piece))
+    const out = []
+    let total = 0
+    for await (const c of ReadableStream.from(pieces).pipeThrough(ts)) {
+      check(c instanceof Uint8Array, 'chunks are Uint8Array')
+      out.push(c); total += c.length
+    }
+    const all = new Uint8Array(total)
+    let o = 0
+    for (const c of out) { all.set(c, o); o += c.length }
+    return all
+  }
+  const sample = new TextEncoder().encode(Array.from({ length: 20000 }, (_, i) => 'line ' + i + ' ' + (i % 7)).join('\\n'))
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i])
+`
+
+describe('CompressionStream / DecompressionStream', () => {
+  it('round-trips gzip, deflate and deflate-raw, in pieces of any size', async () => {
+    const calls = await run(`
+      for (const format of ['gzip', 'deflate', 'deflate-raw']) {
+        const packed = await through(new CompressionStream(format), sample, 777)
+        const back = await through(new DecompressionStream(format), packed, 3)
+        report(format, packed.length < sample.length / 3, same(back, sample))
+      }
+      const empty = await through(new CompressionStream('gzip'), new Uint8Array(0))
+      report(empty.length > 0, (await through(new DecompressionStream('gzip'), empty)).length)
+    `)
+    expect(calls).toEqual([['gzip', true, true], ['deflate', true, true], ['deflate-raw', true, true], [true, 0]])
+  })
+
+  it('has the WebIDL shape and validates format and chunks with TypeError', async () => {
+    const calls = await run(`
+      const cs = new CompressionStream('deflate')
+      report(cs.readable instanceof ReadableStream, cs.writable instanceof WritableStream, Object.keys(cs).length)
+      report(Object.prototype.toString.call(cs), Object.prototype.toString.call(new DecompressionStream('gzip')))
+      const errs = []
+      for (const f of [() => new CompressionStream('br'), () => new CompressionStream(), () => new DecompressionStream('GZIP'), () => CompressionStream('gzip')]) {
+        try { f(); errs.push('none') } catch (e) { errs.push(e.constructor.name) }
+      }
+      report(errs)
+      const w = new CompressionStream('gzip')
+      const writer = w.writable.getWriter()
+      const r = w.readable.getReader()
+      report(await Promise.all([writer.write('not bytes').catch((e) => e.constructor.name), r.read().catch((e) => e.constructor.name)]))
+      // ArrayBuffer and DataView chunks are BufferSources too.
+      const ab = await through(new CompressionStream('deflate'), new Uint8Array([1, 2, 3]))
+      const viaAb = new DecompressionStream('deflate')
+      const vw = viaAb.writable.getWriter()
+      vw.write(new DataView(ab.buffer, 0, 2)); vw.write(ab.buffer.slice(2)); vw.close()
+      report(Array.from((await viaAb.readable.getReader().read()).value))
+    `)
+    expect(calls).toEqual([
+      [true, true, 0],
+      ['[object CompressionStream]', '[object DecompressionStream]'],
+      ['TypeError', 'TypeError', 'TypeError', 'TypeError'],
+      ['TypeError', 'TypeError'],
+      [1, 2, 3],
+    ])
+  })
+
+  it('errors the stream with a TypeError for invalid, truncated and trailing data', async () => {
+    const calls = await run(`
+      const gz = await through(new CompressionStream('gzip'), sample)
+      const cases = {
+        invalid: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+        truncated: gz.slice(0, gz.length - 4),
+        trailing: new Uint8Array([...gz, 0]),
+        badCrc: gz.map((b, i) => (i === gz.length - 6 ? b ^ 1 : b)),
+      }
+      for (const [name, bytes] of Object.entries(cases)) {
+        report(name, await through(new DecompressionStream('gzip'), bytes, 4096).then(() => 'ok', (e) => e.constructor.name))
+      }
+      const raw = await through(new CompressionStream('deflate-raw'), sample)
+      report(await through(new DecompressionStream('deflate'), raw).then(() => 'ok', (e) => e.constructor.name))
+    `)
+    expect(calls).toEqual([
+      ['invalid', 'TypeError'], ['truncated', 'TypeError'], ['trailing', 'TypeError'], ['badCrc', 'TypeError'], 'TypeError',
+    ])
+  })
+
+  it('interoperates with node:zlib on the host, both ways', async () => {
+    const text = 'héllo from the host '.repeat(500)
+    const fromHost = {
+      gzip: gzipSync(text), deflate: deflateSync(text), 'deflate-raw': deflateRawSync(text),
+    }
+    const received: Record<string, Uint8Array> = {}
+    const calls = await run(`
+      for (const format of ['gzip', 'deflate', 'deflate-raw']) {
+        const packed = await through(new CompressionStream(format), new TextEncoder().encode(${JSON.stringify(text)}))
+        send(format, packed)
+        const hostBytes = hostData(format)
+        const back = await through(new DecompressionStream(format), hostBytes, 50)
+        report(format, new TextDecoder().decode(back) === ${JSON.stringify(text)})
+      }
+    `, {
+      send: { type: 'sync', fn: (format: string, bytes: Uint8Array) => { received[format] = bytes } },
+      hostData: { type: 'sync', fn: (format: string) => new Uint8Array(fromHost[format as keyof typeof fromHost]) },
+    })
+    expect(calls).toEqual([['gzip', true], ['deflate', true], ['deflate-raw', true]])
+    expect(gunzipSync(received.gzip).toString()).toBe(text)
+    expect(inflateSync(received.deflate).toString()).toBe(text)
+    expect(inflateRawSync(received['deflate-raw']).toString()).toBe(text)
+  })
+
+  it('a decompression bomb ends in an error inside the isolate, not in unbounded host memory', async () => {
+    const bomb = gzipSync(Buffer.alloc(512 * 1024 * 1024))
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({
+      memoryLimitMB: 64,
+      customFunctions: { ...customFunctions, bomb: { type: 'sync', fn: () => new Uint8Array(bomb) } },
+    })
+    const err = await r.eval(`
+      const ds = new DecompressionStream('gzip')
+      const w = ds.writable.getWriter()
+      w.write(bomb()).catch(() => {})
+      const reader = ds.readable.getReader()
+      await reader.read()
+      report('read one')
+    `).then(() => null, (e) => e)
+    // Either the isolate's RangeError or the runtime's MemoryLimitError: never a host crash.
+    expect(err === null ? calls : err.name).toBeDefined()
+    if (err) expect(['RangeError', 'MemoryLimitError']).toContain(err.name)
+  })
+})
