@@ -1,4 +1,645 @@
-// Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortController, AbortSignal, reportError (https://dom.spec.whatwg.org/)
+// Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortController,
+// AbortSignal, reportError, navigator (https://dom.spec.whatwg.org/,
+// https://html.spec.whatwg.org/multipage/webappapis.html#runtime-script-errors)
+//
+// The global object is an EventTarget the way a worker's is: addEventListener, removeEventListener
+// and dispatchEvent are on it (the same functions as EventTarget.prototype's), and `onerror`.
+//
+// Offers on `internals`:
+//   internals.dispatch(target, event) -> boolean   fire `event` at `target` as the platform does
+//                                                  (isTrusted true); false if it was canceled
+//   internals.isEvent(v), internals.isEventTarget(v), internals.isAbortSignal(v) -> boolean
+//   internals.defineEventHandler(proto, name)      an `on<type>` attribute on proto (name: 'onfoo')
+//   internals.reportException(error)               as reportError(error)
+//   internals.createAbortSignal() -> AbortSignal   a fresh, non-aborted signal
+//   internals.signalAbort(signal, reason)          abort it (reason undefined: an AbortError)
+//   internals.addAbortAlgorithm(signal, fn) -> remove()  fn() runs once when the signal aborts,
+//                                                  before its abort event; not if already aborted
+//   internals.followSignal(following, parent)      https://dom.spec.whatwg.org/#abortsignal-follow
+//   internals.createDependentSignal(signals) -> AbortSignal   as AbortSignal.any(signals)
 (function (global, natives, internals) {
   'use strict'
+  const DOMException = internals.DOMException
+  const performance = global.performance
+  const setTimeout = global.setTimeout
+  const define = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+  // WebIDL: operations and attributes are enumerable; the toStringTag is not.
+  const webidl = (cls, tag) => {
+    for (const target of [cls.prototype, cls]) {
+      for (const key of Object.getOwnPropertyNames(target)) {
+        if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
+        const d = Object.getOwnPropertyDescriptor(target, key)
+        if (d.configurable) Object.defineProperty(target, key, { enumerable: true })
+      }
+    }
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true })
+  }
+  const required = (n, count, what) => {
+    if (n < count) {
+      throw new TypeError(`Failed to ${what}: ${count} argument${count > 1 ? 's' : ''} required, but only ${n} present.`)
+    }
+  }
+  const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
+  const dictionary = (v, what) => {
+    if (v === undefined || v === null) return {}
+    if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
+    return v
+  }
+  const domString = (v) => {
+    if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string')
+    return `${v}`
+  }
+  const illegal = () => { throw new TypeError('Illegal constructor') }
+  const SECRET = Symbol('internal')
+
+  // ---------------------------------------------------------------------------------------------
+  // Event: https://dom.spec.whatwg.org/#interface-event
+  const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3
+  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter // set in Event's static block
+  class Event {
+    #type
+    #bubbles
+    #cancelable
+    #composed
+    #target = null
+    #currentTarget = null
+    #phase = NONE
+    #stop = false
+    #stopImmediate = false
+    #canceled = false
+    #inPassive = false
+    #dispatching = false
+    #initialized = true
+    #trusted = false
+    #timeStamp
+    #path = []
+    constructor(type, eventInitDict = undefined) {
+      required(arguments.length, 1, `construct '${new.target.name}'`)
+      this.#type = domString(type)
+      const init = dictionary(eventInitDict, `construct '${new.target.name}'`)
+      this.#bubbles = !!init.bubbles
+      this.#cancelable = !!init.cancelable
+      this.#composed = !!init.composed
+      this.#timeStamp = performance.now()
+      // [LegacyUnforgeable]: an own property of every instance.
+      Object.defineProperty(this, 'isTrusted', { get: isTrustedGetter, enumerable: true, configurable: false })
+    }
+    get type() { return this.#type }
+    get target() { return this.#target }
+    get srcElement() { return this.#target }
+    get currentTarget() { return this.#currentTarget }
+    composedPath() { return this.#path.slice() }
+    get eventPhase() { return this.#phase }
+    stopPropagation() { this.#stop = true }
+    get cancelBubble() { return this.#stop }
+    set cancelBubble(value) { if (value) this.#stop = true }
+    stopImmediatePropagation() {
+      this.#stop = true
+      this.#stopImmediate = true
+    }
+    get bubbles() { return this.#bubbles }
+    get cancelable() { return this.#cancelable }
+    get returnValue() { return !this.#canceled }
+    set returnValue(value) { if (!value) this.#cancel() }
+    preventDefault() { this.#cancel() }
+    #cancel() {
+      if (this.#cancelable && !this.#inPassive) this.#canceled = true
+    }
+    get defaultPrevented() { return this.#canceled }
+    get composed() { return this.#composed }
+    get timeStamp() { return this.#timeStamp }
+    initEvent(type, bubbles = false, cancelable = false) {
+      required(arguments.length, 1, "execute 'initEvent' on 'Event'")
+      if (this.#dispatching) return
+      this.#initialized = true
+      this.#stop = this.#stopImmediate = this.#canceled = false
+      this.#trusted = false
+      this.#target = null
+      this.#type = domString(type)
+      this.#bubbles = !!bubbles
+      this.#cancelable = !!cancelable
+    }
+    static {
+      isEvent = (v) => isObject(v) && #type in v
+      setTrusted = (e) => { e.#trusted = true }
+      isTrustedGetter = Object.getOwnPropertyDescriptor({ get isTrusted() { return this.#trusted } }, 'isTrusted').get
+      // https://dom.spec.whatwg.org/#concept-event-dispatch, for targets without a parent: the
+      // path is [target]; capture listeners run before the others, both at AT_TARGET.
+      dispatchEvent_ = (target, event) => {
+        event.#dispatching = true
+        event.#target = target
+        event.#path = [target]
+        event.#phase = AT_TARGET
+        event.#currentTarget = target
+        try {
+          invoke(target, event, true)
+          invoke(target, event, false)
+        } finally {
+          event.#phase = NONE
+          event.#currentTarget = null
+          event.#path = []
+          event.#dispatching = false
+          event.#stop = false
+          event.#stopImmediate = false
+        }
+        return !event.#canceled
+      }
+      // https://dom.spec.whatwg.org/#concept-event-listener-inner-invoke
+      const invoke = (target, event, capture) => {
+        if (event.#stop) return
+        const list = listenersOf(target).get(event.#type)
+        if (list === undefined) return
+        for (const l of list.slice()) {
+          if (l.removed || l.capture !== capture) continue
+          if (l.once) removeListener(target, l)
+          if (l.passive) event.#inPassive = true
+          try {
+            const cb = l.callback
+            if (typeof cb === 'function') {
+              Reflect.apply(cb, event.#currentTarget, [event])
+            } else {
+              const handle = cb.handleEvent
+              if (typeof handle !== 'function') throw new TypeError("'handleEvent' property of the event listener is not a function")
+              Reflect.apply(handle, cb, [event])
+            }
+          } catch (e) {
+            reportException(e)
+          }
+          event.#inPassive = false
+          if (event.#stopImmediate) break
+        }
+      }
+      checkDispatchable = (event) => {
+        if (event.#dispatching || !event.#initialized) {
+          throw new DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", 'InvalidStateError')
+        }
+        event.#trusted = false
+      }
+    }
+  }
+  for (const [k, v] of Object.entries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE })) {
+    Object.defineProperty(Event, k, { value: v, enumerable: true })
+    Object.defineProperty(Event.prototype, k, { value: v, enumerable: true })
+  }
+  webidl(Event, 'Event')
+
+  // ---------------------------------------------------------------------------------------------
+  // EventTarget: https://dom.spec.whatwg.org/#interface-eventtarget
+  // Listener lists by target (and by type); a WeakMap so the global object can be a target too.
+  // The global object's own entries are kept aside: it is not a reliable WeakMap key across the
+  // startup snapshot (a runtime's global proxy is a new object that only compares === to `global`).
+  const targets = new WeakMap()
+  const globalListeners = new Map()
+  const listenersOf = (target) => {
+    // WebIDL: an operation called with an undefined or null `this` acts on the global object.
+    if (target === undefined || target === null || target === global) return globalListeners
+    const map = targets.get(target)
+    if (map === undefined) throw new TypeError('Illegal invocation')
+    return map
+  }
+  const thisTarget = (t) => (t === undefined || t === null ? global : t)
+  // https://dom.spec.whatwg.org/#concept-flatten-options
+  const flatten = (options, what) => {
+    if (!isObject(options)) return { capture: !!options, once: false, passive: false, signal: null }
+    const capture = !!options.capture
+    const once = !!options.once
+    const passive = !!options.passive
+    let signal = options.signal
+    if (signal === undefined) signal = null
+    else if (!isAbortSignal(signal)) {
+      throw new TypeError(`Failed to execute '${what}' on 'EventTarget': Failed to read the 'signal' property from 'AddEventListenerOptions': Failed to convert value to 'AbortSignal'.`)
+    }
+    return { capture, once, passive, signal }
+  }
+  const checkCallback = (callback, what) => {
+    if (callback !== null && callback !== undefined && !isObject(callback)) {
+      throw new TypeError(`Failed to execute '${what}' on 'EventTarget': The callback provided as parameter 2 is not an object.`)
+    }
+  }
+  // https://dom.spec.whatwg.org/#add-an-event-listener
+  const addListener = (target, type, callback, { capture, once, passive, signal }) => {
+    const map = listenersOf(target)
+    if (signal !== null && signalAborted(signal)) return
+    if (callback === null || callback === undefined) return
+    let list = map.get(type)
+    if (list === undefined) map.set(type, (list = []))
+    if (list.some((l) => l.callback === callback && l.capture === capture)) return
+    const l = { type, callback, capture, once, passive, removed: false }
+    list.push(l)
+    if (signal !== null) addAbortAlgorithm(signal, () => removeListener(target, l))
+    if (type === 'abort' && isAbortSignal(target)) keepDependentAlive(target)
+    return l
+  }
+  const removeListener = (target, l) => {
+    l.removed = true
+    const map = listenersOf(target)
+    const list = map.get(l.type)
+    if (list === undefined) return
+    const i = list.indexOf(l)
+    if (i !== -1) list.splice(i, 1)
+    if (list.length === 0) map.delete(l.type)
+  }
+  class EventTarget {
+    constructor() {
+      targets.set(this, new Map())
+    }
+    addEventListener(type, callback, options = undefined) {
+      required(arguments.length, 2, "execute 'addEventListener' on 'EventTarget'")
+      const target = thisTarget(this)
+      listenersOf(target)
+      type = domString(type)
+      checkCallback(callback, 'addEventListener')
+      addListener(target, type, callback, flatten(options, 'addEventListener'))
+    }
+    removeEventListener(type, callback, options = undefined) {
+      required(arguments.length, 2, "execute 'removeEventListener' on 'EventTarget'")
+      const target = thisTarget(this)
+      const map = listenersOf(target)
+      type = domString(type)
+      checkCallback(callback, 'removeEventListener')
+      const capture = isObject(options) ? !!options.capture : !!options
+      const l = map.get(type)?.find((l) => l.callback === callback && l.capture === capture)
+      if (l !== undefined) removeListener(target, l)
+    }
+    dispatchEvent(event) {
+      required(arguments.length, 1, "execute 'dispatchEvent' on 'EventTarget'")
+      const target = thisTarget(this)
+      listenersOf(target)
+      if (!isEvent(event)) {
+        throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.")
+      }
+      checkDispatchable(event)
+      return dispatchEvent_(target, event)
+    }
+  }
+  webidl(EventTarget, 'EventTarget')
+  const isEventTarget = (v) => isObject(v) && (v === global || targets.has(v))
+
+  // https://html.spec.whatwg.org/multipage/webappapis.html#event-handler-attributes
+  const handlers = new WeakMap() // target -> Map(name -> { value, listener })
+  const globalHandlers = new Map()
+  const handlersOf = (target, create) => {
+    if (target === global) return globalHandlers
+    let map = handlers.get(target)
+    if (map === undefined && create) handlers.set(target, (map = new Map()))
+    return map
+  }
+  const makeHandlerCallback = (target, name) => function (event) {
+    const h = handlersOf(target, false)?.get(name)?.value
+    if (typeof h !== 'function') return
+    // https://html.spec.whatwg.org/multipage/webappapis.html#the-event-handler-processing-algorithm
+    if (name === 'onerror' && target === global && isErrorEvent(event)) {
+      const ret = Reflect.apply(h, this, [event.message, event.filename, event.lineno, event.colno, event.error])
+      if (ret === true) event.preventDefault()
+      return
+    }
+    const ret = Reflect.apply(h, this, [event])
+    if (ret === false) event.preventDefault()
+  }
+  const handlerGet = (target, name) => handlersOf(target, false)?.get(name)?.value ?? null
+  const handlerSet = (target, name, value) => {
+    listenersOf(target)
+    // [LegacyTreatNonObjectAsNull]
+    if (!isObject(value)) value = null
+    const map = handlersOf(target, true)
+    let entry = map.get(name)
+    if (entry === undefined) map.set(name, (entry = { value: null, listener: null }))
+    entry.value = value
+    if (value === null) {
+      if (entry.listener !== null) removeListener(target, entry.listener)
+      entry.listener = null
+    } else if (entry.listener === null) {
+      const opts = { capture: false, once: false, passive: false, signal: null }
+      entry.listener = addListener(target, name.slice(2), makeHandlerCallback(target, name), opts)
+    }
+  }
+  const defineEventHandler = (proto, name) => {
+    const get = { [`get ${name}`]() { return handlerGet(thisTarget(this), name) } }[`get ${name}`]
+    const set = { [`set ${name}`](v) { handlerSet(thisTarget(this), name, v) } }[`set ${name}`]
+    Object.defineProperty(proto, name, { get, set, enumerable: true, configurable: true })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CustomEvent, ErrorEvent, MessageEvent, CloseEvent
+  class CustomEvent extends Event {
+    #detail
+    constructor(type, eventInitDict = undefined) {
+      super(...arguments)
+      const init = eventInitDict ?? {}
+      this.#detail = init.detail === undefined ? null : init.detail
+    }
+    get detail() { return this.#detail }
+    initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
+      required(arguments.length, 1, "execute 'initCustomEvent' on 'CustomEvent'")
+      this.initEvent(type, bubbles, cancelable)
+      this.#detail = detail
+    }
+  }
+  webidl(CustomEvent, 'CustomEvent')
+
+  // https://html.spec.whatwg.org/multipage/webappapis.html#errorevent
+  let isErrorEvent
+  class ErrorEvent extends Event {
+    #message
+    #filename
+    #lineno
+    #colno
+    #error
+    constructor(type, eventInitDict = undefined) {
+      super(...arguments)
+      const init = eventInitDict ?? {}
+      // Members in the order WebIDL reads them (sorted).
+      this.#colno = init.colno === undefined ? 0 : init.colno >>> 0
+      this.#error = init.error
+      this.#filename = init.filename === undefined ? '' : domString(init.filename)
+      this.#lineno = init.lineno === undefined ? 0 : init.lineno >>> 0
+      this.#message = init.message === undefined ? '' : domString(init.message)
+    }
+    get message() { return this.#message }
+    get filename() { return this.#filename }
+    get lineno() { return this.#lineno }
+    get colno() { return this.#colno }
+    get error() { return this.#error }
+    static { isErrorEvent = (v) => isObject(v) && #message in v }
+  }
+  webidl(ErrorEvent, 'ErrorEvent')
+
+  // https://html.spec.whatwg.org/multipage/comms.html#messageevent
+  class MessageEvent extends Event {
+    #data
+    #origin
+    #lastEventId
+    #source
+    #ports
+    constructor(type, eventInitDict = undefined) {
+      super(...arguments)
+      const init = eventInitDict ?? {}
+      this.#data = init.data === undefined ? null : init.data
+      this.#lastEventId = init.lastEventId === undefined ? '' : domString(init.lastEventId)
+      this.#origin = init.origin === undefined ? '' : domString(init.origin)
+      this.#ports = Object.freeze(portList(init.ports))
+      this.#source = init.source === undefined ? null : init.source
+    }
+    get data() { return this.#data }
+    get origin() { return this.#origin }
+    get lastEventId() { return this.#lastEventId }
+    get source() { return this.#source }
+    get ports() { return this.#ports }
+    initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = '', lastEventId = '', source = null, ports = []) {
+      required(arguments.length, 1, "execute 'initMessageEvent' on 'MessageEvent'")
+      this.initEvent(type, bubbles, cancelable)
+      this.#data = data
+      this.#origin = domString(origin)
+      this.#lastEventId = domString(lastEventId)
+      this.#source = source
+      this.#ports = Object.freeze(portList(ports))
+    }
+  }
+  const portList = (ports) => {
+    if (ports === undefined) return []
+    if (!isObject(ports) || typeof ports[Symbol.iterator] !== 'function') {
+      throw new TypeError("Failed to construct 'MessageEvent': The provided value cannot be converted to a sequence.")
+    }
+    return [...ports]
+  }
+  webidl(MessageEvent, 'MessageEvent')
+
+  // https://websockets.spec.whatwg.org/#the-closeevent-interface
+  class CloseEvent extends Event {
+    #wasClean
+    #code
+    #reason
+    constructor(type, eventInitDict = undefined) {
+      super(...arguments)
+      const init = eventInitDict ?? {}
+      this.#code = init.code === undefined ? 0 : (init.code >>> 0) & 0xffff
+      this.#reason = init.reason === undefined ? '' : domString(init.reason)
+      this.#wasClean = !!init.wasClean
+    }
+    get wasClean() { return this.#wasClean }
+    get code() { return this.#code }
+    get reason() { return this.#reason }
+  }
+  webidl(CloseEvent, 'CloseEvent')
+
+  // ---------------------------------------------------------------------------------------------
+  // AbortSignal, AbortController: https://dom.spec.whatwg.org/#interface-AbortSignal
+  let isAbortSignal, signalAborted, signalAbort, addAbortAlgorithm, keepDependentAlive, createSignal, createDependent
+  class AbortSignal extends EventTarget {
+    #aborted = false
+    #reason = undefined
+    #algorithms = new Set()
+    #dependent = false
+    #sources = [] // source signals (never aborted, never dependent)
+    #dependents = new Set() // WeakRefs to dependent signals
+    #keep = new Set() // dependents kept alive while they have abort listeners or algorithms
+    #ref = null // a WeakRef to this signal, once it is a dependent
+    constructor(key = undefined) {
+      if (key !== SECRET) illegal()
+      super()
+    }
+    static abort(reason = undefined) {
+      const s = createSignal()
+      s.#aborted = true
+      s.#reason = reason === undefined ? abortError() : reason
+      return s
+    }
+    static timeout(milliseconds) {
+      required(arguments.length, 1, "execute 'timeout' on 'AbortSignal'")
+      const ms = enforceRange(milliseconds, "execute 'timeout' on 'AbortSignal'")
+      const s = createSignal()
+      // The timer holds the signal until it fires; nothing else does.
+      setTimeout(() => signalAbort(s, new DOMException('signal timed out', 'TimeoutError')), ms)
+      return s
+    }
+    static any(signals) {
+      required(arguments.length, 1, "execute 'any' on 'AbortSignal'")
+      if (!isObject(signals) || typeof signals[Symbol.iterator] !== 'function') {
+        throw new TypeError("Failed to execute 'any' on 'AbortSignal': The provided value cannot be converted to a sequence.")
+      }
+      const list = [...signals]
+      for (const s of list) {
+        if (!isAbortSignal(s)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.")
+      }
+      return createDependent(list)
+    }
+    get aborted() { return this.#aborted }
+    get reason() { return this.#reason }
+    throwIfAborted() {
+      if (this.#aborted) throw this.#reason
+    }
+    static {
+      isAbortSignal = (v) => isObject(v) && #aborted in v
+      signalAborted = (s) => s.#aborted
+      createSignal = () => new AbortSignal(SECRET)
+      // https://dom.spec.whatwg.org/#create-a-dependent-abort-signal
+      createDependent = (signals) => {
+        const result = createSignal()
+        result.#dependent = true
+        for (const s of signals) {
+          if (s.#aborted) {
+            result.#aborted = true
+            result.#reason = s.#reason
+            return result
+          }
+        }
+        result.#ref = new WeakRef(result)
+        const link = (source) => {
+          if (result.#sources.includes(source)) return
+          result.#sources.push(source)
+          source.#dependents.add(result.#ref)
+        }
+        for (const s of signals) {
+          if (!s.#dependent) link(s)
+          else for (const source of s.#sources) link(source)
+        }
+        return result
+      }
+      keepDependentAlive = (s) => {
+        if (!s.#dependent || s.#aborted) return
+        for (const source of s.#sources) source.#keep.add(s)
+      }
+      addAbortAlgorithm = (s, fn) => {
+        if (s.#aborted) return () => {}
+        const entry = () => fn()
+        s.#algorithms.add(entry)
+        keepDependentAlive(s)
+        return () => { s.#algorithms.delete(entry) }
+      }
+      // https://dom.spec.whatwg.org/#abortsignal-signal-abort
+      signalAbort = (s, reason) => {
+        if (s.#aborted) return
+        s.#aborted = true
+        s.#reason = reason === undefined ? abortError() : reason
+        const dependents = []
+        for (const ref of s.#dependents) {
+          const d = ref.deref()
+          if (d !== undefined && !d.#aborted) {
+            d.#aborted = true
+            d.#reason = s.#reason
+            dependents.push(d)
+          }
+        }
+        s.#dependents.clear()
+        s.#keep.clear()
+        abortSteps(s)
+        for (const d of dependents) abortSteps(d)
+      }
+      const abortSteps = (s) => {
+        // A dependent no longer needs its sources, nor they it.
+        for (const source of s.#sources) {
+          source.#keep.delete(s)
+          if (s.#ref !== null) source.#dependents.delete(s.#ref)
+        }
+        s.#sources = []
+        const algorithms = [...s.#algorithms]
+        s.#algorithms.clear()
+        for (const fn of algorithms) {
+          try {
+            fn()
+          } catch (e) {
+            reportException(e)
+          }
+        }
+        const event = new Event('abort')
+        setTrusted(event)
+        dispatchEvent_(s, event)
+      }
+    }
+  }
+  defineEventHandler(AbortSignal.prototype, 'onabort')
+  webidl(AbortSignal, 'AbortSignal')
+  const abortError = () => new DOMException('signal is aborted without reason', 'AbortError')
+  // WebIDL [EnforceRange] unsigned long long
+  const enforceRange = (v, what) => {
+    const n = Number(v)
+    if (!Number.isFinite(n)) throw new TypeError(`Failed to ${what}: Value is not of type 'unsigned long long'.`)
+    const t = Math.trunc(n)
+    if (t < 0 || t > Number.MAX_SAFE_INTEGER) {
+      throw new TypeError(`Failed to ${what}: Value is outside the 'unsigned long long' value range.`)
+    }
+    return t
+  }
+
+  class AbortController {
+    #signal = createSignal()
+    get signal() { return this.#signal }
+    abort(reason = undefined) { signalAbort(this.#signal, reason) }
+  }
+  webidl(AbortController, 'AbortController')
+
+  // ---------------------------------------------------------------------------------------------
+  // reportError: https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception
+  let reporting = false
+  const logUncaught = (error) => {
+    const console = global.console
+    if (isObject(console) && typeof console.error === 'function') console.error('Uncaught', error)
+  }
+  const describe = (error) => {
+    try {
+      return `Uncaught ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
+    } catch {
+      return 'Uncaught exception'
+    }
+  }
+  function reportException(error) {
+    // An error thrown while an error is being reported only goes to the console.
+    if (reporting) return logUncaught(error)
+    reporting = true
+    try {
+      const event = new ErrorEvent('error', { cancelable: true, message: describe(error), error })
+      setTrusted(event)
+      if (dispatchEvent_(global, event)) logUncaught(error)
+    } finally {
+      reporting = false
+    }
+  }
+  define(global, 'reportError', function reportError(e) {
+    required(arguments.length, 1, "execute 'reportError'")
+    reportException(e)
+  })
+
+  // ---------------------------------------------------------------------------------------------
+  // https://html.spec.whatwg.org/multipage/system-state.html#the-navigator-object
+  class Navigator {
+    constructor(key = undefined) {
+      if (key !== SECRET) illegal()
+    }
+    get userAgent() {
+      if (this !== navigator) throw new TypeError('Illegal invocation')
+      return 'edge-isolate/0.1'
+    }
+  }
+  webidl(Navigator, 'Navigator')
+  const navigator = new Navigator(SECRET)
+
+  for (const cls of [Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator]) {
+    define(global, cls.name, cls)
+  }
+  define(global, 'navigator', navigator)
+  for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent']) {
+    define(global, name, EventTarget.prototype[name])
+  }
+  defineEventHandler(global, 'onerror')
+  Object.defineProperty(global, 'onerror', { enumerable: false })
+
+  internals.dispatch = (target, event) => {
+    setTrusted(event)
+    return dispatchEvent_(target, event)
+  }
+  internals.isEvent = isEvent
+  internals.isEventTarget = isEventTarget
+  internals.isAbortSignal = isAbortSignal
+  internals.defineEventHandler = defineEventHandler
+  internals.reportException = reportException
+  internals.createAbortSignal = createSignal
+  internals.signalAbort = signalAbort
+  internals.addAbortAlgorithm = addAbortAlgorithm
+  internals.followSignal = (following, parent) => {
+    if (signalAborted(following)) return
+    if (signalAborted(parent)) return signalAbort(following, parent.reason)
+    addAbortAlgorithm(parent, () => signalAbort(following, parent.reason))
+  }
+  internals.createDependentSignal = (signals) => createDependent([...signals])
 })
