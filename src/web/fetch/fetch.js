@@ -1,4 +1,811 @@
-// Headers, Request, Response and the body mixin (https://fetch.spec.whatwg.org/)
+// Headers, Request, Response, the body mixin and fetch() (https://fetch.spec.whatwg.org/)
+//
+// Bodies stay lazy: a body made from a string, bytes, a Blob or FormData keeps that `source` and
+// only becomes a ReadableStream when `.body` is read (or the body is tee'd for a stream).
+// `text()` of a string body returns the string; of bytes, one UTF-8 decode in Rust.
+//
+// Offered on `internals` for serve()/dispatch and the network client:
+//   internals.requestFromParts({ method, url, headers: [[k, v], ...], body, signal }) → Request
+//     body: null | string | Uint8Array | ReadableStream (of Uint8Array); the method is taken as
+//     given (no forbidden-method check: it came from the network, not from user code).
+//   internals.responseParts(response) → { status, statusText, headers: [[k, v], ...], body }
+//     body: null | string | Uint8Array | ReadableStream; marks the response's body used, so
+//     call it once, when handing the response out. Throws TypeError if the body was used.
+//   internals.responseFromParts({ status, statusText, headers, body, url, redirected }) → Response
+//   internals.extractBody(init) → { source, stream, type } (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)
+//   internals.consumeBytes(requestOrResponse) → Promise<Uint8Array> (marks it used)
+//   internals.headersList(headers) → [[lowercase name, value], ...] sorted and combined
+//   internals.fetchHandler(request) → Promise<Response>: what fetch() calls once the Request is
+//     built; replace it to enable outbound networking.
 (function (global, natives, internals) {
   'use strict'
+  const define = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+  const tag = (cls, name) =>
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true })
+  const enumerable = (cls, keys) => {
+    for (const k of keys) Object.defineProperty(cls.prototype, k, { enumerable: true })
+  }
+  const { bodyUtf8Encode: utf8Encode, bodyUtf8Decode: utf8Decode, blobBytes, isBlob, isFormData, serializeFormData, parseFormData, bufferSourceBytes, concatBytes } = internals
+  const empty = new Uint8Array(0)
+  const usv = (v) => String(v).toWellFormed()
+  const isObject = (v) => v !== null && (typeof v === 'object' || typeof v === 'function')
+  const requireArgs = (n, have, what) => {
+    if (have < n) throw new TypeError(`Failed to execute '${what}': ${n} argument${n > 1 ? 's' : ''} required, but only ${have} present.`)
+  }
+
+  // Globals of earlier areas, captured now so user code replacing them cannot change our
+  // behaviour; looked up late when an area was not installed yet.
+  const G = {
+    URL: global.URL,
+    URLSearchParams: global.URLSearchParams,
+    ReadableStream: global.ReadableStream,
+    TransformStream: global.TransformStream,
+    AbortController: global.AbortController,
+    AbortSignal: global.AbortSignal,
+  }
+  const g = (name) => G[name] ?? global[name]
+
+  // --- Headers: https://fetch.spec.whatwg.org/#headers-class ------------------------------------
+
+  // https://fetch.spec.whatwg.org/#header-name (token) and #header-value
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+  const BYTESTRING = /^[\x00-\xff]*$/
+  const INVALID_VALUE = /[\0\r\n]/
+  // https://fetch.spec.whatwg.org/#concept-header-value-normalize
+  const normalizeValue = (v) => v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '')
+
+  function checkName(name) {
+    name = String(name)
+    if (!TOKEN.test(name)) throw new TypeError(`Headers: '${name}' is not a valid header name.`)
+    return name.toLowerCase()
+  }
+  function checkValue(value, name) {
+    value = String(value)
+    if (!BYTESTRING.test(value)) throw new TypeError(`Headers: the value of '${name}' is not a valid ByteString.`)
+    value = normalizeValue(value)
+    if (INVALID_VALUE.test(value)) throw new TypeError(`Headers: '${value}' is not a valid value for header '${name}'.`)
+    return value
+  }
+
+  let headersOf, newHeaders
+  class Headers {
+    // lowercase name → values in insertion order. Iteration sorts names, so the order between
+    // names is not observable and a Map is all the spec's header list needs here.
+    #map = new Map()
+    #guard = 'none'
+    #sorted = null
+    static {
+      headersOf = (h) => h.#map
+      // A Headers with `guard` filled from [[name, value], ...] (already valid, lowercased names).
+      newHeaders = (list, guard) => {
+        const h = new Headers()
+        for (const [k, v] of list) {
+          const values = h.#map.get(k)
+          if (values) values.push(v)
+          else h.#map.set(k, [v])
+        }
+        h.#guard = guard
+        return h
+      }
+    }
+    constructor(init = undefined) {
+      if (init !== undefined) fillHeaders(this, init)
+    }
+    #mutable() {
+      if (this.#guard === 'immutable') throw new TypeError('Headers are immutable.')
+      this.#sorted = null
+    }
+    append(name, value) {
+      requireArgs(2, arguments.length, 'append')
+      const k = checkName(name)
+      const v = checkValue(value, name)
+      this.#mutable()
+      const values = this.#map.get(k)
+      if (values) values.push(v)
+      else this.#map.set(k, [v])
+    }
+    delete(name) {
+      requireArgs(1, arguments.length, 'delete')
+      const k = checkName(name)
+      this.#mutable()
+      this.#map.delete(k)
+    }
+    get(name) {
+      requireArgs(1, arguments.length, 'get')
+      const values = this.#map.get(checkName(name))
+      return values === undefined ? null : values.join(', ')
+    }
+    getSetCookie() {
+      return (this.#map.get('set-cookie') ?? []).slice()
+    }
+    has(name) {
+      requireArgs(1, arguments.length, 'has')
+      return this.#map.has(checkName(name))
+    }
+    set(name, value) {
+      requireArgs(2, arguments.length, 'set')
+      const k = checkName(name)
+      const v = checkValue(value, name)
+      this.#mutable()
+      this.#map.set(k, [v])
+    }
+    forEach(callback, thisArg = undefined) {
+      requireArgs(1, arguments.length, 'forEach')
+      if (typeof callback !== 'function') {
+        throw new TypeError("Failed to execute 'forEach' on 'Headers': The callback provided as parameter 1 is not a function.")
+      }
+      // Like a WebIDL pair iterator: re-read the list each step, so edits in the callback show.
+      for (let i = 0; ; i++) {
+        const list = this.#list()
+        if (i >= list.length) break
+        Reflect.apply(callback, thisArg, [list[i][1], list[i][0], this])
+      }
+    }
+    // https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine
+    #list() {
+      if (this.#sorted) return this.#sorted
+      const out = []
+      for (const k of [...this.#map.keys()].sort()) {
+        const values = this.#map.get(k)
+        if (k === 'set-cookie') for (const v of values) out.push([k, v])
+        else out.push([k, values.join(', ')])
+      }
+      return (this.#sorted = out)
+    }
+    entries() { return headersIterator(this, 'key+value') }
+    keys() { return headersIterator(this, 'key') }
+    values() { return headersIterator(this, 'value') }
+    static {
+      sortedList = (h) => h.#list()
+      guardOf = (h) => h.#guard
+      setGuard = (h, guard) => { h.#guard = guard }
+    }
+  }
+  var sortedList, guardOf, setGuard
+  tag(Headers, 'Headers')
+  enumerable(Headers, ['append', 'delete', 'get', 'getSetCookie', 'has', 'set', 'forEach', 'entries', 'keys', 'values'])
+  define(Headers.prototype, Symbol.iterator, Headers.prototype.entries)
+
+  const iteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))
+  const HeadersIteratorPrototype = Object.create(iteratorProto)
+  const iterState = new WeakMap()
+  define(HeadersIteratorPrototype, 'next', function next() {
+    const s = iterState.get(this)
+    if (s === undefined) throw new TypeError("'next' called on an object that is not a Headers Iterator.")
+    const list = sortedList(s.target)
+    if (s.index >= list.length) return { value: undefined, done: true }
+    const [k, v] = list[s.index++]
+    return { value: s.kind === 'key' ? k : s.kind === 'value' ? v : [k, v], done: false }
+  })
+  Object.defineProperty(HeadersIteratorPrototype, Symbol.toStringTag, { value: 'Headers Iterator', configurable: true })
+  function headersIterator(target, kind) {
+    sortedList(target) // brand check
+    const it = Object.create(HeadersIteratorPrototype)
+    iterState.set(it, { target, kind, index: 0 })
+    return it
+  }
+
+  // https://fetch.spec.whatwg.org/#concept-headers-fill: sequence<sequence<ByteString>> or
+  // record<ByteString, ByteString>.
+  function fillHeaders(headers, init) {
+    if (!isObject(init)) {
+      throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.")
+    }
+    const method = init[Symbol.iterator]
+    if (method !== undefined && method !== null) {
+      if (typeof method !== 'function') throw new TypeError('Headers: init is not iterable.')
+      const pairs = []
+      for (const pair of Reflect.apply(method, init, [])) {
+        if (!isObject(pair) || typeof pair[Symbol.iterator] !== 'function') {
+          throw new TypeError('Headers: each header must be a [name, value] pair.')
+        }
+        const p = [...pair]
+        if (p.length !== 2) throw new TypeError('Headers: each header must be a [name, value] pair of length 2.')
+        pairs.push([String(p[0]), String(p[1])])
+      }
+      for (const [k, v] of pairs) headers.append(k, v)
+      return
+    }
+    // https://webidl.spec.whatwg.org/#es-record
+    const pairs = []
+    for (const key of Reflect.ownKeys(init)) {
+      const desc = Reflect.getOwnPropertyDescriptor(init, key)
+      if (desc === undefined || !desc.enumerable) continue
+      // A symbol key cannot become a ByteString.
+      if (typeof key === 'symbol') throw new TypeError('Headers: a record key is a Symbol.')
+      pairs.push([key, String(init[key])])
+    }
+    for (const [k, v] of pairs) headers.append(k, v)
+  }
+
+  // --- Bodies: https://fetch.spec.whatwg.org/#bodies ---------------------------------------------
+
+  // A body is { source, stream, used }: `source` is a string or Uint8Array (immutable, shared by
+  // clones) until a stream is needed; `used` marks a source-only body as consumed.
+  const ownDisturbed = new WeakSet()
+  function isReadableStream(x) {
+    if (typeof internals.isReadableStream === 'function') return internals.isReadableStream(x)
+    const RS = g('ReadableStream')
+    return typeof RS === 'function' && x instanceof RS
+  }
+  function isDisturbed(stream) {
+    if (typeof internals.isDisturbed === 'function') return internals.isDisturbed(stream)
+    return ownDisturbed.has(stream)
+  }
+  function isLocked(stream) {
+    if (typeof internals.isReadableStreamLocked === 'function') return internals.isReadableStreamLocked(stream)
+    return stream.locked
+  }
+
+  // A stream over bytes it owns; without the streams area's helper, one whose first pull marks
+  // it disturbed.
+  function streamOfBytes(bytes) {
+    if (typeof internals.readableStreamFromBytes === 'function') return internals.readableStreamFromBytes(bytes)
+    let stream
+    let at = 0
+    const source = {
+      pull(c) {
+        ownDisturbed.add(stream)
+        if (at < bytes.length) {
+          const n = Math.min(65536, bytes.length - at)
+          c.enqueue(bytes.slice(at, at + n))
+          at += n
+        }
+        if (at >= bytes.length) c.close()
+      },
+      cancel() { ownDisturbed.add(stream) },
+    }
+    const RS = g('ReadableStream')
+    try {
+      stream = new RS({ type: 'bytes', ...source }, { highWaterMark: 0 })
+    } catch {
+      stream = new RS(source, { highWaterMark: 0 })
+    }
+    return stream
+  }
+  const sourceBytes = (source) => (typeof source === 'string' ? utf8Encode(source) : source)
+
+  // The stream of a body, made on first use. A used source-only body gets a closed, disturbed one.
+  function bodyStream(body) {
+    if (body.stream === null) {
+      if (body.used) {
+        const s = streamOfBytes(empty)
+        const reader = s.getReader()
+        reader.read().catch(() => {})
+        reader.releaseLock()
+        ownDisturbed.add(s)
+        body.stream = s
+      } else {
+        // The source is shared with clones; the stream takes its own bytes.
+        body.stream = streamOfBytes(typeof body.source === 'string' ? utf8Encode(body.source) : body.source.slice())
+      }
+    }
+    return body.stream
+  }
+  const bodyUsed = (body) => body !== null && (body.used || (body.stream !== null && isDisturbed(body.stream)))
+  const bodyUnusable = (body) => body !== null && (bodyUsed(body) || (body.stream !== null && isLocked(body.stream)))
+
+  // https://fetch.spec.whatwg.org/#concept-bodyinit-extract
+  function extractBody(object, keepalive = false) {
+    if (isReadableStream(object)) {
+      if (keepalive) throw new TypeError('Failed to construct: a keepalive request cannot have a ReadableStream body.')
+      if (isDisturbed(object) || isLocked(object)) throw new TypeError('Failed to construct: the ReadableStream body is locked or disturbed.')
+      return { source: null, stream: object, type: null }
+    }
+    if (isBlob(object)) return { source: blobBytes(object), stream: null, type: object.type || null }
+    const bytes = bufferSourceBytes(object)
+    if (bytes !== undefined) return { source: bytes, stream: null, type: null }
+    if (isFormData(object)) {
+      const { bytes, type } = serializeFormData(object)
+      return { source: bytes, stream: null, type }
+    }
+    const USP = g('URLSearchParams')
+    if (typeof USP === 'function' && object instanceof USP) {
+      return { source: String(object), stream: null, type: 'application/x-www-form-urlencoded;charset=UTF-8' }
+    }
+    return { source: usv(object), stream: null, type: 'text/plain;charset=UTF-8' }
+  }
+  const newBody = (extracted) => ({ source: extracted.source, stream: extracted.stream, used: false })
+
+  async function readAll(stream) {
+    if (typeof internals.readAllBytes === 'function') return internals.readAllBytes(stream)
+    const reader = stream.getReader()
+    const chunks = []
+    let total = 0
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      if (!(value instanceof Uint8Array)) {
+        const e = new TypeError('Failed to read the body: a chunk is not a Uint8Array.')
+        reader.cancel(e).catch(() => {})
+        throw e
+      }
+      chunks.push(value)
+      total += value.length
+    }
+    return total === 0 ? empty : concatBytes(chunks, total)
+  }
+
+  const unusable = () => new TypeError('Body is unusable: the body has already been read or is locked.')
+
+  // https://fetch.spec.whatwg.org/#concept-body-consume-body: resolves to a string or Uint8Array
+  // (shared: callers copy before exposing bytes) — whatever is cheapest from the source.
+  function consume(body) {
+    if (body === null) return Promise.resolve(empty)
+    if (bodyUnusable(body)) return Promise.reject(unusable())
+    if (body.stream === null) {
+      body.used = true
+      return Promise.resolve(body.source)
+    }
+    // We disturb it now; remember that even if the stream cannot tell us later.
+    body.used = true
+    return readAll(body.stream)
+  }
+
+  // Body mixin methods, shared by Request and Response; `bodyState(this)` brand-checks.
+  let bodyState
+  const ownCopy = (b) => (typeof b === 'string' ? utf8Encode(b) : b.slice())
+  const bodyMixin = {
+    get body() {
+      const b = bodyState(this)
+      return b === null ? null : bodyStream(b)
+    },
+    get bodyUsed() { return bodyUsed(bodyState(this)) },
+    arrayBuffer() {
+      return tryConsume(this, (b) => {
+        const c = ownCopy(b)
+        return c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c.buffer : c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)
+      })
+    },
+    bytes() { return tryConsume(this, ownCopy) },
+    blob() {
+      return tryConsume(this, (b, s) => internals.blobFromBytes(ownCopy(b), s.headers.get('content-type') ?? ''))
+    },
+    formData() {
+      return tryConsume(this, (b, s) => parseFormData(sourceBytes(b), s.headers.get('content-type')))
+    },
+    json() { return tryConsume(this, (b) => JSON.parse(typeof b === 'string' ? b : utf8Decode(b))) },
+    text() { return tryConsume(this, (b) => (typeof b === 'string' ? b : utf8Decode(b))) },
+  }
+  function tryConsume(self, then) {
+    let state
+    try {
+      state = stateOf(self)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    return consume(state.body).then((b) => then(b, state))
+  }
+  function installBody(cls) {
+    for (const key of Object.keys(bodyMixin)) {
+      const desc = Object.getOwnPropertyDescriptor(bodyMixin, key)
+      if (desc.get) Object.defineProperty(cls.prototype, key, { get: desc.get, enumerable: true, configurable: true })
+      else Object.defineProperty(cls.prototype, key, { value: desc.value, writable: true, enumerable: true, configurable: true })
+    }
+  }
+
+  // Clones a body: a source is shared; a stream is tee'd (https://fetch.spec.whatwg.org/#concept-body-clone).
+  function cloneBody(body) {
+    if (body === null) return null
+    if (body.stream === null) return { source: body.source, stream: null, used: body.used }
+    const [a, b] = typeof internals.readableStreamTee === 'function' ? internals.readableStreamTee(body.stream) : body.stream.tee()
+    body.stream = a
+    return { source: null, stream: b, used: false }
+  }
+
+  // --- Request: https://fetch.spec.whatwg.org/#request-class ------------------------------------
+
+  // The serialized URL; TypeError if `input` is not an absolute URL (there is no base URL here).
+  function parseURL(input, what) {
+    if (typeof internals.parseURL === 'function') {
+      const href = internals.parseURL(input)
+      if (href === null) throw new TypeError(`${what}: Failed to parse URL from ${input}`)
+      return href
+    }
+    const URL = g('URL')
+    let url
+    try {
+      url = new URL(input)
+    } catch {
+      throw new TypeError(`${what}: Failed to parse URL from ${input}`)
+    }
+    return url.href
+  }
+  // https://url.spec.whatwg.org/#include-credentials, on a serialized URL.
+  const hasCredentials = (href) => /^[^:/?#]+:\/\/[^/?#]*@/.test(href)
+
+  const enums = {
+    mode: ['same-origin', 'no-cors', 'cors', 'navigate', 'websocket'],
+    credentials: ['omit', 'same-origin', 'include'],
+    cache: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],
+    redirect: ['follow', 'error', 'manual'],
+    referrerPolicy: ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin',
+      'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url'],
+    duplex: ['half'],
+    priority: ['high', 'low', 'auto'],
+  }
+  function enumValue(v, name, what) {
+    const s = String(v)
+    if (!enums[name].includes(s)) {
+      throw new TypeError(`${what}: The provided value '${s}' is not a valid enum value of type Request${name[0].toUpperCase()}${name.slice(1)}.`)
+    }
+    return s
+  }
+  const FORBIDDEN_METHODS = /^(connect|trace|track)$/i
+  const NORMALIZED_METHODS = /^(delete|get|head|options|post|put)$/i
+
+  // https://webidl.spec.whatwg.org/#es-dictionary: members are read in lexicographic order.
+  const REQUEST_INIT_KEYS = ['body', 'cache', 'credentials', 'duplex', 'headers', 'integrity', 'keepalive', 'method',
+    'mode', 'priority', 'redirect', 'referrer', 'referrerPolicy', 'signal', 'window']
+  function readDict(init, keys, what) {
+    if (init === undefined || init === null) return {}
+    if (!isObject(init)) throw new TypeError(`${what}: The provided value is not of type 'RequestInit'.`)
+    const out = {}
+    for (const k of keys) {
+      const v = init[k]
+      if (v !== undefined) out[k] = v
+    }
+    return out
+  }
+
+  // The signal a request follows: https://dom.spec.whatwg.org/#create-a-dependent-abort-signal
+  function dependentSignal(signal) {
+    if (typeof internals.createDependentSignal === 'function') return internals.createDependentSignal([signal])
+    const AS = g('AbortSignal')
+    if (typeof AS?.any === 'function') return AS.any([signal])
+    const c = new (g('AbortController'))()
+    if (signal.aborted) c.abort(signal.reason)
+    else signal.addEventListener('abort', () => c.abort(signal.reason), { once: true })
+    return c.signal
+  }
+
+  // Passed as the first constructor argument to build an instance from a ready state: private
+  // fields can only be added by the constructor. User code never sees this symbol.
+  const FROM_STATE = Symbol('fromState')
+  const fromState = (cls, s) => new cls(FROM_STATE, s)
+
+  let requestState
+  const REQUEST_CTOR = "Failed to construct 'Request'"
+  class Request {
+    #s
+    static {
+      requestState = (r) => r.#s
+    }
+    constructor(input, init = undefined) {
+      if (input === FROM_STATE) {
+        this.#s = init
+        return
+      }
+      requireArgs(1, arguments.length, "construct 'Request'")
+      const what = REQUEST_CTOR
+      let base
+      let inputReq = null
+      if (isObject(input) && #s in input) {
+        inputReq = input
+        base = input.#s
+      } else {
+        const url = parseURL(usv(input), what)
+        if (hasCredentials(url)) {
+          throw new TypeError(`${what}: Request cannot be constructed from a URL that includes credentials: ${input}`)
+        }
+        base = null
+      }
+      const o = readDict(init, REQUEST_INIT_KEYS, what)
+      const s = {
+        method: base?.method ?? 'GET',
+        url: base?.url ?? parseURL(usv(input), what),
+        headers: null,
+        body: null,
+        mode: base?.mode ?? 'cors',
+        credentials: base?.credentials ?? 'same-origin',
+        cache: base?.cache ?? 'default',
+        redirect: base?.redirect ?? 'follow',
+        referrer: base?.referrer ?? 'about:client',
+        referrerPolicy: base?.referrerPolicy ?? '',
+        integrity: base?.integrity ?? '',
+        keepalive: base?.keepalive ?? false,
+        duplex: 'half',
+        signal: null,
+        parentSignal: inputReq !== null ? inputReq.signal : null,
+        controller: null,
+      }
+      if ('window' in o && o.window !== null) throw new TypeError(`${what}: 'window' must be null.`)
+      // https://fetch.spec.whatwg.org/#dom-request (step 13): any init member resets these.
+      if (Object.keys(o).length > 0) {
+        if (s.mode === 'navigate') s.mode = 'same-origin'
+        s.referrer = 'about:client'
+        s.referrerPolicy = ''
+      }
+      if ('referrer' in o) {
+        const r = usv(o.referrer)
+        if (r === '') s.referrer = 'no-referrer'
+        else {
+          s.referrer = parseURL(r, what)
+        }
+      }
+      if ('referrerPolicy' in o) s.referrerPolicy = enumValue(o.referrerPolicy, 'referrerPolicy', what)
+      if ('mode' in o) {
+        const mode = enumValue(o.mode, 'mode', what)
+        if (mode === 'navigate') throw new TypeError(`${what}: Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'.`)
+        s.mode = mode
+      }
+      if ('credentials' in o) s.credentials = enumValue(o.credentials, 'credentials', what)
+      if ('cache' in o) s.cache = enumValue(o.cache, 'cache', what)
+      if (s.cache === 'only-if-cached' && s.mode !== 'same-origin') {
+        throw new TypeError(`${what}: 'only-if-cached' can be set only with 'same-origin' mode.`)
+      }
+      if ('redirect' in o) s.redirect = enumValue(o.redirect, 'redirect', what)
+      if ('integrity' in o) s.integrity = String(o.integrity)
+      if ('keepalive' in o) s.keepalive = Boolean(o.keepalive)
+      if ('priority' in o) enumValue(o.priority, 'priority', what)
+      if ('duplex' in o) enumValue(o.duplex, 'duplex', what)
+      if ('method' in o) {
+        const m = String(o.method)
+        if (!BYTESTRING.test(m) || !TOKEN.test(m)) throw new TypeError(`${what}: '${m}' is not a valid HTTP method.`)
+        if (FORBIDDEN_METHODS.test(m)) throw new TypeError(`${what}: '${m}' HTTP method is unsupported.`)
+        s.method = NORMALIZED_METHODS.test(m) ? m.toUpperCase() : m
+      }
+      if ('signal' in o) {
+        const sig = o.signal
+        const AS = g('AbortSignal')
+        const isSignal = typeof internals.isAbortSignal === 'function' ? internals.isAbortSignal(sig) : typeof AS === 'function' && sig instanceof AS
+        if (sig !== null && !isSignal) {
+          throw new TypeError(`${what}: member signal is not of type AbortSignal.`)
+        }
+        s.parentSignal = sig
+      }
+      if (s.mode === 'no-cors' && !/^(GET|HEAD|POST)$/.test(s.method)) {
+        throw new TypeError(`${what}: '${s.method}' is unsupported in no-cors mode.`)
+      }
+      // Headers: the init's, else a copy of the input's (guard "request"; no browser filtering).
+      if ('headers' in o) {
+        s.headers = new Headers(o.headers instanceof Headers ? sortedList(o.headers) : o.headers)
+      } else {
+        s.headers = newHeaders(base ? sortedList(base.headers) : [], 'request')
+      }
+      setGuard(s.headers, 'request')
+      const inputBody = base?.body ?? null
+      const hasInitBody = 'body' in o && o.body !== null
+      if ((hasInitBody || inputBody !== null) && (s.method === 'GET' || s.method === 'HEAD')) {
+        throw new TypeError(`${what}: Request with GET/HEAD method cannot have body.`)
+      }
+      let initBody = null
+      if (hasInitBody) {
+        const ex = extractBody(o.body, s.keepalive)
+        initBody = newBody(ex)
+        if (ex.type !== null && !s.headers.has('content-type')) s.headers.append('content-type', ex.type)
+        if (ex.stream !== null && !('duplex' in o)) {
+          throw new TypeError(`${what}: The duplex member must be specified for a request with a streaming body.`)
+        }
+      }
+      if (initBody !== null) s.body = initBody
+      else if (inputBody !== null) {
+        if (bodyUnusable(inputBody)) throw new TypeError(`${what}: Cannot construct a Request with a Request object that has already been used.`)
+        s.body = takeBody(inputBody)
+      }
+      this.#s = s
+    }
+    get method() { return this.#s.method }
+    get url() { return this.#s.url }
+    get headers() { return this.#s.headers }
+    get destination() { this.#s; return '' }
+    // https://fetch.spec.whatwg.org/#dom-request-referrer
+    get referrer() {
+      const r = this.#s.referrer
+      return r === 'no-referrer' ? '' : r
+    }
+    get referrerPolicy() { return this.#s.referrerPolicy }
+    get mode() { return this.#s.mode }
+    get credentials() { return this.#s.credentials }
+    get cache() { return this.#s.cache }
+    get redirect() { return this.#s.redirect }
+    get integrity() { return this.#s.integrity }
+    get keepalive() { return this.#s.keepalive }
+    get isReloadNavigation() { this.#s; return false }
+    get isHistoryNavigation() { this.#s; return false }
+    // Made on first use: most requests never look at their signal.
+    get signal() {
+      const s = this.#s
+      if (s.signal === null) {
+        if (s.parentSignal !== null) s.signal = dependentSignal(s.parentSignal)
+        else if (typeof internals.createAbortSignal === 'function') s.signal = internals.createAbortSignal()
+        else s.signal = new (g('AbortController'))().signal
+      }
+      return s.signal
+    }
+    get duplex() { return this.#s.duplex }
+    clone() {
+      const s = this.#s
+      if (bodyUnusable(s.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used.")
+      return fromState(Request, { ...s, headers: newHeaders(sortedList(s.headers), guardOf(s.headers)), body: cloneBody(s.body), signal: null, controller: null, parentSignal: this.signal })
+    }
+  }
+  tag(Request, 'Request')
+  enumerable(Request, ['method', 'url', 'headers', 'destination', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache',
+    'redirect', 'integrity', 'keepalive', 'isReloadNavigation', 'isHistoryNavigation', 'signal', 'duplex', 'clone'])
+  installBody(Request)
+
+  // A new Request takes the input's body; the input is left used
+  // (https://fetch.spec.whatwg.org/#dom-request, the proxy step).
+  function takeBody(body) {
+    if (body.stream === null) {
+      body.used = true
+      return { source: body.source, stream: null, used: false }
+    }
+    const TS = g('TransformStream')
+    const taken = typeof TS === 'function' ? body.stream.pipeThrough(new TS()) : body.stream
+    body.used = true
+    return { source: null, stream: taken, used: false }
+  }
+
+  // --- Response: https://fetch.spec.whatwg.org/#response-class ----------------------------------
+
+  const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
+  const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308])
+  const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/
+  const RESPONSE_INIT_KEYS = ['headers', 'status', 'statusText']
+
+  let responseState
+  class Response {
+    #s
+    static {
+      responseState = (r) => r.#s
+    }
+    constructor(body = null, init = undefined) {
+      if (body === FROM_STATE) {
+        this.#s = init
+        return
+      }
+      const o = readDict(init, RESPONSE_INIT_KEYS, "Failed to construct 'Response'")
+      const s = { type: 'default', status: 200, statusText: '', url: null, redirected: false, headers: newHeaders([], 'response'), body: null }
+      this.#s = s
+      const ex = body === null || body === undefined ? null : extractBody(body)
+      initializeResponse(s, o, ex)
+    }
+    static error() {
+      return fromState(Response, { type: 'error', status: 0, statusText: '', url: null, redirected: false, headers: newHeaders([], 'immutable'), body: null })
+    }
+    // https://fetch.spec.whatwg.org/#dom-response-redirect
+    static redirect(url, status = 302) {
+      requireArgs(1, arguments.length, "execute 'redirect' on 'Response'")
+      const href = parseURL(usv(url), "Failed to execute 'redirect' on 'Response'")
+      status = toUnsignedShort(status)
+      if (!REDIRECT_STATUS.has(status)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${status}`)
+      return fromState(Response, { type: 'default', status, statusText: '', url: null, redirected: false, headers: newHeaders([['location', href]], 'immutable'), body: null })
+    }
+    // https://fetch.spec.whatwg.org/#dom-response-json
+    static json(data, init = undefined) {
+      requireArgs(1, arguments.length, "execute 'json' on 'Response'")
+      const text = JSON.stringify(data)
+      if (text === undefined) throw new TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable.")
+      const o = readDict(init, RESPONSE_INIT_KEYS, "Failed to execute 'json' on 'Response'")
+      const s = { type: 'default', status: 200, statusText: '', url: null, redirected: false, headers: newHeaders([], 'response'), body: null }
+      initializeResponse(s, o, { source: text, stream: null, type: 'application/json' })
+      return fromState(Response, s)
+    }
+    get type() { return this.#s.type }
+    get url() { return this.#s.url ?? '' }
+    get redirected() { return this.#s.redirected }
+    get status() { return this.#s.status }
+    get ok() { return this.#s.status >= 200 && this.#s.status <= 299 }
+    get statusText() { return this.#s.statusText }
+    get headers() { return this.#s.headers }
+    clone() {
+      const s = this.#s
+      if (bodyUnusable(s.body)) throw new TypeError("Failed to execute 'clone' on 'Response': Response body is already used.")
+      return fromState(Response, { ...s, headers: newHeaders(sortedList(s.headers), guardOf(s.headers)), body: cloneBody(s.body) })
+    }
+  }
+  tag(Response, 'Response')
+  enumerable(Response, ['type', 'url', 'redirected', 'status', 'ok', 'statusText', 'headers', 'clone'])
+  installBody(Response)
+  for (const k of ['error', 'redirect', 'json']) Object.defineProperty(Response, k, { enumerable: true })
+
+  // https://webidl.spec.whatwg.org/#es-unsigned-short
+  function toUnsignedShort(v) {
+    const n = Number(v)
+    if (!Number.isFinite(n)) return 0
+    const m = Math.trunc(n) % 65536
+    return m < 0 ? m + 65536 : m
+  }
+
+  // https://fetch.spec.whatwg.org/#initialize-a-response
+  function initializeResponse(s, o, ex) {
+    const what = "Failed to construct 'Response'"
+    const status = 'status' in o ? toUnsignedShort(o.status) : 200
+    if (status < 200 || status > 599) throw new RangeError(`${what}: The status provided (${status}) is outside the range [200, 599].`)
+    const statusText = 'statusText' in o ? String(o.statusText) : ''
+    if (!REASON_PHRASE.test(statusText)) throw new TypeError(`${what}: Invalid statusText`)
+    s.status = status
+    s.statusText = statusText
+    if ('headers' in o) {
+      s.headers = new Headers(o.headers instanceof Headers ? sortedList(o.headers) : o.headers)
+      setGuard(s.headers, 'response')
+    }
+    if (ex !== null) {
+      if (NULL_BODY_STATUS.has(status)) throw new TypeError(`${what}: Response with null body status cannot have body`)
+      s.body = newBody(ex)
+      if (ex.type !== null && !s.headers.has('content-type')) s.headers.append('content-type', ex.type)
+    }
+  }
+
+  // One brand check for both classes: a private name is per class, so look it up per class.
+  var stateOf = (x) => {
+    try {
+      return requestState(x)
+    } catch {
+      try {
+        return responseState(x)
+      } catch {
+        throw new TypeError('Illegal invocation')
+      }
+    }
+  }
+  bodyState = (x) => stateOf(x).body
+
+  // --- fetch(): https://fetch.spec.whatwg.org/#fetch-method ---------------------------------------
+
+  internals.fetchHandler = function fetchHandler(request) {
+    return Promise.reject(new TypeError('network access is disabled: pass onFetch or network to createRuntime'))
+  }
+  async function fetch(input, init = undefined) {
+    if (arguments.length < 1) throw new TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present.")
+    const request = new Request(input, init)
+    const signal = request.signal
+    if (signal.aborted) throw signal.reason
+    return internals.fetchHandler(request)
+  }
+
+  // --- internals for serve()/dispatch ----------------------------------------------------------
+
+  function headerPairs(headers) {
+    if (headers === undefined || headers === null) return []
+    return headers
+  }
+  function partsBody(body) {
+    if (body === null || body === undefined) return null
+    if (typeof body === 'string' || body instanceof Uint8Array) return { source: body, stream: null, used: false }
+    if (isReadableStream(body)) return { source: null, stream: body, used: false }
+    return newBody(extractBody(body))
+  }
+  internals.requestFromParts = function requestFromParts({ method = 'GET', url, headers, body = null, signal = null }) {
+    const h = new Headers()
+    for (const [k, v] of headerPairs(headers)) h.append(k, v)
+    setGuard(h, 'request')
+    const m = String(method)
+    return fromState(Request, {
+      method: NORMALIZED_METHODS.test(m) ? m.toUpperCase() : m,
+      url: parseURL(String(url), 'requestFromParts'),
+      headers: h, body: partsBody(body), mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
+      referrer: 'about:client', referrerPolicy: '', integrity: '', keepalive: false, duplex: 'half',
+      signal: null, parentSignal: signal, controller: null,
+    })
+  }
+  internals.responseFromParts = function responseFromParts({ status = 200, statusText = '', headers, body = null, url = null, redirected = false }) {
+    const h = new Headers()
+    for (const [k, v] of headerPairs(headers)) h.append(k, v)
+    setGuard(h, 'immutable')
+    return fromState(Response, { type: 'basic', status, statusText, url, redirected, headers: h, body: partsBody(body) })
+  }
+  internals.responseParts = function responseParts(response) {
+    const s = responseState(response)
+    if (bodyUnusable(s.body)) throw unusable()
+    let body = null
+    if (s.body !== null) {
+      body = s.body.stream ?? s.body.source
+      s.body.used = true
+    }
+    return { status: s.status, statusText: s.statusText, headers: sortedList(s.headers).map((p) => p.slice()), body }
+  }
+  internals.extractBody = extractBody
+  internals.consumeBytes = (x) => tryConsume(x, sourceBytes)
+  internals.headersList = (h) => sortedList(h)
+  internals.isRequest = (x) => { try { requestState(x); return true } catch { return false } }
+  internals.isResponse = (x) => { try { responseState(x); return true } catch { return false } }
+
+  define(global, 'Headers', Headers)
+  define(global, 'Request', Request)
+  define(global, 'Response', Response)
+  define(global, 'fetch', fetch)
 })
