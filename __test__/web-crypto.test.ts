@@ -124,6 +124,13 @@ describe('CryptoKey', () => {
       const d = Object.getOwnPropertyDescriptor(CryptoKey.prototype, 'type')
       report(typeof d.get, d.enumerable)
       try { Object.getOwnPropertyDescriptor(CryptoKey.prototype, 'type').get.call({}) } catch (e) { report(e.name) }
+      // Changing what the getters return changes nothing the key does.
+      const raw = new Uint8Array(16)
+      const h = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, true, ['sign'])
+      h.algorithm.hash.name = 'SHA-1'
+      h.usages.push('verify')
+      report((await crypto.subtle.sign('HMAC', h, raw)).byteLength, (await crypto.subtle.exportKey('jwk', h)).alg, h.algorithm.hash.name)
+      ${errName(`crypto.subtle.verify('HMAC', h, new Uint8Array(32), raw)`)}
     `)
     expect(calls).toEqual([
       ['secret', false, { name: 'HMAC', hash: { name: 'SHA-256' }, length: 512 }, ['sign', 'verify']],
@@ -131,6 +138,8 @@ describe('CryptoKey', () => {
       [[], 0, '{}'],
       ['function', true],
       'TypeError',
+      [32, 'HS256', 'SHA-1'],
+      'InvalidAccessError',
     ])
   })
 })
@@ -404,6 +413,10 @@ describe('PBKDF2 and HKDF', () => {
       ${errName(`s.exportKey('raw', pk)`)}
       const hb = await s.importKey('raw', new Uint8Array(8), 'HKDF', false, ['deriveBits'])
       ${errName(`s.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt, info }, hb, 255 * 256 + 8)`)}
+      // Work that could not be interrupted by the execution timeout is bounded.
+      ${errName(`s.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 4e9 }, pk, 256)`)}
+      ${errName(`s.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 1 }, pk, 2 ** 32 - 8)`)}
+      ${errName(`s.generateKey({ name: 'HMAC', hash: 'SHA-256', length: 2 ** 32 - 8 }, false, ['sign'])`)}
     `)
     expect(calls).toEqual([
       'SyntaxError',
@@ -417,6 +430,9 @@ describe('PBKDF2 and HKDF', () => {
       'InvalidAccessError',
       'OperationError',
       'SyntaxError',
+      'NotSupportedError',
+      'OperationError',
+      'NotSupportedError',
       'NotSupportedError',
       'OperationError',
     ])

@@ -68,7 +68,8 @@
     #algorithm
     #usages
     #handle
-    #usagesArray
+    #algorithmCached
+    #usagesCached
     constructor(token, type, extractable, algorithm, usages, handle) {
       if (token !== TOKEN) throw new TypeError('Illegal constructor')
       this.#type = type
@@ -91,15 +92,18 @@
       if (!slots(this)) throw new TypeError('Illegal invocation')
       return this.#extractable
     }
-    // The same object every time ([[algorithm_cached]] in the spec).
+    // The same object every time ([[algorithm_cached]] in the spec), a copy of the internal slot
+    // so that changing it cannot change what the key does.
     get algorithm() {
       if (!slots(this)) throw new TypeError('Illegal invocation')
-      return this.#algorithm
+      const a = this.#algorithm
+      this.#algorithmCached ??= a.hash ? { ...a, hash: { ...a.hash } } : { ...a }
+      return this.#algorithmCached
     }
     get usages() {
       if (!slots(this)) throw new TypeError('Illegal invocation')
-      this.#usagesArray ??= [...this.#usages]
-      return this.#usagesArray
+      this.#usagesCached ??= [...this.#usages]
+      return this.#usagesCached
     }
   }
   tag(CryptoKey, 'CryptoKey')
@@ -216,6 +220,10 @@
 
   // --- Helpers for the algorithms --------------------------------------------------------------
 
+  const HASH_BYTES = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }
+  // Bounds on work done synchronously in a native (not the spec's: a sandbox's).
+  const MAX_BITS = 8 << 20
+  const MAX_PBKDF2_WORK = 2 ** 25
   // Block sizes in bits (https://w3c.github.io/webcrypto/#hmac-operations).
   const blockSize = (hash) => (hash === 'SHA-384' || hash === 'SHA-512' ? 1024 : 512)
   const HMAC_JWK_ALG = { 'SHA-1': 'HS1', 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' }
@@ -386,6 +394,11 @@
     if (length % 8 !== 0) throw dom('The length must be a multiple of 8', 'OperationError')
     if (alg.name === 'PBKDF2') {
       if (alg.iterations === 0) throw dom('iterations must not be zero', 'OperationError')
+      // The native cannot be interrupted by the execution timeout, so its work is bounded.
+      const blocks = Math.ceil(length / 8 / HASH_BYTES[alg.hash.name])
+      if (length > MAX_BITS || alg.iterations * blocks > MAX_PBKDF2_WORK) {
+        throw dom('PBKDF2 with this many iterations or bits is not supported', 'NotSupportedError')
+      }
       return natives.pbkdf2(k.handle, alg.hash.name, alg.salt, alg.iterations, length)
     }
     return natives.hkdf(k.handle, alg.hash.name, alg.salt, alg.info, length)
@@ -514,7 +527,7 @@
           case 'HMAC': {
             checkUsages(usages, ['sign', 'verify'])
             const length = alg.length ?? blockSize(alg.hash.name)
-            if (length === 0) throw dom('HMAC: length must not be zero', 'OperationError')
+            if (length === 0 || length > MAX_BITS) throw dom('HMAC: unsupported key length', 'OperationError')
             if (usages.length === 0) throw dom('Usages cannot be empty when creating a key.', 'SyntaxError')
             const algorithm = { name: 'HMAC', hash: { name: alg.hash.name }, length }
             return newKey('secret', extractable, algorithm, intersect(usages, USAGES), natives.secretGenerate(Math.ceil(length / 8)))

@@ -386,16 +386,16 @@ fn asym_export_bytes(key: &Key, format: &str) -> Res<Vec<u8>> {
 
 /// JWK members as bytes: [x, y (EC only), d (private only)], with "" for absent ones.
 fn asym_jwk_parts(key: &Key) -> Res<[Vec<u8>; 3]> {
-  match key {
-    Key::EcPublic(_) | Key::EcPrivate(_) => {
-      let (p, d) = match key {
-        Key::EcPrivate(s) => (s.public_key(), s.to_bytes().to_vec()),
-        Key::EcPublic(p) => (*p, Vec::new()),
-        _ => unreachable!(),
-      };
-      let pt = ec_point(&p);
-      Ok([pt[1..33].to_vec(), pt[33..65].to_vec(), d])
+  let ec = |p: &p256::PublicKey, d: Vec<u8>| -> Res<[Vec<u8>; 3]> {
+    let pt = ec_point(p);
+    match (pt.get(1..33), pt.get(33..65)) {
+      (Some(x), Some(y)) => Ok([x.to_vec(), y.to_vec(), d]),
+      _ => Err(op_err("encoding failed")),
     }
+  };
+  match key {
+    Key::EcPrivate(s) => ec(&s.public_key(), s.to_bytes().to_vec()),
+    Key::EcPublic(p) => ec(p, Vec::new()),
     Key::EdPublic(p) => Ok([p.to_vec(), Vec::new(), Vec::new()]),
     Key::EdPrivate { seed, public } => Ok([public.to_vec(), Vec::new(), seed.to_vec()]),
     Key::Secret(_) => Err(access_err("not an asymmetric key")),
