@@ -36,6 +36,7 @@ describe('Response', () => {
       'json()': `return await new Response('{"a":1,"b":[true,null]}').json()`,
       'json() bad': `await new Response('nope').json()`,
       'json() empty': `await new Response('').json()`,
+      'text() strips a BOM from a string body': `return await new Response('\\ufeffa\\ufeff').text()`,
       'json() strips BOM': `return await new Response(new Uint8Array([0xef, 0xbb, 0xbf, 0x31])).json()`,
       'text() decodes with replacement': `return await new Response(new Uint8Array([0x61, 0xc3, 0x28, 0xe2, 0x82])).text()`,
       'blob()': `const b = await new Response('abc', { headers: { 'content-type': 'Application/Foo' } }).blob(); return [b.type, b.size, await b.text(), b instanceof Blob]`,

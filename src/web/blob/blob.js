@@ -49,26 +49,8 @@
   // https://w3c.github.io/FileAPI/#convert-line-endings-to-native (native is LF here)
   const nativeEndings = (s) => s.replace(/\r\n?/g, '\n')
 
-  // A ReadableStream over `bytes` (shared, so the stream gets a copy), in 64 KiB chunks.
-  function bytesStream(bytes) {
-    if (typeof internals.readableStreamFromBytes === 'function') return internals.readableStreamFromBytes(bytes.slice())
-    let at = 0
-    const source = {
-      pull(c) {
-        if (at < bytes.length) {
-          const n = Math.min(65536, bytes.length - at)
-          c.enqueue(bytes.slice(at, at + n))
-          at += n
-        }
-        if (at >= bytes.length) c.close()
-      },
-    }
-    try {
-      return new global.ReadableStream({ type: 'bytes', ...source }, { highWaterMark: 0 })
-    } catch {
-      return new global.ReadableStream(source, { highWaterMark: 0 })
-    }
-  }
+  // A ReadableStream over `bytes` (shared, so the stream gets a copy).
+  const bytesStream = (bytes) => internals.readableStreamFromBytes(bytes.slice())
 
   let blobBytes, setBlobBytes, isBlob
   class Blob {
@@ -83,8 +65,9 @@
       if (options !== undefined && options !== null && typeof options !== 'object' && typeof options !== 'function') {
         throw new TypeError("Failed to construct 'Blob': The provided value is not of type 'BlobPropertyBag'.")
       }
-      const type = options?.type === undefined ? '' : String(options.type)
+      // https://webidl.spec.whatwg.org/#es-dictionary: members in lexicographic order.
       const endings = options?.endings === undefined ? 'transparent' : String(options.endings)
+      const type = options?.type === undefined ? '' : String(options.type)
       if (endings !== 'transparent' && endings !== 'native') {
         throw new TypeError(`Failed to construct 'Blob': The provided value '${endings}' is not a valid enum value of type EndingType.`)
       }

@@ -6,11 +6,14 @@
 //
 // Offered on `internals` for serve()/dispatch and the network client:
 //   internals.requestFromParts({ method, url, headers: [[k, v], ...], body, signal }) → Request
-//     body: null | string | Uint8Array | ReadableStream (of Uint8Array); the method is taken as
-//     given (no forbidden-method check: it came from the network, not from user code).
+//     body: null | string | Uint8Array (taken, not copied) | ReadableStream (of Uint8Array);
+//     the method is taken as given (no forbidden-method check: it came from the network, not
+//     from user code); `signal` (optional) is what request.signal follows, e.g. one made with
+//     internals.createAbortSignal() and aborted on client disconnect.
 //   internals.responseParts(response) → { status, statusText, headers: [[k, v], ...], body }
-//     body: null | string | Uint8Array | ReadableStream; marks the response's body used, so
-//     call it once, when handing the response out. Throws TypeError if the body was used.
+//     body: null | string | Uint8Array | ReadableStream. A Uint8Array may be shared with a Blob
+//     or a clone: read it, never write or transfer it. Marks the response's body used, so call
+//     it once, when handing the response out. Throws TypeError if the body was used or locked.
 //   internals.responseFromParts({ status, statusText, headers, body, url, redirected }) → Response
 //   internals.extractBody(init) → { source, stream, type } (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)
 //   internals.consumeBytes(requestOrResponse) → Promise<Uint8Array> (marks it used)
@@ -34,17 +37,14 @@
     if (have < n) throw new TypeError(`Failed to execute '${what}': ${n} argument${n > 1 ? 's' : ''} required, but only ${have} present.`)
   }
 
-  // Globals of earlier areas, captured now so user code replacing them cannot change our
-  // behaviour; looked up late when an area was not installed yet.
-  const G = {
-    URL: global.URL,
-    URLSearchParams: global.URLSearchParams,
-    ReadableStream: global.ReadableStream,
-    TransformStream: global.TransformStream,
-    AbortController: global.AbortController,
-    AbortSignal: global.AbortSignal,
-  }
-  const g = (name) => G[name] ?? global[name]
+  // From earlier areas (see the top comments of streams.js, events.js, url.js): internal
+  // versions that user code cannot replace or reach.
+  const {
+    parseURL: urlHref, isAbortSignal, createAbortSignal, createDependentSignal,
+    isReadableStream, isReadableStreamDisturbed: isDisturbed, isReadableStreamLocked: isLocked,
+    readableStreamFromBytes, readableStreamTee, readableStreamCancel, readAllBytes, TransformStream,
+  } = internals
+  const URLSearchParams = global.URLSearchParams
 
   // --- Headers: https://fetch.spec.whatwg.org/#headers-class ------------------------------------
 
@@ -223,62 +223,17 @@
 
   // A body is { source, stream, used }: `source` is a string or Uint8Array (immutable, shared by
   // clones) until a stream is needed; `used` marks a source-only body as consumed.
-  const ownDisturbed = new WeakSet()
-  function isReadableStream(x) {
-    if (typeof internals.isReadableStream === 'function') return internals.isReadableStream(x)
-    const RS = g('ReadableStream')
-    return typeof RS === 'function' && x instanceof RS
-  }
-  function isDisturbed(stream) {
-    if (typeof internals.isDisturbed === 'function') return internals.isDisturbed(stream)
-    return ownDisturbed.has(stream)
-  }
-  function isLocked(stream) {
-    if (typeof internals.isReadableStreamLocked === 'function') return internals.isReadableStreamLocked(stream)
-    return stream.locked
-  }
-
-  // A stream over bytes it owns; without the streams area's helper, one whose first pull marks
-  // it disturbed.
-  function streamOfBytes(bytes) {
-    if (typeof internals.readableStreamFromBytes === 'function') return internals.readableStreamFromBytes(bytes)
-    let stream
-    let at = 0
-    const source = {
-      pull(c) {
-        ownDisturbed.add(stream)
-        if (at < bytes.length) {
-          const n = Math.min(65536, bytes.length - at)
-          c.enqueue(bytes.slice(at, at + n))
-          at += n
-        }
-        if (at >= bytes.length) c.close()
-      },
-      cancel() { ownDisturbed.add(stream) },
-    }
-    const RS = g('ReadableStream')
-    try {
-      stream = new RS({ type: 'bytes', ...source }, { highWaterMark: 0 })
-    } catch {
-      stream = new RS(source, { highWaterMark: 0 })
-    }
-    return stream
-  }
   const sourceBytes = (source) => (typeof source === 'string' ? utf8Encode(source) : source)
 
-  // The stream of a body, made on first use. A used source-only body gets a closed, disturbed one.
+  // The stream of a body, made on first use. A used source-only body gets a disturbed one.
   function bodyStream(body) {
     if (body.stream === null) {
       if (body.used) {
-        const s = streamOfBytes(empty)
-        const reader = s.getReader()
-        reader.read().catch(() => {})
-        reader.releaseLock()
-        ownDisturbed.add(s)
-        body.stream = s
+        body.stream = readableStreamFromBytes(new Uint8Array(0))
+        readableStreamCancel(body.stream)
       } else {
         // The source is shared with clones; the stream takes its own bytes.
-        body.stream = streamOfBytes(typeof body.source === 'string' ? utf8Encode(body.source) : body.source.slice())
+        body.stream = readableStreamFromBytes(typeof body.source === 'string' ? utf8Encode(body.source) : body.source.slice())
       }
     }
     return body.stream
@@ -300,32 +255,12 @@
       const { bytes, type } = serializeFormData(object)
       return { source: bytes, stream: null, type }
     }
-    const USP = g('URLSearchParams')
-    if (typeof USP === 'function' && object instanceof USP) {
+    if (object instanceof URLSearchParams) {
       return { source: String(object), stream: null, type: 'application/x-www-form-urlencoded;charset=UTF-8' }
     }
     return { source: usv(object), stream: null, type: 'text/plain;charset=UTF-8' }
   }
   const newBody = (extracted) => ({ source: extracted.source, stream: extracted.stream, used: false })
-
-  async function readAll(stream) {
-    if (typeof internals.readAllBytes === 'function') return internals.readAllBytes(stream)
-    const reader = stream.getReader()
-    const chunks = []
-    let total = 0
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) break
-      if (!(value instanceof Uint8Array)) {
-        const e = new TypeError('Failed to read the body: a chunk is not a Uint8Array.')
-        reader.cancel(e).catch(() => {})
-        throw e
-      }
-      chunks.push(value)
-      total += value.length
-    }
-    return total === 0 ? empty : concatBytes(chunks, total)
-  }
 
   const unusable = () => new TypeError('Body is unusable: the body has already been read or is locked.')
 
@@ -340,7 +275,7 @@
     }
     // We disturb it now; remember that even if the stream cannot tell us later.
     body.used = true
-    return readAll(body.stream)
+    return readAllBytes(body.stream)
   }
 
   // Body mixin methods, shared by Request and Response; `bodyState(this)` brand-checks.
@@ -365,9 +300,12 @@
     formData() {
       return tryConsume(this, (b, s) => parseFormData(sourceBytes(b), s.headers.get('content-type')))
     },
-    json() { return tryConsume(this, (b) => JSON.parse(typeof b === 'string' ? b : utf8Decode(b))) },
-    text() { return tryConsume(this, (b) => (typeof b === 'string' ? b : utf8Decode(b))) },
+    json() { return tryConsume(this, (b) => JSON.parse(decode(b))) },
+    text() { return tryConsume(this, decode) },
   }
+  // https://encoding.spec.whatwg.org/#utf-8-decode: a string source is what encoding then
+  // decoding would give, without doing either (only the BOM goes).
+  const decode = (b) => (typeof b !== 'string' ? utf8Decode(b) : b.charCodeAt(0) === 0xfeff ? b.slice(1) : b)
   function tryConsume(self, then) {
     let state
     try {
@@ -389,7 +327,7 @@
   function cloneBody(body) {
     if (body === null) return null
     if (body.stream === null) return { source: body.source, stream: null, used: body.used }
-    const [a, b] = typeof internals.readableStreamTee === 'function' ? internals.readableStreamTee(body.stream) : body.stream.tee()
+    const [a, b] = readableStreamTee(body.stream)
     body.stream = a
     return { source: null, stream: b, used: false }
   }
@@ -398,19 +336,9 @@
 
   // The serialized URL; TypeError if `input` is not an absolute URL (there is no base URL here).
   function parseURL(input, what) {
-    if (typeof internals.parseURL === 'function') {
-      const href = internals.parseURL(input)
-      if (href === null) throw new TypeError(`${what}: Failed to parse URL from ${input}`)
-      return href
-    }
-    const URL = g('URL')
-    let url
-    try {
-      url = new URL(input)
-    } catch {
-      throw new TypeError(`${what}: Failed to parse URL from ${input}`)
-    }
-    return url.href
+    const href = urlHref(input)
+    if (href === null) throw new TypeError(`${what}: Failed to parse URL from ${input}`)
+    return href
   }
   // https://url.spec.whatwg.org/#include-credentials, on a serialized URL.
   const hasCredentials = (href) => /^[^:/?#]+:\/\/[^/?#]*@/.test(href)
@@ -447,17 +375,6 @@
       if (v !== undefined) out[k] = v
     }
     return out
-  }
-
-  // The signal a request follows: https://dom.spec.whatwg.org/#create-a-dependent-abort-signal
-  function dependentSignal(signal) {
-    if (typeof internals.createDependentSignal === 'function') return internals.createDependentSignal([signal])
-    const AS = g('AbortSignal')
-    if (typeof AS?.any === 'function') return AS.any([signal])
-    const c = new (g('AbortController'))()
-    if (signal.aborted) c.abort(signal.reason)
-    else signal.addEventListener('abort', () => c.abort(signal.reason), { once: true })
-    return c.signal
   }
 
   // Passed as the first constructor argument to build an instance from a ready state: private
@@ -508,7 +425,6 @@
         duplex: 'half',
         signal: null,
         parentSignal: inputReq !== null ? inputReq.signal : null,
-        controller: null,
       }
       if ('window' in o && o.window !== null) throw new TypeError(`${what}: 'window' must be null.`)
       // https://fetch.spec.whatwg.org/#dom-request (step 13): any init member resets these.
@@ -548,9 +464,7 @@
       }
       if ('signal' in o) {
         const sig = o.signal
-        const AS = g('AbortSignal')
-        const isSignal = typeof internals.isAbortSignal === 'function' ? internals.isAbortSignal(sig) : typeof AS === 'function' && sig instanceof AS
-        if (sig !== null && !isSignal) {
+        if (sig !== null && !isAbortSignal(sig)) {
           throw new TypeError(`${what}: member signal is not of type AbortSignal.`)
         }
         s.parentSignal = sig
@@ -608,9 +522,8 @@
     get signal() {
       const s = this.#s
       if (s.signal === null) {
-        if (s.parentSignal !== null) s.signal = dependentSignal(s.parentSignal)
-        else if (typeof internals.createAbortSignal === 'function') s.signal = internals.createAbortSignal()
-        else s.signal = new (g('AbortController'))().signal
+        // https://dom.spec.whatwg.org/#create-a-dependent-abort-signal
+        s.signal = s.parentSignal !== null ? createDependentSignal([s.parentSignal]) : createAbortSignal()
       }
       return s.signal
     }
@@ -618,7 +531,7 @@
     clone() {
       const s = this.#s
       if (bodyUnusable(s.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used.")
-      return fromState(Request, { ...s, headers: newHeaders(sortedList(s.headers), guardOf(s.headers)), body: cloneBody(s.body), signal: null, controller: null, parentSignal: this.signal })
+      return fromState(Request, { ...s, headers: newHeaders(sortedList(s.headers), guardOf(s.headers)), body: cloneBody(s.body), signal: null, parentSignal: this.signal })
     }
   }
   tag(Request, 'Request')
@@ -633,8 +546,7 @@
       body.used = true
       return { source: body.source, stream: null, used: false }
     }
-    const TS = g('TransformStream')
-    const taken = typeof TS === 'function' ? body.stream.pipeThrough(new TS()) : body.stream
+    const taken = body.stream.pipeThrough(new TransformStream())
     body.used = true
     return { source: null, stream: taken, used: false }
   }
@@ -779,7 +691,7 @@
       url: parseURL(String(url), 'requestFromParts'),
       headers: h, body: partsBody(body), mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
       referrer: 'about:client', referrerPolicy: '', integrity: '', keepalive: false, duplex: 'half',
-      signal: null, parentSignal: signal, controller: null,
+      signal: null, parentSignal: signal,
     })
   }
   internals.responseFromParts = function responseFromParts({ status = 200, statusText = '', headers, body = null, url = null, redirected = false }) {
