@@ -116,7 +116,7 @@ describe('Request', () => {
       stream: [true, true, false],
       'text via stream': true,
       used: true,
-      'body after use': [true, false, true],
+      'body after use': [true, true, true],
       bytes: [true, [104, 195, 169]],
     })
   })

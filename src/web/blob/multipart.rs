@@ -305,6 +305,24 @@ mod tests {
   }
 
   #[test]
+  fn never_panics_on_random_input() {
+    // Random sequences of the tokens the parser cares about, from a fixed-seed LCG.
+    let tokens: [&[u8]; 12] = [b"--b", b"\r\n", b"\r", b"--", b":", b";", b"\"", b"\\", b"=", b"Content-Disposition: form-data", b" name=\"x\"", b"filename*=utf-8''%"];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+      seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+      (seed >> 33) as usize
+    };
+    for _ in 0..20_000 {
+      let mut body = Vec::new();
+      for _ in 0..next() % 24 {
+        body.extend_from_slice(tokens[next() % tokens.len()]);
+      }
+      let _ = parse(&body, b"b");
+    }
+  }
+
+  #[test]
   fn find_works_at_edges() {
     assert_eq!(find(b"abcabd", b"abd", 0), Some(3));
     assert_eq!(find(b"ab", b"abc", 0), None);

@@ -42,7 +42,7 @@
   const {
     parseURL: urlHref, isAbortSignal, createAbortSignal, createDependentSignal,
     isReadableStream, isReadableStreamDisturbed: isDisturbed, isReadableStreamLocked: isLocked,
-    readableStreamFromBytes, readableStreamTee, readableStreamCancel, readAllBytes, TransformStream,
+    readableStreamFromBytes, readableStreamTee, readAllBytes, TransformStream,
   } = internals
   const URLSearchParams = global.URLSearchParams
 
@@ -225,12 +225,13 @@
   // clones) until a stream is needed; `used` marks a source-only body as consumed.
   const sourceBytes = (source) => (typeof source === 'string' ? utf8Encode(source) : source)
 
-  // The stream of a body, made on first use. A used source-only body gets a disturbed one.
+  // The stream of a body, made on first use. A used source-only body gets one that was read to
+  // the end and stays locked, as https://fetch.spec.whatwg.org/#body-fully-read leaves it.
   function bodyStream(body) {
     if (body.stream === null) {
       if (body.used) {
         body.stream = readableStreamFromBytes(new Uint8Array(0))
-        readableStreamCancel(body.stream)
+        readAllBytes(body.stream)
       } else {
         // The source is shared with clones; the stream takes its own bytes.
         body.stream = readableStreamFromBytes(typeof body.source === 'string' ? utf8Encode(body.source) : body.source.slice())
