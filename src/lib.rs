@@ -10,6 +10,7 @@ mod platform;
 mod runtime;
 mod value;
 mod web;
+mod fetch_glue;
 
 use errors::ErrorInfo;
 use host::bridge::{Deferred, HostBridge, Settle};
@@ -27,6 +28,9 @@ pub struct Runtime {
   handle: Arc<RuntimeHandle>,
   bridge: Arc<HostBridge>,
   id: String,
+  glue: host::GlueSlot,
+  /// The `runtime.fetch` object, made on first use.
+  fetch_api: std::sync::Mutex<Option<host::Ref>>,
 }
 
 /// Resource use of a runtime, sampled without stopping it.
@@ -65,6 +69,7 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
     }
   };
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
+  let glue = host.glue.clone();
   let slot: Arc<OnceLock<Arc<RuntimeHandle>>> = Arc::new(OnceLock::new());
   let ready = {
     let slot = slot.clone();
@@ -72,7 +77,7 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
     Box::new(move |r: std::result::Result<(), ErrorInfo>| match r {
       Ok(()) => deferred.settle(move |env| {
         let handle = slot.get().cloned().ok_or_else(|| napi::Error::from_reason("runtime failed to start"))?;
-        let rt = Runtime { handle, bridge, id: uuid::Uuid::new_v4().to_string() };
+        let rt = Runtime { handle, bridge, id: uuid::Uuid::new_v4().to_string(), glue, fetch_api: std::sync::Mutex::new(None) };
         Ok(Settle::Resolve(unsafe { Runtime::to_napi_value(env, rt) }?))
       }),
       Err(e) => deferred.reject(e),
@@ -152,6 +157,27 @@ impl Runtime {
       done(Ok(()));
     }
     Ok(promise(env, promise_value))
+  }
+
+  /// The host side of the isolate's `serve()`: dispatch requests and WebSocket events to it.
+  #[napi(getter, ts_return_type = "RuntimeFetch")]
+  pub fn fetch<'a>(&self, env: &'a Env) -> Result<Unknown<'a>> {
+    let raw = env.raw();
+    let existing = self.fetch_api.lock().ok().and_then(|g| g.as_ref().map(|r| unsafe { r.get(raw) }));
+    let api = match existing {
+      Some(api) => api,
+      None => {
+        let (api, hooks) = unsafe { fetch_glue::create(raw, &self.handle, &self.bridge) }?;
+        if let Ok(mut g) = self.glue.lock() {
+          *g = Some(unsafe { host::Ref::new(raw, hooks) }?);
+        }
+        if let Ok(mut g) = self.fetch_api.lock() {
+          *g = Some(unsafe { host::Ref::new(raw, api) }?);
+        }
+        api
+      }
+    };
+    Ok(unsafe { Unknown::from_raw_unchecked(raw, api) })
   }
 
   /// Heap and CPU use of this runtime.

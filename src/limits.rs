@@ -14,6 +14,8 @@ pub struct MemoryBudget {
   pub limit_bytes: usize,
   pub array_buffer_bytes: AtomicUsize,
   pub exceeded: AtomicBool,
+  /// A last-resort GC ran since the last successful ArrayBuffer allocation.
+  last_resort_gc: AtomicBool,
   pub handle: OnceLock<v8::IsolateHandle>,
 }
 
@@ -23,6 +25,7 @@ impl MemoryBudget {
       limit_bytes,
       array_buffer_bytes: AtomicUsize::new(0),
       exceeded: AtomicBool::new(false),
+      last_resort_gc: AtomicBool::new(false),
       handle: OnceLock::new(),
     })
   }
@@ -34,16 +37,23 @@ impl MemoryBudget {
     }
   }
 
-  /// Reserves `len` bytes of ArrayBuffer memory, or trips the limit.
+  /// Reserves `len` bytes of ArrayBuffer memory. A refusal is final only after V8's last-resort
+  /// GC: before that V8 collects garbage (freeing dead buffers) and asks again, so churn that
+  /// stays under the limit never ends the runtime.
   fn reserve(&self, len: usize) -> bool {
     let mut cur = self.array_buffer_bytes.load(Ordering::Relaxed);
     loop {
       let Some(next) = cur.checked_add(len).filter(|n| *n <= self.limit_bytes) else {
-        self.trip();
+        if self.last_resort_gc.swap(false, Ordering::AcqRel) {
+          self.trip();
+        }
         return false;
       };
       match self.array_buffer_bytes.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
-        Ok(_) => return true,
+        Ok(_) => {
+          self.last_resort_gc.store(false, Ordering::Release);
+          return true;
+        }
         Err(actual) => cur = actual,
       }
     }
@@ -106,6 +116,17 @@ pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _ini
     budget.trip();
   }
   current.saturating_mul(2).saturating_add(64 << 20)
+}
+
+/// GC prologue: notes V8's last-resort collection (the one it runs before giving up on an
+/// allocation), after which a refused ArrayBuffer allocation really is over the limit.
+pub unsafe extern "C" fn gc_prologue(_isolate: v8::UnsafeRawIsolatePtr, _type: v8::GCType, flags: v8::GCCallbackFlags, data: *mut c_void) {
+  const COLLECT_ALL_AVAILABLE: u32 = v8::GCCallbackFlags::kGCCallbackFlagCollectAllAvailableGarbage.0;
+  const LAST_RESORT: u32 = v8::GCCallbackFlags::kGCCallbackFlagLastResort.0;
+  if !data.is_null() && flags.0 & (COLLECT_ALL_AVAILABLE | LAST_RESORT) != 0 {
+    let budget = unsafe { &*(data as *const MemoryBudget) };
+    budget.last_resort_gc.store(true, Ordering::Release);
+  }
 }
 
 type Fire = Box<dyn FnOnce() + Send>;
@@ -223,10 +244,20 @@ mod tests {
   }
 
   #[test]
-  fn budget_refuses_past_the_limit_and_gives_back_on_free() {
+  fn budget_refuses_past_the_limit_and_trips_only_after_a_last_resort_gc() {
     let b = MemoryBudget::new(1000);
     assert!(b.reserve(600));
+    // V8 will collect garbage and ask again: not over the limit yet.
+    assert!(!b.reserve(600));
     assert!(!b.exceeded.load(Ordering::SeqCst));
+    unsafe {
+      gc_prologue(
+        v8::UnsafeRawIsolatePtr::null(),
+        v8::GCType::kGCTypeMarkSweepCompact,
+        v8::GCCallbackFlags::kGCCallbackFlagCollectAllAvailableGarbage,
+        Arc::as_ptr(&b) as *mut c_void,
+      )
+    };
     assert!(!b.reserve(600));
     assert!(b.exceeded.load(Ordering::SeqCst));
     b.release(600);

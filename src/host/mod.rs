@@ -2,6 +2,7 @@
 
 pub mod bridge;
 pub mod call;
+pub mod func;
 pub mod options;
 pub mod value;
 
@@ -46,9 +47,13 @@ pub struct Callbacks {
   pub functions: Vec<(String, FnKind, Ref)>,
 }
 
+/// The glue's `hooks` object (src/host/glue.js), once `runtime.fetch` was first used.
+pub type GlueSlot = Arc<Mutex<Option<Ref>>>;
+
 pub struct NodeHost {
   bridge: Arc<HostBridge>,
   callbacks: Arc<Mutex<Option<Callbacks>>>,
+  pub glue: GlueSlot,
   iterators: Arc<Mutex<HashMap<u64, Ref>>>,
   next_iter: Arc<AtomicU64>,
 }
@@ -58,6 +63,7 @@ impl NodeHost {
     Self {
       bridge,
       callbacks: Arc::new(Mutex::new(Some(callbacks))),
+      glue: Arc::new(Mutex::new(None)),
       iterators: Arc::new(Mutex::new(HashMap::new())),
       next_iter: Arc::new(AtomicU64::new(1)),
     }
@@ -143,22 +149,39 @@ impl Host for NodeHost {
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
     let next_iter = self.next_iter.clone();
+    let glue = self.glue.clone();
     let fail_tx = reply.clone();
     let posted = self.bridge.post(move |env| unsafe {
       let done = move |env: sys::napi_env, settled: Result<sys::napi_value, sys::napi_value>| {
         let _ = reply.send(Msg::Reply { id, outcome: outcome(env, settled) });
       };
-      run_op(env, &cbs, &iterators, &next_iter, op, done);
+      run_op(env, &cbs, &glue, &iterators, &next_iter, op, done);
     });
     if !posted {
       let _ = fail_tx.send(Msg::Reply { id, outcome: Err(gone()) });
     }
   }
 
+  fn command(&self, command: Value) {
+    let glue = self.glue.clone();
+    self.bridge.post(move |env| unsafe {
+      // Nobody can listen before `runtime.fetch` was used: then the command has no audience.
+      call_glue(env, &glue, "command", &[command], |env, settled| {
+        if settled.is_err() {
+          call::take_exception(env);
+        }
+      });
+    });
+  }
+
   fn shutdown(&self) {
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
+    let glue = self.glue.clone();
     self.bridge.post(move |env| unsafe {
+      if let Some(r) = glue.lock().ok().and_then(|mut g| g.take()) {
+        r.delete(env);
+      }
       if let Some(c) = cbs.lock().ok().and_then(|mut g| g.take()) {
         for r in c.on_entry.into_iter().chain(c.module_loader) {
           r.delete(env);
@@ -178,6 +201,21 @@ impl Host for NodeHost {
 
 type Settled = Result<sys::napi_value, sys::napi_value>;
 
+/// Calls `hooks[name](...args)` of the glue and waits for its result.
+unsafe fn call_glue(env: sys::napi_env, glue: &GlueSlot, name: &str, args: &[Value], done: impl FnOnce(sys::napi_env, Settled) + Send + 'static) {
+  unsafe {
+    let hooks = glue.lock().ok().and_then(|g| g.as_ref().map(|r| r.get(env)));
+    let f = hooks.and_then(|h| value::get_named(env, h, name).ok().map(|f| (h, f)));
+    let Some((hooks, f)) = f.filter(|(_, f)| value::type_of(env, *f) == sys::ValueType::napi_function) else {
+      return done(env, Err(error_value(env, "Error", &format!("the host glue has no '{name}'"))));
+    };
+    match args_to_host(env, args) {
+      Ok(argv) => call_and_await(env, hooks, f, &argv, done),
+      Err(e) => done(env, Err(error_value(env, "DataCloneError", &e.reason))),
+    }
+  }
+}
+
 unsafe fn error_value(env: sys::napi_env, name: &str, message: &str) -> sys::napi_value {
   crate::errors::host_error(env, name, message, None)
 }
@@ -186,6 +224,7 @@ unsafe fn error_value(env: sys::napi_env, name: &str, message: &str) -> sys::nap
 unsafe fn run_op(
   env: sys::napi_env,
   cbs: &Mutex<Option<Callbacks>>,
+  glue: &GlueSlot,
   iterators: &Arc<Mutex<HashMap<u64, Ref>>>,
   next_iter: &AtomicU64,
   op: HostOp,
@@ -234,6 +273,7 @@ unsafe fn run_op(
           Err(e) => done(env, Err(error_value(env, "Error", &e.reason))),
         }
       }
+      HostOp::Glue { name, args } => call_glue(env, glue, &name, &args, done),
       HostOp::IterNext { iter, arg } => iterator_step(env, iterators, iter, "next", arg, done),
       HostOp::IterReturn { iter, arg } => iterator_step(env, iterators, iter, "return", arg, done),
       HostOp::IterThrow { iter, arg } => iterator_step(env, iterators, iter, "throw", arg, done),

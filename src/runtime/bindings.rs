@@ -25,6 +25,7 @@ pub fn natives() -> Natives {
     ("atob", atob.map_fn_to()),
     ("btoa", btoa.map_fn_to()),
     ("enqueueMicrotask", enqueue_microtask.map_fn_to()),
+    ("settled", settled.map_fn_to()),
   ]
 }
 
@@ -51,10 +52,11 @@ fn natives_object<'s>(scope: &mut v8::PinScope<'s, '_>, list: Natives) -> Result
 pub const FIRE_TIMER: usize = 0;
 pub const INSTALL_FUNCTIONS: usize = 1;
 pub const DOM_EXCEPTION: usize = 2;
+pub const HOST_ENTRY: usize = 3;
 
 /// Installs everything that is the same for every runtime into the current context: the core
 /// globals, the Web platform and the console. This is what the startup snapshot holds.
-pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Local<'s, v8::Value>; 3], ErrorInfo> {
+pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Local<'s, v8::Value>; 4], ErrorInfo> {
   let global = scope.get_current_context().global(scope);
   let natives = natives_object(scope, natives())?;
   let internals = v8::Object::new(scope);
@@ -72,10 +74,11 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
     let name = format!("edge-isolate:web/{}", area.name);
     run_setup(scope, area.js, &name, &[global.into(), natives.into(), internals.into()])?;
   }
+  let host_entry = get(scope, internals, "host")?;
   let emit_fn = get(scope, natives, "emit")?;
   let hooks = natives_object(scope, crate::console::hooks())?;
   run_setup(scope, crate::console::JS, "edge-isolate:console", &[global.into(), emit_fn, hooks.into()])?;
-  Ok([fire, install_functions, dom])
+  Ok([fire, install_functions, dom, host_entry])
 }
 
 /// Per-runtime setup of a context made from the snapshot: keeps the handles the loop needs and
@@ -84,6 +87,7 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
   let fire = scope.get_context_data_from_snapshot_once::<v8::Function>(FIRE_TIMER).map_err(|_| setup_failed())?;
   let install = scope.get_context_data_from_snapshot_once::<v8::Function>(INSTALL_FUNCTIONS).map_err(|_| setup_failed())?;
   let dom = scope.get_context_data_from_snapshot_once::<v8::Function>(DOM_EXCEPTION).map_err(|_| setup_failed())?;
+  let host_entry = scope.get_context_data_from_snapshot_once::<v8::Function>(HOST_ENTRY).map_err(|_| setup_failed())?;
   let functions = {
     let s = state.borrow();
     Value::Array(
@@ -105,6 +109,7 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
     let mut s = state.borrow_mut();
     s.fire_timer = Some(v8::Global::new(scope, fire));
     s.dom_exception = Some(v8::Global::new(scope, dom));
+    s.host_entry = Some(v8::Global::new(scope, host_entry));
   }
   let functions = to_v8(scope, &functions).ok_or_else(setup_failed)?;
   v8::tc_scope!(let tc, scope);
@@ -228,7 +233,19 @@ fn host_async<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackAr
     1 => HostOp::IterOpen { index: target as usize, args: call_args.clone() },
     2 => HostOp::IterNext { iter: target, arg: first() },
     3 => HostOp::IterReturn { iter: target, arg: first() },
-    _ => HostOp::IterThrow { iter: target, arg: first() },
+    4 => HostOp::IterThrow { iter: target, arg: first() },
+    // Glue: args are [name, ...rest].
+    _ => {
+      let mut args = call_args.clone();
+      let name = match args.first() {
+        Some(Value::String(n)) => n.clone(),
+        _ => String::new(),
+      };
+      if !args.is_empty() {
+        args.remove(0);
+      }
+      HostOp::Glue { name, args }
+    }
   };
   let (host, tx, id) = {
     let mut s = state.borrow_mut();
@@ -237,6 +254,20 @@ fn host_async<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackAr
     (s.host.clone(), s.tx.clone(), id)
   };
   host.call_async(op, id, tx);
+}
+
+/// `settled(id, ok, value)`: the isolate finished a host-initiated operation.
+fn settled<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let id = args.get(0).integer_value(scope).unwrap_or(0).max(0) as u64;
+  let Some(done) = state.borrow_mut().calls.remove(&id) else { return };
+  let value = args.get(2);
+  let result = if args.get(1).is_true() {
+    from_v8(scope, value).map_err(|m| ErrorInfo::new("DataCloneError", m))
+  } else {
+    Err(crate::value::isolate::error_info(scope, value))
+  };
+  done(result);
 }
 
 fn timer_start<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {

@@ -158,5 +158,8 @@
   }
 
   internals.DOMException = DOMException
+  // Host RPC for other areas: isolate → host calls, and answers to host-initiated operations.
+  internals.hostAsync = natives.hostAsync
+  internals.settled = natives.settled
   return { fireTimer, installFunctions }
 })

@@ -6,7 +6,7 @@
 use super::state::{CurrentEval, EvalPhase, EvalRequest, Pending, State, StateRef};
 use super::{bindings, modules, Config, Host, Msg, Shared};
 use crate::errors::ErrorInfo;
-use crate::limits::{near_heap_limit, Watchdog};
+use crate::limits::{gc_prologue, near_heap_limit, Watchdog};
 use crate::value::isolate::{error_info, to_v8};
 use crate::value::Value;
 use std::cell::RefCell;
@@ -43,6 +43,7 @@ pub fn run(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<
   let _ = shared.budget.handle.set(handle.clone());
   let _ = shared.isolate.set(handle);
   isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&shared.budget) as *mut c_void);
+  isolate.add_gc_prologue_callback(gc_prologue, Arc::as_ptr(&shared.budget) as *mut c_void, v8::GCType::kGCTypeMarkSweepCompact);
   isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
   isolate.set_host_import_module_dynamically_callback(modules::dynamic_import);
   // SAFETY: UnsafeRawIsolatePtr is a transparent wrapper of the isolate pointer V8's platform sees.
@@ -154,6 +155,40 @@ fn handle(isolate: &mut v8::OwnedIsolate, state: &StateRef, msg: Msg) {
           }
           Some(Pending::Load { key }) => modules::on_loaded(scope, state, key, outcome),
           None => {}
+        }
+        settle(scope, state);
+      });
+    }
+    Msg::Call { op, args, done } => {
+      let (entry, id) = {
+        let mut s = state.borrow_mut();
+        let id = s.next_id();
+        s.calls.insert(id, done);
+        (s.host_entry.clone(), id)
+      };
+      in_context!(isolate, state, |scope| {
+        if let Some(entry) = entry {
+          let thrown = {
+            v8::tc_scope!(let tc, scope);
+            let f = v8::Local::new(tc, &entry);
+            let argv = [
+              v8::String::new(tc, &op).map(Into::into),
+              Some(v8::Number::new(tc, id as f64).into()),
+              to_v8(tc, &Value::Array(args)),
+            ];
+            let recv = v8::undefined(tc).into();
+            match argv {
+              [Some(a), Some(b), Some(c)] if f.call(tc, recv, &[a, b, c]).is_some() => None,
+              _ if tc.has_terminated() => None,
+              _ => Some(super::modules::exception_info(tc)),
+            }
+          };
+          if let Some(info) = thrown {
+            let done = state.borrow_mut().calls.remove(&id);
+            if let Some(done) = done {
+              done(Err(info));
+            }
+          }
         }
         settle(scope, state);
       });

@@ -13,6 +13,7 @@ mod state;
 mod tests;
 
 pub use bindings::throw_dom_exception;
+pub use state::State;
 use crate::errors::{disposed_because, ErrorInfo, DISPOSED};
 use crate::limits::MemoryBudget;
 use crate::value::Value;
@@ -54,6 +55,8 @@ pub enum HostOp {
   IterReturn { iter: u64, arg: Value },
   IterThrow { iter: u64, arg: Value },
   Load { specifier: String, importer: String },
+  /// Calls a function of the host-side glue (src/host/glue.js), e.g. to read a request body.
+  Glue { name: String, args: Vec<Value> },
 }
 
 /// What a host call produced: a value, or the thrown/rejected value.
@@ -66,6 +69,8 @@ pub trait Host: Send + Sync + 'static {
   fn call_sync(&self, index: usize, args: Vec<Value>) -> Outcome;
   /// Starts async host work; its outcome must come back as `Msg::Reply { id, .. }` on `reply`.
   fn call_async(&self, op: HostOp, id: u64, reply: Sender<Msg>);
+  /// A command from the isolate for the host (e.g. a server WebSocket's send or close).
+  fn command(&self, command: Value);
   /// The runtime thread is exiting: release host references.
   fn shutdown(&self);
 }
@@ -73,8 +78,14 @@ pub trait Host: Send + Sync + 'static {
 /// Settles a host promise. Dropping it unsettled must reject it ("Runtime has been disposed").
 pub type Completion = Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>;
 
+/// Gets the value (or error) an isolate-side operation settled with.
+pub type Reply = Box<dyn FnOnce(Result<Value, ErrorInfo>) + Send>;
+
 pub enum Msg {
   Eval { code: String, filename: String, timeout_ms: Option<u64>, done: Completion },
+  /// Runs an isolate-side operation of the host API (`internals.host(op, id, args)`, e.g. a
+  /// request dispatch); it answers through the `settled` native.
+  Call { op: String, args: Vec<Value>, done: Reply },
   Reply { id: u64, outcome: Outcome },
   V8Task(v8::Task, f64),
   /// Something outside the loop (the watchdog) changed shared state; re-check it.
@@ -94,6 +105,8 @@ pub struct Shared {
   pub heap_limit: AtomicU64,
   cpu_clock: OnceLock<libc::clockid_t>,
   cpu_last: AtomicU64,
+  /// What the host's `runtime.fetch` reads without waiting for the isolate.
+  pub serve: ServeState,
   /// Set once the loop stops taking work; the reason is given to every later call.
   dead: Mutex<Option<String>>,
   alive: AtomicBool,
@@ -135,6 +148,14 @@ impl Shared {
   }
 }
 
+#[derive(Default)]
+pub struct ServeState {
+  pub registered: AtomicBool,
+  pub connections: std::sync::atomic::AtomicUsize,
+  /// The connection id of the latest `server.upgrade()` not yet opened.
+  pub upgrade: Mutex<Option<String>>,
+}
+
 pub struct RuntimeHandle {
   tx: Sender<Msg>,
   pub shared: Arc<Shared>,
@@ -156,6 +177,7 @@ impl RuntimeHandle {
       heap_limit: AtomicU64::new(limit_bytes as u64),
       cpu_clock: OnceLock::new(),
       cpu_last: AtomicU64::new(0),
+      serve: ServeState::default(),
       dead: Mutex::new(None),
       alive: AtomicBool::new(true),
     });

@@ -62,6 +62,10 @@ pub struct State {
   /// Dynamic imports whose module is evaluating: (evaluation promise, module, resolver).
   pub imports: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Module>, v8::Global<v8::PromiseResolver>)>,
   pub dom_exception: Option<v8::Global<v8::Function>>,
+  /// `internals.host(op, id, args)`: entry of host-initiated operations.
+  pub host_entry: Option<v8::Global<v8::Function>>,
+  /// Host-initiated operations waiting for the isolate to settle them.
+  pub calls: HashMap<u64, super::Reply>,
 }
 
 pub type StateRef = Rc<RefCell<State>>;
@@ -92,6 +96,8 @@ impl State {
       generation: 0,
       imports: Vec::new(),
       dom_exception: None,
+      host_entry: None,
+      calls: HashMap::new(),
     }
   }
 

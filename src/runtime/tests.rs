@@ -34,6 +34,9 @@ impl Host for FakeHost {
       let _ = reply.send(Msg::Reply { id, outcome });
     });
   }
+  fn command(&self, command: Value) {
+    self.entries.lock().unwrap().push(command);
+  }
   fn shutdown(&self) {}
 }
 

@@ -7,6 +7,7 @@
 
 mod events;
 mod encoding;
+mod serve;
 mod url;
 pub mod util;
 mod streams;
@@ -23,4 +24,4 @@ pub struct Area {
 }
 
 /// In install order: an area may use what earlier ones put on `internals` or the global.
-pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA];
+pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA];

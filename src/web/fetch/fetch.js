@@ -627,7 +627,9 @@
   function initializeResponse(s, o, ex) {
     const what = "Failed to construct 'Response'"
     const status = 'status' in o ? toUnsignedShort(o.status) : 200
-    if (status < 200 || status > 599) throw new RangeError(`${what}: The status provided (${status}) is outside the range [200, 599].`)
+    // 101 is allowed beyond the spec's 200..599: serve() handlers answer an upgrade with
+    // `new Response(null, { status: 101 })`, as @ricsam/isolate-fetch and Bun code does.
+    if ((status < 200 && status !== 101) || status > 599) throw new RangeError(`${what}: The status provided (${status}) is outside the range [200, 599].`)
     const statusText = 'statusText' in o ? String(o.statusText) : ''
     if (!REASON_PHRASE.test(statusText)) throw new TypeError(`${what}: Invalid statusText`)
     s.status = status

@@ -1,0 +1,81 @@
+//! `runtime.fetch`: the host glue (src/host/glue.js) given two natives, `call` and `state`.
+
+use crate::errors::ErrorInfo;
+use crate::host::bridge::{check, Deferred, HostBridge, Settle};
+use crate::host::{func, value};
+use crate::runtime::{Msg, RuntimeHandle};
+use napi::sys;
+use std::ptr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+const GLUE: &str = include_str!("host/glue.js");
+
+/// Returns `(api, hooks)` of a new glue instance for this runtime.
+pub unsafe fn create(env: sys::napi_env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>) -> napi::Result<(sys::napi_value, sys::napi_value)> {
+  unsafe {
+    let factory = {
+      let src = value::str_value(env, GLUE)?;
+      let mut f = ptr::null_mut();
+      check(sys::napi_run_script(env, src, &mut f))?;
+      f
+    };
+    let native = {
+      let mut obj = ptr::null_mut();
+      check(sys::napi_create_object(env, &mut obj))?;
+      let h = handle.clone();
+      let b = bridge.clone();
+      let call = func::function(env, "call", move |env, args| call(env, &h, &b, args))?;
+      let h = handle.clone();
+      let state = func::function(env, "state", move |env, _| state(env, &h))?;
+      check(sys::napi_set_named_property(env, obj, c"call".as_ptr(), call))?;
+      check(sys::napi_set_named_property(env, obj, c"state".as_ptr(), state))?;
+      obj
+    };
+    let mut undefined = ptr::null_mut();
+    sys::napi_get_undefined(env, &mut undefined);
+    let mut made = ptr::null_mut();
+    check(sys::napi_call_function(env, undefined, factory, 1, &native, &mut made))?;
+    let api = value::get_named(env, made, "api").map_err(napi::Error::from_reason)?;
+    let hooks = value::get_named(env, made, "hooks").map_err(napi::Error::from_reason)?;
+    Ok((api, hooks))
+  }
+}
+
+/// `native.call(op, args) → Promise`: runs an isolate-side operation.
+unsafe fn call(env: sys::napi_env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, args: &[sys::napi_value]) -> napi::Result<sys::napi_value> {
+  unsafe {
+    let (deferred, promise) = Deferred::new(env, bridge)?;
+    if !handle.shared.is_alive() {
+      deferred.reject(ErrorInfo::new("Error", handle.shared.dead_message()));
+      return Ok(promise);
+    }
+    let op = args.first().map(|a| value::string(env, *a)).transpose().map_err(napi::Error::from_reason)?.unwrap_or_default();
+    let call_args = match args.get(1).map(|a| value::from_host(env, *a)) {
+      Some(Ok(crate::value::Value::Array(items))) => items,
+      Some(Err(m)) => {
+        deferred.reject(ErrorInfo::new("DataCloneError", m));
+        return Ok(promise);
+      }
+      _ => Vec::new(),
+    };
+    let done: crate::runtime::Reply = Box::new(move |r| match r {
+      Ok(v) => deferred.settle(move |env| Ok(Settle::Resolve(value::to_host(env, &v)?))),
+      Err(e) => deferred.reject(e),
+    });
+    let _ = handle.send(Msg::Call { op, args: call_args, done });
+    Ok(promise)
+  }
+}
+
+/// `native.state() → [hasServeHandler, activeConnections, pendingUpgradeId | null]`.
+unsafe fn state(env: sys::napi_env, handle: &Arc<RuntimeHandle>) -> napi::Result<sys::napi_value> {
+  let serve = &handle.shared.serve;
+  let upgrade = serve.upgrade.lock().ok().and_then(|u| u.clone());
+  let v = crate::value::Value::Array(vec![
+    crate::value::Value::Bool(serve.registered.load(Ordering::Acquire)),
+    crate::value::Value::Number(serve.connections.load(Ordering::Acquire) as f64),
+    upgrade.map(crate::value::Value::String).unwrap_or(crate::value::Value::Null),
+  ]);
+  unsafe { value::to_host(env, &v) }
+}

@@ -1,0 +1,158 @@
+// Host-side glue of `runtime.fetch`, run in Node's own context (napi_run_script). It turns Node's
+// Request/Response/ReadableStream objects into plain parts and back; the Rust side only moves
+// structured-clone values. `native.call(op, args)` runs an isolate-side operation (see
+// src/web/serve/serve.js) and resolves with what it settled with; `native.state()` reads
+// [hasServeHandler, activeConnections, pendingUpgradeId] without waiting for the isolate.
+(function () {
+  'use strict'
+  // https://fetch.spec.whatwg.org/#null-body-status
+  const nullBody = (status) => status === 101 || status === 103 || status === 204 || status === 205 || status === 304
+
+  const bytesOf = (data, what) => {
+    if (typeof data === 'string' || data instanceof ArrayBuffer) return data
+    if (ArrayBuffer.isView(data)) return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
+    throw new TypeError(`${what}: data must be a string, an ArrayBuffer or a typed array`)
+  }
+  const connectionId = (id, what) => {
+    if (typeof id !== 'string' || id === '') throw new TypeError(`${what}: connectionId must be a non-empty string`)
+    return id
+  }
+
+  return function createFetchApi(native) {
+    const bodies = new Map() // request bodies being read by the isolate, by stream id
+    const listeners = new Set()
+    let nextId = 1
+
+    const hooks = {
+      async readBody(id) {
+        const reader = bodies.get(id)
+        if (!reader) return null
+        const { done, value } = await reader.read()
+        if (done) {
+          bodies.delete(id)
+          return null
+        }
+        if (value instanceof Uint8Array) return value
+        if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+        if (value instanceof ArrayBuffer) return new Uint8Array(value)
+        if (typeof value === 'string') return new TextEncoder().encode(value)
+        throw new TypeError('request body chunks must be bytes')
+      },
+      async cancelBody(id, reason) {
+        const reader = bodies.get(id)
+        bodies.delete(id)
+        if (reader) await reader.cancel(reason).catch(() => {})
+      },
+      command(cmd) {
+        for (const listener of [...listeners]) {
+          try {
+            listener(cmd)
+          } catch (error) {
+            // A throwing listener must not stop the others, nor be swallowed silently.
+            queueMicrotask(() => {
+              throw error
+            })
+          }
+        }
+      },
+    }
+
+    function responseBody(kind, payload) {
+      if (kind === 1) return payload
+      if (kind !== 2) return null
+      // Pulled one chunk at a time: the isolate produces only as fast as the host reads.
+      return new ReadableStream(
+        {
+          async pull(controller) {
+            const chunk = await native.call('pull', [payload])
+            if (chunk === null) controller.close()
+            else controller.enqueue(chunk)
+          },
+          cancel(reason) {
+            return native.call('cancel', [payload, reason === undefined ? '' : String(reason)])
+          },
+        },
+        { highWaterMark: 0 },
+      )
+    }
+
+    const api = {
+      async dispatchRequest(request, options = undefined) {
+        if (typeof Request !== 'function' || !(request instanceof Request)) {
+          throw new TypeError('dispatchRequest(request): request must be a Request')
+        }
+        const signals = [options?.signal, request.signal].filter((s) => s != null)
+        const id = nextId++
+        let body = 0
+        if (request.body !== null) {
+          body = id
+          bodies.set(id, request.body.getReader())
+        }
+        const abort = (signal) => () => native.call('abort', [id, signal.reason instanceof Error ? signal.reason.message : String(signal.reason)]).catch(() => {})
+        const detach = signals.map((signal) => {
+          const onAbort = abort(signal)
+          signal.addEventListener('abort', onAbort, { once: true })
+          return () => signal.removeEventListener('abort', onAbort)
+        })
+        try {
+          const aborted = signals.some((s) => s.aborted)
+          const headers = [...request.headers]
+          const [status, statusText, responseHeaders, kind, payload] = await native.call('dispatch', [
+            id,
+            request.method,
+            request.url,
+            headers,
+            body,
+            aborted,
+          ])
+          const init = { status: status === 101 ? 200 : status, statusText, headers: responseHeaders }
+          const response = new Response(nullBody(status) ? null : responseBody(kind, payload), init)
+          // Node's Response cannot be made with 101; the upgrade answer keeps its real status.
+          if (status === 101) Object.defineProperty(response, 'status', { value: 101, configurable: true })
+          return response
+        } catch (error) {
+          const reader = bodies.get(id)
+          bodies.delete(id)
+          if (reader) reader.cancel(error).catch(() => {})
+          throw error
+        } finally {
+          for (const d of detach) d()
+        }
+      },
+      hasServeHandler() {
+        return native.state()[0]
+      },
+      hasActiveConnections() {
+        return native.state()[1] > 0
+      },
+      getUpgradeRequest() {
+        const id = native.state()[2]
+        return id === null ? null : { requested: true, connectionId: id }
+      },
+      async dispatchWebSocketOpen(id) {
+        await native.call('wsOpen', [connectionId(id, 'dispatchWebSocketOpen')])
+      },
+      async dispatchWebSocketMessage(id, data) {
+        await native.call('wsMessage', [connectionId(id, 'dispatchWebSocketMessage'), bytesOf(data, 'dispatchWebSocketMessage')])
+      },
+      async dispatchWebSocketClose(id, code = 1005, reason = '') {
+        if (!Number.isInteger(code) || code < 1000 || code > 4999) {
+          throw new RangeError(`dispatchWebSocketClose: code must be an integer from 1000 to 4999 (got ${code})`)
+        }
+        await native.call('wsClose', [connectionId(id, 'dispatchWebSocketClose'), code, String(reason)])
+      },
+      async dispatchWebSocketError(id, error) {
+        const e = error instanceof Error ? error : new Error(String(error))
+        await native.call('wsError', [connectionId(id, 'dispatchWebSocketError'), e])
+      },
+      onWebSocketCommand(callback) {
+        if (typeof callback !== 'function') throw new TypeError('onWebSocketCommand(callback): callback must be a function')
+        listeners.add(callback)
+        return () => {
+          listeners.delete(callback)
+        }
+      },
+    }
+    return { api, hooks }
+  }
+})()

@@ -1,0 +1,58 @@
+//! Bun-compatible `serve({ fetch, websocket })` and the isolate side of `runtime.fetch`.
+
+use super::{Area, Natives};
+use crate::runtime::State;
+use crate::value::Value;
+use std::sync::atomic::Ordering;
+use v8::MapFnTo;
+
+pub const AREA: Area = Area { name: "serve", js: include_str!("serve.js"), natives };
+
+fn natives() -> Natives {
+  vec![("serveState", serve_state.map_fn_to()), ("command", command.map_fn_to())]
+}
+
+/// `serveState(kind, arg)`: what the host reads synchronously. 0: serve() was called;
+/// 1: `arg` is a new pending upgrade; 2: `arg` connections are open; 3: upgrade `arg` was opened.
+fn serve_state<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let shared = state.borrow().shared.clone();
+  let serve = &shared.serve;
+  match args.get(0).uint32_value(scope).unwrap_or(u32::MAX) {
+    0 => serve.registered.store(true, Ordering::Release),
+    1 => {
+      let id = args.get(1).to_rust_string_lossy(scope);
+      if let Ok(mut u) = serve.upgrade.lock() {
+        *u = Some(id);
+      }
+    }
+    2 => serve.connections.store(args.get(1).uint32_value(scope).unwrap_or(0) as usize, Ordering::Release),
+    3 => {
+      let id = args.get(1).to_rust_string_lossy(scope);
+      if let Ok(mut u) = serve.upgrade.lock() {
+        if u.as_deref() == Some(id.as_str()) {
+          *u = None;
+        }
+      }
+    }
+    _ => {}
+  }
+}
+
+/// `command(cmd)`: hands a plain-object command to the host's `onWebSocketCommand` listeners.
+/// Returns the payload's size in bytes (UTF-8 for strings), as Bun's `ws.send` does.
+fn command<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let Ok(cmd) = crate::value::isolate::from_v8(scope, args.get(0)) else {
+    return super::util::throw_type_error(scope, "WebSocket data must be a string or bytes");
+  };
+  let size = match cmd.get("data") {
+    Some(Value::String(s)) => s.len(),
+    Some(Value::Utf16(u)) => String::from_utf16_lossy(u).len(),
+    Some(Value::ArrayBuffer(b)) => b.len(),
+    _ => 0,
+  };
+  let host = state.borrow().host.clone();
+  host.command(cmd);
+  rv.set(v8::Number::new(scope, size as f64).into());
+}
