@@ -44,6 +44,34 @@ export interface EvalOptions {
   executionTimeout?: number
 }
 
+/** A command from a server WebSocket inside the isolate (`ws.send` / `ws.close`). */
+export type WebSocketCommand =
+  | { type: 'message'; connectionId: string; data: string | ArrayBuffer }
+  | { type: 'close'; connectionId: string; code: number; reason: string }
+
+export interface UpgradeRequest {
+  requested: true
+  /** Pass it to `dispatchWebSocketOpen` once the host's socket is open. */
+  connectionId: string
+}
+
+/** The host side of the isolate's `serve({ fetch, websocket })`. Every method returning a promise rejects with "Runtime has been disposed" once the runtime is gone. */
+export interface RuntimeFetch {
+  /** Runs the isolate's `fetch` handler. Bodies stream both ways; aborting `signal` or `request.signal` aborts `request.signal` inside. */
+  dispatchRequest(request: Request, options?: { signal?: AbortSignal }): Promise<Response>
+  hasServeHandler(): boolean
+  hasActiveConnections(): boolean
+  /** The latest `server.upgrade()` not yet opened, or null. */
+  getUpgradeRequest(): UpgradeRequest | null
+  dispatchWebSocketOpen(connectionId: string): Promise<void>
+  /** Strings stay strings; bytes arrive as an ArrayBuffer. */
+  dispatchWebSocketMessage(connectionId: string, data: string | ArrayBuffer | ArrayBufferView): Promise<void>
+  dispatchWebSocketClose(connectionId: string, code?: number, reason?: string): Promise<void>
+  dispatchWebSocketError(connectionId: string, error: unknown): Promise<void>
+  /** Returns a function that unsubscribes. */
+  onWebSocketCommand(callback: (command: WebSocketCommand) => void): () => void
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -66,6 +94,8 @@ export declare class Runtime {
    * "Runtime has been disposed".
    */
   dispose(): Promise<void>
+  /** The host side of the isolate's `serve()`: dispatch requests and WebSocket events to it. */
+  get fetch(): RuntimeFetch
   /** Heap and CPU use of this runtime. */
   stats(): RuntimeStats
 }
