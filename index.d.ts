@@ -35,6 +35,41 @@ export interface RuntimeOptions {
   customFunctions?: Record<string, CustomFunction>
   /** Resolves `import` specifiers; called once per importer and specifier. */
   moduleLoader?: (specifier: string, importer: { path: string }) => ModuleSource | Promise<ModuleSource>
+  /** Takes every `fetch()` of the isolate; its Response streams back in. */
+  onFetch?: OnFetch
+  /** Alias of `onFetch`, as in @ricsam/isolate-runtime. */
+  fetch?: OnFetch
+  /** Decides every `new WebSocket()` of the isolate: false/null/throw blocks it, true lets the native client connect (under `network`), a host WebSocket object is bridged to it. */
+  webSocket?: (url: string, protocols: string[]) => boolean | WebSocketLike | null | Promise<boolean | WebSocketLike | null>
+  /** Without onFetch, a native client (HTTP/1.1 and HTTP/2, TLS) does the isolate's requests under this policy. Without both, there is no egress. */
+  network?: NetworkOptions
+}
+
+export type OnFetch = (
+  url: string,
+  init: { method: string; headers: [string, string][]; body: Uint8Array | ReadableStream<Uint8Array> | null; signal: AbortSignal },
+) => Response | Promise<Response>
+
+/** What a `webSocket` callback may return to bridge an isolate WebSocket: Node's WebSocket or the `ws` package's. */
+export interface WebSocketLike {
+  send(data: string | ArrayBuffer | ArrayBufferView): void
+  close(code?: number, reason?: string): void
+  readonly readyState: number
+}
+
+/** Egress policy of the native network client (used when there is no `onFetch`). */
+export interface NetworkOptions {
+  /** 'https://api.example.com', 'http://127.0.0.1:8080', '*.example.com'. Empty or absent: any public host. */
+  allowedHosts?: string[]
+  /** Loopback, RFC 1918, link-local, ULA and IPv4-mapped forms are refused unless true. Default false. */
+  allowPrivateNetworks?: boolean
+  /** Default 64. */
+  maxConcurrentRequests?: number
+  maxResponseBytes?: number
+  /** ms per request. */
+  timeout?: number
+  /** Extra trusted CA certificates, PEM. */
+  caCertificates?: string[]
 }
 
 export interface EvalOptions {

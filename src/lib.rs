@@ -6,6 +6,7 @@ mod console;
 mod errors;
 mod host;
 mod limits;
+mod net;
 mod platform;
 mod runtime;
 mod value;

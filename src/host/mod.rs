@@ -45,6 +45,10 @@ pub struct Callbacks {
   pub on_entry: Option<Ref>,
   pub module_loader: Option<Ref>,
   pub functions: Vec<(String, FnKind, Ref)>,
+  /// `onFetch(url, init)` (alias `fetch`): takes every isolate fetch().
+  pub on_fetch: Option<Ref>,
+  /// `webSocket(url, protocols)`: decides every isolate WebSocket.
+  pub web_socket: Option<Ref>,
 }
 
 /// The glue's `hooks` object (src/host/glue.js), once `runtime.fetch` was first used.
@@ -183,7 +187,7 @@ impl Host for NodeHost {
         r.delete(env);
       }
       if let Some(c) = cbs.lock().ok().and_then(|mut g| g.take()) {
-        for r in c.on_entry.into_iter().chain(c.module_loader) {
+        for r in c.on_entry.into_iter().chain(c.module_loader).chain(c.on_fetch).chain(c.web_socket) {
           r.delete(env);
         }
         for (_, _, r) in c.functions {

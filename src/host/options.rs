@@ -4,6 +4,7 @@
 use super::value::{get_named, string, type_of};
 use super::{Callbacks, Ref};
 use crate::errors::ErrorInfo;
+use crate::net::policy::NetworkOptions;
 use crate::runtime::{Config, FnKind};
 use napi::sys;
 use std::ptr;
@@ -64,7 +65,7 @@ fn is_object(t: sys::napi_valuetype) -> bool {
 
 pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) -> Result<(Config, Callbacks), ErrorInfo> {
   let mut config = Config::default();
-  let mut callbacks = Callbacks { on_entry: None, module_loader: None, functions: Vec::new() };
+  let mut callbacks = Callbacks { on_entry: None, module_loader: None, functions: Vec::new(), on_fetch: None, web_socket: None };
   let Some(o) = options.filter(|o| !matches!(unsafe { type_of(env, *o) }, sys::ValueType::napi_undefined | sys::ValueType::napi_null)) else {
     return Ok((config, callbacks));
   };
@@ -94,6 +95,15 @@ pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::nap
     }
     callbacks.module_loader = function(env, field(env, o, "moduleLoader"), "moduleLoader")?;
     config.has_module_loader = callbacks.module_loader.is_some();
+    // `fetch` is accepted as an alias of `onFetch`, as in @ricsam/isolate-runtime.
+    let on_fetch = field(env, o, "onFetch").or_else(|| field(env, o, "fetch"));
+    callbacks.on_fetch = function(env, on_fetch, "onFetch")?;
+    config.has_on_fetch = callbacks.on_fetch.is_some();
+    callbacks.web_socket = function(env, field(env, o, "webSocket"), "webSocket")?;
+    config.has_web_socket = callbacks.web_socket.is_some();
+    if let Some(n) = field(env, o, "network") {
+      config.network = Some(network(env, n)?);
+    }
     if let Some(fns) = field(env, o, "customFunctions") {
       if !is_object(type_of(env, fns)) {
         return Err(ErrorInfo::type_error("customFunctions must be an object mapping names to { type, fn }"));
@@ -140,6 +150,64 @@ pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::nap
     }
   }
   Ok((config, callbacks))
+}
+
+/// `network: { allowedHosts, allowPrivateNetworks, maxConcurrentRequests, maxResponseBytes, timeout, caCertificates }`.
+unsafe fn network(env: sys::napi_env, n: sys::napi_value) -> Result<NetworkOptions, ErrorInfo> {
+  let mut opts = NetworkOptions::default();
+  unsafe {
+    if !is_object(type_of(env, n)) {
+      return Err(ErrorInfo::type_error("network must be an object such as { allowedHosts: ['https://api.example.com'] }"));
+    }
+    let strings = |key: &str| -> Result<Vec<String>, ErrorInfo> {
+      let Some(v) = field(env, n, key) else { return Ok(Vec::new()) };
+      let mut is_array = false;
+      sys::napi_is_array(env, v, &mut is_array);
+      let bad = || ErrorInfo::type_error(format!("network.{key} must be an array of strings"));
+      if !is_array {
+        return Err(bad());
+      }
+      let mut len = 0u32;
+      sys::napi_get_array_length(env, v, &mut len);
+      (0..len)
+        .map(|i| {
+          let mut e = ptr::null_mut();
+          sys::napi_get_element(env, v, i, &mut e);
+          if type_of(env, e) != sys::ValueType::napi_string {
+            return Err(bad());
+          }
+          string(env, e).map_err(|_| bad())
+        })
+        .collect()
+    };
+    opts.allowed_hosts = strings("allowedHosts")?;
+    opts.ca_certificates = strings("caCertificates")?;
+    if let Some(v) = field(env, n, "allowPrivateNetworks") {
+      let t = type_of(env, v);
+      if t != sys::ValueType::napi_boolean {
+        return Err(ErrorInfo::type_error(format!("network.allowPrivateNetworks must be a boolean (got {})", kind_name(t))));
+      }
+      sys::napi_get_value_bool(env, v, &mut opts.allow_private_networks);
+    }
+    if let Some(v) = field(env, n, "maxConcurrentRequests") {
+      let m = number(env, v, "network.maxConcurrentRequests")?;
+      if !(m >= 1.0 && m <= 65536.0 && m.fract() == 0.0) {
+        return Err(ErrorInfo::range_error(format!("network.maxConcurrentRequests must be an integer from 1 to 65536 (got {m})")));
+      }
+      opts.max_concurrent_requests = m as usize;
+    }
+    if let Some(v) = field(env, n, "maxResponseBytes") {
+      let m = number(env, v, "network.maxResponseBytes")?;
+      if !(m >= 0.0 && m.is_finite()) {
+        return Err(ErrorInfo::range_error(format!("network.maxResponseBytes must be a non-negative number of bytes (got {m})")));
+      }
+      opts.max_response_bytes = Some(m as u64);
+    }
+    if let Some(v) = field(env, n, "timeout") {
+      opts.timeout_ms = Some(timeout(env, v, "network.timeout")?);
+    }
+  }
+  Ok(opts)
 }
 
 pub struct EvalArgs {

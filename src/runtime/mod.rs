@@ -38,11 +38,26 @@ pub struct Config {
   pub functions: Vec<(String, FnKind)>,
   pub has_module_loader: bool,
   pub has_console: bool,
+  /// The host's `onFetch` (alias `fetch`) callback takes every isolate fetch().
+  pub has_on_fetch: bool,
+  /// The host's `webSocket` callback decides every isolate WebSocket.
+  pub has_web_socket: bool,
+  /// Without onFetch, the native client does requests under this policy; None: no egress.
+  pub network: Option<crate::net::policy::NetworkOptions>,
 }
 
 impl Default for Config {
   fn default() -> Self {
-    Self { memory_limit_mb: 128.0, execution_timeout_ms: None, functions: Vec::new(), has_module_loader: false, has_console: false }
+    Self {
+      memory_limit_mb: 128.0,
+      execution_timeout_ms: None,
+      functions: Vec::new(),
+      has_module_loader: false,
+      has_console: false,
+      has_on_fetch: false,
+      has_web_socket: false,
+      network: None,
+    }
   }
 }
 
@@ -77,6 +92,39 @@ pub trait Host: Send + Sync + 'static {
 
 /// Settles a host promise. Dropping it unsettled must reject it ("Runtime has been disposed").
 pub type Completion = Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>;
+
+/// A promise handed to isolate code by a native whose work finishes elsewhere (a tokio task, the
+/// host): settle it from any thread; it settles on the isolate's loop. Dropped unsettled, the
+/// promise stays pending (the runtime is going away).
+pub struct Later {
+  id: u64,
+  tx: Sender<Msg>,
+}
+
+impl Later {
+  /// Creates the promise (returned to the caller) and its settler.
+  pub fn new<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<(v8::Local<'s, v8::Promise>, Later)> {
+    let state = State::get(scope)?;
+    let resolver = v8::PromiseResolver::new(scope)?;
+    let promise = resolver.get_promise(scope);
+    let mut s = state.borrow_mut();
+    let id = s.next_id();
+    s.pending.insert(id, state::Pending::Resolver(v8::Global::new(scope, resolver)));
+    Some((promise, Later { id, tx: s.tx.clone() }))
+  }
+
+  pub fn settle(self, outcome: Outcome) {
+    let _ = self.tx.send(Msg::Reply { id: self.id, outcome });
+  }
+
+  pub fn resolve(self, value: Value) {
+    self.settle(Ok(value))
+  }
+
+  pub fn reject(self, error: Value) {
+    self.settle(Err(error))
+  }
+}
 
 /// Gets the value (or error) an isolate-side operation settled with.
 pub type Reply = Box<dyn FnOnce(Result<Value, ErrorInfo>) + Send>;
