@@ -94,16 +94,16 @@ export interface UpgradeRequest {
 export interface RuntimeFetch {
   /** Runs the isolate's `fetch` handler. Bodies stream both ways; aborting `signal` or `request.signal` aborts `request.signal` inside. */
   dispatchRequest(request: Request, options?: { signal?: AbortSignal }): Promise<Response>
-  hasServeHandler(): boolean
-  hasActiveConnections(): boolean
+  hasServeHandler(): Promise<boolean>
+  hasActiveConnections(): Promise<boolean>
   /** The latest `server.upgrade()` not yet opened, or null. */
-  getUpgradeRequest(): UpgradeRequest | null
+  getUpgradeRequest(): Promise<UpgradeRequest | null>
   dispatchWebSocketOpen(connectionId: string): Promise<void>
   /** Strings stay strings; bytes arrive as an ArrayBuffer. */
   dispatchWebSocketMessage(connectionId: string, data: string | ArrayBuffer | ArrayBufferView): Promise<void>
   dispatchWebSocketClose(connectionId: string, code?: number, reason?: string): Promise<void>
   dispatchWebSocketError(connectionId: string, error: unknown): Promise<void>
-  /** Returns a function that unsubscribes. */
+  /** Returns a function that unsubscribes. Throws once the runtime is gone. */
   onWebSocketCommand(callback: (command: WebSocketCommand) => void): () => void
 }
 

@@ -68,8 +68,12 @@ unsafe fn call(env: sys::napi_env, handle: &Arc<RuntimeHandle>, bridge: &Arc<Hos
   }
 }
 
-/// `native.state() → [hasServeHandler, activeConnections, pendingUpgradeId | null]`.
+/// `native.state() → [hasServeHandler, activeConnections, pendingUpgradeId | null]`; throws once
+/// the runtime is gone.
 unsafe fn state(env: sys::napi_env, handle: &Arc<RuntimeHandle>) -> napi::Result<sys::napi_value> {
+  if !handle.shared.is_alive() {
+    return Err(napi::Error::from_reason(handle.shared.dead_message()));
+  }
   let serve = &handle.shared.serve;
   let upgrade = serve.upgrade.lock().ok().and_then(|u| u.clone());
   let v = crate::value::Value::Array(vec![

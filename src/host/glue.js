@@ -57,18 +57,26 @@
       },
     }
 
-    function responseBody(kind, payload) {
-      if (kind === 1) return payload
-      if (kind !== 2) return null
+    // `finished` runs once the body has ended, errored or been cancelled.
+    function responseBody(payload, finished) {
       // Pulled one chunk at a time: the isolate produces only as fast as the host reads.
       return new ReadableStream(
         {
           async pull(controller) {
-            const chunk = await native.call('pull', [payload])
-            if (chunk === null) controller.close()
-            else controller.enqueue(chunk)
+            let chunk
+            try {
+              chunk = await native.call('pull', [payload])
+            } catch (error) {
+              finished()
+              throw error
+            }
+            if (chunk === null) {
+              finished()
+              controller.close()
+            } else controller.enqueue(chunk)
           },
           cancel(reason) {
+            finished()
             return native.call('cancel', [payload, reason === undefined ? '' : String(reason)])
           },
         },
@@ -80,6 +88,12 @@
       async dispatchRequest(request, options = undefined) {
         if (typeof Request !== 'function' || !(request instanceof Request)) {
           throw new TypeError('dispatchRequest(request): request must be a Request')
+        }
+        if (options !== undefined && (options === null || typeof options !== 'object')) {
+          throw new TypeError('dispatchRequest(request, options): options must be an object such as { signal }')
+        }
+        if (options?.signal != null && !(options.signal instanceof AbortSignal)) {
+          throw new TypeError('dispatchRequest(request, { signal }): signal must be an AbortSignal')
         }
         const signals = [options?.signal, request.signal].filter((s) => s != null)
         const id = nextId++
@@ -94,6 +108,13 @@
           signal.addEventListener('abort', onAbort, { once: true })
           return () => signal.removeEventListener('abort', onAbort)
         })
+        let detached = false
+        const finished = () => {
+          if (detached) return
+          detached = true
+          for (const d of detach) d()
+        }
+        let streaming = false
         try {
           const aborted = signals.some((s) => s.aborted)
           const headers = [...request.headers]
@@ -106,26 +127,31 @@
             aborted,
           ])
           const init = { status: status === 101 ? 200 : status, statusText, headers: responseHeaders }
-          const response = new Response(nullBody(status) ? null : responseBody(kind, payload), init)
+          // A streamed body keeps forwarding aborts to request.signal inside until it ends.
+          streaming = kind === 2 && !nullBody(status)
+          if (kind === 2 && !streaming) native.call('cancel', [payload, '']).catch(() => {})
+          const response = new Response(kind === 1 && !nullBody(status) ? payload : streaming ? responseBody(payload, finished) : null, init)
           // Node's Response cannot be made with 101; the upgrade answer keeps its real status.
           if (status === 101) Object.defineProperty(response, 'status', { value: 101, configurable: true })
           return response
         } catch (error) {
+          streaming = false
           const reader = bodies.get(id)
           bodies.delete(id)
           if (reader) reader.cancel(error).catch(() => {})
           throw error
         } finally {
-          for (const d of detach) d()
+          if (!streaming) finished()
         }
       },
-      hasServeHandler() {
+      // native.state() throws once the runtime is gone, so these reject like the others.
+      async hasServeHandler() {
         return native.state()[0]
       },
-      hasActiveConnections() {
+      async hasActiveConnections() {
         return native.state()[1] > 0
       },
-      getUpgradeRequest() {
+      async getUpgradeRequest() {
         const id = native.state()[2]
         return id === null ? null : { requested: true, connectionId: id }
       },
@@ -147,6 +173,7 @@
       },
       onWebSocketCommand(callback) {
         if (typeof callback !== 'function') throw new TypeError('onWebSocketCommand(callback): callback must be a function')
+        native.state() // throws once the runtime is gone
         listeners.add(callback)
         return () => {
           listeners.delete(callback)
