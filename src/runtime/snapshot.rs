@@ -52,7 +52,7 @@ fn create() -> Result<Vec<u8>, ErrorInfo> {
     scope.set_default_context(context);
   }
   let blob = creator
-    .create_blob(v8::FunctionCodeHandling::Clear)
+    .create_blob(v8::FunctionCodeHandling::Keep)
     .ok_or_else(|| ErrorInfo::new("Error", "could not create the V8 startup snapshot"))?;
   Ok(blob.to_vec())
 }
