@@ -135,6 +135,24 @@ describe('microtasks', () => {
     expect(calls).toEqual([['t1', 'm after t1', 't2']])
   })
 
+  it('an exception in a timer callback is reported as an error event, then logged as uncaught; later timers still run', async () => {
+    const entries: any[] = []
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({ customFunctions, console: { onEntry: (e: any) => entries.push(e) } })
+    await r.eval(`
+      const seen = []
+      addEventListener('error', (e) => { seen.push(e.message); if (e.error.message === 'handled') e.preventDefault() })
+      setTimeout(() => { throw new Error('handled') }, 0)
+      setTimeout(() => { throw new TypeError('loud') }, 0)
+      await new Promise((r) => setTimeout(r, 20))
+      report(seen)
+    `)
+    expect(calls).toEqual([['Uncaught Error: handled', 'Uncaught TypeError: loud']])
+    const errors = entries.filter((e) => e.level === 'error').map((e) => e.stdout)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/^Uncaught TypeError: loud\n\s+at /)
+  })
+
   it('queueMicrotask requires a function', async () => {
     const calls = await withReport(`
       try { queueMicrotask(42); report('no throw') } catch (e) { report(e.name) }

@@ -72,7 +72,15 @@
     if (!t) return
     if (t.repeat) natives.timerStart(id, t.ms)
     else timers.delete(id)
-    if (typeof t.handler === 'function') Reflect.apply(t.handler, global, t.args)
+    if (typeof t.handler !== 'function') return
+    try {
+      Reflect.apply(t.handler, global, t.args)
+    } catch (error) {
+      // https://html.spec.whatwg.org/multipage/webappapis.html#report-the-exception: an error
+      // event on the global (addEventListener('error'), onerror), else logged as uncaught.
+      if (typeof internals.reportException !== 'function') throw error
+      internals.reportException(error)
+    }
   }
 
   define(global, 'queueMicrotask', function queueMicrotask(callback) {
