@@ -13,6 +13,7 @@
   const responses = new Map() // response body id → { reader, dispatch }
   let nextResponse = 1
   const upgrades = new Map() // connection id → { data } until the host opens it
+  const upgradeHeaders = new WeakMap() // upgraded Request → Headers for its 101 response
   const sockets = new Map() // connection id → ServerWebSocket
 
   const describe = (v) => {
@@ -54,11 +55,21 @@
     }
     close(code = 1000, reason = '') {
       if (this.#state !== 1) return
+      code = Number(code)
+      reason = String(reason)
+      // What a WebSocket close frame may carry (RFC 6455 7.4); 1005 and 1006 are never sent.
+      if (!Number.isInteger(code) || !((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))) {
+        throw new RangeError(`ws.close(code, reason): invalid close code ${code}`)
+      }
+      if (new TextEncoder().encode(reason).length > 123) throw new RangeError('ws.close(code, reason): reason must be at most 123 bytes of UTF-8')
       this.#state = 2
-      natives.command({ type: 'close', connectionId: this.#id, code: Number(code), reason: String(reason) })
+      natives.command({ type: 'close', connectionId: this.#id, code, reason })
     }
+    // Closes without a handshake: the host sees code 1006 (abnormal closure).
     terminate() {
-      this.close(1006, '')
+      if (this.#state !== 1) return
+      this.#state = 2
+      natives.command({ type: 'close', connectionId: this.#id, code: 1006, reason: '' })
     }
     static closed(ws) {
       ws.#state = 3
@@ -75,7 +86,9 @@
       if (!(request instanceof Request)) throw new TypeError('server.upgrade(request): request must be the Request passed to fetch')
       const upgrade = request.headers.get('upgrade')
       if (upgrade === null || upgrade.toLowerCase() !== 'websocket') return false
+      const headers = init?.headers === undefined ? null : new Headers(init.headers)
       const id = crypto.randomUUID()
+      if (headers !== null) upgradeHeaders.set(request, headers)
       upgrades.set(id, { data: init?.data })
       natives.serveState(1, id)
       return true
@@ -134,6 +147,9 @@
       }
       // Bodies made from a string or bytes cross at once; only streams are pulled chunk by chunk.
       const parts = internals.responseParts(response)
+      // server.upgrade(request, { headers }) adds to the 101 answer, as Bun's does.
+      const extra = upgradeHeaders.get(request)
+      if (extra !== undefined && parts.status === 101) for (const pair of extra) parts.headers.push(pair)
       const head = [parts.status, parts.statusText, parts.headers]
       const out = parts.body
       if (out === null) return [...head, 0, null]
