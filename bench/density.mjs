@@ -1,10 +1,11 @@
 // Density: resident memory per idle runtime with N runtimes alive, each having run one module.
-// Each engine is measured in its own child process (run with --engine=ours|ivm) so neither pollutes
-// the other's RSS; without --engine this script spawns both and prints the comparison.
-import { readFileSync } from 'node:fs'
+// Each engine is measured in its own child process (run with --engine=ours|ivm|ivmPoly) so none
+// pollutes another's RSS; without --engine this script spawns them all and prints the comparison.
+// ivmPoly is isolated-vm with the polyfill bundle of build-polyfills.mjs evaluated into each context.
+import { existsSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { performance } from 'node:perf_hooks'
-import { IVM_VERSION, MEMORY_LIMIT_MB, fmt, loadIvm, loadOurs, oursBuilt, ratio, runJson, table } from './lib.mjs'
+import { IVM_VERSION, MEMORY_LIMIT_MB, POLYFILLS_BUNDLE, fmt, ivmPolyfills, loadIvm, loadOurs, oursBuilt, ratio, runJson, table } from './lib.mjs'
 
 const N = Number(process.env.BENCH_N ?? 1000)
 const MB = 1024 * 1024
@@ -26,10 +27,13 @@ async function engineFor(name) {
     }
   }
   const ivm = loadIvm()
+  const polyfills = name === 'ivmPoly' ? await ivmPolyfills(ivm) : null
+  if (name === 'ivmPoly' && !polyfills) throw new Error('polyfills.bundle.js is missing: run node setup.mjs')
   return {
     make: async () => {
       const isolate = new ivm.Isolate({ memoryLimit: MEMORY_LIMIT_MB })
       const context = await isolate.createContext()
+      if (polyfills) await polyfills(isolate, context)
       await context.eval('1')
       return { isolate, context }
     },
@@ -97,20 +101,22 @@ if (engine) {
   const flags = ['--expose-gc', '--no-node-snapshot']
   const result = { n: N, ivmVersion: IVM_VERSION, ivm: runJson(flags, './density.mjs', ['--engine=ivm']) }
   if (oursBuilt()) result.ours = runJson(flags, './density.mjs', ['--engine=ours'])
+  if (existsSync(POLYFILLS_BUNDLE)) result.ivmPoly = runJson(flags, './density.mjs', ['--engine=ivmPoly'])
   if (json) {
     console.log(JSON.stringify(result))
   } else {
     const o = result.ours ?? {}
     const i = result.ivm
-    const row = (label, key) => [label, fmt(o[key]), fmt(i[key]), ratio(o[key], i[key])]
-    for (const r of [o, i]) if (r.error) console.log(`FAILED: ${r.error}`)
+    const p = result.ivmPoly ?? {}
+    const row = (label, key) => [label, fmt(o[key]), fmt(i[key]), fmt(p[key]), ratio(o[key], i[key]), ratio(o[key], p[key])]
+    for (const r of [o, i, p]) if (r.error) console.log(`FAILED: ${r.error}`)
     console.log(`Density: ${N} idle runtimes alive, each after one eval${result.ours ? '' : ' (edge-isolate not built)'}\n`)
-    console.log(table(['per runtime', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'ours / ivm'], [
+    console.log(table(['per runtime', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'isolated-vm + polyfills', 'ours / ivm', 'ours / ivm+polyfills'], [
       row('RSS (MB)', 'rssPerRuntimeMB'),
       row('V8 heap used (MB)', 'heapUsedPerRuntimeMB'),
       row('create + eval (ms)', 'createMsPerRuntime'),
     ]))
-    console.log(`\nthreads with ${N} alive: edge-isolate ${o.threads ?? 'n/a'}, isolated-vm ${i.threads ?? 'n/a'}`)
-    if (o.error || i.error) process.exitCode = 1
+    console.log(`\nthreads with ${N} alive: edge-isolate ${o.threads ?? 'n/a'}, isolated-vm ${i.threads ?? 'n/a'}, isolated-vm + polyfills ${p.threads ?? 'n/a'}`)
+    if (o.error || i.error || p.error) process.exitCode = 1
   }
 }

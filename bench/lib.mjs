@@ -16,6 +16,28 @@ export const oursBuilt = () => existsSync(new URL('index.js', root)) && readdirS
 export const loadOurs = async () => (oursBuilt() ? import('../index.js') : null)
 export const loadIvm = () => require('isolated-vm')
 
+// isolated-vm with polyfills for the Web classes we have built in (bench/build-polyfills.mjs makes
+// the bundle; setup.mjs runs it). Returns null while the bundle is missing, else
+// install(isolate, context), which evaluates the bundle into that context as an isolated-vm user
+// would: compiled per isolate (scripts are per isolate) from V8's code cache, made once here.
+export const POLYFILLS_BUNDLE = new URL('polyfills.bundle.js', import.meta.url)
+export async function ivmPolyfills(ivm) {
+  if (!existsSync(POLYFILLS_BUNDLE)) return null
+  const code = readFileSync(POLYFILLS_BUNDLE, 'utf8')
+  const filename = 'polyfills.bundle.js'
+  const probe = new ivm.Isolate({ memoryLimit: MEMORY_LIMIT_MB })
+  const { cachedData } = await probe.compileScript(code, { filename, produceCachedData: true })
+  probe.dispose()
+  const install = async (isolate, context) => {
+    const script = await isolate.compileScript(code, { filename, cachedData })
+    if (script.cachedDataRejected) install.cacheRejected = true
+    await script.run(context)
+  }
+  install.cacheRejected = false
+  install.kb = Math.round(code.length / 1024)
+  return install
+}
+
 // Nearest-rank percentile over a sorted copy.
 export function percentile(samples, p) {
   const s = [...samples].sort((a, b) => a - b)

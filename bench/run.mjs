@@ -6,22 +6,34 @@ import { IVM_VERSION, fmt, oursBuilt, ratio, runJson, table } from './lib.mjs'
 // isolated-vm 5 on Node >= 20 must run with --no-node-snapshot; our addon runs under the same flags.
 const startup = runJson(['--no-node-snapshot'], './startup.mjs')
 const density = runJson([], './density.mjs') // spawns one child per engine itself
+const webapi = runJson([], './webapi.mjs')
 
-const failures = [startup, density, density.ours, density.ivm].filter((r) => r?.error)
+const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi].filter((r) => r?.error)
 for (const f of failures) console.error(`FAILED: ${f.error}`)
 
-const row = (label, ours, ivm) => [label, fmt(ours), fmt(ivm), ratio(ours, ivm)]
-console.log(table(['', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'ours / isolated-vm'], [
-  row('startup median (ms)', startup.ours?.medianMs, startup.ivm?.medianMs),
-  row('startup p99 (ms)', startup.ours?.p99Ms, startup.ivm?.p99Ms),
-  row(`RSS per idle runtime (MB, N=${density.n ?? '?'})`, density.ours?.rssPerRuntimeMB, density.ivm?.rssPerRuntimeMB),
-  row('V8 heap used per runtime (MB)', density.ours?.heapUsedPerRuntimeMB, density.ivm?.heapUsedPerRuntimeMB),
-  row('create + eval per runtime (ms)', density.ours?.createMsPerRuntime, density.ivm?.createMsPerRuntime),
-  [`threads with N alive`, density.ours?.threads ?? 'n/a', density.ivm?.threads ?? 'n/a', ''],
+// Third engine: isolated-vm with polyfills for the Web classes ours has built in (build-polyfills.mjs).
+const row = (label, r, key) => {
+  const [o, i, p] = [r.ours?.[key], r.ivm?.[key], r.ivmPoly?.[key]]
+  return [label, fmt(o), fmt(i), fmt(p), ratio(o, i), ratio(o, p)]
+}
+console.log(table(['', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'isolated-vm + polyfills', 'ours / isolated-vm', 'ours / ivm+polyfills'], [
+  row('startup median (ms)', startup, 'medianMs'),
+  row('startup p99 (ms)', startup, 'p99Ms'),
+  row(`RSS per idle runtime (MB, N=${density.n ?? '?'})`, density, 'rssPerRuntimeMB'),
+  row('V8 heap used per runtime (MB)', density, 'heapUsedPerRuntimeMB'),
+  row('create + eval per runtime (ms)', density, 'createMsPerRuntime'),
+  [`threads with N alive`, density.ours?.threads ?? 'n/a', density.ivm?.threads ?? 'n/a', density.ivmPoly?.threads ?? 'n/a', '', ''],
 ]))
 console.log(
   `\nStartup = create + first eval('1') + dispose, ${startup.runs ?? '?'} runs; density = (RSS after − before) / N ` +
     `after GC. Node ${process.version}, ${process.platform}-${process.arch}, ${cpus().length}× ${cpus()[0]?.model.trim()}.` +
     (oursBuilt() ? '' : '\nedge-isolate is not built yet: its column is empty.'),
 )
+
+// Web API throughput has Node (undici) as its baseline: the same JS run in Node.
+if (!webapi.error) {
+  console.log(`\n${table(['Web API, ops/s', 'edge-isolate', `Node ${process.version} (undici ${webapi.undici})`, 'ours / Node'],
+    Object.entries(webapi.cases).map(([name, r]) => [name, fmt(r.ours?.opsPerSec, 0), fmt(r.node.opsPerSec, 0), ratio(r.ours?.opsPerSec, r.node.opsPerSec)]),
+  )}`)
+}
 if (failures.length) process.exitCode = 1

@@ -1,7 +1,8 @@
-// Installs bench/ dependencies (isolated-vm, a node-gyp native module) when they are missing
-// or do not load on this Node. Does nothing when they already work.
+// Installs bench/ dependencies (isolated-vm, a node-gyp native module; the polyfills and esbuild)
+// when they are missing or do not load on this Node, and builds polyfills.bundle.js when it is
+// missing. Does nothing when all is there and works.
 import { spawnSync } from 'node:child_process'
-import { existsSync, realpathSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,7 +13,10 @@ const benchDir = dirname(fileURLToPath(import.meta.url))
 const loads = () =>
   spawnSync(process.execPath, ['--no-node-snapshot', '-e', "require('isolated-vm')"], { cwd: benchDir, stdio: 'ignore' })
     .status === 0
-if (loads()) process.exit(0)
+const deps = Object.keys(JSON.parse(readFileSync(join(benchDir, 'package.json'), 'utf8')).dependencies)
+const missing = () => deps.filter((d) => !existsSync(join(benchDir, 'node_modules', d)))
+const bundled = () => existsSync(join(benchDir, 'polyfills.bundle.js'))
+if (loads() && missing().length === 0 && bundled()) process.exit(0)
 
 // isolated-vm's prebuilt binaries are downloaded from GitHub, not shipped on npm; without them node-gyp
 // compiles from source and first downloads Node's headers. Where that download is impossible but this
@@ -24,16 +28,29 @@ const cacheRoot = env.npm_config_devdir ?? join(env.XDG_CACHE_HOME ?? join(homed
 const cachedHeaders = existsSync(join(cacheRoot, process.versions.node, 'include', 'node', 'common.gypi'))
 if (!env.npm_config_nodedir && !cachedHeaders && existsSync(join(prefix, 'include', 'node', 'common.gypi'))) {
   env.npm_config_nodedir = prefix
-  console.error(`bench/setup: using Node headers from ${prefix}/include/node`)
 }
 
-// A node_modules built for another Node ABI only needs a rebuild; otherwise install from the lockfile.
-const args = existsSync(join(benchDir, 'node_modules', 'isolated-vm')) ? ['rebuild', 'isolated-vm'] : ['install']
-console.error(`bench/setup: npm ${args.join(' ')} (isolated-vm may compile from source: a minute or more)`)
-const r = spawnSync('npm', [...args, '--no-audit', '--no-fund'], {
-  cwd: benchDir, env, stdio: 'inherit', shell: process.platform === 'win32',
-})
-if (r.status !== 0 || !loads()) {
+const npm = (args) => {
+  if (env.npm_config_nodedir === prefix) console.error(`bench/setup: using Node headers from ${prefix}/include/node`)
+  console.error(`bench/setup: npm ${args.join(' ')} (isolated-vm may compile from source: a minute or more)`)
+  return spawnSync('npm', [...args, '--no-audit', '--no-fund'], {
+    cwd: benchDir, env, stdio: 'inherit', shell: process.platform === 'win32',
+  }).status === 0
+}
+// Missing packages: install from the lockfile. A node_modules built for another Node ABI only needs
+// a rebuild of isolated-vm.
+if (missing().length && !npm(['install'])) {
+  console.error('bench/setup: npm install failed (see the npm output above)')
+  process.exit(1)
+}
+if (!loads() && (!npm(['rebuild', 'isolated-vm']) || !loads())) {
   console.error('bench/setup: isolated-vm could not be installed (see the npm output above)')
   process.exit(1)
+}
+if (!bundled()) {
+  const r = spawnSync(process.execPath, [join(benchDir, 'build-polyfills.mjs')], { cwd: benchDir, stdio: 'inherit' })
+  if (r.status !== 0) {
+    console.error('bench/setup: build-polyfills.mjs failed')
+    process.exit(1)
+  }
 }

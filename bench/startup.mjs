@@ -1,14 +1,17 @@
 // Startup latency: create a runtime, run its first module ('1'), dispose it — timed end to end.
-// Both engines run in this one process, interleaved, so machine noise hits both alike.
+// All engines run in this one process, interleaved, so machine noise hits them alike. Third engine:
+// isolated-vm with a polyfill bundle evaluated into each context (see build-polyfills.mjs), what
+// its users need for the Web classes our runtimes start with.
 // Run with: node --no-node-snapshot startup.mjs [--json]   (isolated-vm needs the flag on Node 20)
 import { performance } from 'node:perf_hooks'
-import { IVM_VERSION, MEMORY_LIMIT_MB, fmt, loadIvm, loadOurs, percentile, ratio, table } from './lib.mjs'
+import { IVM_VERSION, MEMORY_LIMIT_MB, fmt, ivmPolyfills, loadIvm, loadOurs, percentile, ratio, table } from './lib.mjs'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20)
 
 const ours = await loadOurs()
 const ivm = loadIvm()
+const polyfills = await ivmPolyfills(ivm)
 const engines = {
   ours: ours && (async () => {
     const rt = await ours.createRuntime({ memoryLimitMB: MEMORY_LIMIT_MB })
@@ -21,6 +24,13 @@ const engines = {
     await context.eval('1')
     isolate.dispose()
   },
+  ivmPoly: polyfills && (async () => {
+    const isolate = new ivm.Isolate({ memoryLimit: MEMORY_LIMIT_MB })
+    const context = await isolate.createContext()
+    await polyfills(isolate, context)
+    await context.eval('1')
+    isolate.dispose()
+  }),
 }
 const names = Object.keys(engines).filter((n) => engines[n])
 
@@ -36,11 +46,17 @@ for (let i = 0; i < WARMUP + RUNS; i++) {
 
 const result = { runs: RUNS, ivmVersion: IVM_VERSION }
 for (const n of names) result[n] = { medianMs: percentile(samples[n], 50), p99Ms: percentile(samples[n], 99) }
+if (polyfills) result.ivmPoly = { ...result.ivmPoly, bundleKB: polyfills.kb, codeCacheRejected: polyfills.cacheRejected }
 
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify(result))
 } else {
-  const row = (label, key) => [label, fmt(result.ours?.[key]), fmt(result.ivm[key]), ratio(result.ours?.[key], result.ivm[key])]
-  console.log(`Startup: create + eval('1') + dispose, ${RUNS} runs after ${WARMUP} warm-up${ours ? '' : ' (edge-isolate not built)'}\n`)
-  console.log(table(['ms', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'ours / ivm'], [row('median', 'medianMs'), row('p99', 'p99Ms')]))
+  const row = (label, key) => {
+    const [o, i, p] = [result.ours?.[key], result.ivm[key], result.ivmPoly?.[key]]
+    return [label, fmt(o), fmt(i), fmt(p), ratio(o, i), ratio(o, p)]
+  }
+  console.log(`Startup: create + eval('1') + dispose, ${RUNS} runs after ${WARMUP} warm-up${ours ? '' : ' (edge-isolate not built)'}` +
+    `${polyfills ? '' : ' (polyfills.bundle.js missing: run node setup.mjs)'}\n`)
+  console.log(table(['ms', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'isolated-vm + polyfills', 'ours / ivm', 'ours / ivm+polyfills'],
+    [row('median', 'medianMs'), row('p99', 'p99Ms')]))
 }
