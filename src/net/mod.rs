@@ -1,6 +1,7 @@
 //! Network I/O in Rust for the isolates' `fetch()` and `WebSocket`: one tokio runtime per
 //! process, shared by every runtime; results reach an isolate as messages on its loop.
 
+pub mod http;
 pub mod policy;
 pub mod tls;
 

@@ -14,6 +14,7 @@ mod streams;
 mod blob;
 mod fetch;
 mod crypto;
+mod egress;
 
 pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
 
@@ -24,4 +25,4 @@ pub struct Area {
 }
 
 /// In install order: an area may use what earlier ones put on `internals` or the global.
-pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA];
+pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA, egress::AREA];
