@@ -15,6 +15,8 @@
 //     or a clone: read it, never write or transfer it. Marks the response's body used, so call
 //     it once, when handing the response out. Throws TypeError if the body was used or locked.
 //   internals.responseFromParts({ status, statusText, headers, body, url, redirected }) → Response
+//   internals.requestParts(request) → { method, url, headers, body, redirect } for the network;
+//     body: null | string | Uint8Array | ReadableStream; marks the request's body used.
 //   internals.extractBody(init) → { source, stream, type } (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)
 //   internals.consumeBytes(requestOrResponse) → Promise<Uint8Array> (marks it used)
 //   internals.headersList(headers) → [[lowercase name, value], ...] sorted and combined
@@ -725,6 +727,18 @@
     return { status: s.status, statusText: s.statusText, headers: sortedList(s.headers).map((p) => p.slice()), body }
   }
   internals.extractBody = extractBody
+  // For the network (src/web/egress/egress.js): what fetch() sends. Marks the body used, as
+  // https://fetch.spec.whatwg.org/#fetch-method does by taking it.
+  internals.requestParts = function requestParts(request) {
+    const s = requestState(request)
+    if (bodyUnusable(s.body)) throw unusable()
+    let body = null
+    if (s.body !== null) {
+      body = s.body.stream ?? s.body.source
+      s.body.used = true
+    }
+    return { method: s.method, url: s.url, headers: sortedList(s.headers).map((p) => p.slice()), body, redirect: s.redirect }
+  }
   internals.consumeBytes = (x) => tryConsume(x, sourceBytes)
   internals.headersList = (h) => sortedList(h)
   internals.isRequest = (x) => { try { requestState(x); return true } catch { return false } }
