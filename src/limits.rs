@@ -115,7 +115,8 @@ pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _ini
     let budget = unsafe { &*(data as *const MemoryBudget) };
     budget.trip();
   }
-  current.saturating_mul(2).saturating_add(64 << 20)
+  // Enough room to unwind the terminated script, bounded so a large limit cannot balloon.
+  current.saturating_add((current / 4).clamp(32 << 20, 256 << 20))
 }
 
 /// GC prologue: notes V8's last-resort collection (the one it runs before giving up on an
