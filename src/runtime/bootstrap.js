@@ -166,6 +166,20 @@
   }
 
   internals.DOMException = DOMException
+  // WebIDL shaping shared by every area: https://webidl.spec.whatwg.org/#es-interfaces —
+  // operations and attributes are enumerable, the @@toStringTag is not.
+  internals.define = define
+  internals.tag = (cls, name) =>
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true })
+  internals.webidl = (cls, name) => {
+    for (const target of [cls.prototype, cls]) {
+      for (const key of Object.getOwnPropertyNames(target)) {
+        if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
+        if (Object.getOwnPropertyDescriptor(target, key).configurable) Object.defineProperty(target, key, { enumerable: true })
+      }
+    }
+    internals.tag(cls, name)
+  }
   // Host RPC for other areas: isolate → host calls, and answers to host-initiated operations.
   internals.hostAsync = natives.hostAsync
   internals.settled = natives.settled

@@ -13,10 +13,7 @@
 //   internals.blobFromBytes(bytes, type) → Blob over bytes (taken, not copied)
 (function (global, natives, internals) {
   'use strict'
-  const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
-  const tag = (cls, name) =>
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true })
+  const { define, tag } = internals
   const { utf8Encode, utf8Decode, parseMultipart, parseUrlencoded } = natives
   const empty = new Uint8Array(0)
 

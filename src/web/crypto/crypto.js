@@ -6,11 +6,8 @@
 // outside a method.
 (function (global, natives, internals) {
   'use strict'
+  const { define, tag } = internals
   const DOMException = internals.DOMException
-  const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
-  const tag = (cls, name) =>
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true })
   // WebIDL: operations and attributes are enumerable on the prototype.
   const enumerable = (cls) => {
     for (const key of Object.getOwnPropertyNames(cls.prototype)) {

@@ -6,18 +6,7 @@
 //   internals.isBufferSource(value) -> boolean
 (function (global, natives, internals) {
   'use strict'
-  const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
-  // WebIDL: operations and attributes of an interface are enumerable; the tag is not.
-  const webidl = (cls, tag) => {
-    for (const target of [cls.prototype, cls]) {
-      for (const key of Object.getOwnPropertyNames(target)) {
-        if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
-        Object.defineProperty(target, key, { enumerable: true })
-      }
-    }
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true })
-  }
+  const { define, webidl } = internals
   const isBufferSource = (v) =>
     ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
     (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)

@@ -19,22 +19,10 @@
 //   internals.createDependentSignal(signals) -> AbortSignal   as AbortSignal.any(signals)
 (function (global, natives, internals) {
   'use strict'
+  const { define, webidl } = internals
   const DOMException = internals.DOMException
   const performance = global.performance
   const setTimeout = global.setTimeout
-  const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
-  // WebIDL: operations and attributes are enumerable; the toStringTag is not.
-  const webidl = (cls, tag) => {
-    for (const target of [cls.prototype, cls]) {
-      for (const key of Object.getOwnPropertyNames(target)) {
-        if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
-        const d = Object.getOwnPropertyDescriptor(target, key)
-        if (d.configurable) Object.defineProperty(target, key, { enumerable: true })
-      }
-    }
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true })
-  }
   const required = (n, count, what) => {
     if (n < count) {
       throw new TypeError(`Failed to ${what}: ${count} argument${count > 1 ? 's' : ''} required, but only ${n} present.`)

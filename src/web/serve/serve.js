@@ -3,10 +3,9 @@
 // `internals.settled(id, ok, value)`.
 (function (global, natives, internals) {
   'use strict'
+  const { define } = internals
   const { hostAsync, settled, DOMException } = internals
   const OP_GLUE = 5
-  const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
 
   let options = null // what serve() was given
   const dispatches = new Map() // dispatch id → AbortController of its Request
@@ -134,13 +133,14 @@
     if (aborted) controller.abort(new DOMException('The request was aborted by the host', 'AbortError'))
     dispatches.set(id, controller)
     let streaming = false
+    let request = null
     try {
       const init = { method, headers, signal: controller.signal }
       if (body !== 0) {
         init.body = requestBody(body)
         init.duplex = 'half'
       }
-      const request = new Request(url, init)
+      request = new Request(url, init)
       const response = await options.fetch.call(options, request, server)
       if (!(response instanceof Response)) {
         throw new TypeError(`fetch handler did not return a Response object (got ${describe(response)})`)
@@ -156,19 +156,32 @@
       if (typeof out === 'string') return [...head, 1, internals.bodyUtf8Encode(out)]
       if (out instanceof Uint8Array) return [...head, 1, out]
       const rid = nextResponse++
-      responses.set(rid, { reader: out.getReader(), dispatch: id })
+      responses.set(rid, { reader: out.getReader(), dispatch: id, request })
       streaming = true
       return [...head, 2, rid]
     } finally {
       // A streamed response keeps its request's signal until the body ends.
-      if (!streaming) dispatches.delete(id)
+      if (!streaming) {
+        dispatches.delete(id)
+        releaseBody(request)
+      }
     }
+  }
+
+  // Once the answer is complete, a request body nobody started reading is cancelled, so the
+  // host lets go of its stream instead of keeping it for a read that will not come.
+  function releaseBody(request) {
+    const body = request?.body
+    if (body && !body.locked && !request.bodyUsed) body.cancel('the response was sent without reading the request body').catch(() => {})
   }
 
   function finishResponse(rid) {
     const entry = responses.get(rid)
     responses.delete(rid)
-    if (entry) dispatches.delete(entry.dispatch)
+    if (entry) {
+      dispatches.delete(entry.dispatch)
+      releaseBody(entry.request)
+    }
     return entry
   }
 

@@ -23,8 +23,7 @@
 //   readableStreamTee(s) → [ReadableStream, ReadableStream]  byte streams tee as byte streams
 (function (global, natives, internals) {
   'use strict'
-  const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+  const { define } = internals
   const { apply } = Reflect
   const { defineProperty, defineProperties, getOwnPropertyDescriptor, getPrototypeOf } = Object
   const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype)

@@ -5,18 +5,7 @@
 //   internals.domainToASCII(domain) -> string ('' if invalid)
 (function (global, natives, internals) {
   'use strict'
-  const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
-  // WebIDL: operations and attributes are enumerable; the toStringTag is not.
-  const webidl = (cls, tag) => {
-    for (const target of [cls.prototype, cls]) {
-      for (const key of Object.getOwnPropertyNames(target)) {
-        if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
-        Object.defineProperty(target, key, { enumerable: true })
-      }
-    }
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true })
-  }
+  const { define, webidl } = internals
   const required = (n, count, what) => {
     if (n < count) {
       throw new TypeError(`Failed to ${what}: ${count} argument${count > 1 ? 's' : ''} required, but only ${n} present.`)
