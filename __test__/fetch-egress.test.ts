@@ -486,3 +486,65 @@ describe('dispose', () => {
     expect(closedConnections).toBeGreaterThan(before)
   })
 })
+
+describe('fetch() through the host onFetch', () => {
+  it('gives onFetch (url, { method, headers, body, signal }) and streams its Response back', async () => {
+    const calls: any[] = []
+    const { calls: reports, customFunctions } = reporter()
+    const rt = await createRuntime({
+      customFunctions,
+      onFetch: async (url: string, init: any) => {
+        const body = init.body === null ? null : Buffer.from(await new Response(init.body).arrayBuffer()).toString()
+        calls.push({ url, method: init.method, headers: init.headers, body, signal: init.signal instanceof AbortSignal, stream: init.body instanceof ReadableStream })
+        if (url.endsWith('/stream')) {
+          let n = 0
+          const stream = new ReadableStream({ pull(c) { if (n++ < 3) c.enqueue(new TextEncoder().encode(`c${n};`)); else c.close() } })
+          return new Response(stream, { status: 201, statusText: 'Made', headers: { 'x-h': 'v' } })
+        }
+        return Response.json({ echoed: body })
+      },
+    })
+    await within(rt.eval(CHECK + `
+      const a = await fetch('https://api.example.com/json', { method: 'POST', body: 'hi', headers: { 'x-k': '1' } })
+      report(await a.json())
+      const b = await fetch('https://api.example.com/stream', { method: 'PUT', body: new ReadableStream({ start(c) { c.enqueue(new Uint8Array([65, 66])); c.close() } }), duplex: 'half' })
+      report([b.status, b.statusText, b.headers.get('x-h'), await b.text()])
+    `), 10_000, 'eval')
+    expect(reports).toEqual([{ echoed: 'hi' }, [201, 'Made', 'v', 'c1;c2;c3;']])
+    expect(calls[0]).toMatchObject({ url: 'https://api.example.com/json', method: 'POST', body: 'hi', signal: true, stream: false })
+    expect(calls[0].headers).toContainEqual(['x-k', '1'])
+    expect(calls[1]).toMatchObject({ method: 'PUT', body: 'AB', stream: true })
+  })
+
+  it('accepts `fetch` as an alias, wraps host errors, and aborts the host signal', async () => {
+    let aborted: any = null
+    const { calls, customFunctions } = reporter()
+    const rt = await createRuntime({
+      customFunctions,
+      fetch: async (url: string, init: any) => {
+        if (url.endsWith('/fail')) throw new Error('host says no')
+        return new Promise((_, reject) => init.signal.addEventListener('abort', () => { aborted = init.signal.reason; reject(init.signal.reason) }))
+      },
+    })
+    await within(rt.eval(`
+      const e = await fetch('https://x.test/fail').catch((e) => e)
+      report([e.name, e.message, e.cause?.message])
+      const c = new AbortController()
+      const p = fetch('https://x.test/hang', { signal: c.signal })
+      setTimeout(() => c.abort(), 20)
+      const e2 = await p.catch((e) => e)
+      report(e2.name)
+    `), 10_000, 'eval')
+    expect(calls).toEqual([['TypeError', 'fetch failed', 'host says no'], 'AbortError'])
+    for (let i = 0; i < 50 && aborted === null; i++) await sleep(10)
+    expect(aborted?.name).toBe('AbortError')
+  })
+
+  it('can hand the request to Node fetch against a real server', async () => {
+    const [r] = await run(`
+      const res = await fetch(BASE + '/gzip')
+      report([res.status, (await res.text()).length])
+    `, { onFetch: (url: string, init: any) => fetch(url, init) })
+    expect(r).toEqual([200, TEXT.length])
+  })
+})

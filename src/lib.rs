@@ -69,6 +69,9 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
       return Ok(promise(env, promise_value));
     }
   };
+  // The glue's hooks call the host's onFetch: they must exist before any eval runs. Other
+  // runtimes make them on first use of `runtime.fetch`.
+  let has_on_fetch = config.has_on_fetch;
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
   let glue = host.glue.clone();
   let slot: Arc<OnceLock<Arc<RuntimeHandle>>> = Arc::new(OnceLock::new());
@@ -79,6 +82,9 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
       Ok(()) => deferred.settle(move |env| {
         let handle = slot.get().cloned().ok_or_else(|| napi::Error::from_reason("runtime failed to start"))?;
         let rt = Runtime { handle, bridge, id: uuid::Uuid::new_v4().to_string(), glue, fetch_api: std::sync::Mutex::new(None) };
+        if has_on_fetch {
+          rt.fetch(&Env::from_raw(env))?;
+        }
         Ok(Settle::Resolve(unsafe { Runtime::to_napi_value(env, rt) }?))
       }),
       Err(e) => deferred.reject(e),

@@ -20,6 +20,8 @@
 
   return function createFetchApi(native) {
     const bodies = new Map() // request bodies being read by the isolate, by stream id
+    const fetches = new Map() // isolate fetch() id → AbortController of the host's onFetch call
+    const fetchBodies = new Map() // isolate fetch() id → its response body's id in `bodies`
     const listeners = new Set()
     let nextId = 1
 
@@ -42,6 +44,71 @@
         const reader = bodies.get(id)
         bodies.delete(id)
         if (reader) await reader.cancel(reason).catch(() => {})
+      },
+      // An isolate fetch() for the host's onFetch (passed first by NodeHost). Answers [status,
+      // statusText, headers, url, redirected, kind, payload]: kind 0 no body, 1 bytes, 2 a body
+      // the isolate pulls with readBody(payload). A stream request body (a number) is pulled from
+      // the isolate one chunk at a time.
+      async onFetch(callback, id, url, method, headers, body, redirect) {
+        const controller = new AbortController()
+        fetches.set(id, controller)
+        let bodied = false
+        try {
+          const init = { method, headers, body: null, signal: controller.signal, redirect }
+          if (typeof body === 'number') {
+            init.body = new ReadableStream(
+              {
+                async pull(c) {
+                  const chunk = await native.call('egressBody', [body])
+                  if (chunk === null) c.close()
+                  else c.enqueue(chunk)
+                },
+                cancel(reason) {
+                  return native.call('egressBodyCancel', [body, reason === undefined ? '' : String(reason)])
+                },
+              },
+              { highWaterMark: 0 },
+            )
+            init.duplex = 'half'
+          } else if (body instanceof Uint8Array) {
+            init.body = body
+          }
+          const response = await callback(url, init)
+          if (typeof Response !== 'function' || !(response instanceof Response)) {
+            throw new TypeError('onFetch must return a Response (or a Promise of one)')
+          }
+          const head = [response.status, response.statusText, [...response.headers], response.url || url, response.redirected]
+          if (response.body === null) return [...head, 0, null]
+          // A small body of known length crosses at once.
+          const length = Number(response.headers.get('content-length'))
+          if (response.headers.get('content-length') !== null && length <= 65536) {
+            return [...head, 1, new Uint8Array(await response.arrayBuffer())]
+          }
+          const bid = nextId++
+          bodies.set(bid, response.body.getReader())
+          fetchBodies.set(id, bid)
+          bodied = true
+          return [...head, 2, bid]
+        } finally {
+          if (!bodied) fetches.delete(id)
+        }
+      },
+      fetchDone(id) {
+        fetches.delete(id)
+        fetchBodies.delete(id)
+      },
+      abortFetch(id, reason) {
+        const controller = fetches.get(id)
+        fetches.delete(id)
+        const bid = fetchBodies.get(id)
+        fetchBodies.delete(id)
+        const error = new DOMException(reason || 'This operation was aborted', 'AbortError')
+        controller?.abort(error)
+        const reader = bid === undefined ? undefined : bodies.get(bid)
+        if (reader) {
+          bodies.delete(bid)
+          reader.cancel(error).catch(() => {})
+        }
       },
       command(cmd) {
         for (const listener of [...listeners]) {

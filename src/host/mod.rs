@@ -277,6 +277,7 @@ unsafe fn run_op(
           Err(e) => done(env, Err(error_value(env, "Error", &e.reason))),
         }
       }
+      HostOp::Glue { name, args } if name == "onFetch" => call_on_fetch(env, cbs, glue, &args, done),
       HostOp::Glue { name, args } => call_glue(env, glue, &name, &args, done),
       HostOp::IterNext { iter, arg } => iterator_step(env, iterators, iter, "next", arg, done),
       HostOp::IterReturn { iter, arg } => iterator_step(env, iterators, iter, "return", arg, done),
@@ -294,6 +295,28 @@ unsafe fn run_op(
           Err(e) => done(env, Err(error_value(env, "Error", &e.reason))),
         }
       }
+    }
+  }
+}
+
+/// `hooks.onFetch(callback, ...args)`: an isolate fetch() for the host's `onFetch`, which goes
+/// along as a host value (it never crosses into the isolate).
+unsafe fn call_on_fetch(env: sys::napi_env, cbs: &Mutex<Option<Callbacks>>, glue: &GlueSlot, args: &[Value], done: impl FnOnce(sys::napi_env, Settled) + Send + 'static) {
+  unsafe {
+    let Some(Some(callback)) = with_callbacks(cbs, |c| c.on_fetch.as_ref().map(|r| r.get(env))) else {
+      return done(env, Err(error_value(env, "Error", "no onFetch callback was passed to createRuntime")));
+    };
+    let hooks = glue.lock().ok().and_then(|g| g.as_ref().map(|r| r.get(env)));
+    let f = hooks.and_then(|h| value::get_named(env, h, "onFetch").ok().map(|f| (h, f)));
+    let Some((hooks, f)) = f.filter(|(_, f)| value::type_of(env, *f) == sys::ValueType::napi_function) else {
+      return done(env, Err(error_value(env, "Error", "the host glue has no 'onFetch'")));
+    };
+    match args_to_host(env, args) {
+      Ok(mut argv) => {
+        argv.insert(0, callback);
+        call_and_await(env, hooks, f, &argv, done)
+      }
+      Err(e) => done(env, Err(error_value(env, "DataCloneError", &e.reason))),
     }
   }
 }

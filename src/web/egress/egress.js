@@ -218,7 +218,7 @@
               f,
               () => glue('readBody', [bid]),
               (reason) => glue('cancelBody', [bid, reason === undefined ? '' : String(reason)]),
-              () => {},
+              () => then(glue('fetchDone', [id]), undefined, () => {}),
             )
             respond(f, h, stream)
           } else {
