@@ -319,6 +319,43 @@ describe('streaming', () => {
     expect(pulls).toBe(0)
   })
 
+  it('a request body the handler never reads is released once the answer is complete', async () => {
+    const { fetch } = await app(`
+      serve({
+        fetch(request) {
+          if (new URL(request.url).pathname === '/stream') return new Response(new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1])); c.close() } }))
+          return new Response('ignored it')
+        },
+      })
+    `)
+    for (const path of ['/text', '/stream']) {
+      let cancelled = false
+      let pulls = 0
+      const body = new ReadableStream({ pull(c) { pulls++; c.enqueue(new Uint8Array(8)) }, cancel() { cancelled = true } }, { highWaterMark: 0 })
+      const res = await fetch.dispatchRequest(new Request('http://h' + path, { method: 'POST', body, duplex: 'half' } as any))
+      await res.arrayBuffer()
+      // Otherwise the host would hold every unread request body for good.
+      await until(() => cancelled, `the unread body of ${path} to be cancelled`)
+      expect(pulls).toBe(0)
+    }
+  })
+
+  it('a request body being read is not cut off when the response ends first', async () => {
+    const { fetch, calls } = await app(`
+      serve({
+        fetch(request) {
+          // Reads on after answering: the body must arrive whole.
+          request.text().then((t) => report(t))
+          return new Response('accepted')
+        },
+      })
+    `)
+    const res = await fetch.dispatchRequest(new Request('http://h/', { method: 'POST', body: 'all of it' }))
+    expect(await res.text()).toBe('accepted')
+    await until(() => calls.length === 1, 'the body to be read')
+    expect(calls).toEqual(['all of it'])
+  })
+
   it('cancelling the request body inside cancels the host’s stream with the reason', async () => {
     const { fetch } = await app(`
       serve({ async fetch(request) { const r = request.body.getReader(); await r.read(); await r.cancel('enough'); return new Response('done') } })
