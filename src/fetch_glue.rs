@@ -30,6 +30,9 @@ pub unsafe fn create(env: sys::napi_env, handle: &Arc<RuntimeHandle>, bridge: &A
       let state = func::function(env, "state", move |env, _| state(env, &h))?;
       check(sys::napi_set_named_property(env, obj, c"call".as_ptr(), call))?;
       check(sys::napi_set_named_property(env, obj, c"state".as_ptr(), state))?;
+      let h = handle.clone();
+      let ws_event = func::function(env, "wsEvent", move |env, args| ws_event(env, &h, args))?;
+      check(sys::napi_set_named_property(env, obj, c"wsEvent".as_ptr(), ws_event))?;
       obj
     };
     let mut undefined = ptr::null_mut();
@@ -82,4 +85,46 @@ unsafe fn state(env: sys::napi_env, handle: &Arc<RuntimeHandle>) -> napi::Result
     upgrade.map(crate::value::Value::String).unwrap_or(crate::value::Value::Null),
   ]);
   unsafe { value::to_host(env, &v) }
+}
+
+/// `native.wsEvent(id, kind, ...args)`: an event of a bridged host WebSocket for the isolate's
+/// WebSocket `id` ('open' protocol extensions | 'text' string | 'binary' ArrayBuffer | 'sent' n |
+/// 'close' code reason wasClean failed).
+unsafe fn ws_event(env: sys::napi_env, handle: &Arc<RuntimeHandle>, args: &[sys::napi_value]) -> napi::Result<sys::napi_value> {
+  use crate::value::Value;
+  use crate::web::websocket::Event;
+  unsafe {
+    let mut undefined = ptr::null_mut();
+    sys::napi_get_undefined(env, &mut undefined);
+    let values: Vec<Value> = args.iter().map(|a| value::from_host(env, *a).unwrap_or(Value::Undefined)).collect();
+    let num = |i: usize| match values.get(i) {
+      Some(Value::Number(n)) => *n,
+      _ => 0.0,
+    };
+    let text = |i: usize| match values.get(i) {
+      Some(Value::String(s)) => s.clone(),
+      Some(Value::Utf16(u)) => String::from_utf16_lossy(u),
+      _ => String::new(),
+    };
+    let flag = |i: usize| matches!(values.get(i), Some(Value::Bool(true)));
+    let id = num(0).max(0.0) as u64;
+    let event = match text(1).as_str() {
+      "open" => Event::Open { protocol: text(2), extensions: text(3) },
+      "text" => Event::Text(text(2)),
+      "binary" => match values.get(2) {
+        Some(Value::ArrayBuffer(b)) => Event::Binary(b.clone()),
+        Some(Value::View { bytes, .. }) => Event::Binary(bytes.clone()),
+        _ => return Ok(undefined),
+      },
+      "sent" => Event::Sent(num(2).max(0.0) as u64),
+      "close" => {
+        let code = num(2);
+        let code = if (0.0..=65535.0).contains(&code) { code as u16 } else { 1006 };
+        Event::Close { code, reason: text(3), clean: flag(4), failed: flag(5) }
+      }
+      _ => return Ok(undefined),
+    };
+    let _ = handle.send(Msg::WebSocket { id, event });
+    Ok(undefined)
+  }
 }

@@ -69,9 +69,9 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
       return Ok(promise(env, promise_value));
     }
   };
-  // The glue's hooks call the host's onFetch: they must exist before any eval runs. Other
-  // runtimes make them on first use of `runtime.fetch`.
-  let has_on_fetch = config.has_on_fetch;
+  // The glue's hooks (src/host/glue.js) call the host's onFetch and webSocket callbacks: they must
+  // exist before any eval runs. Other runtimes make them on first use of `runtime.fetch`.
+  let needs_glue = config.has_web_socket || config.has_on_fetch;
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
   let glue = host.glue.clone();
   let slot: Arc<OnceLock<Arc<RuntimeHandle>>> = Arc::new(OnceLock::new());
@@ -82,8 +82,8 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
       Ok(()) => deferred.settle(move |env| {
         let handle = slot.get().cloned().ok_or_else(|| napi::Error::from_reason("runtime failed to start"))?;
         let rt = Runtime { handle, bridge, id: uuid::Uuid::new_v4().to_string(), glue, fetch_api: std::sync::Mutex::new(None) };
-        if has_on_fetch {
-          rt.fetch(&Env::from_raw(env))?;
+        if needs_glue {
+          rt.glue_api(env)?;
         }
         Ok(Settle::Resolve(unsafe { Runtime::to_napi_value(env, rt) }?))
       }),
@@ -170,6 +170,12 @@ impl Runtime {
   #[napi(getter, ts_return_type = "RuntimeFetch")]
   pub fn fetch<'a>(&self, env: &'a Env) -> Result<Unknown<'a>> {
     let raw = env.raw();
+    let api = self.glue_api(raw)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(raw, api) })
+  }
+
+  /// The glue's `api` object (`runtime.fetch`), creating the glue (and its hooks) on first use.
+  fn glue_api(&self, raw: sys::napi_env) -> Result<sys::napi_value> {
     let existing = self.fetch_api.lock().ok().and_then(|g| g.as_ref().map(|r| unsafe { r.get(raw) }));
     let api = match existing {
       Some(api) => api,
@@ -184,7 +190,7 @@ impl Runtime {
         api
       }
     };
-    Ok(unsafe { Unknown::from_raw_unchecked(raw, api) })
+    Ok(api)
   }
 
   /// Heap and CPU use of this runtime.

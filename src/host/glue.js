@@ -3,6 +3,8 @@
 // structured-clone values. `native.call(op, args)` runs an isolate-side operation (see
 // src/web/serve/serve.js) and resolves with what it settled with; `native.state()` reads
 // [hasServeHandler, activeConnections, pendingUpgradeId] without waiting for the isolate.
+// `native.wsEvent(id, kind, ...)` hands an event of a bridged host WebSocket to the isolate's
+// WebSocket `id` (src/web/websocket/).
 (function () {
   'use strict'
   // https://fetch.spec.whatwg.org/#null-body-status
@@ -24,6 +26,56 @@
     const fetchBodies = new Map() // isolate fetch() id → its response body's id in `bodies`
     const listeners = new Set()
     let nextId = 1
+    const bridged = new Map() // isolate WebSocket id → { socket, detach }
+
+    // Forwards a host WebSocket (Node's global one or the `ws` package's) to isolate socket `id`.
+    function bridge(id, socket) {
+      // Binary stays binary, and arrives in order (a Blob would need an await).
+      try {
+        socket.binaryType = 'arraybuffer'
+      } catch {}
+      let failed = false
+      const handlers = {
+        open: () => native.wsEvent(id, 'open', String(socket.protocol ?? ''), String(socket.extensions ?? '')),
+        message: (event) => {
+          const data = event.data
+          if (typeof data === 'string') native.wsEvent(id, 'text', data)
+          else if (data instanceof ArrayBuffer) native.wsEvent(id, 'binary', data)
+          else if (ArrayBuffer.isView(data)) native.wsEvent(id, 'binary', new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer)
+        },
+        error: () => {
+          failed = true
+        },
+        close: (event) => {
+          detach()
+          const code = Number.isInteger(event.code) ? event.code : 1006
+          native.wsEvent(id, 'close', code, String(event.reason ?? ''), event.wasClean === true, failed)
+        },
+      }
+      const detach = () => {
+        bridged.delete(id)
+        for (const [type, fn] of Object.entries(handlers)) socket.removeEventListener(type, fn)
+      }
+      for (const [type, fn] of Object.entries(handlers)) socket.addEventListener(type, fn)
+      bridged.set(id, { socket, detach })
+      // Already open (the callback awaited it; the peer may be closing it already) or already
+      // closed: say so now.
+      if (socket.readyState === 1 || socket.readyState === 2) handlers.open()
+      else if (socket.readyState === 3) handlers.close({ code: 1006, reason: '', wasClean: false })
+    }
+
+    function socketCommand(cmd) {
+      const entry = bridged.get(cmd.webSocket)
+      if (!entry) return
+      const { socket } = entry
+      if (cmd.type === 'send') {
+        socket.send(cmd.data)
+        native.wsEvent(cmd.webSocket, 'sent', typeof cmd.data === 'string' ? Buffer.byteLength(cmd.data) : cmd.data.byteLength)
+      } else if (cmd.type === 'close') {
+        if (cmd.code === undefined) socket.close()
+        else socket.close(cmd.code, cmd.reason)
+      }
+    }
 
     const hooks = {
       async readBody(id) {
@@ -110,7 +162,43 @@
           reader.cancel(error).catch(() => {})
         }
       },
+      // The user's `webSocket(url, protocols)` callback decides an isolate WebSocket.
+      async openWebSocket(callback, id, url, protocols) {
+        let verdict
+        try {
+          verdict = await callback(url, protocols)
+        } catch {
+          return 'blocked'
+        }
+        if (verdict === true) return 'native'
+        const isSocket = typeof verdict === 'object' && verdict !== null && typeof verdict.send === 'function' &&
+          typeof verdict.close === 'function' && typeof verdict.addEventListener === 'function'
+        if (!isSocket) return 'blocked'
+        bridge(id, verdict)
+        return 'bridged'
+      },
+      closeWebSockets() {
+        // Listeners stay: a `ws` socket closed while connecting emits 'error', which must have one.
+        for (const { socket } of [...bridged.values()]) {
+          try {
+            socket.close(1001)
+          } catch {
+            // Node's WebSocket only accepts 1000 and 3000–4999.
+            try {
+              socket.close()
+            } catch {}
+          }
+        }
+      },
       command(cmd) {
+        if (cmd.webSocket !== undefined) {
+          try {
+            socketCommand(cmd)
+          } catch {
+            // A host socket that refuses (e.g. it closed meanwhile) reports through its events.
+          }
+          return
+        }
         for (const listener of [...listeners]) {
           try {
             listener(cmd)

@@ -183,6 +183,8 @@ impl Host for NodeHost {
     let iterators = self.iterators.clone();
     let glue = self.glue.clone();
     self.bridge.post(move |env| unsafe {
+      // Host sockets bridged to the isolate's WebSockets close with it.
+      call_glue(env, &glue, "closeWebSockets", &[], |_, _| {});
       if let Some(r) = glue.lock().ok().and_then(|mut g| g.take()) {
         r.delete(env);
       }
@@ -204,6 +206,18 @@ impl Host for NodeHost {
 }
 
 type Settled = Result<sys::napi_value, sys::napi_value>;
+
+/// Calls `hooks[name](...argv)` of the glue with host values and waits for its result.
+unsafe fn call_glue_raw(env: sys::napi_env, glue: &GlueSlot, name: &str, argv: &[sys::napi_value], done: impl FnOnce(sys::napi_env, Settled) + Send + 'static) {
+  unsafe {
+    let hooks = glue.lock().ok().and_then(|g| g.as_ref().map(|r| r.get(env)));
+    let f = hooks.and_then(|h| value::get_named(env, h, name).ok().map(|f| (h, f)));
+    match f.filter(|(_, f)| value::type_of(env, *f) == sys::ValueType::napi_function) {
+      Some((hooks, f)) => call_and_await(env, hooks, f, argv, done),
+      None => done(env, Err(error_value(env, "Error", &format!("the host glue has no '{name}'")))),
+    }
+  }
+}
 
 /// Calls `hooks[name](...args)` of the glue and waits for its result.
 unsafe fn call_glue(env: sys::napi_env, glue: &GlueSlot, name: &str, args: &[Value], done: impl FnOnce(sys::napi_env, Settled) + Send + 'static) {
@@ -279,6 +293,20 @@ unsafe fn run_op(
       }
       HostOp::Glue { name, args } if name == "onFetch" => call_on_fetch(env, cbs, glue, &args, done),
       HostOp::Glue { name, args } => call_glue(env, glue, &name, &args, done),
+      HostOp::WebSocket { id, url, protocols } => {
+        // hooks.openWebSocket(callback, id, url, protocols) → 'native' | 'blocked' | 'bridged'
+        let Some(Some(callback)) = with_callbacks(cbs, |c| c.web_socket.as_ref().map(|r| r.get(env))) else {
+          return done(env, Err(error_value(env, "Error", "no webSocket callback was passed to createRuntime")));
+        };
+        let protocols = Value::Array(protocols.into_iter().map(Value::String).collect());
+        match args_to_host(env, &[Value::Number(id as f64), Value::String(url), protocols]) {
+          Ok(mut argv) => {
+            argv.insert(0, callback);
+            call_glue_raw(env, glue, "openWebSocket", &argv, done)
+          }
+          Err(e) => done(env, Err(error_value(env, "DataCloneError", &e.reason))),
+        }
+      }
       HostOp::IterNext { iter, arg } => iterator_step(env, iterators, iter, "next", arg, done),
       HostOp::IterReturn { iter, arg } => iterator_step(env, iterators, iter, "return", arg, done),
       HostOp::IterThrow { iter, arg } => iterator_step(env, iterators, iter, "throw", arg, done),

@@ -202,6 +202,10 @@ fn handle(isolate: &mut v8::OwnedIsolate, state: &StateRef, msg: Msg) {
         in_context!(isolate, state, |scope| settle(scope, state));
       }
     }
+    Msg::WebSocket { id, event } => in_context!(isolate, state, |scope| {
+      crate::web::websocket::deliver(scope, id, event);
+      settle(scope, state);
+    }),
     Msg::Wake | Msg::Dispose { .. } => {}
   }
 }

@@ -72,6 +72,9 @@ pub enum HostOp {
   Load { specifier: String, importer: String },
   /// Calls a function of the host-side glue (src/host/glue.js), e.g. to read a request body.
   Glue { name: String, args: Vec<Value> },
+  /// Asks the host's `webSocket(url, protocols)` callback about isolate WebSocket `id`; settles
+  /// with 'native', 'blocked' or 'bridged' (src/web/websocket/).
+  WebSocket { id: u64, url: String, protocols: Vec<String> },
 }
 
 /// What a host call produced: a value, or the thrown/rejected value.
@@ -124,6 +127,11 @@ impl Later {
   pub fn reject(self, error: Value) {
     self.settle(Err(error))
   }
+
+  /// Hands the promise to async host work: the host's reply settles it.
+  pub fn call_host(self, host: &dyn Host, op: HostOp) {
+    host.call_async(op, self.id, self.tx)
+  }
 }
 
 /// Gets the value (or error) an isolate-side operation settled with.
@@ -138,6 +146,8 @@ pub enum Msg {
   V8Task(v8::Task, f64),
   /// Something outside the loop (the watchdog) changed shared state; re-check it.
   Wake,
+  /// Something happened to isolate WebSocket `id` (a network task or a bridged host socket).
+  WebSocket { id: u64, event: crate::web::websocket::Event },
   Dispose { done: Option<Completion> },
 }
 

@@ -66,6 +66,8 @@ pub struct State {
   pub host_entry: Option<v8::Global<v8::Function>>,
   /// Host-initiated operations waiting for the isolate to settle them.
   pub calls: HashMap<u64, super::Reply>,
+  /// The isolate's WebSocket connections; dropping it ends their network tasks.
+  pub web_sockets: crate::web::websocket::Sockets,
 }
 
 pub type StateRef = Rc<RefCell<State>>;
@@ -98,6 +100,7 @@ impl State {
       dom_exception: None,
       host_entry: None,
       calls: HashMap::new(),
+      web_sockets: Default::default(),
     }
   }
 

@@ -15,6 +15,7 @@ mod blob;
 mod fetch;
 mod crypto;
 mod egress;
+pub mod websocket;
 
 pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
 
@@ -25,4 +26,4 @@ pub struct Area {
 }
 
 /// In install order: an area may use what earlier ones put on `internals` or the global.
-pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA, egress::AREA];
+pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA, websocket::AREA, egress::AREA];

@@ -1,0 +1,671 @@
+// The isolate's WebSocket client (https://websockets.spec.whatwg.org/) under host control: the
+// `webSocket` callback blocks, lets the native client connect (under `network`), or bridges to a
+// host socket. Every server is a `ws` WebSocketServer on 127.0.0.1, port 0.
+import { afterEach, describe, expect, it } from 'vitest'
+import { once } from 'node:events'
+import { readFileSync, existsSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer, WebSocket as WsSocket } from 'ws'
+import { CHECK, errorOf, reporter, sleep, useRuntimes, within } from './helpers'
+
+const createRuntime = useRuntimes()
+const LOOPBACK = { allowPrivateNetworks: true }
+
+type Seen = { path: string; text?: string; bytes?: number[]; close?: number; reason?: string; protocol?: string }
+
+/** A `ws` server: '/echo' echoes every frame as it came, '/server-close' closes with 4001 at once,
+ * Of the offered subprotocols it picks the first that is 'chat' or 'superchat';
+ * '/no-protocol' picks none. `seen` records what it received. */
+async function startServer(options: { https?: boolean } = {}) {
+  const seen: Seen[] = []
+  let httpsServer: ReturnType<typeof createHttpsServer> | undefined
+  if (options.https) {
+    httpsServer = createHttpsServer({ cert: readFileSync(TLS.cert), key: readFileSync(TLS.key) })
+    httpsServer.listen(0, '127.0.0.1')
+    await once(httpsServer, 'listening')
+  }
+  const wss = new WebSocketServer({
+    ...(httpsServer ? { server: httpsServer } : { host: '127.0.0.1', port: 0 }),
+    handleProtocols: (protocols, request) => {
+      if (request.url === '/no-protocol') return false
+      for (const p of protocols) if (p === 'chat' || p === 'superchat') return p
+      return false
+    },
+  })
+  if (!httpsServer) await once(wss, 'listening')
+  const port = ((httpsServer ?? wss).address() as AddressInfo).port
+  wss.on('connection', (socket, request) => {
+    const path = request.url ?? ''
+    seen.push({ path, protocol: socket.protocol })
+    socket.on('message', (data: Buffer, isBinary) => {
+      seen.push(isBinary ? { path, bytes: [...data] } : { path, text: data.toString() })
+      if (path === '/echo') socket.send(data, { binary: isBinary })
+    })
+    socket.on('close', (code, reason) => seen.push({ path, close: code, reason: reason.toString() }))
+    if (path === '/server-close') socket.close(4001, 'server bye')
+  })
+  const server = {
+    port,
+    seen,
+    url: (path: string) => `${httpsServer ? 'wss' : 'ws'}://127.0.0.1:${port}${path}`,
+    close: async () => {
+      for (const c of wss.clients) c.terminate()
+      await new Promise<void>((r) => wss.close(() => r()))
+      if (httpsServer) await new Promise<void>((r) => httpsServer!.close(() => r()))
+    },
+  }
+  servers.push(server)
+  return server
+}
+const servers: { close: () => Promise<void> }[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+/** Polls until `cond()` holds (or fails after `ms`). */
+async function until(cond: () => boolean, what: string, ms = 5_000) {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+// Isolate-side: `track(ws)` resolves with every event it saw once `close` fired.
+const TRACK =
+  CHECK +
+  `
+function track(ws) {
+  const events = []
+  return new Promise((resolve) => {
+    ws.addEventListener('open', () => events.push(['open', ws.readyState, ws.protocol, ws.extensions]))
+    ws.addEventListener('message', (e) => {
+      const d = e.data
+      events.push(['message', typeof d === 'string' ? d : d instanceof ArrayBuffer ? ['ab', ...new Uint8Array(d)] : d instanceof Blob ? ['blob', d.size] : String(d)])
+    })
+    ws.addEventListener('error', (e) => events.push(['error', e.constructor.name, ws.readyState]))
+    ws.addEventListener('close', (e) => {
+      events.push(['close', e.code, e.reason, e.wasClean, ws.readyState, e.constructor.name])
+      resolve(events)
+    })
+  })
+}
+`
+
+/** Runs `code` (with `track`, `check`, `report`) in a fresh runtime made with `options`. */
+async function run(code: string, options: Record<string, unknown> = {}) {
+  const r = reporter()
+  const rt = await createRuntime({ executionTimeout: 15_000, ...options, customFunctions: r.customFunctions } as any)
+  await rt.eval(TRACK + code, 'ws.js')
+  return { rt, calls: r.calls }
+}
+
+const blockedEvents = [
+  ['error', 'Event', 3],
+  ['close', 1006, 'Connection blocked', false, 3, 'CloseEvent'],
+]
+
+describe('WebSocket interface', () => {
+  it('validates the URL and protocols as the constructor steps say', async () => {
+    const { calls } = await run(`
+      const err = (f) => { try { f(); return 'no error' } catch (e) { return e.name + (e instanceof DOMException ? ':dom' : '') } }
+      report([
+        err(() => new WebSocket('not a url')),
+        err(() => new WebSocket('/relative')),
+        err(() => new WebSocket('ftp://example.com/')),
+        err(() => new WebSocket('ws://example.com/#frag')),
+        err(() => new WebSocket('ws://example.com/#')),
+        err(() => new WebSocket('ws://example.com/', ['a', 'a'])),
+        err(() => new WebSocket('ws://example.com/', ['a b'])),
+        err(() => new WebSocket('ws://example.com/', '')),
+        err(() => new WebSocket('ws://example.com/', ['é'])),
+        err(() => new WebSocket('ws://example.com/', {})),
+        err(() => new WebSocket()),
+      ])
+      report([new WebSocket('http://example.com/a?b').url, new WebSocket('https://example.com:443/').url, new WebSocket('WSS://Example.COM/x').url])
+    `)
+    expect(calls[0]).toEqual([
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'SyntaxError:dom',
+      'TypeError',
+      'TypeError',
+    ])
+    expect(calls[1]).toEqual(['ws://example.com/a?b', 'wss://example.com/', 'wss://example.com/x'])
+  })
+
+  it('has the constants on the class and the prototype, on* attributes, binaryType and the initial state', async () => {
+    const { calls } = await run(`
+      const names = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']
+      report(names.map((n) => [WebSocket[n], WebSocket.prototype[n]]))
+      const d = Object.getOwnPropertyDescriptor(WebSocket, 'OPEN')
+      report([d.writable, d.enumerable, d.configurable])
+      const ws = new WebSocket('ws://example.com/', 'chat')
+      check(ws instanceof EventTarget, 'an EventTarget')
+      check(Object.prototype.toString.call(ws) === '[object WebSocket]', 'toStringTag')
+      report([ws.readyState, ws.bufferedAmount, ws.protocol, ws.extensions, ws.binaryType, ws.onopen, ws.onmessage, ws.onerror, ws.onclose])
+      ws.binaryType = 'arraybuffer'
+      ws.binaryType = 'nonsense'
+      report(ws.binaryType)
+      ws.binaryType = 'blob'
+      report(ws.binaryType)
+      const f = () => {}
+      ws.onopen = f
+      check(ws.onopen === f, 'onopen round-trips')
+      report(Object.keys(WebSocket.prototype).filter((k) => k.startsWith('on')).sort())
+    `)
+    expect(calls[0]).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]])
+    expect(calls[1]).toEqual([false, true, false])
+    expect(calls[2]).toEqual([0, 0, '', '', 'blob', null, null, null, null])
+    expect(calls[3]).toBe('arraybuffer')
+    expect(calls[4]).toBe('blob')
+    expect(calls[5]).toEqual(['onclose', 'onerror', 'onmessage', 'onopen'])
+  })
+
+  it('send while CONNECTING throws InvalidStateError; close validates code and reason', async () => {
+    const { calls } = await run(`
+      const err = (f) => { try { f(); return 'ok' } catch (e) { return e.name } }
+      const ws = new WebSocket('ws://example.com/')
+      report([
+        err(() => ws.send('x')),
+        err(() => ws.close(1001)),
+        err(() => ws.close(2999)),
+        err(() => ws.close(5000)),
+        err(() => ws.close(0)),
+        err(() => ws.close(1000, 'é'.repeat(62))),
+        err(() => ws.close(1000, 'x'.repeat(124))),
+        ws.readyState,
+        err(() => ws.close(3000, 'é'.repeat(61) + 'x')),
+        ws.readyState,
+        err(() => ws.close(1001)),
+      ])
+    `)
+    expect(calls[0]).toEqual([
+      'InvalidStateError',
+      'InvalidAccessError',
+      'InvalidAccessError',
+      'InvalidAccessError',
+      'InvalidAccessError',
+      'SyntaxError',
+      'SyntaxError',
+      0,
+      'ok',
+      2,
+      // The code is still validated once closing.
+      'InvalidAccessError',
+    ])
+  })
+})
+
+describe('host control', () => {
+  it('without a webSocket callback and without network, every connection is blocked', async () => {
+    const server = await startServer()
+    const { calls } = await run(`
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      report(await track(ws))
+    `)
+    expect(calls[0]).toEqual(blockedEvents)
+    expect(server.seen).toEqual([])
+  })
+
+  it.each([
+    ['false', () => false],
+    ['null', () => null],
+    ['undefined', () => undefined],
+    ['a throw', () => { throw new Error('no') }],
+    ['a rejection', async () => { throw new Error('no') }],
+    ['a string', () => 'yes'],
+    ['Promise<false>', async () => false],
+  ])('a callback answering %s blocks: error, then close 1006 "Connection blocked"', async (_, verdict) => {
+    const server = await startServer()
+    const { calls } = await run(
+      `report(await track(new WebSocket(${JSON.stringify(server.url('/echo'))})))`,
+      { webSocket: verdict, network: LOOPBACK },
+    )
+    expect(calls[0]).toEqual(blockedEvents)
+    expect(server.seen).toEqual([])
+  })
+
+  it('the callback gets the URL (http mapped to ws) and the protocols; true lets the native client connect', async () => {
+    const server = await startServer()
+    const asked: unknown[] = []
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo').replace('ws:', 'http:'))}, ['chat', 'x'])
+      const done = track(ws)
+      ws.onopen = () => { ws.send('hi'); }
+      ws.onmessage = () => ws.close(1000, 'done')
+      report(await done)
+    `,
+      {
+        webSocket: async (url: string, protocols: string[]) => {
+          asked.push([url, protocols])
+          await sleep(20) // a promise is awaited
+          return true
+        },
+        network: LOOPBACK,
+      },
+    )
+    expect(asked).toEqual([[server.url('/echo'), ['chat', 'x']]])
+    expect(calls[0]).toEqual([
+      ['open', 1, 'chat', ''],
+      ['message', 'hi'],
+      ['close', 1000, 'done', true, 3, 'CloseEvent'],
+    ])
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen).toEqual([
+      { path: '/echo', protocol: 'chat' },
+      { path: '/echo', text: 'hi' },
+      { path: '/echo', close: 1000, reason: 'done' },
+    ])
+  })
+
+  it('true without a network option uses the default policy: loopback is refused', async () => {
+    const server = await startServer()
+    const { calls } = await run(`report(await track(new WebSocket(${JSON.stringify(server.url('/echo'))})))`, { webSocket: () => true })
+    expect(calls[0]).toEqual(blockedEvents)
+    expect(server.seen).toEqual([])
+  })
+})
+
+describe('native client', () => {
+  it('text and binary frames both ways, with binaryType blob and arraybuffer', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      const done = track(ws)
+      const got = []
+      ws.addEventListener('message', async (e) => {
+        got.push(e.data instanceof Blob ? ['blob', [...new Uint8Array(await e.data.arrayBuffer())], e.data.type] : e.data)
+        check(e instanceof MessageEvent, 'a MessageEvent')
+        check(e.origin === ${JSON.stringify(`ws://127.0.0.1:${server.port}`)}, 'origin ' + e.origin)
+        if (got.length === 2) ws.binaryType = 'arraybuffer'
+        if (got.length === 6) ws.close()
+      })
+      ws.onopen = () => {
+        ws.send('héllo')
+        ws.send(new Uint8Array([1, 2, 3]).buffer)
+        ws.send(new Uint16Array([0x0201, 0x0403]).subarray(1))
+        ws.send(new DataView(new Uint8Array([9, 8, 7]).buffer, 1))
+        ws.send(new Blob(['ab', new Uint8Array([0])]))
+        ws.send(new Uint8Array(0))
+      }
+      report(await done)
+      report(got.map((g) => g instanceof ArrayBuffer ? ['ab', ...new Uint8Array(g)] : g))
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls[0][0]).toEqual(['open', 1, '', ''])
+    expect(calls[0].at(-1)).toEqual(['close', 1005, '', true, 3, 'CloseEvent'])
+    expect(calls[1]).toEqual(['héllo', ['blob', [1, 2, 3], ''], ['ab', 3, 4], ['ab', 8, 7], ['ab', 97, 98, 0], ['ab']])
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen.slice(1)).toEqual([
+      { path: '/echo', text: 'héllo' },
+      { path: '/echo', bytes: [1, 2, 3] },
+      { path: '/echo', bytes: [3, 4] },
+      { path: '/echo', bytes: [8, 7] },
+      { path: '/echo', bytes: [97, 98, 0] },
+      { path: '/echo', bytes: [] },
+      { path: '/echo', close: 1005, reason: '' },
+    ])
+  })
+
+  it('a large binary message round-trips', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      ws.binaryType = 'arraybuffer'
+      const big = new Uint8Array(3 << 20).map((_, i) => i * 7)
+      ws.onopen = () => ws.send(big)
+      const data = await new Promise((r) => { ws.onmessage = (e) => r(e.data) })
+      const back = new Uint8Array(data)
+      report([back.length, back.every((b, i) => b === big[i])])
+      ws.close(1000)
+    `,
+      { network: LOOPBACK, memoryLimitMB: 128 },
+    )
+    expect(calls[0]).toEqual([3 << 20, true])
+  })
+
+  it('close codes and reasons reach the server; the server’s answer is the close event', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      const done = track(ws)
+      ws.onopen = () => { ws.close(4321, 'ünïcode reason'); report(ws.readyState); ws.close(1000); report(ws.readyState) }
+      report(await done)
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls[0]).toBe(2)
+    expect(calls[1]).toBe(2)
+    expect(calls[2]).toEqual([
+      ['open', 1, '', ''],
+      ['close', 4321, 'ünïcode reason', true, 3, 'CloseEvent'],
+    ])
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen.at(-1)).toEqual({ path: '/echo', close: 4321, reason: 'ünïcode reason' })
+  })
+
+  it('a server-initiated close gives its code and reason, cleanly', async () => {
+    const server = await startServer()
+    const { calls } = await run(`report(await track(new WebSocket(${JSON.stringify(server.url('/server-close'))})))`, { network: LOOPBACK })
+    expect(calls[0]).toEqual([
+      ['open', 1, '', ''],
+      ['close', 4001, 'server bye', true, 3, 'CloseEvent'],
+    ])
+  })
+
+  it('close() while connecting fails the connection: error, then close 1006', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      const done = track(ws)
+      ws.close()
+      report(ws.readyState)
+      report(await done)
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls[0]).toBe(2)
+    expect(calls[1]).toEqual([
+      ['error', 'Event', 3],
+      ['close', 1006, '', false, 3, 'CloseEvent'],
+    ])
+  })
+
+  it('a connection error (nothing listening) is an error, then close 1006 without a reason', async () => {
+    const server = await startServer()
+    const port = server.port
+    await server.close()
+    const { calls } = await run(`report(await track(new WebSocket('ws://127.0.0.1:${port}/')))`, { network: LOOPBACK })
+    expect(calls[0]).toEqual([
+      ['error', 'Event', 3],
+      ['close', 1006, '', false, 3, 'CloseEvent'],
+    ])
+  })
+
+  it('a server that is not a WebSocket server fails the connection', async () => {
+    const http = await import('node:http')
+    const plain = http.createServer((_, res) => res.end('not a websocket'))
+    plain.listen(0, '127.0.0.1')
+    await once(plain, 'listening')
+    try {
+      const port = (plain.address() as AddressInfo).port
+      const { calls } = await run(`report(await track(new WebSocket('ws://127.0.0.1:${port}/')))`, { network: LOOPBACK })
+      expect(calls[0]).toEqual([
+        ['error', 'Event', 3],
+        ['close', 1006, '', false, 3, 'CloseEvent'],
+      ])
+    } finally {
+      plain.close()
+    }
+  })
+
+  it('the network policy: a private address is refused without allowPrivateNetworks, and by allowedHosts', async () => {
+    const server = await startServer()
+    const code = `report(await track(new WebSocket(${JSON.stringify(server.url('/echo'))})))`
+    expect((await run(code, { network: {} })).calls[0]).toEqual(blockedEvents)
+    expect((await run(code, { network: { allowPrivateNetworks: true, allowedHosts: ['https://example.com'] } })).calls[0]).toEqual(blockedEvents)
+    expect(server.seen).toEqual([])
+    const allowed = await run(`const ws = new WebSocket(${JSON.stringify(server.url('/server-close'))}); report((await track(ws))[0])`, { network: LOOPBACK })
+    expect(allowed.calls[0]).toEqual(['open', 1, '', ''])
+  })
+
+  it('bufferedAmount counts bytes queued and not yet written; after close, sends only count', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      await new Promise((r) => (ws.onopen = r))
+      ws.send('héllo') // 6 bytes of UTF-8
+      ws.send(new Uint8Array(10))
+      report(ws.bufferedAmount)
+      // Each write is reported back as a task of its own: poll, bounded.
+      for (let i = 0; i < 200 && ws.bufferedAmount > 0; i++) await new Promise((r) => setTimeout(r, 10))
+      report(ws.bufferedAmount)
+      const done = track(ws)
+      ws.close()
+      ws.send('abc')
+      ws.send(new Blob(['12345']))
+      report(ws.bufferedAmount)
+      await done
+      report([ws.readyState, ws.bufferedAmount])
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls).toEqual([16, 0, 8, [3, 8]])
+  })
+
+  it('protocol negotiation: the server’s choice is ws.protocol; no choice fails the connection', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const a = new WebSocket(${JSON.stringify(server.url('/server-close'))}, ['superchat', 'chat'])
+      report((await track(a))[0])
+      report(await track(new WebSocket(${JSON.stringify(server.url('/no-protocol'))}, 'chat')))
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls[0]).toEqual(['open', 1, 'superchat', ''])
+    expect(calls[1]).toEqual([
+      ['error', 'Event', 3],
+      ['close', 1006, '', false, 3, 'CloseEvent'],
+    ])
+  })
+
+  it('dispose closes the runtime’s connections', async () => {
+    const server = await startServer()
+    const rt = await createRuntime({ network: LOOPBACK })
+    await rt.eval(`
+      globalThis.ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      await new Promise((r) => (ws.onopen = r))
+    `)
+    await until(() => server.seen.length === 1, 'the connection')
+    await rt.dispose()
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen.at(-1)).toEqual({ path: '/echo', close: 1001, reason: '' })
+  })
+
+  it('listener errors are reported, and the socket keeps working', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      let errors = 0
+      globalThis.addEventListener('error', (e) => { errors++; e.preventDefault() })
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      ws.onopen = () => { ws.send('a'); throw new Error('boom') }
+      const done = track(ws)
+      ws.onmessage = () => ws.close()
+      await done
+      report(errors)
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls[0]).toBe(1)
+  })
+})
+
+// A CA and a server certificate for 127.0.0.1 and localhost, made by __test__/fixtures/tls/make.sh.
+const TLS = {
+  ca: new URL('./fixtures/tls/ca.pem', import.meta.url),
+  cert: new URL('./fixtures/tls/server.pem', import.meta.url),
+  key: new URL('./fixtures/tls/server-key.pem', import.meta.url),
+}
+
+describe.skipIf(!existsSync(TLS.ca))('wss', () => {
+  it('connects with the CA trusted through network.caCertificates, and fails without it', async () => {
+    const server = await startServer({ https: true })
+    const code = `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      const done = track(ws)
+      ws.onopen = () => ws.send('over tls')
+      ws.onmessage = () => ws.close(1000)
+      report(await done)
+    `
+    const trusted = await run(code, { network: { ...LOOPBACK, caCertificates: [readFileSync(TLS.ca, 'utf8')] } })
+    expect(trusted.calls[0]).toEqual([
+      ['open', 1, '', ''],
+      ['message', 'over tls'],
+      ['close', 1000, '', true, 3, 'CloseEvent'],
+    ])
+    const untrusted = await run(code, { network: LOOPBACK })
+    expect(untrusted.calls[0]).toEqual([
+      ['error', 'Event', 3],
+      ['close', 1006, '', false, 3, 'CloseEvent'],
+    ])
+  })
+})
+
+describe('host socket bridge', () => {
+  const bridgeCode = (url: string) => `
+      const ws = new WebSocket(${JSON.stringify(url)}, ['chat'])
+      const done = track(ws)
+      ws.binaryType = 'arraybuffer'
+      ws.onopen = () => { ws.send('text'); ws.send(new Uint8Array([5, 6])) }
+      let n = 0
+      ws.onmessage = () => { if (++n === 2) ws.close(3003, 'bridged bye') }
+      report(await done)
+  `
+
+  it('a ws package socket returned by the callback carries frames, closes and codes both ways', async () => {
+    const server = await startServer()
+    const hostSockets: WsSocket[] = []
+    const { calls } = await run(bridgeCode(server.url('/echo')), {
+      // No network option: the bridge does not need one.
+      webSocket: (url: string, protocols: string[]) => {
+        const s = new WsSocket(url, protocols)
+        hostSockets.push(s)
+        return s
+      },
+    })
+    expect(calls[0]).toEqual([
+      ['open', 1, 'chat', ''],
+      ['message', 'text'],
+      ['message', ['ab', 5, 6]],
+      ['close', 3003, 'bridged bye', true, 3, 'CloseEvent'],
+    ])
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen).toEqual([
+      { path: '/echo', protocol: 'chat' },
+      { path: '/echo', text: 'text' },
+      { path: '/echo', bytes: [5, 6] },
+      { path: '/echo', close: 3003, reason: 'bridged bye' },
+    ])
+    expect(hostSockets[0].readyState).toBe(WsSocket.CLOSED)
+  })
+
+  it('an already open host socket (an async callback that awaited it) and a server-initiated close', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      const done = track(ws)
+      ws.onopen = () => ws.send('first')
+      ws.onmessage = () => ws.close()
+      report(await done)
+      report(await track(new WebSocket(${JSON.stringify(server.url('/server-close'))})))
+    `,
+      {
+        webSocket: async (url: string) => {
+          const s = new WsSocket(url)
+          await once(s, 'open')
+          return s
+        },
+      },
+    )
+    expect(calls[0]).toEqual([
+      ['open', 1, '', ''],
+      ['message', 'first'],
+      ['close', 1005, '', true, 3, 'CloseEvent'],
+    ])
+    expect(calls[1]).toEqual([
+      ['open', 1, '', ''],
+      ['close', 4001, 'server bye', true, 3, 'CloseEvent'],
+    ])
+  })
+
+  it('a host socket that cannot connect gives error, then close 1006', async () => {
+    const server = await startServer()
+    const port = server.port
+    await server.close()
+    const { calls } = await run(`report(await track(new WebSocket('ws://127.0.0.1:${port}/')))`, {
+      webSocket: (url: string) => new WsSocket(url),
+    })
+    expect(calls[0]).toEqual([
+      ['error', 'Event', 3],
+      ['close', 1006, '', false, 3, 'CloseEvent'],
+    ])
+  })
+
+  it('dispose closes bridged host sockets', async () => {
+    const server = await startServer()
+    const hostSockets: WsSocket[] = []
+    const rt = await createRuntime({
+      webSocket: (url: string) => {
+        const s = new WsSocket(url)
+        hostSockets.push(s)
+        return s
+      },
+    } as any)
+    await rt.eval(`
+      globalThis.ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      await new Promise((r) => (ws.onopen = r))
+    `)
+    await rt.dispose()
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen.at(-1)).toEqual({ path: '/echo', close: 1001, reason: '' })
+  })
+
+  it.skipIf(typeof (globalThis as any).WebSocket !== 'function')('Node’s global WebSocket works as the host socket', async () => {
+    const server = await startServer()
+    const { calls } = await run(bridgeCode(server.url('/echo')), {
+      webSocket: (url: string, protocols: string[]) => new (globalThis as any).WebSocket(url, protocols),
+    })
+    expect(calls[0]).toEqual([
+      ['open', 1, 'chat', ''],
+      ['message', 'text'],
+      ['message', ['ab', 5, 6]],
+      ['close', 3003, 'bridged bye', true, 3, 'CloseEvent'],
+    ])
+  })
+})
+
+describe('misuse', () => {
+  it('an invalid webSocket option is a TypeError naming it', async () => {
+    const e = await errorOf(() => createRuntime({ webSocket: 5 } as any))
+    expect(e).toBeInstanceOf(TypeError)
+    expect(e.message).toMatch(/webSocket/)
+  })
+
+  it('many sockets at once, in bounded numbers, all open and close', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const all = Array.from({ length: 20 }, (_, i) => {
+        const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+        ws.onopen = () => ws.send('n' + i)
+        ws.onmessage = (e) => { check(e.data === 'n' + i, 'own echo'); ws.close(1000) }
+        return track(ws)
+      })
+      const results = await Promise.all(all)
+      report(results.every((r) => r.at(-1)[1] === 1000 && r.at(-1)[3] === true))
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls[0]).toBe(true)
+  })
+})
+
+void within

@@ -1,0 +1,311 @@
+//! The native WebSocket client: one tokio task per connection. The address is checked by the
+//! runtime's `network` policy (src/net/policy.rs) after resolution, the TCP (and TLS, src/net/tls.rs)
+//! stream is ours, and tungstenite does only the handshake and the framing.
+
+use super::{Cmd, Event, BLOCKED};
+use crate::net::policy::{self, NetworkOptions};
+use crate::runtime::Msg;
+use futures_util::{SinkExt, StreamExt};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{http, Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
+
+/// How long to wait for the peer's answer to our close frame before dropping the connection.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+/// Default bound of connecting (TCP, TLS and handshake) when `network.timeout` is not set.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Conn {
+  pub id: u64,
+  pub url: String,
+  pub protocols: Vec<String>,
+  pub policy: NetworkOptions,
+  /// The runtime's loop.
+  pub tx: Sender<Msg>,
+}
+
+impl Conn {
+  fn emit(&self, event: Event) {
+    let _ = self.tx.send(Msg::WebSocket { id: self.id, event });
+  }
+}
+
+/// Why connecting failed: refused by the policy, or anything else (which the isolate is not told
+/// in detail, as browsers do not tell, so that scripts cannot probe the network).
+#[derive(Debug, PartialEq)]
+enum Failure {
+  Refused(String),
+  Failed(String),
+}
+
+/// Runs one connection until it is closed, the isolate aborts it, or the runtime goes away (its
+/// command sender is dropped).
+pub async fn run(conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
+  let limit = conn.policy.timeout_ms.map(Duration::from_millis).unwrap_or(CONNECT_TIMEOUT);
+  let connecting = tokio::time::timeout(limit, connect(&conn));
+  tokio::pin!(connecting);
+  // Data sent before the open is kept for it; a close aborts (the isolate's JS only ever closes
+  // while connecting), and so does the runtime going away (None).
+  let mut early = Vec::new();
+  let connected = loop {
+    tokio::select! {
+      r = &mut connecting => break r.unwrap_or_else(|_| Err(Failure::Failed("timed out".into()))),
+      cmd = cmds.recv() => match cmd {
+        Some(Cmd::Close(..)) => return conn.emit(Event::failed("")),
+        Some(data) => early.push(data),
+        None => return,
+      },
+    }
+  };
+  match connected {
+    Ok(Stream::Plain(ws, protocol)) => pump(&conn, ws, protocol, early, cmds).await,
+    Ok(Stream::Tls(ws, protocol)) => pump(&conn, ws, protocol, early, cmds).await,
+    Err(Failure::Refused(_)) => conn.emit(Event::failed(BLOCKED)),
+    Err(Failure::Failed(_)) => conn.emit(Event::failed("")),
+  }
+}
+
+enum Stream {
+  Plain(WebSocketStream<TcpStream>, String),
+  Tls(WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>, String),
+}
+
+async fn connect(conn: &Conn) -> Result<Stream, Failure> {
+  let failed = |e: &dyn std::fmt::Display| Failure::Failed(e.to_string());
+  let url = url::Url::parse(&conn.url).map_err(|e| failed(&e))?;
+  policy::check_url(&url, &conn.policy).map_err(Failure::Refused)?;
+  let host = match url.host() {
+    Some(url::Host::Domain(d)) => d.to_string(),
+    Some(url::Host::Ipv4(ip)) => ip.to_string(),
+    Some(url::Host::Ipv6(ip)) => ip.to_string(),
+    None => return Err(Failure::Failed("no host".into())),
+  };
+  let port = url.port_or_known_default().ok_or_else(|| Failure::Failed("no port".into()))?;
+  let addrs = policy::resolve_checked(&host, port, &conn.policy).await.map_err(|e| {
+    if e.starts_with(policy::REFUSED) {
+      Failure::Refused(e)
+    } else {
+      Failure::Failed(e)
+    }
+  })?;
+  let mut tcp = Err(Failure::Failed("no address".into()));
+  for addr in addrs {
+    match TcpStream::connect(addr).await {
+      Ok(s) => {
+        tcp = Ok(s);
+        break;
+      }
+      Err(e) => tcp = Err(failed(&e)),
+    }
+  }
+  let tcp = tcp?;
+  let _ = tcp.set_nodelay(true);
+
+  let mut request = conn.url.as_str().into_client_request().map_err(|e| failed(&e))?;
+  if !conn.protocols.is_empty() {
+    let value = http::HeaderValue::from_str(&conn.protocols.join(", ")).map_err(|e| failed(&e))?;
+    request.headers_mut().insert("sec-websocket-protocol", value);
+  }
+  let config = WebSocketConfig::default();
+  let protocol_of = |r: &tokio_tungstenite::tungstenite::handshake::client::Response| {
+    r.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+  };
+  if url.scheme() == "wss" {
+    let tls = crate::net::tls::client_config(&conn.policy.ca_certificates).map_err(Failure::Failed)?;
+    // No ALPN: a WebSocket handshake is HTTP/1.1 (RFC 6455 §4.1).
+    let mut tls = (*tls).clone();
+    tls.alpn_protocols.clear();
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host).map_err(|e| failed(&e))?;
+    let stream = tokio_rustls::TlsConnector::from(std::sync::Arc::new(tls)).connect(name, tcp).await.map_err(|e| failed(&e))?;
+    let (ws, response) = tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await.map_err(|e| failed(&e))?;
+    Ok(Stream::Tls(ws, protocol_of(&response)))
+  } else {
+    let (ws, response) = tokio_tungstenite::client_async_with_config(request, tcp, Some(config)).await.map_err(|e| failed(&e))?;
+    Ok(Stream::Plain(ws, protocol_of(&response)))
+  }
+}
+
+/// How the writer stopped.
+enum WriterEnd {
+  /// We sent a close frame: wait (bounded) for the peer's.
+  CloseSent,
+  /// Writing failed: the connection is broken.
+  Broken,
+  /// The runtime is gone.
+  Gone,
+}
+
+async fn pump<S>(conn: &Conn, ws: WebSocketStream<S>, protocol: String, early: Vec<Cmd>, mut cmds: UnboundedReceiver<Cmd>)
+where
+  S: AsyncRead + AsyncWrite + Unpin,
+{
+  conn.emit(Event::Open { protocol, extensions: String::new() });
+  let (mut sink, mut stream) = ws.split();
+  let writer = async {
+    let mut early = early.into_iter();
+    while let Some(cmd) = match early.next() {
+      Some(cmd) => Some(cmd),
+      None => cmds.recv().await,
+    } {
+      let (message, size) = match cmd {
+        Cmd::Text(t) => {
+          let n = t.len() as u64;
+          (Message::text(t), n)
+        }
+        Cmd::Binary(b) => {
+          let n = b.len() as u64;
+          (Message::binary(b), n)
+        }
+        Cmd::Close(code, reason) => {
+          let frame = code.map(|c| CloseFrame { code: CloseCode::from(c), reason: reason.into() });
+          return match sink.send(Message::Close(frame)).await {
+            Ok(()) => WriterEnd::CloseSent,
+            Err(_) => WriterEnd::Broken,
+          };
+        }
+      };
+      if sink.send(message).await.is_err() {
+        return WriterEnd::Broken;
+      }
+      conn.emit(Event::Sent(size));
+    }
+    // Going away (RFC 6455 §7.4.1): tell the peer, without waiting long for it.
+    let frame = CloseFrame { code: CloseCode::Away, reason: "".into() };
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(frame)))).await;
+    WriterEnd::Gone
+  };
+  let reader = async {
+    // The first close frame received (https://websockets.spec.whatwg.org/#feedback-from-the-protocol).
+    let mut received: Option<(u16, String)> = None;
+    loop {
+      match stream.next().await {
+        Some(Ok(Message::Text(t))) => conn.emit(Event::Text(t.as_str().to_owned())),
+        Some(Ok(Message::Binary(b))) => conn.emit(Event::Binary(b.to_vec())),
+        Some(Ok(Message::Close(frame))) => {
+          if received.is_none() {
+            received = Some(match frame {
+              Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
+              None => (1005, String::new()),
+            });
+            conn.emit(Event::Closing);
+          }
+        }
+        Some(Ok(_)) => {}
+        Some(Err(WsError::ConnectionClosed)) | None => {
+          return match received {
+            Some((code, reason)) => Event::Close { code, reason, clean: true, failed: false },
+            None => Event::failed(""),
+          };
+        }
+        Some(Err(_)) => {
+          return match received {
+            // The peer closed properly, then dropped the connection without waiting for ours.
+            Some((code, reason)) => Event::Close { code, reason, clean: false, failed: false },
+            None => Event::failed(""),
+          };
+        }
+      }
+    }
+  };
+  tokio::pin!(writer, reader);
+  let end = tokio::select! {
+    end = &mut reader => end,
+    w = &mut writer => match w {
+      WriterEnd::Gone => return,
+      WriterEnd::CloseSent | WriterEnd::Broken => match tokio::time::timeout(CLOSE_WAIT, &mut reader).await {
+        Ok(end) => end,
+        Err(_) => Event::Close { code: 1006, reason: String::new(), clean: false, failed: false },
+      },
+    },
+  };
+  conn.emit(end);
+}
+
+#[cfg(test)]
+mod tests {
+  #![allow(clippy::unwrap_used)]
+  use super::*;
+
+  fn conn(url: &str, policy: NetworkOptions) -> (Conn, std::sync::mpsc::Receiver<Msg>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx }, rx)
+  }
+
+  fn events(rx: &std::sync::mpsc::Receiver<Msg>) -> Vec<Event> {
+    rx.try_iter()
+      .filter_map(|m| match m {
+        Msg::WebSocket { event, .. } => Some(event),
+        _ => None,
+      })
+      .collect()
+  }
+
+  #[test]
+  fn policy_refusal_is_blocked_and_connection_errors_are_plain_failures() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+      let port = listener.local_addr().unwrap().port();
+      drop(listener);
+      let url = format!("ws://127.0.0.1:{port}/");
+      let (c, _rx) = conn(&url, NetworkOptions::default());
+      assert!(matches!(connect(&c).await, Err(Failure::Refused(_))));
+      let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
+      let (c, rx) = conn(&url, open);
+      let (_keep, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+      run(c, cmd_rx).await;
+      assert_eq!(events(&rx), vec![Event::failed("")]);
+    });
+  }
+
+  #[test]
+  fn echoes_and_closes_against_a_loopback_server() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+      let port = listener.local_addr().unwrap().port();
+      let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        while let Some(Ok(m)) = ws.next().await {
+          if m.is_text() || m.is_binary() {
+            ws.send(m).await.unwrap();
+          }
+        }
+      });
+      let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
+      let (c, rx) = conn(&format!("ws://127.0.0.1:{port}/x"), open);
+      let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+      cmd_tx.send(Cmd::Text("héllo".into())).unwrap();
+      cmd_tx.send(Cmd::Binary(vec![1, 2, 3])).unwrap();
+      let task = tokio::spawn(run(c, cmd_rx));
+      // Data sent before the open goes out once open; close after both echoes arrived.
+      let mut got = Vec::new();
+      for _ in 0..500 {
+        got.extend(events(&rx));
+        if got.iter().filter(|e| matches!(e, Event::Text(_) | Event::Binary(_))).count() == 2 {
+          break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+      }
+      cmd_tx.send(Cmd::Close(Some(3001), "bye".into())).unwrap();
+      task.await.unwrap();
+      server.await.unwrap();
+      got.extend(events(&rx));
+      // Writes and reads interleave; open comes first and the close last.
+      assert_eq!(got.len(), 7, "{got:?}");
+      assert_eq!(got[0], Event::Open { protocol: String::new(), extensions: String::new() });
+      for e in [Event::Sent(6), Event::Sent(3), Event::Text("héllo".into()), Event::Binary(vec![1, 2, 3]), Event::Closing] {
+        assert!(got.contains(&e), "{e:?} in {got:?}");
+      }
+      assert_eq!(got[6], Event::Close { code: 3001, reason: "bye".into(), clean: true, failed: false });
+    });
+  }
+}

@@ -1,0 +1,217 @@
+// WebSocket (https://websockets.spec.whatwg.org/#the-websocket-interface)
+//
+// The connection lives in Rust (src/web/websocket/): natives.wsOpen registers it and asks the
+// host's `webSocket` callback (or the `network` option) whether and how to connect; every event
+// comes back as a task calling `deliver(id, kind, a, b, c)`.
+(function (global, natives, internals) {
+  'use strict'
+  const { DOMException, dispatch, defineEventHandler, blobFromBytes, blobBytes, isBlob, parseURL, define, webidl } = internals
+  const EventTarget = global.EventTarget
+  const Event = global.Event
+  const MessageEvent = global.MessageEvent
+  const CloseEvent = global.CloseEvent
+  const URL = global.URL
+  const { wsOpen, wsDecide, wsSend, wsClose } = natives
+
+  const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3
+  const usv = (v) => {
+    if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string')
+    return `${v}`.toWellFormed()
+  }
+  const domString = (v) => {
+    if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string')
+    return `${v}`
+  }
+  const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
+  const utf8Length = (s) => {
+    let n = 0
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      if (c < 0x80) n += 1
+      else if (c < 0x800) n += 2
+      else if (c >= 0xd800 && c <= 0xdbff) (n += 4), i++ // a pair (the string is well-formed)
+      else n += 3
+    }
+    return n
+  }
+  // https://httpwg.org/specs/rfc9110.html#tokens
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+  // WebIDL [Clamp] unsigned short.
+  const clampUint16 = (v) => {
+    let x = Number(v)
+    if (Number.isNaN(x)) return 0
+    x = Math.min(Math.max(x, 0), 65535)
+    const f = Math.floor(x)
+    const r = x - f
+    return r > 0.5 || (r === 0.5 && f % 2 === 1) ? f + 1 : f
+  }
+
+  const sockets = new Map() // id → WebSocket, while not closed: its events must reach it
+  let deliver // set in the class's static block
+
+  class WebSocket extends EventTarget {
+    #id = 0
+    #url
+    #origin
+    #state = CONNECTING
+    #protocol = ''
+    #extensions = ''
+    #binaryType = 'blob'
+    #buffered = 0
+
+    constructor(url, protocols = []) {
+      if (arguments.length < 1) {
+        throw new TypeError("Failed to construct 'WebSocket': 1 argument required, but only 0 present.")
+      }
+      super()
+      // https://websockets.spec.whatwg.org/#dom-websocket-websocket
+      const input = usv(url)
+      let href = parseURL(input)
+      if (href === null) throw new DOMException(`Failed to construct 'WebSocket': The URL '${input}' is invalid.`, 'SyntaxError')
+      const scheme = href.slice(0, href.indexOf(':'))
+      if (scheme === 'http') href = 'ws' + href.slice(4)
+      else if (scheme === 'https') href = 'wss' + href.slice(5)
+      else if (scheme !== 'ws' && scheme !== 'wss') {
+        throw new DOMException(
+          `Failed to construct 'WebSocket': The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${scheme}' is not allowed.`,
+          'SyntaxError',
+        )
+      }
+      // After parsing, '#' only ever starts the fragment (an empty one too).
+      if (href.includes('#')) {
+        throw new DOMException(
+          `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${href.slice(href.indexOf('#') + 1)}'). Fragment identifiers are not allowed in WebSocket URLs.`,
+          'SyntaxError',
+        )
+      }
+      // (DOMString or sequence<DOMString>)
+      let list
+      if (isObject(protocols)) {
+        if (typeof protocols[Symbol.iterator] !== 'function') {
+          throw new TypeError("Failed to construct 'WebSocket': The provided value cannot be converted to a sequence.")
+        }
+        list = Array.from(protocols, domString)
+      } else {
+        list = [domString(protocols)]
+      }
+      const seen = new Set()
+      for (const p of list) {
+        if (!TOKEN.test(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid.`, 'SyntaxError')
+        if (seen.has(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is duplicated.`, 'SyntaxError')
+        seen.add(p)
+      }
+      this.#url = href
+      this.#origin = new URL(href).origin
+      const [id, decision] = wsOpen(href, list, deliver)
+      this.#id = id
+      sockets.set(id, this)
+      // The host's verdict; a callback that throws or rejects blocks the connection.
+      if (decision !== undefined) decision.then((d) => wsDecide(id, d), () => wsDecide(id, 'blocked'))
+    }
+
+    get url() { return this.#url }
+    get readyState() { return this.#state }
+    get bufferedAmount() { return this.#buffered }
+    get extensions() { return this.#extensions }
+    get protocol() { return this.#protocol }
+    get binaryType() { return this.#binaryType }
+    set binaryType(v) {
+      v = domString(v)
+      // An enumerated attribute: other values are ignored.
+      if (v === 'blob' || v === 'arraybuffer') this.#binaryType = v
+    }
+
+    // https://websockets.spec.whatwg.org/#dom-websocket-close
+    close(code = undefined, reason = undefined) {
+      this.#state // brand check
+      if (code !== undefined) {
+        code = clampUint16(code)
+        if (code !== 1000 && !(code >= 3000 && code <= 4999)) {
+          throw new DOMException(
+            `Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`,
+            'InvalidAccessError',
+          )
+        }
+      }
+      if (reason !== undefined) {
+        reason = usv(reason)
+        if (utf8Length(reason) > 123) {
+          throw new DOMException("Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes.", 'SyntaxError')
+        }
+      }
+      if (this.#state === CLOSING || this.#state === CLOSED) return
+      // Not yet open: the connection fails (error, then close 1006); else the closing handshake.
+      this.#state = CLOSING
+      wsClose(this.#id, code === undefined ? -1 : code, reason ?? '')
+    }
+
+    // https://websockets.spec.whatwg.org/#dom-websocket-send
+    send(data) {
+      if (arguments.length < 1) {
+        throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.")
+      }
+      if (this.#state === CONNECTING) {
+        throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError')
+      }
+      let payload
+      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) payload = data
+      else if (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer) payload = data
+      else if (isBlob(data)) payload = blobBytes(data)
+      else payload = usv(data)
+      if (this.#state !== OPEN) {
+        // Closing or closed: not sent, but counted (the spec's way to show it was not).
+        this.#buffered += typeof payload === 'string' ? utf8Length(payload) : payload.byteLength
+        return
+      }
+      this.#buffered += wsSend(this.#id, payload)
+    }
+
+    static {
+      deliver = (id, kind, a, b, c) => {
+        const ws = sockets.get(id)
+        if (ws === undefined) return
+        switch (kind) {
+          case 0: // open
+            if (ws.#state !== CONNECTING) return
+            ws.#state = OPEN
+            ws.#protocol = a
+            ws.#extensions = b
+            dispatch(ws, new Event('open'))
+            return
+          case 1: // text
+          case 2: { // binary (an ArrayBuffer)
+            if (ws.#state !== OPEN) return
+            let data = a
+            if (kind === 2 && ws.#binaryType === 'blob') data = blobFromBytes(new Uint8Array(a), '')
+            dispatch(ws, new MessageEvent('message', { data, origin: ws.#origin }))
+            return
+          }
+          case 3: // bytes written
+            ws.#buffered = Math.max(0, ws.#buffered - a)
+            return
+          case 4: // the peer started the closing handshake
+            if (ws.#state === OPEN) ws.#state = CLOSING
+            return
+          case 5: { // closed; c: 1 clean, 2 failed
+            sockets.delete(id)
+            ws.#state = CLOSED
+            if (c & 2) dispatch(ws, new Event('error'))
+            dispatch(ws, new CloseEvent('close', { wasClean: (c & 1) !== 0, code: a, reason: b }))
+            return
+          }
+        }
+      }
+    }
+  }
+
+  webidl(WebSocket, 'WebSocket')
+  for (const name of ['onopen', 'onerror', 'onclose', 'onmessage']) defineEventHandler(WebSocket.prototype, name)
+  // WebIDL constants: read-only, on the interface object and the prototype.
+  const constants = { CONNECTING, OPEN, CLOSING, CLOSED }
+  for (const target of [WebSocket, WebSocket.prototype]) {
+    for (const [name, value] of Object.entries(constants)) {
+      Object.defineProperty(target, name, { value, writable: false, enumerable: true, configurable: false })
+    }
+  }
+  define(global, 'WebSocket', WebSocket)
+})
