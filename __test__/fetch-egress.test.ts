@@ -381,6 +381,16 @@ describe('the egress policy', () => {
     expect(r).toEqual(['TypeError', 'network access is disabled: pass onFetch or network to createRuntime'])
   })
 
+  it('rejects invalid network options at createRuntime with typed errors', async () => {
+    const bad = await errorOf(() => createRuntime({ network: { allowedHosts: ['https://'] } }))
+    expect(bad).toBeInstanceOf(TypeError)
+    expect(bad.message).toMatch(/network\.allowedHosts: 'https:\/\/' is not an origin/)
+    expect(await errorOf(() => createRuntime({ network: { allowedHosts: 'x' as any } }))).toBeInstanceOf(TypeError)
+    expect(await errorOf(() => createRuntime({ network: { maxConcurrentRequests: 0 } }))).toBeInstanceOf(RangeError)
+    expect(await errorOf(() => createRuntime({ network: { timeout: -1 } }))).toBeInstanceOf(RangeError)
+    expect(await errorOf(() => createRuntime({ network: { allowPrivateNetworks: 'yes' as any } }))).toBeInstanceOf(TypeError)
+  })
+
   it('refuses private addresses, by literal or by resolved name, before connecting', async () => {
     const before = seen.length
     const [r] = await run(`

@@ -181,6 +181,9 @@ unsafe fn network(env: sys::napi_env, n: sys::napi_value) -> Result<NetworkOptio
         .collect()
     };
     opts.allowed_hosts = strings("allowedHosts")?;
+    for pattern in &opts.allowed_hosts {
+      crate::net::policy::validate_pattern(pattern).map_err(ErrorInfo::type_error)?;
+    }
     opts.ca_certificates = strings("caCertificates")?;
     if let Some(v) = field(env, n, "allowPrivateNetworks") {
       let t = type_of(env, v);
