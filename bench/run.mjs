@@ -7,8 +7,9 @@ import { IVM_VERSION, fmt, oursBuilt, ratio, runJson, table } from './lib.mjs'
 const startup = runJson(['--no-node-snapshot'], './startup.mjs')
 const density = runJson([], './density.mjs') // spawns one child per engine itself
 const webapi = runJson([], './webapi.mjs')
+const dispatch = oursBuilt() ? runJson([], './dispatch.mjs') : { error: 'dispatch.mjs: edge-isolate is not built' }
 
-const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi].filter((r) => r?.error)
+const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch].filter((r) => r?.error)
 for (const f of failures) console.error(`FAILED: ${f.error}`)
 
 // Third engine: isolated-vm with polyfills for the Web classes ours has built in (build-polyfills.mjs).
@@ -35,5 +36,22 @@ if (!webapi.error) {
   console.log(`\n${table(['Web API, ops/s', 'edge-isolate', `Node ${process.version} (undici ${webapi.undici})`, 'ours / Node'],
     Object.entries(webapi.cases).map(([name, r]) => [name, fmt(r.ours?.opsPerSec, 0), fmt(r.node.opsPerSec, 0), ratio(r.ours?.opsPerSec, r.node.opsPerSec)]),
   )}`)
+}
+
+// runtime.fetch has no isolated-vm counterpart: its baseline is the same handler called in Node.
+if (!dispatch.error) {
+  const h = dispatch.http
+  const drow = (label, k) => [label, fmt(h.direct[k]), fmt(h.one[k]), fmt(h.four[k])]
+  console.log(`\n${table(['dispatchRequest, hello world', 'handler called in Node', '1 runtime', '4 runtimes'], [
+    drow('requests/s', 'rps'),
+    drow('p50 latency (ms)', 'p50Ms'),
+    drow('p99 latency (ms)', 'p99Ms'),
+    ['req/s vs direct', '1.00x', `${fmt(h.ratioOne)}x`, `${fmt(h.ratioFour)}x`],
+  ])}`)
+  console.log(
+    `\n${dispatch.inFlight} requests in flight, ${dispatch.ms} ms per column. WebSocket echo through ` +
+      `dispatchWebSocketMessage → onWebSocketCommand (${dispatch.ws.connections} connections, ${dispatch.ws.inFlight} in flight): ` +
+      `${fmt(dispatch.ws.textMps, 0)} msg/s text, ${fmt(dispatch.ws.binaryMps, 0)} msg/s 1 KiB binary.`,
+  )
 }
 if (failures.length) process.exitCode = 1
