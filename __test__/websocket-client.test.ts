@@ -465,6 +465,39 @@ describe('native client', () => {
     ])
   })
 
+  it('a flooding peer is read only as fast as the isolate handles its messages', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await once(wss, 'listening')
+    servers.push({ close: () => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()) }) })
+    let peer: WsSocket | undefined
+    wss.on('connection', (s) => {
+      peer = s
+      for (let i = 0; i < 48; i++) s.send(new Uint8Array(1 << 20).fill(i))
+    })
+    const r = reporter()
+    const rt = await createRuntime({
+      network: LOOPBACK,
+      memoryLimitMB: 256,
+      customFunctions: { ...r.customFunctions, peerBuffered: { type: 'sync', fn: () => peer?.bufferedAmount ?? -1 } },
+    } as any)
+    await rt.eval(`
+      const ws = new WebSocket('ws://127.0.0.1:${(wss.address() as AddressInfo).port}/')
+      ws.binaryType = 'arraybuffer'
+      let count = 0, ordered = true
+      ws.onmessage = (e) => { ordered &&= e.data.byteLength === 1 << 20 && new Uint8Array(e.data)[0] === count; count++ }
+      await new Promise((r) => (ws.onopen = r))
+      // Busy, without handling messages: the peer's unsent data piles up on its side.
+      const end = Date.now() + 5000
+      let piled = 0
+      while (Date.now() < end && (piled = peerBuffered()) < 16 << 20) {}
+      report(piled >= 16 << 20)
+      for (let i = 0; i < 500 && count < 48; i++) await new Promise((r) => setTimeout(r, 10))
+      report([count, ordered])
+      ws.close()
+    `)
+    expect(r.calls).toEqual([true, [48, true]])
+  })
+
   it('dispose closes the runtime’s connections', async () => {
     const server = await startServer()
     const rt = await createRuntime({ network: LOOPBACK })

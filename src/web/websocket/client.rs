@@ -2,7 +2,7 @@
 //! runtime's `network` policy (src/net/policy.rs) after resolution, the TCP (and TLS, src/net/tls.rs)
 //! stream is ours, and tungstenite does only the handshake and the framing.
 
-use super::{Cmd, Event, BLOCKED};
+use super::{credit_of, Cmd, Event, BLOCKED};
 use crate::net::policy::{self, NetworkOptions};
 use crate::runtime::Msg;
 use futures_util::{SinkExt, StreamExt};
@@ -29,6 +29,9 @@ pub struct Conn {
   pub policy: NetworkOptions,
   /// The runtime's loop.
   pub tx: Sender<Msg>,
+  /// The incoming window: taken per received message, given back as the isolate handles it.
+  pub credit: std::sync::Arc<tokio::sync::Semaphore>,
+  pub max_message: usize,
 }
 
 impl Conn {
@@ -113,7 +116,10 @@ async fn connect(conn: &Conn) -> Result<Stream, Failure> {
     let value = http::HeaderValue::from_str(&conn.protocols.join(", ")).map_err(|e| failed(&e))?;
     request.headers_mut().insert("sec-websocket-protocol", value);
   }
-  let config = WebSocketConfig::default();
+  // tungstenite's own limits (64 MiB messages, 16 MiB frames), lowered to the runtime's memory.
+  let config = WebSocketConfig::default()
+    .max_message_size(Some(conn.max_message.min(64 << 20)))
+    .max_frame_size(Some(conn.max_message.min(16 << 20)));
   let protocol_of = |r: &tokio_tungstenite::tungstenite::handshake::client::Response| {
     r.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
   };
@@ -186,8 +192,14 @@ where
     let mut received: Option<(u16, String)> = None;
     loop {
       match stream.next().await {
-        Some(Ok(Message::Text(t))) => conn.emit(Event::Text(t.as_str().to_owned())),
-        Some(Ok(Message::Binary(b))) => conn.emit(Event::Binary(b.to_vec())),
+        Some(Ok(Message::Text(t))) => {
+          take_credit(conn, t.len()).await;
+          conn.emit(Event::Text(t.as_str().to_owned()))
+        }
+        Some(Ok(Message::Binary(b))) => {
+          take_credit(conn, b.len()).await;
+          conn.emit(Event::Binary(b.to_vec()))
+        }
         Some(Ok(Message::Close(frame))) => {
           if received.is_none() {
             received = Some(match frame {
@@ -228,6 +240,16 @@ where
   conn.emit(end);
 }
 
+/// Waits until the isolate has handled enough of what it was sent before.
+async fn take_credit(conn: &Conn, bytes: usize) {
+  if bytes == 0 {
+    return;
+  }
+  if let Ok(permits) = conn.credit.acquire_many(credit_of(bytes)).await {
+    permits.forget();
+  }
+}
+
 #[cfg(test)]
 mod tests {
   #![allow(clippy::unwrap_used)]
@@ -235,7 +257,8 @@ mod tests {
 
   fn conn(url: &str, policy: NetworkOptions) -> (Conn, std::sync::mpsc::Receiver<Msg>) {
     let (tx, rx) = std::sync::mpsc::channel();
-    (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx }, rx)
+    let credit = std::sync::Arc::new(tokio::sync::Semaphore::new(super::super::INCOMING_WINDOW));
+    (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx, credit, max_message: 1 << 20 }, rx)
   }
 
   fn events(rx: &std::sync::mpsc::Receiver<Msg>) -> Vec<Event> {

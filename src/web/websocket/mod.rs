@@ -14,6 +14,8 @@ use super::{util, Area, Natives};
 use crate::runtime::{HostOp, Later, Msg, State};
 use crate::value::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 use v8::MapFnTo;
 
 type StateRef = std::rc::Rc<std::cell::RefCell<State>>;
@@ -53,6 +55,15 @@ impl Event {
 /// The reason of the close event of a connection the host or the policy refused.
 pub const BLOCKED: &str = "Connection blocked";
 
+/// Bytes of received messages a native connection may have on their way to the isolate; past
+/// it the connection stops reading (TCP pushes back on the peer) until the isolate catches up.
+const INCOMING_WINDOW: usize = 16 << 20;
+
+/// What `bytes` of received data take of the window (a larger message takes all of it).
+fn credit_of(bytes: usize) -> u32 {
+  bytes.min(INCOMING_WINDOW) as u32
+}
+
 /// What the isolate asks of a connection.
 #[derive(Debug)]
 pub enum Cmd {
@@ -65,7 +76,7 @@ pub enum Cmd {
 enum Link {
   /// The host has not decided yet; what the isolate asks meanwhile waits.
   Pending { url: String, protocols: Vec<String>, queued: Vec<Cmd> },
-  Native(tokio::sync::mpsc::UnboundedSender<Cmd>),
+  Native { tx: tokio::sync::mpsc::UnboundedSender<Cmd>, credit: Arc<Semaphore> },
   Host,
 }
 
@@ -83,6 +94,15 @@ pub fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
   let Some(state) = State::get(scope) else { return };
   let dispatch = {
     let mut s = state.borrow_mut();
+    let received = match &event {
+      Event::Text(t) => t.len(),
+      Event::Binary(b) => b.len(),
+      _ => 0,
+    };
+    match s.web_sockets.links.get(&id) {
+      Some(Link::Native { credit, .. }) if received > 0 => credit.add_permits(credit_of(received) as usize),
+      _ => {}
+    }
     if matches!(event, Event::Close { .. }) {
       s.web_sockets.links.remove(&id);
     }
@@ -186,8 +206,11 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
         let _ = cmd_tx.send(c);
       }
       let policy = s.config.network.clone().unwrap_or_default();
-      s.web_sockets.links.insert(id, Link::Native(cmd_tx));
-      rt.spawn(client::run(client::Conn { id, url, protocols, policy, tx }, cmd_rx));
+      let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
+      // A message larger than the runtime's memory could never be delivered.
+      let max_message = (s.shared.memory_limit_mb * 1024.0 * 1024.0) as usize;
+      s.web_sockets.links.insert(id, Link::Native { tx: cmd_tx, credit: credit.clone() });
+      rt.spawn(client::run(client::Conn { id, url, protocols, policy, tx, credit, max_message }, cmd_rx));
     }
     "bridged" => {
       s.web_sockets.links.insert(id, Link::Host);
@@ -223,7 +246,7 @@ fn route(state: &StateRef, id: u64, cmd: Cmd) {
   match s.web_sockets.links.get_mut(&id) {
     Some(Link::Pending { queued, .. }) => queued.push(cmd),
     // A task that ended already reported its close.
-    Some(Link::Native(tx)) => {
+    Some(Link::Native { tx, .. }) => {
       let _ = tx.send(cmd);
     }
     Some(Link::Host) => {
