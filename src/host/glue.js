@@ -20,6 +20,21 @@
     return id
   }
 
+  // Headers cross as one string, 'name\nvalue\nname\nvalue': header names are tokens and values
+  // cannot hold CR, LF or NUL (https://fetch.spec.whatwg.org/#header-value), and one string is
+  // far cheaper to move than an array of pairs.
+  const joinHeaders = (headers) => {
+    let out = ''
+    for (const [name, value] of headers) out += out === '' ? `${name}\n${value}` : `\n${name}\n${value}`
+    return out
+  }
+  const splitHeaders = (joined) => {
+    const parts = joined === '' ? [] : joined.split('\n')
+    const pairs = []
+    for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]])
+    return pairs
+  }
+
   return function createFetchApi(native) {
     const bodies = new Map() // request bodies being read by the isolate, by stream id
     const fetches = new Map() // isolate fetch() id → AbortController of the host's onFetch call
@@ -74,6 +89,12 @@
       } else if (cmd.type === 'close') {
         if (cmd.code === undefined) socket.close()
         else socket.close(cmd.code, cmd.reason)
+      } else if (cmd.type === 'abort') {
+        // close() while the isolate saw CONNECTING fails its socket, open or not underneath.
+        entry.detach()
+        socket.addEventListener('error', () => {}) // a `ws` socket closed while connecting emits one
+        socket.close()
+        native.wsEvent(cmd.webSocket, 'close', 1006, '', false, true)
       }
     }
 
@@ -272,16 +293,15 @@
         let streaming = false
         try {
           const aborted = signals.some((s) => s.aborted)
-          const headers = [...request.headers]
           const [status, statusText, responseHeaders, kind, payload] = await native.call('dispatch', [
             id,
             request.method,
             request.url,
-            headers,
+            joinHeaders(request.headers),
             body,
             aborted,
           ])
-          const init = { status: status === 101 ? 200 : status, statusText, headers: responseHeaders }
+          const init = { status: status === 101 ? 200 : status, statusText, headers: splitHeaders(responseHeaders) }
           // A streamed body keeps forwarding aborts to request.signal inside until it ends.
           streaming = kind === 2 && !nullBody(status)
           if (kind === 2 && !streaming) native.call('cancel', [payload, '']).catch(() => {})

@@ -152,21 +152,45 @@ pub unsafe fn error_info(env: sys::napi_env, v: sys::napi_value) -> ErrorInfo {
   }
 }
 
-/// Objects already met while reading a host value: a host `Map` from object to index.
+/// Objects already met while reading a host value. Most values hold a few objects: those are
+/// compared one by one; past `SMALL`, a host `Map` from object to index takes over.
 struct Seen {
+  small: Vec<sys::napi_value>,
   map: Option<(sys::napi_value, sys::napi_value, sys::napi_value)>,
   count: usize,
 }
 
+const SMALL: usize = 4;
+
 impl Seen {
+  fn new() -> Self {
+    Self { small: Vec::new(), map: None, count: 0 }
+  }
+
   /// The index of `v` if it was met before; else records it and returns None.
   unsafe fn check(&mut self, env: sys::napi_env, v: sys::napi_value) -> R<Option<usize>> {
     unsafe {
       if self.map.is_none() {
+        for (i, o) in self.small.iter().enumerate() {
+          let mut same = false;
+          ok(sys::napi_strict_equals(env, *o, v, &mut same))?;
+          if same {
+            return Ok(Some(i));
+          }
+        }
+        if self.small.len() < SMALL {
+          self.small.push(v);
+          self.count += 1;
+          return Ok(None);
+        }
         let map = new_from_ctor(env, "Map", &[]).map_err(|e| e.reason)?;
-        self.map = Some((map, get_named(env, map, "get")?, get_named(env, map, "set")?));
+        let (get, set) = (get_named(env, map, "get")?, get_named(env, map, "set")?);
+        self.map = Some((map, get, set));
+        for (i, o) in std::mem::take(&mut self.small).into_iter().enumerate() {
+          self.map_set(env, o, i)?;
+        }
       }
-      let Some((map, get, set)) = self.map else { return Ok(None) };
+      let Some((map, get, _)) = self.map else { return Ok(None) };
       let mut found = ptr::null_mut();
       ok(sys::napi_call_function(env, map, get, 1, &v, &mut found))?;
       if type_of(env, found) == sys::ValueType::napi_number {
@@ -174,18 +198,25 @@ impl Seen {
         ok(sys::napi_get_value_uint32(env, found, &mut i))?;
         return Ok(Some(i as usize));
       }
-      let mut index = ptr::null_mut();
-      ok(sys::napi_create_uint32(env, self.count as u32, &mut index))?;
-      let mut ignored = ptr::null_mut();
-      ok(sys::napi_call_function(env, map, set, 2, [v, index].as_ptr(), &mut ignored))?;
+      self.map_set(env, v, self.count)?;
       self.count += 1;
       Ok(None)
+    }
+  }
+
+  unsafe fn map_set(&self, env: sys::napi_env, v: sys::napi_value, index: usize) -> R<()> {
+    let Some((map, _, set)) = self.map else { return Ok(()) };
+    unsafe {
+      let mut i = ptr::null_mut();
+      ok(sys::napi_create_uint32(env, index as u32, &mut i))?;
+      let mut ignored = ptr::null_mut();
+      ok(sys::napi_call_function(env, map, set, 2, [v, i].as_ptr(), &mut ignored))
     }
   }
 }
 
 pub unsafe fn from_host(env: sys::napi_env, v: sys::napi_value) -> R<Value> {
-  unsafe { read(env, v, 0, &mut Seen { map: None, count: 0 }) }
+  unsafe { read(env, v, 0, &mut Seen::new()) }
 }
 
 unsafe fn read(env: sys::napi_env, v: sys::napi_value, depth: usize, seen: &mut Seen) -> R<Value> {

@@ -126,6 +126,19 @@
     )
   }
 
+  // Headers cross as one string 'name\nvalue\n…' (see joinHeaders in src/host/glue.js).
+  const joinHeaders = (pairs) => {
+    let out = ''
+    for (const [name, value] of pairs) out += out === '' ? `${name}\n${value}` : `\n${name}\n${value}`
+    return out
+  }
+  const splitHeaders = (joined) => {
+    const parts = joined === '' ? [] : joined.split('\n')
+    const pairs = []
+    for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]])
+    return pairs
+  }
+
   async function dispatch(id, method, url, headers, body, aborted) {
     if (options === null) throw new Error('No serve() handler registered')
     if (typeof options.fetch !== 'function') throw new TypeError('serve() was called without a fetch handler')
@@ -135,7 +148,7 @@
     let streaming = false
     let request = null
     try {
-      const init = { method, headers, signal: controller.signal }
+      const init = { method, headers: splitHeaders(headers), signal: controller.signal }
       if (body !== 0) {
         init.body = requestBody(body)
         init.duplex = 'half'
@@ -150,7 +163,7 @@
       // server.upgrade(request, { headers }) adds to the 101 answer, as Bun's does.
       const extra = upgradeHeaders.get(request)
       if (extra !== undefined && parts.status === 101) for (const pair of extra) parts.headers.push(pair)
-      const head = [parts.status, parts.statusText, parts.headers]
+      const head = [parts.status, parts.statusText, joinHeaders(parts.headers)]
       const out = parts.body
       if (out === null) return [...head, 0, null]
       if (typeof out === 'string') return [...head, 1, internals.bodyUtf8Encode(out)]
