@@ -8,8 +8,9 @@ const startup = runJson(['--no-node-snapshot'], './startup.mjs')
 const density = runJson([], './density.mjs') // spawns one child per engine itself
 const webapi = runJson([], './webapi.mjs')
 const dispatch = oursBuilt() ? runJson([], './dispatch.mjs') : { error: 'dispatch.mjs: edge-isolate is not built' }
+const egress = oursBuilt() ? runJson([], './egress.mjs') : { error: 'egress.mjs: edge-isolate is not built' }
 
-const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch].filter((r) => r?.error)
+const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress].filter((r) => r?.error)
 for (const f of failures) console.error(`FAILED: ${f.error}`)
 
 // Third engine: isolated-vm with polyfills for the Web classes ours has built in (build-polyfills.mjs).
@@ -53,5 +54,18 @@ if (!dispatch.error) {
       `dispatchWebSocketMessage → onWebSocketCommand (${dispatch.ws.connections} connections, ${dispatch.ws.inFlight} in flight): ` +
       `${fmt(dispatch.ws.textMps, 0)} msg/s text, ${fmt(dispatch.ws.binaryMps, 0)} msg/s 1 KiB binary.`,
   )
+}
+// Egress: the isolate's fetch() against Node's own fetch on the same local server.
+if (!egress.error) {
+  const rows = Object.entries(egress.summary).map(([path, e]) => [
+    path === '/small' ? 'GET 60 B JSON' : 'GET 64 KiB',
+    fmt(e.node, 0),
+    fmt(e.native, 0),
+    ratio(e.native, e.node),
+    fmt(e.onFetch, 0),
+    ratio(e.onFetch, e.node),
+  ])
+  console.log(`\n${table(['fetch(), requests/s', 'Node fetch', 'isolate, native client', 'native / Node', 'isolate, onFetch', 'onFetch / Node'], rows)}`)
+  console.log(`\nBest of ${egress.rounds} rounds, ${egress.concurrency} in flight, body read; the server runs in a child process.`)
 }
 if (failures.length) process.exitCode = 1
