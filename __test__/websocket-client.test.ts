@@ -396,6 +396,27 @@ describe('native client', () => {
     ])
   })
 
+  it('network.timeout bounds a handshake that never gets an answer', async () => {
+    const net = await import('node:net')
+    const sockets: import('node:net').Socket[] = []
+    const mute = net.createServer((s) => sockets.push(s)) // accepts, never answers
+    mute.listen(0, '127.0.0.1')
+    await once(mute, 'listening')
+    try {
+      const port = (mute.address() as AddressInfo).port
+      const started = Date.now()
+      const { calls } = await run(`report(await track(new WebSocket('ws://127.0.0.1:${port}/')))`, { network: { ...LOOPBACK, timeout: 200 } })
+      expect(calls[0]).toEqual([
+        ['error', 'Event', 3],
+        ['close', 1006, '', false, 3, 'CloseEvent'],
+      ])
+      expect(Date.now() - started).toBeLessThan(5_000)
+    } finally {
+      for (const s of sockets) s.destroy()
+      mute.close()
+    }
+  })
+
   it('a server that is not a WebSocket server fails the connection', async () => {
     const http = await import('node:http')
     const plain = http.createServer((_, res) => res.end('not a websocket'))
@@ -636,6 +657,23 @@ describe('host socket bridge', () => {
     const { calls } = await run(`report(await track(new WebSocket('ws://127.0.0.1:${port}/')))`, {
       webSocket: (url: string) => new WsSocket(url),
     })
+    expect(calls[0]).toEqual([
+      ['error', 'Event', 3],
+      ['close', 1006, '', false, 3, 'CloseEvent'],
+    ])
+  })
+
+  it('close() while the host socket is still connecting fails the connection', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(server.url('/echo'))})
+      const done = track(ws)
+      ws.close(1000)
+      report(await done)
+    `,
+      { webSocket: (url: string) => new WsSocket(url) },
+    )
     expect(calls[0]).toEqual([
       ['error', 'Event', 3],
       ['close', 1006, '', false, 3, 'CloseEvent'],

@@ -92,9 +92,9 @@
       } else if (cmd.type === 'abort') {
         // close() while the isolate saw CONNECTING fails its socket, open or not underneath.
         entry.detach()
+        native.wsEvent(cmd.webSocket, 'close', 1006, '', false, true)
         socket.addEventListener('error', () => {}) // a `ws` socket closed while connecting emits one
         socket.close()
-        native.wsEvent(cmd.webSocket, 'close', 1006, '', false, true)
       }
     }
 

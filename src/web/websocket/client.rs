@@ -54,14 +54,14 @@ pub async fn run(conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
   let limit = conn.policy.timeout_ms.map(Duration::from_millis).unwrap_or(CONNECT_TIMEOUT);
   let connecting = tokio::time::timeout(limit, connect(&conn));
   tokio::pin!(connecting);
-  // Data sent before the open is kept for it; a close aborts (the isolate's JS only ever closes
-  // while connecting), and so does the runtime going away (None).
+  // Data sent before the open is kept for it; an abort (or a close) ends it, and so does the
+  // runtime going away (None).
   let mut early = Vec::new();
   let connected = loop {
     tokio::select! {
       r = &mut connecting => break r.unwrap_or_else(|_| Err(Failure::Failed("timed out".into()))),
       cmd = cmds.recv() => match cmd {
-        Some(Cmd::Close(..)) => return conn.emit(Event::failed("")),
+        Some(Cmd::Close(..) | Cmd::Abort) => return conn.emit(Event::failed("")),
         Some(data) => early.push(data),
         None => return,
       },
@@ -144,6 +144,8 @@ enum WriterEnd {
   CloseSent,
   /// Writing failed: the connection is broken.
   Broken,
+  /// The isolate failed the connection: it is closed already as far as it is concerned.
+  Aborted,
   /// The runtime is gone.
   Gone,
 }
@@ -168,6 +170,10 @@ where
         Cmd::Binary(b) => {
           let n = b.len() as u64;
           (Message::binary(b), n)
+        }
+        Cmd::Abort => {
+          let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
+          return WriterEnd::Aborted;
         }
         Cmd::Close(code, reason) => {
           let frame = code.map(|c| CloseFrame { code: CloseCode::from(c), reason: reason.into() });
@@ -231,6 +237,7 @@ where
     end = &mut reader => end,
     w = &mut writer => match w {
       WriterEnd::Gone => return,
+      WriterEnd::Aborted => Event::failed(""),
       WriterEnd::CloseSent | WriterEnd::Broken => match tokio::time::timeout(CLOSE_WAIT, &mut reader).await {
         Ok(end) => end,
         Err(_) => Event::Close { code: 1006, reason: String::new(), clean: false, failed: false },

@@ -69,8 +69,10 @@ fn credit_of(bytes: usize) -> u32 {
 pub enum Cmd {
   Text(String),
   Binary(Vec<u8>),
-  /// Start the closing handshake (or abort a connection not yet open).
+  /// Start the closing handshake.
   Close(Option<u16>, String),
+  /// close() while the script saw CONNECTING: fail the connection, whatever its state.
+  Abort,
 }
 
 enum Link {
@@ -196,7 +198,7 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
   let emit = |event: Event| {
     let _ = tx.send(Msg::WebSocket { id, event });
   };
-  let closed_early = queued.iter().any(|c| matches!(c, Cmd::Close(..)));
+  let closed_early = queued.iter().any(|c| matches!(c, Cmd::Abort));
   match decision {
     "native" if closed_early => emit(Event::failed("")),
     "native" => {
@@ -230,6 +232,7 @@ fn host_command(id: u64, cmd: Cmd) -> Value {
   match cmd {
     Cmd::Text(t) => fields.extend([("type".into(), Value::String("send".into())), ("data".into(), Value::String(t))]),
     Cmd::Binary(b) => fields.extend([("type".into(), Value::String("send".into())), ("data".into(), Value::ArrayBuffer(b))]),
+    Cmd::Abort => fields.push(("type".into(), Value::String("abort".into()))),
     Cmd::Close(code, reason) => {
       fields.push(("type".into(), Value::String("close".into())));
       if let Some(code) = code {
@@ -273,18 +276,22 @@ fn ws_send<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
   let size = match &cmd {
     Cmd::Text(t) => t.len(),
     Cmd::Binary(b) => b.len(),
-    Cmd::Close(..) => 0,
+    Cmd::Close(..) | Cmd::Abort => 0,
   };
   route(&state, id, cmd);
   rv.set(v8::Number::new(scope, size as f64).into());
 }
 
-/// `wsClose(id, code, reason)`: code < 0 for none (a close frame without a status code).
+/// `wsClose(id, code, reason)`: code -1 for none (a close frame without a status code), -2 to
+/// abort (close() while connecting).
 fn ws_close<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let id = id_arg(scope, args.get(0));
   let code = args.get(1).integer_value(scope).unwrap_or(-1);
-  let code = u16::try_from(code).ok();
-  let reason = args.get(2).to_rust_string_lossy(scope);
-  route(&state, id, Cmd::Close(code, reason));
+  let cmd = if code == -2 {
+    Cmd::Abort
+  } else {
+    Cmd::Close(u16::try_from(code).ok(), args.get(2).to_rust_string_lossy(scope))
+  };
+  route(&state, id, cmd);
 }

@@ -140,9 +140,11 @@
         }
       }
       if (this.#state === CLOSING || this.#state === CLOSED) return
-      // Not yet open: the connection fails (error, then close 1006); else the closing handshake.
+      // Not yet open (as this script sees it, even if the network already is): the connection
+      // fails (error, then close 1006); else the closing handshake starts.
+      const abort = this.#state === CONNECTING
       this.#state = CLOSING
-      wsClose(this.#id, code === undefined ? -1 : code, reason ?? '')
+      wsClose(this.#id, abort ? -2 : code === undefined ? -1 : code, reason ?? '')
     }
 
     // https://websockets.spec.whatwg.org/#dom-websocket-send
