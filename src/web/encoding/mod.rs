@@ -32,12 +32,11 @@ struct Decoders {
   live: HashMap<u64, Decoder>,
 }
 
-fn decoders<'a>(isolate: &'a mut v8::Isolate) -> &'a mut Decoders {
+fn decoders(isolate: &mut v8::Isolate) -> Option<&mut Decoders> {
   if isolate.get_slot::<Decoders>().is_none() {
     isolate.set_slot(Decoders { next: 1, live: HashMap::new() });
   }
-  // Just set if it was missing.
-  isolate.get_slot_mut::<Decoders>().expect("slot set above")
+  isolate.get_slot_mut::<Decoders>()
 }
 
 /// https://encoding.spec.whatwg.org/#concept-encoding-get, minus "replacement" (which
@@ -156,7 +155,7 @@ fn decoder_new<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackA
   let name = string_arg(scope, args.get(0));
   let ignore_bom = args.get(1).boolean_value(scope);
   let Some(enc) = encoding_by_name(&name) else { return throw_range_error(scope, "unknown encoding") };
-  let table = decoders(scope);
+  let Some(table) = decoders(scope) else { return };
   let id = table.next;
   table.next += 1;
   table.live.insert(id, new_decoder(enc, ignore_bom));
@@ -166,7 +165,9 @@ fn decoder_new<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackA
 /// decoderFree(id)
 fn decoder_free<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
   let id = args.get(0).number_value(scope).unwrap_or(0.0) as u64;
-  decoders(scope).live.remove(&id);
+  if let Some(table) = decoders(scope) {
+    table.live.remove(&id);
+  }
 }
 
 /// decode(input, name, ignoreBOM, fatal, id, stream) -> string, or undefined when `input` is not
@@ -182,7 +183,7 @@ fn decode<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgume
   let Some(enc) = encoding_by_name(&name) else { return throw_range_error(scope, "unknown encoding") };
   let mut decoder = match id {
     0 => new_decoder(enc, ignore_bom),
-    id => decoders(scope).live.remove(&id).unwrap_or_else(|| new_decoder(enc, ignore_bom)),
+    id => decoders(scope).and_then(|t| t.live.remove(&id)).unwrap_or_else(|| new_decoder(enc, ignore_bom)),
   };
   let out = if input.is_undefined() {
     Some(run_decoder(&mut decoder, &[], !stream, fatal))
@@ -197,7 +198,9 @@ fn decode<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgume
     }
     Some(units) => {
       if stream && id != 0 {
-        decoders(scope).live.insert(id, decoder);
+        if let Some(table) = decoders(scope) {
+          table.live.insert(id, decoder);
+        }
       }
       if let Some(s) = v8::String::new_from_two_byte(scope, &units, v8::NewStringType::Normal) {
         rv.set(s.into());
