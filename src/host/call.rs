@@ -1,49 +1,20 @@
 //! Calling host functions on Node's main thread and awaiting what they return.
 
-use super::bridge::check;
 use super::value::{error_info, from_host, type_of};
+use crate::runtime::Outcome;
 use crate::value::Value;
 use napi::sys;
-use std::ffi::c_void;
 use std::ptr;
 use std::sync::{Arc, Mutex};
 
-/// What a host call produced: a value, or the thrown/rejected value.
-pub type Outcome = Result<Value, Value>;
-
 type Done = Box<dyn FnOnce(sys::napi_env, Result<sys::napi_value, sys::napi_value>) + Send>;
 
+/// The continuation of an awaited thenable; whichever of its two callbacks runs first takes it.
 struct Settler(Mutex<Option<Done>>);
 
-struct Half {
-  settler: Arc<Settler>,
-  fulfilled: bool,
-}
-
-unsafe extern "C" fn on_settled(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-  let mut argc = 1usize;
-  let mut argv = [ptr::null_mut(); 1];
-  let mut data = ptr::null_mut();
-  unsafe {
-    sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), &mut data);
-    if data.is_null() {
-      return ptr::null_mut();
-    }
-    let half = &*(data as *const Half);
-    let arg = if argc > 0 { argv[0] } else { undefined(env) };
-    let done = half.settler.0.lock().ok().and_then(|mut g| g.take());
-    if let Some(done) = done {
-      let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        done(env, if half.fulfilled { Ok(arg) } else { Err(arg) })
-      }));
-    }
-  }
-  ptr::null_mut()
-}
-
-unsafe extern "C" fn finalize_half(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-  if !data.is_null() {
-    drop(unsafe { Box::from_raw(data as *mut Half) });
+impl Settler {
+  fn take(&self) -> Option<Done> {
+    self.0.lock().ok().and_then(|mut g| g.take())
   }
 }
 
@@ -103,21 +74,24 @@ pub unsafe fn await_value(
     };
     let settler = Arc::new(Settler(Mutex::new(Some(Box::new(done)))));
     let mut fns = [ptr::null_mut(); 2];
-    for (i, fulfilled) in [true, false].into_iter().enumerate() {
-      let half = Box::into_raw(Box::new(Half { settler: settler.clone(), fulfilled })) as *mut c_void;
-      let mut f = ptr::null_mut();
-      if check(sys::napi_create_function(env, ptr::null(), 0, Some(on_settled), half, &mut f)).is_err() {
-        drop(Box::from_raw(half as *mut Half));
-        return fail(env, &settler, "could not await the host promise");
+    for (slot, fulfilled) in fns.iter_mut().zip([true, false]) {
+      let settler_for_fn = settler.clone();
+      let on_settled = super::func::function(env, "", move |env, args| {
+        let arg = args.first().copied().unwrap_or_else(|| undefined(env));
+        if let Some(done) = settler_for_fn.take() {
+          done(env, if fulfilled { Ok(arg) } else { Err(arg) });
+        }
+        Ok(undefined(env))
+      });
+      match on_settled {
+        Ok(f) => *slot = f,
+        Err(_) => return fail(env, &settler, "could not await the host promise"),
       }
-      sys::napi_add_finalizer(env, f, half, Some(finalize_half), ptr::null_mut(), ptr::null_mut());
-      fns[i] = f;
     }
     let mut ignored = ptr::null_mut();
     if sys::napi_call_function(env, value, then, 2, fns.as_ptr(), &mut ignored) != sys::Status::napi_ok {
       let exc = take_exception(env);
-      let done = settler.0.lock().ok().and_then(|mut g| g.take());
-      if let Some(done) = done {
+      if let Some(done) = settler.take() {
         done(env, Err(exc));
       }
     }
@@ -125,8 +99,7 @@ pub unsafe fn await_value(
 }
 
 unsafe fn fail(env: sys::napi_env, settler: &Arc<Settler>, message: &str) {
-  let done = settler.0.lock().ok().and_then(|mut g| g.take());
-  if let Some(done) = done {
+  if let Some(done) = settler.take() {
     done(env, Err(crate::errors::host_error(env, "Error", message, None)));
   }
 }
