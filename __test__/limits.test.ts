@@ -273,3 +273,109 @@ describe('limit options validation', () => {
     await expect(r.eval('1')).resolves.toBeUndefined()
   })
 })
+
+// WebAssembly memory is allocated by V8 outside the ArrayBuffer allocator: src/web/wasm/ clamps
+// each memory's maximum to the limit and charges it to the budget at that maximum.
+describe('WebAssembly memory', () => {
+  const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
+  const TYPE_VOID_TO_I32 = [0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f]
+  const ONE_FUNC = [0x03, 0x02, 0x01, 0x00]
+  // (memory 1) not exported, no maximum; export "grow": grows by 16 pages and writes to the new
+  // ones until memory.grow returns -1, then returns memory.size.
+  const INTERNAL_GROW = [
+    ...HEADER, ...TYPE_VOID_TO_I32, ...ONE_FUNC,
+    0x05, 0x03, 0x01, 0x00, 0x01,
+    0x07, 0x08, 0x01, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x00,
+    0x0a, 0x25, 0x01, 0x23,
+    0x01, 0x01, 0x7f, 0x02, 0x40, 0x03, 0x40, 0x41, 0x10, 0x40, 0x00, 0x22, 0x00, 0x41, 0x7f, 0x46, 0x0d, 0x01,
+    0x20, 0x00, 0x41, 0x10, 0x74, 0x41, 0x01, 0x3a, 0x00, 0x00, 0x0c, 0x00, 0x0b, 0x0b, 0x3f, 0x00, 0x0b,
+  ]
+  // (memory (export "memory") 1 2); export "grow": memory.grow(1).
+  const SMALL = [
+    ...HEADER, ...TYPE_VOID_TO_I32, ...ONE_FUNC,
+    0x05, 0x04, 0x01, 0x01, 0x01, 0x02,
+    0x07, 0x11, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x00,
+    0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x01, 0x40, 0x00, 0x0b,
+  ]
+  const bytes = (b: number[]) => `new Uint8Array([${b.join(',')}])`
+
+  async function expectContained(code: string) {
+    const r = await createRuntime({ memoryLimitMB: 32 })
+    const started = Date.now()
+    const outcome = await r.eval(code).then(
+      () => 'settled',
+      (e: any) => e.name,
+    )
+    // A memory past the limit is refused (RangeError from grow) or trips the limit.
+    expect(['MemoryLimitError', 'RangeError', 'settled']).toContain(outcome)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(process.memoryUsage().rss).toBeLessThan(600 << 20)
+    return outcome
+  }
+
+  it('a WebAssembly.Memory grow bomb stays within the limit', async () => {
+    const outcome = await expectContained(
+      'const m = new WebAssembly.Memory({ initial: 1, maximum: 65536 }); while (true) { m.grow(256); new Uint8Array(m.buffer).fill(1, m.buffer.byteLength - 16777216) }',
+    )
+    expect(outcome).not.toBe('settled')
+  })
+
+  it('a module growing its own unexported memory with memory.grow stays within the limit', async () => {
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({ memoryLimitMB: 32, customFunctions })
+    const outcome = await r.eval(`report(new WebAssembly.Instance(new WebAssembly.Module(${bytes(INTERNAL_GROW)})).exports.grow())`).then(
+      () => 'settled',
+      (e: any) => e.name,
+    )
+    // Charged at its clamped maximum (the whole limit), it trips the limit, or grows to the limit.
+    if (outcome === 'settled') expect(calls).toEqual([512])
+    else expect(outcome).toBe('MemoryLimitError')
+    expect(process.memoryUsage().rss).toBeLessThan(600 << 20)
+    await expectContained(`WebAssembly.instantiate(${bytes(INTERNAL_GROW)}).then(({ instance }) => instance.exports.grow())`)
+  })
+
+  it('a module with a small exported memory works, through every entry point', async () => {
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({ memoryLimitMB: 32, customFunctions })
+    await r.eval(`
+      const b = ${bytes(SMALL)}
+      const m = new WebAssembly.Module(b)
+      const i = new WebAssembly.Instance(m, {})
+      report([m instanceof WebAssembly.Module, i instanceof WebAssembly.Instance, i.exports.memory instanceof WebAssembly.Memory])
+      report([i.exports.grow(), i.exports.grow(), i.exports.memory.buffer.byteLength])
+      report([m.constructor === WebAssembly.Module, WebAssembly.validate(b), WebAssembly.Module.exports(m).length])
+      const r1 = await WebAssembly.instantiate(b)
+      report([r1.module instanceof WebAssembly.Module, r1.instance instanceof WebAssembly.Instance, r1.instance.exports.grow()])
+      const i2 = await WebAssembly.instantiate(await WebAssembly.compile(b))
+      report(i2 instanceof WebAssembly.Instance)
+      const mem = new WebAssembly.Memory({ initial: 1, maximum: 4 })
+      report([mem.grow(3), mem.buffer.byteLength])
+      const r3 = await WebAssembly.instantiateStreaming(new Response(b, { headers: { 'content-type': 'application/wasm' } }))
+      report(r3.instance.exports.grow())
+      await WebAssembly.compile(new Uint8Array([1, 2, 3])).catch((e) => report(e instanceof WebAssembly.CompileError))
+    `)
+    expect(calls).toEqual([[true, true, true], [1, -1, 131072], [true, true, 2], [true, true, 1], true, [1, 262144], 1, true])
+  })
+
+  it('new WebAssembly.Memory past the limit is a RangeError', async () => {
+    const r = await createRuntime({ memoryLimitMB: 32 })
+    const err = await errorOf(() => r.eval('new WebAssembly.Memory({ initial: 32 * 16 + 1 })'))
+    expect(err.name).toBe('RangeError')
+    expect(err.message).toBe('WebAssembly memory of 513 pages exceeds memoryLimitMB (32 MB)')
+  })
+
+  it('instances and memories that are dropped give their budget back', async () => {
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({ memoryLimitMB: 16, customFunctions })
+    // 200 x 128 KiB of maxima (25 MB) would not fit in 16 MB without release; 400 x 4 MB neither.
+    await r.eval(`
+      const m = new WebAssembly.Module(${bytes(SMALL)})
+      let n = 0
+      for (let k = 0; k < 200; k++) n += new WebAssembly.Instance(m, {}).exports.grow() + 1
+      for (let k = 0; k < 100; k++) n += (await WebAssembly.instantiate(m)).exports.grow() + 1
+      for (let k = 0; k < 400; k++) n += new WebAssembly.Memory({ initial: 1, maximum: 64 }).grow(1)
+      report(n)
+    `)
+    expect(calls).toEqual([1000])
+  })
+})

@@ -63,6 +63,37 @@ impl MemoryBudget {
     self.array_buffer_bytes.fetch_sub(len, Ordering::AcqRel);
   }
 
+  /// Reserves `len` bytes that V8 allocates outside our allocator (WebAssembly memories, charged
+  /// at their maximum). A refusal is final: it trips the limit.
+  pub fn reserve_external(&self, len: usize) -> bool {
+    if self.try_reserve_external(len) {
+      return true;
+    }
+    self.trip();
+    false
+  }
+
+  /// Like `reserve_external`, but a refusal does not trip (the caller may collect garbage first).
+  pub fn try_reserve_external(&self, len: usize) -> bool {
+    let mut cur = self.array_buffer_bytes.load(Ordering::Relaxed);
+    loop {
+      let Some(next) = cur.checked_add(len).filter(|n| *n <= self.limit_bytes) else { return false };
+      match self.array_buffer_bytes.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
+        Ok(_) => {
+          // As in `reserve`: a later refused ArrayBuffer gets a GC before it trips (a collection
+          // forced to make room for this reservation must not count as that last resort).
+          self.last_resort_gc.store(false, Ordering::Release);
+          return true;
+        }
+        Err(actual) => cur = actual,
+      }
+    }
+  }
+
+  pub fn release_external(&self, len: usize) {
+    self.release(len);
+  }
+
   /// An ArrayBuffer allocator that refuses (V8 then throws a RangeError) past the limit.
   pub fn allocator(self: &Arc<Self>) -> v8::SharedRef<v8::Allocator> {
     static VTABLE: v8::RustAllocatorVtable<MemoryBudget> = v8::RustAllocatorVtable {
@@ -264,5 +295,18 @@ mod tests {
     b.release(600);
     assert!(b.reserve(1000));
     assert_eq!(b.array_buffer_bytes.load(Ordering::SeqCst), 1000);
+  }
+
+  #[test]
+  fn external_reservations_share_the_budget_and_a_refusal_trips() {
+    let b = MemoryBudget::new(1000);
+    assert!(b.reserve(400));
+    assert!(b.try_reserve_external(600));
+    assert!(!b.try_reserve_external(1));
+    assert!(!b.exceeded.load(Ordering::SeqCst));
+    b.release_external(600);
+    assert!(b.reserve_external(600));
+    assert!(!b.reserve_external(1));
+    assert!(b.exceeded.load(Ordering::SeqCst));
   }
 }

@@ -161,9 +161,14 @@
         }[name]
     }
   }
+  // Setup that cannot live in the snapshot: V8 installs some globals (WebAssembly) only when it
+  // makes each context. Areas push functions here; they run once per runtime, before user code.
+  const perRuntime = []
   function installFunctions(functions) {
+    perRuntime.forEach((f) => f())
     functions.forEach(([name, kind], index) => define(global, name, makeFunction(name, kind, index)))
   }
+  internals.perRuntime = perRuntime
 
   internals.DOMException = DOMException
   // WebIDL shaping shared by every area: https://webidl.spec.whatwg.org/#es-interfaces —
