@@ -8,12 +8,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Instant;
 
+/// All of a runtime's WebAssembly memories together may reserve this many times its limit
+/// (each one alone at most the limit).
+pub const WASM_FACTOR: usize = 4;
+
 /// Memory accounting of one isolate. When a limit is hit, `exceeded` is set and the isolate is
 /// terminated; the event loop then fails the pending work with a MemoryLimitError.
 pub struct MemoryBudget {
   pub limit_bytes: usize,
   pub array_buffer_bytes: AtomicUsize,
   pub exceeded: AtomicBool,
+  /// WebAssembly memory reserved (see `reserve_external`).
+  pub wasm_bytes: AtomicUsize,
   /// A last-resort GC ran since the last successful ArrayBuffer allocation.
   last_resort_gc: AtomicBool,
   pub handle: OnceLock<v8::IsolateHandle>,
@@ -24,6 +30,7 @@ impl MemoryBudget {
     Arc::new(Self {
       limit_bytes,
       array_buffer_bytes: AtomicUsize::new(0),
+      wasm_bytes: AtomicUsize::new(0),
       exceeded: AtomicBool::new(false),
       last_resort_gc: AtomicBool::new(false),
       handle: OnceLock::new(),
@@ -63,8 +70,9 @@ impl MemoryBudget {
     self.array_buffer_bytes.fetch_sub(len, Ordering::AcqRel);
   }
 
-  /// Reserves `len` bytes that V8 allocates outside our allocator (WebAssembly memories, charged
-  /// at their maximum). A refusal is final: it trips the limit.
+  /// Reserves WebAssembly memory (charged at each memory's clamped maximum). Wasm memory has
+  /// its own bound, `WASM_FACTOR` × the limit, so a module whose memory may grow to the whole
+  /// limit still leaves the JS heap and ArrayBuffers their own room. A refusal trips the limit.
   pub fn reserve_external(&self, len: usize) -> bool {
     if self.try_reserve_external(len) {
       return true;
@@ -75,23 +83,19 @@ impl MemoryBudget {
 
   /// Like `reserve_external`, but a refusal does not trip (the caller may collect garbage first).
   pub fn try_reserve_external(&self, len: usize) -> bool {
-    let mut cur = self.array_buffer_bytes.load(Ordering::Relaxed);
+    let cap = self.limit_bytes.saturating_mul(WASM_FACTOR);
+    let mut cur = self.wasm_bytes.load(Ordering::Relaxed);
     loop {
-      let Some(next) = cur.checked_add(len).filter(|n| *n <= self.limit_bytes) else { return false };
-      match self.array_buffer_bytes.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
-        Ok(_) => {
-          // As in `reserve`: a later refused ArrayBuffer gets a GC before it trips (a collection
-          // forced to make room for this reservation must not count as that last resort).
-          self.last_resort_gc.store(false, Ordering::Release);
-          return true;
-        }
+      let Some(next) = cur.checked_add(len).filter(|n| *n <= cap) else { return false };
+      match self.wasm_bytes.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
+        Ok(_) => return true,
         Err(actual) => cur = actual,
       }
     }
   }
 
   pub fn release_external(&self, len: usize) {
-    self.release(len);
+    self.wasm_bytes.fetch_sub(len, Ordering::AcqRel);
   }
 
   /// An ArrayBuffer allocator that refuses (V8 then throws a RangeError) past the limit.
@@ -298,14 +302,15 @@ mod tests {
   }
 
   #[test]
-  fn external_reservations_share_the_budget_and_a_refusal_trips() {
+  fn wasm_reservations_have_their_own_bound_and_a_refusal_trips() {
     let b = MemoryBudget::new(1000);
-    assert!(b.reserve(400));
-    assert!(b.try_reserve_external(600));
+    // Wasm memory has its own bound of WASM_FACTOR x the limit, apart from ArrayBuffers.
+    assert!(b.reserve(1000));
+    assert!(b.try_reserve_external(4000));
     assert!(!b.try_reserve_external(1));
     assert!(!b.exceeded.load(Ordering::SeqCst));
-    b.release_external(600);
-    assert!(b.reserve_external(600));
+    b.release_external(4000);
+    assert!(b.reserve_external(4000));
     assert!(!b.reserve_external(1));
     assert!(b.exceeded.load(Ordering::SeqCst));
   }
