@@ -336,16 +336,15 @@ pub fn finish_eval_if_loading(state: &StateRef, load: u64, result: Result<(), Er
     s.current.take()
   };
   if let Some(cur) = cur {
-    complete(state, cur, result);
+    complete(cur, result);
   }
 }
 
-fn complete(state: &StateRef, cur: CurrentEval, result: Result<(), ErrorInfo>) {
+fn complete(cur: CurrentEval, result: Result<(), ErrorInfo>) {
   if let Some(w) = cur.watchdog {
     Watchdog::global().disarm(w);
   }
   (cur.done)(result);
-  let _ = state;
 }
 
 /// Finishes the current eval if its evaluation promise settled; starts the next one.
@@ -376,7 +375,7 @@ fn poll_eval(scope: &mut v8::PinScope, state: &StateRef) -> bool {
   update_heap_stats(scope, &stats_shared);
   let cur = state.borrow_mut().current.take();
   if let Some(cur) = cur {
-    complete(state, cur, result);
+    complete(cur, result);
   }
   start_next_eval(scope, state);
   true
@@ -430,7 +429,7 @@ fn teardown(
     (s.current.take(), std::mem::take(&mut s.evals))
   };
   if let Some(cur) = current {
-    complete(&state, cur, Err(error.unwrap_or_else(|| dead.clone())));
+    complete(cur, Err(error.unwrap_or_else(|| dead.clone())));
   }
   for q in queued {
     (q.done)(Err(dead.clone()));

@@ -212,15 +212,7 @@ pub fn on_loaded(scope: &mut v8::PinScope, state: &StateRef, key: (String, Strin
 
 fn fail(scope: &mut v8::PinScope, state: &StateRef, load: u64, info: ErrorInfo) {
   let Some(l) = state.borrow_mut().modules.loads.remove(&load) else { return };
-  match l.purpose {
-    Purpose::Eval => super::event_loop::finish_eval_if_loading(state, load, Err(info)),
-    Purpose::Import(resolver) => {
-      let r = v8::Local::new(scope, &resolver);
-      if let Some(e) = make_error(scope, &info) {
-        r.reject(scope, e);
-      }
-    }
-  }
+  reject_purpose(scope, state, load, l.purpose, info)
 }
 
 fn maybe_finish(scope: &mut v8::PinScope, state: &StateRef, load: u64) {
@@ -261,6 +253,7 @@ fn maybe_finish(scope: &mut v8::PinScope, state: &StateRef, load: u64) {
   }
 }
 
+/// Fails what a load was for: the eval waiting on it, or a dynamic import's promise.
 fn reject_purpose(scope: &mut v8::PinScope, state: &StateRef, load: u64, purpose: Purpose, info: ErrorInfo) {
   match purpose {
     Purpose::Eval => super::event_loop::finish_eval_if_loading(state, load, Err(info)),
