@@ -153,6 +153,35 @@ describe('microtasks', () => {
     expect(errors[0]).toMatch(/^Uncaught TypeError: loud\n\s+at /)
   })
 
+  it('a rejection nobody handles is logged as "Uncaught (in promise)"; handled ones and failed evals are not', async () => {
+    const entries: any[] = []
+    const modules: Record<string, string> = {
+      throws: "throw new RangeError('at load')",
+      awaits: "await null; throw new TypeError('after await')",
+    }
+    const r = await createRuntime({
+      console: { onEntry: (e: any) => entries.push(e) },
+      moduleLoader: (specifier: string) => ({ code: modules[specifier], filename: `/${specifier}.js` }),
+    })
+    await r.eval(`
+      Promise.reject(new Error('lost'))
+      Promise.reject(42)
+      Promise.reject(new Error('handled')).catch(() => {})
+      const late = Promise.reject(new Error('handled in the same task'))
+      await null
+      late.catch(() => {})
+      try { await import('throws') } catch {}
+    `)
+    await expect(r.eval('await Promise.reject(new Error("the eval itself"))')).rejects.toThrow('the eval itself')
+    await expect(r.eval("import 'throws'")).rejects.toThrow('at load')
+    await expect(r.eval("import 'awaits'")).rejects.toThrow('after await')
+    await r.eval('await new Promise((resolve) => setTimeout(resolve, 10))')
+    const errors = entries.filter((e) => e.level === 'error').map((e) => e.stdout)
+    expect(errors).toHaveLength(2)
+    expect(errors[0]).toMatch(/^Uncaught \(in promise\) Error: lost\n\s+at /)
+    expect(errors[1]).toBe('Uncaught (in promise) 42')
+  })
+
   it('queueMicrotask requires a function', async () => {
     const calls = await withReport(`
       try { queueMicrotask(42); report('no throw') } catch (e) { report(e.name) }

@@ -46,6 +46,7 @@ pub fn run(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<
   isolate.add_gc_prologue_callback(gc_prologue, Arc::as_ptr(&shared.budget) as *mut c_void, v8::GCType::kGCTypeMarkSweepCompact);
   isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
   isolate.set_host_import_module_dynamically_callback(modules::dynamic_import);
+  isolate.set_promise_reject_callback(super::rejections::on_reject);
   // SAFETY: UnsafeRawIsolatePtr is a transparent wrapper of the isolate pointer V8's platform sees.
   let raw: *mut c_void = unsafe { std::mem::transmute(isolate.as_raw_isolate_ptr()) };
   crate::platform::register(raw, tx.clone());
@@ -232,7 +233,7 @@ fn run_due(isolate: &mut v8::OwnedIsolate, state: &StateRef) {
           if tc.has_terminated() || tc.is_execution_terminating() {
             stop = true;
           } else if let Some(exc) = tc.exception() {
-            report_uncaught(tc, state, exc);
+            report_uncaught(tc, state, exc, "Uncaught");
           }
         }
       }
@@ -252,13 +253,18 @@ fn limit_tripped_quick(state: &StateRef) -> bool {
 }
 
 /// Reports an exception nobody caught (in a timer callback) as a console error, as browsers do.
-pub fn report_uncaught<'s>(scope: &mut v8::PinScope<'s, '_>, state: &StateRef, exc: v8::Local<'s, v8::Value>) {
-  let info = error_info(scope, exc);
-  let text = info.stack.unwrap_or_else(|| if info.name == "Error" && info.message.is_empty() { "Error".into() } else { format!("{}: {}", info.name, info.message) });
+pub fn report_uncaught<'s>(scope: &mut v8::PinScope<'s, '_>, state: &StateRef, exc: v8::Local<'s, v8::Value>, prefix: &str) {
+  // An error shows its stack; any other thrown value shows as itself (`Uncaught 42`).
+  let text = if exc.is_native_error() || exc.is_object() {
+    let info = error_info(scope, exc);
+    info.stack.unwrap_or_else(|| if info.message.is_empty() { info.name } else { format!("{}: {}", info.name, info.message) })
+  } else {
+    exc.to_rust_string_lossy(scope)
+  };
   let entry = Value::Object(vec![
     ("type".into(), Value::String("output".into())),
     ("level".into(), Value::String("error".into())),
-    ("stdout".into(), Value::String(format!("Uncaught {text}"))),
+    ("stdout".into(), Value::String(format!("{prefix} {text}"))),
     ("groupDepth".into(), Value::Number(0.0)),
   ]);
   let host = state.borrow().host.clone();
@@ -275,7 +281,7 @@ fn settle(scope: &mut v8::PinScope, state: &StateRef) {
     let a = poll_eval(scope, state);
     let b = modules::poll_imports(scope, state);
     if !a && !b {
-      return;
+      return super::rejections::report(scope, state);
     }
   }
 }
@@ -366,6 +372,7 @@ fn poll_eval(scope: &mut v8::PinScope, state: &StateRef) -> bool {
     v8::PromiseState::Pending => return false,
     v8::PromiseState::Fulfilled => Ok(()),
     v8::PromiseState::Rejected => {
+      super::rejections::forget(scope, state, promise);
       let e = promise.result(scope);
       Err(error_info(scope, e))
     }

@@ -7,6 +7,7 @@
 mod bindings;
 mod event_loop;
 mod modules;
+mod rejections;
 mod snapshot;
 mod state;
 #[cfg(test)]

@@ -68,6 +68,8 @@ pub struct State {
   pub calls: HashMap<u64, super::Reply>,
   /// The isolate's WebSocket connections; dropping it ends their network tasks.
   pub web_sockets: crate::web::websocket::Sockets,
+  /// Rejected promises without a handler so far: (promise, reason).
+  pub rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
 }
 
 pub type StateRef = Rc<RefCell<State>>;
@@ -100,6 +102,7 @@ impl State {
       dom_exception: None,
       host_entry: None,
       calls: HashMap::new(),
+      rejections: Vec::new(),
       web_sockets: Default::default(),
     }
   }
