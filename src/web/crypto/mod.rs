@@ -102,6 +102,12 @@ struct KeyTable {
 
 type Keys = Rc<RefCell<KeyTable>>;
 
+/// Drops the key table's weak handles while the isolate is fully alive (see
+/// `crate::web::release_weak_handles`).
+pub fn release_weak_handles(isolate: &mut v8::Isolate) {
+  drop(isolate.remove_slot::<Keys>());
+}
+
 fn table(scope: &mut v8::PinScope) -> Keys {
   if let Some(t) = scope.get_slot::<Keys>() {
     return t.clone();

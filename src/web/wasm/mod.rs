@@ -146,6 +146,12 @@ struct ChargeTable {
 
 type Charges = Rc<RefCell<ChargeTable>>;
 
+/// Drops the charge table's weak handles while the isolate is fully alive (see
+/// `crate::web::release_weak_handles`).
+pub fn release_weak_handles(isolate: &mut v8::Isolate) {
+  drop(isolate.remove_slot::<Charges>());
+}
+
 /// charge(object, bytes) -> boolean: reserves `bytes` of the budget until `object` is collected.
 /// A refusal first collects all garbage (which runs the finalizers of dead charges at once), then
 /// trips the limit: the isolate is terminated and the eval rejects with MemoryLimitError.
