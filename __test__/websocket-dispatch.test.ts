@@ -236,6 +236,48 @@ describe('messages', () => {
   })
 })
 
+describe('backpressure', () => {
+  it('ws.send returns -1 once 16 MiB wait for the host, still delivers everything, then drain runs', async () => {
+    const { fetch, calls, commands } = await wsApp(`{
+      message(ws) {
+        const chunk = new Uint8Array(1 << 20)
+        const sent = []
+        for (let i = 0; i < 24; i++) sent.push(ws.send(chunk))
+        report(['sent', sent])
+      },
+      drain(ws) { report('drain'); ws.send('after drain') },
+    }`)
+    const id = await connect(fetch)
+    // A slow host: each command keeps Node's main thread busy, so the isolate's sends pile up.
+    fetch.onWebSocketCommand(() => {
+      const until = Date.now() + 20
+      while (Date.now() < until) {}
+    })
+    await fetch.dispatchWebSocketMessage(id, 'go')
+    const sent: number[] = calls.find((c: any) => c[0] === 'sent')[1]
+    expect(sent.slice(0, 15)).toEqual(Array(15).fill(1 << 20))
+    expect(sent.at(-1)).toBe(-1)
+    expect(sent.every((n) => n === 1 << 20 || n === -1)).toBe(true)
+    await until(() => calls.includes('drain') && commands.some((c) => c.type === 'message' && c.data === 'after drain'), 'drain')
+    // Backpressure never drops: every chunk reached the host, in order, before the drain's message.
+    const binary = commands.filter((c) => c.type === 'message' && c.data instanceof ArrayBuffer)
+    expect(binary).toHaveLength(24)
+    expect(commands.at(-1)).toEqual({ type: 'message', connectionId: id, data: 'after drain' })
+    expect(calls.filter((c: any) => c === 'drain')).toHaveLength(1)
+  })
+
+  it('a socket that never hit the limit gets no drain', async () => {
+    const { fetch, calls } = await wsApp(`{
+      message(ws) { report(['sent', ws.send('small')]) },
+      drain() { report('drain') },
+    }`)
+    const id = await connect(fetch)
+    await fetch.dispatchWebSocketMessage(id, 'go')
+    await sleep(50)
+    expect(calls).toEqual([['sent', 5]])
+  })
+})
+
 describe('close and error', () => {
   it('ws.close(code, reason) inside sends a close command and moves readyState to 2, then 3 once the host closes', async () => {
     const { fetch, calls, commands } = await wsApp(`{

@@ -167,6 +167,10 @@ impl Host for NodeHost {
   }
 
   fn command(&self, command: Value) {
+    self.command_then(command, Box::new(|| {}))
+  }
+
+  fn command_then(&self, command: Value, delivered: Box<dyn FnOnce() + Send>) {
     let glue = self.glue.clone();
     self.bridge.post(move |env| unsafe {
       // Nobody can listen before `runtime.fetch` was used: then the command has no audience.
@@ -174,6 +178,7 @@ impl Host for NodeHost {
         if settled.is_err() {
           call::take_exception(env);
         }
+        delivered();
       });
     });
   }

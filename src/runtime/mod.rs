@@ -90,6 +90,11 @@ pub trait Host: Send + Sync + 'static {
   fn call_async(&self, op: HostOp, id: u64, reply: Sender<Msg>);
   /// A command from the isolate for the host (e.g. a server WebSocket's send or close).
   fn command(&self, command: Value);
+  /// Like `command`, then runs `delivered` once the host's listeners have seen it.
+  fn command_then(&self, command: Value, delivered: Box<dyn FnOnce() + Send>) {
+    self.command(command);
+    delivered();
+  }
   /// The runtime thread is exiting: release host references.
   fn shutdown(&self);
 }
@@ -210,6 +215,10 @@ impl Shared {
 #[derive(Default)]
 pub struct ServeState {
   pub registered: AtomicBool,
+  /// Bytes of WebSocket commands posted to the host and not yet delivered to its listeners.
+  pub pending_bytes: std::sync::atomic::AtomicUsize,
+  /// A `ws.send` returned -1: call the isolate's `drain` once the host catches up.
+  pub drain_wanted: AtomicBool,
   pub connections: std::sync::atomic::AtomicUsize,
   /// The connection id of the latest `server.upgrade()` not yet opened.
   pub upgrade: Mutex<Option<String>>,

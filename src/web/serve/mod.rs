@@ -39,8 +39,14 @@ fn serve_state<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackA
   }
 }
 
+/// Past this many bytes posted to the host and not yet delivered, `ws.send` reports backpressure
+/// (Bun's default `backpressureLimit`).
+const BACKPRESSURE_LIMIT: usize = 16 << 20;
+
 /// `command(cmd)`: hands a plain-object command to the host's `onWebSocketCommand` listeners.
-/// Returns the payload's size in bytes (UTF-8 for strings), as Bun's `ws.send` does.
+/// Returns the payload's size in bytes (UTF-8 for strings), or -1 when the host is more than
+/// `BACKPRESSURE_LIMIT` behind (the command is still queued), as Bun's `ws.send` does; the
+/// isolate's `drain` is then called once the host is down to half of that.
 fn command<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let Ok(cmd) = crate::value::isolate::from_v8(scope, args.get(0)) else {
@@ -52,7 +58,21 @@ fn command<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
     Some(Value::ArrayBuffer(b)) => b.len(),
     _ => 0,
   };
-  let host = state.borrow().host.clone();
-  host.command(cmd);
-  rv.set(v8::Number::new(scope, size as f64).into());
+  let (host, tx, shared) = {
+    let s = state.borrow();
+    (s.host.clone(), s.tx.clone(), s.shared.clone())
+  };
+  let before = shared.serve.pending_bytes.fetch_add(size, Ordering::AcqRel);
+  let backpressured = before + size > BACKPRESSURE_LIMIT;
+  if backpressured {
+    shared.serve.drain_wanted.store(true, Ordering::Release);
+  }
+  let delivered = Box::new(move || {
+    let left = shared.serve.pending_bytes.fetch_sub(size, Ordering::AcqRel).saturating_sub(size);
+    if left <= BACKPRESSURE_LIMIT / 2 && shared.serve.drain_wanted.swap(false, Ordering::AcqRel) {
+      let _ = tx.send(crate::runtime::Msg::Call { op: "wsDrain".into(), args: Vec::new(), done: Box::new(|_| {}) });
+    }
+  });
+  host.command_then(cmd, delivered);
+  rv.set(v8::Number::new(scope, if backpressured { -1.0 } else { size as f64 }).into());
 }

@@ -14,6 +14,7 @@
   const upgrades = new Map() // connection id → { data } until the host opens it
   const upgradeHeaders = new WeakMap() // upgraded Request → Headers for its 101 response
   const sockets = new Map() // connection id → ServerWebSocket
+  const draining = new Set() // sockets whose send returned -1, waiting for `drain`
 
   const describe = (v) => {
     if (v === null) return 'null'
@@ -44,7 +45,10 @@
       else if (message instanceof ArrayBuffer) data = message.slice(0)
       else if (ArrayBuffer.isView(message)) data = message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength)
       else data = String(message)
-      return natives.command({ type: 'message', connectionId: this.#id, data })
+      const sent = natives.command({ type: 'message', connectionId: this.#id, data })
+      // -1: queued, but the host is behind; `drain` runs once it catches up.
+      if (sent === -1) draining.add(this)
+      return sent
     }
     sendText(message) {
       return this.send(String(message))
@@ -265,7 +269,21 @@
     await handlers().error?.(socket(id), error)
   }
 
-  const ops = { dispatch, pull, cancel, abort, wsOpen, wsMessage, wsClose, wsError }
+  // The host caught up with the commands: Bun's `drain(ws)` for each socket that saw -1.
+  function wsDrain() {
+    const waiting = [...draining]
+    draining.clear()
+    for (const ws of waiting) {
+      if (ws.readyState !== 1) continue
+      try {
+        handlers().drain?.(ws)
+      } catch (error) {
+        internals.reportException(error)
+      }
+    }
+  }
+
+  const ops = { dispatch, pull, cancel, abort, wsOpen, wsMessage, wsClose, wsError, wsDrain }
   internals.host = function host(op, id, args) {
     let result
     try {
