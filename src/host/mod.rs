@@ -85,6 +85,11 @@ fn with_callbacks<R>(cbs: &Mutex<Option<Callbacks>>, f: impl FnOnce(&Callbacks) 
 }
 
 /// Converts call arguments as one array, so references between them are kept.
+/// The name and function of customFunctions entry `index` (None once the runtime shut down).
+unsafe fn custom_function(cbs: &Mutex<Option<Callbacks>>, env: sys::napi_env, index: usize) -> Option<(String, sys::napi_value)> {
+  with_callbacks(cbs, |c| c.functions.get(index).map(|(n, _, r)| (n.clone(), unsafe { r.get(env) }))).flatten()
+}
+
 unsafe fn args_to_host(env: sys::napi_env, args: &[Value]) -> napi::Result<Vec<sys::napi_value>> {
   unsafe {
     let arr = value::to_host(env, &Value::Array(args.to_vec()))?;
@@ -116,7 +121,7 @@ impl Host for NodeHost {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(1);
     let cbs = self.callbacks.clone();
     let posted = self.bridge.post(move |env| unsafe {
-      let Some(Some((name, f))) = with_callbacks(&cbs, |c| c.functions.get(index).map(|(n, _, r)| (n.clone(), r.get(env)))) else {
+      let Some((name, f)) = custom_function(&cbs, env, index) else {
         let _ = tx.send(Err(gone()));
         return;
       };
@@ -254,7 +259,7 @@ unsafe fn run_op(
   done: impl FnOnce(sys::napi_env, Settled) + Send + 'static,
 ) {
   unsafe {
-    let function = |index: usize| with_callbacks(cbs, |c| c.functions.get(index).map(|(n, _, r)| (n.clone(), r.get(env)))).flatten();
+    let function = |index: usize| custom_function(cbs, env, index);
     match op {
       HostOp::Call { index, args } => {
         let Some((_, f)) = function(index) else {
