@@ -9,6 +9,7 @@ use crate::web::Natives;
 use base64::Engine as _;
 use v8::{MapFnTo, ValueDeserializerHelper, ValueSerializerHelper};
 
+const PRIMORDIALS: &str = include_str!("primordials.js");
 const BOOTSTRAP: &str = include_str!("bootstrap.js");
 
 /// The core natives (the Web areas add their own).
@@ -60,6 +61,8 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
   let global = scope.get_current_context().global(scope);
   let natives = natives_object(scope, natives())?;
   let internals = v8::Object::new(scope);
+  // First, before any other platform JS: the intrinsics every area uses (primordials.js).
+  run_setup(scope, PRIMORDIALS, "edge-isolate:primordials", &[global.into(), natives.into(), internals.into()])?;
   let core = run_setup(scope, BOOTSTRAP, "edge-isolate:bootstrap", &[global.into(), natives.into(), internals.into()])?;
   let core = core.to_object(scope).ok_or_else(setup_failed)?;
   let get = |scope: &mut v8::PinScope<'s, '_>, obj: v8::Local<'s, v8::Object>, key: &str| -> Result<v8::Local<'s, v8::Value>, ErrorInfo> {
