@@ -135,8 +135,32 @@ export declare class Runtime {
   stats(): RuntimeStats
 }
 
+/** Sets the size of the runtime pool, once per process, before the first `createRuntime()`. */
+export declare function configurePool(options: PoolOptions): void
+
 /** Creates a runtime. Resolves once its isolate is ready. */
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>
+
+/** Options of the process-wide runtime pool. */
+export interface PoolOptions {
+  /** Event-loop threads that run every runtime (1–256; default: the number of cores). */
+  threads: number
+}
+
+/** Figures of the process's runtime pool. */
+export declare function processStats(): ProcessStats
+
+/** Process-wide figures of the runtime pool. */
+export interface ProcessStats {
+  /** Runtimes created and not yet torn down. */
+  runtimes: number
+  /** Event-loop threads of the pool (runtimes do not own threads). */
+  poolThreads: number
+  /** Runtimes contained after a fatal out-of-memory V8 could not recover from. */
+  containedRuntimes: number
+  /** Heap bytes those runtimes still hold (they cannot be freed while the process lives). */
+  containedBytes: number
+}
 
 /** Resource use of a runtime, sampled without stopping it. */
 export interface RuntimeStats {

@@ -30,6 +30,20 @@ impl ErrorInfo {
     Self::new("TimeoutError", format!("Execution timed out after {ms} ms"))
   }
 
+  pub fn cpu_limit(ms: u64) -> Self {
+    Self::new("CpuLimitError", format!("CPU time limit of {ms} ms exceeded"))
+  }
+
+  /// The error of a call on a runtime that is gone.
+  pub fn disposed(message: impl Into<String>) -> Self {
+    Self::new("Error", message)
+  }
+
+  /// The limit error that ended the runtime, as the cause of a later error.
+  pub fn with_cause(self, _cause: ErrorInfo) -> Self {
+    self
+  }
+
   pub fn memory_limit(limit_mb: f64) -> Self {
     Self::new(
       "MemoryLimitError",

@@ -96,6 +96,45 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
   Ok(promise(env, promise_value))
 }
 
+/// Process-wide figures of the runtime pool.
+#[napi(object)]
+pub struct ProcessStats {
+  /// Runtimes created and not yet torn down.
+  pub runtimes: u32,
+  /// Event-loop threads of the pool (runtimes do not own threads).
+  pub pool_threads: u32,
+  /// Runtimes contained after a fatal out-of-memory V8 could not recover from.
+  pub contained_runtimes: u32,
+  /// Heap bytes those runtimes still hold (they cannot be freed while the process lives).
+  pub contained_bytes: f64,
+}
+
+/// Figures of the process's runtime pool.
+#[napi]
+pub fn process_stats() -> ProcessStats {
+  use std::sync::atomic::Ordering;
+  let pool = runtime::pool::Pool::global();
+  ProcessStats {
+    runtimes: pool.live() as u32,
+    pool_threads: pool.threads() as u32,
+    contained_runtimes: pool.contained.load(Ordering::Acquire) as u32,
+    contained_bytes: pool.contained_bytes.load(Ordering::Acquire) as f64,
+  }
+}
+
+/// Options of the process-wide runtime pool.
+#[napi(object)]
+pub struct PoolOptions {
+  /// Event-loop threads that run every runtime (1–256; default: the number of cores).
+  pub threads: u32,
+}
+
+/// Sets the size of the runtime pool, once per process, before the first `createRuntime()`.
+#[napi]
+pub fn configure_pool(options: PoolOptions) -> Result<()> {
+  runtime::pool::configure(options.threads as usize).map_err(|m| napi::Error::new(napi::Status::InvalidArg, m))
+}
+
 /// When Node's environment (the main thread or a worker) shuts down, its runtimes stop too.
 fn register_cleanup(env: sys::napi_env, handle: &Arc<RuntimeHandle>) {
   unsafe extern "C" fn cleanup(data: *mut std::ffi::c_void) {

@@ -37,7 +37,7 @@ impl MemoryBudget {
     })
   }
 
-  fn trip(&self) {
+  pub fn trip(&self) {
     self.exceeded.store(true, Ordering::SeqCst);
     if let Some(h) = self.handle.get() {
       h.terminate_execution();
@@ -143,16 +143,49 @@ unsafe extern "C" fn drop_budget(budget: *const MemoryBudget) {
   drop(unsafe { Arc::from_raw(budget) });
 }
 
-/// Called by V8 when the heap nears its limit. We stop the script and give V8 room to unwind:
-/// refusing would make V8 abort the whole process.
+/// Called by V8 when the heap reaches its limit. We stop the script (the runtime then ends with
+/// MemoryLimitError) and give V8 room to unwind: refusing would make V8 abort the whole process.
+/// The room is bounded (`overshoot`): an allocation that cannot unwind within it (a native
+/// builtin filling a 4-billion-element array never checks for termination) reaches V8's fatal
+/// out-of-memory, which the pool contains (see `pool::on_oom`).
 pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
-  if !data.is_null() {
-    let budget = unsafe { &*(data as *const MemoryBudget) };
+  if data.is_null() {
+    return current;
+  }
+  let budget = unsafe { &*(data as *const MemoryBudget) };
+  budget.trip();
+  let ceiling = budget.limit_bytes.saturating_add(overshoot(budget.limit_bytes));
+  if current >= ceiling {
+    return current;
+  }
+  current.saturating_add((current / 2).max(32 << 20)).min(ceiling)
+}
+
+/// How far past its limit a runtime's heap may grow while a terminated script unwinds:
+/// 2x the limit, at least 64 MB, at most 1 GB.
+pub fn overshoot(limit_bytes: usize) -> usize {
+  limit_bytes.saturating_mul(2).clamp(64 << 20, 1 << 30)
+}
+
+/// GC epilogue: a heap still over the limit after a full GC (one huge allocation can land in
+/// large-object space without reaching the near-heap-limit callback) ends the runtime.
+pub unsafe extern "C" fn gc_epilogue(isolate: v8::UnsafeRawIsolatePtr, _type: v8::GCType, _flags: v8::GCCallbackFlags, data: *mut c_void) {
+  if data.is_null() {
+    return;
+  }
+  let budget = unsafe { &*(data as *const MemoryBudget) };
+  if isolate.is_null() {
+    return;
+  }
+  // SAFETY: V8 calls this on the isolate's own thread, inside its GC, with the isolate alive;
+  // `Isolate` is a non-owning pointer wrapper.
+  let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr_unchecked(isolate) };
+  let used = isolate.get_heap_statistics().used_heap_size();
+  if used > budget.limit_bytes {
     budget.trip();
   }
-  // Enough room to unwind the terminated script, bounded so a large limit cannot balloon.
-  current.saturating_add((current / 4).clamp(32 << 20, 256 << 20))
 }
+
 
 /// GC prologue: notes V8's last-resort collection (the one it runs before giving up on an
 /// allocation), after which a refused ArrayBuffer allocation really is over the limit.

@@ -6,13 +6,12 @@
 
 use std::collections::HashMap;
 use std::ffi::c_void;
-use std::sync::mpsc::Sender;
 use std::sync::{Mutex, Once, OnceLock};
 
-use crate::runtime::Msg;
+use crate::runtime::{Mailbox, Msg};
 
-fn routes() -> &'static Mutex<HashMap<usize, Sender<Msg>>> {
-  static ROUTES: OnceLock<Mutex<HashMap<usize, Sender<Msg>>>> = OnceLock::new();
+fn routes() -> &'static Mutex<HashMap<usize, Mailbox>> {
+  static ROUTES: OnceLock<Mutex<HashMap<usize, Mailbox>>> = OnceLock::new();
   ROUTES.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -56,7 +55,7 @@ pub fn init() {
   });
 }
 
-pub fn register(isolate: *mut c_void, tx: Sender<Msg>) {
+pub fn register(isolate: *mut c_void, tx: Mailbox) {
   if let Ok(mut r) = routes().lock() {
     r.insert(isolate as usize, tx);
   }

@@ -6,7 +6,7 @@ pub mod func;
 pub mod options;
 pub mod value;
 
-use crate::runtime::{FnKind, Host, HostOp, Msg, Outcome};
+use crate::runtime::{FnKind, Host, HostOp, Mailbox, Msg, Outcome};
 use crate::value::Value;
 use bridge::HostBridge;
 use call::{call_and_await, data_clone_error, outcome, undefined};
@@ -14,7 +14,6 @@ use napi::sys;
 use std::collections::HashMap;
 use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 /// A persistent reference to a host value. Only dereferenced on the main thread.
@@ -154,7 +153,7 @@ impl Host for NodeHost {
     rx.recv().unwrap_or_else(|_| Err(gone()))
   }
 
-  fn call_async(&self, op: HostOp, id: u64, reply: Sender<Msg>) {
+  fn call_async(&self, op: HostOp, id: u64, reply: Mailbox) {
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
     let next_iter = self.next_iter.clone();

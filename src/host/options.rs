@@ -86,6 +86,9 @@ pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::nap
     if let Some(v) = field(env, o, "executionTimeout") {
       config.execution_timeout_ms = Some(timeout(env, v, "executionTimeout")?);
     }
+    if let Some(v) = field(env, o, "cpuTimeLimit") {
+      config.cpu_time_limit_ms = Some(timeout(env, v, "cpuTimeLimit")?);
+    }
     if let Some(c) = field(env, o, "console") {
       if !is_object(type_of(env, c)) {
         return Err(ErrorInfo::type_error("console must be an object such as { onEntry(entry) {} }"));

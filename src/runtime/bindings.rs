@@ -200,7 +200,8 @@ fn host_sync<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
     Err(m) => return throw_dom_exception(scope, &m, "DataCloneError"),
   };
   let host = state.borrow().host.clone();
-  match host.call_sync(index, call_args) {
+  // Blocks this pool worker until Node's main thread answers: the pool makes up for it.
+  match super::pool::blocking(|| host.call_sync(index, call_args)) {
     Ok(v) => {
       if let Some(v) = to_v8(scope, &v) {
         rv.set(v);
@@ -263,14 +264,17 @@ fn host_async<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackAr
 fn settled<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let id = args.get(0).integer_value(scope).unwrap_or(0).max(0) as u64;
-  let Some(done) = state.borrow_mut().calls.remove(&id) else { return };
+  let Some(core) = state.borrow().tx.core() else { return };
+  if !core.has_waiter(id) {
+    return;
+  }
   let value = args.get(2);
   let result = if args.get(1).is_true() {
     from_v8(scope, value).map_err(|m| ErrorInfo::new("DataCloneError", m))
   } else {
     Err(crate::value::isolate::error_info(scope, value))
   };
-  done(result);
+  super::event_loop::complete_call(&core, &state, id, result);
 }
 
 fn timer_start<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {

@@ -1,37 +1,124 @@
-//! The runtime thread: isolate setup, the event loop, and teardown.
+//! A runtime's turns on the pool: isolate setup, running its tasks, and teardown.
 //!
-//! Each turn takes one macrotask (a message, a due timer or a V8 task), then runs a microtask
-//! checkpoint, as HTML's event loop does (https://html.spec.whatwg.org/multipage/webappapis.html#event-loop-processing-model).
+//! A task is one message, a due timer or a V8 task, followed by a microtask checkpoint, as
+//! HTML's event loop runs them (https://html.spec.whatwg.org/multipage/webappapis.html#event-loop-processing-model).
+//! A turn runs tasks for at most a time slice, then the runtime yields its worker. Each task runs
+//! under the per-task limits the pool's monitor enforces; evals and dispatched calls have their
+//! own wall-clock deadline on the clock (the watchdog thread).
 
+use super::core::{Core, Engine, Waiter};
 use super::state::{CurrentEval, EvalPhase, EvalRequest, Pending, State, StateRef};
-use super::{bindings, modules, Config, Host, Msg, Shared};
+use super::{bindings, modules, pool, Msg, Shared};
 use crate::errors::ErrorInfo;
-use crate::limits::{gc_prologue, near_heap_limit, Watchdog};
+use crate::limits::{gc_epilogue, gc_prologue, near_heap_limit, Watchdog};
 use crate::value::isolate::{error_info, to_v8};
 use crate::value::Value;
 use std::cell::RefCell;
 use std::ffi::c_void;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-type Ready = Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>;
+/// Host-initiated operations that run user code to completion (a request handler, a WebSocket
+/// handler): each has `executionTimeout` as its deadline, awaiting included. Body pulls, aborts
+/// and cancels do not (a stream may wait for data for as long as it likes).
+const INVOCATIONS: &[&str] = &["dispatch", "wsOpen", "wsMessage", "wsClose", "wsError", "wsDrain"];
 
-/// Why the loop stopped taking work.
+/// Why the runtime stops.
 enum Exit {
-  Disposed,
-  Limit(ErrorInfo, String),
+  Disposed(Option<super::Completion>),
+  Limit,
 }
 
-pub fn run(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<Msg>, rx: Receiver<Msg>, ready: Ready) {
+/// Runs one turn of `core` on this worker. Returns true if the runtime has more work now.
+pub fn run_turn(core: &Arc<Core>, slice: Duration) -> bool {
+  core.begin_turn();
+  if core.is_done() {
+    return false;
+  }
+  let engine = core.engine.lock().ok().and_then(|mut e| e.take());
+  let engine = match engine {
+    Some(e) => e,
+    None => match init(core) {
+      Some(e) => e,
+      None => return false,
+    },
+  };
+  TURN_CPU.with(|c| c.set(pool::thread_cpu_time()));
+  let (exit, next_due) = {
+    let mut locker = engine.isolate.lock();
+    let exit = turn(&mut locker, core, &engine.state, slice);
+    let next_due = engine.state.borrow().next_due();
+    (exit, next_due)
+  };
+  flush_cpu(core);
+  match exit {
+    Some(exit) => {
+      teardown(engine, core, exit);
+      false
+    }
+    None => {
+      let due_now = next_due.is_some_and(|at| at <= Instant::now());
+      arm_timer(core, next_due);
+      if let Ok(mut e) = core.engine.lock() {
+        *e = Some(engine);
+      }
+      core.end_turn(due_now)
+    }
+  }
+}
+
+thread_local! {
+  /// CPU time of this worker when the CPU use of the running turn was last counted.
+  static TURN_CPU: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
+}
+
+/// Counts the CPU time used by the running turn so far (before the host hears of a result, so
+/// `stats()` read then includes it).
+fn flush_cpu(core: &Core) {
+  let now = pool::thread_cpu_time();
+  let start = TURN_CPU.with(|c| c.replace(now));
+  core.shared.add_cpu(now.saturating_sub(start));
+}
+
+/// Keeps one wake-up on the clock for the runtime's earliest timer.
+fn arm_timer(core: &Arc<Core>, next: Option<Instant>) {
+  let Ok(mut armed) = core.timer.lock() else { return };
+  let current = armed.map(|(at, _)| at);
+  if current == next {
+    return;
+  }
+  if let Some((_, id)) = armed.take() {
+    Watchdog::global().disarm(id);
+  }
+  if let Some(at) = next.filter(|at| *at > Instant::now()) {
+    let weak = Arc::downgrade(core);
+    let id = Watchdog::global().arm(at, move || {
+      if let Some(core) = weak.upgrade() {
+        if let Ok(mut armed) = core.timer.lock() {
+          *armed = None;
+        }
+        core.wake();
+      }
+    });
+    *armed = Some((at, id));
+  }
+}
+
+/// Creates the isolate and context (from the snapshot) on this worker.
+fn init(core: &Arc<Core>) -> Option<Engine> {
+  let super::Init { config, host, ready } = core.init.lock().ok()?.take()?;
+  let shared = core.shared.clone();
+  let fail = |e: ErrorInfo, ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>| {
+    shared.mark_dead(Some("it could not start"));
+    pool::Pool::global().runtime_ended();
+    core.finish();
+    ready(Err(e));
+    None
+  };
   let blob = match super::snapshot::blob() {
     Ok(b) => b,
-    Err(e) => {
-      shared.mark_dead(Some("it could not start"));
-      return ready(Err(e));
-    }
+    Err(e) => return fail(e, ready),
   };
   let params = v8::CreateParams::default()
     .heap_limits(0, shared.budget.limit_bytes)
@@ -42,78 +129,87 @@ pub fn run(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<
   let handle = isolate.thread_safe_handle();
   let _ = shared.budget.handle.set(handle.clone());
   let _ = shared.isolate.set(handle);
-  isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&shared.budget) as *mut c_void);
-  isolate.add_gc_prologue_callback(gc_prologue, Arc::as_ptr(&shared.budget) as *mut c_void, v8::GCType::kGCTypeMarkSweepCompact);
+  let budget = Arc::as_ptr(&shared.budget) as *mut c_void;
+  isolate.add_near_heap_limit_callback(near_heap_limit, budget);
+  isolate.add_gc_prologue_callback(gc_prologue, budget, v8::GCType::kGCTypeMarkSweepCompact);
+  isolate.add_gc_epilogue_callback(gc_epilogue, budget, v8::GCType::kGCTypeMarkSweepCompact);
+  isolate.set_oom_error_handler(pool::on_oom);
   isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
   isolate.set_host_import_module_dynamically_callback(modules::dynamic_import);
   isolate.set_promise_reject_callback(super::rejections::on_reject);
   // SAFETY: UnsafeRawIsolatePtr is a transparent wrapper of the isolate pointer V8's platform sees.
   let raw: *mut c_void = unsafe { std::mem::transmute(isolate.as_raw_isolate_ptr()) };
-  crate::platform::register(raw, tx.clone());
+  crate::platform::register(raw, core.mailbox());
 
-  let state: StateRef = Rc::new(RefCell::new(State::new(config, host.clone(), shared.clone(), tx)));
+  let state: StateRef = Rc::new(RefCell::new(State::new(config, host, shared.clone(), core.mailbox())));
   isolate.set_slot(state.clone());
-
   let setup = {
     v8::scope!(let scope, &mut isolate);
     let context = v8::Context::new(scope, Default::default());
     let scope = &mut v8::ContextScope::new(scope, context);
     bindings::install_runtime(scope, &state).map(|_| v8::Global::new(scope, context))
   };
-  let mut exit = match setup {
+  match setup {
     Ok(context) => {
       state.borrow_mut().context = Some(context);
       update_heap_stats(&mut isolate, &shared);
-      ready(Ok(()));
-      turns(&mut isolate, &state, &rx)
     }
     Err(e) => {
-      ready(Err(e));
-      (Exit::Disposed, None)
+      crate::platform::unregister(raw);
+      let _ = isolate.remove_slot::<StateRef>();
+      drop(state);
+      drop(isolate);
+      return fail(e, ready);
+    }
+  }
+  // SAFETY: every value attached to the isolate (slots, callbacks' data, the allocator) is only
+  // used under the isolate's lock or is Send; see `Engine`.
+  let isolate = match unsafe { isolate.try_into_shared() } {
+    Ok(i) => i,
+    Err(e) => {
+      let reason = e.to_string();
+      let mut isolate = e.into_isolate();
+      crate::platform::unregister(raw);
+      let _ = isolate.remove_slot::<StateRef>();
+      drop(state);
+      drop(isolate);
+      return fail(ErrorInfo::new("Error", format!("could not set up the runtime: {reason}")), ready);
     }
   };
-  if let Some(e) = limit_tripped(&mut isolate, &state) {
-    exit.0 = e;
-  }
-  teardown(isolate, state, &shared, &host, rx, raw, exit);
+  ready(Ok(()));
+  Some(Engine { isolate, state, raw: raw as usize })
 }
 
-/// Runs turns until the runtime is disposed or hits a limit.
-fn turns(isolate: &mut v8::OwnedIsolate, state: &StateRef, rx: &Receiver<Msg>) -> (Exit, Option<super::Completion>) {
-  loop {
-    let next = state.borrow().next_due();
-    let msg = match next {
-      None => match rx.recv() {
-        Ok(m) => Some(m),
-        Err(_) => return (Exit::Disposed, None),
-      },
-      Some(at) => {
-        let now = Instant::now();
-        if at <= now {
-          None
-        } else {
-          match rx.recv_timeout(at - now) {
-            Ok(m) => Some(m),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return (Exit::Disposed, None),
-          }
-        }
-      }
-    };
-    if let Some(msg) = msg {
-      if let Msg::Dispose { done } = msg {
-        return (Exit::Disposed, done);
-      }
-      handle(isolate, state, msg);
-      if let Some(e) = limit_tripped(isolate, state) {
-        return (e, None);
-      }
+/// Per-task limits from the runtime's options.
+fn task_limits(state: &StateRef) -> (Option<Duration>, Option<Duration>) {
+  let s = state.borrow();
+  (s.config.execution_timeout_ms.map(Duration::from_millis), s.config.cpu_time_limit_ms.map(Duration::from_millis))
+}
+
+/// Runs tasks for at most `slice`. Returns why the runtime must stop, if it must.
+fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Duration) -> Option<Exit> {
+  let until = Instant::now() + slice;
+  let (wall, cpu) = task_limits(state);
+  if let Some(e) = limit_tripped(core) {
+    return Some(e);
+  }
+  while let Some(msg) = core.next_msg() {
+    if let Msg::Dispose { done } = msg {
+      return Some(Exit::Disposed(done));
     }
-    run_due(isolate, state);
-    if let Some(e) = limit_tripped(isolate, state) {
-      return (e, None);
+    pool::begin_task(core, wall, cpu);
+    handle(isolate, core, state, msg);
+    pool::end_task();
+    if let Some(e) = limit_tripped(core) {
+      return Some(e);
+    }
+    if Instant::now() >= until {
+      // Yield; the messages left keep the runtime scheduled.
+      return None;
     }
   }
+  run_due(isolate, core, state, until, wall, cpu);
+  limit_tripped(core)
 }
 
 macro_rules! in_context {
@@ -128,13 +224,15 @@ macro_rules! in_context {
   }};
 }
 
-fn handle(isolate: &mut v8::OwnedIsolate, state: &StateRef, msg: Msg) {
+fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Msg) {
   match msg {
     Msg::Eval { code, filename, timeout_ms, done } => {
-      state.borrow_mut().evals.push_back(EvalRequest { code, filename, timeout_ms, done });
+      let id = core.next_id();
+      core.add_waiter(id, Waiter::Eval(done));
+      state.borrow_mut().evals.push_back(EvalRequest { id, code, filename, timeout_ms });
       in_context!(isolate, state, |scope| {
-        start_next_eval(scope, state);
-        settle(scope, state);
+        start_next_eval(scope, core, state);
+        settle(scope, core, state);
       });
     }
     Msg::Reply { id, outcome } => {
@@ -157,16 +255,20 @@ fn handle(isolate: &mut v8::OwnedIsolate, state: &StateRef, msg: Msg) {
           Some(Pending::Load { key }) => modules::on_loaded(scope, state, key, outcome),
           None => {}
         }
-        settle(scope, state);
+        settle(scope, core, state);
       });
     }
     Msg::Call { op, args, done } => {
-      let (entry, id) = {
-        let mut s = state.borrow_mut();
-        let id = s.next_id();
-        s.calls.insert(id, done);
-        (s.host_entry.clone(), id)
+      let id = core.next_id();
+      core.add_waiter(id, Waiter::Call(done));
+      let (entry, timeout) = {
+        let s = state.borrow();
+        (s.host_entry.clone(), s.config.execution_timeout_ms.filter(|_| INVOCATIONS.contains(&op.as_str())))
       };
+      if let Some(ms) = timeout {
+        let watch = arm_deadline(core, id, ms, "a request or WebSocket handler");
+        state.borrow_mut().call_deadlines.insert(id, watch);
+      }
       in_context!(isolate, state, |scope| {
         if let Some(entry) = entry {
           let thrown = {
@@ -185,13 +287,10 @@ fn handle(isolate: &mut v8::OwnedIsolate, state: &StateRef, msg: Msg) {
             }
           };
           if let Some(info) = thrown {
-            let done = state.borrow_mut().calls.remove(&id);
-            if let Some(done) = done {
-              done(Err(info));
-            }
+            complete_call(core, state, id, Err(info));
           }
         }
-        settle(scope, state);
+        settle(scope, core, state);
       });
     }
     Msg::V8Task(task, delay) => {
@@ -200,19 +299,43 @@ fn handle(isolate: &mut v8::OwnedIsolate, state: &StateRef, msg: Msg) {
         state.borrow_mut().v8_delayed.push((at, task));
       } else {
         task.run();
-        in_context!(isolate, state, |scope| settle(scope, state));
+        in_context!(isolate, state, |scope| settle(scope, core, state));
       }
     }
     Msg::WebSocket { id, event } => in_context!(isolate, state, |scope| {
       crate::web::websocket::deliver(scope, id, event);
-      settle(scope, state);
+      settle(scope, core, state);
     }),
     Msg::Wake | Msg::Dispose { .. } => {}
   }
 }
 
-/// Fires due timers and delayed V8 tasks, each followed by a microtask checkpoint.
-fn run_due(isolate: &mut v8::OwnedIsolate, state: &StateRef) {
+/// Settles a host-initiated operation (from the `settled` native, or when it threw at once).
+pub fn complete_call(core: &Core, state: &StateRef, id: u64, result: Result<Value, ErrorInfo>) {
+  if let Some(watch) = state.borrow_mut().call_deadlines.remove(&id) {
+    Watchdog::global().disarm(watch);
+  }
+  if let Some(Waiter::Call(done)) = core.take_waiter(id) {
+    flush_cpu(core);
+    done(result);
+  }
+}
+
+/// A wall-clock deadline for waiter `id`: if it is still waiting then, the runtime ends with a
+/// TimeoutError.
+fn arm_deadline(core: &Arc<Core>, id: u64, ms: u64, what: &'static str) -> u64 {
+  let weak = Arc::downgrade(core);
+  Watchdog::global().arm(Instant::now() + Duration::from_millis(ms), move || {
+    let Some(core) = weak.upgrade() else { return };
+    if core.has_waiter(id) {
+      core.shared.trip(ErrorInfo::timeout(ms), format!("{what} timed out after {ms} ms"));
+      core.wake();
+    }
+  })
+}
+
+/// Fires due timers and delayed V8 tasks, each a task followed by a microtask checkpoint.
+fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until: Instant, wall: Option<Duration>, cpu: Option<Duration>) {
   let now = Instant::now();
   let tasks = state.borrow_mut().take_due_v8_tasks(now);
   for t in tasks {
@@ -222,6 +345,7 @@ fn run_due(isolate: &mut v8::OwnedIsolate, state: &StateRef) {
     let id = state.borrow_mut().pop_due_timer(now);
     let Some(id) = id else { break };
     let mut stop = false;
+    pool::begin_task(core, wall, cpu);
     in_context!(isolate, state, |scope| {
       let fire = state.borrow().fire_timer.clone();
       if let Some(fire) = fire {
@@ -238,18 +362,18 @@ fn run_due(isolate: &mut v8::OwnedIsolate, state: &StateRef) {
         }
       }
       if !stop {
-        settle(scope, state);
+        settle(scope, core, state);
       }
     });
-    if stop || limit_tripped_quick(state) {
+    pool::end_task();
+    if stop || limit_tripped_quick(core) || Instant::now() >= until {
       break;
     }
   }
 }
 
-fn limit_tripped_quick(state: &StateRef) -> bool {
-  let s = state.borrow();
-  s.shared.budget.exceeded.load(Ordering::SeqCst) || s.shared.timeout_gen.load(Ordering::SeqCst) != 0
+fn limit_tripped_quick(core: &Core) -> bool {
+  core.shared.budget.exceeded.load(std::sync::atomic::Ordering::SeqCst) || core.shared.is_tripped()
 }
 
 /// Reports an exception nobody caught (in a timer callback) as a console error, as browsers do.
@@ -272,13 +396,13 @@ pub fn report_uncaught<'s>(scope: &mut v8::PinScope<'s, '_>, state: &StateRef, e
 }
 
 /// Microtask checkpoint, then completes evals and dynamic imports that settled, until quiet.
-fn settle(scope: &mut v8::PinScope, state: &StateRef) {
+fn settle(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) {
   loop {
     scope.perform_microtask_checkpoint();
-    if scope.is_execution_terminating() || limit_tripped_quick(state) {
+    if scope.is_execution_terminating() || limit_tripped_quick(core) {
       return;
     }
-    let a = poll_eval(scope, state);
+    let a = poll_eval(scope, core, state);
     let b = modules::poll_imports(scope, state);
     if !a && !b {
       return super::rejections::report(scope, state);
@@ -286,46 +410,32 @@ fn settle(scope: &mut v8::PinScope, state: &StateRef) {
   }
 }
 
-fn start_next_eval(scope: &mut v8::PinScope, state: &StateRef) {
+fn start_next_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) {
   loop {
-    let (req, generation, timeout, shared, tx) = {
+    let (req, timeout) = {
       let mut s = state.borrow_mut();
       if s.current.is_some() {
         return;
       }
       let Some(req) = s.evals.pop_front() else { return };
-      s.generation += 1;
       let timeout = req.timeout_ms.or(s.config.execution_timeout_ms);
-      (req, s.generation, timeout, s.shared.clone(), s.tx.clone())
+      (req, timeout)
     };
-    let watchdog = timeout.map(|ms| {
-      let deadline = Instant::now() + Duration::from_millis(ms);
-      Watchdog::global().arm(deadline, move || {
-        shared.timeout_ms.store(ms, Ordering::SeqCst);
-        shared.timeout_gen.store(generation, Ordering::SeqCst);
-        if let Some(h) = shared.isolate.get() {
-          h.terminate_execution();
-        }
-        let _ = tx.send(Msg::Wake);
-      })
-    });
+    let deadline = timeout.map(|ms| arm_deadline(core, req.id, ms, "an eval"));
     match modules::compile(scope, state, &req.code, &req.filename) {
       Ok(module) => {
         let load = modules::new_eval_load(state, module.clone());
-        state.borrow_mut().current = Some(CurrentEval { done: req.done, watchdog, phase: EvalPhase::Loading(load), generation });
+        state.borrow_mut().current = Some(CurrentEval { id: req.id, deadline, phase: EvalPhase::Loading(load) });
         modules::start_eval_load(scope, state, load, module, &req.filename);
         return;
       }
       Err(info) => {
-        if let Some(w) = watchdog {
-          Watchdog::global().disarm(w);
-        }
         if scope.is_execution_terminating() {
-          // A limit hit while compiling: the loop reports it.
-          state.borrow_mut().current = Some(CurrentEval { done: req.done, watchdog: None, phase: EvalPhase::Loading(u64::MAX), generation });
+          // A limit hit while compiling: the turn ends the runtime, settling this eval.
+          state.borrow_mut().current = Some(CurrentEval { id: req.id, deadline, phase: EvalPhase::Loading(u64::MAX) });
           return;
         }
-        (req.done)(Err(info));
+        complete(core, CurrentEval { id: req.id, deadline, phase: EvalPhase::Loading(u64::MAX) }, Err(info));
       }
     }
   }
@@ -341,26 +451,30 @@ pub fn finish_eval_if_loading(state: &StateRef, load: u64, result: Result<(), Er
     }
     s.current.take()
   };
-  if let Some(cur) = cur {
-    complete(cur, result);
+  let core = state.borrow().tx.core();
+  if let (Some(cur), Some(core)) = (cur, core) {
+    complete(&core, cur, result);
   }
 }
 
-fn complete(cur: CurrentEval, result: Result<(), ErrorInfo>) {
-  if let Some(w) = cur.watchdog {
+fn complete(core: &Core, cur: CurrentEval, result: Result<(), ErrorInfo>) {
+  if let Some(w) = cur.deadline {
     Watchdog::global().disarm(w);
   }
-  (cur.done)(result);
+  if let Some(Waiter::Eval(done)) = core.take_waiter(cur.id) {
+    flush_cpu(core);
+    done(result);
+  }
 }
 
 /// Finishes the current eval if its evaluation promise settled; starts the next one.
-fn poll_eval(scope: &mut v8::PinScope, state: &StateRef) -> bool {
+fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bool {
   let promise = match state.borrow().current.as_ref().map(|c| &c.phase) {
     Some(EvalPhase::Evaluating(p)) => p.clone(),
     None => {
       let queued = !state.borrow().evals.is_empty();
       if queued {
-        start_next_eval(scope, state);
+        start_next_eval(scope, core, state);
         return true;
       }
       return false;
@@ -378,91 +492,66 @@ fn poll_eval(scope: &mut v8::PinScope, state: &StateRef) -> bool {
     }
   };
   // Stats first: the host may read them as soon as the eval settles.
-  let stats_shared = state.borrow().shared.clone();
-  update_heap_stats(scope, &stats_shared);
+  update_heap_stats(scope, &core.shared);
   let cur = state.borrow_mut().current.take();
   if let Some(cur) = cur {
-    complete(cur, result);
+    complete(core, cur, result);
   }
-  start_next_eval(scope, state);
+  start_next_eval(scope, core, state);
   true
 }
 
 fn update_heap_stats(isolate: &mut v8::Isolate, shared: &Shared) {
   let s = isolate.get_heap_statistics();
-  shared.heap_used.store(s.used_heap_size() as u64, Ordering::Relaxed);
-  shared.heap_limit.store(s.heap_size_limit() as u64, Ordering::Relaxed);
+  shared.heap_used.store(s.used_heap_size() as u64, std::sync::atomic::Ordering::Relaxed);
+  shared.heap_limit.store(s.heap_size_limit() as u64, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Checks the memory and time limits; a tripped limit ends the runtime.
-fn limit_tripped(isolate: &mut v8::OwnedIsolate, state: &StateRef) -> Option<Exit> {
-  let shared = state.borrow().shared.clone();
-  if shared.budget.exceeded.load(Ordering::SeqCst) {
-    let mb = crate::errors::fmt_mb(shared.memory_limit_mb);
-    return Some(Exit::Limit(ErrorInfo::memory_limit(shared.memory_limit_mb), format!("it exceeded its memory limit of {mb} MB")));
+/// Checks the limits; a tripped limit ends the runtime.
+fn limit_tripped(core: &Core) -> Option<Exit> {
+  if core.shared.budget.exceeded.load(std::sync::atomic::Ordering::SeqCst) {
+    core.shared.trip_memory();
   }
-  let generation = shared.timeout_gen.load(Ordering::SeqCst);
-  if generation != 0 {
-    let current = state.borrow().current.as_ref().map(|c| c.generation);
-    if current == Some(generation) {
-      let ms = shared.timeout_ms.load(Ordering::SeqCst);
-      return Some(Exit::Limit(ErrorInfo::timeout(ms), format!("an eval timed out after {ms} ms")));
-    }
-    // The deadline fired just after its eval finished: nothing to stop.
-    shared.timeout_gen.store(0, Ordering::SeqCst);
-    isolate.cancel_terminate_execution();
-  }
-  None
+  core.shared.is_tripped().then_some(Exit::Limit)
 }
 
-fn teardown(
-  mut isolate: v8::OwnedIsolate,
-  state: StateRef,
-  shared: &Arc<Shared>,
-  host: &Arc<dyn Host>,
-  rx: Receiver<Msg>,
-  raw: *mut c_void,
-  exit: (Exit, Option<super::Completion>),
-) {
-  let (exit, dispose_done) = exit;
-  let (error, reason) = match exit {
-    Exit::Disposed => (None, None),
-    Exit::Limit(e, r) => (Some(e), Some(r)),
+/// Frees the isolate and settles everything still waiting on the runtime.
+fn teardown(engine: Engine, core: &Arc<Core>, exit: Exit) {
+  let shared = &core.shared;
+  let dispose_done = match exit {
+    Exit::Disposed(done) => done,
+    Exit::Limit => None,
   };
-  shared.mark_dead(reason.as_deref());
-  let dead = ErrorInfo::new("Error", shared.dead_message());
-  let (current, queued) = {
-    let mut s = state.borrow_mut();
-    (s.current.take(), std::mem::take(&mut s.evals))
-  };
-  if let Some(cur) = current {
-    complete(cur, Err(error.unwrap_or_else(|| dead.clone())));
-  }
-  for q in queued {
-    (q.done)(Err(dead.clone()));
-  }
-  let mut more_dispose = Vec::new();
-  while let Ok(msg) = rx.try_recv() {
-    match msg {
-      Msg::Eval { done, .. } => done(Err(dead.clone())),
-      Msg::Dispose { done: Some(d) } => more_dispose.push(d),
-      _ => {}
+  shared.mark_dead(None);
+  crate::platform::unregister(engine.raw as *mut c_void);
+  let Engine { isolate, state, .. } = engine;
+  let host = state.borrow().host.clone();
+  if let Ok(mut armed) = core.timer.lock() {
+    if let Some((_, id)) = armed.take() {
+      Watchdog::global().disarm(id);
     }
   }
-  crate::platform::unregister(raw);
-  // Globals and weak handles must be released while the isolate is fully alive.
-  let _ = isolate.remove_slot::<StateRef>();
-  drop(state);
-  crate::web::release_weak_handles(&mut isolate);
-  update_heap_stats(&mut isolate, shared);
-  let _ = shared.cpu_time_ms();
+  {
+    let mut locker = isolate.lock();
+    {
+      let mut s = state.borrow_mut();
+      if let Some(w) = s.current.take().and_then(|c| c.deadline) {
+        Watchdog::global().disarm(w);
+      }
+      for (_, w) in s.call_deadlines.drain() {
+        Watchdog::global().disarm(w);
+      }
+    }
+    // Globals must be released while the isolate is fully alive.
+    let _ = locker.remove_slot::<StateRef>();
+    drop(state);
+    update_heap_stats(&mut locker, shared);
+  }
   drop(isolate);
+  core.finish();
+  pool::Pool::global().runtime_ended();
   host.shutdown();
-  drop(rx);
   if let Some(d) = dispose_done {
-    d(Ok(()));
-  }
-  for d in more_dispose {
     d(Ok(()));
   }
 }

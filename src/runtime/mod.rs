@@ -1,27 +1,31 @@
-//! A runtime: one isolate and one context, owned by a dedicated thread running an event loop.
+//! A runtime: one isolate and one context, run by the process's pool of event-loop threads.
 //!
-//! Everything reaches the loop as a [`Msg`] on one channel: host commands, replies of async host
-//! work, V8's own foreground tasks, watchdog wake-ups. Any Rust code (a native server or network
-//! client later) can feed the same loop through a [`RuntimeHandle`] without passing through Node.
+//! Everything reaches a runtime as a [`Msg`] in its inbox: host commands, replies of async host
+//! work, V8's own foreground tasks, network events. Any Rust code (a native server or network
+//! client) can feed a runtime through its [`Mailbox`] without passing through Node. The pool
+//! (pool.rs) runs a runtime's turns one at a time, on whichever worker is free.
 
 mod bindings;
+pub mod core;
 mod event_loop;
 mod modules;
+pub mod pool;
 mod rejections;
 mod snapshot;
 mod state;
 #[cfg(test)]
 mod tests;
 
+pub use self::core::Mailbox;
 pub use bindings::throw_dom_exception;
 pub use state::State;
+use self::core::Core;
 use crate::errors::{disposed_because, ErrorInfo, DISPOSED};
 use crate::limits::MemoryBudget;
 use crate::value::Value;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FnKind {
@@ -33,8 +37,10 @@ pub enum FnKind {
 #[derive(Clone, Debug)]
 pub struct Config {
   pub memory_limit_mb: f64,
-  /// Per-eval wall-clock limit in ms.
+  /// Wall-clock limit in ms of each eval and dispatch (awaiting included) and of each task.
   pub execution_timeout_ms: Option<u64>,
+  /// CPU time limit in ms of each task (I/O waits not counted).
+  pub cpu_time_limit_ms: Option<u64>,
   /// Custom host functions, by index.
   pub functions: Vec<(String, FnKind)>,
   pub has_module_loader: bool,
@@ -52,6 +58,7 @@ impl Default for Config {
     Self {
       memory_limit_mb: 128.0,
       execution_timeout_ms: None,
+      cpu_time_limit_ms: None,
       functions: Vec::new(),
       has_module_loader: false,
       has_console: false,
@@ -87,7 +94,7 @@ pub trait Host: Send + Sync + 'static {
   /// Runs a sync custom function; blocks the isolate thread until the host answers.
   fn call_sync(&self, index: usize, args: Vec<Value>) -> Outcome;
   /// Starts async host work; its outcome must come back as `Msg::Reply { id, .. }` on `reply`.
-  fn call_async(&self, op: HostOp, id: u64, reply: Sender<Msg>);
+  fn call_async(&self, op: HostOp, id: u64, reply: Mailbox);
   /// A command from the isolate for the host (e.g. a server WebSocket's send or close).
   fn command(&self, command: Value);
   /// Like `command`, then runs `delivered` once the host's listeners have seen it.
@@ -107,7 +114,7 @@ pub type Completion = Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>;
 /// promise stays pending (the runtime is going away).
 pub struct Later {
   id: u64,
-  tx: Sender<Msg>,
+  tx: Mailbox,
 }
 
 impl Later {
@@ -143,6 +150,13 @@ impl Later {
 /// Gets the value (or error) an isolate-side operation settled with.
 pub type Reply = Box<dyn FnOnce(Result<Value, ErrorInfo>) + Send>;
 
+/// What the first turn of a runtime needs to create its isolate.
+pub struct Init {
+  pub config: Config,
+  pub host: Arc<dyn Host>,
+  pub ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>,
+}
+
 pub enum Msg {
   Eval { code: String, filename: String, timeout_ms: Option<u64>, done: Completion },
   /// Runs an isolate-side operation of the host API (`internals.host(op, id, args)`, e.g. a
@@ -150,33 +164,54 @@ pub enum Msg {
   Call { op: String, args: Vec<Value>, done: Reply },
   Reply { id: u64, outcome: Outcome },
   V8Task(v8::Task, f64),
-  /// Something outside the loop (the watchdog) changed shared state; re-check it.
+  /// Something outside the loop (a deadline, a timer) wants the runtime to look at its state.
   Wake,
   /// Something happened to isolate WebSocket `id` (a network task or a bridged host socket).
   WebSocket { id: u64, event: crate::web::websocket::Event },
   Dispose { done: Option<Completion> },
 }
 
-/// State shared between the runtime thread and its handles.
+/// The limit that ended a runtime: the error its pending work gets, and the reason later calls
+/// are told.
+struct Trip {
+  error: ErrorInfo,
+  reason: String,
+}
+
+/// State shared between the runtime's turns and its handles.
 pub struct Shared {
   pub budget: Arc<MemoryBudget>,
   pub memory_limit_mb: f64,
-  /// Generation of the eval whose deadline fired (0: none), and that deadline in ms.
-  pub timeout_gen: AtomicU64,
-  pub timeout_ms: AtomicU64,
   pub isolate: OnceLock<v8::IsolateHandle>,
   pub heap_used: AtomicU64,
   pub heap_limit: AtomicU64,
-  cpu_clock: OnceLock<libc::clockid_t>,
-  cpu_last: AtomicU64,
+  /// CPU time the runtime's turns used, in ns.
+  cpu_ns: AtomicU64,
   /// What the host's `runtime.fetch` reads without waiting for the isolate.
   pub serve: ServeState,
-  /// Set once the loop stops taking work; the reason is given to every later call.
+  tripped: Mutex<Option<Trip>>,
+  /// Set once the runtime stops taking work; the reason is given to every later call.
   dead: Mutex<Option<String>>,
   alive: AtomicBool,
 }
 
 impl Shared {
+  fn new(memory_limit_mb: f64) -> Self {
+    let limit_bytes = (memory_limit_mb * 1024.0 * 1024.0) as usize;
+    Self {
+      budget: MemoryBudget::new(limit_bytes),
+      memory_limit_mb,
+      isolate: OnceLock::new(),
+      heap_used: AtomicU64::new(0),
+      heap_limit: AtomicU64::new(limit_bytes as u64),
+      cpu_ns: AtomicU64::new(0),
+      serve: ServeState::default(),
+      tripped: Mutex::new(None),
+      dead: Mutex::new(None),
+      alive: AtomicBool::new(true),
+    }
+  }
+
   pub fn is_alive(&self) -> bool {
     self.alive.load(Ordering::Acquire)
   }
@@ -187,10 +222,11 @@ impl Shared {
   }
 
   pub fn mark_dead(&self, reason: Option<&str>) {
+    let tripped = self.tripped.lock().ok().and_then(|t| t.as_ref().map(|t| t.reason.clone()));
     if let Ok(mut d) = self.dead.lock() {
       if d.is_none() {
-        *d = Some(match reason {
-          Some(r) => disposed_because(r),
+        *d = Some(match reason.map(str::to_string).or(tripped) {
+          Some(r) => disposed_because(&r),
           None => DISPOSED.to_string(),
         });
       }
@@ -198,17 +234,62 @@ impl Shared {
     self.alive.store(false, Ordering::Release);
   }
 
-  /// CPU time used by the runtime's thread, in ms.
-  pub fn cpu_time_ms(&self) -> f64 {
-    let Some(clock) = self.cpu_clock.get() else { return 0.0 };
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // Reading a finished thread's clock fails; it then reports the last sample.
-    if unsafe { libc::clock_gettime(*clock, &mut ts) } != 0 {
-      return f64::from_bits(self.cpu_last.load(Ordering::Relaxed));
+  /// A limit ends the runtime: the first trip wins; the running script is terminated.
+  pub fn trip(&self, error: ErrorInfo, reason: String) {
+    if let Ok(mut t) = self.tripped.lock() {
+      if t.is_none() {
+        *t = Some(Trip { error, reason });
+      }
     }
-    let ms = ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6;
-    self.cpu_last.store(ms.to_bits(), Ordering::Relaxed);
-    ms
+    if let Some(h) = self.isolate.get() {
+      h.terminate_execution();
+    }
+  }
+
+  pub fn is_tripped(&self) -> bool {
+    self.tripped.lock().map(|t| t.is_some()).unwrap_or(true)
+  }
+
+  /// A task ran past `executionTimeout`.
+  pub fn trip_task_timeout(&self, ms: u64) {
+    self.trip(ErrorInfo::timeout(ms), format!("a task ran longer than its executionTimeout of {ms} ms"))
+  }
+
+  /// A task used more than `cpuTimeLimit` of CPU.
+  pub fn trip_cpu(&self, ms: u64) {
+    self.trip(ErrorInfo::cpu_limit(ms), format!("a task used more than its cpuTimeLimit of {ms} ms of CPU time"))
+  }
+
+  pub fn trip_memory(&self) {
+    let mb = crate::errors::fmt_mb(self.memory_limit_mb);
+    self.trip(ErrorInfo::memory_limit(self.memory_limit_mb), format!("it exceeded its memory limit of {mb} MB"))
+  }
+
+  /// The error of work pending when the runtime ended: the limit's, or "disposed".
+  pub fn end_error(&self) -> ErrorInfo {
+    match self.tripped.lock().ok().and_then(|t| t.as_ref().map(|t| t.error.clone())) {
+      Some(e) => e,
+      None => ErrorInfo::disposed(self.dead_message()),
+    }
+  }
+
+  /// The error of calls made after the runtime ended.
+  pub fn later_error(&self) -> ErrorInfo {
+    let cause = self.tripped.lock().ok().and_then(|t| t.as_ref().map(|t| t.error.clone()));
+    let mut e = ErrorInfo::disposed(self.dead_message());
+    if let Some(cause) = cause {
+      e = e.with_cause(cause);
+    }
+    e
+  }
+
+  pub fn add_cpu(&self, d: Duration) {
+    self.cpu_ns.fetch_add(d.as_nanos().min(u64::MAX as u128) as u64, Ordering::Relaxed);
+  }
+
+  /// CPU time used by the runtime's turns, in ms.
+  pub fn cpu_time_ms(&self) -> f64 {
+    self.cpu_ns.load(Ordering::Relaxed) as f64 / 1e6
   }
 }
 
@@ -224,52 +305,22 @@ pub struct ServeState {
   pub upgrade: Mutex<Option<String>>,
 }
 
+/// The host's handle of a runtime. Dropping the last one (the host forgot the runtime without
+/// `dispose()`) disposes it.
 pub struct RuntimeHandle {
-  tx: Sender<Msg>,
+  core: Arc<Core>,
   pub shared: Arc<Shared>,
-  thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl RuntimeHandle {
-  /// Starts the runtime thread; `ready` is told once the isolate is set up (or why it failed).
+  /// Creates the runtime; its isolate is made on the pool, then `ready` is told (or why not).
   pub fn spawn(config: Config, host: Arc<dyn Host>, ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>) -> Result<Arc<Self>, ErrorInfo> {
-    crate::platform::init();
-    let limit_bytes = (config.memory_limit_mb * 1024.0 * 1024.0) as usize;
-    let shared = Arc::new(Shared {
-      budget: MemoryBudget::new(limit_bytes),
-      memory_limit_mb: config.memory_limit_mb,
-      timeout_gen: AtomicU64::new(0),
-      timeout_ms: AtomicU64::new(0),
-      isolate: OnceLock::new(),
-      heap_used: AtomicU64::new(0),
-      heap_limit: AtomicU64::new(limit_bytes as u64),
-      cpu_clock: OnceLock::new(),
-      cpu_last: AtomicU64::new(0),
-      serve: ServeState::default(),
-      dead: Mutex::new(None),
-      alive: AtomicBool::new(true),
-    });
-    let (tx, rx) = mpsc::channel();
-    let thread_shared = shared.clone();
-    let thread_tx = tx.clone();
-    let thread = std::thread::Builder::new()
-      .name("edge-isolate".into())
-      .stack_size(8 << 20)
-      .spawn(move || {
-        let mut clock: libc::clockid_t = 0;
-        if unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) } == 0 {
-          let _ = thread_shared.cpu_clock.set(clock);
-        }
-        let s = thread_shared.clone();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-          event_loop::run(config, host, thread_shared, thread_tx, rx, ready)
-        }));
-        if result.is_err() {
-          s.mark_dead(Some("its thread failed unexpectedly"));
-        }
-      })
-      .map_err(|e| ErrorInfo::new("Error", format!("could not start the runtime thread: {e}")))?;
-    Ok(Arc::new(Self { tx, shared, thread: Mutex::new(Some(thread)) }))
+    let pool = pool::Pool::global();
+    let shared = Arc::new(Shared::new(config.memory_limit_mb));
+    let core = Core::new(shared.clone(), Init { config, host, ready });
+    pool.runtime_started();
+    core.wake();
+    Ok(Arc::new(Self { core, shared }))
   }
 
   /// Sends a message to the loop; if the loop is gone, the message (and any completion in it,
@@ -283,7 +334,11 @@ impl RuntimeHandle {
     if !self.shared.is_alive() {
       return Err(msg);
     }
-    self.tx.send(msg).map_err(|e| e.0)
+    self.core.send(msg)
+  }
+
+  pub fn mailbox(&self) -> Mailbox {
+    self.core.mailbox()
   }
 
   /// Asks the loop to stop, interrupting any script that is running now.
@@ -291,39 +346,35 @@ impl RuntimeHandle {
     if let Some(h) = self.shared.isolate.get() {
       h.terminate_execution();
     }
-    match self.send_or_return(Msg::Dispose { done: Some(done) }) {
+    match self.core.send(Msg::Dispose { done: Some(done) }) {
       Ok(()) => Ok(()),
       Err(Msg::Dispose { done: Some(done) }) => Err(done),
       Err(_) => Ok(()),
     }
   }
 
-  /// Stops the runtime (even mid-script) and waits up to `timeout` for its thread to finish.
-  pub fn stop_and_wait(&self, timeout: std::time::Duration) {
+  /// Stops the runtime (even mid-script) and waits up to `timeout` for its teardown.
+  pub fn stop_and_wait(&self, timeout: Duration) {
     if let Some(h) = self.shared.isolate.get() {
       h.terminate_execution();
     }
-    let _ = self.send_or_return(Msg::Dispose { done: None });
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-      let finished = self.thread.lock().ok().map(|t| t.as_ref().is_none_or(|t| t.is_finished())).unwrap_or(true);
-      if finished {
-        return self.join();
-      }
-      if std::time::Instant::now() >= deadline {
-        return;
-      }
-      std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    let _ = self.core.send(Msg::Dispose { done: None });
+    self.core.wait_finished(timeout);
   }
 
-  /// Waits for the runtime thread to finish (after a Dispose).
+  /// Waits (briefly) for the runtime's teardown after a Dispose.
   pub fn join(&self) {
-    let t = self.thread.lock().ok().and_then(|mut t| t.take());
-    if let Some(t) = t {
-      if t.thread().id() != std::thread::current().id() {
-        let _ = t.join();
+    self.core.wait_finished(Duration::from_secs(10));
+  }
+}
+
+impl Drop for RuntimeHandle {
+  fn drop(&mut self) {
+    if !self.core.is_done() {
+      if let Some(h) = self.shared.isolate.get() {
+        h.terminate_execution();
       }
+      let _ = self.core.send(Msg::Dispose { done: None });
     }
   }
 }

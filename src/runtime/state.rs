@@ -1,19 +1,19 @@
 //! Per-runtime state owned by the isolate thread, reachable from V8 callbacks via an isolate slot.
 
 use super::modules::Registry;
-use super::{Completion, Config, Host, Msg, Shared};
+use super::{Config, Host, Mailbox, Shared};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// An eval waiting for its turn; its host promise is the core's waiter `id`.
 pub struct EvalRequest {
+  pub id: u64,
   pub code: String,
   pub filename: String,
   pub timeout_ms: Option<u64>,
-  pub done: Completion,
 }
 
 pub enum EvalPhase {
@@ -24,10 +24,11 @@ pub enum EvalPhase {
 }
 
 pub struct CurrentEval {
-  pub done: Completion,
-  pub watchdog: Option<u64>,
+  /// The core's waiter of this eval.
+  pub id: u64,
+  /// Its deadline on the clock, disarmed when it finishes.
+  pub deadline: Option<u64>,
   pub phase: EvalPhase,
-  pub generation: u64,
 }
 
 /// What a pending host reply is for.
@@ -40,7 +41,7 @@ pub struct State {
   pub config: Config,
   pub host: Arc<dyn Host>,
   pub shared: Arc<Shared>,
-  pub tx: Sender<Msg>,
+  pub tx: Mailbox,
   pub context: Option<v8::Global<v8::Context>>,
   pub started: Instant,
   /// Wall-clock time at `started`, in ms since the epoch (performance.timeOrigin).
@@ -58,14 +59,13 @@ pub struct State {
   pub modules: Registry,
   pub evals: VecDeque<EvalRequest>,
   pub current: Option<CurrentEval>,
-  pub generation: u64,
   /// Dynamic imports whose module is evaluating: (evaluation promise, module, resolver).
   pub imports: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Module>, v8::Global<v8::PromiseResolver>)>,
   pub dom_exception: Option<v8::Global<v8::Function>>,
   /// `internals.host(op, id, args)`: entry of host-initiated operations.
   pub host_entry: Option<v8::Global<v8::Function>>,
-  /// Host-initiated operations waiting for the isolate to settle them.
-  pub calls: HashMap<u64, super::Reply>,
+  /// Deadlines on the clock of host-initiated operations in flight, by waiter id.
+  pub call_deadlines: HashMap<u64, u64>,
   /// The isolate's WebSocket connections; dropping it ends their network tasks.
   pub web_sockets: crate::web::websocket::Sockets,
   /// Rejected promises without a handler so far: (promise, reason).
@@ -75,7 +75,7 @@ pub struct State {
 pub type StateRef = Rc<RefCell<State>>;
 
 impl State {
-  pub fn new(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Sender<Msg>) -> Self {
+  pub fn new(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Mailbox) -> Self {
     Self {
       config,
       host,
@@ -97,11 +97,10 @@ impl State {
       modules: Registry::default(),
       evals: VecDeque::new(),
       current: None,
-      generation: 0,
       imports: Vec::new(),
       dom_exception: None,
       host_entry: None,
-      calls: HashMap::new(),
+      call_deadlines: HashMap::new(),
       rejections: Vec::new(),
       web_sockets: Default::default(),
     }

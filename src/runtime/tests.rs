@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 #[derive(Default)]
@@ -20,7 +20,7 @@ impl Host for FakeHost {
       _ => Ok(Value::Array(args)),
     }
   }
-  fn call_async(&self, op: HostOp, id: u64, reply: Sender<Msg>) {
+  fn call_async(&self, op: HostOp, id: u64, reply: Mailbox) {
     let outcome = match op {
       HostOp::Call { args, .. } => Ok(Value::Array(args)),
       HostOp::Load { specifier, .. } => Ok(Value::Object(vec![

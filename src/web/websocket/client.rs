@@ -6,7 +6,6 @@ use super::{credit_of, Cmd, Event, BLOCKED};
 use crate::net::policy::{self, NetworkOptions};
 use crate::runtime::Msg;
 use futures_util::{SinkExt, StreamExt};
-use std::sync::mpsc::Sender;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -27,8 +26,8 @@ pub struct Conn {
   pub url: String,
   pub protocols: Vec<String>,
   pub policy: NetworkOptions,
-  /// The runtime's loop.
-  pub tx: Sender<Msg>,
+  /// Hands a message to the runtime's loop.
+  pub tx: Box<dyn Fn(Msg) + Send + Sync>,
   /// The incoming window: taken per received message, given back as the isolate handles it.
   pub credit: std::sync::Arc<tokio::sync::Semaphore>,
   pub max_message: usize,
@@ -36,7 +35,7 @@ pub struct Conn {
 
 impl Conn {
   fn emit(&self, event: Event) {
-    let _ = self.tx.send(Msg::WebSocket { id: self.id, event });
+    (self.tx)(Msg::WebSocket { id: self.id, event });
   }
 }
 
@@ -263,7 +262,10 @@ mod tests {
   use super::*;
 
   fn conn(url: &str, policy: NetworkOptions) -> (Conn, std::sync::mpsc::Receiver<Msg>) {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (sender, rx) = std::sync::mpsc::channel();
+    let tx: Box<dyn Fn(Msg) + Send + Sync> = Box::new(move |m| {
+      let _ = sender.send(m);
+    });
     let credit = std::sync::Arc::new(tokio::sync::Semaphore::new(super::super::INCOMING_WINDOW));
     (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx, credit, max_message: 1 << 20 }, rx)
   }

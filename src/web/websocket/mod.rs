@@ -212,6 +212,9 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
       // A message larger than the runtime's memory could never be delivered.
       let max_message = (s.shared.memory_limit_mb * 1024.0 * 1024.0) as usize;
       s.web_sockets.links.insert(id, Link::Native { tx: cmd_tx, credit: credit.clone() });
+      let tx: Box<dyn Fn(Msg) + Send + Sync> = Box::new(move |m| {
+        let _ = tx.send(m);
+      });
       rt.spawn(client::run(client::Conn { id, url, protocols, policy, tx, credit, max_message }, cmd_rx));
     }
     "bridged" => {

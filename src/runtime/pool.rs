@@ -1,0 +1,394 @@
+//! The pool of event-loop threads that runs every runtime of the process.
+//!
+//! Runtimes are multiplexed over a fixed number of workers (default: the number of cores), each
+//! runtime entered with its `v8::Locker` only while it has work, as workerd and isolated-vm do;
+//! an idle runtime holds no thread. A runtime runs its queued tasks for a bounded slice, then
+//! yields to the others. Workers that cannot run others' work — parked in a sync host call, or
+//! stuck in a long task — are made up for by extra threads, within a cap (as tokio's
+//! `block_in_place` does), so one runtime cannot starve the rest.
+//!
+//! A monitor thread watches the task each worker runs: it enforces the per-task deadlines
+//! (`executionTimeout` wall clock, `cpuTimeLimit` CPU time of the worker's thread) and notices
+//! long tasks for the make-up above.
+
+use super::core::Core;
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long a runtime may keep a worker before yielding to others.
+const SLICE: Duration = Duration::from_millis(5);
+/// A task running longer than this no longer counts as an available worker.
+const LONG_TASK: Duration = Duration::from_millis(50);
+/// Extra threads beyond `size` the pool may start to make up for blocked workers.
+const MAX_EXTRA: usize = 128;
+/// A surplus worker idle this long exits.
+const IDLE_EXIT: Duration = Duration::from_secs(5);
+/// The monitor's period while some task runs under a limit.
+const TICK: Duration = Duration::from_millis(2);
+
+static POOL_SIZE: OnceLock<usize> = OnceLock::new();
+
+/// Sets the number of workers, once, before the first runtime is created.
+pub fn configure(threads: usize) -> Result<(), String> {
+  if !(1..=256).contains(&threads) {
+    return Err(format!("threads must be an integer from 1 to 256 (got {threads})"));
+  }
+  POOL_SIZE.set(threads).map_err(|_| "the pool is already running; set its size before the first createRuntime()".to_string())
+}
+
+/// What the monitor knows of the task a worker is running.
+struct Task {
+  core: Arc<Core>,
+  started: Instant,
+  cpu_start: Duration,
+  wall_limit: Option<Duration>,
+  cpu_limit: Option<Duration>,
+  /// Counted in `Pool::blocked` (long, or in a sync host call).
+  blocked: bool,
+  in_host_call: bool,
+}
+
+struct Worker {
+  task: Mutex<Option<Task>>,
+  clock: libc::clockid_t,
+}
+
+struct Queue {
+  runnable: VecDeque<Arc<Core>>,
+}
+
+pub struct Pool {
+  queue: Mutex<Queue>,
+  work: Condvar,
+  size: usize,
+  threads: AtomicUsize,
+  idle: AtomicUsize,
+  /// Workers that cannot take work now (in a sync host call or a long task, or lost).
+  blocked: AtomicUsize,
+  /// Runtimes alive (created and not yet torn down): the monitor sleeps while there are none.
+  live: AtomicUsize,
+  monitor: (Mutex<()>, Condvar),
+  /// Runtimes contained after a fatal out-of-memory, and their heap bytes left allocated.
+  pub contained: AtomicUsize,
+  pub contained_bytes: AtomicUsize,
+}
+
+thread_local! {
+  /// The worker slot of this thread (None off the pool).
+  static WORKER: Cell<Option<&'static Worker>> = const { Cell::new(None) };
+  /// The runtime this worker is running now, for the out-of-memory handler.
+  static CURRENT: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
+}
+
+impl Pool {
+  pub fn global() -> &'static Pool {
+    static POOL: OnceLock<&'static Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+      // Threads that lock isolates must start after V8 is initialized.
+      crate::platform::init();
+      let size = *POOL_SIZE.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+      let pool: &'static Pool = Box::leak(Box::new(Pool {
+        queue: Mutex::new(Queue { runnable: VecDeque::new() }),
+        work: Condvar::new(),
+        size,
+        threads: AtomicUsize::new(0),
+        idle: AtomicUsize::new(0),
+        blocked: AtomicUsize::new(0),
+        live: AtomicUsize::new(0),
+        monitor: (Mutex::new(()), Condvar::new()),
+        contained: AtomicUsize::new(0),
+        contained_bytes: AtomicUsize::new(0),
+      }));
+      for _ in 0..size {
+        pool.spawn_worker();
+      }
+      let _ = std::thread::Builder::new().name("edge-isolate-monitor".into()).spawn(move || pool.monitor_loop());
+      pool
+    })
+  }
+
+  pub fn threads(&self) -> usize {
+    self.threads.load(Ordering::Acquire)
+  }
+
+  pub fn runtime_started(&self) {
+    if self.live.fetch_add(1, Ordering::AcqRel) == 0 {
+      self.monitor.1.notify_all();
+    }
+  }
+
+  pub fn runtime_ended(&self) {
+    self.live.fetch_sub(1, Ordering::AcqRel);
+  }
+
+  pub fn live(&self) -> usize {
+    self.live.load(Ordering::Acquire)
+  }
+
+  fn spawn_worker(&'static self) -> bool {
+    self.threads.fetch_add(1, Ordering::AcqRel);
+    let spawned = std::thread::Builder::new()
+      .name("edge-isolate".into())
+      // V8 limits the JS stack to ~1 MB; the rest is room for native frames.
+      .stack_size(8 << 20)
+      .spawn(move || self.worker_main());
+    if spawned.is_err() {
+      self.threads.fetch_sub(1, Ordering::AcqRel);
+      return false;
+    }
+    true
+  }
+
+  /// Queues a runtime that has work.
+  pub fn schedule(&'static self, core: Arc<Core>) {
+    if let Ok(mut q) = self.queue.lock() {
+      q.runnable.push_back(core);
+    }
+    self.work.notify_one();
+    self.make_up();
+  }
+
+  /// Starts a thread when every worker is busy or blocked and work is waiting, within the cap.
+  fn make_up(&'static self) {
+    let threads = self.threads.load(Ordering::Acquire);
+    let blocked = self.blocked.load(Ordering::Acquire);
+    let idle = self.idle.load(Ordering::Acquire);
+    let waiting = self.queue.lock().map(|q| !q.runnable.is_empty()).unwrap_or(false);
+    if waiting && idle == 0 && threads.saturating_sub(blocked) < self.size && threads < self.size + MAX_EXTRA {
+      self.spawn_worker();
+    }
+  }
+
+  fn worker_main(&'static self) {
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: plain libc calls on this thread's own handle.
+    if unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) } != 0 {
+      clock = libc::CLOCK_THREAD_CPUTIME_ID;
+    }
+    // One small allocation per thread ever started; the monitor reads it without owning it.
+    let worker: &'static Worker = Box::leak(Box::new(Worker { task: Mutex::new(None), clock }));
+    WORKER.with(|w| w.set(Some(worker)));
+    self.register(worker);
+    loop {
+      let Some(core) = self.next(worker) else { break };
+      CURRENT.with(|c| c.set(Arc::as_ptr(&core)));
+      let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::event_loop::run_turn(&core, SLICE)));
+      CURRENT.with(|c| c.set(std::ptr::null()));
+      match again {
+        Ok(true) => self.schedule(core),
+        Ok(false) => {}
+        Err(_) => {
+          // A bug in a turn: the runtime cannot be trusted to run again.
+          core.shared.mark_dead(Some("its event loop failed unexpectedly"));
+          core.finish();
+        }
+      }
+    }
+    self.unregister(worker);
+    self.threads.fetch_sub(1, Ordering::AcqRel);
+  }
+
+  /// Waits for a runnable runtime; None when this surplus worker should exit.
+  fn next(&self, _worker: &Worker) -> Option<Arc<Core>> {
+    let mut q = self.queue.lock().ok()?;
+    loop {
+      if let Some(core) = q.runnable.pop_front() {
+        return Some(core);
+      }
+      self.idle.fetch_add(1, Ordering::AcqRel);
+      let (g, timeout) = match self.work.wait_timeout(q, IDLE_EXIT) {
+        Ok(r) => r,
+        Err(_) => {
+          self.idle.fetch_sub(1, Ordering::AcqRel);
+          return None;
+        }
+      };
+      self.idle.fetch_sub(1, Ordering::AcqRel);
+      q = g;
+      if timeout.timed_out() && q.runnable.is_empty() {
+        let threads = self.threads.load(Ordering::Acquire);
+        let blocked = self.blocked.load(Ordering::Acquire);
+        if threads.saturating_sub(blocked) > self.size {
+          return None;
+        }
+      }
+    }
+  }
+
+  fn register(&self, worker: &'static Worker) {
+    if let Ok(mut all) = registry().lock() {
+      all.push(worker);
+    }
+  }
+
+  fn unregister(&self, worker: &'static Worker) {
+    if let Ok(mut all) = registry().lock() {
+      all.retain(|w| !std::ptr::eq(*w, worker));
+    }
+  }
+
+  /// The monitor: per-task deadlines and long-task make-up.
+  fn monitor_loop(&'static self) {
+    loop {
+      if self.live.load(Ordering::Acquire) == 0 {
+        let Ok(g) = self.monitor.0.lock() else { return };
+        let _ = self.monitor.1.wait_timeout(g, Duration::from_secs(1));
+        continue;
+      }
+      std::thread::sleep(TICK);
+      let workers: Vec<&'static Worker> = registry().lock().map(|w| w.clone()).unwrap_or_default();
+      let now = Instant::now();
+      for w in workers {
+        let Ok(mut task) = w.task.lock() else { continue };
+        let Some(t) = task.as_mut() else { continue };
+        let elapsed = now.saturating_duration_since(t.started);
+        if !t.blocked && elapsed >= LONG_TASK {
+          t.blocked = true;
+          self.blocked.fetch_add(1, Ordering::AcqRel);
+          self.make_up();
+        }
+        if let Some(limit) = t.wall_limit {
+          if elapsed >= limit {
+            let ms = limit.as_millis() as u64;
+            t.core.shared.trip_task_timeout(ms);
+            continue;
+          }
+        }
+        if let Some(limit) = t.cpu_limit {
+          // CPU time never runs ahead of wall time: no need to read the clock before that.
+          if elapsed >= limit && cpu_time(w.clock).saturating_sub(t.cpu_start) >= limit {
+            t.core.shared.trip_cpu(limit.as_millis() as u64);
+          }
+        }
+      }
+    }
+  }
+}
+
+fn registry() -> &'static Mutex<Vec<&'static Worker>> {
+  static ALL: OnceLock<Mutex<Vec<&'static Worker>>> = OnceLock::new();
+  ALL.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// CPU time consumed by the thread with this clock.
+pub fn cpu_time(clock: libc::clockid_t) -> Duration {
+  let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+  // SAFETY: reads a clock into a local.
+  if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+    return Duration::ZERO;
+  }
+  Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32)
+}
+
+/// CPU time of the calling thread.
+pub fn thread_cpu_time() -> Duration {
+  cpu_time(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// Marks the start of a task of `core` on this worker, under its limits.
+pub fn begin_task(core: &Arc<Core>, wall_limit: Option<Duration>, cpu_limit: Option<Duration>) {
+  WORKER.with(|w| {
+    let Some(w) = w.get() else { return };
+    if let Ok(mut t) = w.task.lock() {
+      *t = Some(Task {
+        core: core.clone(),
+        started: Instant::now(),
+        cpu_start: cpu_time(w.clock),
+        wall_limit,
+        cpu_limit,
+        blocked: false,
+        in_host_call: false,
+      });
+    }
+  })
+}
+
+/// Marks the end of this worker's task.
+pub fn end_task() {
+  WORKER.with(|w| {
+    let Some(w) = w.get() else { return };
+    let ended = w.task.lock().ok().and_then(|mut t| t.take());
+    if let Some(t) = ended {
+      if t.blocked {
+        Pool::global().blocked.fetch_sub(1, Ordering::AcqRel);
+      }
+    }
+  })
+}
+
+/// Runs `f`, which blocks this worker (a sync host call): the pool starts another thread if
+/// runtimes are waiting meanwhile.
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+  let pool = Pool::global();
+  let marked = WORKER.with(|w| {
+    let Some(w) = w.get() else { return false };
+    let Ok(mut t) = w.task.lock() else { return false };
+    match t.as_mut() {
+      Some(t) if !t.blocked => {
+        t.blocked = true;
+        t.in_host_call = true;
+        true
+      }
+      _ => false,
+    }
+  });
+  if marked {
+    pool.blocked.fetch_add(1, Ordering::AcqRel);
+    pool.make_up();
+  }
+  let r = f();
+  if marked {
+    WORKER.with(|w| {
+      let Some(w) = w.get() else { return };
+      if let Ok(mut t) = w.task.lock() {
+        if let Some(t) = t.as_mut() {
+          t.blocked = false;
+          t.in_host_call = false;
+        }
+      }
+    });
+    pool.blocked.fetch_sub(1, Ordering::AcqRel);
+  }
+  r
+}
+
+/// V8's out-of-memory handler. V8 aborts the process if it returns, so on a pool worker the
+/// runtime being run is contained (every host promise settles, the pool replaces this thread)
+/// and this thread parks for good, keeping the isolate's memory. Elsewhere (no runtime to blame)
+/// there is nothing to contain and V8 aborts.
+pub unsafe extern "C" fn on_oom(_location: *const std::os::raw::c_char, _details: &v8::OomDetails) {
+  let core = CURRENT.with(|c| c.get());
+  if core.is_null() {
+    return;
+  }
+  // SAFETY: the worker keeps its Arc<Core> alive for the whole turn, and this thread never leaves
+  // the turn.
+  let core = unsafe { &*core };
+  let pool = Pool::global();
+  let heap = core.shared.heap_limit.load(Ordering::Relaxed) as usize;
+  pool.contained.fetch_add(1, Ordering::AcqRel);
+  pool.contained_bytes.fetch_add(heap, Ordering::AcqRel);
+  WORKER.with(|w| {
+    if let Some(w) = w.get() {
+      if let Ok(mut t) = w.task.lock() {
+        if let Some(t) = t.take() {
+          if t.blocked {
+            pool.blocked.fetch_sub(1, Ordering::AcqRel);
+          }
+        }
+      }
+      pool.unregister(w);
+    }
+  });
+  pool.runtime_ended();
+  core.contain();
+  // This thread is lost to the pool: replace it.
+  pool.threads.fetch_sub(1, Ordering::AcqRel);
+  pool.spawn_worker();
+  loop {
+    std::thread::park();
+  }
+}
