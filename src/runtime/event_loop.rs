@@ -450,10 +450,9 @@ fn teardown(
     }
   }
   crate::platform::unregister(raw);
-  // Globals and weak handles must be released while the isolate is fully alive.
+  // Globals must be released while the isolate is fully alive.
   let _ = isolate.remove_slot::<StateRef>();
   drop(state);
-  crate::web::release_weak_handles(&mut isolate);
   update_heap_stats(&mut isolate, shared);
   let _ = shared.cpu_time_ms();
   drop(isolate);
