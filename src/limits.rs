@@ -18,7 +18,7 @@ pub struct MemoryBudget {
   pub limit_bytes: usize,
   pub array_buffer_bytes: AtomicUsize,
   pub exceeded: AtomicBool,
-  /// WebAssembly memory reserved (see `reserve_external`).
+  /// WebAssembly memories and modules charged (`Pool::Wasm`).
   pub wasm_bytes: AtomicUsize,
   /// A last-resort GC ran since the last successful ArrayBuffer allocation.
   last_resort_gc: AtomicBool,
@@ -37,6 +37,7 @@ impl MemoryBudget {
     })
   }
 
+  /// Ends the runtime with MemoryLimitError: marks the budget exceeded and terminates the isolate.
   pub fn trip(&self) {
     self.exceeded.store(true, Ordering::SeqCst);
     if let Some(h) = self.handle.get() {
@@ -44,58 +45,58 @@ impl MemoryBudget {
     }
   }
 
-  /// Reserves `len` bytes of ArrayBuffer memory. A refusal is final only after V8's last-resort
-  /// GC: before that V8 collects garbage (freeing dead buffers) and asks again, so churn that
-  /// stays under the limit never ends the runtime.
+  /// Reserves ArrayBuffer memory for V8's allocator. A refusal is final only after V8's
+  /// last-resort GC: before that V8 collects garbage (freeing dead buffers) and asks again, so
+  /// churn that stays under the limit never ends the runtime.
   fn reserve(&self, len: usize) -> bool {
-    let mut cur = self.array_buffer_bytes.load(Ordering::Relaxed);
-    loop {
-      let Some(next) = cur.checked_add(len).filter(|n| *n <= self.limit_bytes) else {
-        if self.last_resort_gc.swap(false, Ordering::AcqRel) {
-          self.trip();
-        }
-        return false;
-      };
-      match self.array_buffer_bytes.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
-        Ok(_) => {
-          self.last_resort_gc.store(false, Ordering::Release);
-          return true;
-        }
-        Err(actual) => cur = actual,
-      }
+    if add_within(&self.array_buffer_bytes, self.limit_bytes, len) {
+      self.last_resort_gc.store(false, Ordering::Release);
+      return true;
     }
+    if self.last_resort_gc.swap(false, Ordering::AcqRel) {
+      self.trip();
+    }
+    false
   }
 
   fn release(&self, len: usize) {
     self.array_buffer_bytes.fetch_sub(len, Ordering::AcqRel);
   }
 
-  /// Reserves WebAssembly memory (charged at each memory's clamped maximum). Wasm memory has
-  /// its own bound, `WASM_FACTOR` × the limit, so a module whose memory may grow to the whole
-  /// limit still leaves the JS heap and ArrayBuffers their own room. A refusal trips the limit.
-  pub fn reserve_external(&self, len: usize) -> bool {
-    if self.try_reserve_external(len) {
-      return true;
-    }
-    self.trip();
-    false
-  }
-
-  /// Like `reserve_external`, but a refusal does not trip (the caller may collect garbage first).
-  pub fn try_reserve_external(&self, len: usize) -> bool {
-    let cap = self.limit_bytes.saturating_mul(WASM_FACTOR);
-    let mut cur = self.wasm_bytes.load(Ordering::Relaxed);
-    loop {
-      let Some(next) = cur.checked_add(len).filter(|n| *n <= cap) else { return false };
-      match self.wasm_bytes.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
-        Ok(_) => return true,
-        Err(actual) => cur = actual,
-      }
+  /// The most `pool` may hold.
+  pub fn cap(&self, pool: Pool) -> usize {
+    match pool {
+      Pool::ArrayBuffers => self.limit_bytes,
+      Pool::Wasm => self.limit_bytes.saturating_mul(WASM_FACTOR),
     }
   }
 
-  pub fn release_external(&self, len: usize) {
-    self.wasm_bytes.fetch_sub(len, Ordering::AcqRel);
+  fn counter(&self, pool: Pool) -> &AtomicUsize {
+    match pool {
+      Pool::ArrayBuffers => &self.array_buffer_bytes,
+      Pool::Wasm => &self.wasm_bytes,
+    }
+  }
+
+  /// Charges `len` bytes held outside V8's ArrayBuffer allocator (buffers made in Rust, data
+  /// queued in Rust on the isolate's behalf, key material, wasm) to `pool`; ArrayBuffers share
+  /// the allocator's counter, so both see the same limit. None past the pool's cap: nothing is
+  /// charged and nothing trips (the caller collects garbage and retries, trips, or throws). The
+  /// charge lasts until the returned guard is dropped, on any thread.
+  pub fn charge(self: &Arc<Self>, pool: Pool, len: usize) -> Option<Charge> {
+    add_within(self.counter(pool), self.cap(pool), len).then(|| Charge { budget: self.clone(), pool, len })
+  }
+
+  /// Like `charge`, but always succeeds (the counter may pass the cap): for bytes that are held
+  /// already and must be accounted for, so that the isolate's next allocation sees them.
+  pub fn charge_anyway(self: &Arc<Self>, pool: Pool, len: usize) -> Charge {
+    self.counter(pool).fetch_add(len, Ordering::AcqRel);
+    Charge { budget: self.clone(), pool, len }
+  }
+
+  /// Bytes charged to `pool` now (the allocator's reservations included for ArrayBuffers).
+  pub fn used(&self, pool: Pool) -> usize {
+    self.counter(pool).load(Ordering::Acquire)
   }
 
   /// An ArrayBuffer allocator that refuses (V8 then throws a RangeError) past the limit.
@@ -109,6 +110,56 @@ impl MemoryBudget {
     let raw = Arc::into_raw(self.clone());
     // SAFETY: `raw` stays valid until V8 calls `drop_budget`, which releases this reference.
     unsafe { v8::new_rust_allocator(raw, &VTABLE) }.make_shared()
+  }
+}
+
+/// What an external charge counts against: the ArrayBuffer limit (`memoryLimitMB`), or the
+/// WebAssembly bound (`WASM_FACTOR` × it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pool {
+  ArrayBuffers,
+  Wasm,
+}
+
+/// Bytes charged to a `MemoryBudget`, given back when dropped (RAII): hold it as long as the
+/// bytes it stands for are held. Send + Sync, so it travels with the data to other threads.
+pub struct Charge {
+  budget: Arc<MemoryBudget>,
+  pool: Pool,
+  len: usize,
+}
+
+impl Charge {
+  pub fn len(&self) -> usize {
+    self.len
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.len == 0
+  }
+}
+
+impl Drop for Charge {
+  fn drop(&mut self) {
+    self.budget.counter(self.pool).fetch_sub(self.len, Ordering::AcqRel);
+  }
+}
+
+impl std::fmt::Debug for Charge {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "Charge({:?}, {})", self.pool, self.len)
+  }
+}
+
+/// Adds `len` to `counter` unless that would pass `cap`.
+fn add_within(counter: &AtomicUsize, cap: usize, len: usize) -> bool {
+  let mut cur = counter.load(Ordering::Relaxed);
+  loop {
+    let Some(next) = cur.checked_add(len).filter(|n| *n <= cap) else { return false };
+    match counter.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
+      Ok(_) => return true,
+      Err(actual) => cur = actual,
+    }
   }
 }
 
@@ -335,16 +386,46 @@ mod tests {
   }
 
   #[test]
-  fn wasm_reservations_have_their_own_bound_and_a_refusal_trips() {
+  fn wasm_charges_have_their_own_bound() {
     let b = MemoryBudget::new(1000);
-    // Wasm memory has its own bound of WASM_FACTOR x the limit, apart from ArrayBuffers.
+    // Wasm has its own bound of WASM_FACTOR x the limit, apart from ArrayBuffers.
     assert!(b.reserve(1000));
-    assert!(b.try_reserve_external(4000));
-    assert!(!b.try_reserve_external(1));
+    let wasm = b.charge(Pool::Wasm, 4000).unwrap();
+    assert!(b.charge(Pool::Wasm, 1).is_none());
     assert!(!b.exceeded.load(Ordering::SeqCst));
-    b.release_external(4000);
-    assert!(b.reserve_external(4000));
-    assert!(!b.reserve_external(1));
+    drop(wasm);
+    assert_eq!(b.used(Pool::Wasm), 0);
+    assert!(b.charge(Pool::Wasm, 4000).is_some());
+  }
+
+  #[test]
+  fn external_charges_share_the_allocator_limit_and_are_given_back_on_drop() {
+    let b = MemoryBudget::new(1000);
+    let held = b.charge(Pool::ArrayBuffers, 700).unwrap();
+    assert_eq!(held.len(), 700);
+    // The allocator sees the charge: 400 more does not fit, 300 does.
+    assert!(!b.reserve(400));
+    assert!(b.charge(Pool::ArrayBuffers, 301).is_none());
+    assert!(b.reserve(300));
+    assert_eq!(b.used(Pool::ArrayBuffers), 1000);
+    // A refused charge changes nothing and never trips.
+    assert!(b.charge(Pool::ArrayBuffers, usize::MAX).is_none());
+    assert!(!b.exceeded.load(Ordering::SeqCst));
+    b.release(300);
+    // Dropped on another thread, like data handed to a network task.
+    std::thread::spawn(move || drop(held)).join().unwrap();
+    assert_eq!(b.used(Pool::ArrayBuffers), 0);
+    // charge_anyway accounts for bytes already held, past the limit; the allocator then refuses.
+    let over = b.charge_anyway(Pool::ArrayBuffers, 1500);
+    assert!(!b.reserve(1));
+    drop(over);
+    assert!(b.reserve(1000));
+  }
+
+  #[test]
+  fn trip_marks_the_budget_exceeded() {
+    let b = MemoryBudget::new(10);
+    b.trip();
     assert!(b.exceeded.load(Ordering::SeqCst));
   }
 }

@@ -18,15 +18,6 @@ mod egress;
 pub mod websocket;
 mod wasm;
 
-/// Drops every `v8::Weak` the areas keep in isolate slots, before the isolate is dropped.
-/// rusty_v8 disposes the isolate handle before it drops slots; a `Weak` dropped then cannot
-/// unregister its finalizer, and if V8 had already run its first-pass weak callback, V8's
-/// teardown GC later calls the second pass on freed data (a crash at dispose).
-pub fn release_weak_handles(isolate: &mut v8::Isolate) {
-  wasm::release_weak_handles(isolate);
-  crypto::release_weak_handles(isolate);
-}
-
 pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
 
 pub struct Area {

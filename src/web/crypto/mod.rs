@@ -2,9 +2,9 @@
 //!
 //! crypto.js does the WebIDL and algorithm checks; the natives here do the cryptography (ring for
 //! hashes, HMAC, AES-GCM, PBKDF2, HKDF, Ed25519; p256 for ECDSA P-256 and its key encodings).
-//! Key material never enters the JS heap: a CryptoKey holds a `v8::External` whose value is an id
-//! into a per-isolate table; a weak handle on the External drops the table entry once the key is
-//! garbage collected.
+//! Key material never enters the JS heap: a CryptoKey holds (in a private field) an owner buffer
+//! whose backing store holds the key (`util::owner`), so the key is dropped when the CryptoKey is
+//! garbage collected; no table, no weak handles.
 
 use super::util::{copy_bytes, throw_dom_exception, throw_type_error, with_bytes};
 use super::{Area, Natives};
@@ -15,10 +15,9 @@ use pkcs8::der::asn1::{BitStringRef, OctetStringRef};
 use pkcs8::der::{Decode, Encode};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::KeyPair as _;
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::ffi::c_void;
-use std::rc::Rc;
+use super::util::{charge_or_trip, owned, owner};
+use crate::limits::{Charge, Pool};
+use std::sync::Arc;
 use v8::MapFnTo;
 
 pub const AREA: Area = Area { name: "crypto", js: include_str!("crypto.js"), natives };
@@ -94,58 +93,36 @@ enum Key {
   EdPublic([u8; 32]),
 }
 
-#[derive(Default)]
-struct KeyTable {
-  next: u64,
-  keys: HashMap<u64, (Rc<Key>, v8::Weak<v8::External>)>,
-}
-
-type Keys = Rc<RefCell<KeyTable>>;
-
-/// Drops the key table's weak handles while the isolate is fully alive (see
-/// `crate::web::release_weak_handles`).
-pub fn release_weak_handles(isolate: &mut v8::Isolate) {
-  drop(isolate.remove_slot::<Keys>());
-}
-
-fn table(scope: &mut v8::PinScope) -> Keys {
-  if let Some(t) = scope.get_slot::<Keys>() {
-    return t.clone();
+impl Key {
+  /// Bytes the key holds, for the memory budget.
+  fn size(&self) -> usize {
+    let material = match self {
+      Key::Secret(b) => b.capacity(),
+      _ => 0,
+    };
+    std::mem::size_of::<Key>() + material
   }
-  let t = Keys::default();
-  scope.set_slot(t.clone());
-  t
 }
 
-/// A new handle (the External a CryptoKey keeps) owning `key`.
-fn new_handle<'s>(scope: &mut v8::PinScope<'s, '_>, key: Key) -> Res<v8::Local<'s, v8::External>> {
-  let keys = table(scope);
-  let id = {
-    let mut t = keys.try_borrow_mut().map_err(|_| op_err("key table busy"))?;
-    t.next += 1;
-    t.next
+/// What a key handle owns: the key, and its charge to the runtime's ArrayBuffer limit.
+struct KeyCell {
+  key: Arc<Key>,
+  _charge: Charge,
+}
+
+/// A new handle (the object a CryptoKey keeps in a private field) owning `key`: an owner buffer
+/// (`util::owner`) whose backing store holds the key, so the key is dropped when the CryptoKey is
+/// garbage collected. The key material is charged to the ArrayBuffer limit while it lives; past
+/// the limit the runtime ends with MemoryLimitError, as for any allocation.
+fn new_handle<'s>(scope: &mut v8::PinScope<'s, '_>, key: Key) -> Res<v8::Local<'s, v8::ArrayBuffer>> {
+  let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, key.size()) else {
+    return Err(op_err("the key does not fit in memoryLimitMB"));
   };
-  // The value is an id, never dereferenced.
-  let ext = v8::External::new(scope, id as usize as *mut c_void);
-  let weak = v8::Weak::with_finalizer(
-    scope,
-    ext,
-    Box::new(move |isolate: &mut v8::Isolate| {
-      let Some(keys) = isolate.get_slot::<Keys>().cloned() else { return };
-      let entry = keys.try_borrow_mut().ok().and_then(|mut t| t.keys.remove(&id));
-      drop(entry);
-    }),
-  );
-  keys.try_borrow_mut().map_err(|_| op_err("key table busy"))?.keys.insert(id, (Rc::new(key), weak));
-  Ok(ext)
+  Ok(owner(scope, KeyCell { key: Arc::new(key), _charge: charge }))
 }
 
-fn key_of(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Res<Rc<Key>> {
-  let ext = v8::Local::<v8::External>::try_from(v).map_err(|_| Error::Type("not a CryptoKey".into()))?;
-  let id = ext.value() as usize as u64;
-  let keys = scope.get_slot::<Keys>().cloned().ok_or_else(|| op_err("unknown key"))?;
-  let t = keys.try_borrow().map_err(|_| op_err("key table busy"))?;
-  t.keys.get(&id).map(|e| e.0.clone()).ok_or_else(|| op_err("unknown key"))
+fn key_of(_scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Res<Arc<Key>> {
+  owned::<KeyCell>(v).map(|c| c.key.clone()).ok_or_else(|| Error::Type("not a CryptoKey".into()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,8 +466,9 @@ fn u32_arg(v: v8::Local<v8::Value>) -> u32 {
 }
 
 fn set_buffer<'s>(scope: &mut v8::PinScope<'s, '_>, rv: &mut v8::ReturnValue<'s>, bytes: Vec<u8>) {
-  let ab = super::util::array_buffer(scope, bytes);
-  rv.set(ab.into());
+  if let Some(ab) = super::util::array_buffer(scope, bytes) {
+    rv.set(ab.into());
+  }
 }
 
 /// Runs `f`; an Ok ArrayBuffer result is returned, an error thrown.
@@ -598,7 +576,7 @@ fn secret_generate<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8:
   handle_result(scope, rv, r)
 }
 
-fn secret_of(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Res<Rc<Key>> {
+fn secret_of(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Res<Arc<Key>> {
   let k = key_of(scope, v)?;
   match *k {
     Key::Secret(_) => Ok(k),

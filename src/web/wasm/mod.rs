@@ -5,15 +5,13 @@
 //! takes wasm bytes or makes a memory: the bytes go through `clampModule`, which gives each memory
 //! the module defines a maximum within the limit, and each Memory or Instance is charged to the
 //! runtime's MemoryBudget at its (clamped) **maximum** — reserving the most it may ever use is
-//! what keeps the limit; the charge is released when the object is garbage collected.
+//! what keeps the limit; the charge is released when the object is garbage collected (it is held
+//! by a token buffer that wasm.js keys by the object in a WeakMap, see `util::owner`).
 
 use super::util::{throw_range_error, with_bytes};
 use super::{Area, Natives};
-use crate::limits::MemoryBudget;
+use crate::limits::{MemoryBudget, Pool};
 use crate::runtime::State;
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 use v8::MapFnTo;
 
@@ -137,74 +135,18 @@ fn clamp_module_native<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionC
   }
 }
 
-/// Charges of live Memory and Instance objects, by id; a weak handle's finalizer releases one.
-#[derive(Default)]
-struct ChargeTable {
-  next: u64,
-  live: HashMap<u64, v8::Weak<v8::Object>>,
-}
-
-type Charges = Rc<RefCell<ChargeTable>>;
-
-/// Drops the charge table's weak handles while the isolate is fully alive (see
-/// `crate::web::release_weak_handles`).
-pub fn release_weak_handles(isolate: &mut v8::Isolate) {
-  drop(isolate.remove_slot::<Charges>());
-}
-
-/// charge(object, bytes) -> boolean: reserves `bytes` of the budget until `object` is collected.
-/// A refusal first collects all garbage (which runs the finalizers of dead charges at once), then
+/// charge(bytes) -> a token (an ArrayBuffer that holds the charge) or false: reserves `bytes` of
+/// the WebAssembly budget until the token is collected; wasm.js keeps the token in a WeakMap
+/// keyed by the charged object, so it lives exactly as long as that object (see
+/// `util::owner`). A refusal first collects all garbage (which frees dead tokens at once), then
 /// trips the limit: the isolate is terminated and the eval rejects with MemoryLimitError.
 fn charge<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
-  let Ok(object) = v8::Local::<v8::Object>::try_from(args.get(0)) else { return };
-  let bytes = args.get(1).number_value(scope).unwrap_or(0.0);
+  let bytes = args.get(0).number_value(scope).unwrap_or(0.0);
   let bytes = if bytes.is_finite() && bytes > 0.0 { bytes.min(usize::MAX as f64) as usize } else { 0 };
-  let Some((budget, _)) = budget(scope) else { return };
-  if bytes == 0 {
-    rv.set_bool(true);
-    return;
+  match super::util::charge_or_trip(scope, Pool::Wasm, bytes) {
+    Some(c) => rv.set(super::util::owner(scope, c).into()),
+    None => rv.set_bool(false),
   }
-  if !budget.try_reserve_external(bytes) {
-    scope.low_memory_notification();
-    if !budget.reserve_external(bytes) {
-      rv.set_bool(false);
-      return;
-    }
-  }
-  let table = match scope.get_slot::<Charges>() {
-    Some(t) => t.clone(),
-    None => {
-      let t = Charges::default();
-      scope.set_slot(t.clone());
-      t
-    }
-  };
-  let Ok(mut t) = table.try_borrow_mut() else {
-    budget.release_external(bytes);
-    return;
-  };
-  t.next += 1;
-  let id = t.next;
-  drop(t);
-  let released = budget.clone();
-  let weak = v8::Weak::with_finalizer(
-    scope,
-    object,
-    Box::new(move |isolate: &mut v8::Isolate| {
-      released.release_external(bytes);
-      let Some(table) = isolate.get_slot::<Charges>().cloned() else { return };
-      let entry = table.try_borrow_mut().ok().and_then(|mut t| t.live.remove(&id));
-      drop(entry);
-    }),
-  );
-  match table.try_borrow_mut() {
-    Ok(mut t) => {
-      t.live.insert(id, weak);
-    }
-    // Never the case (no JS runs meanwhile); keep the reservation rather than free it early.
-    Err(_) => std::mem::forget(weak),
-  }
-  rv.set_bool(true);
 }
 
 #[cfg(test)]

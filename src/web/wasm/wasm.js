@@ -40,8 +40,13 @@
     }
   }
 
+  // object -> the token holding its charge (natives.charge): the charge lasts as long as the object.
+  const charges = new WeakMap()
   const charge = (object, bytes) => {
-    if (!natives.charge(object, bytes)) throw new RangeError('WebAssembly memory exceeds memoryLimitMB')
+    const token = natives.charge(bytes)
+    if (token === false) throw new RangeError('WebAssembly memory exceeds memoryLimitMB')
+    const held = WeakMapGet(charges, object)
+    WeakMapSet(charges, object, held === undefined ? token : [held, token])
     return object
   }
 

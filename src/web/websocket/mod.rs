@@ -116,7 +116,7 @@ pub fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
   let (kind, a, b, c) = match event {
     Event::Open { protocol, extensions } => (0.0, string(tc, &protocol), string(tc, &extensions), Some(undefined)),
     Event::Text(t) => (1.0, string(tc, &t), Some(undefined), Some(undefined)),
-    Event::Binary(bytes) => (2.0, Some(util::array_buffer(tc, bytes).into()), Some(undefined), Some(undefined)),
+    Event::Binary(bytes) => (2.0, util::array_buffer(tc, bytes).map(Into::into), Some(undefined), Some(undefined)),
     Event::Sent(n) => (3.0, Some(number(tc, n as f64)), Some(undefined), Some(undefined)),
     Event::Closing => (4.0, Some(undefined), Some(undefined), Some(undefined)),
     Event::Close { code, reason, clean, failed } => {
