@@ -28,6 +28,9 @@ const MAX_EXTRA: usize = 128;
 const IDLE_EXIT: Duration = Duration::from_secs(5);
 /// The monitor's period while some task runs under a limit.
 const TICK: Duration = Duration::from_millis(2);
+/// How long an idle worker spins for new work before sleeping: a runtime answering a host that
+/// answers back at once (ping/pong) then never waits for a thread to wake up.
+const SPIN: Duration = Duration::from_micros(200);
 
 static POOL_SIZE: OnceLock<usize> = OnceLock::new();
 
@@ -66,6 +69,10 @@ pub struct Pool {
   size: usize,
   threads: AtomicUsize,
   idle: AtomicUsize,
+  /// Workers spinning for work (they need no wake-up).
+  spinning: AtomicUsize,
+  /// Runtimes in the queue (read without the lock by spinning workers).
+  queued: AtomicUsize,
   /// Workers that cannot take work now (in a sync host call or a long task, or lost).
   blocked: AtomicUsize,
   /// Runtimes alive (created and not yet torn down): the monitor sleeps while there are none.
@@ -96,6 +103,8 @@ impl Pool {
         size,
         threads: AtomicUsize::new(0),
         idle: AtomicUsize::new(0),
+        spinning: AtomicUsize::new(0),
+        queued: AtomicUsize::new(0),
         blocked: AtomicUsize::new(0),
         live: AtomicUsize::new(0),
         monitor: (Mutex::new(()), Condvar::new()),
@@ -146,20 +155,48 @@ impl Pool {
   pub fn schedule(&'static self, core: Arc<Core>) {
     if let Ok(mut q) = self.queue.lock() {
       q.runnable.push_back(core);
+      self.queued.fetch_add(1, Ordering::SeqCst);
     }
-    self.work.notify_one();
-    self.make_up();
+    // A spinning worker takes it without a wake-up (it re-checks the queue under the lock
+    // before it sleeps, so none is lost).
+    if self.queued.load(Ordering::SeqCst) > self.spinning.load(Ordering::SeqCst) {
+      self.work.notify_one();
+      self.make_up();
+    }
   }
 
   /// Starts a thread when every worker is busy or blocked and work is waiting, within the cap.
   fn make_up(&'static self) {
+    if self.idle.load(Ordering::Acquire) > 0 || self.spinning.load(Ordering::Acquire) > 0 {
+      return;
+    }
     let threads = self.threads.load(Ordering::Acquire);
     let blocked = self.blocked.load(Ordering::Acquire);
-    let idle = self.idle.load(Ordering::Acquire);
-    let waiting = self.queue.lock().map(|q| !q.runnable.is_empty()).unwrap_or(false);
-    if waiting && idle == 0 && threads.saturating_sub(blocked) < self.size && threads < self.size + MAX_EXTRA {
+    let waiting = self.queued.load(Ordering::Acquire) > 0;
+    if waiting && threads.saturating_sub(blocked) < self.size && threads < self.size + MAX_EXTRA {
       self.spawn_worker();
     }
+  }
+
+  /// Spins up to SPIN for work to be queued; true if some was.
+  fn spin(&self) -> bool {
+    // One spinner is enough to catch the next task; more would take cores from the host.
+    if self.spinning.fetch_add(1, Ordering::SeqCst) > 0 {
+      self.spinning.fetch_sub(1, Ordering::SeqCst);
+      return false;
+    }
+    let until = Instant::now() + SPIN;
+    let mut found = false;
+    while Instant::now() < until {
+      if self.queued.load(Ordering::SeqCst) > 0 {
+        found = true;
+        break;
+      }
+      // Yield rather than burn: on few cores the thread we wait for may need this one.
+      std::thread::yield_now();
+    }
+    self.spinning.fetch_sub(1, Ordering::SeqCst);
+    found
   }
 
   fn worker_main(&'static self) {
@@ -194,10 +231,20 @@ impl Pool {
   /// Waits for a runnable runtime; None when this surplus worker should exit.
   fn next(&self, _worker: &Worker) -> Option<Arc<Core>> {
     let mut q = self.queue.lock().ok()?;
+    let mut spun = false;
     loop {
       if let Some(core) = q.runnable.pop_front() {
+        self.queued.fetch_sub(1, Ordering::SeqCst);
         return Some(core);
       }
+      if !spun {
+        spun = true;
+        drop(q);
+        self.spin();
+        q = self.queue.lock().ok()?;
+        continue;
+      }
+      spun = false;
       self.idle.fetch_add(1, Ordering::AcqRel);
       let (g, timeout) = match self.work.wait_timeout(q, IDLE_EXIT) {
         Ok(r) => r,

@@ -160,3 +160,4 @@ fn dispose_rejects_pending_evals() {
   assert_eq!(e.message, crate::errors::DISPOSED);
   assert!(!rt.send(Msg::Wake));
 }
+
