@@ -30,6 +30,11 @@ pub fn natives() -> Natives {
   ]
 }
 
+/// The core's own platform sources (the areas and the console have theirs).
+pub fn core_sources() -> Vec<&'static str> {
+  vec![PRIMORDIALS, BOOTSTRAP]
+}
+
 /// Every native function, for the snapshot's external references.
 pub fn all_natives() -> Vec<v8::FunctionCallback> {
   natives()
@@ -136,12 +141,12 @@ fn set(scope: &mut v8::PinScope, obj: v8::Local<v8::Object>, key: &str, value: v
 /// Runs a setup script whose completion value is a function, and calls it with `args`.
 fn run_setup<'s>(
   scope: &mut v8::PinScope<'s, '_>,
-  source: &str,
+  source: &'static str,
   name: &str,
   args: &[v8::Local<'s, v8::Value>],
 ) -> Result<v8::Local<'s, v8::Value>, ErrorInfo> {
   v8::tc_scope!(let tc, scope);
-  let code = v8::String::new(tc, source).ok_or_else(setup_failed)?;
+  let code = super::snapshot::source_string(tc, source).ok_or_else(setup_failed)?;
   let name = v8::String::new(tc, name).ok_or_else(setup_failed)?;
   let origin = v8::ScriptOrigin::new(tc, name.into(), 0, 0, false, 0, None, false, false, false, None);
   let result = v8::Script::compile(tc, code, Some(&origin))

@@ -7,7 +7,43 @@ use crate::errors::ErrorInfo;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-/// The natives every snapshot references, null-terminated, alive for the whole process.
+/// Every platform source, in a fixed order.
+fn platform_sources() -> Vec<&'static str> {
+  let mut all = bindings::core_sources();
+  all.extend(crate::web::AREAS.iter().map(|a| a.js));
+  all.push(crate::console::JS);
+  all
+}
+
+/// The platform's JS sources as external strings: their text stays in the binary, shared by every
+/// isolate, instead of being copied into each runtime's heap (~480 KB of source each). V8 keeps
+/// an external string in a snapshot by reference when its resource is one of the snapshot's
+/// external references, which these are. A source that is not ASCII is copied into the heap.
+fn external_sources() -> &'static std::collections::HashMap<&'static str, &'static v8::OneByteConst> {
+  // Keyed by text: a `const` area may hand out another copy of the same literal.
+  static SOURCES: OnceLock<std::collections::HashMap<&'static str, &'static v8::OneByteConst>> = OnceLock::new();
+  SOURCES.get_or_init(|| {
+    platform_sources()
+      .into_iter()
+      .filter(|s| s.is_ascii() && s.len() < (1 << 29) - 24)
+      .map(|s| {
+        // SAFETY: checked ASCII (and within V8's string length) just above.
+        let c: &'static v8::OneByteConst = Box::leak(Box::new(unsafe { v8::String::create_external_onebyte_const_unchecked(s.as_bytes()) }));
+        (s, c)
+      })
+      .collect()
+  })
+}
+
+/// The source as a V8 string: external when it is a platform source that can be.
+pub fn source_string<'s>(scope: &mut v8::PinScope<'s, '_>, source: &'static str) -> Option<v8::Local<'s, v8::String>> {
+  match external_sources().get(source) {
+    Some(c) => v8::String::new_from_onebyte_const(scope, c),
+    None => v8::String::new(scope, source),
+  }
+}
+
+/// The natives and sources every snapshot references, null-terminated, alive for the whole process.
 pub fn external_references() -> Cow<'static, [v8::ExternalReference]> {
   struct Refs(Vec<v8::ExternalReference>);
   // SAFETY: function pointers to our natives, never mutated after creation.
@@ -21,6 +57,7 @@ pub fn external_references() -> Cow<'static, [v8::ExternalReference]> {
           bindings::all_natives()
             .into_iter()
             .map(|function| v8::ExternalReference { function })
+            .chain(external_sources().values().map(|c| v8::ExternalReference { pointer: *c as *const v8::OneByteConst as *mut std::ffi::c_void }))
             .chain(std::iter::once(v8::ExternalReference { pointer: std::ptr::null_mut() }))
             .collect(),
         )

@@ -161,3 +161,4 @@ fn dispose_rejects_pending_evals() {
   assert!(!rt.send(Msg::Wake));
 }
 
+
