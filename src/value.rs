@@ -659,3 +659,215 @@ pub mod isolate {
     Some(err)
   }
 }
+
+#[cfg(test)]
+mod tests {
+  #![allow(clippy::unwrap_used)]
+  use super::*;
+  use proptest::prelude::*;
+
+  fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+      Just(Value::Undefined),
+      Just(Value::Null),
+      any::<bool>().prop_map(Value::Bool),
+      any::<f64>().prop_map(Value::Number),
+      ".{0,40}".prop_map(Value::String),
+      proptest::collection::vec(any::<u16>(), 0..20).prop_map(Value::Utf16),
+      proptest::collection::vec(any::<u64>(), 0..4).prop_map(|words| Value::BigInt { negative: false, words }),
+      proptest::collection::vec(any::<u8>(), 0..64).prop_map(Value::ArrayBuffer),
+      (".{0,10}", "[dgimsuvy]{0,3}").prop_map(|(source, flags)| Value::RegExp { source, flags }),
+      any::<usize>().prop_map(|i| Value::Ref(i % 8)),
+    ]
+  }
+
+  fn tree() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(6, 200, 8, |inner| {
+      prop_oneof![
+        proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+        proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Set),
+        proptest::collection::vec((".{0,12}", inner.clone()), 0..8).prop_map(Value::Object),
+        proptest::collection::vec((inner.clone(), inner), 0..4).prop_map(Value::Map),
+      ]
+    })
+  }
+
+  fn children(v: &Value) -> Vec<&Value> {
+    match v {
+      Value::Array(items) | Value::Set(items) => items.iter().collect(),
+      Value::Object(props) => props.iter().map(|(_, v)| v).collect(),
+      Value::Map(entries) => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
+      _ => Vec::new(),
+    }
+  }
+
+  fn nested(depth: usize) -> Value {
+    let mut v = Value::Null;
+    for _ in 0..depth {
+      v = Value::Array(vec![v]);
+    }
+    v
+  }
+
+  proptest! {
+    #[test]
+    fn a_container_costs_more_than_all_its_children(v in tree()) {
+      let kids: usize = children(&v).iter().map(|c| c.cost()).sum();
+      prop_assert!(v.cost() >= NODE_BYTES + kids);
+      prop_assert!(v.cost() >= NODE_BYTES + v.own_bytes());
+    }
+
+    #[test]
+    fn check_accepts_exactly_the_values_within_the_limit(v in tree(), slack in 0usize..64) {
+      let cost = v.cost();
+      prop_assert!(v.check(cost + slack).is_ok());
+      if cost > 0 {
+        let err = v.check(cost - 1).unwrap_err();
+        prop_assert!(err.contains("memoryLimitMB"), "{}", err);
+      }
+    }
+
+    #[test]
+    fn depth_is_one_more_than_the_deepest_child(v in tree()) {
+      let deepest = children(&v).iter().map(|c| c.depth() + 1).max().unwrap_or(0);
+      prop_assert_eq!(v.depth(), deepest);
+    }
+
+    #[test]
+    fn a_budget_refuses_once_charges_pass_its_limit(limit in 0usize..10_000, charges in proptest::collection::vec(0usize..2_000, 0..20)) {
+      let mut b = Budget::new(limit);
+      let mut total = 0usize;
+      for c in charges {
+        total += c;
+        let r = b.charge(c);
+        prop_assert_eq!(r.is_ok(), total <= limit);
+        if r.is_err() {
+          break;
+        }
+      }
+    }
+  }
+
+  #[test]
+  fn values_nested_past_the_limit_are_refused_without_recursion() {
+    assert!(nested(MAX_DEPTH).check(usize::MAX).is_ok());
+    assert_eq!(nested(MAX_DEPTH + 1).check(usize::MAX).unwrap_err(), too_deep());
+    // depth() and cost() walk with their own stack: a very deep tree does not overflow ours.
+    let deep = nested(200_000);
+    assert_eq!(deep.depth(), 200_000);
+    assert_eq!(deep.cost(), 200_001 * NODE_BYTES);
+    // Dropping it recursively would: take it apart level by level.
+    let mut v = deep;
+    while let Value::Array(mut items) = v {
+      v = items.pop().unwrap_or(Value::Null);
+    }
+  }
+
+  #[test]
+  fn the_too_large_message_names_the_limit() {
+    assert_eq!(
+      too_large(32 << 20),
+      "value is larger than the runtime's memoryLimitMB (32 MB), which cannot be passed between the host and the isolate; pass less at a time"
+    );
+  }
+
+  /// Runs `f` on a bare isolate with a context (no runtime around it).
+  fn with_context(f: impl FnOnce(&mut v8::PinScope)) {
+    crate::platform::init();
+    let mut isolate = v8::Isolate::new(Default::default());
+    {
+      v8::scope!(let hs, &mut isolate);
+      let context = v8::Context::new(hs, Default::default());
+      let scope = &mut v8::ContextScope::new(hs, context);
+      f(scope);
+    }
+  }
+
+  fn run<'s>(scope: &mut v8::PinScope<'s, '_>, code: &str) -> v8::Local<'s, v8::Value> {
+    let src = v8::String::new(scope, code).unwrap();
+    let script = v8::Script::compile(scope, src, None).unwrap();
+    script.run(scope).unwrap()
+  }
+
+  #[test]
+  fn isolate_values_are_read_within_the_budget() {
+    with_context(|scope| {
+      // A script-chosen length never sizes an allocation: this fails fast instead of aborting.
+      let huge = run(scope, "const a = []; a.length = 2 ** 32 - 1; a");
+      let err = isolate::from_v8_within(scope, huge, 1 << 20).unwrap_err();
+      assert!(err.contains("memoryLimitMB (1 MB)"), "{err}");
+      // One string passed many times counts each time.
+      let amplified = run(scope, "Array(64).fill('x'.repeat(1 << 16))");
+      assert!(isolate::from_v8_within(scope, amplified, 1 << 20).is_err());
+      assert!(isolate::from_v8_within(scope, amplified, 8 << 20).is_ok());
+      let big_map = run(scope, "new Map(Array.from({ length: 100000 }, (_, i) => [i, i]))");
+      assert!(isolate::from_v8_within(scope, big_map, 1 << 20).unwrap_err().contains("memoryLimitMB"));
+      let bigint = run(scope, "2n ** 100000n");
+      assert!(isolate::from_v8_within(scope, bigint, 1 << 10).is_err());
+    });
+  }
+
+  #[test]
+  fn isolate_regexp_flags_come_from_v8_not_from_getters() {
+    with_context(|scope| {
+      let re = run(
+        scope,
+        "const r = /a.b/gsu; Object.defineProperty(r, 'flags', { get() { throw new Error('no') } });\
+         Object.defineProperty(RegExp.prototype, 'source', { get() { return 'forged' } }); r",
+      );
+      let v = isolate::from_v8_within(scope, re, 1 << 20).unwrap();
+      assert_eq!(v, Value::RegExp { source: "a.b".into(), flags: "gsu".into() });
+      let all = run(scope, "/x/dgimsy");
+      assert_eq!(isolate::from_v8_within(scope, all, 1 << 20).unwrap(), Value::RegExp { source: "x".into(), flags: "dgimsy".into() });
+    });
+  }
+
+  #[test]
+  fn isolate_hostile_objects_are_refused_cleanly() {
+    with_context(|scope| {
+      for (code, want) in [
+        ("({ get x() { throw new Error('boom') } })", "reading property 'x' threw"),
+        ("new Proxy({}, {})", "Proxy"),
+        ("(() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy })()", "Proxy"),
+        ("(() => { let v = 0; for (let i = 0; i < 600; i++) v = [v]; return v })()", "nested"),
+        ("[Symbol()]", "Symbol"),
+        ("({ f() {} })", "function"),
+      ] {
+        let v = run(scope, code);
+        let err = isolate::from_v8_within(scope, v, 1 << 20).unwrap_err();
+        assert!(err.contains(want), "{code}: {err}");
+      }
+      let detached = run(scope, "const b = new ArrayBuffer(8); const u = new Uint8Array(b); b.transfer(); [b, u]");
+      assert_eq!(
+        isolate::from_v8_within(scope, detached, 1 << 20).unwrap(),
+        Value::Array(vec![Value::ArrayBuffer(vec![]), Value::View { kind: ViewKind::Uint8, bytes: vec![] }])
+      );
+      let cycle = run(scope, "const c = { n: 1 }; c.self = c; c");
+      assert_eq!(
+        isolate::from_v8_within(scope, cycle, 1 << 20).unwrap(),
+        Value::Object(vec![("n".into(), Value::Number(1.0)), ("self".into(), Value::Ref(0))])
+      );
+    });
+  }
+
+  #[test]
+  fn isolate_objects_are_written_with_own_data_properties() {
+    with_context(|scope| {
+      run(scope, "globalThis.ran = false; Object.defineProperty(Object.prototype, 'k', { set() { globalThis.ran = true }, configurable: true })");
+      let v = Value::Object(vec![
+        ("__proto__".into(), Value::Object(vec![("polluted".into(), Value::Bool(true))])),
+        ("k".into(), Value::Number(1.0)),
+      ]);
+      let made = isolate::to_v8(scope, &v).unwrap();
+      let global = scope.get_current_context().global(scope);
+      let name = v8::String::new(scope, "made").unwrap();
+      global.set(scope, name.into(), made).unwrap();
+      let checks = run(
+        scope,
+        "[Object.getPrototypeOf(made) === Object.prototype, Object.hasOwn(made, '__proto__'), made.polluted === undefined, \
+          Object.getOwnPropertyDescriptor(made, 'k').value === 1, ran === false].every(Boolean)",
+      );
+      assert!(checks.is_true());
+    });
+  }
+}
