@@ -59,10 +59,10 @@ describe('limit errors', () => {
 
   it('calls pending when the runtime is disposed reject with RuntimeDisposedError', async () => {
     const r = await createRuntime()
-    const pending = r.eval('await new Promise(() => {})')
+    const pending = errorOf(() => r.eval('await new Promise(() => {})'))
     await new Promise((res) => setTimeout(res, 20))
     await r.dispose()
-    const err = await errorOf(() => pending)
+    const err = await pending
     expect(err).toBeInstanceOf(RuntimeDisposedError)
   })
 
