@@ -58,6 +58,8 @@ export interface RuntimeOptions {
   memoryLimitMB?: number
   /** Wall-clock limit of each eval in ms, time spent awaiting included. Default: none. */
   executionTimeout?: number
+  /** CPU-time limit in ms of each task (I/O waits not counted); past it the runtime ends with a `CpuLimitError`. Default: none. */
+  cpuTimeLimit?: number
   console?: ConsoleOptions
   /** Host functions exposed to the isolate as globals. */
   customFunctions?: Record<string, CustomFunction>

@@ -45,6 +45,18 @@ describe('limit errors', () => {
     expect(later.cause).toBeInstanceOf(MemoryLimitError)
   })
 
+  it('a busy loop past cpuTimeLimit is a CpuLimitError with code ERR_ISOLATE_CPU_LIMIT', async () => {
+    const r = await createRuntime({ cpuTimeLimit: 50 })
+    const err = await errorOf(() => r.eval('for (;;) {}'))
+    expect(err).toBeInstanceOf(CpuLimitError)
+    expect(err).toBeInstanceOf(IsolateError)
+    expect(err.code).toBe('ERR_ISOLATE_CPU_LIMIT')
+    expect(err.message).toBe('CPU time limit of 50ms exceeded')
+    const later = await errorOf(() => r.eval('1'))
+    expect(later).toBeInstanceOf(RuntimeDisposedError)
+    expect(later.cause).toBeInstanceOf(CpuLimitError)
+  })
+
   it('a disposed runtime rejects with RuntimeDisposedError without a cause', async () => {
     const r = await createRuntime()
     await r.dispose()
