@@ -119,7 +119,7 @@ pub struct ProcessStats {
 }
 
 /// Figures of the process's runtime pool.
-#[napi]
+#[napi(catch_unwind)]
 pub fn process_stats() -> ProcessStats {
   use std::sync::atomic::Ordering;
   let pool = runtime::pool::Pool::global();
@@ -139,7 +139,7 @@ pub struct PoolOptions {
 }
 
 /// Sets the size of the runtime pool, once per process, before the first `createRuntime()`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn configure_pool(options: PoolOptions) -> Result<()> {
   runtime::pool::configure(options.threads as usize).map_err(|m| napi::Error::new(napi::Status::InvalidArg, m))
 }

@@ -222,7 +222,7 @@ fn network(env: Env, n: Val) -> R<NetworkOptions> {
   }
   if let Some(v) = field(env, n, "maxConcurrentRequests", "network.maxConcurrentRequests")? {
     let m = number(env, v, "network.maxConcurrentRequests")?;
-    if !(m >= 1.0 && m <= 65536.0 && m.fract() == 0.0) {
+    if !((1.0..=65536.0).contains(&m) && m.fract() == 0.0) {
       return Err(ErrorInfo::range_error(format!("network.maxConcurrentRequests must be an integer from 1 to 65536 (got {m})")));
     }
     opts.max_concurrent_requests = m as usize;
