@@ -145,6 +145,19 @@ describe('exports', () => {
     expect(r.status).toBe(0)
   })
 
+  it('index.mjs names every export of the CommonJS binding', () => {
+    const code = `
+      import * as esm from './index.mjs'
+      import { createRequire } from 'node:module'
+      const cjs = createRequire(import.meta.url)('./index.js')
+      const missing = Object.keys(cjs).filter((k) => !k.startsWith('__') && esm[k] !== cjs[k])
+      console.log(JSON.stringify(missing))
+    `
+    const r = run(['--input-type=module', '-e', code])
+    expect(r.stdout.trim()).toBe('[]')
+    expect(r.status).toBe(0)
+  })
+
   it('CommonJS requires them by name', () => {
     const code = `
       const { IsolateError, MemoryLimitError, TimeoutError, CpuLimitError, RuntimeDisposedError } = require(${JSON.stringify(INDEX_PATH)})
