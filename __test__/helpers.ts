@@ -86,5 +86,5 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
-/** A timeout error's message, exactly as the spec states it. */
-export const timeoutMessage = (ms: number) => `Execution timed out after ${ms} ms`
+/** A timeout error's message, exactly as @ricsam/isolate-runtime words it (no space before "ms"). */
+export const timeoutMessage = (ms: number) => `Execution timed out after ${ms}ms`

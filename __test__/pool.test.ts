@@ -124,7 +124,8 @@ describe('cpuTimeLimit', () => {
     const t0 = Date.now()
     const err = await errorOf(() => r.eval('for (;;) {}'))
     expect(err.name).toBe('CpuLimitError')
-    expect(err.message).toBe('CPU time limit of 100 ms exceeded')
+    expect(err.code).toBe('ERR_ISOLATE_CPU_LIMIT')
+    expect(err.message).toBe('CPU time limit of 100ms exceeded')
     expect(Date.now() - t0).toBeLessThan(1_000)
   })
 

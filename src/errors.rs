@@ -1,21 +1,56 @@
 //! Errors that cross from the isolate (or the runtime itself) to the host.
+//!
+//! A limit that ends a runtime (memory, time, CPU) or a disposed runtime reaches the host as an
+//! instance of a class this package exports (`MemoryLimitError`, `TimeoutError`, `CpuLimitError`,
+//! `RuntimeDisposedError`, all `IsolateError`s with a `code`). Only the constructors below make
+//! those kinds: whatever an isolate throws is read as `ErrorKind::Script`, so a script cannot forge
+//! one, whatever name or `code` it gives its error.
 
+use crate::host::napi::{Env, NResult, Val};
 use napi::sys;
-use std::ptr;
+use std::ffi::c_void;
 
 pub const DISPOSED: &str = "Runtime has been disposed";
 
+/// What made an error: a script (or a host callback), or the runtime itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ErrorKind {
+  #[default]
+  Script,
+  MemoryLimit,
+  Timeout,
+  CpuLimit,
+  Disposed,
+}
+
+impl ErrorKind {
+  /// The exported class and `code` of a runtime-made kind.
+  fn class(self) -> Option<(&'static str, &'static str)> {
+    match self {
+      ErrorKind::Script => None,
+      ErrorKind::MemoryLimit => Some(("MemoryLimitError", "ERR_ISOLATE_MEMORY_LIMIT")),
+      ErrorKind::Timeout => Some(("TimeoutError", "ERR_ISOLATE_TIMEOUT")),
+      ErrorKind::CpuLimit => Some(("CpuLimitError", "ERR_ISOLATE_CPU_LIMIT")),
+      ErrorKind::Disposed => Some(("RuntimeDisposedError", "ERR_ISOLATE_DISPOSED")),
+    }
+  }
+}
+
 /// An error as the host sees it: the isolate error's name, message and stack.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ErrorInfo {
   pub name: String,
   pub message: String,
   pub stack: Option<String>,
+  pub kind: ErrorKind,
+  /// Why this happened (the limit that ended a disposed runtime; what a host getter threw).
+  pub cause: Option<Box<ErrorInfo>>,
 }
 
 impl ErrorInfo {
+  /// An error of a script or of a host callback (never one of the runtime's own kinds).
   pub fn new(name: &str, message: impl Into<String>) -> Self {
-    Self { name: name.to_string(), message: message.into(), stack: None }
+    Self { name: name.to_string(), message: message.into(), ..Self::default() }
   }
 
   pub fn type_error(message: impl Into<String>) -> Self {
@@ -26,34 +61,87 @@ impl ErrorInfo {
     Self::new("RangeError", message)
   }
 
-  pub fn timeout(ms: u64) -> Self {
-    Self::new("TimeoutError", format!("Execution timed out after {ms} ms"))
-  }
-
-  pub fn cpu_limit(ms: u64) -> Self {
-    Self::new("CpuLimitError", format!("CPU time limit of {ms} ms exceeded"))
-  }
-
-  /// The error of a call on a runtime that is gone.
-  pub fn disposed(message: impl Into<String>) -> Self {
-    Self::new("Error", message)
-  }
-
-  /// The limit error that ended the runtime, as the cause of a later error.
-  pub fn with_cause(self, _cause: ErrorInfo) -> Self {
+  pub fn with_cause(mut self, cause: ErrorInfo) -> Self {
+    self.cause = Some(Box::new(cause));
     self
   }
 
-  pub fn memory_limit(limit_mb: f64) -> Self {
-    Self::new(
-      "MemoryLimitError",
-      format!("Memory limit of {} MB exceeded", fmt_mb(limit_mb)),
-    )
+  fn of_kind(kind: ErrorKind, message: String) -> Self {
+    let name = kind.class().map(|(n, _)| n).unwrap_or("Error");
+    Self { name: name.to_string(), message, kind, ..Self::default() }
   }
 
-  /// Builds the host-side error object. Main thread only.
-  pub fn to_host(&self, env: sys::napi_env) -> sys::napi_value {
-    host_error(env, &self.name, &self.message, self.stack.as_deref())
+  /// Wording as @ricsam/isolate-runtime's: "Execution timed out after 100ms".
+  pub fn timeout(ms: u64) -> Self {
+    Self::of_kind(ErrorKind::Timeout, format!("Execution timed out after {ms}ms"))
+  }
+
+  pub fn memory_limit(limit_mb: f64) -> Self {
+    Self::of_kind(ErrorKind::MemoryLimit, format!("Memory limit of {} MB exceeded", fmt_mb(limit_mb)))
+  }
+
+  pub fn cpu_limit(ms: u64) -> Self {
+    Self::of_kind(ErrorKind::CpuLimit, format!("CPU time limit of {ms}ms exceeded"))
+  }
+
+  /// The runtime is gone; `message` starts with "Runtime has been disposed".
+  pub fn disposed(message: impl Into<String>) -> Self {
+    Self::of_kind(ErrorKind::Disposed, message.into())
+  }
+
+  /// The runtime was ended by `cause` (a limit): every later call gets this.
+  #[allow(dead_code)] // Shared::later_error builds the same from its stored reason
+  pub fn disposed_because(reason: &str, cause: ErrorInfo) -> Self {
+    Self::disposed(disposed_because(reason)).with_cause(cause)
+  }
+
+  /// Builds the host-side error object. Main thread only. Never fails: if N-API cannot build
+  /// the error, the message string is returned.
+  pub fn to_host(&self, env: Env) -> Val {
+    match self.build(env, 0) {
+      Ok(v) => v,
+      Err(_) => env.string(&self.message).or_else(|_| env.undefined()).unwrap_or(std::ptr::null_mut()),
+    }
+  }
+
+  fn build(&self, env: Env, depth: usize) -> NResult<Val> {
+    let msg = env.string(&self.message)?;
+    let cause = match &self.cause {
+      // A cause chain is built here (never from a script), but stays bounded anyway.
+      Some(c) if depth < 8 => Some(c.build(env, depth + 1)?),
+      _ => None,
+    };
+    if let Some((class, _)) = self.kind.class() {
+      if let Some(ctor) = classes::get(env, class) {
+        let mut args = vec![msg];
+        if let Some(c) = cause {
+          let options = env.object()?;
+          env.define_data(options, &[(env.string("cause")?, c)])?;
+          args.push(options);
+        }
+        return env.new_instance(ctor, &args);
+      }
+    }
+    let err = match self.name.as_str() {
+      "TypeError" => env.type_error(msg)?,
+      "RangeError" => env.range_error(msg)?,
+      _ => env.error(msg)?,
+    };
+    let mut hidden = Vec::with_capacity(3);
+    if !matches!(self.name.as_str(), "Error" | "TypeError" | "RangeError") {
+      hidden.push((env.string("name")?, env.string(&self.name)?));
+    }
+    // The host's stack would show Rust-side frames; keep the isolate's, or just name and message.
+    let stack = match &self.stack {
+      Some(s) => env.string(s)?,
+      None => env.string(&format!("{}: {}", self.name, self.message))?,
+    };
+    hidden.push((env.string("stack")?, stack));
+    if let Some(c) = cause {
+      hidden.push((env.string("cause")?, c));
+    }
+    env.define_hidden(err, &hidden)?;
+    Ok(err)
   }
 }
 
@@ -72,50 +160,92 @@ pub fn disposed_because(reason: &str) -> String {
 
 /// Creates a host `Error` (a `TypeError`/`RangeError` when so named) with the given name, message
 /// and stack. Never fails: on an N-API failure it returns whatever could be built.
-pub fn host_error(env: sys::napi_env, name: &str, message: &str, stack: Option<&str>) -> sys::napi_value {
-  unsafe {
-    let mut msg = ptr::null_mut();
-    sys::napi_create_string_utf8(env, message.as_ptr().cast(), message.len() as isize, &mut msg);
-    let mut err = ptr::null_mut();
-    match name {
-      "TypeError" => sys::napi_create_type_error(env, ptr::null_mut(), msg, &mut err),
-      "RangeError" => sys::napi_create_range_error(env, ptr::null_mut(), msg, &mut err),
-      _ => sys::napi_create_error(env, ptr::null_mut(), msg, &mut err),
-    };
-    if err.is_null() {
-      return msg;
-    }
-    if !matches!(name, "Error" | "TypeError" | "RangeError") {
-      set_str(env, err, "name", name);
-    }
-    let stack = match stack {
-      Some(s) => s.to_string(),
-      // Keep the host stack's frames but show the isolate's name.
-      None => format!("{name}: {message}"),
-    };
-    set_str(env, err, "stack", &stack);
-    err
-  }
+pub fn host_error(env: Env, name: &str, message: &str, stack: Option<&str>) -> Val {
+  let mut info = ErrorInfo::new(name, message);
+  info.stack = stack.map(str::to_string);
+  info.to_host(env)
 }
 
-unsafe fn set_str(env: sys::napi_env, obj: sys::napi_value, key: &str, value: &str) {
-  let mut v = ptr::null_mut();
-  unsafe {
-    sys::napi_create_string_utf8(env, value.as_ptr().cast(), value.len() as isize, &mut v);
-    let mut k = ptr::null_mut();
-    sys::napi_create_string_utf8(env, key.as_ptr().cast(), key.len() as isize, &mut k);
-    // `name` and `stack` must not show up as enumerable own keys, as on a native error.
-    let desc = sys::napi_property_descriptor {
-      utf8name: ptr::null(),
-      name: k,
-      method: None,
-      getter: None,
-      setter: None,
-      value: v,
-      attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
-      data: ptr::null_mut(),
-    };
-    sys::napi_define_properties(env, obj, 1, &desc);
+/// The exported error classes, made once per Node realm (the main thread and each worker load the
+/// addon separately) and kept in that realm's N-API instance data.
+pub mod classes {
+  use super::*;
+
+  const SOURCE: &str = r#"(function () {
+  'use strict'
+  const define = (target, key, value) =>
+    Object.defineProperty(target, key, { value, writable: true, enumerable: false, configurable: true })
+  /** Base class of the errors the runtime itself raises (limits, disposal). */
+  class IsolateError extends Error {
+    constructor(message, options) {
+      super(message, options)
+    }
+  }
+  define(IsolateError.prototype, 'name', 'IsolateError')
+  const make = (name, code) => {
+    const C = {
+      [name]: class extends IsolateError {
+        constructor(message, options) {
+          super(message, options)
+          define(this, 'code', code)
+        }
+      },
+    }[name]
+    define(C.prototype, 'name', name)
+    return C
+  }
+  return {
+    IsolateError,
+    MemoryLimitError: make('MemoryLimitError', 'ERR_ISOLATE_MEMORY_LIMIT'),
+    TimeoutError: make('TimeoutError', 'ERR_ISOLATE_TIMEOUT'),
+    CpuLimitError: make('CpuLimitError', 'ERR_ISOLATE_CPU_LIMIT'),
+    RuntimeDisposedError: make('RuntimeDisposedError', 'ERR_ISOLATE_DISPOSED'),
+  }
+})()"#;
+
+  pub const NAMES: [&str; 5] = ["IsolateError", "MemoryLimitError", "TimeoutError", "CpuLimitError", "RuntimeDisposedError"];
+
+  struct Classes {
+    refs: Vec<(&'static str, sys::napi_ref)>,
+  }
+
+  unsafe extern "C" fn finalize(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    if data.is_null() {
+      return;
+    }
+    let classes = unsafe { Box::from_raw(data as *mut Classes) };
+    let env = unsafe { Env::from_raw(env) };
+    for (_, r) in classes.refs {
+      let _ = env.delete_reference(r);
+    }
+  }
+
+  /// Makes the classes for this realm, keeps them in its instance data and adds them to `exports`.
+  pub fn install(env: Env, exports: Val) -> NResult<()> {
+    let made = env.run_script(SOURCE)?;
+    let mut refs = Vec::with_capacity(NAMES.len());
+    let mut props = Vec::with_capacity(NAMES.len());
+    for name in NAMES {
+      let ctor = env.get_named(made, name)?;
+      props.push((env.string(name)?, ctor));
+      refs.push((name, env.reference(ctor)?));
+    }
+    let data = Box::into_raw(Box::new(Classes { refs })) as *mut c_void;
+    // SAFETY: `finalize` owns a `Box<Classes>`.
+    unsafe { env.set_instance_data(data, Some(finalize)) }?;
+    env.define_data(exports, &props)
+  }
+
+  /// The constructor of an exported class in this realm.
+  pub fn get(env: Env, name: &str) -> Option<Val> {
+    let data = env.instance_data().ok()?;
+    if data.is_null() {
+      return None;
+    }
+    // SAFETY: only `install` sets this realm's instance data, to a `Box<Classes>`.
+    let classes = unsafe { &*(data as *const Classes) };
+    let r = classes.refs.iter().find(|(n, _)| *n == name)?.1;
+    env.reference_value(r).ok()
   }
 }
 
@@ -125,11 +255,26 @@ mod tests {
 
   #[test]
   fn messages_tell_the_user_what_to_do() {
-    assert_eq!(ErrorInfo::timeout(250).message, "Execution timed out after 250 ms");
+    assert_eq!(ErrorInfo::timeout(250).message, "Execution timed out after 250ms");
     assert_eq!(ErrorInfo::memory_limit(32.0).message, "Memory limit of 32 MB exceeded");
     assert_eq!(ErrorInfo::memory_limit(0.5).message, "Memory limit of 0.5 MB exceeded");
+    assert_eq!(ErrorInfo::cpu_limit(50).message, "CPU time limit of 50ms exceeded");
     let m = disposed_because("execution timed out");
     assert!(m.starts_with(DISPOSED));
     assert!(m.contains("createRuntime()"));
+  }
+
+  #[test]
+  fn only_the_constructors_make_runtime_kinds() {
+    assert_eq!(ErrorInfo::new("MemoryLimitError", "Memory limit of 32 MB exceeded").kind, ErrorKind::Script);
+    assert_eq!(ErrorInfo::new("TimeoutError", "x").kind, ErrorKind::Script);
+    assert_eq!(ErrorInfo::memory_limit(32.0).kind, ErrorKind::MemoryLimit);
+    assert_eq!(ErrorInfo::timeout(1).kind, ErrorKind::Timeout);
+    assert_eq!(ErrorInfo::cpu_limit(1).kind, ErrorKind::CpuLimit);
+    let d = ErrorInfo::disposed_because("it exceeded its memory limit of 32 MB", ErrorInfo::memory_limit(32.0));
+    assert_eq!(d.kind, ErrorKind::Disposed);
+    assert_eq!(d.name, "RuntimeDisposedError");
+    assert!(d.message.starts_with("Runtime has been disposed: it exceeded"));
+    assert_eq!(d.cause.as_deref(), Some(&ErrorInfo::memory_limit(32.0)));
   }
 }

@@ -55,8 +55,17 @@ fn to_napi_error(e: ErrorInfo) -> napi::Error {
   napi::Error::new(napi::Status::GenericFailure, e.message)
 }
 
+/// Adds the error classes (`IsolateError`, `MemoryLimitError`, …) to this realm's exports; each
+/// realm (the main thread, every worker) gets its own, kept in its N-API instance data.
+#[napi(module_exports)]
+pub fn module_exports(exports: Object, env: Env) -> Result<()> {
+  let env = unsafe { host::napi::Env::from_raw(env.raw()) };
+  errors::classes::install(env, exports.raw())?;
+  Ok(())
+}
+
 /// Creates a runtime. Resolves once its isolate is ready.
-#[napi(ts_args_type = "options?: RuntimeOptions", ts_return_type = "Promise<Runtime>")]
+#[napi(catch_unwind, ts_args_type = "options?: RuntimeOptions", ts_return_type = "Promise<Runtime>")]
 pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
   let raw = env.raw();
   let bridge = HostBridge::new(raw)?;
@@ -110,7 +119,7 @@ pub struct ProcessStats {
 }
 
 /// Figures of the process's runtime pool.
-#[napi]
+#[napi(catch_unwind)]
 pub fn process_stats() -> ProcessStats {
   use std::sync::atomic::Ordering;
   let pool = runtime::pool::Pool::global();
@@ -130,7 +139,7 @@ pub struct PoolOptions {
 }
 
 /// Sets the size of the runtime pool, once per process, before the first `createRuntime()`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn configure_pool(options: PoolOptions) -> Result<()> {
   runtime::pool::configure(options.threads as usize).map_err(|m| napi::Error::new(napi::Status::InvalidArg, m))
 }
@@ -138,13 +147,22 @@ pub fn configure_pool(options: PoolOptions) -> Result<()> {
 /// When Node's environment (the main thread or a worker) shuts down, its runtimes stop too.
 fn register_cleanup(env: sys::napi_env, handle: &Arc<RuntimeHandle>) {
   unsafe extern "C" fn cleanup(data: *mut std::ffi::c_void) {
-    let weak = unsafe { Box::from_raw(data as *mut std::sync::Weak<RuntimeHandle>) };
-    if let Some(h) = weak.upgrade() {
-      h.stop_and_wait(Duration::from_secs(2));
+    if data.is_null() {
+      return;
     }
+    let weak = unsafe { Box::from_raw(data as *mut std::sync::Weak<RuntimeHandle>) };
+    // A panic must never unwind into Node.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+      if let Some(h) = weak.upgrade() {
+        h.stop_and_wait(Duration::from_secs(2));
+      }
+    }));
   }
   let data = Box::into_raw(Box::new(Arc::downgrade(handle))) as *mut std::ffi::c_void;
-  unsafe { sys::napi_add_env_cleanup_hook(env, Some(cleanup), data) };
+  let env = unsafe { host::napi::Env::from_raw(env) };
+  if env.add_cleanup_hook(cleanup, data).is_err() {
+    drop(unsafe { Box::from_raw(data as *mut std::sync::Weak<RuntimeHandle>) });
+  }
 }
 
 #[napi]
@@ -157,12 +175,12 @@ impl Runtime {
 
   /// Runs `code` as an ES module (top-level await allowed). Evals run one after another; globals
   /// persist across them.
-  #[napi(ts_args_type = "code: string, options?: string | EvalOptions", ts_return_type = "Promise<void>")]
+  #[napi(catch_unwind, ts_args_type = "code: string, options?: string | EvalOptions", ts_return_type = "Promise<void>")]
   pub fn eval<'a>(&self, env: &'a Env, code: Unknown<'a>, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
     let raw = env.raw();
     let (deferred, promise_value) = Deferred::new(raw, &self.bridge)?;
     if !self.handle.shared.is_alive() {
-      deferred.reject(ErrorInfo::new("Error", self.handle.shared.dead_message()));
+      deferred.reject(self.handle.shared.later_error());
       return Ok(promise(env, promise_value));
     }
     let args = match unsafe { options::parse_eval(raw, code.raw(), options.map(|o| o.raw())) } {
@@ -183,7 +201,7 @@ impl Runtime {
 
   /// Stops the runtime and frees its isolate. Idempotent; pending calls reject with
   /// "Runtime has been disposed".
-  #[napi(ts_return_type = "Promise<void>")]
+  #[napi(catch_unwind, ts_return_type = "Promise<void>")]
   pub fn dispose<'a>(&self, env: &'a Env) -> Result<PromiseRaw<'a, ()>> {
     let raw = env.raw();
     let (mut deferred, promise_value) = Deferred::new(raw, &self.bridge)?;
@@ -192,9 +210,7 @@ impl Runtime {
     let done: runtime::Completion = Box::new(move |_| {
       deferred.settle(move |env| {
         handle.join();
-        let mut v = std::ptr::null_mut();
-        unsafe { sys::napi_get_undefined(env, &mut v) };
-        Ok(Settle::Resolve(v))
+        Ok(Settle::Resolve(unsafe { host::napi::Env::from_raw(env) }.undefined()?))
       })
     });
     if let Err(done) = self.handle.dispose(done) {
@@ -206,7 +222,7 @@ impl Runtime {
   }
 
   /// The host side of the isolate's `serve()`: dispatch requests and WebSocket events to it.
-  #[napi(getter, ts_return_type = "RuntimeFetch")]
+  #[napi(getter, catch_unwind, ts_return_type = "RuntimeFetch")]
   pub fn fetch<'a>(&self, env: &'a Env) -> Result<Unknown<'a>> {
     let raw = env.raw();
     let api = self.glue_api(raw)?;
@@ -233,7 +249,7 @@ impl Runtime {
   }
 
   /// Heap and CPU use of this runtime.
-  #[napi]
+  #[napi(catch_unwind)]
   pub fn stats(&self) -> RuntimeStats {
     let s = &self.handle.shared;
     RuntimeStats {

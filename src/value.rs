@@ -71,30 +71,163 @@ pub fn too_deep() -> CloneError {
   format!("value is nested more than {MAX_DEPTH} levels deep, which cannot be passed between the host and the isolate")
 }
 
+/// What one element of a value tree costs in Rust memory, whatever it holds.
+pub const NODE_BYTES: usize = std::mem::size_of::<Value>();
+/// What one key of an object costs besides its text.
+pub const KEY_BYTES: usize = std::mem::size_of::<(String, Value)>() - NODE_BYTES;
+
+/// Bytes one conversion may still produce. A conversion (isolate → Value, host → Value, or
+/// Value → host) may make at most the runtime's memory limit: past it the value is refused with a
+/// DataCloneError, so a script cannot make the host copy more than its own memory limit
+/// (e.g. one 1 MB string passed a thousand times).
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+  left: usize,
+  limit: usize,
+}
+
+impl Budget {
+  pub fn new(limit_bytes: usize) -> Self {
+    Self { left: limit_bytes, limit: limit_bytes }
+  }
+
+  /// Takes `bytes` from the budget, or refuses the value.
+  pub fn charge(&mut self, bytes: usize) -> Result<(), CloneError> {
+    match self.left.checked_sub(bytes) {
+      Some(left) => {
+        self.left = left;
+        Ok(())
+      }
+      None => {
+        self.left = 0;
+        Err(too_large(self.limit))
+      }
+    }
+  }
+}
+
+pub fn too_large(limit_bytes: usize) -> CloneError {
+  let mb = crate::errors::fmt_mb(limit_bytes as f64 / (1024.0 * 1024.0));
+  format!(
+    "value is larger than the runtime's memoryLimitMB ({mb} MB), which cannot be passed between the host and the isolate; pass less at a time"
+  )
+}
+
+impl Value {
+  /// Bytes this value accounts for in a [`Budget`] (the same sums the conversions charge).
+  pub fn cost(&self) -> usize {
+    let mut total = 0usize;
+    let mut stack = vec![self];
+    while let Some(v) = stack.pop() {
+      total = total.saturating_add(NODE_BYTES + v.own_bytes());
+      match v {
+        Value::Array(items) | Value::Set(items) => stack.extend(items),
+        Value::Object(props) => {
+          for (k, item) in props {
+            total = total.saturating_add(KEY_BYTES + k.len());
+            stack.push(item);
+          }
+        }
+        Value::Map(entries) => {
+          for (k, item) in entries {
+            stack.push(k);
+            stack.push(item);
+          }
+        }
+        _ => {}
+      }
+    }
+    total
+  }
+
+  /// Bytes held by this node itself (text, bytes, words), not counting children.
+  pub fn own_bytes(&self) -> usize {
+    match self {
+      Value::String(s) => s.len(),
+      Value::Utf16(u) => u.len() * 2,
+      Value::BigInt { words, .. } => words.len() * 8,
+      Value::RegExp { source, flags } => source.len() + flags.len(),
+      Value::ArrayBuffer(b) | Value::View { bytes: b, .. } => b.len(),
+      Value::Error(e) => error_bytes(e),
+      _ => 0,
+    }
+  }
+
+  /// Nesting depth: 0 for a leaf, 1 + the deepest child for a container.
+  pub fn depth(&self) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(self, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+      deepest = deepest.max(d);
+      match v {
+        Value::Array(items) | Value::Set(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+        Value::Object(props) => stack.extend(props.iter().map(|(_, i)| (i, d + 1))),
+        Value::Map(entries) => {
+          for (k, i) in entries {
+            stack.push((k, d + 1));
+            stack.push((i, d + 1));
+          }
+        }
+        _ => {}
+      }
+    }
+    deepest
+  }
+
+  /// Whether this value may cross as it is: no deeper than [`MAX_DEPTH`] and within `limit_bytes`.
+  pub fn check(&self, limit_bytes: usize) -> Result<(), CloneError> {
+    if self.depth() > MAX_DEPTH {
+      return Err(too_deep());
+    }
+    Budget::new(limit_bytes).charge(self.cost())
+  }
+}
+
+fn error_bytes(e: &ErrorInfo) -> usize {
+  e.name.len() + e.message.len() + e.stack.as_ref().map_or(0, |s| s.len()) + e.cause.as_ref().map_or(0, |c| error_bytes(c))
+}
+
 pub mod isolate {
   //! Conversions on the isolate thread.
   use super::*;
 
   /// Objects already met while reading a value, by identity hash.
-  #[derive(Default)]
-  struct Seen<'s> {
+  struct Reader<'s> {
     by_hash: std::collections::HashMap<i32, Vec<(v8::Local<'s, v8::Object>, usize)>>,
     count: usize,
+    budget: Budget,
   }
 
+  /// The runtime's memory limit, which bounds one conversion.
+  pub fn limit_bytes(isolate: &v8::Isolate) -> usize {
+    crate::runtime::State::get(isolate).map(|s| s.borrow().shared.budget.limit_bytes).unwrap_or(DEFAULT_LIMIT)
+  }
+
+  /// Without a runtime state (unit tests), the default memoryLimitMB.
+  const DEFAULT_LIMIT: usize = 128 << 20;
+
+  /// Reads an isolate value, within the runtime's memory limit.
   pub fn from_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>) -> Result<Value, CloneError> {
-    read(scope, value, 0, &mut Seen::default())
+    let limit = limit_bytes(scope);
+    from_v8_within(scope, value, limit)
+  }
+
+  /// Reads an isolate value; it may account for at most `limit` bytes (see [`Budget`]).
+  pub fn from_v8_within<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>, limit: usize) -> Result<Value, CloneError> {
+    let mut reader = Reader { by_hash: Default::default(), count: 0, budget: Budget::new(limit) };
+    read(scope, value, 0, &mut reader)
   }
 
   fn read<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     value: v8::Local<'s, v8::Value>,
     depth: usize,
-    seen: &mut Seen<'s>,
+    r: &mut Reader<'s>,
   ) -> Result<Value, CloneError> {
     if depth > MAX_DEPTH {
       return Err(too_deep());
     }
+    r.budget.charge(NODE_BYTES)?;
     if value.is_undefined() {
       return Ok(Value::Undefined);
     }
@@ -104,13 +237,15 @@ pub mod isolate {
     if value.is_boolean() {
       return Ok(Value::Bool(value.is_true()));
     }
-    if value.is_number() {
-      return Ok(Value::Number(value.number_value(scope).unwrap_or(f64::NAN)));
+    if let Ok(n) = v8::Local::<v8::Number>::try_from(value) {
+      return Ok(Value::Number(n.value()));
     }
     if let Ok(s) = v8::Local::<v8::String>::try_from(value) {
-      return Ok(string_value(scope, s));
+      return string_within(scope, s, &mut r.budget);
     }
     if let Ok(b) = v8::Local::<v8::BigInt>::try_from(value) {
+      // Charged before the words are allocated: a BigInt may have millions of them.
+      r.budget.charge(b.word_count().saturating_mul(8))?;
       let mut words = vec![0u64; b.word_count()];
       let (negative, w) = b.to_words_array(&mut words);
       let words = w.to_vec();
@@ -122,92 +257,152 @@ pub mod isolate {
     if value.is_function() {
       return Err("a function cannot be cloned".into());
     }
-    if let Ok(obj) = v8::Local::<v8::Object>::try_from(value) {
-      let hash = obj.get_identity_hash().get();
-      if let Some(i) = seen.by_hash.get(&hash).and_then(|l| l.iter().find(|(o, _)| *o == obj)).map(|(_, i)| *i) {
-        return Ok(Value::Ref(i));
-      }
-      seen.by_hash.entry(hash).or_default().push((obj, seen.count));
-      seen.count += 1;
-    }
-    if let Ok(d) = v8::Local::<v8::Date>::try_from(value) {
-      return Ok(Value::Date(d.value_of()));
-    }
-    if let Ok(r) = v8::Local::<v8::RegExp>::try_from(value) {
-      let source = r.get_source(scope).to_rust_string_lossy(scope);
-      let flags = get_string(scope, r.into(), "flags").unwrap_or_default();
-      return Ok(Value::RegExp { source, flags });
-    }
-    if let Ok(ab) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
-      let len = ab.byte_length();
-      let store = ab.get_backing_store();
-      return Ok(Value::ArrayBuffer(copy_store(&store, 0, len)));
-    }
-    if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
-      let mut bytes = vec![0u8; view.byte_length()];
-      view.copy_contents(&mut bytes);
-      return Ok(Value::View { kind: view_kind(value), bytes });
-    }
-    if let Ok(map) = v8::Local::<v8::Map>::try_from(value) {
-      let flat = map.as_array(scope);
-      let mut entries = Vec::with_capacity(flat.length() as usize / 2);
-      let mut i = 0;
-      while i + 1 < flat.length() {
-        let k = flat.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
-        let v = flat.get_index(scope, i + 1).unwrap_or_else(|| v8::undefined(scope).into());
-        entries.push((read(scope, k, depth + 1, seen)?, read(scope, v, depth + 1, seen)?));
-        i += 2;
-      }
-      return Ok(Value::Map(entries));
-    }
-    if let Ok(set) = v8::Local::<v8::Set>::try_from(value) {
-      let flat = set.as_array(scope);
-      let mut items = Vec::with_capacity(flat.length() as usize);
-      for i in 0..flat.length() {
-        let v = flat.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
-        items.push(read(scope, v, depth + 1, seen)?);
-      }
-      return Ok(Value::Set(items));
-    }
-    if value.is_native_error() {
-      return Ok(Value::Error(error_info(scope, value)));
-    }
-    if let Ok(arr) = v8::Local::<v8::Array>::try_from(value) {
-      let mut items = Vec::with_capacity(arr.length() as usize);
-      for i in 0..arr.length() {
-        let v = arr.get_index(scope, i).unwrap_or_else(|| v8::undefined(scope).into());
-        items.push(read(scope, v, depth + 1, seen)?);
-      }
-      return Ok(Value::Array(items));
-    }
+    // Before anything reads it: a proxy's traps are script code, and revoked ones throw.
     if value.is_proxy() {
       return Err("a Proxy cannot be cloned".into());
     }
     if value.is_promise() {
       return Err("a Promise cannot be cloned; await it first".into());
     }
-    if let Ok(obj) = v8::Local::<v8::Object>::try_from(value) {
-      let args = v8::GetPropertyNamesArgs {
-        mode: v8::KeyCollectionMode::OwnOnly,
-        property_filter: v8::PropertyFilter::ONLY_ENUMERABLE | v8::PropertyFilter::SKIP_SYMBOLS,
-        index_filter: v8::IndexFilter::IncludeIndices,
-        key_conversion: v8::KeyConversionMode::ConvertToString,
-      };
-      let Some(names) = obj.get_own_property_names(scope, args) else {
-        return Err("could not read the object's properties".into());
-      };
-      let mut props = Vec::with_capacity(names.length() as usize);
-      for i in 0..names.length() {
-        let Some(k) = names.get_index(scope, i) else { continue };
-        // A getter may throw or run arbitrary code; structured clone calls getters too.
-        let Some(v) = obj.get(scope, k) else {
-          return Err("reading a property threw".into());
-        };
-        props.push((k.to_rust_string_lossy(scope), read(scope, v, depth + 1, seen)?));
-      }
-      return Ok(Value::Object(props));
+    if value.is_shared_array_buffer() {
+      return Err("a SharedArrayBuffer cannot be cloned between the host and the isolate".into());
     }
-    Err("value cannot be cloned".into())
+    let Ok(obj) = v8::Local::<v8::Object>::try_from(value) else {
+      return Err("value cannot be cloned".into());
+    };
+    let hash = obj.get_identity_hash().get();
+    if let Some(i) = r.by_hash.get(&hash).and_then(|l| l.iter().find(|(o, _)| *o == obj)).map(|(_, i)| *i) {
+      return Ok(Value::Ref(i));
+    }
+    r.by_hash.entry(hash).or_default().push((obj, r.count));
+    r.count += 1;
+    if let Ok(d) = v8::Local::<v8::Date>::try_from(value) {
+      return Ok(Value::Date(d.value_of()));
+    }
+    if let Ok(re) = v8::Local::<v8::RegExp>::try_from(value) {
+      // Both from V8's internal slots: a script may redefine `flags` or `source` getters.
+      let source = re.get_source(scope).to_rust_string_lossy(scope);
+      let flags = regexp_flags_of(&re);
+      r.budget.charge(source.len() + flags.len())?;
+      return Ok(Value::RegExp { source, flags });
+    }
+    if let Ok(ab) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
+      let len = ab.byte_length();
+      r.budget.charge(len)?;
+      let store = ab.get_backing_store();
+      return Ok(Value::ArrayBuffer(copy_store(&store, len)));
+    }
+    if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
+      // 0 for a detached buffer or a view out of a shrunk resizable buffer's bounds.
+      let len = view.byte_length();
+      r.budget.charge(len)?;
+      let mut bytes = vec![0u8; len];
+      let n = view.copy_contents(&mut bytes);
+      bytes.truncate(n);
+      return Ok(Value::View { kind: view_kind(value), bytes });
+    }
+    if let Ok(map) = v8::Local::<v8::Map>::try_from(value) {
+      // Refused before `as_array` copies the entries into a new array in the isolate's heap.
+      if map.size().saturating_mul(2 * NODE_BYTES) > r.budget_left() {
+        return Err(too_large(r.budget_limit()));
+      }
+      let flat = map.as_array(scope);
+      let mut entries = Vec::new();
+      let mut i = 0;
+      while i + 1 < flat.length() {
+        let k = element(scope, flat, i)?;
+        let v = element(scope, flat, i + 1)?;
+        entries.push((read(scope, k, depth + 1, r)?, read(scope, v, depth + 1, r)?));
+        i += 2;
+      }
+      return Ok(Value::Map(entries));
+    }
+    if let Ok(set) = v8::Local::<v8::Set>::try_from(value) {
+      if set.size().saturating_mul(NODE_BYTES) > r.budget_left() {
+        return Err(too_large(r.budget_limit()));
+      }
+      let flat = set.as_array(scope);
+      let mut items = Vec::new();
+      for i in 0..flat.length() {
+        let v = element(scope, flat, i)?;
+        items.push(read(scope, v, depth + 1, r)?);
+      }
+      return Ok(Value::Set(items));
+    }
+    if value.is_native_error() {
+      let info = error_info(scope, value);
+      r.budget.charge(error_bytes(&info))?;
+      return Ok(Value::Error(info));
+    }
+    if let Ok(arr) = v8::Local::<v8::Array>::try_from(value) {
+      // `length` is the script's choice (up to 2^32 - 1, holes included): never sized by it;
+      // each element is charged as it is read, so a huge sparse array fails fast.
+      let mut items = Vec::new();
+      for i in 0..arr.length() {
+        let v = element(scope, arr, i)?;
+        items.push(read(scope, v, depth + 1, r)?);
+      }
+      return Ok(Value::Array(items));
+    }
+    if value.is_module_namespace_object() || value.is_wasm_module_object() || value.is_wasm_memory_object() {
+      return Err("this object cannot be cloned".into());
+    }
+    let args = v8::GetPropertyNamesArgs {
+      mode: v8::KeyCollectionMode::OwnOnly,
+      property_filter: v8::PropertyFilter::ONLY_ENUMERABLE | v8::PropertyFilter::SKIP_SYMBOLS,
+      index_filter: v8::IndexFilter::IncludeIndices,
+      key_conversion: v8::KeyConversionMode::ConvertToString,
+    };
+    let Some(names) = obj.get_own_property_names(scope, args) else {
+      return Err("could not read the object's properties".into());
+    };
+    let mut props = Vec::new();
+    for i in 0..names.length() {
+      let k = element(scope, names, i)?;
+      let key = match string_within(scope, k.to_string(scope).ok_or("a property name could not be read")?, &mut r.budget)? {
+        Value::String(s) => s,
+        Value::Utf16(u) => String::from_utf16_lossy(&u),
+        _ => String::new(),
+      };
+      r.budget.charge(KEY_BYTES)?;
+      // A getter may throw or run arbitrary code; structured clone calls getters too.
+      let Some(v) = obj.get(scope, k) else {
+        return Err(format!("reading property '{}' threw", truncate(&key, 64)));
+      };
+      props.push((key, read(scope, v, depth + 1, r)?));
+    }
+    Ok(Value::Object(props))
+  }
+
+  impl Reader<'_> {
+    fn budget_left(&self) -> usize {
+      self.budget.left
+    }
+    fn budget_limit(&self) -> usize {
+      self.budget.limit
+    }
+  }
+
+  fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+      Some((i, _)) => &s[..i],
+      None => s,
+    }
+  }
+
+  /// `arr[i]`; a throwing getter (an accessor on an index) refuses the value.
+  fn element<'s>(scope: &mut v8::PinScope<'s, '_>, arr: v8::Local<'s, v8::Array>, i: u32) -> Result<v8::Local<'s, v8::Value>, CloneError> {
+    arr.get_index(scope, i).ok_or_else(|| format!("reading element {i} threw"))
+  }
+
+  /// A string's value within `budget`: its length is charged before any copy is made.
+  fn string_within(scope: &mut v8::PinScope, s: v8::Local<v8::String>, budget: &mut Budget) -> Result<Value, CloneError> {
+    let units = s.length();
+    budget.charge(units)?;
+    let v = string_value(scope, s);
+    // What the copy really holds (UTF-8 may be up to 3 bytes per unit).
+    budget.charge(v.own_bytes().saturating_sub(units))?;
+    Ok(v)
   }
 
   /// A string's value; lone surrogates are kept (as UTF-16) rather than replaced.
@@ -223,11 +418,43 @@ pub mod isolate {
     }
   }
 
-  fn copy_store(store: &v8::SharedRef<v8::BackingStore>, offset: usize, len: usize) -> Vec<u8> {
+  fn copy_store(store: &v8::SharedRef<v8::BackingStore>, len: usize) -> Vec<u8> {
     let Some(data) = store.data() else { return Vec::new() };
+    // A resizable buffer's store may be shorter than a stale length; never read past it.
+    let len = len.min(store.byte_length());
     let base = data.as_ptr() as *const u8;
-    // SAFETY: offset+len lie within the store, which the isolate keeps alive while we copy.
-    unsafe { std::slice::from_raw_parts(base.add(offset), len) }.to_vec()
+    // SAFETY: len lies within the store, which the isolate keeps alive while we copy.
+    unsafe { std::slice::from_raw_parts(base, len) }.to_vec()
+  }
+
+  unsafe extern "C" {
+    /// `v8::RegExp::GetFlags() const` (v8-regexp.h), which rusty_v8 does not bind: the flags
+    /// from the RegExp's internal slot, where `re.flags` would run a script's getters.
+    #[link_name = "_ZNK2v86RegExp8GetFlagsEv"]
+    fn v8_regexp_get_flags(this: *const v8::RegExp) -> std::ffi::c_int;
+  }
+
+  /// The flags of a RegExp, in the order `RegExp.prototype.flags` gives them.
+  fn regexp_flags_of(re: &v8::Local<v8::RegExp>) -> String {
+    // SAFETY: a Local<RegExp> dereferences to the handle V8's C++ API calls `this`.
+    let bits = unsafe { v8_regexp_get_flags(&**re as *const v8::RegExp) };
+    let f = v8::RegExpCreationFlags::from_bits_truncate(bits);
+    let mut out = String::new();
+    for (flag, c) in [
+      (v8::RegExpCreationFlags::HAS_INDICES, 'd'),
+      (v8::RegExpCreationFlags::GLOBAL, 'g'),
+      (v8::RegExpCreationFlags::IGNORE_CASE, 'i'),
+      (v8::RegExpCreationFlags::MULTILINE, 'm'),
+      (v8::RegExpCreationFlags::DOT_ALL, 's'),
+      (v8::RegExpCreationFlags::UNICODE, 'u'),
+      (v8::RegExpCreationFlags::UNICODE_SETS, 'v'),
+      (v8::RegExpCreationFlags::STICKY, 'y'),
+    ] {
+      if f.contains(flag) {
+        out.push(c);
+      }
+    }
+    out
   }
 
   fn view_kind(v: v8::Local<v8::Value>) -> ViewKind {
@@ -281,10 +508,10 @@ pub mod isolate {
       let message = get_string(scope, exception, "message").unwrap_or_default();
       let stack = get_string(scope, exception, "stack");
       if exception.is_native_error() || stack.is_some() {
-        return ErrorInfo { name, message, stack };
+        return ErrorInfo { name, message, stack, ..ErrorInfo::default() };
       }
     }
-    ErrorInfo { name: "Error".into(), message: exception.to_rust_string_lossy(scope), stack: None }
+    ErrorInfo::new("Error", exception.to_rust_string_lossy(scope))
   }
 
   pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: &Value) -> Option<v8::Local<'s, v8::Value>> {
@@ -307,11 +534,13 @@ pub mod isolate {
       Value::String(s) => return Some(v8::String::new(scope, s)?.into()),
       Value::Utf16(u) => return Some(v8::String::new_from_two_byte(scope, u, v8::NewStringType::Normal)?.into()),
       Value::Array(items) => {
-        let arr = v8::Array::new(scope, items.len() as i32);
+        let arr = v8::Array::new(scope, 0);
         made.push(arr.into());
         for (i, item) in items.iter().enumerate() {
           let v = write(scope, item, made)?;
-          arr.set_index(scope, i as u32, v)?;
+          let k = v8::String::new(scope, &i.to_string())?;
+          // Own data properties, as structured clone makes them: no setter of a prototype runs.
+          arr.create_data_property(scope, k.into(), v)?;
         }
         return Some(arr.into());
       }
@@ -321,7 +550,8 @@ pub mod isolate {
         for (k, item) in props {
           let key = v8::String::new(scope, k)?;
           let v = write(scope, item, made)?;
-          obj.set(scope, key.into(), v)?;
+          // `__proto__` or a key with a setter on Object.prototype stays an own data property.
+          obj.create_data_property(scope, key.into(), v)?;
         }
         return Some(obj.into());
       }
@@ -427,5 +657,217 @@ pub mod isolate {
       obj.define_own_property(scope, k.into(), v.into(), v8::PropertyAttribute::DONT_ENUM)?;
     }
     Some(err)
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  #![allow(clippy::unwrap_used)]
+  use super::*;
+  use proptest::prelude::*;
+
+  fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+      Just(Value::Undefined),
+      Just(Value::Null),
+      any::<bool>().prop_map(Value::Bool),
+      any::<f64>().prop_map(Value::Number),
+      ".{0,40}".prop_map(Value::String),
+      proptest::collection::vec(any::<u16>(), 0..20).prop_map(Value::Utf16),
+      proptest::collection::vec(any::<u64>(), 0..4).prop_map(|words| Value::BigInt { negative: false, words }),
+      proptest::collection::vec(any::<u8>(), 0..64).prop_map(Value::ArrayBuffer),
+      (".{0,10}", "[dgimsuvy]{0,3}").prop_map(|(source, flags)| Value::RegExp { source, flags }),
+      any::<usize>().prop_map(|i| Value::Ref(i % 8)),
+    ]
+  }
+
+  fn tree() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(6, 200, 8, |inner| {
+      prop_oneof![
+        proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+        proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Set),
+        proptest::collection::vec((".{0,12}", inner.clone()), 0..8).prop_map(Value::Object),
+        proptest::collection::vec((inner.clone(), inner), 0..4).prop_map(Value::Map),
+      ]
+    })
+  }
+
+  fn children(v: &Value) -> Vec<&Value> {
+    match v {
+      Value::Array(items) | Value::Set(items) => items.iter().collect(),
+      Value::Object(props) => props.iter().map(|(_, v)| v).collect(),
+      Value::Map(entries) => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
+      _ => Vec::new(),
+    }
+  }
+
+  fn nested(depth: usize) -> Value {
+    let mut v = Value::Null;
+    for _ in 0..depth {
+      v = Value::Array(vec![v]);
+    }
+    v
+  }
+
+  proptest! {
+    #[test]
+    fn a_container_costs_more_than_all_its_children(v in tree()) {
+      let kids: usize = children(&v).iter().map(|c| c.cost()).sum();
+      prop_assert!(v.cost() >= NODE_BYTES + kids);
+      prop_assert!(v.cost() >= NODE_BYTES + v.own_bytes());
+    }
+
+    #[test]
+    fn check_accepts_exactly_the_values_within_the_limit(v in tree(), slack in 0usize..64) {
+      let cost = v.cost();
+      prop_assert!(v.check(cost + slack).is_ok());
+      if cost > 0 {
+        let err = v.check(cost - 1).unwrap_err();
+        prop_assert!(err.contains("memoryLimitMB"), "{}", err);
+      }
+    }
+
+    #[test]
+    fn depth_is_one_more_than_the_deepest_child(v in tree()) {
+      let deepest = children(&v).iter().map(|c| c.depth() + 1).max().unwrap_or(0);
+      prop_assert_eq!(v.depth(), deepest);
+    }
+
+    #[test]
+    fn a_budget_refuses_once_charges_pass_its_limit(limit in 0usize..10_000, charges in proptest::collection::vec(0usize..2_000, 0..20)) {
+      let mut b = Budget::new(limit);
+      let mut total = 0usize;
+      for c in charges {
+        total += c;
+        let r = b.charge(c);
+        prop_assert_eq!(r.is_ok(), total <= limit);
+        if r.is_err() {
+          break;
+        }
+      }
+    }
+  }
+
+  #[test]
+  fn values_nested_past_the_limit_are_refused_without_recursion() {
+    assert!(nested(MAX_DEPTH).check(usize::MAX).is_ok());
+    assert_eq!(nested(MAX_DEPTH + 1).check(usize::MAX).unwrap_err(), too_deep());
+    // depth() and cost() walk with their own stack: a very deep tree does not overflow ours.
+    let deep = nested(200_000);
+    assert_eq!(deep.depth(), 200_000);
+    assert_eq!(deep.cost(), 200_001 * NODE_BYTES);
+    // Dropping it recursively would: take it apart level by level.
+    let mut v = deep;
+    while let Value::Array(mut items) = v {
+      v = items.pop().unwrap_or(Value::Null);
+    }
+  }
+
+  #[test]
+  fn the_too_large_message_names_the_limit() {
+    assert_eq!(
+      too_large(32 << 20),
+      "value is larger than the runtime's memoryLimitMB (32 MB), which cannot be passed between the host and the isolate; pass less at a time"
+    );
+  }
+
+  /// Runs `f` on a bare isolate with a context (no runtime around it).
+  fn with_context(f: impl FnOnce(&mut v8::PinScope)) {
+    crate::platform::init();
+    let mut isolate = v8::Isolate::new(Default::default());
+    {
+      v8::scope!(let hs, &mut isolate);
+      let context = v8::Context::new(hs, Default::default());
+      let scope = &mut v8::ContextScope::new(hs, context);
+      f(scope);
+    }
+  }
+
+  fn run<'s>(scope: &mut v8::PinScope<'s, '_>, code: &str) -> v8::Local<'s, v8::Value> {
+    let src = v8::String::new(scope, code).unwrap();
+    let script = v8::Script::compile(scope, src, None).unwrap();
+    script.run(scope).unwrap()
+  }
+
+  #[test]
+  fn isolate_values_are_read_within_the_budget() {
+    with_context(|scope| {
+      // A script-chosen length never sizes an allocation: this fails fast instead of aborting.
+      let huge = run(scope, "const a = []; a.length = 2 ** 32 - 1; a");
+      let err = isolate::from_v8_within(scope, huge, 1 << 20).unwrap_err();
+      assert!(err.contains("memoryLimitMB (1 MB)"), "{err}");
+      // One string passed many times counts each time.
+      let amplified = run(scope, "Array(64).fill('x'.repeat(1 << 16))");
+      assert!(isolate::from_v8_within(scope, amplified, 1 << 20).is_err());
+      assert!(isolate::from_v8_within(scope, amplified, 8 << 20).is_ok());
+      let big_map = run(scope, "new Map(Array.from({ length: 100000 }, (_, i) => [i, i]))");
+      assert!(isolate::from_v8_within(scope, big_map, 1 << 20).unwrap_err().contains("memoryLimitMB"));
+      let bigint = run(scope, "2n ** 100000n");
+      assert!(isolate::from_v8_within(scope, bigint, 1 << 10).is_err());
+    });
+  }
+
+  #[test]
+  fn isolate_regexp_flags_come_from_v8_not_from_getters() {
+    with_context(|scope| {
+      let re = run(
+        scope,
+        "const r = /a.b/gsu; Object.defineProperty(r, 'flags', { get() { throw new Error('no') } });\
+         Object.defineProperty(RegExp.prototype, 'source', { get() { return 'forged' } }); r",
+      );
+      let v = isolate::from_v8_within(scope, re, 1 << 20).unwrap();
+      assert_eq!(v, Value::RegExp { source: "a.b".into(), flags: "gsu".into() });
+      let all = run(scope, "/x/dgimsy");
+      assert_eq!(isolate::from_v8_within(scope, all, 1 << 20).unwrap(), Value::RegExp { source: "x".into(), flags: "dgimsy".into() });
+    });
+  }
+
+  #[test]
+  fn isolate_hostile_objects_are_refused_cleanly() {
+    with_context(|scope| {
+      for (code, want) in [
+        ("({ get x() { throw new Error('boom') } })", "reading property 'x' threw"),
+        ("new Proxy({}, {})", "Proxy"),
+        ("(() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy })()", "Proxy"),
+        ("(() => { let v = 0; for (let i = 0; i < 600; i++) v = [v]; return v })()", "nested"),
+        ("[Symbol()]", "Symbol"),
+        ("({ f() {} })", "function"),
+      ] {
+        let v = run(scope, code);
+        let err = isolate::from_v8_within(scope, v, 1 << 20).unwrap_err();
+        assert!(err.contains(want), "{code}: {err}");
+      }
+      let detached = run(scope, "const b = new ArrayBuffer(8); const u = new Uint8Array(b); b.transfer(); [b, u]");
+      assert_eq!(
+        isolate::from_v8_within(scope, detached, 1 << 20).unwrap(),
+        Value::Array(vec![Value::ArrayBuffer(vec![]), Value::View { kind: ViewKind::Uint8, bytes: vec![] }])
+      );
+      let cycle = run(scope, "const c = { n: 1 }; c.self = c; c");
+      assert_eq!(
+        isolate::from_v8_within(scope, cycle, 1 << 20).unwrap(),
+        Value::Object(vec![("n".into(), Value::Number(1.0)), ("self".into(), Value::Ref(0))])
+      );
+    });
+  }
+
+  #[test]
+  fn isolate_objects_are_written_with_own_data_properties() {
+    with_context(|scope| {
+      run(scope, "globalThis.ran = false; Object.defineProperty(Object.prototype, 'k', { set() { globalThis.ran = true }, configurable: true })");
+      let v = Value::Object(vec![
+        ("__proto__".into(), Value::Object(vec![("polluted".into(), Value::Bool(true))])),
+        ("k".into(), Value::Number(1.0)),
+      ]);
+      let made = isolate::to_v8(scope, &v).unwrap();
+      let global = scope.get_current_context().global(scope);
+      let name = v8::String::new(scope, "made").unwrap();
+      global.set(scope, name.into(), made).unwrap();
+      let checks = run(
+        scope,
+        "[Object.getPrototypeOf(made) === Object.prototype, Object.hasOwn(made, '__proto__'), made.polluted === undefined, \
+          Object.getOwnPropertyDescriptor(made, 'k').value === 1, ran === false].every(Boolean)",
+      );
+      assert!(checks.is_true());
+    });
   }
 }

@@ -4,6 +4,8 @@
 //! unref'd while nothing is pending, so an idle runtime never keeps Node's event loop alive; every
 //! host promise we hand out (a [`Deferred`]) holds a ref until it settles.
 
+use super::napi::{self as n, Env};
+use crate::errors::{ErrorInfo, DISPOSED};
 use napi::sys;
 use std::ffi::c_void;
 use std::ptr;
@@ -33,10 +35,15 @@ pub struct HostBridge {
 }
 
 unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+  if data.is_null() {
+    return;
+  }
   let gone = unsafe { Arc::from_raw(data as *const RwLock<bool>) };
-  if let Ok(mut g) = gone.write() {
-    *g = true;
-  };
+  let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    if let Ok(mut g) = gone.write() {
+      *g = true;
+    }
+  }));
 }
 
 // SAFETY: napi_call_threadsafe_function is documented as callable from any thread; every other use
@@ -51,37 +58,27 @@ unsafe extern "C" fn call_js(env: sys::napi_env, _cb: sys::napi_value, _ctx: *mu
   let job = unsafe { Box::from_raw(data as *mut Job) };
   if env.is_null() {
     // The environment is being torn down: drop the job (its Drop impls may reject nothing anymore).
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(job)));
     return;
   }
   // A panic must never unwind into Node.
   let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || job(env)));
+  // Every job handles its own exceptions; one left over would surface in unrelated host code.
+  let _ = unsafe { Env::from_raw(env) }.take_exception();
 }
 
 impl HostBridge {
   pub fn new(env: sys::napi_env) -> napi::Result<Arc<Self>> {
-    let mut name = ptr::null_mut();
-    let mut tsfn = ptr::null_mut();
+    let env = unsafe { Env::from_raw(env) };
     let gone = Arc::new(RwLock::new(false));
     let finalize_data = Arc::into_raw(gone.clone()) as *mut c_void;
-    unsafe {
-      check(sys::napi_create_string_utf8(env, c"edge-isolate".as_ptr(), 12, &mut name))?;
-      check(sys::napi_create_threadsafe_function(
-        env,
-        ptr::null_mut(),
-        ptr::null_mut(),
-        name,
-        0,
-        1,
-        finalize_data,
-        Some(finalized),
-        ptr::null_mut(),
-        Some(call_js),
-        &mut tsfn,
-      ))
-      .inspect_err(|_| drop(Arc::from_raw(finalize_data as *const RwLock<bool>)))?;
-      check(sys::napi_unref_threadsafe_function(env, tsfn))?;
-    }
-    Ok(Arc::new(Self { tsfn, pending: AtomicUsize::new(0), gone }))
+    // SAFETY: `finalized` owns the Arc; `call_js` owns each queued Job.
+    let tsfn = unsafe { env.threadsafe_function("edge-isolate", finalize_data, Some(finalized), Some(call_js)) }
+      .inspect_err(|_| drop(unsafe { Arc::from_raw(finalize_data as *const RwLock<bool>) }))?;
+    let bridge = Arc::new(Self { tsfn, pending: AtomicUsize::new(0), gone });
+    // Dropping the bridge releases the TSFN.
+    env.unref_tsfn(tsfn)?;
+    Ok(bridge)
   }
 
   /// Queues `job` for Node's main thread. Returns false when Node no longer accepts work (the
@@ -93,8 +90,8 @@ impl HostBridge {
     }
     let boxed: Box<Job> = Box::new(Box::new(job));
     let raw = Box::into_raw(boxed) as *mut c_void;
-    let status = unsafe { sys::napi_call_threadsafe_function(self.tsfn, raw, sys::ThreadsafeFunctionCallMode::nonblocking) };
-    if status != sys::Status::napi_ok {
+    // SAFETY: not released while `gone` is false, and we hold its read lock.
+    if !unsafe { n::call_tsfn(self.tsfn, raw) } {
       drop(unsafe { Box::from_raw(raw as *mut Job) });
       return false;
     }
@@ -104,14 +101,14 @@ impl HostBridge {
   /// Keeps Node alive while a promise is pending. Main thread only.
   pub fn hold(&self, env: sys::napi_env) {
     if self.pending.fetch_add(1, Ordering::AcqRel) == 0 && self.gone.read().is_ok_and(|g| !*g) {
-      unsafe { sys::napi_ref_threadsafe_function(env, self.tsfn) };
+      let _ = unsafe { Env::from_raw(env) }.ref_tsfn(self.tsfn);
     }
   }
 
   /// Main thread only.
   pub fn unhold(&self, env: sys::napi_env) {
     if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 && self.gone.read().is_ok_and(|g| !*g) {
-      unsafe { sys::napi_unref_threadsafe_function(env, self.tsfn) };
+      let _ = unsafe { Env::from_raw(env) }.unref_tsfn(self.tsfn);
     }
   }
 }
@@ -121,17 +118,9 @@ impl Drop for HostBridge {
     if let Ok(mut gone) = self.gone.write() {
       if !*gone {
         *gone = true;
-        unsafe { sys::napi_release_threadsafe_function(self.tsfn, sys::ThreadsafeFunctionReleaseMode::release) };
+        unsafe { n::release_tsfn(self.tsfn) };
       }
     }
-  }
-}
-
-pub fn check(status: sys::napi_status) -> napi::Result<()> {
-  if status == sys::Status::napi_ok {
-    Ok(())
-  } else {
-    Err(napi::Error::new(napi::Status::from(status), "N-API call failed"))
   }
 }
 
@@ -142,12 +131,12 @@ pub enum Settle {
 }
 
 /// A host promise that can be settled from any thread. If it is dropped unsettled (its runtime
-/// died), it rejects with "Runtime has been disposed", so no caller ever waits forever.
+/// died), it rejects with a `RuntimeDisposedError`, so no caller ever waits forever.
 pub struct Deferred {
   raw: sys::napi_deferred,
   bridge: Arc<HostBridge>,
-  /// What happens if this is dropped unsettled: reject with this message, or resolve if None.
-  dropped_message: Option<String>,
+  /// What happens if this is dropped unsettled: reject with this error, or resolve if None.
+  dropped_error: Option<ErrorInfo>,
   settled: bool,
 }
 
@@ -156,16 +145,14 @@ unsafe impl Send for Deferred {}
 impl Deferred {
   /// Main thread only. Returns the deferred and its promise.
   pub fn new(env: sys::napi_env, bridge: &Arc<HostBridge>) -> napi::Result<(Self, sys::napi_value)> {
-    let mut raw = ptr::null_mut();
-    let mut promise = ptr::null_mut();
-    check(unsafe { sys::napi_create_promise(env, &mut raw, &mut promise) })?;
+    let (raw, promise) = unsafe { Env::from_raw(env) }.promise()?;
     bridge.hold(env);
-    Ok((Self { raw, bridge: bridge.clone(), dropped_message: Some(crate::errors::DISPOSED.to_string()), settled: false }, promise))
+    Ok((Self { raw, bridge: bridge.clone(), dropped_error: Some(ErrorInfo::disposed(DISPOSED)), settled: false }, promise))
   }
 
   /// Makes a drop without settling resolve (for operations, like dispose, that cannot fail).
   pub fn resolve_on_drop(&mut self) {
-    self.dropped_message = None;
+    self.dropped_error = None;
   }
 
   /// Settles on the main thread with whatever `f` decides; an `Err` from `f` rejects with it.
@@ -173,31 +160,37 @@ impl Deferred {
     self.settled = true;
     let raw = RawDeferred(std::mem::replace(&mut self.raw, ptr::null_mut()));
     let bridge = self.bridge.clone();
-    self.bridge.post(move |env| {
+    self.bridge.post(move |raw_env| {
       let raw = raw.get();
-      let outcome = f(env).unwrap_or_else(|e| {
-        Settle::Reject(crate::errors::host_error(env, "Error", &e.reason, None))
-      });
-      unsafe {
-        match outcome {
-          Settle::Resolve(v) => sys::napi_resolve_deferred(env, raw, v),
-          Settle::Reject(v) => sys::napi_reject_deferred(env, raw, v),
-        };
-      }
-      bridge.unhold(env);
+      let env = unsafe { Env::from_raw(raw_env) };
+      let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(raw_env))) {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => Settle::Reject(crate::errors::host_error(env, "Error", &e.reason, None)),
+        Err(_) => Settle::Reject(crate::errors::host_error(env, "Error", "edge-isolate: internal error", None)),
+      };
+      settle_raw(env, raw, outcome);
+      bridge.unhold(raw_env);
     });
   }
 
   pub fn resolve_undefined(self) {
-    self.settle(|env| {
-      let mut v = ptr::null_mut();
-      unsafe { sys::napi_get_undefined(env, &mut v) };
-      Ok(Settle::Resolve(v))
-    })
+    self.settle(|env| Ok(Settle::Resolve(unsafe { Env::from_raw(env) }.undefined()?)))
   }
 
-  pub fn reject(self, error: crate::errors::ErrorInfo) {
-    self.settle(move |env| Ok(Settle::Reject(error.to_host(env))))
+  pub fn reject(self, error: ErrorInfo) {
+    self.settle(move |env| Ok(Settle::Reject(error.to_host(unsafe { Env::from_raw(env) }))))
+  }
+}
+
+/// Settles a promise; if N-API cannot (the value is not usable), rejects with a plain Error so
+/// the promise never stays pending.
+fn settle_raw(env: Env, raw: sys::napi_deferred, outcome: Settle) {
+  let r = match outcome {
+    Settle::Resolve(v) => env.resolve(raw, v),
+    Settle::Reject(v) => env.reject(raw, v),
+  };
+  if r.is_err() {
+    let _ = env.reject(raw, crate::errors::host_error(env, "Error", "edge-isolate: the result could not be delivered", None));
   }
 }
 
@@ -206,18 +199,21 @@ impl Drop for Deferred {
     if self.settled || self.raw.is_null() {
       return;
     }
-    let message = self.dropped_message.take();
+    let error = self.dropped_error.take();
     let raw = RawDeferred(std::mem::replace(&mut self.raw, ptr::null_mut()));
     let bridge = self.bridge.clone();
-    self.bridge.post(move |env| {
+    self.bridge.post(move |raw_env| {
       let raw = raw.get();
-      unsafe {
-        match message {
-          Some(m) => sys::napi_reject_deferred(env, raw, crate::errors::host_error(env, "Error", &m, None)),
-          None => sys::napi_resolve_deferred(env, raw, crate::host::call::undefined(env)),
-        };
-      }
-      bridge.unhold(env);
+      let env = unsafe { Env::from_raw(raw_env) };
+      let outcome = match error {
+        Some(e) => Settle::Reject(e.to_host(env)),
+        None => match env.undefined() {
+          Ok(u) => Settle::Resolve(u),
+          Err(_) => Settle::Reject(crate::errors::host_error(env, "Error", DISPOSED, None)),
+        },
+      };
+      settle_raw(env, raw, outcome);
+      bridge.unhold(raw_env);
     });
   }
 }

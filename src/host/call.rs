@@ -1,13 +1,16 @@
 //! Calling host functions on Node's main thread and awaiting what they return.
 
-use super::value::{error_info, from_host, type_of};
+use super::napi::{Env, Fail, Val};
+use super::value::{error_info, from_host};
 use crate::runtime::Outcome;
 use crate::value::Value;
 use napi::sys;
-use std::ptr;
 use std::sync::{Arc, Mutex};
 
-type Done = Box<dyn FnOnce(sys::napi_env, Result<sys::napi_value, sys::napi_value>) + Send>;
+/// How a host call ended: its value, or the thrown/rejected value.
+pub type Settled = Result<Val, Val>;
+
+type Done = Box<dyn FnOnce(Env, Settled) + Send>;
 
 /// The continuation of an awaited thenable; whichever of its two callbacks runs first takes it.
 struct Settler(Mutex<Option<Done>>);
@@ -18,106 +21,78 @@ impl Settler {
   }
 }
 
-pub unsafe fn undefined(env: sys::napi_env) -> sys::napi_value {
-  let mut v = ptr::null_mut();
-  unsafe { sys::napi_get_undefined(env, &mut v) };
-  v
-}
-
-/// Takes the pending JS exception (there must be one after a failed call), or a generic error.
-pub unsafe fn take_exception(env: sys::napi_env) -> sys::napi_value {
-  let mut exc = ptr::null_mut();
-  unsafe {
-    let mut pending = false;
-    sys::napi_is_exception_pending(env, &mut pending);
-    if pending {
-      sys::napi_get_and_clear_last_exception(env, &mut exc);
-      return exc;
-    }
-  }
-  crate::errors::host_error(env, "Error", "host call failed", None)
+/// The value to settle with for a failed N-API call (its exception when it threw).
+pub fn failed(env: Env, f: Fail) -> Val {
+  super::func::thrown(env, f)
 }
 
 /// Calls `func(this, ...args)`; if the result is a thenable, waits for it. `done` runs on the main
-/// thread with the settled value (or the thrown/rejected one).
-pub unsafe fn call_and_await(
-  env: sys::napi_env,
-  this: sys::napi_value,
-  func: sys::napi_value,
-  args: &[sys::napi_value],
-  done: impl FnOnce(sys::napi_env, Result<sys::napi_value, sys::napi_value>) + Send + 'static,
-) {
-  unsafe {
-    let mut result = ptr::null_mut();
-    if sys::napi_call_function(env, this, func, args.len(), args.as_ptr(), &mut result) != sys::Status::napi_ok {
-      let exc = take_exception(env);
-      return done(env, Err(exc));
-    }
-    await_value(env, result, done)
+/// thread with the settled value (or the thrown/rejected one), exactly once unless the thenable
+/// never settles.
+pub fn call_and_await(env: Env, this: Val, func: Val, args: &[Val], done: impl FnOnce(Env, Settled) + Send + 'static) {
+  match env.call(this, func, args) {
+    Ok(result) => await_value(env, result, done),
+    Err(f) => done(env, Err(failed(env, f))),
   }
 }
 
-/// Waits for `value` if it is a thenable, else passes it on at once.
-pub unsafe fn await_value(
-  env: sys::napi_env,
-  value: sys::napi_value,
-  done: impl FnOnce(sys::napi_env, Result<sys::napi_value, sys::napi_value>) + Send + 'static,
-) {
-  unsafe {
-    let then = if type_of(env, value) == sys::ValueType::napi_object {
-      super::value::get_named(env, value, "then").ok()
-    } else {
-      None
-    };
-    let Some(then) = then.filter(|t| type_of(env, *t) == sys::ValueType::napi_function) else {
-      return done(env, Ok(value));
-    };
-    let settler = Arc::new(Settler(Mutex::new(Some(Box::new(done)))));
-    let mut fns = [ptr::null_mut(); 2];
-    for (slot, fulfilled) in fns.iter_mut().zip([true, false]) {
-      let settler_for_fn = settler.clone();
-      let on_settled = super::func::function(env, "", move |env, args| {
-        let arg = args.first().copied().unwrap_or_else(|| undefined(env));
-        if let Some(done) = settler_for_fn.take() {
-          done(env, if fulfilled { Ok(arg) } else { Err(arg) });
-        }
-        Ok(undefined(env))
-      });
-      match on_settled {
-        Ok(f) => *slot = f,
-        Err(_) => return fail(env, &settler, "could not await the host promise"),
+/// Waits for `value` if it is a thenable, else passes it on at once. A `then` getter or method
+/// that throws settles with its exception.
+pub fn await_value(env: Env, value: Val, done: impl FnOnce(Env, Settled) + Send + 'static) {
+  let is_object = matches!(env.type_of(value), Ok(sys::ValueType::napi_object | sys::ValueType::napi_function));
+  if !is_object {
+    return done(env, Ok(value));
+  }
+  let then = match env.get_named(value, "then") {
+    Ok(t) => t,
+    Err(f) => return done(env, Err(failed(env, f))),
+  };
+  if !matches!(env.type_of(then), Ok(sys::ValueType::napi_function)) {
+    return done(env, Ok(value));
+  }
+  let settler = Arc::new(Settler(Mutex::new(Some(Box::new(done)))));
+  let mut fns = [std::ptr::null_mut(); 2];
+  for (slot, fulfilled) in fns.iter_mut().zip([true, false]) {
+    let settler_for_fn = settler.clone();
+    let on_settled = super::func::function(env, "", move |env, args| {
+      let arg = match args.first() {
+        Some(a) => *a,
+        None => env.undefined().map_err(|f| failed(env, f))?,
+      };
+      if let Some(done) = settler_for_fn.take() {
+        done(env, if fulfilled { Ok(arg) } else { Err(arg) });
       }
-    }
-    let mut ignored = ptr::null_mut();
-    if sys::napi_call_function(env, value, then, 2, fns.as_ptr(), &mut ignored) != sys::Status::napi_ok {
-      let exc = take_exception(env);
-      if let Some(done) = settler.take() {
-        done(env, Err(exc));
+      env.undefined().map_err(|f| failed(env, f))
+    });
+    match on_settled {
+      Ok(f) => *slot = f,
+      Err(f) => {
+        if let Some(done) = settler.take() {
+          done(env, Err(failed(env, f)));
+        }
+        return;
       }
     }
   }
-}
-
-unsafe fn fail(env: sys::napi_env, settler: &Arc<Settler>, message: &str) {
-  if let Some(done) = settler.take() {
-    done(env, Err(crate::errors::host_error(env, "Error", message, None)));
+  if let Err(f) = env.call(value, then, &fns) {
+    // A `then` that throws after calling one of the callbacks has already settled.
+    let exc = failed(env, f);
+    if let Some(done) = settler.take() {
+      done(env, Err(exc));
+    }
   }
 }
 
-/// Converts a settled host value for the isolate; a value that cannot be cloned becomes a
-/// DataCloneError.
-pub unsafe fn outcome(env: sys::napi_env, settled: Result<sys::napi_value, sys::napi_value>) -> Outcome {
-  unsafe {
-    match settled {
-      Ok(v) => from_host(env, v).map_err(data_clone_error),
-      Err(e) => {
-        let mut is_error = false;
-        sys::napi_is_error(env, e, &mut is_error);
-        if is_error {
-          Err(Value::Error(error_info(env, e)))
-        } else {
-          Err(from_host(env, e).unwrap_or_else(data_clone_error))
-        }
+/// Converts a settled host value for the isolate, within `limit` bytes; a value that cannot be
+/// cloned becomes a DataCloneError.
+pub fn outcome(env: Env, settled: Settled, limit: usize) -> Outcome {
+  match settled {
+    Ok(v) => from_host(env, v, limit).map_err(data_clone_error),
+    Err(e) => {
+      if env.is_error(e).unwrap_or(false) {
+        Err(Value::Error(error_info(env, e)))
+      } else {
+        Err(from_host(env, e, limit).unwrap_or_else(data_clone_error))
       }
     }
   }

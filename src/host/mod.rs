@@ -1,19 +1,26 @@
 //! The Node side of a runtime: the host functions a runtime may call, run on Node's main thread.
+//!
+//! What the isolate sends toward the host is bounded while Node's main thread is busy
+//! ([`Inflight`]): console entries past [`console_cap`] bytes waiting are dropped (and counted in
+//! one console error entry once the host catches up), async host calls in flight are charged
+//! against the runtime's memory limit (past it a call rejects with a RangeError), and so are
+//! WebSocket commands waiting for the host (past it they are dropped and counted the same way).
 
 pub mod bridge;
 pub mod call;
 pub mod func;
+pub mod napi;
 pub mod options;
 pub mod value;
 
 use crate::runtime::{FnKind, Host, HostOp, Mailbox, Msg, Outcome};
 use crate::value::Value;
 use bridge::HostBridge;
-use call::{call_and_await, data_clone_error, outcome, undefined};
-use napi::sys;
+use call::{call_and_await, data_clone_error, failed, outcome, Settled};
+use self::napi::{Env, Val};
+use ::napi::sys;
 use std::collections::HashMap;
-use std::ptr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A persistent reference to a host value. Only dereferenced on the main thread.
@@ -22,20 +29,29 @@ unsafe impl Send for Ref {}
 unsafe impl Sync for Ref {}
 
 impl Ref {
-  pub unsafe fn new(env: sys::napi_env, v: sys::napi_value) -> napi::Result<Self> {
-    let mut r = ptr::null_mut();
-    bridge::check(unsafe { sys::napi_create_reference(env, v, 1, &mut r) })?;
-    Ok(Self(r))
+  /// # Safety
+  /// On the main thread, with the env of the current callback.
+  pub unsafe fn new(env: sys::napi_env, v: sys::napi_value) -> ::napi::Result<Self> {
+    Ok(Self(unsafe { Env::from_raw(env) }.reference(v)?))
   }
 
+  /// The referenced value (undefined if N-API cannot give it).
+  ///
+  /// # Safety
+  /// On the main thread, with the env of the current callback.
   pub unsafe fn get(&self, env: sys::napi_env) -> sys::napi_value {
-    let mut v = ptr::null_mut();
-    unsafe { sys::napi_get_reference_value(env, self.0, &mut v) };
-    v
+    let env = unsafe { Env::from_raw(env) };
+    env.reference_value(self.0).or_else(|_| env.undefined()).unwrap_or(std::ptr::null_mut())
   }
 
+  fn value(&self, env: Env) -> Option<Val> {
+    env.reference_value(self.0).ok()
+  }
+
+  /// # Safety
+  /// On the main thread, with the env of the current callback.
   pub unsafe fn delete(self, env: sys::napi_env) {
-    unsafe { sys::napi_delete_reference(env, self.0) };
+    let _ = unsafe { Env::from_raw(env) }.delete_reference(self.0);
   }
 }
 
@@ -48,10 +64,56 @@ pub struct Callbacks {
   pub on_fetch: Option<Ref>,
   /// `webSocket(url, protocols)`: decides every isolate WebSocket.
   pub web_socket: Option<Ref>,
+  /// The runtime's memory limit in bytes: bounds each conversion and what waits for the host.
+  pub limit_bytes: usize,
 }
 
 /// The glue's `hooks` object (src/host/glue.js), once `runtime.fetch` was first used.
 pub type GlueSlot = Arc<Mutex<Option<Ref>>>;
+
+/// What one async host call in flight is charged besides its arguments: the queued job, the
+/// pending promise's callbacks on the host, the reply.
+pub const HOST_CALL_BYTES: usize = 1024;
+
+/// Bytes of console output that may wait for the host: min(16 MiB, memoryLimitMB).
+pub fn console_cap(limit_bytes: usize) -> usize {
+  limit_bytes.min(16 << 20)
+}
+
+/// Bytes sent toward Node's main thread and not yet handled there.
+pub struct Inflight {
+  limit: usize,
+  console: AtomicUsize,
+  /// Async host calls awaiting their reply, open host iterators, commands not yet delivered.
+  calls: AtomicUsize,
+  dropped_entries: AtomicU64,
+  dropped_commands: AtomicU64,
+}
+
+impl Inflight {
+  fn new(limit: usize) -> Arc<Self> {
+    Arc::new(Self { limit, console: AtomicUsize::new(0), calls: AtomicUsize::new(0), dropped_entries: AtomicU64::new(0), dropped_commands: AtomicU64::new(0) })
+  }
+
+  /// Adds `bytes` to `counter` unless that would pass `cap`.
+  fn try_charge(counter: &AtomicUsize, bytes: usize, cap: usize) -> bool {
+    counter
+      .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| used.checked_add(bytes).filter(|n| *n <= cap))
+      .is_ok()
+  }
+
+  fn release(counter: &AtomicUsize, bytes: usize) {
+    let _ = counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| Some(used.saturating_sub(bytes)));
+  }
+
+  fn charge_call(&self, bytes: usize) -> bool {
+    Self::try_charge(&self.calls, bytes, self.limit)
+  }
+
+  fn release_call(&self, bytes: usize) {
+    Self::release(&self.calls, bytes)
+  }
+}
 
 pub struct NodeHost {
   bridge: Arc<HostBridge>,
@@ -59,18 +121,74 @@ pub struct NodeHost {
   pub glue: GlueSlot,
   iterators: Arc<Mutex<HashMap<u64, Ref>>>,
   next_iter: Arc<AtomicU64>,
+  limit: usize,
+  pub inflight: Arc<Inflight>,
 }
 
 impl NodeHost {
   pub fn new(bridge: Arc<HostBridge>, callbacks: Callbacks) -> Self {
+    let limit = callbacks.limit_bytes;
     Self {
       bridge,
       callbacks: Arc::new(Mutex::new(Some(callbacks))),
       glue: Arc::new(Mutex::new(None)),
       iterators: Arc::new(Mutex::new(HashMap::new())),
       next_iter: Arc::new(AtomicU64::new(1)),
+      limit,
+      inflight: Inflight::new(limit),
     }
   }
+
+  /// After a drop, posts one notice that runs once the host has handled what was queued before.
+  fn note_dropped(&self, counter: &AtomicU64) {
+    if counter.fetch_add(1, Ordering::AcqRel) != 0 {
+      // A notice is already queued; it will count this one too.
+      return;
+    }
+    let cbs = self.callbacks.clone();
+    let inflight = self.inflight.clone();
+    let limit = self.limit;
+    self.bridge.post(move |raw| {
+      let env = unsafe { Env::from_raw(raw) };
+      let mib = |b: usize| crate::errors::fmt_mb(b as f64 / (1024.0 * 1024.0));
+      let mut lines = Vec::new();
+      let entries = inflight.dropped_entries.swap(0, Ordering::AcqRel);
+      if entries > 0 {
+        lines.push(format!(
+          "{entries} console entries were dropped: more than {} MiB of console output was waiting for console.onEntry (the host's main thread was busy)",
+          mib(console_cap(limit))
+        ));
+      }
+      let commands = inflight.dropped_commands.swap(0, Ordering::AcqRel);
+      if commands > 0 {
+        lines.push(format!(
+          "{commands} WebSocket commands were dropped: more than the runtime's memoryLimitMB ({} MB) of host calls and commands was waiting for the host",
+          mib(limit)
+        ));
+      }
+      for line in lines {
+        deliver_entry(env, &cbs, &notice(line), limit);
+      }
+    });
+  }
+}
+
+/// A console entry the runtime itself writes, in the shape of the isolate's `console.error`.
+fn notice(text: String) -> Value {
+  Value::Object(vec![
+    ("type".into(), Value::String("output".into())),
+    ("level".into(), Value::String("error".into())),
+    ("stdout".into(), Value::String(format!("[edge-isolate] {text}"))),
+    ("groupDepth".into(), Value::Number(0.0)),
+  ])
+}
+
+/// Calls `console.onEntry(entry)`. A throwing onEntry (or one whose promise rejects) must not take
+/// down the host: its error is dropped.
+fn deliver_entry(env: Env, cbs: &Mutex<Option<Callbacks>>, entry: &Value, limit: usize) {
+  let Some(f) = with_callbacks(cbs, |c| c.on_entry.as_ref().and_then(|r| r.value(env))).flatten() else { return };
+  let (Ok(this), Ok(arg)) = (env.undefined(), value::to_host(env, entry, limit)) else { return };
+  call_and_await(env, this, f, &[arg], |_, _| {});
 }
 
 fn gone() -> Value {
@@ -83,69 +201,84 @@ fn with_callbacks<R>(cbs: &Mutex<Option<Callbacks>>, f: impl FnOnce(&Callbacks) 
   guard.as_ref().map(f)
 }
 
-/// Converts call arguments as one array, so references between them are kept.
 /// The name and function of customFunctions entry `index` (None once the runtime shut down).
-unsafe fn custom_function(cbs: &Mutex<Option<Callbacks>>, env: sys::napi_env, index: usize) -> Option<(String, sys::napi_value)> {
-  with_callbacks(cbs, |c| c.functions.get(index).map(|(n, _, r)| (n.clone(), unsafe { r.get(env) }))).flatten()
+fn custom_function(cbs: &Mutex<Option<Callbacks>>, env: Env, index: usize) -> Option<(String, Val)> {
+  with_callbacks(cbs, |c| c.functions.get(index).and_then(|(n, _, r)| r.value(env).map(|f| (n.clone(), f)))).flatten()
 }
 
-unsafe fn args_to_host(env: sys::napi_env, args: &[Value]) -> napi::Result<Vec<sys::napi_value>> {
-  unsafe {
-    let arr = value::to_host(env, &Value::Array(args.to_vec()))?;
-    (0..args.len() as u32)
-      .map(|i| {
-        let mut e = ptr::null_mut();
-        bridge::check(sys::napi_get_element(env, arr, i, &mut e))?;
-        Ok(e)
-      })
-      .collect()
-  }
+/// Converts call arguments as one array, so references between them are kept.
+fn args_to_host(env: Env, args: &[Value], limit: usize) -> Result<Vec<Val>, String> {
+  let arr = value::to_host(env, &Value::Array(args.to_vec()), limit)?;
+  (0..args.len())
+    .map(|i| {
+      let i = u32::try_from(i).map_err(|_| "too many arguments".to_string())?;
+      env.get_element(arr, i).map_err(|_| "the arguments could not be made on the host".to_string())
+    })
+    .collect()
+}
+
+/// Bytes an operation's arguments account for.
+fn op_cost(op: &HostOp) -> usize {
+  let values: usize = match op {
+    HostOp::Call { args, .. } | HostOp::IterOpen { args, .. } | HostOp::Glue { args, .. } => args.iter().map(Value::cost).sum(),
+    HostOp::IterNext { arg, .. } | HostOp::IterReturn { arg, .. } | HostOp::IterThrow { arg, .. } => arg.cost(),
+    HostOp::Load { specifier, importer } => specifier.len() + importer.len(),
+    HostOp::WebSocket { url, protocols, .. } => url.len() + protocols.iter().map(String::len).sum::<usize>(),
+  };
+  HOST_CALL_BYTES.saturating_add(values)
 }
 
 impl Host for NodeHost {
   fn console_entry(&self, entry: Value) {
+    let size = entry.cost();
+    if !Inflight::try_charge(&self.inflight.console, size, console_cap(self.limit)) {
+      return self.note_dropped(&self.inflight.dropped_entries);
+    }
     let cbs = self.callbacks.clone();
-    self.bridge.post(move |env| unsafe {
-      let f = with_callbacks(&cbs, |c| c.on_entry.as_ref().map(|r| r.get(env))).flatten();
-      let (Some(f), Ok(arg)) = (f, value::to_host(env, &entry)) else { return };
-      let mut ignored = ptr::null_mut();
-      if sys::napi_call_function(env, undefined(env), f, 1, &arg, &mut ignored) != sys::Status::napi_ok {
-        // A throwing onEntry must not take down the host: its error is dropped.
-        call::take_exception(env);
-      }
+    let inflight = self.inflight.clone();
+    let limit = self.limit;
+    let posted = self.bridge.post(move |raw| {
+      let env = unsafe { Env::from_raw(raw) };
+      Inflight::release(&inflight.console, size);
+      deliver_entry(env, &cbs, &entry, limit);
     });
+    if !posted {
+      Inflight::release(&self.inflight.console, size);
+    }
   }
 
   fn call_sync(&self, index: usize, args: Vec<Value>) -> Outcome {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(1);
     let cbs = self.callbacks.clone();
-    let posted = self.bridge.post(move |env| unsafe {
+    let limit = self.limit;
+    let posted = self.bridge.post(move |raw| {
+      let env = unsafe { Env::from_raw(raw) };
       let Some((name, f)) = custom_function(&cbs, env, index) else {
         let _ = tx.send(Err(gone()));
         return;
       };
-      let argv = match args_to_host(env, &args) {
+      let argv = match args_to_host(env, &args, limit) {
         Ok(a) => a,
         Err(e) => {
-          let _ = tx.send(Err(data_clone_error(e.reason)));
+          let _ = tx.send(Err(data_clone_error(e)));
           return;
         }
       };
-      let mut result = ptr::null_mut();
-      let settled = if sys::napi_call_function(env, undefined(env), f, argv.len(), argv.as_ptr(), &mut result) == sys::Status::napi_ok {
-        let mut is_promise = false;
-        sys::napi_is_promise(env, result, &mut is_promise);
-        if is_promise {
-          let _ = tx.send(Err(Value::Error(crate::errors::ErrorInfo::type_error(format!(
-            "customFunctions.{name} is declared {{ type: 'sync' }} but returned a Promise; declare it {{ type: 'async' }}"
-          )))));
-          return;
+      let settled = match env.undefined().and_then(|this| env.call(this, f, &argv)) {
+        Ok(result) => {
+          if env.is_promise(result).unwrap_or(false) {
+            // Its rejection is the host's own, but must not go unhandled in the host.
+            call::await_value(env, result, |_, _| {});
+            let _ = tx.send(Err(Value::Error(crate::errors::ErrorInfo::type_error(format!(
+              "customFunctions.{name} is declared {{ type: 'sync' }} but returned a Promise; declare it {{ type: 'async' }}"
+            )))));
+            return;
+          }
+          Ok(result)
         }
-        Ok(result)
-      } else {
-        Err(call::take_exception(env))
+        Err(f) => Err(failed(env, f)),
       };
-      let _ = tx.send(outcome(env, settled));
+      let _ = tx.send(outcome(env, settled, limit));
     });
     if !posted {
       return Err(gone());
@@ -154,18 +287,33 @@ impl Host for NodeHost {
   }
 
   fn call_async(&self, op: HostOp, id: u64, reply: Mailbox) {
+    let cost = op_cost(&op);
+    if !self.inflight.charge_call(cost) {
+      let mb = crate::errors::fmt_mb(self.limit as f64 / (1024.0 * 1024.0));
+      let message = format!(
+        "too many host calls in flight: their arguments and pending results would take more than the runtime's memoryLimitMB ({mb} MB); await some before starting more"
+      );
+      let _ = reply.send(Msg::Reply { id, outcome: Err(Value::Error(crate::errors::ErrorInfo::range_error(message))) });
+      return;
+    }
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
     let next_iter = self.next_iter.clone();
     let glue = self.glue.clone();
     let fail_tx = reply.clone();
-    let posted = self.bridge.post(move |env| unsafe {
-      let done = move |env: sys::napi_env, settled: Result<sys::napi_value, sys::napi_value>| {
-        let _ = reply.send(Msg::Reply { id, outcome: outcome(env, settled) });
+    let inflight = self.inflight.clone();
+    let limit = self.limit;
+    let posted = self.bridge.post(move |raw| {
+      let env = unsafe { Env::from_raw(raw) };
+      let ctx = OpCtx { cbs, glue, iterators, next_iter, inflight: inflight.clone(), limit };
+      let done = move |env: Env, settled: Settled| {
+        inflight.release_call(cost);
+        let _ = reply.send(Msg::Reply { id, outcome: outcome(env, settled, limit) });
       };
-      run_op(env, &cbs, &glue, &iterators, &next_iter, op, done);
+      run_op(env, &ctx, op, done);
     });
     if !posted {
+      self.inflight.release_call(cost);
       let _ = fail_tx.send(Msg::Reply { id, outcome: Err(gone()) });
     }
   }
@@ -175,162 +323,184 @@ impl Host for NodeHost {
   }
 
   fn command_then(&self, command: Value, delivered: Box<dyn FnOnce() + Send>) {
+    let cost = command.cost();
+    if !self.inflight.charge_call(cost) {
+      delivered();
+      return self.note_dropped(&self.inflight.dropped_commands);
+    }
     let glue = self.glue.clone();
-    self.bridge.post(move |env| unsafe {
+    let inflight = self.inflight.clone();
+    let limit = self.limit;
+    let posted = self.bridge.post(move |raw| {
+      let env = unsafe { Env::from_raw(raw) };
       // Nobody can listen before `runtime.fetch` was used: then the command has no audience.
-      call_glue(env, &glue, "command", &[command], |env, settled| {
-        if settled.is_err() {
-          call::take_exception(env);
-        }
+      call_glue(env, &glue, "command", &[command], limit, move |_, _| {
+        inflight.release_call(cost);
         delivered();
       });
     });
+    if !posted {
+      self.inflight.release_call(cost);
+    }
   }
 
   fn shutdown(&self) {
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
     let glue = self.glue.clone();
-    self.bridge.post(move |env| unsafe {
+    let limit = self.limit;
+    self.bridge.post(move |raw| {
+      let env = unsafe { Env::from_raw(raw) };
       // Host sockets bridged to the isolate's WebSockets close with it.
-      call_glue(env, &glue, "closeWebSockets", &[], |_, _| {});
+      call_glue(env, &glue, "closeWebSockets", &[], limit, |_, _| {});
       if let Some(r) = glue.lock().ok().and_then(|mut g| g.take()) {
-        r.delete(env);
+        unsafe { r.delete(raw) };
       }
       if let Some(c) = cbs.lock().ok().and_then(|mut g| g.take()) {
         for r in c.on_entry.into_iter().chain(c.module_loader).chain(c.on_fetch).chain(c.web_socket) {
-          r.delete(env);
+          unsafe { r.delete(raw) };
         }
         for (_, _, r) in c.functions {
-          r.delete(env);
+          unsafe { r.delete(raw) };
         }
       }
       if let Ok(mut its) = iterators.lock() {
         for (_, r) in its.drain() {
-          r.delete(env);
+          unsafe { r.delete(raw) };
         }
       }
     });
   }
 }
 
-type Settled = Result<sys::napi_value, sys::napi_value>;
+/// What an async host operation needs on the main thread.
+struct OpCtx {
+  cbs: Arc<Mutex<Option<Callbacks>>>,
+  glue: GlueSlot,
+  iterators: Arc<Mutex<HashMap<u64, Ref>>>,
+  next_iter: Arc<AtomicU64>,
+  inflight: Arc<Inflight>,
+  limit: usize,
+}
+
+fn error_value(env: Env, name: &str, message: &str) -> Val {
+  crate::errors::host_error(env, name, message, None)
+}
+
+/// `hooks[name]` of the glue, with `hooks`.
+fn glue_fn(env: Env, glue: &GlueSlot, name: &str) -> Option<(Val, Val)> {
+  let hooks = glue.lock().ok().and_then(|g| g.as_ref().and_then(|r| r.value(env)))?;
+  let f = env.get_named(hooks, name).ok()?;
+  (env.type_of(f).ok()? == sys::ValueType::napi_function).then_some((hooks, f))
+}
 
 /// Calls `hooks[name](...argv)` of the glue with host values and waits for its result.
-unsafe fn call_glue_raw(env: sys::napi_env, glue: &GlueSlot, name: &str, argv: &[sys::napi_value], done: impl FnOnce(sys::napi_env, Settled) + Send + 'static) {
-  unsafe {
-    let hooks = glue.lock().ok().and_then(|g| g.as_ref().map(|r| r.get(env)));
-    let f = hooks.and_then(|h| value::get_named(env, h, name).ok().map(|f| (h, f)));
-    match f.filter(|(_, f)| value::type_of(env, *f) == sys::ValueType::napi_function) {
-      Some((hooks, f)) => call_and_await(env, hooks, f, argv, done),
-      None => done(env, Err(error_value(env, "Error", &format!("the host glue has no '{name}'")))),
-    }
+fn call_glue_raw(env: Env, glue: &GlueSlot, name: &str, argv: &[Val], done: impl FnOnce(Env, Settled) + Send + 'static) {
+  match glue_fn(env, glue, name) {
+    Some((hooks, f)) => call_and_await(env, hooks, f, argv, done),
+    None => done(env, Err(error_value(env, "Error", &format!("the host glue has no '{name}'")))),
   }
 }
 
 /// Calls `hooks[name](...args)` of the glue and waits for its result.
-unsafe fn call_glue(env: sys::napi_env, glue: &GlueSlot, name: &str, args: &[Value], done: impl FnOnce(sys::napi_env, Settled) + Send + 'static) {
-  unsafe {
-    let hooks = glue.lock().ok().and_then(|g| g.as_ref().map(|r| r.get(env)));
-    let f = hooks.and_then(|h| value::get_named(env, h, name).ok().map(|f| (h, f)));
-    let Some((hooks, f)) = f.filter(|(_, f)| value::type_of(env, *f) == sys::ValueType::napi_function) else {
-      return done(env, Err(error_value(env, "Error", &format!("the host glue has no '{name}'"))));
-    };
-    match args_to_host(env, args) {
-      Ok(argv) => call_and_await(env, hooks, f, &argv, done),
-      Err(e) => done(env, Err(error_value(env, "DataCloneError", &e.reason))),
-    }
+fn call_glue(env: Env, glue: &GlueSlot, name: &str, args: &[Value], limit: usize, done: impl FnOnce(Env, Settled) + Send + 'static) {
+  let Some((hooks, f)) = glue_fn(env, glue, name) else {
+    return done(env, Err(error_value(env, "Error", &format!("the host glue has no '{name}'"))));
+  };
+  match args_to_host(env, args, limit) {
+    Ok(argv) => call_and_await(env, hooks, f, &argv, done),
+    Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
   }
 }
 
-unsafe fn error_value(env: sys::napi_env, name: &str, message: &str) -> sys::napi_value {
-  crate::errors::host_error(env, name, message, None)
-}
-
 /// Runs one async host operation on the main thread; `done` gets its settled value.
-unsafe fn run_op(
-  env: sys::napi_env,
-  cbs: &Mutex<Option<Callbacks>>,
-  glue: &GlueSlot,
-  iterators: &Arc<Mutex<HashMap<u64, Ref>>>,
-  next_iter: &AtomicU64,
-  op: HostOp,
-  done: impl FnOnce(sys::napi_env, Settled) + Send + 'static,
-) {
-  unsafe {
-    let function = |index: usize| custom_function(cbs, env, index);
-    match op {
-      HostOp::Call { index, args } => {
-        let Some((_, f)) = function(index) else {
-          return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
-        };
-        match args_to_host(env, &args) {
-          Ok(argv) => call_and_await(env, undefined(env), f, &argv, done),
-          Err(e) => done(env, Err(error_value(env, "DataCloneError", &e.reason))),
-        }
+fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + Send + 'static) {
+  let limit = ctx.limit;
+  let function = |index: usize| custom_function(&ctx.cbs, env, index);
+  let this = match env.undefined() {
+    Ok(u) => u,
+    Err(f) => return done(env, Err(failed(env, f))),
+  };
+  match op {
+    HostOp::Call { index, args } => {
+      let Some((_, f)) = function(index) else {
+        return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
+      };
+      match args_to_host(env, &args, limit) {
+        Ok(argv) => call_and_await(env, this, f, &argv, done),
+        Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
       }
-      HostOp::IterOpen { index, args } => {
-        let Some((name, f)) = function(index) else {
-          return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
-        };
-        let argv = match args_to_host(env, &args) {
-          Ok(a) => a,
-          Err(e) => return done(env, Err(error_value(env, "DataCloneError", &e.reason))),
-        };
-        let mut result = ptr::null_mut();
-        if sys::napi_call_function(env, undefined(env), f, argv.len(), argv.as_ptr(), &mut result) != sys::Status::napi_ok {
-          return done(env, Err(call::take_exception(env)));
-        }
-        let Some(it) = async_iterator_of(env, result) else {
+    }
+    HostOp::IterOpen { index, args } => {
+      let Some((name, f)) = function(index) else {
+        return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
+      };
+      let argv = match args_to_host(env, &args, limit) {
+        Ok(a) => a,
+        Err(e) => return done(env, Err(error_value(env, "DataCloneError", &e))),
+      };
+      let result = match env.call(this, f, &argv) {
+        Ok(r) => r,
+        Err(f) => return done(env, Err(failed(env, f))),
+      };
+      let it = match async_iterator_of(env, result) {
+        Ok(Some(it)) => it,
+        Ok(None) => {
           let msg = format!(
             "customFunctions.{name} is declared {{ type: 'asyncIterator' }} but did not return an async iterable; use an async generator function"
           );
           return done(env, Err(error_value(env, "TypeError", &msg)));
-        };
-        match Ref::new(env, it) {
-          Ok(r) => {
-            let id = next_iter.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut its) = iterators.lock() {
-              its.insert(id, r);
-            }
-            let mut n = ptr::null_mut();
-            sys::napi_create_double(env, id as f64, &mut n);
-            done(env, Ok(n))
+        }
+        Err(e) => return done(env, Err(e)),
+      };
+      // An open iterator holds host memory until it finishes: it is charged like a call.
+      if !ctx.inflight.charge_call(HOST_CALL_BYTES) {
+        return done(env, Err(error_value(env, "RangeError", "too many host iterators open: finish some before opening more")));
+      }
+      match unsafe { Ref::new(env.raw(), it) } {
+        Ok(r) => {
+          let id = ctx.next_iter.fetch_add(1, Ordering::Relaxed);
+          if let Ok(mut its) = ctx.iterators.lock() {
+            its.insert(id, r);
           }
-          Err(e) => done(env, Err(error_value(env, "Error", &e.reason))),
+          match env.double(id as f64) {
+            Ok(n) => done(env, Ok(n)),
+            Err(f) => done(env, Err(failed(env, f))),
+          }
+        }
+        Err(e) => {
+          ctx.inflight.release_call(HOST_CALL_BYTES);
+          done(env, Err(error_value(env, "Error", &e.reason)))
         }
       }
-      HostOp::Glue { name, args } if name == "onFetch" => call_on_fetch(env, cbs, glue, &args, done),
-      HostOp::Glue { name, args } => call_glue(env, glue, &name, &args, done),
-      HostOp::WebSocket { id, url, protocols } => {
-        // hooks.openWebSocket(callback, id, url, protocols) → 'native' | 'blocked' | 'bridged'
-        let Some(Some(callback)) = with_callbacks(cbs, |c| c.web_socket.as_ref().map(|r| r.get(env))) else {
-          return done(env, Err(error_value(env, "Error", "no webSocket callback was passed to createRuntime")));
-        };
-        let protocols = Value::Array(protocols.into_iter().map(Value::String).collect());
-        match args_to_host(env, &[Value::Number(id as f64), Value::String(url), protocols]) {
-          Ok(mut argv) => {
-            argv.insert(0, callback);
-            call_glue_raw(env, glue, "openWebSocket", &argv, done)
-          }
-          Err(e) => done(env, Err(error_value(env, "DataCloneError", &e.reason))),
+    }
+    HostOp::Glue { name, args } if name == "onFetch" => call_on_fetch(env, ctx, &args, done),
+    HostOp::Glue { name, args } => call_glue(env, &ctx.glue, &name, &args, limit, done),
+    HostOp::WebSocket { id, url, protocols } => {
+      // hooks.openWebSocket(callback, id, url, protocols) → 'native' | 'blocked' | 'bridged'
+      let Some(Some(callback)) = with_callbacks(&ctx.cbs, |c| c.web_socket.as_ref().and_then(|r| r.value(env))) else {
+        return done(env, Err(error_value(env, "Error", "no webSocket callback was passed to createRuntime")));
+      };
+      let protocols = Value::Array(protocols.into_iter().map(Value::String).collect());
+      match args_to_host(env, &[Value::Number(id as f64), Value::String(url), protocols], limit) {
+        Ok(mut argv) => {
+          argv.insert(0, callback);
+          call_glue_raw(env, &ctx.glue, "openWebSocket", &argv, done)
         }
+        Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
       }
-      HostOp::IterNext { iter, arg } => iterator_step(env, iterators, iter, "next", arg, done),
-      HostOp::IterReturn { iter, arg } => iterator_step(env, iterators, iter, "return", arg, done),
-      HostOp::IterThrow { iter, arg } => iterator_step(env, iterators, iter, "throw", arg, done),
-      HostOp::Load { specifier, importer } => {
-        let Some(Some(f)) = with_callbacks(cbs, |c| c.module_loader.as_ref().map(|r| r.get(env))) else {
-          return done(env, Err(error_value(env, "Error", "no moduleLoader was passed to createRuntime")));
-        };
-        let argv = value::str_value(env, &specifier).and_then(|spec| {
-          let importer = value::to_host(env, &Value::Object(vec![("path".into(), Value::String(importer))]))?;
-          Ok([spec, importer])
-        });
-        match argv {
-          Ok(argv) => call_and_await(env, undefined(env), f, &argv, done),
-          Err(e) => done(env, Err(error_value(env, "Error", &e.reason))),
-        }
+    }
+    HostOp::IterNext { iter, arg } => iterator_step(env, ctx, iter, "next", arg, done),
+    HostOp::IterReturn { iter, arg } => iterator_step(env, ctx, iter, "return", arg, done),
+    HostOp::IterThrow { iter, arg } => iterator_step(env, ctx, iter, "throw", arg, done),
+    HostOp::Load { specifier, importer } => {
+      let Some(Some(f)) = with_callbacks(&ctx.cbs, |c| c.module_loader.as_ref().and_then(|r| r.value(env))) else {
+        return done(env, Err(error_value(env, "Error", "no moduleLoader was passed to createRuntime")));
+      };
+      let importer = Value::Object(vec![("path".into(), Value::String(importer))]);
+      match args_to_host(env, &[Value::String(specifier), importer], limit) {
+        Ok(argv) => call_and_await(env, this, f, &argv, done),
+        Err(e) => done(env, Err(error_value(env, "Error", &e))),
       }
     }
   }
@@ -338,108 +508,95 @@ unsafe fn run_op(
 
 /// `hooks.onFetch(callback, ...args)`: an isolate fetch() for the host's `onFetch`, which goes
 /// along as a host value (it never crosses into the isolate).
-unsafe fn call_on_fetch(env: sys::napi_env, cbs: &Mutex<Option<Callbacks>>, glue: &GlueSlot, args: &[Value], done: impl FnOnce(sys::napi_env, Settled) + Send + 'static) {
-  unsafe {
-    let Some(Some(callback)) = with_callbacks(cbs, |c| c.on_fetch.as_ref().map(|r| r.get(env))) else {
-      return done(env, Err(error_value(env, "Error", "no onFetch callback was passed to createRuntime")));
-    };
-    let hooks = glue.lock().ok().and_then(|g| g.as_ref().map(|r| r.get(env)));
-    let f = hooks.and_then(|h| value::get_named(env, h, "onFetch").ok().map(|f| (h, f)));
-    let Some((hooks, f)) = f.filter(|(_, f)| value::type_of(env, *f) == sys::ValueType::napi_function) else {
-      return done(env, Err(error_value(env, "Error", "the host glue has no 'onFetch'")));
-    };
-    match args_to_host(env, args) {
-      Ok(mut argv) => {
-        argv.insert(0, callback);
-        call_and_await(env, hooks, f, &argv, done)
-      }
-      Err(e) => done(env, Err(error_value(env, "DataCloneError", &e.reason))),
+fn call_on_fetch(env: Env, ctx: &OpCtx, args: &[Value], done: impl FnOnce(Env, Settled) + Send + 'static) {
+  let Some(Some(callback)) = with_callbacks(&ctx.cbs, |c| c.on_fetch.as_ref().and_then(|r| r.value(env))) else {
+    return done(env, Err(error_value(env, "Error", "no onFetch callback was passed to createRuntime")));
+  };
+  let Some((hooks, f)) = glue_fn(env, &ctx.glue, "onFetch") else {
+    return done(env, Err(error_value(env, "Error", "the host glue has no 'onFetch'")));
+  };
+  match args_to_host(env, args, ctx.limit) {
+    Ok(mut argv) => {
+      argv.insert(0, callback);
+      call_and_await(env, hooks, f, &argv, done)
     }
+    Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
   }
 }
 
-/// `iterable[Symbol.asyncIterator]()`, or the value itself if it has a `next` method.
-unsafe fn async_iterator_of(env: sys::napi_env, v: sys::napi_value) -> Option<sys::napi_value> {
-  unsafe {
-    if value::type_of(env, v) != sys::ValueType::napi_object {
-      return None;
-    }
-    let mut global = ptr::null_mut();
-    sys::napi_get_global(env, &mut global);
-    let symbol = value::get_named(env, global, "Symbol").ok()?;
-    let key = value::get_named(env, symbol, "asyncIterator").ok()?;
-    let mut method = ptr::null_mut();
-    sys::napi_get_property(env, v, key, &mut method);
-    if value::type_of(env, method) == sys::ValueType::napi_function {
-      let mut it = ptr::null_mut();
-      if sys::napi_call_function(env, v, method, 0, ptr::null(), &mut it) != sys::Status::napi_ok {
-        call::take_exception(env);
-        return None;
-      }
-      return Some(it);
-    }
-    let next = value::get_named(env, v, "next").ok()?;
-    (value::type_of(env, next) == sys::ValueType::napi_function).then_some(v)
+/// `iterable[Symbol.asyncIterator]()`, or the value itself if it has a `next` method; Ok(None)
+/// when it is neither, Err with the exception when reading it threw.
+fn async_iterator_of(env: Env, v: Val) -> Result<Option<Val>, Val> {
+  if env.type_of(v).map_err(|f| failed(env, f))? != sys::ValueType::napi_object {
+    return Ok(None);
   }
+  let symbol = env.global().and_then(|g| env.get_named(g, "Symbol")).and_then(|s| env.get_named(s, "asyncIterator")).map_err(|f| failed(env, f))?;
+  let method = env.get(v, symbol).map_err(|f| failed(env, f))?;
+  if env.type_of(method).map_err(|f| failed(env, f))? == sys::ValueType::napi_function {
+    return env.call(v, method, &[]).map(Some).map_err(|f| failed(env, f));
+  }
+  let next = env.get_named(v, "next").map_err(|f| failed(env, f))?;
+  Ok((env.type_of(next).map_err(|f| failed(env, f))? == sys::ValueType::napi_function).then_some(v))
 }
 
 /// Calls `next`/`return`/`throw` on a host iterator; a finished iterator is forgotten.
-unsafe fn iterator_step(
-  env: sys::napi_env,
-  iterators: &Arc<Mutex<HashMap<u64, Ref>>>,
-  iter: u64,
-  method: &'static str,
-  arg: Value,
-  done: impl FnOnce(sys::napi_env, Settled) + Send + 'static,
-) {
-  unsafe {
-    let finished = |env: sys::napi_env, value: &Value| -> Settled {
-      value::to_host(env, &Value::Object(vec![("done".into(), Value::Bool(true)), ("value".into(), value.clone())]))
-        .map_err(|e| error_value(env, "Error", &e.reason))
-    };
-    let it = iterators.lock().ok().and_then(|its| its.get(&iter).map(|r| r.get(env)));
-    let Some(it) = it else {
-      // Already finished (or never opened): behave like a completed generator.
-      return match method {
-        "throw" => done(env, Err(value::to_host(env, &arg).unwrap_or_else(|e| error_value(env, "Error", &e.reason)))),
-        _ => {
-          let r = finished(env, &Value::Undefined);
-          done(env, r)
-        }
-      };
-    };
-    let forget = {
-      let iterators = iterators.clone();
-      move |env: sys::napi_env| {
-        if let Some(r) = iterators.lock().ok().and_then(|mut its| its.remove(&iter)) {
-          r.delete(env);
-        }
+fn iterator_step(env: Env, ctx: &OpCtx, iter: u64, method: &'static str, arg: Value, done: impl FnOnce(Env, Settled) + Send + 'static) {
+  let limit = ctx.limit;
+  let finished = move |env: Env, value: &Value| -> Settled {
+    value::to_host(env, &Value::Object(vec![("done".into(), Value::Bool(true)), ("value".into(), value.clone())]), limit)
+      .map_err(|e| error_value(env, "DataCloneError", &e))
+  };
+  let rethrow = move |env: Env, arg: &Value| -> Val { value::to_host(env, arg, limit).unwrap_or_else(|e| error_value(env, "DataCloneError", &e)) };
+  let it = ctx.iterators.lock().ok().and_then(|its| its.get(&iter).and_then(|r| r.value(env)));
+  let Some(it) = it else {
+    // Already finished (or never opened): behave like a completed generator.
+    return match method {
+      "throw" => done(env, Err(rethrow(env, &arg))),
+      _ => {
+        let r = finished(env, &Value::Undefined);
+        done(env, r)
       }
     };
-    let m = value::get_named(env, it, method).ok().filter(|m| value::type_of(env, *m) == sys::ValueType::napi_function);
-    let Some(m) = m else {
+  };
+  let forget = {
+    let iterators = ctx.iterators.clone();
+    let inflight = ctx.inflight.clone();
+    move |env: Env| {
+      if let Some(r) = iterators.lock().ok().and_then(|mut its| its.remove(&iter)) {
+        unsafe { r.delete(env.raw()) };
+        inflight.release_call(HOST_CALL_BYTES);
+      }
+    }
+  };
+  let m = match env.get_named(it, method) {
+    Ok(m) => m,
+    Err(f) => {
       forget(env);
-      return match method {
-        "throw" => done(env, Err(value::to_host(env, &arg).unwrap_or_else(|e| error_value(env, "Error", &e.reason)))),
-        _ => {
-          let r = finished(env, &arg);
-          done(env, r)
-        }
-      };
-    };
-    let argv = match value::to_host(env, &arg) {
-      Ok(a) => a,
-      Err(e) => return done(env, Err(error_value(env, "DataCloneError", &e.reason))),
-    };
-    call_and_await(env, it, m, &[argv], move |env, settled| {
-      let is_done = match settled {
-        Ok(r) => value::get_named(env, r, "done").map(|d| value::truthy(env, d)).unwrap_or(true),
-        Err(_) => true,
-      };
-      if is_done || method != "next" {
-        forget(env);
+      return done(env, Err(failed(env, f)));
+    }
+  };
+  if !matches!(env.type_of(m), Ok(sys::ValueType::napi_function)) {
+    forget(env);
+    return match method {
+      "throw" => done(env, Err(rethrow(env, &arg))),
+      _ => {
+        let r = finished(env, &arg);
+        done(env, r)
       }
-      done(env, settled)
-    });
+    };
   }
+  let argv = match value::to_host(env, &arg, limit) {
+    Ok(a) => a,
+    Err(e) => return done(env, Err(error_value(env, "DataCloneError", &e))),
+  };
+  call_and_await(env, it, m, &[argv], move |env, settled| {
+    let is_done = match settled {
+      Ok(r) => env.get_named(r, "done").map(|d| value::truthy(env, d)).unwrap_or(true),
+      Err(_) => true,
+    };
+    if is_done || method != "next" {
+      forget(env);
+    }
+    done(env, settled)
+  });
 }

@@ -133,7 +133,8 @@ fn a_timeout_stops_a_runaway_script_and_the_runtime() {
   let (rt, _host) = start(config());
   let started = Instant::now();
   let e = eval_async(&rt, "while (true) {}", Some(50)).recv_timeout(Duration::from_secs(5)).unwrap().unwrap_err();
-  assert_eq!((e.name.as_str(), e.message.as_str()), ("TimeoutError", "Execution timed out after 50 ms"));
+  assert_eq!((e.name.as_str(), e.message.as_str()), ("TimeoutError", "Execution timed out after 50ms"));
+  assert_eq!(e.kind, crate::errors::ErrorKind::Timeout);
   assert!(started.elapsed() < Duration::from_secs(2));
   rt.join();
   assert!(!rt.shared.is_alive());
