@@ -137,6 +137,7 @@ fn init(core: &Arc<Core>) -> Option<Engine> {
   isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
   isolate.set_host_import_module_dynamically_callback(modules::dynamic_import);
   isolate.set_promise_reject_callback(super::rejections::on_reject);
+  isolate.add_message_listener(super::rejections::on_message);
   // SAFETY: UnsafeRawIsolatePtr is a transparent wrapper of the isolate pointer V8's platform sees.
   let raw: *mut c_void = unsafe { std::mem::transmute(isolate.as_raw_isolate_ptr()) };
   crate::platform::register(raw, core.mailbox());
@@ -401,6 +402,10 @@ fn settle(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) {
     scope.perform_microtask_checkpoint();
     if scope.is_execution_terminating() || limit_tripped_quick(core) {
       return;
+    }
+    if !state.borrow().uncaught.is_empty() {
+      super::rejections::report_uncaught(scope, state);
+      continue;
     }
     let a = poll_eval(scope, core, state);
     let b = modules::poll_imports(scope, state);

@@ -1,6 +1,10 @@
-//! Unhandled promise rejections, reported after each task's microtasks as HTML does
-//! (https://html.spec.whatwg.org/multipage/webappapis.html#unhandled-promise-rejections): a
-//! rejection nobody handled by then is logged as "Uncaught (in promise) …".
+//! Errors nobody handled, reported after each task's microtasks as HTML does:
+//! - unhandled promise rejections (https://html.spec.whatwg.org/multipage/webappapis.html#unhandled-promise-rejections),
+//!   logged as "Uncaught (in promise) …";
+//! - exceptions thrown by microtask callbacks (queueMicrotask, FinalizationRegistry cleanups),
+//!   which V8 hands to its message listeners (without one, V8 prints them to the process's
+//!   stdout): reported as HTML's "report the exception" says — an `error` event on the global,
+//!   else logged as "Uncaught …" (https://html.spec.whatwg.org/multipage/webappapis.html#report-the-exception).
 
 use super::state::{State, StateRef};
 
@@ -18,6 +22,39 @@ pub extern "C" fn on_reject(msg: v8::PromiseRejectMessage) {
     }
     v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject => forget(scope, &state, promise),
     _ => {}
+  }
+}
+
+/// V8's message listener: an exception nobody caught. Kept until the checkpoint ends (running JS
+/// from inside V8's reporting is not safe).
+pub unsafe extern "C" fn on_message(message: v8::Local<v8::Message>, exception: v8::Local<v8::Value>) {
+  let scope = std::pin::pin!(unsafe { v8::CallbackScope::new(message) });
+  let scope = &mut scope.init();
+  v8::scope!(let scope, scope);
+  let Some(state) = State::get(scope) else { return };
+  if let Ok(mut s) = state.try_borrow_mut() {
+    let e = v8::Global::new(scope, exception);
+    s.uncaught.push(e);
+  };
+}
+
+/// Reports the exceptions `on_message` kept.
+pub fn report_uncaught(scope: &mut v8::PinScope, state: &StateRef) {
+  let (pending, report) = {
+    let mut s = state.borrow_mut();
+    (std::mem::take(&mut s.uncaught), s.report_exception.clone())
+  };
+  for e in pending {
+    let e = v8::Local::new(scope, &e);
+    let reported = report.as_ref().is_some_and(|f| {
+      v8::tc_scope!(let tc, scope);
+      let f = v8::Local::new(tc, f);
+      let recv = v8::undefined(tc).into();
+      f.call(tc, recv, &[e]).is_some()
+    });
+    if !reported && !scope.is_execution_terminating() {
+      super::event_loop::report_uncaught(scope, state, e, "Uncaught");
+    }
   }
 }
 

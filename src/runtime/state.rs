@@ -68,6 +68,10 @@ pub struct State {
   pub call_deadlines: HashMap<u64, u64>,
   /// The isolate's WebSocket connections; dropping it ends their network tasks.
   pub web_sockets: crate::web::websocket::Sockets,
+  /// The platform's `reportException` (an error event on the global, else logged).
+  pub report_exception: Option<v8::Global<v8::Function>>,
+  /// Exceptions nobody caught (in microtasks), to report after the checkpoint.
+  pub uncaught: Vec<v8::Global<v8::Value>>,
   /// Rejected promises without a handler so far: (promise, reason).
   pub rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
 }
@@ -102,6 +106,8 @@ impl State {
       host_entry: None,
       call_deadlines: HashMap::new(),
       rejections: Vec::new(),
+      report_exception: None,
+      uncaught: Vec::new(),
       web_sockets: Default::default(),
     }
   }
