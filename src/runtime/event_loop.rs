@@ -307,6 +307,10 @@ fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Ms
       crate::web::websocket::deliver(scope, id, event);
       settle(scope, core, state);
     }),
+    Msg::Task(task) => in_context!(isolate, state, |scope| {
+      task(scope);
+      settle(scope, core, state);
+    }),
     Msg::Wake | Msg::Dispose { .. } => {}
   }
 }

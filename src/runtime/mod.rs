@@ -168,8 +168,14 @@ pub enum Msg {
   Wake,
   /// Something happened to isolate WebSocket `id` (a network task or a bridged host socket).
   WebSocket { id: u64, event: crate::web::websocket::Event },
+  /// Runs a closure of a Web area on the isolate's loop, as a task (followed by a microtask
+  /// checkpoint): how Rust code outside the loop (a network task) hands events to the isolate.
+  Task(IsolateTask),
   Dispose { done: Option<Completion> },
 }
+
+/// A closure run as a task on a runtime's loop, in its context.
+pub type IsolateTask = Box<dyn for<'s, 'i> FnOnce(&mut v8::PinScope<'s, 'i>) + Send>;
 
 /// The limit that ended a runtime: the error its pending work gets, and the reason later calls
 /// are told.

@@ -163,3 +163,23 @@ fn dispose_rejects_pending_evals() {
 }
 
 
+
+#[test]
+fn tasks_from_other_threads_run_on_the_loop_in_order() {
+  let (rt, host) = start(config());
+  let mailbox = rt.mailbox();
+  let sender = std::thread::spawn(move || {
+    for i in 0..3 {
+      let task: IsolateTask = Box::new(move |scope| {
+        let code = v8::String::new(scope, &format!("console.log('task {i}')")).unwrap();
+        v8::Script::compile(scope, code, None).unwrap().run(scope).unwrap();
+      });
+      assert!(mailbox.send(Msg::Task(task)).is_ok());
+    }
+  });
+  sender.join().unwrap();
+  eval(&rt, "console.log('eval')").unwrap();
+  assert_eq!(logs(&host), vec!["task 0", "task 1", "task 2", "eval"]);
+  dispose(&rt);
+  assert!(rt.mailbox().send(Msg::Wake).is_err());
+}
