@@ -23,6 +23,10 @@ pub struct MemoryBudget {
   /// A last-resort GC ran since the last successful ArrayBuffer allocation.
   last_resort_gc: AtomicBool,
   pub handle: OnceLock<v8::IsolateHandle>,
+  /// The isolate (its raw pointer), for reading heap figures inside V8's heap-limit callback.
+  pub isolate: std::sync::atomic::AtomicPtr<c_void>,
+  /// Times the heap limit was raised after the budget tripped (see `near_heap_limit`).
+  raises: std::sync::atomic::AtomicU32,
 }
 
 impl MemoryBudget {
@@ -34,6 +38,8 @@ impl MemoryBudget {
       exceeded: AtomicBool::new(false),
       last_resort_gc: AtomicBool::new(false),
       handle: OnceLock::new(),
+      isolate: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+      raises: std::sync::atomic::AtomicU32::new(0),
     })
   }
 
@@ -196,9 +202,11 @@ unsafe extern "C" fn drop_budget(budget: *const MemoryBudget) {
 
 /// Called by V8 when the heap reaches its limit. We stop the script (the runtime then ends with
 /// MemoryLimitError) and give V8 room to unwind: refusing would make V8 abort the whole process.
-/// The room is bounded (`overshoot`): an allocation that cannot unwind within it (a native
-/// builtin filling a 4-billion-element array never checks for termination) reaches V8's fatal
-/// out-of-memory, which the pool contains (see `pool::on_oom`).
+/// The room is bounded by `ceiling`: growth that never unwinds (a native builtin filling a
+/// 4-billion-element array checks for termination nowhere) then reaches V8's fatal
+/// out-of-memory, which the pool contains (see `pool::on_oom`). A heap already past the ceiling
+/// (V8 grants one huge allocation after its last-resort GC, whatever the limit) gets
+/// `PAST_CEILING` small raises to unwind.
 pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
   if data.is_null() {
     return current;
@@ -206,16 +214,31 @@ pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _ini
   let budget = unsafe { &*(data as *const MemoryBudget) };
   budget.trip();
   let ceiling = budget.limit_bytes.saturating_add(overshoot(budget.limit_bytes));
-  if current >= ceiling {
-    return current;
+  let raw = budget.isolate.load(Ordering::Acquire);
+  let used = if raw.is_null() {
+    current
+  } else {
+    // SAFETY: the pointer is the budget's own isolate, alive while V8 calls its callbacks; this
+    // runs on its thread, inside its GC, where reading the heap's figures is allowed.
+    let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr_unchecked(std::mem::transmute::<*mut c_void, v8::UnsafeRawIsolatePtr>(raw)) };
+    isolate.get_heap_statistics().total_heap_size()
+  };
+  if used < ceiling {
+    return current.max(used).saturating_add(32 << 20).min(ceiling).max(current);
   }
-  current.saturating_add((current / 2).max(32 << 20)).min(ceiling)
+  if budget.raises.fetch_add(1, Ordering::AcqRel) < PAST_CEILING {
+    return used.saturating_add(32 << 20);
+  }
+  current
 }
 
+/// Raises of 32 MB a heap already past its ceiling gets to unwind.
+const PAST_CEILING: u32 = 2;
+
 /// How far past its limit a runtime's heap may grow while a terminated script unwinds:
-/// 2x the limit, at least 64 MB, at most 1 GB.
+/// 3x the limit, at least 64 MB, at most 1 GB.
 pub fn overshoot(limit_bytes: usize) -> usize {
-  limit_bytes.saturating_mul(2).clamp(64 << 20, 1 << 30)
+  limit_bytes.saturating_mul(3).clamp(64 << 20, 1 << 30)
 }
 
 /// GC epilogue: a heap still over the limit after a full GC (one huge allocation can land in
@@ -428,4 +451,33 @@ mod tests {
     b.trip();
     assert!(b.exceeded.load(Ordering::SeqCst));
   }
+}
+
+/// A heap over the limit outside any GC: V8 grants a huge single allocation (a 256 MB string)
+/// after its last-resort GC whatever the limit, and no GC may follow for a while. Collects
+/// garbage first (a heap full of garbage is not over its limit), then trips.
+pub fn check_heap(isolate: &mut v8::Isolate, budget: &MemoryBudget) {
+  let used = isolate.get_heap_statistics().used_heap_size();
+  if used <= budget.limit_bytes {
+    return;
+  }
+  // Twice the limit is not garbage worth a full GC to find out.
+  if used > budget.limit_bytes.saturating_mul(2) {
+    return budget.trip();
+  }
+  isolate.low_memory_notification();
+  if isolate.get_heap_statistics().used_heap_size() > budget.limit_bytes {
+    budget.trip();
+  }
+}
+
+/// `check_heap` as an interrupt, requested by the pool's monitor while a long task runs.
+pub unsafe extern "C" fn check_heap_interrupt(isolate: v8::UnsafeRawIsolatePtr, data: *mut c_void) {
+  if isolate.is_null() || data.is_null() {
+    return;
+  }
+  // SAFETY: V8 runs interrupts on the isolate's thread with the isolate alive; `data` is the
+  // runtime's budget, which outlives its isolate.
+  let (mut isolate, budget) = unsafe { (v8::Isolate::from_raw_isolate_ptr_unchecked(isolate), &*(data as *const MemoryBudget)) };
+  check_heap(&mut isolate, budget);
 }

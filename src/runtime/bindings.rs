@@ -358,7 +358,23 @@ fn structured_clone<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCall
   }
 }
 
+/// Refuses (RangeError) to work on a string whose copies would outgrow the runtime's memory
+/// limit: natives copy strings into Rust memory, which the heap limit does not see.
+fn within_limit(scope: &mut v8::PinScope, v: v8::Local<v8::Value>, what: &str) -> bool {
+  let Some(state) = State::get(scope) else { return false };
+  let limit = state.borrow().shared.budget.limit_bytes;
+  let len = v8::Local::<v8::String>::try_from(v).map(|s| s.length()).unwrap_or(0);
+  if len.saturating_mul(2) <= limit {
+    return true;
+  }
+  crate::web::util::throw_range_error(scope, &format!("{what}: the string is too large for the runtime's memory limit"));
+  false
+}
+
 fn btoa<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  if !within_limit(scope, args.get(0), "btoa") {
+    return;
+  }
   let s = args.get(0).to_rust_string_lossy(scope);
   let Some(bytes) = latin1(&s) else { return };
   let out = base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -368,6 +384,9 @@ fn btoa<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgument
 }
 
 fn atob<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  if !within_limit(scope, args.get(0), "atob") {
+    return;
+  }
   let s = args.get(0).to_rust_string_lossy(scope);
   let Some(bytes) = forgiving_base64_decode(&s) else { return };
   if let Some(v) = v8::String::new_from_one_byte(scope, &bytes, v8::NewStringType::Normal) {

@@ -140,6 +140,7 @@ fn init(core: &Arc<Core>) -> Option<Engine> {
   isolate.add_message_listener(super::rejections::on_message);
   // SAFETY: UnsafeRawIsolatePtr is a transparent wrapper of the isolate pointer V8's platform sees.
   let raw: *mut c_void = unsafe { std::mem::transmute(isolate.as_raw_isolate_ptr()) };
+  shared.budget.isolate.store(raw, std::sync::atomic::Ordering::Release);
   crate::platform::register(raw, core.mailbox());
 
   let state: StateRef = Rc::new(RefCell::new(State::new(config, host, shared.clone(), core.mailbox())));
@@ -201,6 +202,7 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
     pool::begin_task(core, wall, cpu);
     handle(isolate, core, state, msg);
     pool::end_task();
+    crate::limits::check_heap(isolate, &core.shared.budget);
     if let Some(e) = limit_tripped(core) {
       return Some(e);
     }
@@ -371,6 +373,7 @@ fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until:
       }
     });
     pool::end_task();
+    crate::limits::check_heap(isolate, &core.shared.budget);
     if stop || limit_tripped_quick(core) || Instant::now() >= until {
       break;
     }
@@ -500,6 +503,11 @@ fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bo
       Err(error_info(scope, e))
     }
   };
+  // An eval that ends over the memory limit fails with it (the turn then ends the runtime).
+  crate::limits::check_heap(scope, &core.shared.budget);
+  if limit_tripped_quick(core) {
+    return false;
+  }
   // Stats first: the host may read them as soon as the eval settles.
   update_heap_stats(scope, &core.shared);
   let cur = state.borrow_mut().current.take();

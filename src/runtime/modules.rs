@@ -68,6 +68,18 @@ pub fn exception_info(scope: &mut v8::PinnedRef<'_, v8::TryCatch<v8::HandleScope
 }
 
 pub fn compile(scope: &mut v8::PinScope, state: &StateRef, code: &str, filename: &str) -> Result<v8::Global<v8::Module>, ErrorInfo> {
+  // The source lives in the heap: one larger than the whole limit could only end the runtime.
+  let (limit, limit_mb) = {
+    let s = state.borrow();
+    (s.shared.budget.limit_bytes, s.shared.memory_limit_mb)
+  };
+  if code.len() > limit {
+    return Err(ErrorInfo::range_error(format!(
+      "the source of {filename} ({:.1} MB) is larger than the runtime's memoryLimitMB ({} MB): raise memoryLimitMB or load less code",
+      code.len() as f64 / 1048576.0,
+      crate::errors::fmt_mb(limit_mb)
+    )));
+  }
   v8::tc_scope!(let tc, scope);
   let (Some(source), Some(name)) = (v8::String::new(tc, code), v8::String::new(tc, filename)) else {
     return Err(ErrorInfo::range_error(format!("the source of {filename} is too large")));

@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 const SLICE: Duration = Duration::from_millis(5);
 /// A task running longer than this no longer counts as an available worker.
 const LONG_TASK: Duration = Duration::from_millis(50);
+/// How often the monitor has a long task check its heap (see `limits::check_heap`).
+const HEAP_CHECK: Duration = Duration::from_millis(20);
 /// Extra threads beyond `size` the pool may start to make up for blocked workers.
 const MAX_EXTRA: usize = 128;
 /// A surplus worker idle this long exits.
@@ -51,6 +53,8 @@ struct Task {
   cpu_limit: Option<Duration>,
   /// Counted in `Pool::blocked` (long, or in a sync host call).
   blocked: bool,
+  /// When the monitor last asked the task to check its heap.
+  heap_checked: Instant,
   in_host_call: bool,
 }
 
@@ -297,6 +301,13 @@ impl Pool {
           self.blocked.fetch_add(1, Ordering::AcqRel);
           self.make_up();
         }
+        if now.saturating_duration_since(t.heap_checked) >= HEAP_CHECK {
+          t.heap_checked = now;
+          if let Some(h) = t.core.shared.isolate.get() {
+            let budget = Arc::as_ptr(&t.core.shared.budget) as *mut std::ffi::c_void;
+            h.request_interrupt(crate::limits::check_heap_interrupt, budget);
+          }
+        }
         if let Some(limit) = t.wall_limit {
           if elapsed >= limit {
             let ms = limit.as_millis() as u64;
@@ -348,6 +359,7 @@ pub fn begin_task(core: &Arc<Core>, wall_limit: Option<Duration>, cpu_limit: Opt
         cpu_limit,
         blocked: false,
         in_host_call: false,
+        heap_checked: Instant::now(),
       });
     }
   })
@@ -415,7 +427,16 @@ pub unsafe extern "C" fn on_oom(_location: *const std::os::raw::c_char, _details
   // the turn.
   let core = unsafe { &*core };
   let pool = Pool::global();
-  let heap = core.shared.heap_limit.load(Ordering::Relaxed) as usize;
+  // What the isolate holds now (it stays allocated): read from the heap itself when possible.
+  let raw = core.shared.budget.isolate.load(Ordering::Acquire);
+  let heap = if raw.is_null() {
+    core.shared.heap_limit.load(Ordering::Relaxed) as usize
+  } else {
+    // SAFETY: this thread is the isolate's, inside V8's out-of-memory handling; reading the heap's
+    // figures touches no JS.
+    let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr_unchecked(std::mem::transmute::<*mut std::ffi::c_void, v8::UnsafeRawIsolatePtr>(raw)) };
+    isolate.get_heap_statistics().total_physical_size()
+  };
   pool.contained.fetch_add(1, Ordering::AcqRel);
   pool.contained_bytes.fetch_add(heap, Ordering::AcqRel);
   WORKER.with(|w| {
