@@ -212,6 +212,18 @@
     }
   }, [])
 
+  // Array copies and removal without @@species (slice/splice/map read a patchable `constructor`).
+  const { ArrayPrototypePush: push, ArrayPrototypeCopyWithin: copyWithin } = P
+  P.SafeArrayCopy = (array, start = 0, end = array.length) => {
+    const out = []
+    for (let i = start; i < end; i++) push(out, array[i])
+    return out
+  }
+  P.SafeArrayRemoveAt = (array, index) => {
+    copyWithin(array, index, index + 1)
+    array.length--
+  }
+
   // Promise helpers that never call a user-patchable `then` (promises made by the platform are
   // intrinsic; `PromiseResolve` adopts user thenables exactly as the spec says).
   const { Promise: PromiseCtor, PromiseResolve, PromiseReject } = P
@@ -228,10 +240,32 @@
         }, reject)
       }
     })
+  // Waits for all, fulfils with undefined: no array is resolved into the promise, so no `then`
+  // is looked up on it (an accessor on Object.prototype sees nothing).
+  P.SafePromiseAllReturnVoid = (values) =>
+    new PromiseCtor((resolve, reject) => {
+      let left = values.length
+      if (left === 0) return resolve()
+      for (let i = 0; i < values.length; i++) {
+        PromisePrototypeThen(PromiseResolve(values[i]), () => {
+          if (--left === 0) resolve()
+        }, reject)
+      }
+    })
+  // Handlers here return nothing: a handler returning a promise would resolve the derived
+  // promise with it, which looks up that promise's (patchable) then.
   P.SafePromisePrototypeFinally = (promise, onFinally) =>
     new PromiseCtor((resolve, reject) => {
-      PromisePrototypeThen(promise, (v) => PromisePrototypeThen(PromiseResolve(onFinally()), () => resolve(v), reject), (e) =>
-        PromisePrototypeThen(PromiseResolve(onFinally()), () => reject(e), reject))
+      const after = (settle) => {
+        let done
+        try {
+          done = PromiseResolve(onFinally())
+        } catch (e) {
+          return reject(e)
+        }
+        PromisePrototypeThen(done, settle, reject)
+      }
+      PromisePrototypeThen(promise, (v) => { after(() => resolve(v)) }, (e) => { after(() => reject(e)) })
     })
   // Marks a promise handled (no "Uncaught (in promise)" report).
   P.PromisePrototypeMarkHandled = (promise) => {

@@ -7,12 +7,22 @@
 (function (global, natives, internals) {
   'use strict'
   const { define, webidl } = internals
+  // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
+  const {
+    ArrayBuffer, ArrayBufferIsView, RangeError, SafeFinalizationRegistry, TypeError,
+  } = internals.primordials
+  // V8 adds SharedArrayBuffer to each context it makes, not to the one the snapshot is made in:
+  // taken once per runtime, before user code.
+  let SharedArrayBuffer = internals.primordials.SharedArrayBuffer
+  internals.perRuntime.push(() => {
+    if (SharedArrayBuffer === undefined && typeof global.SharedArrayBuffer === 'function') SharedArrayBuffer = global.SharedArrayBuffer
+  })
   const isBufferSource = (v) =>
-    ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
+    ArrayBufferIsView(v) || v instanceof ArrayBuffer ||
     (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   const dictionary = (v, what) => {
-    if (v === undefined || v === null) return {}
+    if (v === undefined || v === null) return { __proto__: null }
     if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
     return v
   }
@@ -70,7 +80,7 @@
       let id = this.#id
       if (stream && id === 0) {
         id = this.#id = natives.decoderNew(enc, this.#ignoreBOM)
-        registry ??= new FinalizationRegistry(freeDecoder)
+        registry ??= new SafeFinalizationRegistry(freeDecoder)
         registry.register(this, id, this)
       }
       if (!stream && id !== 0) {

@@ -20,8 +20,15 @@
 (function (global, natives, internals) {
   'use strict'
   const { define, webidl } = internals
+  // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
+  const {
+    ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, SafeArrayCopy, SafeArrayRemoveAt,
+    Error, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
+    ObjectFreeze, ObjectGetOwnPropertyDescriptor, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
+    SafeWeakRef, String, StringPrototypeSlice, Symbol, SymbolIterator, TypeError,
+  } = internals.primordials
   const DOMException = internals.DOMException
-  const performance = global.performance
+  const now = internals.now
   const setTimeout = global.setTimeout
   const required = (n, count, what) => {
     if (n < count) {
@@ -30,7 +37,7 @@
   }
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   const dictionary = (v, what) => {
-    if (v === undefined || v === null) return {}
+    if (v === undefined || v === null) return { __proto__: null }
     if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
     return v
   }
@@ -44,7 +51,7 @@
   // ---------------------------------------------------------------------------------------------
   // Event: https://dom.spec.whatwg.org/#interface-event
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3
-  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter // set in Event's static block
+  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter, preventDefault // set in Event's static block
   class Event {
     #type
     #bubbles
@@ -69,15 +76,15 @@
       this.#bubbles = !!init.bubbles
       this.#cancelable = !!init.cancelable
       this.#composed = !!init.composed
-      this.#timeStamp = performance.now()
+      this.#timeStamp = now()
       // [LegacyUnforgeable]: an own property of every instance.
-      Object.defineProperty(this, 'isTrusted', { get: isTrustedGetter, enumerable: true, configurable: false })
+      ObjectDefineProperty(this, 'isTrusted', { __proto__: null, get: isTrustedGetter, enumerable: true, configurable: false })
     }
     get type() { return this.#type }
     get target() { return this.#target }
     get srcElement() { return this.#target }
     get currentTarget() { return this.#currentTarget }
-    composedPath() { return this.#path.slice() }
+    composedPath() { return SafeArrayCopy(this.#path) }
     get eventPhase() { return this.#phase }
     stopPropagation() { this.#stop = true }
     get cancelBubble() { return this.#stop }
@@ -111,7 +118,8 @@
     static {
       isEvent = (v) => isObject(v) && #type in v
       setTrusted = (e) => { e.#trusted = true }
-      isTrustedGetter = Object.getOwnPropertyDescriptor({ get isTrusted() { return this.#trusted } }, 'isTrusted').get
+      preventDefault = (e) => { e.#cancel() }
+      isTrustedGetter = ObjectGetOwnPropertyDescriptor({ get isTrusted() { return this.#trusted } }, 'isTrusted').get
       // https://dom.spec.whatwg.org/#concept-event-dispatch, for targets without a parent: the
       // path is [target]; capture listeners run before the others, both at AT_TARGET.
       dispatchEvent_ = (target, event) => {
@@ -138,18 +146,20 @@
         if (event.#stop) return
         const list = listenersOf(target).get(event.#type)
         if (list === undefined) return
-        for (const l of list.slice()) {
+        const snapshot = SafeArrayCopy(list)
+        for (let i = 0; i < snapshot.length; i++) {
+          const l = snapshot[i]
           if (l.removed || l.capture !== capture) continue
           if (l.once) removeListener(target, l)
           if (l.passive) event.#inPassive = true
           try {
             const cb = l.callback
             if (typeof cb === 'function') {
-              Reflect.apply(cb, event.#currentTarget, [event])
+              ReflectApply(cb, event.#currentTarget, [event])
             } else {
               const handle = cb.handleEvent
               if (typeof handle !== 'function') throw new TypeError("'handleEvent' property of the event listener is not a function")
-              Reflect.apply(handle, cb, [event])
+              ReflectApply(handle, cb, [event])
             }
           } catch (e) {
             reportException(e)
@@ -166,9 +176,9 @@
       }
     }
   }
-  for (const [k, v] of Object.entries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE })) {
-    Object.defineProperty(Event, k, { value: v, enumerable: true })
-    Object.defineProperty(Event.prototype, k, { value: v, enumerable: true })
+  for (const { 0: k, 1: v } of new SafeArrayIterator(ObjectEntries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE }))) {
+    ObjectDefineProperty(Event, k, { __proto__: null, value: v, enumerable: true })
+    ObjectDefineProperty(Event.prototype, k, { __proto__: null, value: v, enumerable: true })
   }
   webidl(Event, 'Event')
 
@@ -177,8 +187,8 @@
   // Listener lists by target (and by type); a WeakMap so the global object can be a target too.
   // The global object's own entries are kept aside: it is not a reliable WeakMap key across the
   // startup snapshot (a runtime's global proxy is a new object that only compares === to `global`).
-  const targets = new WeakMap()
-  const globalListeners = new Map()
+  const targets = new SafeWeakMap()
+  const globalListeners = new SafeMap()
   const listenersOf = (target) => {
     // WebIDL: an operation called with an undefined or null `this` acts on the global object.
     if (target === undefined || target === null || target === global) return globalListeners
@@ -189,7 +199,7 @@
   const thisTarget = (t) => (t === undefined || t === null ? global : t)
   // https://dom.spec.whatwg.org/#concept-flatten-options
   const flatten = (options, what) => {
-    if (!isObject(options)) return { capture: !!options, once: false, passive: false, signal: null }
+    if (!isObject(options)) return { __proto__: null, capture: !!options, once: false, passive: false, signal: null }
     const capture = !!options.capture
     const once = !!options.once
     const passive = !!options.passive
@@ -198,7 +208,7 @@
     else if (!isAbortSignal(signal)) {
       throw new TypeError(`Failed to execute '${what}' on 'EventTarget': Failed to read the 'signal' property from 'AddEventListenerOptions': Failed to convert value to 'AbortSignal'.`)
     }
-    return { capture, once, passive, signal }
+    return { __proto__: null, capture, once, passive, signal }
   }
   const checkCallback = (callback, what) => {
     if (callback !== null && callback !== undefined && !isObject(callback)) {
@@ -212,9 +222,11 @@
     if (callback === null || callback === undefined) return
     let list = map.get(type)
     if (list === undefined) map.set(type, (list = []))
-    if (list.some((l) => l.callback === callback && l.capture === capture)) return
-    const l = { type, callback, capture, once, passive, removed: false }
-    list.push(l)
+    for (let i = 0; i < list.length; i++) {
+      if (list[i].callback === callback && list[i].capture === capture) return
+    }
+    const l = { __proto__: null, type, callback, capture, once, passive, removed: false }
+    ArrayPrototypePush(list, l)
     if (signal !== null) addAbortAlgorithm(signal, () => removeListener(target, l))
     if (type === 'abort' && isAbortSignal(target)) keepDependentAlive(target)
     return l
@@ -224,13 +236,13 @@
     const map = listenersOf(target)
     const list = map.get(l.type)
     if (list === undefined) return
-    const i = list.indexOf(l)
-    if (i !== -1) list.splice(i, 1)
+    const i = ArrayPrototypeIndexOf(list, l)
+    if (i !== -1) SafeArrayRemoveAt(list, i)
     if (list.length === 0) map.delete(l.type)
   }
   class EventTarget {
     constructor() {
-      targets.set(this, new Map())
+      targets.set(this, new SafeMap())
     }
     addEventListener(type, callback, options = undefined) {
       required(arguments.length, 2, "execute 'addEventListener' on 'EventTarget'")
@@ -247,8 +259,12 @@
       type = domString(type)
       checkCallback(callback, 'removeEventListener')
       const capture = isObject(options) ? !!options.capture : !!options
-      const l = map.get(type)?.find((l) => l.callback === callback && l.capture === capture)
-      if (l !== undefined) removeListener(target, l)
+      const list = map.get(type)
+      if (list === undefined) return
+      for (let i = 0; i < list.length; i++) {
+        const l = list[i]
+        if (l.callback === callback && l.capture === capture) return removeListener(target, l)
+      }
     }
     dispatchEvent(event) {
       required(arguments.length, 1, "execute 'dispatchEvent' on 'EventTarget'")
@@ -265,12 +281,12 @@
   const isEventTarget = (v) => isObject(v) && (v === global || targets.has(v))
 
   // https://html.spec.whatwg.org/multipage/webappapis.html#event-handler-attributes
-  const handlers = new WeakMap() // target -> Map(name -> { value, listener })
-  const globalHandlers = new Map()
+  const handlers = new SafeWeakMap() // target -> Map(name -> { value, listener })
+  const globalHandlers = new SafeMap()
   const handlersOf = (target, create) => {
     if (target === global) return globalHandlers
     let map = handlers.get(target)
-    if (map === undefined && create) handlers.set(target, (map = new Map()))
+    if (map === undefined && create) handlers.set(target, (map = new SafeMap()))
     return map
   }
   const makeHandlerCallback = (target, name) => function (event) {
@@ -278,12 +294,12 @@
     if (typeof h !== 'function') return
     // https://html.spec.whatwg.org/multipage/webappapis.html#the-event-handler-processing-algorithm
     if (name === 'onerror' && target === global && isErrorEvent(event)) {
-      const ret = Reflect.apply(h, this, [event.message, event.filename, event.lineno, event.colno, event.error])
-      if (ret === true) event.preventDefault()
+      const ret = ReflectApply(h, this, [event.message, event.filename, event.lineno, event.colno, event.error])
+      if (ret === true) preventDefault(event)
       return
     }
-    const ret = Reflect.apply(h, this, [event])
-    if (ret === false) event.preventDefault()
+    const ret = ReflectApply(h, this, [event])
+    if (ret === false) preventDefault(event)
   }
   const handlerGet = (target, name) => handlersOf(target, false)?.get(name)?.value ?? null
   const handlerSet = (target, name, value) => {
@@ -292,20 +308,20 @@
     if (!isObject(value)) value = null
     const map = handlersOf(target, true)
     let entry = map.get(name)
-    if (entry === undefined) map.set(name, (entry = { value: null, listener: null }))
+    if (entry === undefined) map.set(name, (entry = { __proto__: null, value: null, listener: null }))
     entry.value = value
     if (value === null) {
       if (entry.listener !== null) removeListener(target, entry.listener)
       entry.listener = null
     } else if (entry.listener === null) {
-      const opts = { capture: false, once: false, passive: false, signal: null }
-      entry.listener = addListener(target, name.slice(2), makeHandlerCallback(target, name), opts)
+      const opts = { __proto__: null, capture: false, once: false, passive: false, signal: null }
+      entry.listener = addListener(target, StringPrototypeSlice(name, 2), makeHandlerCallback(target, name), opts)
     }
   }
   const defineEventHandler = (proto, name) => {
     const get = { [`get ${name}`]() { return handlerGet(thisTarget(this), name) } }[`get ${name}`]
     const set = { [`set ${name}`](v) { handlerSet(thisTarget(this), name, v) } }[`set ${name}`]
-    Object.defineProperty(proto, name, { get, set, enumerable: true, configurable: true })
+    ObjectDefineProperty(proto, name, { __proto__: null, get, set, enumerable: true, configurable: true })
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -313,8 +329,8 @@
   class CustomEvent extends Event {
     #detail
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      super(...new SafeArrayIterator(arguments))
+      const init = eventInitDict ?? { __proto__: null }
       this.#detail = init.detail === undefined ? null : init.detail
     }
     get detail() { return this.#detail }
@@ -335,8 +351,8 @@
     #colno
     #error
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      super(...new SafeArrayIterator(arguments))
+      const init = eventInitDict ?? { __proto__: null }
       // Members in the order WebIDL reads them (sorted).
       this.#colno = init.colno === undefined ? 0 : init.colno >>> 0
       this.#error = init.error
@@ -361,12 +377,12 @@
     #source
     #ports
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      super(...new SafeArrayIterator(arguments))
+      const init = eventInitDict ?? { __proto__: null }
       this.#data = init.data === undefined ? null : init.data
       this.#lastEventId = init.lastEventId === undefined ? '' : domString(init.lastEventId)
       this.#origin = init.origin === undefined ? '' : domString(init.origin)
-      this.#ports = Object.freeze(portList(init.ports))
+      this.#ports = ObjectFreeze(portList(init.ports))
       this.#source = init.source === undefined ? null : init.source
     }
     get data() { return this.#data }
@@ -381,12 +397,12 @@
       this.#origin = domString(origin)
       this.#lastEventId = domString(lastEventId)
       this.#source = source
-      this.#ports = Object.freeze(portList(ports))
+      this.#ports = ObjectFreeze(portList(ports))
     }
   }
   const portList = (ports) => {
     if (ports === undefined) return []
-    if (!isObject(ports) || typeof ports[Symbol.iterator] !== 'function') {
+    if (!isObject(ports) || typeof ports[SymbolIterator] !== 'function') {
       throw new TypeError("Failed to construct 'MessageEvent': The provided value cannot be converted to a sequence.")
     }
     return [...ports]
@@ -399,8 +415,8 @@
     #code
     #reason
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      super(...new SafeArrayIterator(arguments))
+      const init = eventInitDict ?? { __proto__: null }
       this.#code = init.code === undefined ? 0 : (init.code >>> 0) & 0xffff
       this.#reason = init.reason === undefined ? '' : domString(init.reason)
       this.#wasClean = !!init.wasClean
@@ -417,11 +433,11 @@
   class AbortSignal extends EventTarget {
     #aborted = false
     #reason = undefined
-    #algorithms = new Set()
+    #algorithms = new SafeSet()
     #dependent = false
     #sources = [] // source signals (never aborted, never dependent)
-    #dependents = new Set() // WeakRefs to dependent signals
-    #keep = new Set() // dependents kept alive while they have abort listeners or algorithms
+    #dependents = new SafeSet() // WeakRefs to dependent signals
+    #keep = new SafeSet() // dependents kept alive while they have abort listeners or algorithms
     #ref = null // a WeakRef to this signal, once it is a dependent
     constructor(key = undefined) {
       if (key !== SECRET) illegal()
@@ -443,11 +459,12 @@
     }
     static any(signals) {
       required(arguments.length, 1, "execute 'any' on 'AbortSignal'")
-      if (!isObject(signals) || typeof signals[Symbol.iterator] !== 'function') {
+      if (!isObject(signals) || typeof signals[SymbolIterator] !== 'function') {
         throw new TypeError("Failed to execute 'any' on 'AbortSignal': The provided value cannot be converted to a sequence.")
       }
+      // WebIDL sequence<AbortSignal>: the caller's own iterator, by spec.
       const list = [...signals]
-      for (const s of list) {
+      for (const s of new SafeArrayIterator(list)) {
         if (!isAbortSignal(s)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.")
       }
       return createDependent(list)
@@ -465,28 +482,28 @@
       createDependent = (signals) => {
         const result = createSignal()
         result.#dependent = true
-        for (const s of signals) {
+        for (const s of new SafeArrayIterator(signals)) {
           if (s.#aborted) {
             result.#aborted = true
             result.#reason = s.#reason
             return result
           }
         }
-        result.#ref = new WeakRef(result)
+        result.#ref = new SafeWeakRef(result)
         const link = (source) => {
-          if (result.#sources.includes(source)) return
-          result.#sources.push(source)
+          if (ArrayPrototypeIncludes(result.#sources, source)) return
+          ArrayPrototypePush(result.#sources, source)
           source.#dependents.add(result.#ref)
         }
-        for (const s of signals) {
+        for (const s of new SafeArrayIterator(signals)) {
           if (!s.#dependent) link(s)
-          else for (const source of s.#sources) link(source)
+          else for (const source of new SafeArrayIterator(s.#sources)) link(source)
         }
         return result
       }
       keepDependentAlive = (s) => {
         if (!s.#dependent || s.#aborted) return
-        for (const source of s.#sources) source.#keep.add(s)
+        for (const source of new SafeArrayIterator(s.#sources)) source.#keep.add(s)
       }
       addAbortAlgorithm = (s, fn) => {
         if (s.#aborted) return () => {}
@@ -506,24 +523,24 @@
           if (d !== undefined && !d.#aborted) {
             d.#aborted = true
             d.#reason = s.#reason
-            dependents.push(d)
+            ArrayPrototypePush(dependents, d)
           }
         }
         s.#dependents.clear()
         s.#keep.clear()
         abortSteps(s)
-        for (const d of dependents) abortSteps(d)
+        for (const d of new SafeArrayIterator(dependents)) abortSteps(d)
       }
       const abortSteps = (s) => {
         // A dependent no longer needs its sources, nor they it.
-        for (const source of s.#sources) {
+        for (const source of new SafeArrayIterator(s.#sources)) {
           source.#keep.delete(s)
           if (s.#ref !== null) source.#dependents.delete(s.#ref)
         }
         s.#sources = []
         const algorithms = [...s.#algorithms]
         s.#algorithms.clear()
-        for (const fn of algorithms) {
+        for (const fn of new SafeArrayIterator(algorithms)) {
           try {
             fn()
           } catch (e) {
@@ -542,9 +559,9 @@
   // WebIDL [EnforceRange] unsigned long long
   const enforceRange = (v, what) => {
     const n = Number(v)
-    if (!Number.isFinite(n)) throw new TypeError(`Failed to ${what}: Value is not of type 'unsigned long long'.`)
-    const t = Math.trunc(n)
-    if (t < 0 || t > Number.MAX_SAFE_INTEGER) {
+    if (!NumberIsFinite(n)) throw new TypeError(`Failed to ${what}: Value is not of type 'unsigned long long'.`)
+    const t = MathTrunc(n)
+    if (t < 0 || t > NumberMAX_SAFE_INTEGER) {
       throw new TypeError(`Failed to ${what}: Value is outside the 'unsigned long long' value range.`)
     }
     return t
@@ -561,9 +578,17 @@
   // reportError: https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception
   let reporting = false
   const logUncaught = (error) => {
-    const console = global.console
-    if (isObject(console) && typeof console.error === 'function') console.error('Uncaught', error)
+    if (consoleError !== null) ReflectApply(consoleError, consoleObject, ['Uncaught', error])
   }
+  // The console is installed after this area; taken once per runtime, before user code.
+  let consoleObject = null, consoleError = null
+  internals.perRuntime.push(() => {
+    const c = global.console
+    if (isObject(c) && typeof c.error === 'function') {
+      consoleObject = c
+      consoleError = c.error
+    }
+  })
   const describe = (error) => {
     try {
       return `Uncaught ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
@@ -576,7 +601,7 @@
     if (reporting) return logUncaught(error)
     reporting = true
     try {
-      const event = new ErrorEvent('error', { cancelable: true, message: describe(error), error })
+      const event = new ErrorEvent('error', { __proto__: null, cancelable: true, message: describe(error), error })
       setTrusted(event)
       if (dispatchEvent_(global, event)) logUncaught(error)
     } finally {
@@ -602,15 +627,15 @@
   webidl(Navigator, 'Navigator')
   const navigator = new Navigator(SECRET)
 
-  for (const cls of [Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator]) {
+  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator])) {
     define(global, cls.name, cls)
   }
   define(global, 'navigator', navigator)
-  for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent']) {
+  for (const name of new SafeArrayIterator(['addEventListener', 'removeEventListener', 'dispatchEvent'])) {
     define(global, name, EventTarget.prototype[name])
   }
   defineEventHandler(global, 'onerror')
-  Object.defineProperty(global, 'onerror', { enumerable: false })
+  ObjectDefineProperty(global, 'onerror', { __proto__: null, enumerable: false })
 
   internals.dispatch = (target, event) => {
     setTrusted(event)
@@ -629,5 +654,5 @@
     if (signalAborted(parent)) return signalAbort(following, parent.reason)
     addAbortAlgorithm(parent, () => signalAbort(following, parent.reason))
   }
-  internals.createDependentSignal = (signals) => createDependent([...signals])
+  internals.createDependentSignal = (signals) => createDependent(SafeArrayCopy(signals))
 })

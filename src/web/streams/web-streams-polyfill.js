@@ -7,8 +7,71 @@
  */
 // Vendored by src/web/streams/vendor.mjs from web-streams-polyfill 3.3.3 (dist/ponyfill.es2018.js).
 // Do not edit by hand: change vendor.mjs and regenerate.
-(function webStreamsPolyfill(exports, globalThis, queueMicrotask, AbortController, structuredClone) {
+(function webStreamsPolyfill(exports, globalThis, queueMicrotask, AbortController, structuredClone, primordials, abortHooks) {
     'use strict';
+    // Built-ins as they were before user code ran (src/runtime/primordials.js).
+    const {
+        ArrayBuffer,
+        ArrayBufferIsView,
+        ArrayBufferPrototypeGetDetached,
+        ArrayBufferPrototypeTransfer,
+        ArrayPrototypePush,
+        SafeArrayCopy,
+        BigInt64Array,
+        BigUint64Array,
+        DataView,
+        Error,
+        Float32Array,
+        Float64Array,
+        Int16Array,
+        Int32Array,
+        Int8Array,
+        MathMin,
+        MathTrunc,
+        Number,
+        NumberIsFinite,
+        NumberIsNaN,
+        NumberMAX_SAFE_INTEGER,
+        ObjectCreate,
+        ObjectDefineProperties,
+        ObjectDefineProperty,
+        ObjectGetPrototypeOf,
+        ObjectPrototypeHasOwnProperty,
+        ObjectSetPrototypeOf,
+        Promise,
+        PromisePrototypeThen,
+        PromiseReject,
+        PromiseResolve,
+        RangeError,
+        ReflectApply,
+        SafePromiseAllReturnVoid,
+        String,
+        Symbol,
+        SymbolAsyncIterator,
+        SymbolIterator,
+        SymbolToStringTag,
+        TypeError,
+        TypedArrayPrototypeGetSymbolToStringTag,
+        TypedArrayPrototypeSet,
+        Uint16Array,
+        Uint32Array,
+        Uint8Array,
+        Uint8ClampedArray,
+    } = primordials;
+    const PromisePrototype = Promise.prototype;
+    const callEach = fns => {
+        const results = [];
+        for (let i = 0; i < fns.length; i++) ArrayPrototypePush(results, fns[i]());
+        return results;
+    };
+    const AsyncGeneratorPrototypeNextMethod = primordials.AsyncGeneratorPrototype.next;
+    // A view's constructor from its brand: %TypedArray%.prototype[@@toStringTag] names it.
+    const typedArrayConstructors = { __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
+    if (typeof primordials.Float16Array === 'function') typedArrayConstructors.Float16Array = primordials.Float16Array;
+    const viewConstructor = view => {
+        const name = TypedArrayPrototypeGetSymbolToStringTag(view);
+        return name === undefined ? DataView : typedArrayConstructors[name];
+    };
     // Internal slots.
     const $abortAlgorithm = Symbol('abortAlgorithm');
     const $abortController = Symbol('abortController');
@@ -102,7 +165,7 @@
     const rethrowAssertionErrorRejection = noop;
     function setFunctionName(fn, name) {
         try {
-            Object.defineProperty(fn, 'name', {
+            ObjectDefineProperty(fn, 'name', { __proto__: null,
                 value: name,
                 configurable: true
             });
@@ -114,14 +177,16 @@
     }
 
     const originalPromise = Promise;
-    const originalPromiseThen = Promise.prototype.then;
-    const originalPromiseReject = Promise.reject.bind(originalPromise);
+    const originalPromiseReject = PromiseReject;
     // https://webidl.spec.whatwg.org/#a-new-promise
     function newPromise(executor) {
         return new originalPromise(executor);
     }
     // https://webidl.spec.whatwg.org/#a-promise-resolved-with
     function promiseResolvedWith(value) {
+        if (typeof value === 'object' && value !== null && ObjectGetPrototypeOf(value) === PromisePrototype) {
+            return newPromise((resolve, reject) => adoptPromise(resolve, reject, value));
+        }
         return newPromise(resolve => resolve(value));
     }
     // https://webidl.spec.whatwg.org/#a-promise-rejected-with
@@ -131,13 +196,53 @@
     function PerformPromiseThen(promise, onFulfilled, onRejected) {
         // There doesn't appear to be any way to correctly emulate the behaviour from JavaScript, so this is just an
         // approximation.
-        return originalPromiseThen.call(promise, onFulfilled, onRejected);
+        return new originalPromise((resolve, reject) => {
+            PromisePrototypeThen(promise, onFulfilled === undefined ? resolve : (v) => settleWith(onFulfilled, v, resolve, reject), onRejected === undefined ? reject : (r) => settleWith(onRejected, r, resolve, reject));
+        });
     }
     // Bluebird logs a warning when a promise is created within a fulfillment handler, but then isn't returned
     // from that handler. To prevent this, return null instead of void from all handlers.
     // http://bluebirdjs.com/docs/warning-explanations.html#warning-a-promise-was-created-in-a-handler-but-was-not-returned-from-it
+    // A handler's result is settled into the derived promise: one of our promises is chained with
+    // the captured then one job later (as resolving with a thenable would), anything else resolves it.
+    function settleWith(handler, value, resolve, reject) {
+        let result;
+        try {
+            result = handler(value);
+        }
+        catch (e) {
+            reject(e);
+            return;
+        }
+        if (typeof result === 'object' && result !== null && ObjectGetPrototypeOf(result) === PromisePrototype) {
+            adoptPromise(resolve, reject, result);
+        }
+        else {
+            resolve(result);
+        }
+    }
+    const resolvedPromise = PromiseResolve(undefined);
+    function adoptPromise(resolve, reject, promise) {
+        // Handled now, as when a promise is resolved with it: its rejection goes on to the result.
+        PromisePrototypeThen(promise, undefined, noop);
+        PromisePrototypeThen(resolvedPromise, () => {
+            PromisePrototypeThen(promise, resolve, reject);
+        });
+    }
+    // Handlers' results and errors go nowhere (the derived promise of the original was only
+    // there to swallow them), so no promise is resolved with what they return.
     function uponPromise(promise, onFulfilled, onRejected) {
-        PerformPromiseThen(PerformPromiseThen(promise, onFulfilled, onRejected), undefined, rethrowAssertionErrorRejection);
+        PromisePrototypeThen(promise, onFulfilled === undefined ? undefined : (v) => {
+            try {
+                onFulfilled(v);
+            }
+            catch (_a) { }
+        }, onRejected === undefined ? noop : (r) => {
+            try {
+                onRejected(r);
+            }
+            catch (_a) { }
+        });
     }
     function uponFulfillment(promise, onFulfilled) {
         uponPromise(promise, onFulfilled);
@@ -149,7 +254,7 @@
         return PerformPromiseThen(promise, fulfillmentHandler, rejectionHandler);
     }
     function setPromiseIsHandledToTrue(promise) {
-        PerformPromiseThen(promise, undefined, rethrowAssertionErrorRejection);
+        PromisePrototypeThen(promise, undefined, noop);
     }
     let _queueMicrotask = callback => {
         if (typeof queueMicrotask === 'function') {
@@ -165,7 +270,7 @@
         if (typeof F !== 'function') {
             throw new TypeError('Argument is not a function');
         }
-        return Function.prototype.apply.call(F, V, args);
+        return ReflectApply(F, V, args);
     }
     function promiseCall(F, V, args) {
         try {
@@ -214,7 +319,7 @@
             }
             // push() is the mutation most likely to throw an exception, so it
             // goes first.
-            oldBack[$elements].push(element);
+            ArrayPrototypePush(oldBack[$elements], element);
             if (newBack !== oldBack) {
                 this[$back] = newBack;
                 oldBack[$next] = newBack;
@@ -354,14 +459,6 @@
         reader[$closedPromise_resolve] = undefined;
         reader[$closedPromise_reject] = undefined;
     }
-    // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Number/isFinite#Polyfill
-    const NumberIsFinite = Number.isFinite || function (x) {
-        return typeof x === 'number' && isFinite(x);
-    };
-    // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Math/trunc#Polyfill
-    const MathTrunc = Math.trunc || function (v) {
-        return v < 0 ? Math.ceil(v) : Math.floor(v);
-    };
 
     // https://heycam.github.io/webidl/#idl-dictionaries
     function isDictionary(x) {
@@ -410,7 +507,7 @@
     // https://heycam.github.io/webidl/#idl-unsigned-long-long
     function convertUnsignedLongLongWithEnforceRange(value, context) {
         const lowerBound = 0;
-        const upperBound = Number.MAX_SAFE_INTEGER;
+        const upperBound = NumberMAX_SAFE_INTEGER;
         let x = Number(value);
         x = censorNegativeZero(x);
         if (!NumberIsFinite(x)) {
@@ -523,7 +620,7 @@
             ReadableStreamDefaultReaderRelease(this);
         }
     }
-    Object.defineProperties(ReadableStreamDefaultReader.prototype, {
+    ObjectDefineProperties(ReadableStreamDefaultReader.prototype, {
         cancel: { enumerable: true },
         read: { enumerable: true },
         releaseLock: { enumerable: true },
@@ -532,8 +629,8 @@
     setFunctionName(ReadableStreamDefaultReader.prototype.cancel, 'cancel');
     setFunctionName(ReadableStreamDefaultReader.prototype.read, 'read');
     setFunctionName(ReadableStreamDefaultReader.prototype.releaseLock, 'releaseLock');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamDefaultReader.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamDefaultReader.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamDefaultReader',
             configurable: true
         });
@@ -543,7 +640,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $readRequests)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $readRequests)) {
             return false;
         }
         return x instanceof ReadableStreamDefaultReader;
@@ -578,7 +675,7 @@
         return new TypeError(`ReadableStreamDefaultReader.prototype.${name} can only be used on a ReadableStreamDefaultReader`);
     }
     /* eslint-disable @typescript-eslint/no-empty-function */
-    const AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () { }).prototype);
+    const AsyncIteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf(async function* () { }).prototype);
     class ReadableStreamAsyncIteratorImpl {
         constructor(reader, preventCancel) {
             this[$ongoingPromise] = undefined;
@@ -601,7 +698,7 @@
         }
         [$nextSteps]() {
             if (this[$isFinished]) {
-                return Promise.resolve({ value: undefined, done: true });
+                return PromiseResolve({ value: undefined, done: true });
             }
             const reader = this[$reader];
             let resolvePromise;
@@ -635,7 +732,7 @@
         }
         [$returnSteps](value) {
             if (this[$isFinished]) {
-                return Promise.resolve({ value, done: true });
+                return PromiseResolve({ value, done: true });
             }
             this[$isFinished] = true;
             const reader = this[$reader];
@@ -662,12 +759,12 @@
             return this[$asyncIteratorImpl].return(value);
         }
     };
-    Object.setPrototypeOf(ReadableStreamAsyncIteratorPrototype, AsyncIteratorPrototype);
+    ObjectSetPrototypeOf(ReadableStreamAsyncIteratorPrototype, AsyncIteratorPrototype);
     // Abstract operations for the ReadableStream.
     function AcquireReadableStreamAsyncIterator(stream, preventCancel) {
         const reader = AcquireReadableStreamDefaultReader(stream);
         const impl = new ReadableStreamAsyncIteratorImpl(reader, preventCancel);
-        const iterator = Object.create(ReadableStreamAsyncIteratorPrototype);
+        const iterator = ObjectCreate(ReadableStreamAsyncIteratorPrototype);
         iterator[$asyncIteratorImpl] = impl;
         return iterator;
     }
@@ -675,7 +772,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $asyncIteratorImpl)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $asyncIteratorImpl)) {
             return false;
         }
         try {
@@ -691,24 +788,19 @@
     function streamAsyncIteratorBrandCheckException(name) {
         return new TypeError(`ReadableStreamAsyncIterator.${name} can only be used on a ReadableSteamAsyncIterator`);
     }
-    // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Number/isNaN#Polyfill
-    const NumberIsNaN = Number.isNaN || function (x) {
-        // eslint-disable-next-line no-self-compare
-        return x !== x;
-    };
 
     var _a, _b, _c;
     function CreateArrayFromList(elements) {
         // We use arrays to represent lists, so this is basically a no-op.
         // Do a slice though just in case we happen to depend on the unique-ness.
-        return elements.slice();
+        return SafeArrayCopy(elements);
     }
     function CopyDataBlockBytes(dest, destOffset, src, srcOffset, n) {
-        new Uint8Array(dest).set(new Uint8Array(src, srcOffset, n), destOffset);
+        TypedArrayPrototypeSet(new Uint8Array(dest), new Uint8Array(src, srcOffset, n), destOffset);
     }
     let TransferArrayBuffer = (O) => {
-        if (typeof O.transfer === 'function') {
-            TransferArrayBuffer = buffer => buffer.transfer();
+        if (typeof ArrayBufferPrototypeTransfer === 'function') {
+            TransferArrayBuffer = buffer => ArrayBufferPrototypeTransfer(buffer);
         }
         else if (typeof structuredClone === 'function') {
             TransferArrayBuffer = buffer => structuredClone(buffer, { transfer: [buffer] });
@@ -720,8 +812,8 @@
         return TransferArrayBuffer(O);
     };
     let IsDetachedBuffer = (O) => {
-        if (typeof O.detached === 'boolean') {
-            IsDetachedBuffer = buffer => buffer.detached;
+        if (typeof ArrayBufferPrototypeGetDetached === 'function') {
+            IsDetachedBuffer = buffer => ArrayBufferPrototypeGetDetached(buffer);
         }
         else {
             // Not implemented correctly
@@ -732,9 +824,6 @@
     function ArrayBufferSlice(buffer, begin, end) {
         // ArrayBuffer.prototype.slice is not available on IE10
         // https://www.caniuse.com/mdn-javascript_builtins_arraybuffer_slice
-        if (buffer.slice) {
-            return buffer.slice(begin, end);
-        }
         const length = end - begin;
         const slice = new ArrayBuffer(length);
         CopyDataBlockBytes(slice, 0, buffer, begin, length);
@@ -755,30 +844,29 @@
         // we use yield* inside an async generator function to achieve the same result.
         // Wrap the sync iterator inside a sync iterable, so we can use it with yield*.
         const syncIterable = {
-            [Symbol.iterator]: () => syncIteratorRecord.iterator
+            [SymbolIterator]: () => syncIteratorRecord.iterator
         };
         // Create an async generator function and immediately invoke it.
         const asyncIterator = (async function* () {
             return yield* syncIterable;
         }());
         // Return as an async iterator record.
-        const nextMethod = asyncIterator.next;
+        const nextMethod = AsyncGeneratorPrototypeNextMethod;
         return { iterator: asyncIterator, nextMethod, done: false };
     }
     // Aligns with core-js/modules/es.symbol.async-iterator.js
-    const SymbolAsyncIterator = (_c = (_a = Symbol.asyncIterator) !== null && _a !== void 0 ? _a : (_b = Symbol.for) === null || _b === void 0 ? void 0 : _b.call(Symbol, 'Symbol.asyncIterator')) !== null && _c !== void 0 ? _c : '@@asyncIterator';
     function GetIterator(obj, hint = 'sync', method) {
         if (method === undefined) {
             if (hint === 'async') {
                 method = GetMethod(obj, SymbolAsyncIterator);
                 if (method === undefined) {
-                    const syncMethod = GetMethod(obj, Symbol.iterator);
+                    const syncMethod = GetMethod(obj, SymbolIterator);
                     const syncIteratorRecord = GetIterator(obj, 'sync', syncMethod);
                     return CreateAsyncFromSyncIterator(syncIteratorRecord);
                 }
             }
             else {
-                method = GetMethod(obj, Symbol.iterator);
+                method = GetMethod(obj, SymbolIterator);
             }
         }
         if (method === undefined) {
@@ -850,7 +938,7 @@
         return ctor === DataView;
     }
     function isDataView(view) {
-        return isDataViewConstructor(view.constructor);
+        return isDataViewConstructor(viewConstructor(view));
     }
     function arrayBufferViewElementSize(ctor) {
         if (isDataViewConstructor(ctor)) {
@@ -888,7 +976,7 @@
                 throw byobRequestBrandCheckException('respondWithNewView');
             }
             assertRequiredArgument(view, 1, 'respondWithNewView');
-            if (!ArrayBuffer.isView(view)) {
+            if (!ArrayBufferIsView(view)) {
                 throw new TypeError('You can only respond with array buffer views');
             }
             if (this[$associatedReadableByteStreamController] === undefined) {
@@ -900,15 +988,15 @@
             ReadableByteStreamControllerRespondWithNewView(this[$associatedReadableByteStreamController], view);
         }
     }
-    Object.defineProperties(ReadableStreamBYOBRequest.prototype, {
+    ObjectDefineProperties(ReadableStreamBYOBRequest.prototype, {
         respond: { enumerable: true },
         respondWithNewView: { enumerable: true },
         view: { enumerable: true }
     });
     setFunctionName(ReadableStreamBYOBRequest.prototype.respond, 'respond');
     setFunctionName(ReadableStreamBYOBRequest.prototype.respondWithNewView, 'respondWithNewView');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamBYOBRequest.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamBYOBRequest.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamBYOBRequest',
             configurable: true
         });
@@ -947,7 +1035,7 @@
                 throw byteStreamControllerBrandCheckException('enqueue');
             }
             assertRequiredArgument(chunk, 1, 'enqueue');
-            if (!ArrayBuffer.isView(chunk)) {
+            if (!ArrayBufferIsView(chunk)) {
                 throw new TypeError('chunk must be an array buffer view');
             }
             if (chunk.byteLength === 0) {
@@ -1019,7 +1107,7 @@
             }
         }
     }
-    Object.defineProperties(ReadableByteStreamController.prototype, {
+    ObjectDefineProperties(ReadableByteStreamController.prototype, {
         close: { enumerable: true },
         enqueue: { enumerable: true },
         error: { enumerable: true },
@@ -1029,8 +1117,8 @@
     setFunctionName(ReadableByteStreamController.prototype.close, 'close');
     setFunctionName(ReadableByteStreamController.prototype.enqueue, 'enqueue');
     setFunctionName(ReadableByteStreamController.prototype.error, 'error');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableByteStreamController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableByteStreamController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableByteStreamController',
             configurable: true
         });
@@ -1040,7 +1128,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledReadableByteStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledReadableByteStream)) {
             return false;
         }
         return x instanceof ReadableByteStreamController;
@@ -1049,7 +1137,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $associatedReadableByteStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $associatedReadableByteStreamController)) {
             return false;
         }
         return x instanceof ReadableStreamBYOBRequest;
@@ -1122,7 +1210,7 @@
         ReadableByteStreamControllerShiftPendingPullInto(controller);
     }
     function ReadableByteStreamControllerFillPullIntoDescriptorFromQueue(controller, pullIntoDescriptor) {
-        const maxBytesToCopy = Math.min(controller[$queueTotalSize], pullIntoDescriptor.byteLength - pullIntoDescriptor.bytesFilled);
+        const maxBytesToCopy = MathMin(controller[$queueTotalSize], pullIntoDescriptor.byteLength - pullIntoDescriptor.bytesFilled);
         const maxBytesFilled = pullIntoDescriptor.bytesFilled + maxBytesToCopy;
         let totalBytesToCopyRemaining = maxBytesToCopy;
         let ready = false;
@@ -1137,7 +1225,7 @@
         const queue = controller[$queue];
         while (totalBytesToCopyRemaining > 0) {
             const headOfQueue = queue.peek();
-            const bytesToCopy = Math.min(totalBytesToCopyRemaining, headOfQueue.byteLength);
+            const bytesToCopy = MathMin(totalBytesToCopyRemaining, headOfQueue.byteLength);
             const destStart = pullIntoDescriptor.byteOffset + pullIntoDescriptor.bytesFilled;
             CopyDataBlockBytes(pullIntoDescriptor.buffer, destStart, headOfQueue.buffer, headOfQueue.byteOffset, bytesToCopy);
             if (headOfQueue.byteLength === bytesToCopy) {
@@ -1197,7 +1285,7 @@
     }
     function ReadableByteStreamControllerPullInto(controller, view, min, readIntoRequest) {
         const stream = controller[$controlledReadableByteStream];
-        const ctor = view.constructor;
+        const ctor = viewConstructor(view);
         const elementSize = arrayBufferViewElementSize(ctor);
         const { byteOffset, byteLength } = view;
         const minimumFill = min * elementSize;
@@ -1414,7 +1502,7 @@
         if (controller[$byobRequest] === null && controller[$pendingPullIntos].length > 0) {
             const firstDescriptor = controller[$pendingPullIntos].peek();
             const view = new Uint8Array(firstDescriptor.buffer, firstDescriptor.byteOffset + firstDescriptor.bytesFilled, firstDescriptor.byteLength - firstDescriptor.bytesFilled);
-            const byobRequest = Object.create(ReadableStreamBYOBRequest.prototype);
+            const byobRequest = ObjectCreate(ReadableStreamBYOBRequest.prototype);
             SetUpReadableStreamBYOBRequest(byobRequest, controller, view);
             controller[$byobRequest] = byobRequest;
         }
@@ -1502,7 +1590,7 @@
         });
     }
     function SetUpReadableByteStreamControllerFromUnderlyingSource(stream, underlyingByteSource, highWaterMark) {
-        const controller = Object.create(ReadableByteStreamController.prototype);
+        const controller = ObjectCreate(ReadableByteStreamController.prototype);
         let startAlgorithm;
         let pullAlgorithm;
         let cancelAlgorithm;
@@ -1630,7 +1718,7 @@
             if (!IsReadableStreamBYOBReader(this)) {
                 return promiseRejectedWith(byobReaderBrandCheckException('read'));
             }
-            if (!ArrayBuffer.isView(view)) {
+            if (!ArrayBufferIsView(view)) {
                 return promiseRejectedWith(new TypeError('view must be an array buffer view'));
             }
             if (view.byteLength === 0) {
@@ -1688,7 +1776,7 @@
             ReadableStreamBYOBReaderRelease(this);
         }
     }
-    Object.defineProperties(ReadableStreamBYOBReader.prototype, {
+    ObjectDefineProperties(ReadableStreamBYOBReader.prototype, {
         cancel: { enumerable: true },
         read: { enumerable: true },
         releaseLock: { enumerable: true },
@@ -1697,8 +1785,8 @@
     setFunctionName(ReadableStreamBYOBReader.prototype.cancel, 'cancel');
     setFunctionName(ReadableStreamBYOBReader.prototype.read, 'read');
     setFunctionName(ReadableStreamBYOBReader.prototype.releaseLock, 'releaseLock');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamBYOBReader.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamBYOBReader.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamBYOBReader',
             configurable: true
         });
@@ -1708,7 +1796,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $readIntoRequests)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $readIntoRequests)) {
             return false;
         }
         return x instanceof ReadableStreamBYOBReader;
@@ -1823,7 +1911,7 @@
             return false;
         }
         try {
-            return typeof value.aborted === 'boolean';
+            return abortHooks.isAbortSignal(value);
         }
         catch (_a) {
             // AbortSignal.prototype.aborted throws if its brand check fails
@@ -1891,7 +1979,7 @@
             return AcquireWritableStreamDefaultWriter(this);
         }
     }
-    Object.defineProperties(WritableStream.prototype, {
+    ObjectDefineProperties(WritableStream.prototype, {
         abort: { enumerable: true },
         close: { enumerable: true },
         getWriter: { enumerable: true },
@@ -1900,8 +1988,8 @@
     setFunctionName(WritableStream.prototype.abort, 'abort');
     setFunctionName(WritableStream.prototype.close, 'close');
     setFunctionName(WritableStream.prototype.getWriter, 'getWriter');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(WritableStream.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(WritableStream.prototype, SymbolToStringTag, { __proto__: null,
             value: 'WritableStream',
             configurable: true
         });
@@ -1912,9 +2000,9 @@
     }
     // Throws if and only if startAlgorithm throws.
     function CreateWritableStream(startAlgorithm, writeAlgorithm, closeAlgorithm, abortAlgorithm, highWaterMark = 1, sizeAlgorithm = () => 1) {
-        const stream = Object.create(WritableStream.prototype);
+        const stream = ObjectCreate(WritableStream.prototype);
         InitializeWritableStream(stream);
-        const controller = Object.create(WritableStreamDefaultController.prototype);
+        const controller = ObjectCreate(WritableStreamDefaultController.prototype);
         SetUpWritableStreamDefaultController(stream, controller, startAlgorithm, writeAlgorithm, closeAlgorithm, abortAlgorithm, highWaterMark, sizeAlgorithm);
         return stream;
     }
@@ -1948,7 +2036,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $writableStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $writableStreamController)) {
             return false;
         }
         return x instanceof WritableStream;
@@ -1965,7 +2053,7 @@
             return promiseResolvedWith(undefined);
         }
         stream[$writableStreamController][$abortReason] = reason;
-        (_a = stream[$writableStreamController][$abortController]) === null || _a === void 0 ? void 0 : _a.abort(reason);
+        (_a = stream[$writableStreamController][$abortController]) === null || _a === void 0 ? void 0 : abortHooks.controllerAbort(_a, reason);
         // TypeScript narrows the type of `stream[$state]` down to 'writable' | 'erroring',
         // but it doesn't know that signaling abort runs author code that might have changed the state.
         // Widen the type again by casting to WritableStreamState.
@@ -2252,7 +2340,7 @@
             return WritableStreamDefaultWriterWrite(this, chunk);
         }
     }
-    Object.defineProperties(WritableStreamDefaultWriter.prototype, {
+    ObjectDefineProperties(WritableStreamDefaultWriter.prototype, {
         abort: { enumerable: true },
         close: { enumerable: true },
         releaseLock: { enumerable: true },
@@ -2265,8 +2353,8 @@
     setFunctionName(WritableStreamDefaultWriter.prototype.close, 'close');
     setFunctionName(WritableStreamDefaultWriter.prototype.releaseLock, 'releaseLock');
     setFunctionName(WritableStreamDefaultWriter.prototype.write, 'write');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(WritableStreamDefaultWriter.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(WritableStreamDefaultWriter.prototype, SymbolToStringTag, { __proto__: null,
             value: 'WritableStreamDefaultWriter',
             configurable: true
         });
@@ -2276,7 +2364,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $ownerWritableStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $ownerWritableStream)) {
             return false;
         }
         return x instanceof WritableStreamDefaultWriter;
@@ -2380,7 +2468,7 @@
                 // so instead we only implement support for `signal` if we find a global `AbortController` constructor.
                 throw new TypeError('WritableStreamDefaultController.prototype.signal is not supported');
             }
-            return this[$abortController].signal;
+            return abortHooks.controllerSignal(this[$abortController]);
         }
         error(e = undefined) {
             if (!IsWritableStreamDefaultController(this)) {
@@ -2403,13 +2491,13 @@
             ResetQueue(this);
         }
     }
-    Object.defineProperties(WritableStreamDefaultController.prototype, {
+    ObjectDefineProperties(WritableStreamDefaultController.prototype, {
         abortReason: { enumerable: true },
         signal: { enumerable: true },
         error: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(WritableStreamDefaultController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(WritableStreamDefaultController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'WritableStreamDefaultController',
             configurable: true
         });
@@ -2419,7 +2507,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledWritableStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledWritableStream)) {
             return false;
         }
         return x instanceof WritableStreamDefaultController;
@@ -2454,7 +2542,7 @@
         });
     }
     function SetUpWritableStreamDefaultControllerFromUnderlyingSink(stream, underlyingSink, highWaterMark, sizeAlgorithm) {
-        const controller = Object.create(WritableStreamDefaultController.prototype);
+        const controller = ObjectCreate(WritableStreamDefaultController.prototype);
         let startAlgorithm;
         let writeAlgorithm;
         let closeAlgorithm;
@@ -2733,8 +2821,8 @@
             }
         };
         setFunctionName(ctor, 'DOMException');
-        ctor.prototype = Object.create(Error.prototype);
-        Object.defineProperty(ctor.prototype, 'constructor', { value: ctor, writable: true, configurable: true });
+        ctor.prototype = ObjectCreate(Error.prototype);
+        ObjectDefineProperty(ctor.prototype, 'constructor', { __proto__: null, value: ctor, writable: true, configurable: true });
         return ctor;
     }
     // eslint-disable-next-line @typescript-eslint/no-redeclare
@@ -2749,12 +2837,13 @@
         let currentWrite = promiseResolvedWith(undefined);
         return newPromise((resolve, reject) => {
             let abortAlgorithm;
+            let removeAbortAlgorithm;
             if (signal !== undefined) {
                 abortAlgorithm = () => {
-                    const error = signal.reason !== undefined ? signal.reason : new DOMException('Aborted', 'AbortError');
+                    const error = abortHooks.reason(signal) !== undefined ? abortHooks.reason(signal) : new DOMException('Aborted', 'AbortError');
                     const actions = [];
                     if (!preventAbort) {
-                        actions.push(() => {
+                        ArrayPrototypePush(actions, () => {
                             if (dest[$state] === 'writable') {
                                 return WritableStreamAbort(dest, error);
                             }
@@ -2762,20 +2851,20 @@
                         });
                     }
                     if (!preventCancel) {
-                        actions.push(() => {
+                        ArrayPrototypePush(actions, () => {
                             if (source[$state] === 'readable') {
                                 return ReadableStreamCancel(source, error);
                             }
                             return promiseResolvedWith(undefined);
                         });
                     }
-                    shutdownWithAction(() => Promise.all(actions.map(action => action())), true, error);
+                    shutdownWithAction(() => SafePromiseAllReturnVoid(callEach(actions)), true, error);
                 };
-                if (signal.aborted) {
+                if (abortHooks.aborted(signal)) {
                     abortAlgorithm();
                     return;
                 }
-                signal.addEventListener('abort', abortAlgorithm);
+                removeAbortAlgorithm = abortHooks.addAlgorithm(signal, abortAlgorithm);
             }
             // Using reader and writer, read all chunks from this and write them to dest
             // - Backpressure must be enforced
@@ -2907,7 +2996,7 @@
                 WritableStreamDefaultWriterRelease(writer);
                 ReadableStreamReaderGenericRelease(reader);
                 if (signal !== undefined) {
-                    signal.removeEventListener('abort', abortAlgorithm);
+                    if (removeAbortAlgorithm !== undefined) removeAbortAlgorithm();
                 }
                 if (isError) {
                     reject(error);
@@ -2982,7 +3071,7 @@
             // Do nothing.
         }
     }
-    Object.defineProperties(ReadableStreamDefaultController.prototype, {
+    ObjectDefineProperties(ReadableStreamDefaultController.prototype, {
         close: { enumerable: true },
         enqueue: { enumerable: true },
         error: { enumerable: true },
@@ -2991,8 +3080,8 @@
     setFunctionName(ReadableStreamDefaultController.prototype.close, 'close');
     setFunctionName(ReadableStreamDefaultController.prototype.enqueue, 'enqueue');
     setFunctionName(ReadableStreamDefaultController.prototype.error, 'error');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamDefaultController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamDefaultController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamDefaultController',
             configurable: true
         });
@@ -3002,7 +3091,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledReadableStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledReadableStream)) {
             return false;
         }
         return x instanceof ReadableStreamDefaultController;
@@ -3149,7 +3238,7 @@
         });
     }
     function SetUpReadableStreamDefaultControllerFromUnderlyingSource(stream, underlyingSource, highWaterMark, sizeAlgorithm) {
-        const controller = Object.create(ReadableStreamDefaultController.prototype);
+        const controller = ObjectCreate(ReadableStreamDefaultController.prototype);
         let startAlgorithm;
         let pullAlgorithm;
         let cancelAlgorithm;
@@ -3195,8 +3284,10 @@
         let branch1;
         let branch2;
         let resolveCancelPromise;
-        const cancelPromise = newPromise(resolve => {
+        let rejectCancelPromise;
+        const cancelPromise = newPromise((resolve, reject) => {
             resolveCancelPromise = resolve;
+            rejectCancelPromise = reject;
         });
         function pullAlgorithm() {
             if (reading) {
@@ -3255,7 +3346,7 @@
             if (canceled2) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3265,7 +3356,7 @@
             if (canceled1) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3296,8 +3387,10 @@
         let branch1;
         let branch2;
         let resolveCancelPromise;
-        const cancelPromise = newPromise(resolve => {
+        let rejectCancelPromise;
+        const cancelPromise = newPromise((resolve, reject) => {
             resolveCancelPromise = resolve;
+            rejectCancelPromise = reject;
         });
         function forwardReaderError(thisReader) {
             uponRejection(thisReader[$closedPromise], r => {
@@ -3335,7 +3428,7 @@
                             catch (cloneE) {
                                 ReadableByteStreamControllerError(branch1[$readableStreamController], cloneE);
                                 ReadableByteStreamControllerError(branch2[$readableStreamController], cloneE);
-                                resolveCancelPromise(ReadableStreamCancel(stream, cloneE));
+                                adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneE));
                                 return;
                             }
                         }
@@ -3404,7 +3497,7 @@
                             catch (cloneE) {
                                 ReadableByteStreamControllerError(byobBranch[$readableStreamController], cloneE);
                                 ReadableByteStreamControllerError(otherBranch[$readableStreamController], cloneE);
-                                resolveCancelPromise(ReadableStreamCancel(stream, cloneE));
+                                adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneE));
                                 return;
                             }
                             if (!byobCanceled) {
@@ -3488,7 +3581,7 @@
             if (canceled2) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3498,7 +3591,7 @@
             if (canceled1) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3810,10 +3903,10 @@
             return ReadableStreamFrom(asyncIterable);
         }
     }
-    Object.defineProperties(ReadableStream, {
+    ObjectDefineProperties(ReadableStream, {
         from: { enumerable: true }
     });
-    Object.defineProperties(ReadableStream.prototype, {
+    ObjectDefineProperties(ReadableStream.prototype, {
         cancel: { enumerable: true },
         getReader: { enumerable: true },
         pipeThrough: { enumerable: true },
@@ -3829,13 +3922,13 @@
     setFunctionName(ReadableStream.prototype.pipeTo, 'pipeTo');
     setFunctionName(ReadableStream.prototype.tee, 'tee');
     setFunctionName(ReadableStream.prototype.values, 'values');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStream.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStream.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStream',
             configurable: true
         });
     }
-    Object.defineProperty(ReadableStream.prototype, SymbolAsyncIterator, {
+    ObjectDefineProperty(ReadableStream.prototype, SymbolAsyncIterator, { __proto__: null,
         value: ReadableStream.prototype.values,
         writable: true,
         configurable: true
@@ -3843,17 +3936,17 @@
     // Abstract operations for the ReadableStream.
     // Throws if and only if startAlgorithm throws.
     function CreateReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark = 1, sizeAlgorithm = () => 1) {
-        const stream = Object.create(ReadableStream.prototype);
+        const stream = ObjectCreate(ReadableStream.prototype);
         InitializeReadableStream(stream);
-        const controller = Object.create(ReadableStreamDefaultController.prototype);
+        const controller = ObjectCreate(ReadableStreamDefaultController.prototype);
         SetUpReadableStreamDefaultController(stream, controller, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, sizeAlgorithm);
         return stream;
     }
     // Throws if and only if startAlgorithm throws.
     function CreateReadableByteStream(startAlgorithm, pullAlgorithm, cancelAlgorithm) {
-        const stream = Object.create(ReadableStream.prototype);
+        const stream = ObjectCreate(ReadableStream.prototype);
         InitializeReadableStream(stream);
-        const controller = Object.create(ReadableByteStreamController.prototype);
+        const controller = ObjectCreate(ReadableByteStreamController.prototype);
         SetUpReadableByteStreamController(stream, controller, startAlgorithm, pullAlgorithm, cancelAlgorithm, 0, undefined);
         return stream;
     }
@@ -3867,7 +3960,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $readableStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $readableStreamController)) {
             return false;
         }
         return x instanceof ReadableStream;
@@ -3967,12 +4060,12 @@
             return byteLengthSizeFunction;
         }
     }
-    Object.defineProperties(ByteLengthQueuingStrategy.prototype, {
+    ObjectDefineProperties(ByteLengthQueuingStrategy.prototype, {
         highWaterMark: { enumerable: true },
         size: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ByteLengthQueuingStrategy.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ByteLengthQueuingStrategy.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ByteLengthQueuingStrategy',
             configurable: true
         });
@@ -3985,7 +4078,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $byteLengthQueuingStrategyHighWaterMark)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $byteLengthQueuingStrategyHighWaterMark)) {
             return false;
         }
         return x instanceof ByteLengthQueuingStrategy;
@@ -4015,12 +4108,12 @@
             return countSizeFunction;
         }
     }
-    Object.defineProperties(CountQueuingStrategy.prototype, {
+    ObjectDefineProperties(CountQueuingStrategy.prototype, {
         highWaterMark: { enumerable: true },
         size: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(CountQueuingStrategy.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(CountQueuingStrategy.prototype, SymbolToStringTag, { __proto__: null,
             value: 'CountQueuingStrategy',
             configurable: true
         });
@@ -4033,7 +4126,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $countQueuingStrategyHighWaterMark)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $countQueuingStrategyHighWaterMark)) {
             return false;
         }
         return x instanceof CountQueuingStrategy;
@@ -4126,12 +4219,12 @@
             return this[$writable];
         }
     }
-    Object.defineProperties(TransformStream.prototype, {
+    ObjectDefineProperties(TransformStream.prototype, {
         readable: { enumerable: true },
         writable: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(TransformStream.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(TransformStream.prototype, SymbolToStringTag, { __proto__: null,
             value: 'TransformStream',
             configurable: true
         });
@@ -4168,7 +4261,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $transformStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $transformStreamController)) {
             return false;
         }
         return x instanceof TransformStream;
@@ -4232,7 +4325,7 @@
             TransformStreamDefaultControllerTerminate(this);
         }
     }
-    Object.defineProperties(TransformStreamDefaultController.prototype, {
+    ObjectDefineProperties(TransformStreamDefaultController.prototype, {
         enqueue: { enumerable: true },
         error: { enumerable: true },
         terminate: { enumerable: true },
@@ -4241,8 +4334,8 @@
     setFunctionName(TransformStreamDefaultController.prototype.enqueue, 'enqueue');
     setFunctionName(TransformStreamDefaultController.prototype.error, 'error');
     setFunctionName(TransformStreamDefaultController.prototype.terminate, 'terminate');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(TransformStreamDefaultController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(TransformStreamDefaultController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'TransformStreamDefaultController',
             configurable: true
         });
@@ -4252,7 +4345,7 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledTransformStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledTransformStream)) {
             return false;
         }
         return x instanceof TransformStreamDefaultController;
@@ -4268,7 +4361,7 @@
         controller[$finishPromise_reject] = undefined;
     }
     function SetUpTransformStreamDefaultControllerFromTransformer(stream, transformer) {
-        const controller = Object.create(TransformStreamDefaultController.prototype);
+        const controller = ObjectCreate(TransformStreamDefaultController.prototype);
         let transformAlgorithm;
         let flushAlgorithm;
         let cancelAlgorithm;
@@ -4507,7 +4600,7 @@
         AcquireReadableStreamDefaultReader, ReadableStreamDefaultReaderRead, ReadableStreamDefaultReaderRelease,
         ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream,
         ReadableStreamDefaultControllerError, ReadableByteStreamControllerError,
-        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
+        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ __proto__: null, [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
         controllerOf: stream => stream[$readableStreamController],
         isDisturbed: stream => stream[$disturbed],
         stateOf: stream => stream[$state],
