@@ -495,7 +495,7 @@
           maybeCustom !== inspect &&
           !(value.constructor && value.constructor.prototype === value)) {
         const depth = ctx.depth === null ? null : ctx.depth - recurseTimes;
-        const isCrossContext = proxy !== undefined || !(context instanceof ObjectCtor);
+        const isCrossContext = proxy !== undefined || !FunctionPrototypeSymbolHasInstance(ObjectCtor, context);
         const ret = FunctionPrototypeCall(maybeCustom, context, depth,
                                           getUserOptions(ctx, isCrossContext), inspect);
         if (ret !== context) {
@@ -537,7 +537,8 @@
 
   function isInstanceof(object, proto) {
     try {
-      return object instanceof proto;
+      // OrdinaryHasInstance: a Symbol.hasInstance a script defined does not change the output.
+      return FunctionPrototypeSymbolHasInstance(proto, object);
     } catch {
       return false;
     }

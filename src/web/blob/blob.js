@@ -16,7 +16,7 @@
   const { define, tag } = internals
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
-    ArrayBuffer, ArrayBufferIsView, ObjectAssign, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
+    ArrayBufferIsView, ObjectAssign, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
     DataViewPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, ArrayPrototypePush, DateNow, MathFloor, MathMax,
     MathMin, MathRandom, MathTrunc, Number, NumberIsFinite, NumberPrototypeToString, ObjectCreate,
     ObjectDefineProperty, PromiseReject, PromiseResolve, ReflectApply,
@@ -27,12 +27,7 @@
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength, TypedArrayPrototypeSet,
     Uint8Array,
   } = internals.primordials
-  // V8 adds SharedArrayBuffer to each context it makes, not to the one the snapshot is made in:
-  // taken once per runtime, before user code.
-  let SharedArrayBuffer = internals.primordials.SharedArrayBuffer
-  internals.perRuntime.push(() => {
-    if (SharedArrayBuffer === undefined && typeof global.SharedArrayBuffer === 'function') SharedArrayBuffer = global.SharedArrayBuffer
-  })
+  const { isAnyArrayBuffer } = internals
   const { utf8Encode, utf8Decode, parseMultipart, parseUrlencoded } = natives
   const empty = new Uint8Array(0)
   const lengthOf = TypedArrayPrototypeGetLength
@@ -62,7 +57,7 @@
         : new Uint8Array(DataViewPrototypeGetBuffer(v), DataViewPrototypeGetByteOffset(v), DataViewPrototypeGetByteLength(v))
       return copyBytes(view)
     }
-    if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) {
+    if (isAnyArrayBuffer(v)) {
       return copyBytes(new Uint8Array(v))
     }
     return undefined

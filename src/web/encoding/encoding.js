@@ -4,22 +4,42 @@
 //   internals.utf8Encode(string) -> Uint8Array        (UTF-8, lone surrogates as U+FFFD)
 //   internals.utf8Decode(bufferSource) -> string      (UTF-8 decode, BOM skipped, U+FFFD on errors)
 //   internals.isBufferSource(value) -> boolean
+//   internals.isAnyArrayBuffer(value) -> boolean     ArrayBuffer or SharedArrayBuffer (brand check)
 (function (global, natives, internals) {
   'use strict'
   const { define, webidl } = internals
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
-    ArrayBuffer, ArrayBufferIsView, RangeError, SafeFinalizationRegistry, TypeError,
+    ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, FunctionPrototypeCall, ObjectGetOwnPropertyDescriptor,
+    RangeError, SafeFinalizationRegistry, TypeError,
   } = internals.primordials
   // V8 adds SharedArrayBuffer to each context it makes, not to the one the snapshot is made in:
   // taken once per runtime, before user code.
-  let SharedArrayBuffer = internals.primordials.SharedArrayBuffer
+  let sharedByteLength = null
   internals.perRuntime.push(() => {
-    if (SharedArrayBuffer === undefined && typeof global.SharedArrayBuffer === 'function') SharedArrayBuffer = global.SharedArrayBuffer
+    const SAB = global.SharedArrayBuffer
+    if (typeof SAB === 'function') sharedByteLength = ObjectGetOwnPropertyDescriptor(SAB.prototype, 'byteLength').get
   })
-  const isBufferSource = (v) =>
-    ArrayBufferIsView(v) || v instanceof ArrayBuffer ||
-    (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)
+  // Brand checks (the byteLength getters throw for anything else), not instanceof: a
+  // constructor's Symbol.hasInstance is user code's to define.
+  const isArrayBuffer = (v) => {
+    try {
+      ArrayBufferPrototypeGetByteLength(v)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const isSharedArrayBuffer = (v) => {
+    if (sharedByteLength === null) return false
+    try {
+      FunctionPrototypeCall(sharedByteLength, v)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const isBufferSource = (v) => ArrayBufferIsView(v) || isArrayBuffer(v) || isSharedArrayBuffer(v)
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   const dictionary = (v, what) => {
     if (v === undefined || v === null) return { __proto__: null }
@@ -107,4 +127,5 @@
   internals.utf8Encode = (s) => natives.encode(`${s}`)
   internals.utf8Decode = (bytes) => natives.decode(bytes, 'utf-8', false, false, 0, false)
   internals.isBufferSource = isBufferSource
+  internals.isAnyArrayBuffer = (v) => isArrayBuffer(v) || isSharedArrayBuffer(v)
 })

@@ -23,7 +23,7 @@
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
     ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, SafeArrayCopy, SafeArrayRemoveAt,
-    Error, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
+    Error, FunctionPrototypeSymbolHasInstance, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
     ObjectFreeze, ObjectGetOwnPropertyDescriptor, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
     SafeWeakRef, String, StringPrototypeSlice, Symbol, SymbolIterator, TypeError,
   } = internals.primordials
@@ -51,7 +51,7 @@
   // ---------------------------------------------------------------------------------------------
   // Event: https://dom.spec.whatwg.org/#interface-event
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3
-  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter, preventDefault // set in Event's static block
+  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter, preventDefault, initialize // set in Event's static block
   class Event {
     #type
     #bubbles
@@ -106,19 +106,23 @@
     get timeStamp() { return this.#timeStamp }
     initEvent(type, bubbles = false, cancelable = false) {
       required(arguments.length, 1, "execute 'initEvent' on 'Event'")
-      if (this.#dispatching) return
-      this.#initialized = true
-      this.#stop = this.#stopImmediate = this.#canceled = false
-      this.#trusted = false
-      this.#target = null
-      this.#type = domString(type)
-      this.#bubbles = !!bubbles
-      this.#cancelable = !!cancelable
+      initialize(this, type, bubbles, cancelable)
     }
     static {
       isEvent = (v) => isObject(v) && #type in v
       setTrusted = (e) => { e.#trusted = true }
       preventDefault = (e) => { e.#cancel() }
+      // https://dom.spec.whatwg.org/#concept-event-initialize (initEvent and the legacy init*Event)
+      initialize = (e, type, bubbles, cancelable) => {
+        if (e.#dispatching) return
+        e.#initialized = true
+        e.#stop = e.#stopImmediate = e.#canceled = false
+        e.#trusted = false
+        e.#target = null
+        e.#type = domString(type)
+        e.#bubbles = !!bubbles
+        e.#cancelable = !!cancelable
+      }
       isTrustedGetter = ObjectGetOwnPropertyDescriptor({ get isTrusted() { return this.#trusted } }, 'isTrusted').get
       // https://dom.spec.whatwg.org/#concept-event-dispatch, for targets without a parent: the
       // path is [target]; capture listeners run before the others, both at AT_TARGET.
@@ -336,7 +340,7 @@
     get detail() { return this.#detail }
     initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
       required(arguments.length, 1, "execute 'initCustomEvent' on 'CustomEvent'")
-      this.initEvent(type, bubbles, cancelable)
+      initialize(this, type, bubbles, cancelable)
       this.#detail = detail
     }
   }
@@ -392,7 +396,7 @@
     get ports() { return this.#ports }
     initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = '', lastEventId = '', source = null, ports = []) {
       required(arguments.length, 1, "execute 'initMessageEvent' on 'MessageEvent'")
-      this.initEvent(type, bubbles, cancelable)
+      initialize(this, type, bubbles, cancelable)
       this.#data = data
       this.#origin = domString(origin)
       this.#lastEventId = domString(lastEventId)
@@ -591,7 +595,7 @@
   })
   const describe = (error) => {
     try {
-      return `Uncaught ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
+      return `Uncaught ${FunctionPrototypeSymbolHasInstance(Error, error) ? `${error.name}: ${error.message}` : String(error)}`
     } catch {
       return 'Uncaught exception'
     }

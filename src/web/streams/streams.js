@@ -287,7 +287,7 @@
   function readableStreamError(stream, e) {
     if (A.stateOf(stream) !== 'readable') return
     const controller = A.controllerOf(stream)
-    if (controller instanceof P.ReadableByteStreamController) A.ReadableByteStreamControllerError(controller, e)
+    if (A.IsReadableByteStreamController(controller)) A.ReadableByteStreamControllerError(controller, e)
     else A.ReadableStreamDefaultControllerError(controller, e)
   }
 

@@ -215,6 +215,10 @@ pattern(/\bArrayBuffer\.isView\(/g, 'ArrayBufferIsView(', 3)
 pattern(/\bMath\.(min|ceil|floor)\(/g, (m, f) => `Math${f[0].toUpperCase()}${f.slice(1)}(`, 2)
 exact('Number.MAX_SAFE_INTEGER', 'NumberMAX_SAFE_INTEGER')
 pattern(/\bSymbol\.(toStringTag|iterator|asyncIterator)\b/g, (m, f) => `Symbol${f[0].toUpperCase()}${f.slice(1)}`, 29)
+// Brand checks: OrdinaryHasInstance, not `instanceof` (a class's Symbol.hasInstance is user code's).
+pattern(/return x instanceof (\w+);/g, 'return FunctionPrototypeSymbolHasInstance($1, x);', 13)
+exact('return x[$asyncIteratorImpl] instanceof\n                ReadableStreamAsyncIteratorImpl;', 'return FunctionPrototypeSymbolHasInstance(ReadableStreamAsyncIteratorImpl, x[$asyncIteratorImpl]);')
+if (/ instanceof /.test(body.replace(/\/\/[^\n]*/g, ''))) throw new Error('an instanceof was left')
 // Descriptors: no inherited `get`/`set`/`value` from Object.prototype.
 pattern(/(ObjectDefineProperty\([^;{}]*?,\s*)\{(?!\s*__proto__)/g, '$1{ __proto__: null,', 16)
 for (const re of [/originalPromiseThen/, /Function\.prototype/, /\bObject\.\w+\(/, /Promise\.(resolve|reject|all|prototype)/, /\.(push|slice|map|forEach)\((?!.*SimpleQueue)/]) {
@@ -236,7 +240,7 @@ const primordials = [
   'Error', 'Float32Array', 'Float64Array', 'Int16Array', 'Int32Array', 'Int8Array', 'MathCeil', 'MathFloor',
   'MathMin', 'MathTrunc', 'Number', 'NumberIsFinite', 'NumberIsNaN', 'NumberMAX_SAFE_INTEGER', 'ObjectCreate',
   'ObjectDefineProperties', 'ObjectDefineProperty', 'ObjectGetPrototypeOf', 'ObjectPrototypeHasOwnProperty',
-  'ObjectSetPrototypeOf', 'Promise', 'PromisePrototypeThen', 'PromiseReject', 'PromiseResolve', 'RangeError',
+  'ObjectSetPrototypeOf', 'FunctionPrototypeSymbolHasInstance', 'Promise', 'PromisePrototypeThen', 'PromiseReject', 'PromiseResolve', 'RangeError',
   'ReflectApply', 'SafePromiseAllReturnVoid', 'String', 'Symbol', 'SymbolAsyncIterator', 'SymbolIterator',
   'SymbolToStringTag', 'TypeError', 'TypedArrayPrototypeGetSymbolToStringTag', 'TypedArrayPrototypeSet',
   'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',
@@ -248,7 +252,7 @@ const abstract = `
         IsReadableStream, IsReadableStreamLocked, IsWritableStream, IsTransformStream,
         AcquireReadableStreamDefaultReader, ReadableStreamDefaultReaderRead, ReadableStreamDefaultReaderRelease,
         ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream,
-        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError,
+        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError, IsReadableByteStreamController,
         readRequest: (chunkSteps, closeSteps, errorSteps) => ({ __proto__: null, [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
         controllerOf: stream => stream[$readableStreamController],
         isDisturbed: stream => stream[$disturbed],

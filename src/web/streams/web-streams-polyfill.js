@@ -38,6 +38,7 @@
         ObjectGetPrototypeOf,
         ObjectPrototypeHasOwnProperty,
         ObjectSetPrototypeOf,
+        FunctionPrototypeSymbolHasInstance,
         Promise,
         PromisePrototypeThen,
         PromiseReject,
@@ -643,7 +644,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $readRequests)) {
             return false;
         }
-        return x instanceof ReadableStreamDefaultReader;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamDefaultReader, x);
     }
     function ReadableStreamDefaultReaderRead(reader, readRequest) {
         const stream = reader[$ownerReadableStream];
@@ -777,8 +778,7 @@
         }
         try {
             // noinspection SuspiciousTypeOfGuard
-            return x[$asyncIteratorImpl] instanceof
-                ReadableStreamAsyncIteratorImpl;
+            return FunctionPrototypeSymbolHasInstance(ReadableStreamAsyncIteratorImpl, x[$asyncIteratorImpl]);
         }
         catch (_a) {
             return false;
@@ -1131,7 +1131,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $controlledReadableByteStream)) {
             return false;
         }
-        return x instanceof ReadableByteStreamController;
+        return FunctionPrototypeSymbolHasInstance(ReadableByteStreamController, x);
     }
     function IsReadableStreamBYOBRequest(x) {
         if (!typeIsObject(x)) {
@@ -1140,7 +1140,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $associatedReadableByteStreamController)) {
             return false;
         }
-        return x instanceof ReadableStreamBYOBRequest;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamBYOBRequest, x);
     }
     function ReadableByteStreamControllerCallPullIfNeeded(controller) {
         const shouldPull = ReadableByteStreamControllerShouldCallPull(controller);
@@ -1799,7 +1799,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $readIntoRequests)) {
             return false;
         }
-        return x instanceof ReadableStreamBYOBReader;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamBYOBReader, x);
     }
     function ReadableStreamBYOBReaderRead(reader, view, min, readIntoRequest) {
         const stream = reader[$ownerReadableStream];
@@ -2039,7 +2039,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $writableStreamController)) {
             return false;
         }
-        return x instanceof WritableStream;
+        return FunctionPrototypeSymbolHasInstance(WritableStream, x);
     }
     function IsWritableStreamLocked(stream) {
         if (stream[$writer] === undefined) {
@@ -2367,7 +2367,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $ownerWritableStream)) {
             return false;
         }
-        return x instanceof WritableStreamDefaultWriter;
+        return FunctionPrototypeSymbolHasInstance(WritableStreamDefaultWriter, x);
     }
     // A client of WritableStreamDefaultWriter may use these functions directly to bypass state check.
     function WritableStreamDefaultWriterAbort(writer, reason) {
@@ -2510,7 +2510,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $controlledWritableStream)) {
             return false;
         }
-        return x instanceof WritableStreamDefaultController;
+        return FunctionPrototypeSymbolHasInstance(WritableStreamDefaultController, x);
     }
     function SetUpWritableStreamDefaultController(stream, controller, startAlgorithm, writeAlgorithm, closeAlgorithm, abortAlgorithm, highWaterMark, sizeAlgorithm) {
         controller[$controlledWritableStream] = stream;
@@ -3094,7 +3094,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $controlledReadableStream)) {
             return false;
         }
-        return x instanceof ReadableStreamDefaultController;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamDefaultController, x);
     }
     function ReadableStreamDefaultControllerCallPullIfNeeded(controller) {
         const shouldPull = ReadableStreamDefaultControllerShouldCallPull(controller);
@@ -3963,7 +3963,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $readableStreamController)) {
             return false;
         }
-        return x instanceof ReadableStream;
+        return FunctionPrototypeSymbolHasInstance(ReadableStream, x);
     }
     function IsReadableStreamLocked(stream) {
         if (stream[$reader] === undefined) {
@@ -4081,7 +4081,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $byteLengthQueuingStrategyHighWaterMark)) {
             return false;
         }
-        return x instanceof ByteLengthQueuingStrategy;
+        return FunctionPrototypeSymbolHasInstance(ByteLengthQueuingStrategy, x);
     }
 
     // The size function must not have a prototype property nor be a constructor
@@ -4129,7 +4129,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $countQueuingStrategyHighWaterMark)) {
             return false;
         }
-        return x instanceof CountQueuingStrategy;
+        return FunctionPrototypeSymbolHasInstance(CountQueuingStrategy, x);
     }
 
     function convertTransformer(original, context) {
@@ -4264,7 +4264,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $transformStreamController)) {
             return false;
         }
-        return x instanceof TransformStream;
+        return FunctionPrototypeSymbolHasInstance(TransformStream, x);
     }
     // This is a no-op if both sides are already errored.
     function TransformStreamError(stream, e) {
@@ -4348,7 +4348,7 @@
         if (!ObjectPrototypeHasOwnProperty(x, $controlledTransformStream)) {
             return false;
         }
-        return x instanceof TransformStreamDefaultController;
+        return FunctionPrototypeSymbolHasInstance(TransformStreamDefaultController, x);
     }
     function SetUpTransformStreamDefaultController(stream, controller, transformAlgorithm, flushAlgorithm, cancelAlgorithm) {
         controller[$controlledTransformStream] = stream;
@@ -4599,7 +4599,7 @@
         IsReadableStream, IsReadableStreamLocked, IsWritableStream, IsTransformStream,
         AcquireReadableStreamDefaultReader, ReadableStreamDefaultReaderRead, ReadableStreamDefaultReaderRelease,
         ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream,
-        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError,
+        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError, IsReadableByteStreamController,
         readRequest: (chunkSteps, closeSteps, errorSteps) => ({ __proto__: null, [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
         controllerOf: stream => stream[$readableStreamController],
         isDisturbed: stream => stream[$disturbed],
