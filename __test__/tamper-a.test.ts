@@ -32,6 +32,9 @@ const G = {}
   // G.call(f, self, ...args): Function.prototype.call as it was, for the scripts' own calls of
   // methods that a test poisons.
   G.call = Function.prototype.call.bind(Function.prototype.call)
+  // G.len(typedArray): its length through the getter as it was.
+  const lengthGetter = Reflect.getOwnPropertyDescriptor(Reflect.getPrototypeOf(G.Uint8Array.prototype), 'length').get
+  G.len = (ta) => G.call(lengthGetter, ta)
 }
 function u8(...items) {
   const out = new G.Uint8Array(items.length)
@@ -161,6 +164,11 @@ const { poison, poisonHits } = (() => {
       getter(G.ArrayBuffer.prototype, 'constructor', 'ArrayBuffer.prototype.constructor', undefined)
       getter(G.Array.prototype, 'constructor', 'Array.prototype.constructor', undefined)
     }
+    // The accessors of views and buffers (the platform reads their internal slots).
+    const views = ['buffer', 'byteLength', 'byteOffset', 'length']
+    for (let i = 0; i < views.length; i++) getter(TypedArrayPrototype, views[i], '%TypedArray%.prototype.' + views[i], 0)
+    for (let i = 0; i < 3; i++) getter(G.DataView.prototype, views[i], 'DataView.prototype.' + views[i], 0)
+    getter(G.ArrayBuffer.prototype, 'byteLength', 'ArrayBuffer.prototype.byteLength', 0)
     // instanceof asks a constructor's Symbol.hasInstance, which scripts may define.
     const branded = [G.ArrayBuffer, G.Error, G.Uint8Array, G.Object, G.Promise, G.Function, G.ReadableStream,
       ReadableByteStreamController, ReadableStreamDefaultReader, G.WritableStream, G.TransformStream, G.Blob,
@@ -307,7 +315,7 @@ describe('tamper-proof platform: encoding', () => {
       POISON()
       const bytes = new TextEncoder().encode('héllo €')
       let s = ''
-      for (let i = 0; i < bytes.length; i++) s += bytes[i] + ' '
+      for (let i = 0; i < G.len(bytes); i++) s += bytes[i] + ' '
       report(s)
       const into = new Uint8Array(4)
       const r = new TextEncoder().encodeInto('añb', into)
@@ -404,6 +412,7 @@ describe('tamper-proof platform: Blob, File, FormData', () => {
     const { calls } = await both(`
       const { Blob, File, FormData, Uint8Array, report } = G
       const bin = new Uint8Array([104, 105, 0xe2, 0x82, 0xac])
+      const binBuffer = bin.buffer
       POISON([
         [ReadableByteStreamController.prototype, 'enqueue', 'ReadableByteStreamController.prototype.enqueue'],
         [ReadableByteStreamController.prototype, 'close', 'ReadableByteStreamController.prototype.close'],
@@ -411,13 +420,13 @@ describe('tamper-proof platform: Blob, File, FormData', () => {
         [TextDecoder.prototype, 'decode', 'TextDecoder.prototype.decode'],
         [TextEncoder.prototype, 'encode', 'TextEncoder.prototype.encode'],
       ])
-      const b = new Blob(seq("ab", bin, new Blob(seq("cd")), bin.buffer), { type: 'Text/Plain' })
+      const b = new Blob(seq("ab", bin, new Blob(seq("cd")), binBuffer), { type: 'Text/Plain' })
       report(b.size + ':' + b.type)
       report(await b.text())
       const ab = await b.arrayBuffer()
       const view = new Uint8Array(ab)
       let s = ''
-      for (let i = 0; i < view.length; i++) s += view[i] + ','
+      for (let i = 0; i < G.len(view); i++) s += view[i] + ','
       report(s)
       report(await b.slice(1, -3, 'x/y').text() + ':' + b.slice(-2).size + ':' + b.slice(1, -3, 'x/y').type)
       const reader = b.stream().getReader()
@@ -425,12 +434,12 @@ describe('tamper-proof platform: Blob, File, FormData', () => {
       for (;;) {
         const r = await reader.read()
         if (r.done) break
-        n += r.value.byteLength
+        n += G.len(r.value)
         chunks++
       }
       report(n + ' bytes')
       const bytes = await b.bytes()
-      report(bytes.length + ':' + bytes[0])
+      report(G.len(bytes) + ':' + bytes[0])
       const f = new File(seq('file body'), 'a.txt', { type: 'text/plain', lastModified: 42 })
       report(f.name + ':' + f.lastModified + ':' + f.size + ':' + (await f.text()))
       const fd = new FormData()
@@ -492,9 +501,9 @@ describe('tamper-proof platform: streams', () => {
       })
       const br = bytes.getReader({ mode: 'byob' })
       const first = await br.read(new Uint8Array(4))
-      report(first.value.byteLength + ':' + first.value[0] + ':' + first.value[1])
+      report(G.len(first.value) + ':' + first.value[0] + ':' + first.value[1])
       const second = await br.read(new Uint8Array(4))
-      report(second.done + ':' + second.value.byteLength)
+      report(second.done + ':' + G.len(second.value))
       const bt = new ReadableStream({ type: 'bytes', start(c) { c.enqueue(u8(5, 6)); c.close() } }).tee()
       const x = await bt[0].getReader().read()
       const y = await bt[1].getReader().read()
@@ -531,7 +540,7 @@ describe('tamper-proof platform: streams', () => {
       try { await piped } catch (e) { report('pipe aborted: ' + e) }
       const w = new WritableStream({}, new ByteLengthQueuingStrategy({ highWaterMark: 4 })).getWriter()
       report(w.desiredSize)
-      w.write(new Uint8Array(3))
+      w.write({ byteLength: 3 }) // the strategy's size reads byteLength, by spec
       report(w.desiredSize)
       await w.close()
       const gen = ReadableStream.from((async function* () { yield 1; yield 2 })())
@@ -563,7 +572,7 @@ describe('tamper-proof platform: streams', () => {
       const gz = G.call(pipeThrough, src, new CompressionStream('gzip'))
       const out = G.call(pipeThrough, gz, new DecompressionStream('gzip'))
       let s = ''
-      for await (const chunk of out) for (let i = 0; i < chunk.length; i++) s += chunk[i] + ','
+      for await (const chunk of out) for (let i = 0; i < G.len(chunk); i++) s += chunk[i] + ','
       report(s)
       const bad = G.call(pipeThrough, new ReadableStream({ start(c) { c.enqueue(u8(1, 2, 3)); c.close() } }), new DecompressionStream('deflate'))
       try { for await (const chunk of bad) report('chunk') } catch (e) { report(e.name) }

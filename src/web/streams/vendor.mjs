@@ -199,6 +199,23 @@ pattern(/\n        if \(buffer\.slice\) \{\n            return buffer\.slice\(be
 exact('const nextMethod = asyncIterator.next;', 'const nextMethod = AsyncGeneratorPrototypeNextMethod;')
 // A view's constructor by its brand (the spec's [[TypedArrayName]]), not its `constructor` property.
 exact('view.constructor', 'viewConstructor(view)', 2)
+// A view's buffer, offset and length through the captured accessors (the spec reads the internal
+// slots; %TypedArray%.prototype's getters are configurable). ByteLengthQueuingStrategy's size
+// reads chunk.byteLength, as the spec says (GetV).
+exact('IsDetachedBuffer(view.buffer)', 'IsDetachedBuffer(bufferOfView(view))', 2)
+exact('IsDetachedBuffer(this[$view].buffer)', 'IsDetachedBuffer(bufferOfView(this[$view]))')
+exact('chunk.byteLength === 0', 'byteLengthOfView(chunk) === 0')
+exact('chunk.buffer.byteLength === 0', 'byteLengthOfBuffer(bufferOfView(chunk)) === 0')
+exact('const { byteOffset, byteLength } = view;', 'const byteOffset = byteOffsetOfView(view);\n        const byteLength = byteLengthOfView(view);')
+exact('const { buffer, byteOffset, byteLength } = chunk;', 'const buffer = bufferOfView(chunk);\n        const byteOffset = byteOffsetOfView(chunk);\n        const byteLength = byteLengthOfView(chunk);')
+exact('TransferArrayBuffer(view.buffer)', 'TransferArrayBuffer(bufferOfView(view))', 2)
+exact('bufferByteLength: buffer.byteLength,', 'bufferByteLength: byteLengthOfBuffer(buffer),')
+exact('view.buffer.byteLength', 'byteLengthOfBuffer(bufferOfView(view))', 2)
+exact('ArrayBufferSlice(O.buffer, O.byteOffset, O.byteOffset + O.byteLength)', 'ArrayBufferSlice(bufferOfView(O), byteOffsetOfView(O), byteOffsetOfView(O) + byteLengthOfView(O))')
+exact('min > view.length', 'min > TypedArrayPrototypeGetLength(view)')
+pattern(/\bview\.byteLength\b/g, 'byteLengthOfView(view)', 6)
+pattern(/\bview\.byteOffset\b/g, 'byteOffsetOfView(view)', 1)
+if (/(\b(view|chunk|O)|\[\$view\])\.(buffer|byteLength|byteOffset|length)\b/.test(body.replace(/return chunk\.byteLength;/, ''))) throw new Error('a view accessor was left')
 // AbortSignal / AbortController: the platform's internal hooks (streams.js passes `abortHooks`).
 exact("return typeof value.aborted === 'boolean';", 'return abortHooks.isAbortSignal(value);')
 exact('signal.reason !== undefined ? signal.reason :', 'abortHooks.reason(signal) !== undefined ? abortHooks.reason(signal) :')
@@ -233,6 +250,9 @@ for (const re of [/originalPromiseThen/, /Function\.prototype/, /\bObject\.\w+\(
 const preludeUses = [
   'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array',
   'Float64Array', 'BigInt64Array', 'BigUint64Array', 'DataView', 'Promise', 'TypedArrayPrototypeGetSymbolToStringTag',
+  'TypedArrayPrototypeGetBuffer', 'TypedArrayPrototypeGetByteOffset', 'TypedArrayPrototypeGetByteLength',
+  'DataViewPrototypeGetBuffer', 'DataViewPrototypeGetByteOffset', 'DataViewPrototypeGetByteLength',
+  'ArrayBufferPrototypeGetByteLength', 'TypedArrayPrototypeGetLength',
 ]
 const primordials = [
   'ArrayBuffer', 'ArrayBufferIsView', 'ArrayBufferPrototypeGetDetached', 'ArrayBufferPrototypeTransfer',
@@ -243,6 +263,9 @@ const primordials = [
   'ObjectSetPrototypeOf', 'FunctionPrototypeSymbolHasInstance', 'Promise', 'PromisePrototypeThen', 'PromiseReject', 'PromiseResolve', 'RangeError',
   'ReflectApply', 'SafePromiseAllReturnVoid', 'String', 'Symbol', 'SymbolAsyncIterator', 'SymbolIterator',
   'SymbolToStringTag', 'TypeError', 'TypedArrayPrototypeGetSymbolToStringTag', 'TypedArrayPrototypeSet',
+  'TypedArrayPrototypeGetBuffer', 'TypedArrayPrototypeGetByteOffset', 'TypedArrayPrototypeGetByteLength',
+  'DataViewPrototypeGetBuffer', 'DataViewPrototypeGetByteOffset', 'DataViewPrototypeGetByteLength',
+  'ArrayBufferPrototypeGetByteLength', 'TypedArrayPrototypeGetLength',
   'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',
 ].filter((n) => (preludeUses.includes(n) || new RegExp(`\\b${n}\\b`).test(body)) && !new RegExp(`\\b(const|let|var|function|class) ${n}\\b`).test(body))
 
@@ -275,11 +298,29 @@ ${primordials.map((n) => `        ${n},`).join('\n')}
     // A view's constructor from its brand: %TypedArray%.prototype[@@toStringTag] names it.
     const typedArrayConstructors = { __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
     if (typeof primordials.Float16Array === 'function') typedArrayConstructors.Float16Array = primordials.Float16Array;
+    const isTypedArray = view => TypedArrayPrototypeGetSymbolToStringTag(view) !== undefined;
+    const bufferOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetBuffer(view) : DataViewPrototypeGetBuffer(view);
+    const byteOffsetOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteOffset(view) : DataViewPrototypeGetByteOffset(view);
+    const byteLengthOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteLength(view) : DataViewPrototypeGetByteLength(view);
+    // A SharedArrayBuffer fails ArrayBuffer's brand check: its own getter then.
+    const byteLengthOfBuffer = buffer => {
+        try {
+            return ArrayBufferPrototypeGetByteLength(buffer);
+        }
+        catch (_a) {
+            return buffer.byteLength;
+        }
+    };
     const viewConstructor = view => {
         const name = TypedArrayPrototypeGetSymbolToStringTag(view);
         return name === undefined ? DataView : typedArrayConstructors[name];
     };
 `
+
+// The prelude's own names must not be declared by the polyfill.
+for (const name of [...prelude.matchAll(/\bconst (\w+) =/g)].map((m) => m[1])) {
+  if (new RegExp(`\\b(const|let|var|function|class) ${name}\\b`).test(body)) throw new Error(`name clash: ${name}`)
+}
 
 const out =
   license +

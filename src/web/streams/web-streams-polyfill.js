@@ -54,6 +54,14 @@
         TypeError,
         TypedArrayPrototypeGetSymbolToStringTag,
         TypedArrayPrototypeSet,
+        TypedArrayPrototypeGetBuffer,
+        TypedArrayPrototypeGetByteOffset,
+        TypedArrayPrototypeGetByteLength,
+        DataViewPrototypeGetBuffer,
+        DataViewPrototypeGetByteOffset,
+        DataViewPrototypeGetByteLength,
+        ArrayBufferPrototypeGetByteLength,
+        TypedArrayPrototypeGetLength,
         Uint16Array,
         Uint32Array,
         Uint8Array,
@@ -69,6 +77,19 @@
     // A view's constructor from its brand: %TypedArray%.prototype[@@toStringTag] names it.
     const typedArrayConstructors = { __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
     if (typeof primordials.Float16Array === 'function') typedArrayConstructors.Float16Array = primordials.Float16Array;
+    const isTypedArray = view => TypedArrayPrototypeGetSymbolToStringTag(view) !== undefined;
+    const bufferOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetBuffer(view) : DataViewPrototypeGetBuffer(view);
+    const byteOffsetOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteOffset(view) : DataViewPrototypeGetByteOffset(view);
+    const byteLengthOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteLength(view) : DataViewPrototypeGetByteLength(view);
+    // A SharedArrayBuffer fails ArrayBuffer's brand check: its own getter then.
+    const byteLengthOfBuffer = buffer => {
+        try {
+            return ArrayBufferPrototypeGetByteLength(buffer);
+        }
+        catch (_a) {
+            return buffer.byteLength;
+        }
+    };
     const viewConstructor = view => {
         const name = TypedArrayPrototypeGetSymbolToStringTag(view);
         return name === undefined ? DataView : typedArrayConstructors[name];
@@ -906,7 +927,7 @@
         return true;
     }
     function CloneAsUint8Array(O) {
-        const buffer = ArrayBufferSlice(O.buffer, O.byteOffset, O.byteOffset + O.byteLength);
+        const buffer = ArrayBufferSlice(bufferOfView(O), byteOffsetOfView(O), byteOffsetOfView(O) + byteLengthOfView(O));
         return new Uint8Array(buffer);
     }
 
@@ -966,7 +987,7 @@
             if (this[$associatedReadableByteStreamController] === undefined) {
                 throw new TypeError('This BYOB request has been invalidated');
             }
-            if (IsDetachedBuffer(this[$view].buffer)) {
+            if (IsDetachedBuffer(bufferOfView(this[$view]))) {
                 throw new TypeError(`The BYOB request's buffer has been detached and so cannot be used as a response`);
             }
             ReadableByteStreamControllerRespond(this[$associatedReadableByteStreamController], bytesWritten);
@@ -982,7 +1003,7 @@
             if (this[$associatedReadableByteStreamController] === undefined) {
                 throw new TypeError('This BYOB request has been invalidated');
             }
-            if (IsDetachedBuffer(view.buffer)) {
+            if (IsDetachedBuffer(bufferOfView(view))) {
                 throw new TypeError('The given view\'s buffer has been detached and so cannot be used as a response');
             }
             ReadableByteStreamControllerRespondWithNewView(this[$associatedReadableByteStreamController], view);
@@ -1038,10 +1059,10 @@
             if (!ArrayBufferIsView(chunk)) {
                 throw new TypeError('chunk must be an array buffer view');
             }
-            if (chunk.byteLength === 0) {
+            if (byteLengthOfView(chunk) === 0) {
                 throw new TypeError('chunk must have non-zero byteLength');
             }
-            if (chunk.buffer.byteLength === 0) {
+            if (byteLengthOfBuffer(bufferOfView(chunk)) === 0) {
                 throw new TypeError(`chunk's buffer must have non-zero byteLength`);
             }
             if (this[$closeRequested]) {
@@ -1287,11 +1308,12 @@
         const stream = controller[$controlledReadableByteStream];
         const ctor = viewConstructor(view);
         const elementSize = arrayBufferViewElementSize(ctor);
-        const { byteOffset, byteLength } = view;
+        const byteOffset = byteOffsetOfView(view);
+        const byteLength = byteLengthOfView(view);
         const minimumFill = min * elementSize;
         let buffer;
         try {
-            buffer = TransferArrayBuffer(view.buffer);
+            buffer = TransferArrayBuffer(bufferOfView(view));
         }
         catch (e) {
             readIntoRequest[$errorSteps](e);
@@ -1299,7 +1321,7 @@
         }
         const pullIntoDescriptor = {
             buffer,
-            bufferByteLength: buffer.byteLength,
+            bufferByteLength: byteLengthOfBuffer(buffer),
             byteOffset,
             byteLength,
             bytesFilled: 0,
@@ -1442,7 +1464,9 @@
         if (controller[$closeRequested] || stream[$state] !== 'readable') {
             return;
         }
-        const { buffer, byteOffset, byteLength } = chunk;
+        const buffer = bufferOfView(chunk);
+        const byteOffset = byteOffsetOfView(chunk);
+        const byteLength = byteLengthOfView(chunk);
         if (IsDetachedBuffer(buffer)) {
             throw new TypeError('chunk\'s buffer is detached and so cannot be enqueued');
         }
@@ -1541,26 +1565,26 @@
         const firstDescriptor = controller[$pendingPullIntos].peek();
         const state = controller[$controlledReadableByteStream][$state];
         if (state === 'closed') {
-            if (view.byteLength !== 0) {
+            if (byteLengthOfView(view) !== 0) {
                 throw new TypeError('The view\'s length must be 0 when calling respondWithNewView() on a closed stream');
             }
         }
         else {
-            if (view.byteLength === 0) {
+            if (byteLengthOfView(view) === 0) {
                 throw new TypeError('The view\'s length must be greater than 0 when calling respondWithNewView() on a readable stream');
             }
         }
-        if (firstDescriptor.byteOffset + firstDescriptor.bytesFilled !== view.byteOffset) {
+        if (firstDescriptor.byteOffset + firstDescriptor.bytesFilled !== byteOffsetOfView(view)) {
             throw new RangeError('The region specified by view does not match byobRequest');
         }
-        if (firstDescriptor.bufferByteLength !== view.buffer.byteLength) {
+        if (firstDescriptor.bufferByteLength !== byteLengthOfBuffer(bufferOfView(view))) {
             throw new RangeError('The buffer of view has different capacity than byobRequest');
         }
-        if (firstDescriptor.bytesFilled + view.byteLength > firstDescriptor.byteLength) {
+        if (firstDescriptor.bytesFilled + byteLengthOfView(view) > firstDescriptor.byteLength) {
             throw new RangeError('The region specified by view is larger than byobRequest');
         }
-        const viewByteLength = view.byteLength;
-        firstDescriptor.buffer = TransferArrayBuffer(view.buffer);
+        const viewByteLength = byteLengthOfView(view);
+        firstDescriptor.buffer = TransferArrayBuffer(bufferOfView(view));
         ReadableByteStreamControllerRespondInternal(controller, viewByteLength);
     }
     function SetUpReadableByteStreamController(stream, controller, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, autoAllocateChunkSize) {
@@ -1721,13 +1745,13 @@
             if (!ArrayBufferIsView(view)) {
                 return promiseRejectedWith(new TypeError('view must be an array buffer view'));
             }
-            if (view.byteLength === 0) {
+            if (byteLengthOfView(view) === 0) {
                 return promiseRejectedWith(new TypeError('view must have non-zero byteLength'));
             }
-            if (view.buffer.byteLength === 0) {
+            if (byteLengthOfBuffer(bufferOfView(view)) === 0) {
                 return promiseRejectedWith(new TypeError(`view's buffer must have non-zero byteLength`));
             }
-            if (IsDetachedBuffer(view.buffer)) {
+            if (IsDetachedBuffer(bufferOfView(view))) {
                 return promiseRejectedWith(new TypeError('view\'s buffer has been detached'));
             }
             let options;
@@ -1742,11 +1766,11 @@
                 return promiseRejectedWith(new TypeError('options.min must be greater than 0'));
             }
             if (!isDataView(view)) {
-                if (min > view.length) {
+                if (min > TypedArrayPrototypeGetLength(view)) {
                     return promiseRejectedWith(new RangeError('options.min must be less than or equal to view\'s length'));
                 }
             }
-            else if (min > view.byteLength) {
+            else if (min > byteLengthOfView(view)) {
                 return promiseRejectedWith(new RangeError('options.min must be less than or equal to view\'s byteLength'));
             }
             if (this[$ownerReadableStream] === undefined) {
