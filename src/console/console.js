@@ -36,13 +36,16 @@
   const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
   const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
   const ObjectGetOwnPropertyDescriptorRaw = Object.getOwnPropertyDescriptor;
-  // Descriptors with no prototype: reading `value` of an accessor's descriptor (or `get` of a
-  // data property's) must not reach an accessor a script put on Object.prototype.
+  // Descriptors with every field an own property: reading `value` of an accessor's descriptor (or
+  // `get` of a data property's) must not reach an accessor a script put on Object.prototype.
   const ObjectGetOwnPropertyDescriptor = (obj, key) => {
-    const desc = ObjectGetOwnPropertyDescriptorRaw(obj, key);
-    if (desc !== undefined) ObjectSetPrototypeOf(desc, null);
-    return desc;
+    const d = ObjectGetOwnPropertyDescriptorRaw(obj, key);
+    if (d === undefined) return d;
+    return ObjectPrototypeHasOwnPropertyRaw(d, 'value') ?
+      { value: d.value, writable: d.writable, get: undefined, set: undefined, enumerable: d.enumerable, configurable: d.configurable } :
+      { value: undefined, writable: undefined, get: d.get, set: d.set, enumerable: d.enumerable, configurable: d.configurable };
   };
+  const ObjectPrototypeHasOwnPropertyRaw = uncurryThis(Object.prototype.hasOwnProperty);
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectSetPrototypeOf = Object.setPrototypeOf;
   const ObjectPrototype = Object.prototype;

@@ -7,8 +7,8 @@
   // replacing globals changes nothing here.
   const {
     Error, Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, ObjectEntries, ObjectGetOwnPropertyDescriptor,
-    ObjectGetOwnPropertyNames, PromiseReject, ReflectApply, RegExpPrototypeSymbolReplace, SafeArrayIterator, SafeMap,
-    SafeRegExp, String, SymbolToStringTag, TypeError,
+    ObjectGetOwnPropertyNames, PromiseReject, ReflectApply, SafeArrayIterator, SafeMap, String, StringPrototypeSlice,
+    StringPrototypeStartsWith, SymbolToStringTag, TypeError,
   } = internals.primordials
   const define = (obj, name, value) =>
     ObjectDefineProperty(obj, name, { __proto__: null, value, writable: true, configurable: true, enumerable: false })
@@ -22,7 +22,6 @@
     TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
     QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
   }
-  const leadingError = new SafeRegExp('^Error')
   class DOMException extends Error {
     #name
     #message
@@ -37,7 +36,7 @@
       }
       // Own stack, as engines give errors; its first line uses the real name.
       const stack = new Error(this.#message).stack
-      define(this, 'stack', typeof stack === 'string' ? RegExpPrototypeSymbolReplace(leadingError, stack, () => this.#name) : undefined)
+      define(this, 'stack', typeof stack !== 'string' ? undefined : StringPrototypeStartsWith(stack, 'Error') ? this.#name + StringPrototypeSlice(stack, 5) : stack)
     }
     get name() { return this.#name }
     get message() { return this.#message }
@@ -60,7 +59,7 @@
   }
   function schedule(handler, ms, args, repeat) {
     const id = nextTimerId++
-    timers.set(id, { __proto__: null, handler, args, repeat, ms: toDelay(ms) })
+    timers.set(id, { handler, args, repeat, ms: toDelay(ms) })
     natives.timerStart(id, toDelay(ms))
     return id
   }

@@ -158,7 +158,8 @@
     }
   }
   // https://w3c.github.io/FileAPI/#dfn-type: non-printable-ASCII types become "".
-  const printable = new SafeRegExp('^[\\x20-\\x7e]*$')
+  // exec called directly reads nothing a script can patch (Symbol.replace/split would: SafeRegExp).
+  const printable = /^[\x20-\x7e]*$/
   function normalizeType(t) {
     return RegExpPrototypeExec(printable, t) !== null ? StringPrototypeToLowerCase(t) : ''
   }
@@ -315,7 +316,7 @@
   function makeIterator(target, list, kind) {
     list(target) // brand check
     const it = ObjectCreate(FormDataIteratorPrototype)
-    iterState.set(it, { __proto__: null, target, list, kind, index: 0 })
+    iterState.set(it, { target, list, kind, index: 0 })
     return it
   }
 

@@ -10,7 +10,7 @@
   const { define, webidl } = internals
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
-    ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, FunctionPrototypeCall, ObjectGetOwnPropertyDescriptor,
+    ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, FunctionPrototypeCall, ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf,
     RangeError, SafeFinalizationRegistry, TypeError,
   } = internals.primordials
   // V8 adds SharedArrayBuffer to each context it makes, not to the one the snapshot is made in:
@@ -23,6 +23,7 @@
   // Brand checks (the byteLength getters throw for anything else), not instanceof: a
   // constructor's Symbol.hasInstance is user code's to define.
   const isArrayBuffer = (v) => {
+    if (typeof v !== 'object' || v === null) return false // (a throw costs a stack trace)
     try {
       ArrayBufferPrototypeGetByteLength(v)
       return true
@@ -31,7 +32,7 @@
     }
   }
   const isSharedArrayBuffer = (v) => {
-    if (sharedByteLength === null) return false
+    if (sharedByteLength === null || typeof v !== 'object' || v === null) return false
     try {
       FunctionPrototypeCall(sharedByteLength, v)
       return true
@@ -40,9 +41,11 @@
     }
   }
   const isBufferSource = (v) => ArrayBufferIsView(v) || isArrayBuffer(v) || isSharedArrayBuffer(v)
+  // A dictionary with no members: a fast object whose prototype chain ends without Object.prototype.
+  const EMPTY = ObjectFreeze(new (class { static { ObjectSetPrototypeOf(this.prototype, null) } })())
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   const dictionary = (v, what) => {
-    if (v === undefined || v === null) return { __proto__: null }
+    if (v === undefined || v === null) return EMPTY
     if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
     return v
   }

@@ -24,7 +24,7 @@
   const {
     ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, SafeArrayCopy, SafeArrayRemoveAt,
     Error, FunctionPrototypeSymbolHasInstance, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
-    ObjectFreeze, ObjectGetOwnPropertyDescriptor, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
+    ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
     SafeWeakRef, String, StringPrototypeSlice, Symbol, SymbolIterator, TypeError,
   } = internals.primordials
   const DOMException = internals.DOMException
@@ -35,9 +35,14 @@
       throw new TypeError(`Failed to ${what}: ${count} argument${count > 1 ? 's' : ''} required, but only ${n} present.`)
     }
   }
+  // Internal records below are plain objects whose every field is an own property (an accessor a
+  // script puts on Object.prototype only sees reads of missing ones); dictionaries that may lack
+  // members are null-prototype. A missing dictionary is EMPTY: a fast object (`{ __proto__: null }`
+  // literals are slow dictionaries) whose prototype chain ends without Object.prototype.
+  const EMPTY = ObjectFreeze(new (class { static { ObjectSetPrototypeOf(this.prototype, null) } })())
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   const dictionary = (v, what) => {
-    if (v === undefined || v === null) return { __proto__: null }
+    if (v === undefined || v === null) return EMPTY
     if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
     return v
   }
@@ -51,7 +56,7 @@
   // ---------------------------------------------------------------------------------------------
   // Event: https://dom.spec.whatwg.org/#interface-event
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3
-  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter, preventDefault, initialize // set in Event's static block
+  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter, isTrustedDescriptor, preventDefault, initialize // set in Event's static block
   class Event {
     #type
     #bubbles
@@ -78,7 +83,7 @@
       this.#composed = !!init.composed
       this.#timeStamp = now()
       // [LegacyUnforgeable]: an own property of every instance.
-      ObjectDefineProperty(this, 'isTrusted', { __proto__: null, get: isTrustedGetter, enumerable: true, configurable: false })
+      ObjectDefineProperty(this, 'isTrusted', isTrustedDescriptor)
     }
     get type() { return this.#type }
     get target() { return this.#target }
@@ -124,6 +129,7 @@
         e.#cancelable = !!cancelable
       }
       isTrustedGetter = ObjectGetOwnPropertyDescriptor({ get isTrusted() { return this.#trusted } }, 'isTrusted').get
+      isTrustedDescriptor = ObjectFreeze({ __proto__: null, get: isTrustedGetter, enumerable: true, configurable: false })
       // https://dom.spec.whatwg.org/#concept-event-dispatch, for targets without a parent: the
       // path is [target]; capture listeners run before the others, both at AT_TARGET.
       dispatchEvent_ = (target, event) => {
@@ -203,7 +209,7 @@
   const thisTarget = (t) => (t === undefined || t === null ? global : t)
   // https://dom.spec.whatwg.org/#concept-flatten-options
   const flatten = (options, what) => {
-    if (!isObject(options)) return { __proto__: null, capture: !!options, once: false, passive: false, signal: null }
+    if (!isObject(options)) return { capture: !!options, once: false, passive: false, signal: null }
     const capture = !!options.capture
     const once = !!options.once
     const passive = !!options.passive
@@ -212,7 +218,7 @@
     else if (!isAbortSignal(signal)) {
       throw new TypeError(`Failed to execute '${what}' on 'EventTarget': Failed to read the 'signal' property from 'AddEventListenerOptions': Failed to convert value to 'AbortSignal'.`)
     }
-    return { __proto__: null, capture, once, passive, signal }
+    return { capture, once, passive, signal }
   }
   const checkCallback = (callback, what) => {
     if (callback !== null && callback !== undefined && !isObject(callback)) {
@@ -229,7 +235,7 @@
     for (let i = 0; i < list.length; i++) {
       if (list[i].callback === callback && list[i].capture === capture) return
     }
-    const l = { __proto__: null, type, callback, capture, once, passive, removed: false }
+    const l = { type, callback, capture, once, passive, removed: false }
     ArrayPrototypePush(list, l)
     if (signal !== null) addAbortAlgorithm(signal, () => removeListener(target, l))
     if (type === 'abort' && isAbortSignal(target)) keepDependentAlive(target)
@@ -312,13 +318,13 @@
     if (!isObject(value)) value = null
     const map = handlersOf(target, true)
     let entry = map.get(name)
-    if (entry === undefined) map.set(name, (entry = { __proto__: null, value: null, listener: null }))
+    if (entry === undefined) map.set(name, (entry = { value: null, listener: null }))
     entry.value = value
     if (value === null) {
       if (entry.listener !== null) removeListener(target, entry.listener)
       entry.listener = null
     } else if (entry.listener === null) {
-      const opts = { __proto__: null, capture: false, once: false, passive: false, signal: null }
+      const opts = { capture: false, once: false, passive: false, signal: null }
       entry.listener = addListener(target, StringPrototypeSlice(name, 2), makeHandlerCallback(target, name), opts)
     }
   }
@@ -334,7 +340,7 @@
     #detail
     constructor(type, eventInitDict = undefined) {
       super(...new SafeArrayIterator(arguments))
-      const init = eventInitDict ?? { __proto__: null }
+      const init = eventInitDict ?? EMPTY
       this.#detail = init.detail === undefined ? null : init.detail
     }
     get detail() { return this.#detail }
@@ -356,7 +362,7 @@
     #error
     constructor(type, eventInitDict = undefined) {
       super(...new SafeArrayIterator(arguments))
-      const init = eventInitDict ?? { __proto__: null }
+      const init = eventInitDict ?? EMPTY
       // Members in the order WebIDL reads them (sorted).
       this.#colno = init.colno === undefined ? 0 : init.colno >>> 0
       this.#error = init.error
@@ -382,7 +388,7 @@
     #ports
     constructor(type, eventInitDict = undefined) {
       super(...new SafeArrayIterator(arguments))
-      const init = eventInitDict ?? { __proto__: null }
+      const init = eventInitDict ?? EMPTY
       this.#data = init.data === undefined ? null : init.data
       this.#lastEventId = init.lastEventId === undefined ? '' : domString(init.lastEventId)
       this.#origin = init.origin === undefined ? '' : domString(init.origin)
@@ -420,7 +426,7 @@
     #reason
     constructor(type, eventInitDict = undefined) {
       super(...new SafeArrayIterator(arguments))
-      const init = eventInitDict ?? { __proto__: null }
+      const init = eventInitDict ?? EMPTY
       this.#code = init.code === undefined ? 0 : (init.code >>> 0) & 0xffff
       this.#reason = init.reason === undefined ? '' : domString(init.reason)
       this.#wasClean = !!init.wasClean

@@ -204,7 +204,7 @@
   })
   function makeIterator(params, list, kind) {
     const it = ObjectCreate(SearchParamsIteratorPrototype)
-    iterState.set(it, { __proto__: null, params, kind, index: 0 })
+    iterState.set(it, { params, kind, index: 0 })
     return it
   }
 
