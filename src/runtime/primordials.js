@@ -226,7 +226,12 @@
 
   // Promise helpers that never call a user-patchable `then` (promises made by the platform are
   // intrinsic; `PromiseResolve` adopts user thenables exactly as the spec says).
-  const { Promise: PromiseCtor, PromiseResolve, PromiseReject } = P
+  const { Promise: PromiseCtor, PromiseReject } = P
+  const PromisePrototype = PromiseCtor.prototype
+  // Promise.resolve(p) reads p.constructor (patchable on Promise.prototype): our own promises are
+  // taken as they are.
+  const PromiseResolve = (v) =>
+    typeof v === 'object' && v !== null && getPrototypeOf(v) === PromisePrototype ? v : P.PromiseResolve(v)
   P.SafePromiseAll = (values) =>
     new PromiseCtor((resolve, reject) => {
       const n = values.length
