@@ -212,16 +212,12 @@
     }
   }, [])
 
-  // Array copies and removal without @@species (slice/splice/map read a patchable `constructor`).
-  const { ArrayPrototypePush: push, ArrayPrototypeCopyWithin: copyWithin } = P
+  // Array copies without @@species (slice/splice/map read a patchable `constructor`).
+  const { ArrayPrototypePush: push } = P
   P.SafeArrayCopy = (array, start = 0, end = array.length) => {
     const out = []
     for (let i = start; i < end; i++) push(out, array[i])
     return out
-  }
-  P.SafeArrayRemoveAt = (array, index) => {
-    copyWithin(array, index, index + 1)
-    array.length--
   }
 
   // Promise helpers that never call a user-patchable `then` (promises made by the platform are

@@ -22,7 +22,7 @@
   const { define, webidl } = internals
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
-    ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, SafeArrayCopy, SafeArrayRemoveAt,
+    ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, SafeArrayCopy,
     Error, FunctionPrototypeSymbolHasInstance, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
     ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
     SafeWeakRef, String, StringPrototypeSlice, Symbol, SymbolIterator, TypeError,
@@ -156,9 +156,11 @@
         if (event.#stop) return
         const list = listenersOf(target).get(event.#type)
         if (list === undefined) return
-        const snapshot = SafeArrayCopy(list)
-        for (let i = 0; i < snapshot.length; i++) {
-          const l = snapshot[i]
+        // The listeners as dispatch began: lists only grow in place (removal makes a new list), so
+        // the first `n` entries are that clone without copying it.
+        const n = list.length
+        for (let i = 0; i < n; i++) {
+          const l = list[i]
           if (l.removed || l.capture !== capture) continue
           if (l.once) removeListener(target, l)
           if (l.passive) event.#inPassive = true
@@ -247,8 +249,12 @@
     const list = map.get(l.type)
     if (list === undefined) return
     const i = ArrayPrototypeIndexOf(list, l)
-    if (i !== -1) SafeArrayRemoveAt(list, i)
-    if (list.length === 0) map.delete(l.type)
+    if (i === -1) return
+    if (list.length === 1) return map.delete(l.type)
+    // A new list: a dispatch under way keeps iterating the one it started with.
+    const rest = SafeArrayCopy(list, 0, i)
+    for (let j = i + 1; j < list.length; j++) ArrayPrototypePush(rest, list[j])
+    map.set(l.type, rest)
   }
   class EventTarget {
     constructor() {
@@ -339,7 +345,8 @@
   class CustomEvent extends Event {
     #detail
     constructor(type, eventInitDict = undefined) {
-      super(...new SafeArrayIterator(arguments))
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
       const init = eventInitDict ?? EMPTY
       this.#detail = init.detail === undefined ? null : init.detail
     }
@@ -361,7 +368,8 @@
     #colno
     #error
     constructor(type, eventInitDict = undefined) {
-      super(...new SafeArrayIterator(arguments))
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
       const init = eventInitDict ?? EMPTY
       // Members in the order WebIDL reads them (sorted).
       this.#colno = init.colno === undefined ? 0 : init.colno >>> 0
@@ -387,7 +395,8 @@
     #source
     #ports
     constructor(type, eventInitDict = undefined) {
-      super(...new SafeArrayIterator(arguments))
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
       const init = eventInitDict ?? EMPTY
       this.#data = init.data === undefined ? null : init.data
       this.#lastEventId = init.lastEventId === undefined ? '' : domString(init.lastEventId)
@@ -425,7 +434,8 @@
     #code
     #reason
     constructor(type, eventInitDict = undefined) {
-      super(...new SafeArrayIterator(arguments))
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
       const init = eventInitDict ?? EMPTY
       this.#code = init.code === undefined ? 0 : (init.code >>> 0) & 0xffff
       this.#reason = init.reason === undefined ? '' : domString(init.reason)
@@ -474,7 +484,8 @@
       }
       // WebIDL sequence<AbortSignal>: the caller's own iterator, by spec.
       const list = [...signals]
-      for (const s of new SafeArrayIterator(list)) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]
         if (!isAbortSignal(s)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.")
       }
       return createDependent(list)
@@ -492,7 +503,8 @@
       createDependent = (signals) => {
         const result = createSignal()
         result.#dependent = true
-        for (const s of new SafeArrayIterator(signals)) {
+        for (let i = 0; i < signals.length; i++) {
+          const s = signals[i]
           if (s.#aborted) {
             result.#aborted = true
             result.#reason = s.#reason
@@ -505,15 +517,16 @@
           ArrayPrototypePush(result.#sources, source)
           source.#dependents.add(result.#ref)
         }
-        for (const s of new SafeArrayIterator(signals)) {
+        for (let i = 0; i < signals.length; i++) {
+          const s = signals[i]
           if (!s.#dependent) link(s)
-          else for (const source of new SafeArrayIterator(s.#sources)) link(source)
+          else for (let j = 0; j < s.#sources.length; j++) link(s.#sources[j])
         }
         return result
       }
       keepDependentAlive = (s) => {
         if (!s.#dependent || s.#aborted) return
-        for (const source of new SafeArrayIterator(s.#sources)) source.#keep.add(s)
+        for (let i = 0; i < s.#sources.length; i++) s.#sources[i].#keep.add(s)
       }
       addAbortAlgorithm = (s, fn) => {
         if (s.#aborted) return () => {}
@@ -539,18 +552,20 @@
         s.#dependents.clear()
         s.#keep.clear()
         abortSteps(s)
-        for (const d of new SafeArrayIterator(dependents)) abortSteps(d)
+        for (let i = 0; i < dependents.length; i++) abortSteps(dependents[i])
       }
       const abortSteps = (s) => {
         // A dependent no longer needs its sources, nor they it.
-        for (const source of new SafeArrayIterator(s.#sources)) {
+        for (let i = 0; i < s.#sources.length; i++) {
+          const source = s.#sources[i]
           source.#keep.delete(s)
           if (s.#ref !== null) source.#dependents.delete(s.#ref)
         }
         s.#sources = []
         const algorithms = [...s.#algorithms]
         s.#algorithms.clear()
-        for (const fn of new SafeArrayIterator(algorithms)) {
+        for (let i = 0; i < algorithms.length; i++) {
+          const fn = algorithms[i]
           try {
             fn()
           } catch (e) {

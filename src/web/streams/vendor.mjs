@@ -76,10 +76,16 @@ exact('    const originalPromiseThen = Promise.prototype.then;\n', '')
 exact('Promise.reject.bind(originalPromise)', 'PromiseReject')
 exact(
   `        return originalPromiseThen.call(promise, onFulfilled, onRejected);`,
-  `        return new originalPromise((resolve, reject) => {
+  `        // Handlers that return nothing (absent, noop) need no care.
+        if ((onFulfilled === undefined || onFulfilled === noop) && (onRejected === undefined || onRejected === noop)) {
+            return PromisePrototypeThen(promise, onFulfilled, onRejected);
+        }
+        return new originalPromise((resolve, reject) => {
             PromisePrototypeThen(promise, onFulfilled === undefined ? resolve : (v) => settleWith(onFulfilled, v, resolve, reject), onRejected === undefined ? reject : (r) => settleWith(onRejected, r, resolve, reject));
         });`,
 )
+// The pipe loop's handlers return nothing and its promise is not used.
+exact('PerformPromiseThen(pipeStep(), next, rejectLoop);', 'PromisePrototypeThen(pipeStep(), next, rejectLoop);')
 exact(
   `    function uponPromise(promise, onFulfilled, onRejected) {
         PerformPromiseThen(PerformPromiseThen(promise, onFulfilled, onRejected), undefined, rethrowAssertionErrorRejection);

@@ -218,6 +218,10 @@
     function PerformPromiseThen(promise, onFulfilled, onRejected) {
         // There doesn't appear to be any way to correctly emulate the behaviour from JavaScript, so this is just an
         // approximation.
+        // Handlers that return nothing (absent, noop) need no care.
+        if ((onFulfilled === undefined || onFulfilled === noop) && (onRejected === undefined || onRejected === noop)) {
+            return PromisePrototypeThen(promise, onFulfilled, onRejected);
+        }
         return new originalPromise((resolve, reject) => {
             PromisePrototypeThen(promise, onFulfilled === undefined ? resolve : (v) => settleWith(onFulfilled, v, resolve, reject), onRejected === undefined ? reject : (r) => settleWith(onRejected, r, resolve, reject));
         });
@@ -2902,7 +2906,7 @@
                         else {
                             // Use `PerformPromiseThen` instead of `uponPromise` to avoid
                             // adding unnecessary `.catch(rethrowAssertionErrorRejection)` handlers
-                            PerformPromiseThen(pipeStep(), next, rejectLoop);
+                            PromisePrototypeThen(pipeStep(), next, rejectLoop);
                         }
                     }
                     next(false);
