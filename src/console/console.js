@@ -35,7 +35,17 @@
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
   const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
-  const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const ObjectGetOwnPropertyDescriptorRaw = Object.getOwnPropertyDescriptor;
+  // Descriptors with every field an own property: reading `value` of an accessor's descriptor (or
+  // `get` of a data property's) must not reach an accessor a script put on Object.prototype.
+  const ObjectGetOwnPropertyDescriptor = (obj, key) => {
+    const d = ObjectGetOwnPropertyDescriptorRaw(obj, key);
+    if (d === undefined) return d;
+    return ObjectPrototypeHasOwnPropertyRaw(d, 'value') ?
+      { value: d.value, writable: d.writable, get: undefined, set: undefined, enumerable: d.enumerable, configurable: d.configurable } :
+      { value: undefined, writable: undefined, get: d.get, set: d.set, enumerable: d.enumerable, configurable: d.configurable };
+  };
+  const ObjectPrototypeHasOwnPropertyRaw = uncurryThis(Object.prototype.hasOwnProperty);
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectSetPrototypeOf = Object.setPrototypeOf;
   const ObjectPrototype = Object.prototype;
@@ -48,6 +58,7 @@
   const FunctionPrototypeToString = uncurryThis(FunctionPrototype.toString);
   const FunctionPrototypeCall = uncurryThis(FunctionPrototype.call);
   const FunctionPrototypeSymbolHasInstance = uncurryThis(FunctionPrototype[Symbol.hasInstance]);
+  const ArrayCtor = Array;
   const ArrayIsArray = Array.isArray;
   const ArrayPrototypePush = uncurryThis(Array.prototype.push);
   const ArrayPrototypePop = uncurryThis(Array.prototype.pop);
@@ -487,7 +498,7 @@
           maybeCustom !== inspect &&
           !(value.constructor && value.constructor.prototype === value)) {
         const depth = ctx.depth === null ? null : ctx.depth - recurseTimes;
-        const isCrossContext = proxy !== undefined || !(context instanceof ObjectCtor);
+        const isCrossContext = proxy !== undefined || !FunctionPrototypeSymbolHasInstance(ObjectCtor, context);
         const ret = FunctionPrototypeCall(maybeCustom, context, depth,
                                           getUserOptions(ctx, isCrossContext), inspect);
         if (ret !== context) {
@@ -529,7 +540,8 @@
 
   function isInstanceof(object, proto) {
     try {
-      return object instanceof proto;
+      // OrdinaryHasInstance: a Symbol.hasInstance a script defined does not change the output.
+      return FunctionPrototypeSymbolHasInstance(proto, object);
     } catch {
       return false;
     }
@@ -1086,7 +1098,7 @@
       outputLength--;
     }
     const separatorSpace = 2; // Add 1 for the space and 1 for the separator.
-    const dataLen = new Array(outputLength);
+    const dataLen = new ArrayCtor(outputLength);
     for (; i < outputLength; i++) {
       const len = getStringWidth(output[i], ctx.colors);
       dataLen[i] = len;
@@ -1257,7 +1269,7 @@
   }
 
   function formatNamespaceObject(keys, ctx, value, recurseTimes) {
-    const output = new Array(keys.length);
+    const output = new ArrayCtor(keys.length);
     for (let i = 0; i < keys.length; i++) {
       try {
         output[i] = formatProperty(ctx, value, recurseTimes, keys[i], kObjectType);
@@ -1341,7 +1353,7 @@
   function formatTypedArray(value, length, ctx, recurseTimes) {
     const maxLength = MathMin(MathMax(0, ctx.maxArrayLength), length);
     const remaining = length - maxLength;
-    const output = new Array(maxLength);
+    const output = new ArrayCtor(maxLength);
     const elementFormatter = length > 0 && typeof value[0] === 'number' ? formatNumber : formatBigInt;
     for (let i = 0; i < maxLength; ++i) {
       output[i] = elementFormatter(ctx.stylize, value[i], ctx.numericSeparator);
@@ -1400,7 +1412,7 @@
   function formatSetIterInner(ctx, recurseTimes, entries) {
     const maxArrayLength = MathMax(ctx.maxArrayLength, 0);
     const maxLength = MathMin(maxArrayLength, entries.length);
-    const output = new Array(maxLength);
+    const output = new ArrayCtor(maxLength);
     ctx.indentationLvl += 2;
     for (let i = 0; i < maxLength; i++) output[i] = formatValue(ctx, entries[i], recurseTimes);
     ctx.indentationLvl -= 2;
@@ -1414,7 +1426,7 @@
     const len = entries.length / 2;
     const remaining = len - maxArrayLength;
     const maxLength = MathMin(maxArrayLength, len);
-    const output = new Array(maxLength);
+    const output = new ArrayCtor(maxLength);
     ctx.indentationLvl += 2;
     for (let i = 0; i < maxLength; i++) {
       const pos = i * 2;

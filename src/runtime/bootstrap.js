@@ -3,11 +3,19 @@
 // Rust functions that user code never sees. Returns what Rust calls back into.
 (function bootstrap(global, natives, internals) {
   'use strict'
+  // Captured intrinsics (primordials.js, run just before): user code patching built-ins or
+  // replacing globals changes nothing here.
+  const {
+    Error, Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, ObjectEntries, ObjectGetOwnPropertyDescriptor,
+    ObjectGetOwnPropertyNames, PromiseReject, ReflectApply, SafeArrayIterator, SafeMap, String, StringPrototypeSlice,
+    StringPrototypeStartsWith, SymbolToStringTag, TypeError,
+  } = internals.primordials
   const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+    ObjectDefineProperty(obj, name, { __proto__: null, value, writable: true, configurable: true, enumerable: false })
 
   // https://webidl.spec.whatwg.org/#idl-DOMException (legacy codes from the error names table)
   const codes = {
+    __proto__: null,
     IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
     NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
     SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
@@ -28,26 +36,26 @@
       }
       // Own stack, as engines give errors; its first line uses the real name.
       const stack = new Error(this.#message).stack
-      define(this, 'stack', typeof stack === 'string' ? stack.replace(/^Error/, this.#name) : undefined)
+      define(this, 'stack', typeof stack !== 'string' ? undefined : StringPrototypeStartsWith(stack, 'Error') ? this.#name + StringPrototypeSlice(stack, 5) : stack)
     }
     get name() { return this.#name }
     get message() { return this.#message }
     get code() { return codes[this.#name] ?? 0 }
   }
-  for (const [name, code] of Object.entries(codes)) {
+  for (const { 0: name, 1: code } of new SafeArrayIterator(ObjectEntries(codes))) {
     const key = name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase().replace(/_ERROR$/, '_ERR')
-    Object.defineProperty(DOMException, key, { value: code, enumerable: true })
-    Object.defineProperty(DOMException.prototype, key, { value: code, enumerable: true })
+    ObjectDefineProperty(DOMException, key, { __proto__: null, value: code, enumerable: true })
+    ObjectDefineProperty(DOMException.prototype, key, { __proto__: null, value: code, enumerable: true })
   }
-  Object.defineProperty(DOMException.prototype, Symbol.toStringTag, { value: 'DOMException', configurable: true })
+  ObjectDefineProperty(DOMException.prototype, SymbolToStringTag, { __proto__: null, value: 'DOMException', configurable: true })
   define(global, 'DOMException', DOMException)
 
   // Timers: https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#timers
-  const timers = new Map()
+  const timers = new SafeMap()
   let nextTimerId = 1
   const toDelay = (ms) => {
     const n = Number(ms)
-    return Number.isFinite(n) && n > 0 ? n : 0
+    return NumberIsFinite(n) && n > 0 ? n : 0
   }
   function schedule(handler, ms, args, repeat) {
     const id = nextTimerId++
@@ -74,7 +82,7 @@
     else timers.delete(id)
     if (typeof t.handler !== 'function') return
     try {
-      Reflect.apply(t.handler, global, t.args)
+      ReflectApply(t.handler, global, t.args)
     } catch (error) {
       // https://html.spec.whatwg.org/multipage/webappapis.html#report-the-exception: an error
       // event on the global (addEventListener('error'), onerror), else logged as uncaught.
@@ -122,11 +130,13 @@
     now() { return natives.now() }
     toJSON() { return { timeOrigin: natives.timeOrigin() } }
   }
-  Object.defineProperty(Performance.prototype, Symbol.toStringTag, { value: 'Performance', configurable: true })
-  const performance = Object.create(Performance.prototype)
+  ObjectDefineProperty(Performance.prototype, SymbolToStringTag, { __proto__: null, value: 'Performance', configurable: true })
+  const performance = ObjectCreate(Performance.prototype)
   define(global, 'Performance', Performance)
   define(global, 'performance', performance)
-  Object.defineProperty(global, 'self', { value: global, writable: true, configurable: true, enumerable: true })
+  ObjectDefineProperty(global, 'self', { __proto__: null, value: global, writable: true, configurable: true, enumerable: true })
+  // For areas that time things (Event.timeStamp) without going through the patchable global.
+  internals.now = natives.now
 
   // customFunctions: globals that call the host.
   const OP_CALL = 0, OP_ITER_OPEN = 1, OP_ITER_NEXT = 2, OP_ITER_RETURN = 3
@@ -135,7 +145,17 @@
       case 'sync':
         return { [name](...args) { return natives.hostSync(index, args) } }[name]
       case 'async':
-        return { async [name](...args) { return natives.hostAsync(OP_CALL, index, args) } }[name]
+        // Not an async function: returning the host's promise from one would look up its
+        // (user-patchable) `then`.
+        return {
+          [name](...args) {
+            try {
+              return natives.hostAsync(OP_CALL, index, args)
+            } catch (e) {
+              return PromiseReject(e)
+            }
+          },
+        }[name]
       default:
         // An async generator, so `for await`, `break` and `return()` behave as users expect.
         return {
@@ -165,8 +185,8 @@
   // makes each context. Areas push functions here; they run once per runtime, before user code.
   const perRuntime = []
   function installFunctions(functions) {
-    perRuntime.forEach((f) => f())
-    functions.forEach(([name, kind], index) => define(global, name, makeFunction(name, kind, index)))
+    for (let i = 0; i < perRuntime.length; i++) perRuntime[i]()
+    for (let i = 0; i < functions.length; i++) define(global, functions[i][0], makeFunction(functions[i][0], functions[i][1], i))
   }
   internals.perRuntime = perRuntime
 
@@ -175,12 +195,12 @@
   // operations and attributes are enumerable, the @@toStringTag is not.
   internals.define = define
   internals.tag = (cls, name) =>
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true })
+    ObjectDefineProperty(cls.prototype, SymbolToStringTag, { __proto__: null, value: name, configurable: true })
   internals.webidl = (cls, name) => {
-    for (const target of [cls.prototype, cls]) {
-      for (const key of Object.getOwnPropertyNames(target)) {
+    for (const target of new SafeArrayIterator([cls.prototype, cls])) {
+      for (const key of new SafeArrayIterator(ObjectGetOwnPropertyNames(target))) {
         if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
-        if (Object.getOwnPropertyDescriptor(target, key).configurable) Object.defineProperty(target, key, { enumerable: true })
+        if (ObjectGetOwnPropertyDescriptor(target, key).configurable) ObjectDefineProperty(target, key, { __proto__: null, enumerable: true })
       }
     }
     internals.tag(cls, name)

@@ -212,9 +212,22 @@
     }
   }, [])
 
+  // Array copies without @@species (slice/splice/map read a patchable `constructor`).
+  const { ArrayPrototypePush: push } = P
+  P.SafeArrayCopy = (array, start = 0, end = array.length) => {
+    const out = []
+    for (let i = start; i < end; i++) push(out, array[i])
+    return out
+  }
+
   // Promise helpers that never call a user-patchable `then` (promises made by the platform are
   // intrinsic; `PromiseResolve` adopts user thenables exactly as the spec says).
-  const { Promise: PromiseCtor, PromiseResolve, PromiseReject } = P
+  const { Promise: PromiseCtor, PromiseReject } = P
+  const PromisePrototype = PromiseCtor.prototype
+  // Promise.resolve(p) reads p.constructor (patchable on Promise.prototype): our own promises are
+  // taken as they are.
+  const PromiseResolve = (v) =>
+    typeof v === 'object' && v !== null && getPrototypeOf(v) === PromisePrototype ? v : P.PromiseResolve(v)
   P.SafePromiseAll = (values) =>
     new PromiseCtor((resolve, reject) => {
       const n = values.length
@@ -228,10 +241,32 @@
         }, reject)
       }
     })
+  // Waits for all, fulfils with undefined: no array is resolved into the promise, so no `then`
+  // is looked up on it (an accessor on Object.prototype sees nothing).
+  P.SafePromiseAllReturnVoid = (values) =>
+    new PromiseCtor((resolve, reject) => {
+      let left = values.length
+      if (left === 0) return resolve()
+      for (let i = 0; i < values.length; i++) {
+        PromisePrototypeThen(PromiseResolve(values[i]), () => {
+          if (--left === 0) resolve()
+        }, reject)
+      }
+    })
+  // Handlers here return nothing: a handler returning a promise would resolve the derived
+  // promise with it, which looks up that promise's (patchable) then.
   P.SafePromisePrototypeFinally = (promise, onFinally) =>
     new PromiseCtor((resolve, reject) => {
-      PromisePrototypeThen(promise, (v) => PromisePrototypeThen(PromiseResolve(onFinally()), () => resolve(v), reject), (e) =>
-        PromisePrototypeThen(PromiseResolve(onFinally()), () => reject(e), reject))
+      const after = (settle) => {
+        let done
+        try {
+          done = PromiseResolve(onFinally())
+        } catch (e) {
+          return reject(e)
+        }
+        PromisePrototypeThen(done, settle, reject)
+      }
+      PromisePrototypeThen(promise, (v) => { after(() => resolve(v)) }, (e) => { after(() => reject(e)) })
     })
   // Marks a promise handled (no "Uncaught (in promise)" report).
   P.PromisePrototypeMarkHandled = (promise) => {

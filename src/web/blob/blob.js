@@ -14,20 +14,51 @@
 (function (global, natives, internals) {
   'use strict'
   const { define, tag } = internals
+  // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
+  const {
+    ArrayBufferIsView, ObjectAssign, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
+    DataViewPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, ArrayPrototypePush, DateNow, MathFloor, MathMax,
+    MathMin, MathRandom, MathTrunc, Number, NumberIsFinite, NumberPrototypeToString, ObjectCreate,
+    ObjectDefineProperty, PromiseReject, PromiseResolve, ReflectApply,
+    RegExpPrototypeExec, RegExpPrototypeSymbolReplace, SafeArrayIterator, SafeRegExp, SafeWeakMap,
+    String, StringPrototypeIndexOf, StringPrototypePadStart, StringPrototypeSlice,
+    StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToWellFormed, StringPrototypeTrim,
+    SymbolIterator, SymbolToStringTag, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
+    TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength, TypedArrayPrototypeSet,
+    Uint8Array,
+  } = internals.primordials
+  const { isAnyArrayBuffer } = internals
   const { utf8Encode, utf8Decode, parseMultipart, parseUrlencoded } = natives
   const empty = new Uint8Array(0)
+  const lengthOf = TypedArrayPrototypeGetLength
+  // Copies and views made directly, not with slice/subarray (they look up a user-patchable
+  // `constructor` for @@species).
+  const copyBytes = (u8) => {
+    const out = new Uint8Array(lengthOf(u8))
+    TypedArrayPrototypeSet(out, u8)
+    return out
+  }
+  const subBytes = (u8, from, to) =>
+    new Uint8Array(TypedArrayPrototypeGetBuffer(u8), TypedArrayPrototypeGetByteOffset(u8) + from, to - from)
+  // replaceAll with a captured SafeRegExp and a replacement function (no `$` patterns).
+  const replace = (s, re, to) => RegExpPrototypeSymbolReplace(re, s, () => to)
 
   // https://webidl.spec.whatwg.org/#idl-USVString
-  const usv = (v) => String(v).toWellFormed()
+  const usv = (v) => StringPrototypeToWellFormed(String(v))
   const requireArgs = (n, have, what) => {
     if (have < n) throw new TypeError(`Failed to execute '${what}': ${n} argument${n > 1 ? 's' : ''} required, but only ${have} present.`)
   }
 
   // A copy of the bytes of a BufferSource, or undefined if `v` is none.
   function bufferSourceBytes(v) {
-    if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice()
-    if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) {
-      return new Uint8Array(v).slice()
+    if (ArrayBufferIsView(v)) {
+      const view = TypedArrayPrototypeGetSymbolToStringTag(v) !== undefined
+        ? new Uint8Array(TypedArrayPrototypeGetBuffer(v), TypedArrayPrototypeGetByteOffset(v), TypedArrayPrototypeGetByteLength(v))
+        : new Uint8Array(DataViewPrototypeGetBuffer(v), DataViewPrototypeGetByteOffset(v), DataViewPrototypeGetByteLength(v))
+      return copyBytes(view)
+    }
+    if (isAnyArrayBuffer(v)) {
+      return copyBytes(new Uint8Array(v))
     }
     return undefined
   }
@@ -36,25 +67,27 @@
     if (chunks.length === 1) return chunks[0]
     const out = new Uint8Array(total)
     let at = 0
-    for (const c of chunks) {
-      out.set(c, at)
-      at += c.length
+    for (let i = 0; i < chunks.length; i++) {
+      TypedArrayPrototypeSet(out, chunks[i], at)
+      at += lengthOf(chunks[i])
     }
     return out
   }
 
   // https://w3c.github.io/FileAPI/#convert-line-endings-to-native (native is LF here)
-  const nativeEndings = (s) => s.replace(/\r\n?/g, '\n')
+  const newlines = new SafeRegExp('\r\n?', 'g')
+  const nativeEndings = (s) => replace(s, newlines, '\n')
 
   // A ReadableStream over `bytes` (shared, so the stream gets a copy).
-  const bytesStream = (bytes) => internals.readableStreamFromBytes(bytes.slice())
+  const bytesStream = (bytes) => internals.readableStreamFromBytes(copyBytes(bytes))
 
-  let blobBytes, setBlobBytes, isBlob
+  let blobBytes, blobType, setBlobBytes, isBlob
   class Blob {
     #bytes
     #type
     static {
       blobBytes = (b) => b.#bytes
+      blobType = (b) => b.#type
       setBlobBytes = (b, bytes) => { b.#bytes = bytes }
       isBlob = (x) => x !== null && typeof x === 'object' && #bytes in x
     }
@@ -71,9 +104,10 @@
       const chunks = []
       let total = 0
       if (blobParts !== undefined && blobParts !== null) {
-        if (typeof blobParts !== 'object' && typeof blobParts !== 'function' || typeof blobParts[Symbol.iterator] !== 'function') {
+        if (typeof blobParts !== 'object' && typeof blobParts !== 'function' || typeof blobParts[SymbolIterator] !== 'function') {
           throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
         }
+        // WebIDL sequence<BlobPart>: the caller's own iterator, by spec.
         for (const part of blobParts) {
           let bytes
           if (isBlob(part)) bytes = part.#bytes
@@ -82,9 +116,9 @@
             if (endings === 'native') s = nativeEndings(s)
             bytes = utf8Encode(s)
           }
-          if (bytes.length) {
-            chunks.push(bytes)
-            total += bytes.length
+          if (lengthOf(bytes)) {
+            ArrayPrototypePush(chunks, bytes)
+            total += lengthOf(bytes)
           }
         }
       } else if (blobParts === null) {
@@ -93,59 +127,65 @@
       this.#bytes = chunks.length ? concat(chunks, total) : empty
       this.#type = normalizeType(type)
     }
-    get size() { return this.#bytes.length }
+    get size() { return lengthOf(this.#bytes) }
     get type() { return this.#type }
     // https://w3c.github.io/FileAPI/#dfn-slice
     slice(start = undefined, end = undefined, contentType = undefined) {
-      const size = this.#bytes.length
+      const size = lengthOf(this.#bytes)
       const rel = (v, dflt) => {
         if (v === undefined) return dflt
-        const n = Math.trunc(Number(v)) || 0
-        return n < 0 ? Math.max(size + n, 0) : Math.min(n, size)
+        const n = MathTrunc(Number(v)) || 0
+        return n < 0 ? MathMax(size + n, 0) : MathMin(n, size)
       }
       const from = rel(start, 0)
       const to = rel(end, size)
       const blob = new Blob()
-      blob.#bytes = this.#bytes.subarray(from, Math.max(from, to))
+      blob.#bytes = subBytes(this.#bytes, from, MathMax(from, to))
       blob.#type = contentType === undefined ? '' : normalizeType(String(contentType))
       return blob
     }
     stream() { return bytesStream(this.#bytes) }
     text() {
-      try { return Promise.resolve(utf8Decode(this.#bytes)) } catch (e) { return Promise.reject(e) }
+      try { return PromiseResolve(utf8Decode(this.#bytes)) } catch (e) { return PromiseReject(e) }
     }
     arrayBuffer() {
       try {
-        const b = this.#bytes
-        return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.length))
-      } catch (e) { return Promise.reject(e) }
+        return PromiseResolve(TypedArrayPrototypeGetBuffer(copyBytes(this.#bytes)))
+      } catch (e) { return PromiseReject(e) }
     }
     bytes() {
-      try { return Promise.resolve(this.#bytes.slice()) } catch (e) { return Promise.reject(e) }
+      try { return PromiseResolve(copyBytes(this.#bytes)) } catch (e) { return PromiseReject(e) }
     }
   }
   // https://w3c.github.io/FileAPI/#dfn-type: non-printable-ASCII types become "".
+  // exec called directly reads nothing a script can patch (Symbol.replace/split would: SafeRegExp).
+  const printable = /^[\x20-\x7e]*$/
   function normalizeType(t) {
-    return /^[\x20-\x7e]*$/.test(t) ? t.toLowerCase() : ''
+    return RegExpPrototypeExec(printable, t) !== null ? StringPrototypeToLowerCase(t) : ''
   }
   tag(Blob, 'Blob')
-  for (const k of ['size', 'type', 'slice', 'stream', 'text', 'arrayBuffer', 'bytes']) {
-    Object.defineProperty(Blob.prototype, k, { enumerable: true })
+  for (const k of new SafeArrayIterator(['size', 'type', 'slice', 'stream', 'text', 'arrayBuffer', 'bytes'])) {
+    ObjectDefineProperty(Blob.prototype, k, { __proto__: null, enumerable: true })
   }
 
-  let isFile
+  let isFile, fileName, fileLastModified
+  // A File with no parts (bytes set by the caller), the File constructor's other steps as they are.
+  const noParts = { __proto__: null, [SymbolIterator]: function* () {} }
+  const newFile = (name, options) => new File(noParts, name, options)
   class File extends Blob {
     #name
     #lastModified
     static {
       isFile = (x) => x !== null && typeof x === 'object' && #name in x
+      fileName = (f) => f.#name
+      fileLastModified = (f) => f.#lastModified
     }
     constructor(fileBits, fileName, options = undefined) {
       requireArgs(2, arguments.length, "construct 'File'")
       super(fileBits, options)
       this.#name = usv(fileName)
       const lm = options?.lastModified
-      this.#lastModified = lm === undefined ? Date.now() : toLongLong(lm)
+      this.#lastModified = lm === undefined ? DateNow() : toLongLong(lm)
     }
     get name() { return this.#name }
     get lastModified() { return this.#lastModified }
@@ -154,21 +194,25 @@
   // https://webidl.spec.whatwg.org/#es-long-long
   function toLongLong(v) {
     const n = Number(v)
-    if (!Number.isFinite(n)) return 0
-    return Math.trunc(n) || 0
+    if (!NumberIsFinite(n)) return 0
+    return MathTrunc(n) || 0
   }
   tag(File, 'File')
-  for (const k of ['name', 'lastModified']) Object.defineProperty(File.prototype, k, { enumerable: true })
+  for (const k of new SafeArrayIterator(['name', 'lastModified'])) ObjectDefineProperty(File.prototype, k, { __proto__: null, enumerable: true })
 
   // https://xhr.spec.whatwg.org/#create-an-entry
   function makeEntry(name, value, filename, nargs, what) {
     name = usv(name)
     if (isBlob(value)) {
       if (!isFile(value) || filename !== undefined) {
-        value = new File([value], filename !== undefined ? usv(filename) : isFile(value) ? value.name : 'blob', {
-          type: value.type,
-          lastModified: isFile(value) ? value.lastModified : undefined,
+        // A File over the same bytes, made without iterating an array.
+        const file = newFile(filename !== undefined ? usv(filename) : isFile(value) ? fileName(value) : 'blob', {
+          __proto__: null,
+          type: blobType(value),
+          lastModified: isFile(value) ? fileLastModified(value) : undefined,
         })
+        setBlobBytes(file, blobBytes(value))
+        value = file
       }
     } else {
       if (nargs > 2) {
@@ -177,6 +221,16 @@
       value = usv(value)
     }
     return [name, value]
+  }
+  // Entries are [name, value] pairs; matching ones, by index (no array methods: those are user code's).
+  const filterEntries = (list, keep) => {
+    const out = []
+    for (let i = 0; i < list.length; i++) if (keep(list[i], i)) ArrayPrototypePush(out, list[i])
+    return out
+  }
+  const findEntry = (list, name) => {
+    for (let i = 0; i < list.length; i++) if (list[i][0] === name) return i
+    return -1
   }
 
   let formDataEntries
@@ -192,39 +246,42 @@
     }
     append(name, value, filename = undefined) {
       requireArgs(2, arguments.length, 'append')
-      this.#entries.push(makeEntry(name, value, filename, arguments.length, 'append'))
+      ArrayPrototypePush(this.#entries, makeEntry(name, value, filename, arguments.length, 'append'))
     }
     delete(name) {
       requireArgs(1, arguments.length, 'delete')
       name = usv(name)
-      this.#entries = this.#entries.filter((e) => e[0] !== name)
+      this.#entries = filterEntries(this.#entries, (e) => e[0] !== name)
     }
     get(name) {
       requireArgs(1, arguments.length, 'get')
       name = usv(name)
-      const e = this.#entries.find((e) => e[0] === name)
-      return e === undefined ? null : e[1]
+      const i = findEntry(this.#entries, name)
+      return i === -1 ? null : this.#entries[i][1]
     }
     getAll(name) {
       requireArgs(1, arguments.length, 'getAll')
       name = usv(name)
-      return this.#entries.filter((e) => e[0] === name).map((e) => e[1])
+      const list = this.#entries
+      const out = []
+      for (let i = 0; i < list.length; i++) if (list[i][0] === name) ArrayPrototypePush(out, list[i][1])
+      return out
     }
     has(name) {
       requireArgs(1, arguments.length, 'has')
       name = usv(name)
-      return this.#entries.some((e) => e[0] === name)
+      return findEntry(this.#entries, name) !== -1
     }
     // https://xhr.spec.whatwg.org/#dom-formdata-set: replaces the first, removes the rest.
     set(name, value, filename = undefined) {
       requireArgs(2, arguments.length, 'set')
       const entry = makeEntry(name, value, filename, arguments.length, 'set')
-      const i = this.#entries.findIndex((e) => e[0] === entry[0])
+      const i = findEntry(this.#entries, entry[0])
       if (i === -1) {
-        this.#entries.push(entry)
+        ArrayPrototypePush(this.#entries, entry)
         return
       }
-      this.#entries = this.#entries.filter((e, j) => j <= i || e[0] !== entry[0])
+      this.#entries = filterEntries(this.#entries, (e, j) => j <= i || e[0] !== entry[0])
       this.#entries[i] = entry
     }
     forEach(callback, thisArg = undefined) {
@@ -233,8 +290,8 @@
         throw new TypeError("Failed to execute 'forEach' on 'FormData': The callback provided as parameter 1 is not a function.")
       }
       for (let i = 0; i < this.#entries.length; i++) {
-        const [k, v] = this.#entries[i]
-        Reflect.apply(callback, thisArg, [v, k, this])
+        const e = this.#entries[i]
+        ReflectApply(callback, thisArg, [e[1], e[0], this])
       }
     }
     entries() { return makeIterator(this, (fd) => fd.#entries, 'key+value') }
@@ -242,46 +299,50 @@
     values() { return makeIterator(this, (fd) => fd.#entries, 'value') }
   }
   tag(FormData, 'FormData')
-  define(FormData.prototype, Symbol.iterator, FormData.prototype.entries)
+  define(FormData.prototype, SymbolIterator, FormData.prototype.entries)
 
   // https://webidl.spec.whatwg.org/#es-iterator-prototype-object: a live iterator over a list.
-  const FormDataIteratorPrototype = Object.create(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())))
-  const iterState = new WeakMap()
+  const FormDataIteratorPrototype = ObjectCreate(internals.primordials.IteratorPrototype)
+  const iterState = new SafeWeakMap()
   define(FormDataIteratorPrototype, 'next', function next() {
     const s = iterState.get(this)
     if (s === undefined) throw new TypeError("'next' called on an object that is not a FormData Iterator.")
     const list = s.list(s.target)
     if (s.index >= list.length) return { value: undefined, done: true }
-    const [k, v] = list[s.index++]
-    return { value: s.kind === 'key' ? k : s.kind === 'value' ? v : [k, v], done: false }
+    const e = list[s.index++]
+    return { value: s.kind === 'key' ? e[0] : s.kind === 'value' ? e[1] : [e[0], e[1]], done: false }
   })
-  Object.defineProperty(FormDataIteratorPrototype, Symbol.toStringTag, { value: 'FormData Iterator', configurable: true })
+  ObjectDefineProperty(FormDataIteratorPrototype, SymbolToStringTag, { __proto__: null, value: 'FormData Iterator', configurable: true })
   function makeIterator(target, list, kind) {
     list(target) // brand check
-    const it = Object.create(FormDataIteratorPrototype)
+    const it = ObjectCreate(FormDataIteratorPrototype)
     iterState.set(it, { target, list, kind, index: 0 })
     return it
   }
 
   // https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#multipart-form-data
-  const escapeName = (s) => s.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22')
-  const crlf = (s) => s.replace(/\r\n|\r(?!\n)|\n/g, '\r\n')
+  const LF = new SafeRegExp('\n', 'g'), CR = new SafeRegExp('\r', 'g'), QUOTE = new SafeRegExp('"', 'g')
+  const NEWLINE = new SafeRegExp('\r\n|\r(?!\n)|\n', 'g')
+  const escapeName = (s) => replace(replace(replace(s, LF, '%0A'), CR, '%0D'), QUOTE, '%22')
+  const crlf = (s) => replace(s, NEWLINE, '\r\n')
   function serializeFormData(fd) {
-    const hex = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')
+    const hex = () => StringPrototypePadStart(NumberPrototypeToString(MathFloor(MathRandom() * 0x100000000), 16), 8, '0')
     const boundary = `----formdata-edge-isolate-${hex()}${hex()}${hex()}`
     const chunks = []
     let total = 0
     const push = (b) => {
-      chunks.push(b)
-      total += b.length
+      ArrayPrototypePush(chunks, b)
+      total += lengthOf(b)
     }
     let text = ''
-    for (const [name, value] of formDataEntries(fd)) {
+    const entries = formDataEntries(fd)
+    for (let i = 0; i < entries.length; i++) {
+      const name = entries[i][0], value = entries[i][1]
       text += `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(crlf(name))}"`
       if (typeof value === 'string') {
         text += `\r\n\r\n${crlf(value)}\r\n`
       } else {
-        text += `; filename="${escapeName(value.name)}"\r\nContent-Type: ${value.type || 'application/octet-stream'}\r\n\r\n`
+        text += `; filename="${escapeName(fileName(value))}"\r\nContent-Type: ${blobType(value) || 'application/octet-stream'}\r\n\r\n`
         push(utf8Encode(text))
         push(blobBytes(value))
         text = '\r\n'
@@ -289,12 +350,14 @@
     }
     text += `--${boundary}--\r\n`
     push(utf8Encode(text))
-    return { bytes: concat(chunks, total), type: `multipart/form-data; boundary=${boundary}` }
+    return { __proto__: null, bytes: concat(chunks, total), type: `multipart/form-data; boundary=${boundary}` }
   }
 
   // https://fetch.spec.whatwg.org/#dom-body-formdata, given the Content-Type header value.
   function parseFormData(bytes, contentType) {
-    const essence = (contentType ?? '').split(';')[0].trim().toLowerCase()
+    const ct = contentType ?? ''
+    const semi = StringPrototypeIndexOf(ct, ';')
+    const essence = StringPrototypeToLowerCase(StringPrototypeTrim(semi === -1 ? ct : StringPrototypeSlice(ct, 0, semi)))
     const fd = new FormData()
     const entries = formDataEntries(fd)
     if (essence === 'multipart/form-data') {
@@ -305,30 +368,32 @@
         let value = flat[i + 1]
         if (flat[i + 2] !== undefined) {
           // The bytes came fresh from Rust: the File takes them without a copy.
-          value = new File([], flat[i + 2], { type: flat[i + 3] })
+          value = newFile(flat[i + 2], { __proto__: null, type: flat[i + 3] })
           setBlobBytes(value, flat[i + 1])
         }
-        entries.push([flat[i], value])
+        ArrayPrototypePush(entries, [flat[i], value])
       }
       return fd
     }
     if (essence === 'application/x-www-form-urlencoded') {
       const flat = parseUrlencoded(bytes)
-      for (let i = 0; i < flat.length; i += 2) entries.push([flat[i], flat[i + 1]])
+      for (let i = 0; i < flat.length; i += 2) ArrayPrototypePush(entries, [flat[i], flat[i + 1]])
       return fd
     }
     throw new TypeError(`Failed to parse body as FormData: unsupported Content-Type '${contentType ?? ''}'.`)
   }
   // One parameter of a MIME type (https://mimesniff.spec.whatwg.org/#parsing-a-mime-type, enough
   // for `boundary`: quoted or token values).
+  const PARAM = ';\\s*([^=;\\s]+)\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|[^;]*)'
+  const QUOTED_PAIR = new SafeRegExp('\\\\(.)', 'g')
   function mimeParam(type, name) {
-    const re = /;\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)/g
+    const re = new SafeRegExp(PARAM, 'g')
     let m
-    while ((m = re.exec(type)) !== null) {
-      if (m[1].toLowerCase() !== name) continue
+    while ((m = RegExpPrototypeExec(re, type)) !== null) {
+      if (StringPrototypeToLowerCase(m[1]) !== name) continue
       let v = m[2]
-      if (v.startsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
-      else v = v.trim()
+      if (StringPrototypeStartsWith(v, '"')) v = RegExpPrototypeSymbolReplace(QUOTED_PAIR, StringPrototypeSlice(v, 1, -1), (_, c) => c)
+      else v = StringPrototypeTrim(v)
       return v
     }
     return undefined
@@ -338,14 +403,14 @@
   define(global, 'File', File)
   define(global, 'FormData', FormData)
 
-  Object.assign(internals, {
+  ObjectAssign(internals, {
     bodyUtf8Encode: utf8Encode,
     bodyUtf8Decode: utf8Decode,
     blobBytes,
     isBlob,
     // A Blob over `bytes` (taken, not copied) with `type` normalized as the constructor does.
     blobFromBytes(bytes, type) {
-      const b = new Blob([], { type })
+      const b = new Blob(undefined, { __proto__: null, type })
       setBlobBytes(b, bytes)
       return b
     },

@@ -4,15 +4,48 @@
 //   internals.utf8Encode(string) -> Uint8Array        (UTF-8, lone surrogates as U+FFFD)
 //   internals.utf8Decode(bufferSource) -> string      (UTF-8 decode, BOM skipped, U+FFFD on errors)
 //   internals.isBufferSource(value) -> boolean
+//   internals.isAnyArrayBuffer(value) -> boolean     ArrayBuffer or SharedArrayBuffer (brand check)
 (function (global, natives, internals) {
   'use strict'
   const { define, webidl } = internals
-  const isBufferSource = (v) =>
-    ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
-    (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)
+  // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
+  const {
+    ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, FunctionPrototypeCall, ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf,
+    RangeError, SafeFinalizationRegistry, TypeError,
+  } = internals.primordials
+  // V8 adds SharedArrayBuffer to each context it makes, not to the one the snapshot is made in:
+  // taken once per runtime, before user code.
+  let sharedByteLength = null
+  internals.perRuntime.push(() => {
+    const SAB = global.SharedArrayBuffer
+    if (typeof SAB === 'function') sharedByteLength = ObjectGetOwnPropertyDescriptor(SAB.prototype, 'byteLength').get
+  })
+  // Brand checks (the byteLength getters throw for anything else), not instanceof: a
+  // constructor's Symbol.hasInstance is user code's to define.
+  const isArrayBuffer = (v) => {
+    if (typeof v !== 'object' || v === null) return false // (a throw costs a stack trace)
+    try {
+      ArrayBufferPrototypeGetByteLength(v)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const isSharedArrayBuffer = (v) => {
+    if (sharedByteLength === null || typeof v !== 'object' || v === null) return false
+    try {
+      FunctionPrototypeCall(sharedByteLength, v)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const isBufferSource = (v) => ArrayBufferIsView(v) || isArrayBuffer(v) || isSharedArrayBuffer(v)
+  // A dictionary with no members: a fast object whose prototype chain ends without Object.prototype.
+  const EMPTY = ObjectFreeze(new (class { static { ObjectSetPrototypeOf(this.prototype, null) } })())
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   const dictionary = (v, what) => {
-    if (v === undefined || v === null) return {}
+    if (v === undefined || v === null) return EMPTY
     if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
     return v
   }
@@ -70,7 +103,7 @@
       let id = this.#id
       if (stream && id === 0) {
         id = this.#id = natives.decoderNew(enc, this.#ignoreBOM)
-        registry ??= new FinalizationRegistry(freeDecoder)
+        registry ??= new SafeFinalizationRegistry(freeDecoder)
         registry.register(this, id, this)
       }
       if (!stream && id !== 0) {
@@ -97,4 +130,5 @@
   internals.utf8Encode = (s) => natives.encode(`${s}`)
   internals.utf8Decode = (bytes) => natives.decode(bytes, 'utf-8', false, false, 0, false)
   internals.isBufferSource = isBufferSource
+  internals.isAnyArrayBuffer = (v) => isArrayBuffer(v) || isSharedArrayBuffer(v)
 })

@@ -20,17 +20,29 @@
 (function (global, natives, internals) {
   'use strict'
   const { define, webidl } = internals
+  // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
+  const {
+    ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, SafeArrayCopy,
+    Error, FunctionPrototypeSymbolHasInstance, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
+    ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
+    SafeWeakRef, String, StringPrototypeSlice, Symbol, SymbolIterator, TypeError,
+  } = internals.primordials
   const DOMException = internals.DOMException
-  const performance = global.performance
+  const now = internals.now
   const setTimeout = global.setTimeout
   const required = (n, count, what) => {
     if (n < count) {
       throw new TypeError(`Failed to ${what}: ${count} argument${count > 1 ? 's' : ''} required, but only ${n} present.`)
     }
   }
+  // Internal records below are plain objects whose every field is an own property (an accessor a
+  // script puts on Object.prototype only sees reads of missing ones); dictionaries that may lack
+  // members are null-prototype. A missing dictionary is EMPTY: a fast object (`{ __proto__: null }`
+  // literals are slow dictionaries) whose prototype chain ends without Object.prototype.
+  const EMPTY = ObjectFreeze(new (class { static { ObjectSetPrototypeOf(this.prototype, null) } })())
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   const dictionary = (v, what) => {
-    if (v === undefined || v === null) return {}
+    if (v === undefined || v === null) return EMPTY
     if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'Object'.`)
     return v
   }
@@ -44,7 +56,7 @@
   // ---------------------------------------------------------------------------------------------
   // Event: https://dom.spec.whatwg.org/#interface-event
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3
-  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter // set in Event's static block
+  let isEvent, setTrusted, dispatchEvent_, checkDispatchable, isTrustedGetter, isTrustedDescriptor, preventDefault, initialize // set in Event's static block
   class Event {
     #type
     #bubbles
@@ -69,15 +81,15 @@
       this.#bubbles = !!init.bubbles
       this.#cancelable = !!init.cancelable
       this.#composed = !!init.composed
-      this.#timeStamp = performance.now()
+      this.#timeStamp = now()
       // [LegacyUnforgeable]: an own property of every instance.
-      Object.defineProperty(this, 'isTrusted', { get: isTrustedGetter, enumerable: true, configurable: false })
+      ObjectDefineProperty(this, 'isTrusted', isTrustedDescriptor)
     }
     get type() { return this.#type }
     get target() { return this.#target }
     get srcElement() { return this.#target }
     get currentTarget() { return this.#currentTarget }
-    composedPath() { return this.#path.slice() }
+    composedPath() { return SafeArrayCopy(this.#path) }
     get eventPhase() { return this.#phase }
     stopPropagation() { this.#stop = true }
     get cancelBubble() { return this.#stop }
@@ -99,19 +111,25 @@
     get timeStamp() { return this.#timeStamp }
     initEvent(type, bubbles = false, cancelable = false) {
       required(arguments.length, 1, "execute 'initEvent' on 'Event'")
-      if (this.#dispatching) return
-      this.#initialized = true
-      this.#stop = this.#stopImmediate = this.#canceled = false
-      this.#trusted = false
-      this.#target = null
-      this.#type = domString(type)
-      this.#bubbles = !!bubbles
-      this.#cancelable = !!cancelable
+      initialize(this, type, bubbles, cancelable)
     }
     static {
       isEvent = (v) => isObject(v) && #type in v
       setTrusted = (e) => { e.#trusted = true }
-      isTrustedGetter = Object.getOwnPropertyDescriptor({ get isTrusted() { return this.#trusted } }, 'isTrusted').get
+      preventDefault = (e) => { e.#cancel() }
+      // https://dom.spec.whatwg.org/#concept-event-initialize (initEvent and the legacy init*Event)
+      initialize = (e, type, bubbles, cancelable) => {
+        if (e.#dispatching) return
+        e.#initialized = true
+        e.#stop = e.#stopImmediate = e.#canceled = false
+        e.#trusted = false
+        e.#target = null
+        e.#type = domString(type)
+        e.#bubbles = !!bubbles
+        e.#cancelable = !!cancelable
+      }
+      isTrustedGetter = ObjectGetOwnPropertyDescriptor({ get isTrusted() { return this.#trusted } }, 'isTrusted').get
+      isTrustedDescriptor = ObjectFreeze({ __proto__: null, get: isTrustedGetter, enumerable: true, configurable: false })
       // https://dom.spec.whatwg.org/#concept-event-dispatch, for targets without a parent: the
       // path is [target]; capture listeners run before the others, both at AT_TARGET.
       dispatchEvent_ = (target, event) => {
@@ -138,18 +156,22 @@
         if (event.#stop) return
         const list = listenersOf(target).get(event.#type)
         if (list === undefined) return
-        for (const l of list.slice()) {
+        // The listeners as dispatch began: lists only grow in place (removal makes a new list), so
+        // the first `n` entries are that clone without copying it.
+        const n = list.length
+        for (let i = 0; i < n; i++) {
+          const l = list[i]
           if (l.removed || l.capture !== capture) continue
           if (l.once) removeListener(target, l)
           if (l.passive) event.#inPassive = true
           try {
             const cb = l.callback
             if (typeof cb === 'function') {
-              Reflect.apply(cb, event.#currentTarget, [event])
+              ReflectApply(cb, event.#currentTarget, [event])
             } else {
               const handle = cb.handleEvent
               if (typeof handle !== 'function') throw new TypeError("'handleEvent' property of the event listener is not a function")
-              Reflect.apply(handle, cb, [event])
+              ReflectApply(handle, cb, [event])
             }
           } catch (e) {
             reportException(e)
@@ -166,9 +188,9 @@
       }
     }
   }
-  for (const [k, v] of Object.entries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE })) {
-    Object.defineProperty(Event, k, { value: v, enumerable: true })
-    Object.defineProperty(Event.prototype, k, { value: v, enumerable: true })
+  for (const { 0: k, 1: v } of new SafeArrayIterator(ObjectEntries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE }))) {
+    ObjectDefineProperty(Event, k, { __proto__: null, value: v, enumerable: true })
+    ObjectDefineProperty(Event.prototype, k, { __proto__: null, value: v, enumerable: true })
   }
   webidl(Event, 'Event')
 
@@ -177,8 +199,8 @@
   // Listener lists by target (and by type); a WeakMap so the global object can be a target too.
   // The global object's own entries are kept aside: it is not a reliable WeakMap key across the
   // startup snapshot (a runtime's global proxy is a new object that only compares === to `global`).
-  const targets = new WeakMap()
-  const globalListeners = new Map()
+  const targets = new SafeWeakMap()
+  const globalListeners = new SafeMap()
   const listenersOf = (target) => {
     // WebIDL: an operation called with an undefined or null `this` acts on the global object.
     if (target === undefined || target === null || target === global) return globalListeners
@@ -212,9 +234,11 @@
     if (callback === null || callback === undefined) return
     let list = map.get(type)
     if (list === undefined) map.set(type, (list = []))
-    if (list.some((l) => l.callback === callback && l.capture === capture)) return
+    for (let i = 0; i < list.length; i++) {
+      if (list[i].callback === callback && list[i].capture === capture) return
+    }
     const l = { type, callback, capture, once, passive, removed: false }
-    list.push(l)
+    ArrayPrototypePush(list, l)
     if (signal !== null) addAbortAlgorithm(signal, () => removeListener(target, l))
     if (type === 'abort' && isAbortSignal(target)) keepDependentAlive(target)
     return l
@@ -224,13 +248,17 @@
     const map = listenersOf(target)
     const list = map.get(l.type)
     if (list === undefined) return
-    const i = list.indexOf(l)
-    if (i !== -1) list.splice(i, 1)
-    if (list.length === 0) map.delete(l.type)
+    const i = ArrayPrototypeIndexOf(list, l)
+    if (i === -1) return
+    if (list.length === 1) return map.delete(l.type)
+    // A new list: a dispatch under way keeps iterating the one it started with.
+    const rest = SafeArrayCopy(list, 0, i)
+    for (let j = i + 1; j < list.length; j++) ArrayPrototypePush(rest, list[j])
+    map.set(l.type, rest)
   }
   class EventTarget {
     constructor() {
-      targets.set(this, new Map())
+      targets.set(this, new SafeMap())
     }
     addEventListener(type, callback, options = undefined) {
       required(arguments.length, 2, "execute 'addEventListener' on 'EventTarget'")
@@ -247,8 +275,12 @@
       type = domString(type)
       checkCallback(callback, 'removeEventListener')
       const capture = isObject(options) ? !!options.capture : !!options
-      const l = map.get(type)?.find((l) => l.callback === callback && l.capture === capture)
-      if (l !== undefined) removeListener(target, l)
+      const list = map.get(type)
+      if (list === undefined) return
+      for (let i = 0; i < list.length; i++) {
+        const l = list[i]
+        if (l.callback === callback && l.capture === capture) return removeListener(target, l)
+      }
     }
     dispatchEvent(event) {
       required(arguments.length, 1, "execute 'dispatchEvent' on 'EventTarget'")
@@ -265,12 +297,12 @@
   const isEventTarget = (v) => isObject(v) && (v === global || targets.has(v))
 
   // https://html.spec.whatwg.org/multipage/webappapis.html#event-handler-attributes
-  const handlers = new WeakMap() // target -> Map(name -> { value, listener })
-  const globalHandlers = new Map()
+  const handlers = new SafeWeakMap() // target -> Map(name -> { value, listener })
+  const globalHandlers = new SafeMap()
   const handlersOf = (target, create) => {
     if (target === global) return globalHandlers
     let map = handlers.get(target)
-    if (map === undefined && create) handlers.set(target, (map = new Map()))
+    if (map === undefined && create) handlers.set(target, (map = new SafeMap()))
     return map
   }
   const makeHandlerCallback = (target, name) => function (event) {
@@ -278,12 +310,12 @@
     if (typeof h !== 'function') return
     // https://html.spec.whatwg.org/multipage/webappapis.html#the-event-handler-processing-algorithm
     if (name === 'onerror' && target === global && isErrorEvent(event)) {
-      const ret = Reflect.apply(h, this, [event.message, event.filename, event.lineno, event.colno, event.error])
-      if (ret === true) event.preventDefault()
+      const ret = ReflectApply(h, this, [event.message, event.filename, event.lineno, event.colno, event.error])
+      if (ret === true) preventDefault(event)
       return
     }
-    const ret = Reflect.apply(h, this, [event])
-    if (ret === false) event.preventDefault()
+    const ret = ReflectApply(h, this, [event])
+    if (ret === false) preventDefault(event)
   }
   const handlerGet = (target, name) => handlersOf(target, false)?.get(name)?.value ?? null
   const handlerSet = (target, name, value) => {
@@ -299,13 +331,13 @@
       entry.listener = null
     } else if (entry.listener === null) {
       const opts = { capture: false, once: false, passive: false, signal: null }
-      entry.listener = addListener(target, name.slice(2), makeHandlerCallback(target, name), opts)
+      entry.listener = addListener(target, StringPrototypeSlice(name, 2), makeHandlerCallback(target, name), opts)
     }
   }
   const defineEventHandler = (proto, name) => {
     const get = { [`get ${name}`]() { return handlerGet(thisTarget(this), name) } }[`get ${name}`]
     const set = { [`set ${name}`](v) { handlerSet(thisTarget(this), name, v) } }[`set ${name}`]
-    Object.defineProperty(proto, name, { get, set, enumerable: true, configurable: true })
+    ObjectDefineProperty(proto, name, { __proto__: null, get, set, enumerable: true, configurable: true })
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -313,14 +345,15 @@
   class CustomEvent extends Event {
     #detail
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
+      const init = eventInitDict ?? EMPTY
       this.#detail = init.detail === undefined ? null : init.detail
     }
     get detail() { return this.#detail }
     initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
       required(arguments.length, 1, "execute 'initCustomEvent' on 'CustomEvent'")
-      this.initEvent(type, bubbles, cancelable)
+      initialize(this, type, bubbles, cancelable)
       this.#detail = detail
     }
   }
@@ -335,8 +368,9 @@
     #colno
     #error
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
+      const init = eventInitDict ?? EMPTY
       // Members in the order WebIDL reads them (sorted).
       this.#colno = init.colno === undefined ? 0 : init.colno >>> 0
       this.#error = init.error
@@ -361,12 +395,13 @@
     #source
     #ports
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
+      const init = eventInitDict ?? EMPTY
       this.#data = init.data === undefined ? null : init.data
       this.#lastEventId = init.lastEventId === undefined ? '' : domString(init.lastEventId)
       this.#origin = init.origin === undefined ? '' : domString(init.origin)
-      this.#ports = Object.freeze(portList(init.ports))
+      this.#ports = ObjectFreeze(portList(init.ports))
       this.#source = init.source === undefined ? null : init.source
     }
     get data() { return this.#data }
@@ -376,17 +411,17 @@
     get ports() { return this.#ports }
     initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = '', lastEventId = '', source = null, ports = []) {
       required(arguments.length, 1, "execute 'initMessageEvent' on 'MessageEvent'")
-      this.initEvent(type, bubbles, cancelable)
+      initialize(this, type, bubbles, cancelable)
       this.#data = data
       this.#origin = domString(origin)
       this.#lastEventId = domString(lastEventId)
       this.#source = source
-      this.#ports = Object.freeze(portList(ports))
+      this.#ports = ObjectFreeze(portList(ports))
     }
   }
   const portList = (ports) => {
     if (ports === undefined) return []
-    if (!isObject(ports) || typeof ports[Symbol.iterator] !== 'function') {
+    if (!isObject(ports) || typeof ports[SymbolIterator] !== 'function') {
       throw new TypeError("Failed to construct 'MessageEvent': The provided value cannot be converted to a sequence.")
     }
     return [...ports]
@@ -399,8 +434,9 @@
     #code
     #reason
     constructor(type, eventInitDict = undefined) {
-      super(...arguments)
-      const init = eventInitDict ?? {}
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
+      const init = eventInitDict ?? EMPTY
       this.#code = init.code === undefined ? 0 : (init.code >>> 0) & 0xffff
       this.#reason = init.reason === undefined ? '' : domString(init.reason)
       this.#wasClean = !!init.wasClean
@@ -417,11 +453,11 @@
   class AbortSignal extends EventTarget {
     #aborted = false
     #reason = undefined
-    #algorithms = new Set()
+    #algorithms = new SafeSet()
     #dependent = false
     #sources = [] // source signals (never aborted, never dependent)
-    #dependents = new Set() // WeakRefs to dependent signals
-    #keep = new Set() // dependents kept alive while they have abort listeners or algorithms
+    #dependents = new SafeSet() // WeakRefs to dependent signals
+    #keep = new SafeSet() // dependents kept alive while they have abort listeners or algorithms
     #ref = null // a WeakRef to this signal, once it is a dependent
     constructor(key = undefined) {
       if (key !== SECRET) illegal()
@@ -443,11 +479,13 @@
     }
     static any(signals) {
       required(arguments.length, 1, "execute 'any' on 'AbortSignal'")
-      if (!isObject(signals) || typeof signals[Symbol.iterator] !== 'function') {
+      if (!isObject(signals) || typeof signals[SymbolIterator] !== 'function') {
         throw new TypeError("Failed to execute 'any' on 'AbortSignal': The provided value cannot be converted to a sequence.")
       }
+      // WebIDL sequence<AbortSignal>: the caller's own iterator, by spec.
       const list = [...signals]
-      for (const s of list) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]
         if (!isAbortSignal(s)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.")
       }
       return createDependent(list)
@@ -465,28 +503,30 @@
       createDependent = (signals) => {
         const result = createSignal()
         result.#dependent = true
-        for (const s of signals) {
+        for (let i = 0; i < signals.length; i++) {
+          const s = signals[i]
           if (s.#aborted) {
             result.#aborted = true
             result.#reason = s.#reason
             return result
           }
         }
-        result.#ref = new WeakRef(result)
+        result.#ref = new SafeWeakRef(result)
         const link = (source) => {
-          if (result.#sources.includes(source)) return
-          result.#sources.push(source)
+          if (ArrayPrototypeIncludes(result.#sources, source)) return
+          ArrayPrototypePush(result.#sources, source)
           source.#dependents.add(result.#ref)
         }
-        for (const s of signals) {
+        for (let i = 0; i < signals.length; i++) {
+          const s = signals[i]
           if (!s.#dependent) link(s)
-          else for (const source of s.#sources) link(source)
+          else for (let j = 0; j < s.#sources.length; j++) link(s.#sources[j])
         }
         return result
       }
       keepDependentAlive = (s) => {
         if (!s.#dependent || s.#aborted) return
-        for (const source of s.#sources) source.#keep.add(s)
+        for (let i = 0; i < s.#sources.length; i++) s.#sources[i].#keep.add(s)
       }
       addAbortAlgorithm = (s, fn) => {
         if (s.#aborted) return () => {}
@@ -506,24 +546,26 @@
           if (d !== undefined && !d.#aborted) {
             d.#aborted = true
             d.#reason = s.#reason
-            dependents.push(d)
+            ArrayPrototypePush(dependents, d)
           }
         }
         s.#dependents.clear()
         s.#keep.clear()
         abortSteps(s)
-        for (const d of dependents) abortSteps(d)
+        for (let i = 0; i < dependents.length; i++) abortSteps(dependents[i])
       }
       const abortSteps = (s) => {
         // A dependent no longer needs its sources, nor they it.
-        for (const source of s.#sources) {
+        for (let i = 0; i < s.#sources.length; i++) {
+          const source = s.#sources[i]
           source.#keep.delete(s)
           if (s.#ref !== null) source.#dependents.delete(s.#ref)
         }
         s.#sources = []
         const algorithms = [...s.#algorithms]
         s.#algorithms.clear()
-        for (const fn of algorithms) {
+        for (let i = 0; i < algorithms.length; i++) {
+          const fn = algorithms[i]
           try {
             fn()
           } catch (e) {
@@ -542,9 +584,9 @@
   // WebIDL [EnforceRange] unsigned long long
   const enforceRange = (v, what) => {
     const n = Number(v)
-    if (!Number.isFinite(n)) throw new TypeError(`Failed to ${what}: Value is not of type 'unsigned long long'.`)
-    const t = Math.trunc(n)
-    if (t < 0 || t > Number.MAX_SAFE_INTEGER) {
+    if (!NumberIsFinite(n)) throw new TypeError(`Failed to ${what}: Value is not of type 'unsigned long long'.`)
+    const t = MathTrunc(n)
+    if (t < 0 || t > NumberMAX_SAFE_INTEGER) {
       throw new TypeError(`Failed to ${what}: Value is outside the 'unsigned long long' value range.`)
     }
     return t
@@ -561,12 +603,20 @@
   // reportError: https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception
   let reporting = false
   const logUncaught = (error) => {
-    const console = global.console
-    if (isObject(console) && typeof console.error === 'function') console.error('Uncaught', error)
+    if (consoleError !== null) ReflectApply(consoleError, consoleObject, ['Uncaught', error])
   }
+  // The console is installed after this area; taken once per runtime, before user code.
+  let consoleObject = null, consoleError = null
+  internals.perRuntime.push(() => {
+    const c = global.console
+    if (isObject(c) && typeof c.error === 'function') {
+      consoleObject = c
+      consoleError = c.error
+    }
+  })
   const describe = (error) => {
     try {
-      return `Uncaught ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
+      return `Uncaught ${FunctionPrototypeSymbolHasInstance(Error, error) ? `${error.name}: ${error.message}` : String(error)}`
     } catch {
       return 'Uncaught exception'
     }
@@ -576,7 +626,7 @@
     if (reporting) return logUncaught(error)
     reporting = true
     try {
-      const event = new ErrorEvent('error', { cancelable: true, message: describe(error), error })
+      const event = new ErrorEvent('error', { __proto__: null, cancelable: true, message: describe(error), error })
       setTrusted(event)
       if (dispatchEvent_(global, event)) logUncaught(error)
     } finally {
@@ -602,15 +652,15 @@
   webidl(Navigator, 'Navigator')
   const navigator = new Navigator(SECRET)
 
-  for (const cls of [Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator]) {
+  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator])) {
     define(global, cls.name, cls)
   }
   define(global, 'navigator', navigator)
-  for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent']) {
+  for (const name of new SafeArrayIterator(['addEventListener', 'removeEventListener', 'dispatchEvent'])) {
     define(global, name, EventTarget.prototype[name])
   }
   defineEventHandler(global, 'onerror')
-  Object.defineProperty(global, 'onerror', { enumerable: false })
+  ObjectDefineProperty(global, 'onerror', { __proto__: null, enumerable: false })
 
   internals.dispatch = (target, event) => {
     setTrusted(event)
@@ -629,5 +679,5 @@
     if (signalAborted(parent)) return signalAbort(following, parent.reason)
     addAbortAlgorithm(parent, () => signalAbort(following, parent.reason))
   }
-  internals.createDependentSignal = (signals) => createDependent([...signals])
+  internals.createDependentSignal = (signals) => createDependent(SafeArrayCopy(signals))
 })

@@ -24,19 +24,37 @@
 (function (global, natives, internals) {
   'use strict'
   const { define } = internals
-  const { apply } = Reflect
-  const { defineProperty, defineProperties, getOwnPropertyDescriptor, getPrototypeOf } = Object
-  const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype)
-  const typedArrayTag = getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get
-  const typedArraySet = TypedArrayPrototype.set
-  const isUint8Array = (v) => apply(typedArrayTag, v, []) === 'Uint8Array'
-  const PromiseCtor = Promise
-  const promiseThen = Promise.prototype.then
-  const markHandled = (p) => apply(promiseThen, p, [undefined, () => {}])
+  // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
+  const primordials = internals.primordials
+  const {
+    ArrayPrototypePush, ObjectAssign, ObjectDefineProperties, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor,
+    ObjectGetPrototypeOf, Promise: PromiseCtor, PromisePrototypeMarkHandled: markHandled, SafeArrayIterator, String,
+    StringPrototypeCharCodeAt, StringPrototypeSlice, SymbolToStringTag, TypeError, TypedArrayPrototypeGetByteLength,
+    TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array, FunctionPrototypeCall,
+    TypedArrayPrototypeGetBuffer,
+  } = primordials
+  const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
+
+  // AbortSignal and AbortController as the streams drive them (pipeTo's signal, a
+  // WritableStreamDefaultController's signal): events.js's internal hooks and captured accessors,
+  // never the signal's own patchable methods.
+  const signalGetter = (name) => ObjectGetOwnPropertyDescriptor(global.AbortSignal.prototype, name).get
+  const controllerSignal = ObjectGetOwnPropertyDescriptor(global.AbortController.prototype, 'signal').get
+  const signalReason = signalGetter('reason')
+  const signalAborted = signalGetter('aborted')
+  const abortHooks = {
+    __proto__: null,
+    isAbortSignal: internals.isAbortSignal,
+    aborted: (s) => FunctionPrototypeCall(signalAborted, s),
+    reason: (s) => FunctionPrototypeCall(signalReason, s),
+    addAlgorithm: internals.addAbortAlgorithm,
+    controllerSignal: (c) => FunctionPrototypeCall(controllerSignal, c),
+    controllerAbort: (c, reason) => internals.signalAbort(FunctionPrototypeCall(controllerSignal, c), reason),
+  }
 
   // Globals read once, now: user code replacing them later changes nothing here.
-  const P = {}
-  webStreamsPolyfill(P, global, global.queueMicrotask, global.AbortController, global.structuredClone)
+  const P = { __proto__: null }
+  webStreamsPolyfill(P, global, global.queueMicrotask, global.AbortController, global.structuredClone, primordials, abortHooks)
   const A = P.abstract
   const { ReadableStream, WritableStream, TransformStream } = P
   const classes = [
@@ -47,18 +65,26 @@
   ]
   for (const name of classes) define(global, name, P[name])
   // https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object: class string.
-  defineProperty(getPrototypeOf(new ReadableStream().values()), Symbol.toStringTag, {
+  ObjectDefineProperty(ObjectGetPrototypeOf(new ReadableStream().values()), SymbolToStringTag, {
+    __proto__: null,
     value: 'ReadableStream AsyncIterator',
     configurable: true,
   })
 
   // WebIDL: attributes and operations are enumerable own properties of the prototype.
   function webidlClass(C, members) {
-    const props = {}
-    for (const m of members) props[m] = { enumerable: true }
-    defineProperties(C.prototype, props)
-    defineProperty(C.prototype, Symbol.toStringTag, { value: C.name, configurable: true })
+    const props = { __proto__: null }
+    for (const m of new SafeArrayIterator(members)) props[m] = { __proto__: null, enumerable: true }
+    ObjectDefineProperties(C.prototype, props)
+    ObjectDefineProperty(C.prototype, SymbolToStringTag, { __proto__: null, value: C.name, configurable: true })
   }
+
+  // Controllers' methods as installed (user code may patch the prototypes later).
+  const { enqueue: transformEnqueue } = P.TransformStreamDefaultController.prototype
+  const { enqueue: byteEnqueueFn, close: byteCloseFn } = P.ReadableByteStreamController.prototype
+  const enqueue = (controller, chunk) => FunctionPrototypeCall(transformEnqueue, controller, chunk)
+  const byteEnqueue = (controller, chunk) => FunctionPrototypeCall(byteEnqueueFn, controller, chunk)
+  const byteClose = (controller) => FunctionPrototypeCall(byteCloseFn, controller)
 
   // A transformer and strategies with null prototypes, so Object.prototype can't add callbacks.
   const transformStream = (transform, flush, cancel) =>
@@ -69,7 +95,7 @@
   const TextDecoder = global.TextDecoder
   const encode = TextEncoder && TextEncoder.prototype.encode
   const decode = TextDecoder && TextDecoder.prototype.decode
-  const decoderGetter = (name) => TextDecoder && getOwnPropertyDescriptor(TextDecoder.prototype, name)?.get
+  const decoderGetter = (name) => TextDecoder && ObjectGetOwnPropertyDescriptor(TextDecoder.prototype, name)?.get
   const decoderEncoding = decoderGetter('encoding')
   const decoderFatal = decoderGetter('fatal')
   const decoderIgnoreBOM = decoderGetter('ignoreBOM')
@@ -85,15 +111,15 @@
         (chunk, controller) => {
           let s = pending + String(chunk)
           pending = ''
-          const last = s.charCodeAt(s.length - 1)
+          const last = StringPrototypeCharCodeAt(s, s.length - 1)
           if (last >= 0xd800 && last <= 0xdbff) {
             pending = s[s.length - 1]
-            s = s.slice(0, -1)
+            s = StringPrototypeSlice(s, 0, -1)
           }
-          if (s.length > 0) controller.enqueue(apply(encode, encoder, [s]))
+          if (s.length > 0) enqueue(controller, FunctionPrototypeCall(encode, encoder, s))
         },
         (controller) => {
-          if (pending !== '') controller.enqueue(new Uint8Array([0xef, 0xbf, 0xbd]))
+          if (pending !== '') enqueue(controller, new Uint8Array([0xef, 0xbf, 0xbd]))
         },
       )
     }
@@ -112,21 +138,21 @@
       if (!TextDecoder) throw new TypeError('TextDecoder is not available')
       const decoder = new TextDecoder(label, options)
       this.#decoder = decoder
-      const streamOption = { stream: true }
+      const streamOption = { __proto__: null, stream: true }
       this.#stream = transformStream(
         (chunk, controller) => {
-          const s = apply(decode, decoder, [chunk, streamOption])
-          if (s !== '') controller.enqueue(s)
+          const s = FunctionPrototypeCall(decode, decoder, chunk, streamOption)
+          if (s !== '') enqueue(controller, s)
         },
         (controller) => {
-          const s = apply(decode, decoder, [])
-          if (s !== '') controller.enqueue(s)
+          const s = FunctionPrototypeCall(decode, decoder)
+          if (s !== '') enqueue(controller, s)
         },
       )
     }
-    get encoding() { return apply(decoderEncoding, this.#decoder, []) }
-    get fatal() { return apply(decoderFatal, this.#decoder, []) }
-    get ignoreBOM() { return apply(decoderIgnoreBOM, this.#decoder, []) }
+    get encoding() { return FunctionPrototypeCall(decoderEncoding, this.#decoder) }
+    get fatal() { return FunctionPrototypeCall(decoderFatal, this.#decoder) }
+    get ignoreBOM() { return FunctionPrototypeCall(decoderIgnoreBOM, this.#decoder) }
     get readable() { return this.#stream.readable }
     get writable() { return this.#stream.writable }
   }
@@ -147,12 +173,12 @@
         const n = natives.codecRead(handle, scratch, finishing)
         if (n === 0) return
         if (n === OUT_SIZE) {
-          controller.enqueue(scratch)
+          enqueue(controller, scratch)
           scratch = null
         } else {
           const out = new Uint8Array(n)
-          apply(typedArraySet, out, [new Uint8Array(scratch.buffer, 0, n)])
-          controller.enqueue(out)
+          TypedArrayPrototypeSet(out, new Uint8Array(TypedArrayPrototypeGetBuffer(scratch), 0, n))
+          enqueue(controller, out)
         }
       }
     }
@@ -207,8 +233,8 @@
       __proto__: null,
       type: 'bytes',
       start(controller) {
-        if (bytes.byteLength > 0) controller.enqueue(bytes)
-        controller.close()
+        if (TypedArrayPrototypeGetByteLength(bytes) > 0) byteEnqueue(controller, bytes)
+        byteClose(controller)
       },
     })
   }
@@ -230,17 +256,17 @@
             reject(e)
             return
           }
-          chunks.push(chunk)
-          total += chunk.byteLength
+          ArrayPrototypePush(chunks, chunk)
+          total += TypedArrayPrototypeGetByteLength(chunk)
           if (pumping) again = true
           else pump()
         },
         () => {
           const out = new Uint8Array(total)
           let offset = 0
-          for (const c of chunks) {
-            apply(typedArraySet, out, [c, offset])
-            offset += c.byteLength
+          for (let i = 0; i < chunks.length; i++) {
+            TypedArrayPrototypeSet(out, chunks[i], offset)
+            offset += TypedArrayPrototypeGetByteLength(chunks[i])
           }
           resolve(out)
         },
@@ -261,11 +287,11 @@
   function readableStreamError(stream, e) {
     if (A.stateOf(stream) !== 'readable') return
     const controller = A.controllerOf(stream)
-    if (controller instanceof P.ReadableByteStreamController) A.ReadableByteStreamControllerError(controller, e)
+    if (A.IsReadableByteStreamController(controller)) A.ReadableByteStreamControllerError(controller, e)
     else A.ReadableStreamDefaultControllerError(controller, e)
   }
 
-  Object.assign(internals, {
+  ObjectAssign(internals, {
     ReadableStream,
     WritableStream,
     TransformStream,

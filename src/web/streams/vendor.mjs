@@ -1,6 +1,9 @@
 // Regenerates web-streams-polyfill.js from the package's ES2018 ponyfill build:
 //   npm pack web-streams-polyfill@3.3.3 && tar xzf web-streams-polyfill-3.3.3.tgz
 //   node src/web/streams/vendor.mjs package/dist/ponyfill.es2018.js > src/web/streams/web-streams-polyfill.js
+// Check that the committed file is what this script makes (for CI; exits 1 on a difference):
+//   node src/web/streams/vendor.mjs package/dist/ponyfill.es2018.js --check
+// (without a path, --check runs `npm pack` into a temporary directory itself).
 // What it changes, and why:
 // - The UMD wrapper becomes a function expression taking the few globals it reads, so they are
 //   captured once at install time (in the snapshot) and user code replacing them changes nothing.
@@ -8,11 +11,37 @@
 //   '_name') become
 //   symbol-keyed properties, like Node's and Deno's streams: they no longer show up in
 //   Object.keys / for-in / JSON.stringify, and plain objects can't forge a brand.
+// - Primordials (src/runtime/primordials.js): every built-in the algorithms call at run time is
+//   the one captured before user code ran (`Object.defineProperty(` → `ObjectDefineProperty(`,
+//   `originalPromiseThen.call(` → `PromisePrototypeThen(`, array methods on internal lists,
+//   ArrayBuffer transfer/detached, typed array constructors by brand, not `view.constructor`), and
+//   AbortSignal/AbortController are driven through the platform's internal hooks, not through
+//   their patchable methods. Promise reactions whose handler returns one of our own promises
+//   chain it with the captured `then` (same number of ticks), never through a lookup of `then`.
 // - `exports.abstract` gives streams.js the abstract operations it needs.
 // - JSDoc blocks and the source map line are dropped: the source lives in every runtime's heap.
-import { readFileSync } from 'node:fs'
+// Every targeted replacement must match exactly as often as expected, so a different input fails
+// loudly instead of leaving a call unconverted.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const src = readFileSync(process.argv[2], 'utf8')
+const args = process.argv.slice(2)
+const check = args.includes('--check')
+let input = args.find((a) => a !== '--check')
+let tmp = null
+if (input === undefined) {
+  if (!check) throw new Error('usage: vendor.mjs <ponyfill.es2018.js> [--check]')
+  tmp = mkdtempSync(join(tmpdir(), 'wsp-'))
+  execFileSync('npm', ['pack', 'web-streams-polyfill@3.3.3', '--silent'], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] })
+  execFileSync('tar', ['xzf', 'web-streams-polyfill-3.3.3.tgz'], { cwd: tmp })
+  input = join(tmp, 'package/dist/ponyfill.es2018.js')
+}
+const src = readFileSync(input, 'utf8')
+if (tmp !== null) rmSync(tmp, { recursive: true, force: true })
+
 const license = src.match(/^\/\*\*\s*\n \* @license[\s\S]*?\*\/\n/)[0]
 const open = "(function (exports) { 'use strict';\n"
 let body = src.slice(src.indexOf(open) + open.length, src.lastIndexOf('}));'))
@@ -30,14 +59,230 @@ body = body
   .replace(/^(\s+)_([A-Za-z]\w*)(\s*\()/gm, (m, a, n, b) => (names.has(n) ? `${a}[$${n}]${b}` : m))
   .replace(/'_([A-Za-z]\w*)'/g, (m, n) => (names.has(n) ? `$${n}` : m))
 if (/\._[A-Za-z]/.test(body)) throw new Error('an internal slot was left string-keyed')
+
+// --- Primordials: targeted rewrites, each with the number of places it must change.
+const exact = (from, to, count = 1) => {
+  const n = body.split(from).length - 1
+  if (n !== count) throw new Error(`expected ${count} of ${JSON.stringify(from)}, found ${n}`)
+  body = body.split(from).join(to)
+}
+const pattern = (re, to, count) => {
+  const n = (body.match(re) ?? []).length
+  if (n !== count) throw new Error(`expected ${count} matches of ${re}, found ${n}`)
+  body = body.replace(re, to)
+}
+// Promises: the captured then/reject; reactions that never look up a patchable `then`.
+exact('    const originalPromiseThen = Promise.prototype.then;\n', '')
+exact('Promise.reject.bind(originalPromise)', 'PromiseReject')
+exact(
+  `        return originalPromiseThen.call(promise, onFulfilled, onRejected);`,
+  `        // Handlers that return nothing (absent, noop) need no care.
+        if ((onFulfilled === undefined || onFulfilled === noop) && (onRejected === undefined || onRejected === noop)) {
+            return PromisePrototypeThen(promise, onFulfilled, onRejected);
+        }
+        return new originalPromise((resolve, reject) => {
+            PromisePrototypeThen(promise, onFulfilled === undefined ? resolve : (v) => settleWith(onFulfilled, v, resolve, reject), onRejected === undefined ? reject : (r) => settleWith(onRejected, r, resolve, reject));
+        });`,
+)
+// The pipe loop's handlers return nothing and its promise is not used.
+exact('PerformPromiseThen(pipeStep(), next, rejectLoop);', 'PromisePrototypeThen(pipeStep(), next, rejectLoop);')
+exact(
+  `    function uponPromise(promise, onFulfilled, onRejected) {
+        PerformPromiseThen(PerformPromiseThen(promise, onFulfilled, onRejected), undefined, rethrowAssertionErrorRejection);
+    }`,
+  `    // A handler's result is settled into the derived promise: one of our promises is chained with
+    // the captured then one job later (as resolving with a thenable would), anything else resolves it.
+    function settleWith(handler, value, resolve, reject) {
+        let result;
+        try {
+            result = handler(value);
+        }
+        catch (e) {
+            reject(e);
+            return;
+        }
+        if (typeof result === 'object' && result !== null && ObjectGetPrototypeOf(result) === PromisePrototype) {
+            adoptPromise(resolve, reject, result);
+        }
+        else {
+            resolve(result);
+        }
+    }
+    const resolvedPromise = PromiseResolve(undefined);
+    // Handlers' results and errors go nowhere (the derived promise of the original was only
+    // there to swallow them), so no promise is resolved with what they return.
+    function uponPromise(promise, onFulfilled, onRejected) {
+        PromisePrototypeThen(promise, onFulfilled === undefined ? undefined : (v) => {
+            try {
+                onFulfilled(v);
+            }
+            catch (_a) { }
+        }, onRejected === undefined ? noop : (r) => {
+            try {
+                onRejected(r);
+            }
+            catch (_a) { }
+        });
+    }`,
+)
+exact(
+  `    function setPromiseIsHandledToTrue(promise) {
+        PerformPromiseThen(promise, undefined, rethrowAssertionErrorRejection);
+    }`,
+  `    function setPromiseIsHandledToTrue(promise) {
+        PromisePrototypeThen(promise, undefined, noop);
+    }`,
+)
+// WebIDL "a promise resolved with": a new promise resolved with the value; when the value is one of
+// our promises, it is followed through the captured then (same ticks as resolving with it, which
+// would look up and call its then).
+exact(
+  `    function promiseResolvedWith(value) {
+        return newPromise(resolve => resolve(value));`,
+  `    function promiseResolvedWith(value) {
+        if (typeof value === 'object' && value !== null && ObjectGetPrototypeOf(value) === PromisePrototype) {
+            return newPromise((resolve, reject) => adoptPromise(resolve, reject, value));
+        }
+        return newPromise(resolve => resolve(value));`,
+)
+// tee's cancel promise follows ReadableStreamCancel's promise through the captured then.
+exact(
+  `        let resolveCancelPromise;
+        const cancelPromise = newPromise(resolve => {
+            resolveCancelPromise = resolve;
+        });`,
+  `        let resolveCancelPromise;
+        let rejectCancelPromise;
+        const cancelPromise = newPromise((resolve, reject) => {
+            resolveCancelPromise = resolve;
+            rejectCancelPromise = reject;
+        });`,
+  2,
+)
+exact('resolveCancelPromise(cancelResult);', 'adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);', 4)
+exact('resolveCancelPromise(ReadableStreamCancel(stream, cloneE));', 'adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneE));', 2)
+exact(
+  `    const resolvedPromise = PromiseResolve(undefined);`,
+  `    const resolvedPromise = PromiseResolve(undefined);
+    function adoptPromise(resolve, reject, promise) {
+        // Handled now, as when a promise is resolved with it: its rejection goes on to the result.
+        PromisePrototypeThen(promise, undefined, noop);
+        PromisePrototypeThen(resolvedPromise, () => {
+            PromisePrototypeThen(promise, resolve, reject);
+        });
+    }`,
+)
+exact('Function.prototype.apply.call(F, V, args)', 'ReflectApply(F, V, args)')
+exact('Promise.resolve({', 'PromiseResolve({', 2)
+exact('Promise.all(actions.map(action => action()))', 'SafePromiseAllReturnVoid(callEach(actions))')
+exact('actions.push(', 'ArrayPrototypePush(actions, ', 2)
+// Polyfills of functions every engine we run on has.
+pattern(/\n    \/\/ [^\n]*\n    const NumberIsFinite = Number\.isFinite \|\| function \(x\) \{[\s\S]*?\n    \};/, '', 1)
+pattern(/\n    \/\/ [^\n]*\n    const MathTrunc = Math\.trunc \|\| function \(v\) \{[\s\S]*?\n    \};/, '', 1)
+pattern(/\n    \/\/ [^\n]*\n    const NumberIsNaN = Number\.isNaN \|\| function \(x\) \{[\s\S]*?\n    \};/, '', 1)
+pattern(/\n    const SymbolAsyncIterator = [^\n]*;/, '', 1)
+// Internal lists and buffers.
+exact('oldBack[$elements].push(element)', 'ArrayPrototypePush(oldBack[$elements], element)')
+exact('return elements.slice();', 'return SafeArrayCopy(elements);')
+exact(
+  'new Uint8Array(dest).set(new Uint8Array(src, srcOffset, n), destOffset);',
+  'TypedArrayPrototypeSet(new Uint8Array(dest), new Uint8Array(src, srcOffset, n), destOffset);',
+)
+exact(
+  `        if (typeof O.transfer === 'function') {
+            TransferArrayBuffer = buffer => buffer.transfer();`,
+  `        if (typeof ArrayBufferPrototypeTransfer === 'function') {
+            TransferArrayBuffer = buffer => ArrayBufferPrototypeTransfer(buffer);`,
+)
+exact(
+  `        if (typeof O.detached === 'boolean') {
+            IsDetachedBuffer = buffer => buffer.detached;`,
+  `        if (typeof ArrayBufferPrototypeGetDetached === 'function') {
+            IsDetachedBuffer = buffer => ArrayBufferPrototypeGetDetached(buffer);`,
+)
+// ArrayBuffer.prototype.slice would look up a patchable `constructor` (@@species): copy instead.
+pattern(/\n        if \(buffer\.slice\) \{\n            return buffer\.slice\(begin, end\);\n        \}/, '', 1)
+exact('const nextMethod = asyncIterator.next;', 'const nextMethod = AsyncGeneratorPrototypeNextMethod;')
+// A view's constructor by its brand (the spec's [[TypedArrayName]]), not its `constructor` property.
+exact('view.constructor', 'viewConstructor(view)', 2)
+// A view's buffer, offset and length through the captured accessors (the spec reads the internal
+// slots; %TypedArray%.prototype's getters are configurable). ByteLengthQueuingStrategy's size
+// reads chunk.byteLength, as the spec says (GetV).
+exact('IsDetachedBuffer(view.buffer)', 'IsDetachedBuffer(bufferOfView(view))', 2)
+exact('IsDetachedBuffer(this[$view].buffer)', 'IsDetachedBuffer(bufferOfView(this[$view]))')
+exact('chunk.byteLength === 0', 'byteLengthOfView(chunk) === 0')
+exact('chunk.buffer.byteLength === 0', 'byteLengthOfBuffer(bufferOfView(chunk)) === 0')
+exact('const { byteOffset, byteLength } = view;', 'const byteOffset = byteOffsetOfView(view);\n        const byteLength = byteLengthOfView(view);')
+exact('const { buffer, byteOffset, byteLength } = chunk;', 'const buffer = bufferOfView(chunk);\n        const byteOffset = byteOffsetOfView(chunk);\n        const byteLength = byteLengthOfView(chunk);')
+exact('TransferArrayBuffer(view.buffer)', 'TransferArrayBuffer(bufferOfView(view))', 2)
+exact('bufferByteLength: buffer.byteLength,', 'bufferByteLength: byteLengthOfBuffer(buffer),')
+exact('view.buffer.byteLength', 'byteLengthOfBuffer(bufferOfView(view))', 2)
+exact('ArrayBufferSlice(O.buffer, O.byteOffset, O.byteOffset + O.byteLength)', 'ArrayBufferSlice(bufferOfView(O), byteOffsetOfView(O), byteOffsetOfView(O) + byteLengthOfView(O))')
+exact('min > view.length', 'min > TypedArrayPrototypeGetLength(view)')
+pattern(/\bview\.byteLength\b/g, 'byteLengthOfView(view)', 6)
+pattern(/\bview\.byteOffset\b/g, 'byteOffsetOfView(view)', 1)
+if (/(\b(view|chunk|O)|\[\$view\])\.(buffer|byteLength|byteOffset|length)\b/.test(body.replace(/return chunk\.byteLength;/, ''))) throw new Error('a view accessor was left')
+// AbortSignal / AbortController: the platform's internal hooks (streams.js passes `abortHooks`).
+exact("return typeof value.aborted === 'boolean';", 'return abortHooks.isAbortSignal(value);')
+exact('signal.reason !== undefined ? signal.reason :', 'abortHooks.reason(signal) !== undefined ? abortHooks.reason(signal) :')
+exact('if (signal.aborted) {', 'if (abortHooks.aborted(signal)) {')
+exact("signal.addEventListener('abort', abortAlgorithm);", 'removeAbortAlgorithm = abortHooks.addAlgorithm(signal, abortAlgorithm);')
+exact("signal.removeEventListener('abort', abortAlgorithm);", 'if (removeAbortAlgorithm !== undefined) removeAbortAlgorithm();')
+exact('            let abortAlgorithm;\n', '            let abortAlgorithm;\n            let removeAbortAlgorithm;\n')
+exact('_a.abort(reason)', 'abortHooks.controllerAbort(_a, reason)')
+exact('return this[$abortController].signal;', 'return abortHooks.controllerSignal(this[$abortController]);')
+// Statics and prototype methods of built-ins, by their captured names.
+pattern(/Object\.prototype\.hasOwnProperty\.call\(/g, 'ObjectPrototypeHasOwnProperty(', 14)
+pattern(/\bObject\.(defineProperty|defineProperties|create|getPrototypeOf|setPrototypeOf)\(/g, (m, f) => `Object${f[0].toUpperCase()}${f.slice(1)}(`, 46)
+pattern(/\bArrayBuffer\.isView\(/g, 'ArrayBufferIsView(', 3)
+pattern(/\bMath\.(min|ceil|floor)\(/g, (m, f) => `Math${f[0].toUpperCase()}${f.slice(1)}(`, 2)
+exact('Number.MAX_SAFE_INTEGER', 'NumberMAX_SAFE_INTEGER')
+pattern(/\bSymbol\.(toStringTag|iterator|asyncIterator)\b/g, (m, f) => `Symbol${f[0].toUpperCase()}${f.slice(1)}`, 29)
+// Brand checks: OrdinaryHasInstance, not `instanceof` (a class's Symbol.hasInstance is user code's).
+pattern(/return x instanceof (\w+);/g, 'return FunctionPrototypeSymbolHasInstance($1, x);', 13)
+exact('return x[$asyncIteratorImpl] instanceof\n                ReadableStreamAsyncIteratorImpl;', 'return FunctionPrototypeSymbolHasInstance(ReadableStreamAsyncIteratorImpl, x[$asyncIteratorImpl]);')
+if (/ instanceof /.test(body.replace(/\/\/[^\n]*/g, ''))) throw new Error('an instanceof was left')
+// Descriptors: no inherited `get`/`set`/`value` from Object.prototype.
+pattern(/(ObjectDefineProperty\([^;{}]*?,\s*)\{(?!\s*__proto__)/g, '$1{ __proto__: null,', 16)
+for (const re of [/originalPromiseThen/, /Function\.prototype/, /\bObject\.\w+\(/, /Promise\.(resolve|reject|all|prototype)/, /\.(push|slice|map|forEach)\((?!.*SimpleQueue)/]) {
+  // What is left must be a method of our own classes (SimpleQueue's push/shift/forEach).
+  const left = [...body.matchAll(new RegExp(re.source, 'g'))].map((m) => body.slice(body.lastIndexOf('\n', m.index) + 1, body.indexOf('\n', m.index)).trim())
+  const allowed = left.filter((l) => !/^(this\[\$\w+\]|\w+\[\$\w+\](\[\$\w+\])?|readRequests|readIntoRequests|queue)\.(push|shift|forEach|peek)\(/.test(l) && !/^(ReadableStream|ReadableStreamDefaultReader|ReadableStreamBYOBReader)\.prototype/.test(l))
+  if (allowed.length) throw new Error(`left unconverted (${re}):\n${allowed.join('\n')}`)
+}
+
+// The built-ins the algorithms use, taken from the primordials (the polyfill's own declarations
+// of the same names stay its own).
+const preludeUses = [
+  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array',
+  'Float64Array', 'BigInt64Array', 'BigUint64Array', 'DataView', 'Promise', 'TypedArrayPrototypeGetSymbolToStringTag',
+  'TypedArrayPrototypeGetBuffer', 'TypedArrayPrototypeGetByteOffset', 'TypedArrayPrototypeGetByteLength',
+  'DataViewPrototypeGetBuffer', 'DataViewPrototypeGetByteOffset', 'DataViewPrototypeGetByteLength',
+  'ArrayBufferPrototypeGetByteLength', 'TypedArrayPrototypeGetLength',
+]
+const primordials = [
+  'ArrayBuffer', 'ArrayBufferIsView', 'ArrayBufferPrototypeGetDetached', 'ArrayBufferPrototypeTransfer',
+  'ArrayPrototypePush', 'SafeArrayCopy', 'BigInt64Array', 'BigUint64Array', 'DataView',
+  'Error', 'Float32Array', 'Float64Array', 'Int16Array', 'Int32Array', 'Int8Array', 'MathCeil', 'MathFloor',
+  'MathMin', 'MathTrunc', 'Number', 'NumberIsFinite', 'NumberIsNaN', 'NumberMAX_SAFE_INTEGER', 'ObjectCreate',
+  'ObjectDefineProperties', 'ObjectDefineProperty', 'ObjectGetPrototypeOf', 'ObjectPrototypeHasOwnProperty',
+  'ObjectSetPrototypeOf', 'FunctionPrototypeSymbolHasInstance', 'Promise', 'PromisePrototypeThen', 'PromiseReject', 'PromiseResolve', 'RangeError',
+  'ReflectApply', 'SafePromiseAllReturnVoid', 'String', 'Symbol', 'SymbolAsyncIterator', 'SymbolIterator',
+  'SymbolToStringTag', 'TypeError', 'TypedArrayPrototypeGetSymbolToStringTag', 'TypedArrayPrototypeSet',
+  'TypedArrayPrototypeGetBuffer', 'TypedArrayPrototypeGetByteOffset', 'TypedArrayPrototypeGetByteLength',
+  'DataViewPrototypeGetBuffer', 'DataViewPrototypeGetByteOffset', 'DataViewPrototypeGetByteLength',
+  'ArrayBufferPrototypeGetByteLength', 'TypedArrayPrototypeGetLength',
+  'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',
+].filter((n) => (preludeUses.includes(n) || new RegExp(`\\b${n}\\b`).test(body)) && !new RegExp(`\\b(const|let|var|function|class) ${n}\\b`).test(body))
+
 // The abstract operations streams.js builds the `internals` API on.
 const abstract = `
     exports.abstract = {
         IsReadableStream, IsReadableStreamLocked, IsWritableStream, IsTransformStream,
         AcquireReadableStreamDefaultReader, ReadableStreamDefaultReaderRead, ReadableStreamDefaultReaderRelease,
         ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream,
-        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError,
-        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
+        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError, IsReadableByteStreamController,
+        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ __proto__: null, [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
         controllerOf: stream => stream[$readableStreamController],
         isDisturbed: stream => stream[$disturbed],
         stateOf: stream => stream[$state],
@@ -45,18 +290,67 @@ const abstract = `
     };
 `
 const symbols = [...names].sort().map((n) => `    const $${n} = Symbol('${n}');`).join('\n')
+const prelude = `    // Built-ins as they were before user code ran (src/runtime/primordials.js).
+    const {
+${primordials.map((n) => `        ${n},`).join('\n')}
+    } = primordials;
+    const PromisePrototype = Promise.prototype;
+    const callEach = fns => {
+        const results = [];
+        for (let i = 0; i < fns.length; i++) ArrayPrototypePush(results, fns[i]());
+        return results;
+    };
+    const AsyncGeneratorPrototypeNextMethod = primordials.AsyncGeneratorPrototype.next;
+    // A view's constructor from its brand: %TypedArray%.prototype[@@toStringTag] names it.
+    const typedArrayConstructors = { __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
+    if (typeof primordials.Float16Array === 'function') typedArrayConstructors.Float16Array = primordials.Float16Array;
+    const isTypedArray = view => TypedArrayPrototypeGetSymbolToStringTag(view) !== undefined;
+    const bufferOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetBuffer(view) : DataViewPrototypeGetBuffer(view);
+    const byteOffsetOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteOffset(view) : DataViewPrototypeGetByteOffset(view);
+    const byteLengthOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteLength(view) : DataViewPrototypeGetByteLength(view);
+    // A SharedArrayBuffer fails ArrayBuffer's brand check: its own getter then.
+    const byteLengthOfBuffer = buffer => {
+        try {
+            return ArrayBufferPrototypeGetByteLength(buffer);
+        }
+        catch (_a) {
+            return buffer.byteLength;
+        }
+    };
+    const viewConstructor = view => {
+        const name = TypedArrayPrototypeGetSymbolToStringTag(view);
+        return name === undefined ? DataView : typedArrayConstructors[name];
+    };
+`
 
-process.stdout.write(
+// The prelude's own names must not be declared by the polyfill.
+for (const name of [...prelude.matchAll(/\bconst (\w+) =/g)].map((m) => m[1])) {
+  if (new RegExp(`\\b(const|let|var|function|class) ${name}\\b`).test(body)) throw new Error(`name clash: ${name}`)
+}
+
+const out =
   license +
-    '// Vendored by src/web/streams/vendor.mjs from web-streams-polyfill 3.3.3 (dist/ponyfill.es2018.js).\n' +
-    '// Do not edit by hand: change vendor.mjs and regenerate.\n' +
-    '(function webStreamsPolyfill(exports, globalThis, queueMicrotask, AbortController, structuredClone) {\n' +
-    "    'use strict';\n" +
-    '    // Internal slots.\n' +
-    symbols +
-    '\n' +
-    body.trimEnd() +
-    '\n' +
-    abstract +
-    '})\n',
-)
+  '// Vendored by src/web/streams/vendor.mjs from web-streams-polyfill 3.3.3 (dist/ponyfill.es2018.js).\n' +
+  '// Do not edit by hand: change vendor.mjs and regenerate.\n' +
+  '(function webStreamsPolyfill(exports, globalThis, queueMicrotask, AbortController, structuredClone, primordials, abortHooks) {\n' +
+  "    'use strict';\n" +
+  prelude +
+  '    // Internal slots.\n' +
+  symbols +
+  '\n' +
+  body.trimEnd() +
+  '\n' +
+  abstract +
+  '})\n'
+
+if (check) {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const committed = readFileSync(join(here, 'web-streams-polyfill.js'), 'utf8')
+  if (committed !== out) {
+    console.error('src/web/streams/web-streams-polyfill.js differs from what vendor.mjs makes: regenerate it')
+    process.exit(1)
+  }
+  console.log('web-streams-polyfill.js is up to date')
+} else {
+  process.stdout.write(out)
+}

@@ -7,8 +7,93 @@
  */
 // Vendored by src/web/streams/vendor.mjs from web-streams-polyfill 3.3.3 (dist/ponyfill.es2018.js).
 // Do not edit by hand: change vendor.mjs and regenerate.
-(function webStreamsPolyfill(exports, globalThis, queueMicrotask, AbortController, structuredClone) {
+(function webStreamsPolyfill(exports, globalThis, queueMicrotask, AbortController, structuredClone, primordials, abortHooks) {
     'use strict';
+    // Built-ins as they were before user code ran (src/runtime/primordials.js).
+    const {
+        ArrayBuffer,
+        ArrayBufferIsView,
+        ArrayBufferPrototypeGetDetached,
+        ArrayBufferPrototypeTransfer,
+        ArrayPrototypePush,
+        SafeArrayCopy,
+        BigInt64Array,
+        BigUint64Array,
+        DataView,
+        Error,
+        Float32Array,
+        Float64Array,
+        Int16Array,
+        Int32Array,
+        Int8Array,
+        MathMin,
+        MathTrunc,
+        Number,
+        NumberIsFinite,
+        NumberIsNaN,
+        NumberMAX_SAFE_INTEGER,
+        ObjectCreate,
+        ObjectDefineProperties,
+        ObjectDefineProperty,
+        ObjectGetPrototypeOf,
+        ObjectPrototypeHasOwnProperty,
+        ObjectSetPrototypeOf,
+        FunctionPrototypeSymbolHasInstance,
+        Promise,
+        PromisePrototypeThen,
+        PromiseReject,
+        PromiseResolve,
+        RangeError,
+        ReflectApply,
+        SafePromiseAllReturnVoid,
+        String,
+        Symbol,
+        SymbolAsyncIterator,
+        SymbolIterator,
+        SymbolToStringTag,
+        TypeError,
+        TypedArrayPrototypeGetSymbolToStringTag,
+        TypedArrayPrototypeSet,
+        TypedArrayPrototypeGetBuffer,
+        TypedArrayPrototypeGetByteOffset,
+        TypedArrayPrototypeGetByteLength,
+        DataViewPrototypeGetBuffer,
+        DataViewPrototypeGetByteOffset,
+        DataViewPrototypeGetByteLength,
+        ArrayBufferPrototypeGetByteLength,
+        TypedArrayPrototypeGetLength,
+        Uint16Array,
+        Uint32Array,
+        Uint8Array,
+        Uint8ClampedArray,
+    } = primordials;
+    const PromisePrototype = Promise.prototype;
+    const callEach = fns => {
+        const results = [];
+        for (let i = 0; i < fns.length; i++) ArrayPrototypePush(results, fns[i]());
+        return results;
+    };
+    const AsyncGeneratorPrototypeNextMethod = primordials.AsyncGeneratorPrototype.next;
+    // A view's constructor from its brand: %TypedArray%.prototype[@@toStringTag] names it.
+    const typedArrayConstructors = { __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
+    if (typeof primordials.Float16Array === 'function') typedArrayConstructors.Float16Array = primordials.Float16Array;
+    const isTypedArray = view => TypedArrayPrototypeGetSymbolToStringTag(view) !== undefined;
+    const bufferOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetBuffer(view) : DataViewPrototypeGetBuffer(view);
+    const byteOffsetOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteOffset(view) : DataViewPrototypeGetByteOffset(view);
+    const byteLengthOfView = view => isTypedArray(view) ? TypedArrayPrototypeGetByteLength(view) : DataViewPrototypeGetByteLength(view);
+    // A SharedArrayBuffer fails ArrayBuffer's brand check: its own getter then.
+    const byteLengthOfBuffer = buffer => {
+        try {
+            return ArrayBufferPrototypeGetByteLength(buffer);
+        }
+        catch (_a) {
+            return buffer.byteLength;
+        }
+    };
+    const viewConstructor = view => {
+        const name = TypedArrayPrototypeGetSymbolToStringTag(view);
+        return name === undefined ? DataView : typedArrayConstructors[name];
+    };
     // Internal slots.
     const $abortAlgorithm = Symbol('abortAlgorithm');
     const $abortController = Symbol('abortController');
@@ -102,7 +187,7 @@
     const rethrowAssertionErrorRejection = noop;
     function setFunctionName(fn, name) {
         try {
-            Object.defineProperty(fn, 'name', {
+            ObjectDefineProperty(fn, 'name', { __proto__: null,
                 value: name,
                 configurable: true
             });
@@ -114,14 +199,16 @@
     }
 
     const originalPromise = Promise;
-    const originalPromiseThen = Promise.prototype.then;
-    const originalPromiseReject = Promise.reject.bind(originalPromise);
+    const originalPromiseReject = PromiseReject;
     // https://webidl.spec.whatwg.org/#a-new-promise
     function newPromise(executor) {
         return new originalPromise(executor);
     }
     // https://webidl.spec.whatwg.org/#a-promise-resolved-with
     function promiseResolvedWith(value) {
+        if (typeof value === 'object' && value !== null && ObjectGetPrototypeOf(value) === PromisePrototype) {
+            return newPromise((resolve, reject) => adoptPromise(resolve, reject, value));
+        }
         return newPromise(resolve => resolve(value));
     }
     // https://webidl.spec.whatwg.org/#a-promise-rejected-with
@@ -131,13 +218,57 @@
     function PerformPromiseThen(promise, onFulfilled, onRejected) {
         // There doesn't appear to be any way to correctly emulate the behaviour from JavaScript, so this is just an
         // approximation.
-        return originalPromiseThen.call(promise, onFulfilled, onRejected);
+        // Handlers that return nothing (absent, noop) need no care.
+        if ((onFulfilled === undefined || onFulfilled === noop) && (onRejected === undefined || onRejected === noop)) {
+            return PromisePrototypeThen(promise, onFulfilled, onRejected);
+        }
+        return new originalPromise((resolve, reject) => {
+            PromisePrototypeThen(promise, onFulfilled === undefined ? resolve : (v) => settleWith(onFulfilled, v, resolve, reject), onRejected === undefined ? reject : (r) => settleWith(onRejected, r, resolve, reject));
+        });
     }
     // Bluebird logs a warning when a promise is created within a fulfillment handler, but then isn't returned
     // from that handler. To prevent this, return null instead of void from all handlers.
     // http://bluebirdjs.com/docs/warning-explanations.html#warning-a-promise-was-created-in-a-handler-but-was-not-returned-from-it
+    // A handler's result is settled into the derived promise: one of our promises is chained with
+    // the captured then one job later (as resolving with a thenable would), anything else resolves it.
+    function settleWith(handler, value, resolve, reject) {
+        let result;
+        try {
+            result = handler(value);
+        }
+        catch (e) {
+            reject(e);
+            return;
+        }
+        if (typeof result === 'object' && result !== null && ObjectGetPrototypeOf(result) === PromisePrototype) {
+            adoptPromise(resolve, reject, result);
+        }
+        else {
+            resolve(result);
+        }
+    }
+    const resolvedPromise = PromiseResolve(undefined);
+    function adoptPromise(resolve, reject, promise) {
+        // Handled now, as when a promise is resolved with it: its rejection goes on to the result.
+        PromisePrototypeThen(promise, undefined, noop);
+        PromisePrototypeThen(resolvedPromise, () => {
+            PromisePrototypeThen(promise, resolve, reject);
+        });
+    }
+    // Handlers' results and errors go nowhere (the derived promise of the original was only
+    // there to swallow them), so no promise is resolved with what they return.
     function uponPromise(promise, onFulfilled, onRejected) {
-        PerformPromiseThen(PerformPromiseThen(promise, onFulfilled, onRejected), undefined, rethrowAssertionErrorRejection);
+        PromisePrototypeThen(promise, onFulfilled === undefined ? undefined : (v) => {
+            try {
+                onFulfilled(v);
+            }
+            catch (_a) { }
+        }, onRejected === undefined ? noop : (r) => {
+            try {
+                onRejected(r);
+            }
+            catch (_a) { }
+        });
     }
     function uponFulfillment(promise, onFulfilled) {
         uponPromise(promise, onFulfilled);
@@ -149,7 +280,7 @@
         return PerformPromiseThen(promise, fulfillmentHandler, rejectionHandler);
     }
     function setPromiseIsHandledToTrue(promise) {
-        PerformPromiseThen(promise, undefined, rethrowAssertionErrorRejection);
+        PromisePrototypeThen(promise, undefined, noop);
     }
     let _queueMicrotask = callback => {
         if (typeof queueMicrotask === 'function') {
@@ -165,7 +296,7 @@
         if (typeof F !== 'function') {
             throw new TypeError('Argument is not a function');
         }
-        return Function.prototype.apply.call(F, V, args);
+        return ReflectApply(F, V, args);
     }
     function promiseCall(F, V, args) {
         try {
@@ -214,7 +345,7 @@
             }
             // push() is the mutation most likely to throw an exception, so it
             // goes first.
-            oldBack[$elements].push(element);
+            ArrayPrototypePush(oldBack[$elements], element);
             if (newBack !== oldBack) {
                 this[$back] = newBack;
                 oldBack[$next] = newBack;
@@ -354,14 +485,6 @@
         reader[$closedPromise_resolve] = undefined;
         reader[$closedPromise_reject] = undefined;
     }
-    // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Number/isFinite#Polyfill
-    const NumberIsFinite = Number.isFinite || function (x) {
-        return typeof x === 'number' && isFinite(x);
-    };
-    // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Math/trunc#Polyfill
-    const MathTrunc = Math.trunc || function (v) {
-        return v < 0 ? Math.ceil(v) : Math.floor(v);
-    };
 
     // https://heycam.github.io/webidl/#idl-dictionaries
     function isDictionary(x) {
@@ -410,7 +533,7 @@
     // https://heycam.github.io/webidl/#idl-unsigned-long-long
     function convertUnsignedLongLongWithEnforceRange(value, context) {
         const lowerBound = 0;
-        const upperBound = Number.MAX_SAFE_INTEGER;
+        const upperBound = NumberMAX_SAFE_INTEGER;
         let x = Number(value);
         x = censorNegativeZero(x);
         if (!NumberIsFinite(x)) {
@@ -523,7 +646,7 @@
             ReadableStreamDefaultReaderRelease(this);
         }
     }
-    Object.defineProperties(ReadableStreamDefaultReader.prototype, {
+    ObjectDefineProperties(ReadableStreamDefaultReader.prototype, {
         cancel: { enumerable: true },
         read: { enumerable: true },
         releaseLock: { enumerable: true },
@@ -532,8 +655,8 @@
     setFunctionName(ReadableStreamDefaultReader.prototype.cancel, 'cancel');
     setFunctionName(ReadableStreamDefaultReader.prototype.read, 'read');
     setFunctionName(ReadableStreamDefaultReader.prototype.releaseLock, 'releaseLock');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamDefaultReader.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamDefaultReader.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamDefaultReader',
             configurable: true
         });
@@ -543,10 +666,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $readRequests)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $readRequests)) {
             return false;
         }
-        return x instanceof ReadableStreamDefaultReader;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamDefaultReader, x);
     }
     function ReadableStreamDefaultReaderRead(reader, readRequest) {
         const stream = reader[$ownerReadableStream];
@@ -578,7 +701,7 @@
         return new TypeError(`ReadableStreamDefaultReader.prototype.${name} can only be used on a ReadableStreamDefaultReader`);
     }
     /* eslint-disable @typescript-eslint/no-empty-function */
-    const AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () { }).prototype);
+    const AsyncIteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf(async function* () { }).prototype);
     class ReadableStreamAsyncIteratorImpl {
         constructor(reader, preventCancel) {
             this[$ongoingPromise] = undefined;
@@ -601,7 +724,7 @@
         }
         [$nextSteps]() {
             if (this[$isFinished]) {
-                return Promise.resolve({ value: undefined, done: true });
+                return PromiseResolve({ value: undefined, done: true });
             }
             const reader = this[$reader];
             let resolvePromise;
@@ -635,7 +758,7 @@
         }
         [$returnSteps](value) {
             if (this[$isFinished]) {
-                return Promise.resolve({ value, done: true });
+                return PromiseResolve({ value, done: true });
             }
             this[$isFinished] = true;
             const reader = this[$reader];
@@ -662,12 +785,12 @@
             return this[$asyncIteratorImpl].return(value);
         }
     };
-    Object.setPrototypeOf(ReadableStreamAsyncIteratorPrototype, AsyncIteratorPrototype);
+    ObjectSetPrototypeOf(ReadableStreamAsyncIteratorPrototype, AsyncIteratorPrototype);
     // Abstract operations for the ReadableStream.
     function AcquireReadableStreamAsyncIterator(stream, preventCancel) {
         const reader = AcquireReadableStreamDefaultReader(stream);
         const impl = new ReadableStreamAsyncIteratorImpl(reader, preventCancel);
-        const iterator = Object.create(ReadableStreamAsyncIteratorPrototype);
+        const iterator = ObjectCreate(ReadableStreamAsyncIteratorPrototype);
         iterator[$asyncIteratorImpl] = impl;
         return iterator;
     }
@@ -675,13 +798,12 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $asyncIteratorImpl)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $asyncIteratorImpl)) {
             return false;
         }
         try {
             // noinspection SuspiciousTypeOfGuard
-            return x[$asyncIteratorImpl] instanceof
-                ReadableStreamAsyncIteratorImpl;
+            return FunctionPrototypeSymbolHasInstance(ReadableStreamAsyncIteratorImpl, x[$asyncIteratorImpl]);
         }
         catch (_a) {
             return false;
@@ -691,24 +813,19 @@
     function streamAsyncIteratorBrandCheckException(name) {
         return new TypeError(`ReadableStreamAsyncIterator.${name} can only be used on a ReadableSteamAsyncIterator`);
     }
-    // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Number/isNaN#Polyfill
-    const NumberIsNaN = Number.isNaN || function (x) {
-        // eslint-disable-next-line no-self-compare
-        return x !== x;
-    };
 
     var _a, _b, _c;
     function CreateArrayFromList(elements) {
         // We use arrays to represent lists, so this is basically a no-op.
         // Do a slice though just in case we happen to depend on the unique-ness.
-        return elements.slice();
+        return SafeArrayCopy(elements);
     }
     function CopyDataBlockBytes(dest, destOffset, src, srcOffset, n) {
-        new Uint8Array(dest).set(new Uint8Array(src, srcOffset, n), destOffset);
+        TypedArrayPrototypeSet(new Uint8Array(dest), new Uint8Array(src, srcOffset, n), destOffset);
     }
     let TransferArrayBuffer = (O) => {
-        if (typeof O.transfer === 'function') {
-            TransferArrayBuffer = buffer => buffer.transfer();
+        if (typeof ArrayBufferPrototypeTransfer === 'function') {
+            TransferArrayBuffer = buffer => ArrayBufferPrototypeTransfer(buffer);
         }
         else if (typeof structuredClone === 'function') {
             TransferArrayBuffer = buffer => structuredClone(buffer, { transfer: [buffer] });
@@ -720,8 +837,8 @@
         return TransferArrayBuffer(O);
     };
     let IsDetachedBuffer = (O) => {
-        if (typeof O.detached === 'boolean') {
-            IsDetachedBuffer = buffer => buffer.detached;
+        if (typeof ArrayBufferPrototypeGetDetached === 'function') {
+            IsDetachedBuffer = buffer => ArrayBufferPrototypeGetDetached(buffer);
         }
         else {
             // Not implemented correctly
@@ -732,9 +849,6 @@
     function ArrayBufferSlice(buffer, begin, end) {
         // ArrayBuffer.prototype.slice is not available on IE10
         // https://www.caniuse.com/mdn-javascript_builtins_arraybuffer_slice
-        if (buffer.slice) {
-            return buffer.slice(begin, end);
-        }
         const length = end - begin;
         const slice = new ArrayBuffer(length);
         CopyDataBlockBytes(slice, 0, buffer, begin, length);
@@ -755,30 +869,29 @@
         // we use yield* inside an async generator function to achieve the same result.
         // Wrap the sync iterator inside a sync iterable, so we can use it with yield*.
         const syncIterable = {
-            [Symbol.iterator]: () => syncIteratorRecord.iterator
+            [SymbolIterator]: () => syncIteratorRecord.iterator
         };
         // Create an async generator function and immediately invoke it.
         const asyncIterator = (async function* () {
             return yield* syncIterable;
         }());
         // Return as an async iterator record.
-        const nextMethod = asyncIterator.next;
+        const nextMethod = AsyncGeneratorPrototypeNextMethod;
         return { iterator: asyncIterator, nextMethod, done: false };
     }
     // Aligns with core-js/modules/es.symbol.async-iterator.js
-    const SymbolAsyncIterator = (_c = (_a = Symbol.asyncIterator) !== null && _a !== void 0 ? _a : (_b = Symbol.for) === null || _b === void 0 ? void 0 : _b.call(Symbol, 'Symbol.asyncIterator')) !== null && _c !== void 0 ? _c : '@@asyncIterator';
     function GetIterator(obj, hint = 'sync', method) {
         if (method === undefined) {
             if (hint === 'async') {
                 method = GetMethod(obj, SymbolAsyncIterator);
                 if (method === undefined) {
-                    const syncMethod = GetMethod(obj, Symbol.iterator);
+                    const syncMethod = GetMethod(obj, SymbolIterator);
                     const syncIteratorRecord = GetIterator(obj, 'sync', syncMethod);
                     return CreateAsyncFromSyncIterator(syncIteratorRecord);
                 }
             }
             else {
-                method = GetMethod(obj, Symbol.iterator);
+                method = GetMethod(obj, SymbolIterator);
             }
         }
         if (method === undefined) {
@@ -818,7 +931,7 @@
         return true;
     }
     function CloneAsUint8Array(O) {
-        const buffer = ArrayBufferSlice(O.buffer, O.byteOffset, O.byteOffset + O.byteLength);
+        const buffer = ArrayBufferSlice(bufferOfView(O), byteOffsetOfView(O), byteOffsetOfView(O) + byteLengthOfView(O));
         return new Uint8Array(buffer);
     }
 
@@ -850,7 +963,7 @@
         return ctor === DataView;
     }
     function isDataView(view) {
-        return isDataViewConstructor(view.constructor);
+        return isDataViewConstructor(viewConstructor(view));
     }
     function arrayBufferViewElementSize(ctor) {
         if (isDataViewConstructor(ctor)) {
@@ -878,7 +991,7 @@
             if (this[$associatedReadableByteStreamController] === undefined) {
                 throw new TypeError('This BYOB request has been invalidated');
             }
-            if (IsDetachedBuffer(this[$view].buffer)) {
+            if (IsDetachedBuffer(bufferOfView(this[$view]))) {
                 throw new TypeError(`The BYOB request's buffer has been detached and so cannot be used as a response`);
             }
             ReadableByteStreamControllerRespond(this[$associatedReadableByteStreamController], bytesWritten);
@@ -888,27 +1001,27 @@
                 throw byobRequestBrandCheckException('respondWithNewView');
             }
             assertRequiredArgument(view, 1, 'respondWithNewView');
-            if (!ArrayBuffer.isView(view)) {
+            if (!ArrayBufferIsView(view)) {
                 throw new TypeError('You can only respond with array buffer views');
             }
             if (this[$associatedReadableByteStreamController] === undefined) {
                 throw new TypeError('This BYOB request has been invalidated');
             }
-            if (IsDetachedBuffer(view.buffer)) {
+            if (IsDetachedBuffer(bufferOfView(view))) {
                 throw new TypeError('The given view\'s buffer has been detached and so cannot be used as a response');
             }
             ReadableByteStreamControllerRespondWithNewView(this[$associatedReadableByteStreamController], view);
         }
     }
-    Object.defineProperties(ReadableStreamBYOBRequest.prototype, {
+    ObjectDefineProperties(ReadableStreamBYOBRequest.prototype, {
         respond: { enumerable: true },
         respondWithNewView: { enumerable: true },
         view: { enumerable: true }
     });
     setFunctionName(ReadableStreamBYOBRequest.prototype.respond, 'respond');
     setFunctionName(ReadableStreamBYOBRequest.prototype.respondWithNewView, 'respondWithNewView');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamBYOBRequest.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamBYOBRequest.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamBYOBRequest',
             configurable: true
         });
@@ -947,13 +1060,13 @@
                 throw byteStreamControllerBrandCheckException('enqueue');
             }
             assertRequiredArgument(chunk, 1, 'enqueue');
-            if (!ArrayBuffer.isView(chunk)) {
+            if (!ArrayBufferIsView(chunk)) {
                 throw new TypeError('chunk must be an array buffer view');
             }
-            if (chunk.byteLength === 0) {
+            if (byteLengthOfView(chunk) === 0) {
                 throw new TypeError('chunk must have non-zero byteLength');
             }
-            if (chunk.buffer.byteLength === 0) {
+            if (byteLengthOfBuffer(bufferOfView(chunk)) === 0) {
                 throw new TypeError(`chunk's buffer must have non-zero byteLength`);
             }
             if (this[$closeRequested]) {
@@ -1019,7 +1132,7 @@
             }
         }
     }
-    Object.defineProperties(ReadableByteStreamController.prototype, {
+    ObjectDefineProperties(ReadableByteStreamController.prototype, {
         close: { enumerable: true },
         enqueue: { enumerable: true },
         error: { enumerable: true },
@@ -1029,8 +1142,8 @@
     setFunctionName(ReadableByteStreamController.prototype.close, 'close');
     setFunctionName(ReadableByteStreamController.prototype.enqueue, 'enqueue');
     setFunctionName(ReadableByteStreamController.prototype.error, 'error');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableByteStreamController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableByteStreamController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableByteStreamController',
             configurable: true
         });
@@ -1040,19 +1153,19 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledReadableByteStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledReadableByteStream)) {
             return false;
         }
-        return x instanceof ReadableByteStreamController;
+        return FunctionPrototypeSymbolHasInstance(ReadableByteStreamController, x);
     }
     function IsReadableStreamBYOBRequest(x) {
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $associatedReadableByteStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $associatedReadableByteStreamController)) {
             return false;
         }
-        return x instanceof ReadableStreamBYOBRequest;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamBYOBRequest, x);
     }
     function ReadableByteStreamControllerCallPullIfNeeded(controller) {
         const shouldPull = ReadableByteStreamControllerShouldCallPull(controller);
@@ -1122,7 +1235,7 @@
         ReadableByteStreamControllerShiftPendingPullInto(controller);
     }
     function ReadableByteStreamControllerFillPullIntoDescriptorFromQueue(controller, pullIntoDescriptor) {
-        const maxBytesToCopy = Math.min(controller[$queueTotalSize], pullIntoDescriptor.byteLength - pullIntoDescriptor.bytesFilled);
+        const maxBytesToCopy = MathMin(controller[$queueTotalSize], pullIntoDescriptor.byteLength - pullIntoDescriptor.bytesFilled);
         const maxBytesFilled = pullIntoDescriptor.bytesFilled + maxBytesToCopy;
         let totalBytesToCopyRemaining = maxBytesToCopy;
         let ready = false;
@@ -1137,7 +1250,7 @@
         const queue = controller[$queue];
         while (totalBytesToCopyRemaining > 0) {
             const headOfQueue = queue.peek();
-            const bytesToCopy = Math.min(totalBytesToCopyRemaining, headOfQueue.byteLength);
+            const bytesToCopy = MathMin(totalBytesToCopyRemaining, headOfQueue.byteLength);
             const destStart = pullIntoDescriptor.byteOffset + pullIntoDescriptor.bytesFilled;
             CopyDataBlockBytes(pullIntoDescriptor.buffer, destStart, headOfQueue.buffer, headOfQueue.byteOffset, bytesToCopy);
             if (headOfQueue.byteLength === bytesToCopy) {
@@ -1197,13 +1310,14 @@
     }
     function ReadableByteStreamControllerPullInto(controller, view, min, readIntoRequest) {
         const stream = controller[$controlledReadableByteStream];
-        const ctor = view.constructor;
+        const ctor = viewConstructor(view);
         const elementSize = arrayBufferViewElementSize(ctor);
-        const { byteOffset, byteLength } = view;
+        const byteOffset = byteOffsetOfView(view);
+        const byteLength = byteLengthOfView(view);
         const minimumFill = min * elementSize;
         let buffer;
         try {
-            buffer = TransferArrayBuffer(view.buffer);
+            buffer = TransferArrayBuffer(bufferOfView(view));
         }
         catch (e) {
             readIntoRequest[$errorSteps](e);
@@ -1211,7 +1325,7 @@
         }
         const pullIntoDescriptor = {
             buffer,
-            bufferByteLength: buffer.byteLength,
+            bufferByteLength: byteLengthOfBuffer(buffer),
             byteOffset,
             byteLength,
             bytesFilled: 0,
@@ -1354,7 +1468,9 @@
         if (controller[$closeRequested] || stream[$state] !== 'readable') {
             return;
         }
-        const { buffer, byteOffset, byteLength } = chunk;
+        const buffer = bufferOfView(chunk);
+        const byteOffset = byteOffsetOfView(chunk);
+        const byteLength = byteLengthOfView(chunk);
         if (IsDetachedBuffer(buffer)) {
             throw new TypeError('chunk\'s buffer is detached and so cannot be enqueued');
         }
@@ -1414,7 +1530,7 @@
         if (controller[$byobRequest] === null && controller[$pendingPullIntos].length > 0) {
             const firstDescriptor = controller[$pendingPullIntos].peek();
             const view = new Uint8Array(firstDescriptor.buffer, firstDescriptor.byteOffset + firstDescriptor.bytesFilled, firstDescriptor.byteLength - firstDescriptor.bytesFilled);
-            const byobRequest = Object.create(ReadableStreamBYOBRequest.prototype);
+            const byobRequest = ObjectCreate(ReadableStreamBYOBRequest.prototype);
             SetUpReadableStreamBYOBRequest(byobRequest, controller, view);
             controller[$byobRequest] = byobRequest;
         }
@@ -1453,26 +1569,26 @@
         const firstDescriptor = controller[$pendingPullIntos].peek();
         const state = controller[$controlledReadableByteStream][$state];
         if (state === 'closed') {
-            if (view.byteLength !== 0) {
+            if (byteLengthOfView(view) !== 0) {
                 throw new TypeError('The view\'s length must be 0 when calling respondWithNewView() on a closed stream');
             }
         }
         else {
-            if (view.byteLength === 0) {
+            if (byteLengthOfView(view) === 0) {
                 throw new TypeError('The view\'s length must be greater than 0 when calling respondWithNewView() on a readable stream');
             }
         }
-        if (firstDescriptor.byteOffset + firstDescriptor.bytesFilled !== view.byteOffset) {
+        if (firstDescriptor.byteOffset + firstDescriptor.bytesFilled !== byteOffsetOfView(view)) {
             throw new RangeError('The region specified by view does not match byobRequest');
         }
-        if (firstDescriptor.bufferByteLength !== view.buffer.byteLength) {
+        if (firstDescriptor.bufferByteLength !== byteLengthOfBuffer(bufferOfView(view))) {
             throw new RangeError('The buffer of view has different capacity than byobRequest');
         }
-        if (firstDescriptor.bytesFilled + view.byteLength > firstDescriptor.byteLength) {
+        if (firstDescriptor.bytesFilled + byteLengthOfView(view) > firstDescriptor.byteLength) {
             throw new RangeError('The region specified by view is larger than byobRequest');
         }
-        const viewByteLength = view.byteLength;
-        firstDescriptor.buffer = TransferArrayBuffer(view.buffer);
+        const viewByteLength = byteLengthOfView(view);
+        firstDescriptor.buffer = TransferArrayBuffer(bufferOfView(view));
         ReadableByteStreamControllerRespondInternal(controller, viewByteLength);
     }
     function SetUpReadableByteStreamController(stream, controller, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, autoAllocateChunkSize) {
@@ -1502,7 +1618,7 @@
         });
     }
     function SetUpReadableByteStreamControllerFromUnderlyingSource(stream, underlyingByteSource, highWaterMark) {
-        const controller = Object.create(ReadableByteStreamController.prototype);
+        const controller = ObjectCreate(ReadableByteStreamController.prototype);
         let startAlgorithm;
         let pullAlgorithm;
         let cancelAlgorithm;
@@ -1630,16 +1746,16 @@
             if (!IsReadableStreamBYOBReader(this)) {
                 return promiseRejectedWith(byobReaderBrandCheckException('read'));
             }
-            if (!ArrayBuffer.isView(view)) {
+            if (!ArrayBufferIsView(view)) {
                 return promiseRejectedWith(new TypeError('view must be an array buffer view'));
             }
-            if (view.byteLength === 0) {
+            if (byteLengthOfView(view) === 0) {
                 return promiseRejectedWith(new TypeError('view must have non-zero byteLength'));
             }
-            if (view.buffer.byteLength === 0) {
+            if (byteLengthOfBuffer(bufferOfView(view)) === 0) {
                 return promiseRejectedWith(new TypeError(`view's buffer must have non-zero byteLength`));
             }
-            if (IsDetachedBuffer(view.buffer)) {
+            if (IsDetachedBuffer(bufferOfView(view))) {
                 return promiseRejectedWith(new TypeError('view\'s buffer has been detached'));
             }
             let options;
@@ -1654,11 +1770,11 @@
                 return promiseRejectedWith(new TypeError('options.min must be greater than 0'));
             }
             if (!isDataView(view)) {
-                if (min > view.length) {
+                if (min > TypedArrayPrototypeGetLength(view)) {
                     return promiseRejectedWith(new RangeError('options.min must be less than or equal to view\'s length'));
                 }
             }
-            else if (min > view.byteLength) {
+            else if (min > byteLengthOfView(view)) {
                 return promiseRejectedWith(new RangeError('options.min must be less than or equal to view\'s byteLength'));
             }
             if (this[$ownerReadableStream] === undefined) {
@@ -1688,7 +1804,7 @@
             ReadableStreamBYOBReaderRelease(this);
         }
     }
-    Object.defineProperties(ReadableStreamBYOBReader.prototype, {
+    ObjectDefineProperties(ReadableStreamBYOBReader.prototype, {
         cancel: { enumerable: true },
         read: { enumerable: true },
         releaseLock: { enumerable: true },
@@ -1697,8 +1813,8 @@
     setFunctionName(ReadableStreamBYOBReader.prototype.cancel, 'cancel');
     setFunctionName(ReadableStreamBYOBReader.prototype.read, 'read');
     setFunctionName(ReadableStreamBYOBReader.prototype.releaseLock, 'releaseLock');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamBYOBReader.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamBYOBReader.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamBYOBReader',
             configurable: true
         });
@@ -1708,10 +1824,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $readIntoRequests)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $readIntoRequests)) {
             return false;
         }
-        return x instanceof ReadableStreamBYOBReader;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamBYOBReader, x);
     }
     function ReadableStreamBYOBReaderRead(reader, view, min, readIntoRequest) {
         const stream = reader[$ownerReadableStream];
@@ -1823,7 +1939,7 @@
             return false;
         }
         try {
-            return typeof value.aborted === 'boolean';
+            return abortHooks.isAbortSignal(value);
         }
         catch (_a) {
             // AbortSignal.prototype.aborted throws if its brand check fails
@@ -1891,7 +2007,7 @@
             return AcquireWritableStreamDefaultWriter(this);
         }
     }
-    Object.defineProperties(WritableStream.prototype, {
+    ObjectDefineProperties(WritableStream.prototype, {
         abort: { enumerable: true },
         close: { enumerable: true },
         getWriter: { enumerable: true },
@@ -1900,8 +2016,8 @@
     setFunctionName(WritableStream.prototype.abort, 'abort');
     setFunctionName(WritableStream.prototype.close, 'close');
     setFunctionName(WritableStream.prototype.getWriter, 'getWriter');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(WritableStream.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(WritableStream.prototype, SymbolToStringTag, { __proto__: null,
             value: 'WritableStream',
             configurable: true
         });
@@ -1912,9 +2028,9 @@
     }
     // Throws if and only if startAlgorithm throws.
     function CreateWritableStream(startAlgorithm, writeAlgorithm, closeAlgorithm, abortAlgorithm, highWaterMark = 1, sizeAlgorithm = () => 1) {
-        const stream = Object.create(WritableStream.prototype);
+        const stream = ObjectCreate(WritableStream.prototype);
         InitializeWritableStream(stream);
-        const controller = Object.create(WritableStreamDefaultController.prototype);
+        const controller = ObjectCreate(WritableStreamDefaultController.prototype);
         SetUpWritableStreamDefaultController(stream, controller, startAlgorithm, writeAlgorithm, closeAlgorithm, abortAlgorithm, highWaterMark, sizeAlgorithm);
         return stream;
     }
@@ -1948,10 +2064,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $writableStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $writableStreamController)) {
             return false;
         }
-        return x instanceof WritableStream;
+        return FunctionPrototypeSymbolHasInstance(WritableStream, x);
     }
     function IsWritableStreamLocked(stream) {
         if (stream[$writer] === undefined) {
@@ -1965,7 +2081,7 @@
             return promiseResolvedWith(undefined);
         }
         stream[$writableStreamController][$abortReason] = reason;
-        (_a = stream[$writableStreamController][$abortController]) === null || _a === void 0 ? void 0 : _a.abort(reason);
+        (_a = stream[$writableStreamController][$abortController]) === null || _a === void 0 ? void 0 : abortHooks.controllerAbort(_a, reason);
         // TypeScript narrows the type of `stream[$state]` down to 'writable' | 'erroring',
         // but it doesn't know that signaling abort runs author code that might have changed the state.
         // Widen the type again by casting to WritableStreamState.
@@ -2252,7 +2368,7 @@
             return WritableStreamDefaultWriterWrite(this, chunk);
         }
     }
-    Object.defineProperties(WritableStreamDefaultWriter.prototype, {
+    ObjectDefineProperties(WritableStreamDefaultWriter.prototype, {
         abort: { enumerable: true },
         close: { enumerable: true },
         releaseLock: { enumerable: true },
@@ -2265,8 +2381,8 @@
     setFunctionName(WritableStreamDefaultWriter.prototype.close, 'close');
     setFunctionName(WritableStreamDefaultWriter.prototype.releaseLock, 'releaseLock');
     setFunctionName(WritableStreamDefaultWriter.prototype.write, 'write');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(WritableStreamDefaultWriter.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(WritableStreamDefaultWriter.prototype, SymbolToStringTag, { __proto__: null,
             value: 'WritableStreamDefaultWriter',
             configurable: true
         });
@@ -2276,10 +2392,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $ownerWritableStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $ownerWritableStream)) {
             return false;
         }
-        return x instanceof WritableStreamDefaultWriter;
+        return FunctionPrototypeSymbolHasInstance(WritableStreamDefaultWriter, x);
     }
     // A client of WritableStreamDefaultWriter may use these functions directly to bypass state check.
     function WritableStreamDefaultWriterAbort(writer, reason) {
@@ -2380,7 +2496,7 @@
                 // so instead we only implement support for `signal` if we find a global `AbortController` constructor.
                 throw new TypeError('WritableStreamDefaultController.prototype.signal is not supported');
             }
-            return this[$abortController].signal;
+            return abortHooks.controllerSignal(this[$abortController]);
         }
         error(e = undefined) {
             if (!IsWritableStreamDefaultController(this)) {
@@ -2403,13 +2519,13 @@
             ResetQueue(this);
         }
     }
-    Object.defineProperties(WritableStreamDefaultController.prototype, {
+    ObjectDefineProperties(WritableStreamDefaultController.prototype, {
         abortReason: { enumerable: true },
         signal: { enumerable: true },
         error: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(WritableStreamDefaultController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(WritableStreamDefaultController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'WritableStreamDefaultController',
             configurable: true
         });
@@ -2419,10 +2535,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledWritableStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledWritableStream)) {
             return false;
         }
-        return x instanceof WritableStreamDefaultController;
+        return FunctionPrototypeSymbolHasInstance(WritableStreamDefaultController, x);
     }
     function SetUpWritableStreamDefaultController(stream, controller, startAlgorithm, writeAlgorithm, closeAlgorithm, abortAlgorithm, highWaterMark, sizeAlgorithm) {
         controller[$controlledWritableStream] = stream;
@@ -2454,7 +2570,7 @@
         });
     }
     function SetUpWritableStreamDefaultControllerFromUnderlyingSink(stream, underlyingSink, highWaterMark, sizeAlgorithm) {
-        const controller = Object.create(WritableStreamDefaultController.prototype);
+        const controller = ObjectCreate(WritableStreamDefaultController.prototype);
         let startAlgorithm;
         let writeAlgorithm;
         let closeAlgorithm;
@@ -2733,8 +2849,8 @@
             }
         };
         setFunctionName(ctor, 'DOMException');
-        ctor.prototype = Object.create(Error.prototype);
-        Object.defineProperty(ctor.prototype, 'constructor', { value: ctor, writable: true, configurable: true });
+        ctor.prototype = ObjectCreate(Error.prototype);
+        ObjectDefineProperty(ctor.prototype, 'constructor', { __proto__: null, value: ctor, writable: true, configurable: true });
         return ctor;
     }
     // eslint-disable-next-line @typescript-eslint/no-redeclare
@@ -2749,12 +2865,13 @@
         let currentWrite = promiseResolvedWith(undefined);
         return newPromise((resolve, reject) => {
             let abortAlgorithm;
+            let removeAbortAlgorithm;
             if (signal !== undefined) {
                 abortAlgorithm = () => {
-                    const error = signal.reason !== undefined ? signal.reason : new DOMException('Aborted', 'AbortError');
+                    const error = abortHooks.reason(signal) !== undefined ? abortHooks.reason(signal) : new DOMException('Aborted', 'AbortError');
                     const actions = [];
                     if (!preventAbort) {
-                        actions.push(() => {
+                        ArrayPrototypePush(actions, () => {
                             if (dest[$state] === 'writable') {
                                 return WritableStreamAbort(dest, error);
                             }
@@ -2762,20 +2879,20 @@
                         });
                     }
                     if (!preventCancel) {
-                        actions.push(() => {
+                        ArrayPrototypePush(actions, () => {
                             if (source[$state] === 'readable') {
                                 return ReadableStreamCancel(source, error);
                             }
                             return promiseResolvedWith(undefined);
                         });
                     }
-                    shutdownWithAction(() => Promise.all(actions.map(action => action())), true, error);
+                    shutdownWithAction(() => SafePromiseAllReturnVoid(callEach(actions)), true, error);
                 };
-                if (signal.aborted) {
+                if (abortHooks.aborted(signal)) {
                     abortAlgorithm();
                     return;
                 }
-                signal.addEventListener('abort', abortAlgorithm);
+                removeAbortAlgorithm = abortHooks.addAlgorithm(signal, abortAlgorithm);
             }
             // Using reader and writer, read all chunks from this and write them to dest
             // - Backpressure must be enforced
@@ -2789,7 +2906,7 @@
                         else {
                             // Use `PerformPromiseThen` instead of `uponPromise` to avoid
                             // adding unnecessary `.catch(rethrowAssertionErrorRejection)` handlers
-                            PerformPromiseThen(pipeStep(), next, rejectLoop);
+                            PromisePrototypeThen(pipeStep(), next, rejectLoop);
                         }
                     }
                     next(false);
@@ -2907,7 +3024,7 @@
                 WritableStreamDefaultWriterRelease(writer);
                 ReadableStreamReaderGenericRelease(reader);
                 if (signal !== undefined) {
-                    signal.removeEventListener('abort', abortAlgorithm);
+                    if (removeAbortAlgorithm !== undefined) removeAbortAlgorithm();
                 }
                 if (isError) {
                     reject(error);
@@ -2982,7 +3099,7 @@
             // Do nothing.
         }
     }
-    Object.defineProperties(ReadableStreamDefaultController.prototype, {
+    ObjectDefineProperties(ReadableStreamDefaultController.prototype, {
         close: { enumerable: true },
         enqueue: { enumerable: true },
         error: { enumerable: true },
@@ -2991,8 +3108,8 @@
     setFunctionName(ReadableStreamDefaultController.prototype.close, 'close');
     setFunctionName(ReadableStreamDefaultController.prototype.enqueue, 'enqueue');
     setFunctionName(ReadableStreamDefaultController.prototype.error, 'error');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStreamDefaultController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStreamDefaultController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStreamDefaultController',
             configurable: true
         });
@@ -3002,10 +3119,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledReadableStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledReadableStream)) {
             return false;
         }
-        return x instanceof ReadableStreamDefaultController;
+        return FunctionPrototypeSymbolHasInstance(ReadableStreamDefaultController, x);
     }
     function ReadableStreamDefaultControllerCallPullIfNeeded(controller) {
         const shouldPull = ReadableStreamDefaultControllerShouldCallPull(controller);
@@ -3149,7 +3266,7 @@
         });
     }
     function SetUpReadableStreamDefaultControllerFromUnderlyingSource(stream, underlyingSource, highWaterMark, sizeAlgorithm) {
-        const controller = Object.create(ReadableStreamDefaultController.prototype);
+        const controller = ObjectCreate(ReadableStreamDefaultController.prototype);
         let startAlgorithm;
         let pullAlgorithm;
         let cancelAlgorithm;
@@ -3195,8 +3312,10 @@
         let branch1;
         let branch2;
         let resolveCancelPromise;
-        const cancelPromise = newPromise(resolve => {
+        let rejectCancelPromise;
+        const cancelPromise = newPromise((resolve, reject) => {
             resolveCancelPromise = resolve;
+            rejectCancelPromise = reject;
         });
         function pullAlgorithm() {
             if (reading) {
@@ -3255,7 +3374,7 @@
             if (canceled2) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3265,7 +3384,7 @@
             if (canceled1) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3296,8 +3415,10 @@
         let branch1;
         let branch2;
         let resolveCancelPromise;
-        const cancelPromise = newPromise(resolve => {
+        let rejectCancelPromise;
+        const cancelPromise = newPromise((resolve, reject) => {
             resolveCancelPromise = resolve;
+            rejectCancelPromise = reject;
         });
         function forwardReaderError(thisReader) {
             uponRejection(thisReader[$closedPromise], r => {
@@ -3335,7 +3456,7 @@
                             catch (cloneE) {
                                 ReadableByteStreamControllerError(branch1[$readableStreamController], cloneE);
                                 ReadableByteStreamControllerError(branch2[$readableStreamController], cloneE);
-                                resolveCancelPromise(ReadableStreamCancel(stream, cloneE));
+                                adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneE));
                                 return;
                             }
                         }
@@ -3404,7 +3525,7 @@
                             catch (cloneE) {
                                 ReadableByteStreamControllerError(byobBranch[$readableStreamController], cloneE);
                                 ReadableByteStreamControllerError(otherBranch[$readableStreamController], cloneE);
-                                resolveCancelPromise(ReadableStreamCancel(stream, cloneE));
+                                adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneE));
                                 return;
                             }
                             if (!byobCanceled) {
@@ -3488,7 +3609,7 @@
             if (canceled2) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3498,7 +3619,7 @@
             if (canceled1) {
                 const compositeReason = CreateArrayFromList([reason1, reason2]);
                 const cancelResult = ReadableStreamCancel(stream, compositeReason);
-                resolveCancelPromise(cancelResult);
+                adoptPromise(resolveCancelPromise, rejectCancelPromise, cancelResult);
             }
             return cancelPromise;
         }
@@ -3810,10 +3931,10 @@
             return ReadableStreamFrom(asyncIterable);
         }
     }
-    Object.defineProperties(ReadableStream, {
+    ObjectDefineProperties(ReadableStream, {
         from: { enumerable: true }
     });
-    Object.defineProperties(ReadableStream.prototype, {
+    ObjectDefineProperties(ReadableStream.prototype, {
         cancel: { enumerable: true },
         getReader: { enumerable: true },
         pipeThrough: { enumerable: true },
@@ -3829,13 +3950,13 @@
     setFunctionName(ReadableStream.prototype.pipeTo, 'pipeTo');
     setFunctionName(ReadableStream.prototype.tee, 'tee');
     setFunctionName(ReadableStream.prototype.values, 'values');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ReadableStream.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ReadableStream.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ReadableStream',
             configurable: true
         });
     }
-    Object.defineProperty(ReadableStream.prototype, SymbolAsyncIterator, {
+    ObjectDefineProperty(ReadableStream.prototype, SymbolAsyncIterator, { __proto__: null,
         value: ReadableStream.prototype.values,
         writable: true,
         configurable: true
@@ -3843,17 +3964,17 @@
     // Abstract operations for the ReadableStream.
     // Throws if and only if startAlgorithm throws.
     function CreateReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark = 1, sizeAlgorithm = () => 1) {
-        const stream = Object.create(ReadableStream.prototype);
+        const stream = ObjectCreate(ReadableStream.prototype);
         InitializeReadableStream(stream);
-        const controller = Object.create(ReadableStreamDefaultController.prototype);
+        const controller = ObjectCreate(ReadableStreamDefaultController.prototype);
         SetUpReadableStreamDefaultController(stream, controller, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, sizeAlgorithm);
         return stream;
     }
     // Throws if and only if startAlgorithm throws.
     function CreateReadableByteStream(startAlgorithm, pullAlgorithm, cancelAlgorithm) {
-        const stream = Object.create(ReadableStream.prototype);
+        const stream = ObjectCreate(ReadableStream.prototype);
         InitializeReadableStream(stream);
-        const controller = Object.create(ReadableByteStreamController.prototype);
+        const controller = ObjectCreate(ReadableByteStreamController.prototype);
         SetUpReadableByteStreamController(stream, controller, startAlgorithm, pullAlgorithm, cancelAlgorithm, 0, undefined);
         return stream;
     }
@@ -3867,10 +3988,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $readableStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $readableStreamController)) {
             return false;
         }
-        return x instanceof ReadableStream;
+        return FunctionPrototypeSymbolHasInstance(ReadableStream, x);
     }
     function IsReadableStreamLocked(stream) {
         if (stream[$reader] === undefined) {
@@ -3967,12 +4088,12 @@
             return byteLengthSizeFunction;
         }
     }
-    Object.defineProperties(ByteLengthQueuingStrategy.prototype, {
+    ObjectDefineProperties(ByteLengthQueuingStrategy.prototype, {
         highWaterMark: { enumerable: true },
         size: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(ByteLengthQueuingStrategy.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(ByteLengthQueuingStrategy.prototype, SymbolToStringTag, { __proto__: null,
             value: 'ByteLengthQueuingStrategy',
             configurable: true
         });
@@ -3985,10 +4106,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $byteLengthQueuingStrategyHighWaterMark)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $byteLengthQueuingStrategyHighWaterMark)) {
             return false;
         }
-        return x instanceof ByteLengthQueuingStrategy;
+        return FunctionPrototypeSymbolHasInstance(ByteLengthQueuingStrategy, x);
     }
 
     // The size function must not have a prototype property nor be a constructor
@@ -4015,12 +4136,12 @@
             return countSizeFunction;
         }
     }
-    Object.defineProperties(CountQueuingStrategy.prototype, {
+    ObjectDefineProperties(CountQueuingStrategy.prototype, {
         highWaterMark: { enumerable: true },
         size: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(CountQueuingStrategy.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(CountQueuingStrategy.prototype, SymbolToStringTag, { __proto__: null,
             value: 'CountQueuingStrategy',
             configurable: true
         });
@@ -4033,10 +4154,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $countQueuingStrategyHighWaterMark)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $countQueuingStrategyHighWaterMark)) {
             return false;
         }
-        return x instanceof CountQueuingStrategy;
+        return FunctionPrototypeSymbolHasInstance(CountQueuingStrategy, x);
     }
 
     function convertTransformer(original, context) {
@@ -4126,12 +4247,12 @@
             return this[$writable];
         }
     }
-    Object.defineProperties(TransformStream.prototype, {
+    ObjectDefineProperties(TransformStream.prototype, {
         readable: { enumerable: true },
         writable: { enumerable: true }
     });
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(TransformStream.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(TransformStream.prototype, SymbolToStringTag, { __proto__: null,
             value: 'TransformStream',
             configurable: true
         });
@@ -4168,10 +4289,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $transformStreamController)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $transformStreamController)) {
             return false;
         }
-        return x instanceof TransformStream;
+        return FunctionPrototypeSymbolHasInstance(TransformStream, x);
     }
     // This is a no-op if both sides are already errored.
     function TransformStreamError(stream, e) {
@@ -4232,7 +4353,7 @@
             TransformStreamDefaultControllerTerminate(this);
         }
     }
-    Object.defineProperties(TransformStreamDefaultController.prototype, {
+    ObjectDefineProperties(TransformStreamDefaultController.prototype, {
         enqueue: { enumerable: true },
         error: { enumerable: true },
         terminate: { enumerable: true },
@@ -4241,8 +4362,8 @@
     setFunctionName(TransformStreamDefaultController.prototype.enqueue, 'enqueue');
     setFunctionName(TransformStreamDefaultController.prototype.error, 'error');
     setFunctionName(TransformStreamDefaultController.prototype.terminate, 'terminate');
-    if (typeof Symbol.toStringTag === 'symbol') {
-        Object.defineProperty(TransformStreamDefaultController.prototype, Symbol.toStringTag, {
+    if (typeof SymbolToStringTag === 'symbol') {
+        ObjectDefineProperty(TransformStreamDefaultController.prototype, SymbolToStringTag, { __proto__: null,
             value: 'TransformStreamDefaultController',
             configurable: true
         });
@@ -4252,10 +4373,10 @@
         if (!typeIsObject(x)) {
             return false;
         }
-        if (!Object.prototype.hasOwnProperty.call(x, $controlledTransformStream)) {
+        if (!ObjectPrototypeHasOwnProperty(x, $controlledTransformStream)) {
             return false;
         }
-        return x instanceof TransformStreamDefaultController;
+        return FunctionPrototypeSymbolHasInstance(TransformStreamDefaultController, x);
     }
     function SetUpTransformStreamDefaultController(stream, controller, transformAlgorithm, flushAlgorithm, cancelAlgorithm) {
         controller[$controlledTransformStream] = stream;
@@ -4268,7 +4389,7 @@
         controller[$finishPromise_reject] = undefined;
     }
     function SetUpTransformStreamDefaultControllerFromTransformer(stream, transformer) {
-        const controller = Object.create(TransformStreamDefaultController.prototype);
+        const controller = ObjectCreate(TransformStreamDefaultController.prototype);
         let transformAlgorithm;
         let flushAlgorithm;
         let cancelAlgorithm;
@@ -4506,8 +4627,8 @@
         IsReadableStream, IsReadableStreamLocked, IsWritableStream, IsTransformStream,
         AcquireReadableStreamDefaultReader, ReadableStreamDefaultReaderRead, ReadableStreamDefaultReaderRelease,
         ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream,
-        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError,
-        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
+        ReadableStreamDefaultControllerError, ReadableByteStreamControllerError, IsReadableByteStreamController,
+        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ __proto__: null, [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
         controllerOf: stream => stream[$readableStreamController],
         isDisturbed: stream => stream[$disturbed],
         stateOf: stream => stream[$state],

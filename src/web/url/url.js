@@ -6,6 +6,13 @@
 (function (global, natives, internals) {
   'use strict'
   const { define, webidl } = internals
+  // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
+  const {
+    ArrayPrototypePush, ArrayPrototypeSort, FunctionPrototypeCall, ObjectCreate, ObjectDefineProperty,
+    ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, SafeArrayIterator, SafeWeakMap, StringPrototypeSlice,
+    StringPrototypeToWellFormed, SymbolIterator, SymbolToStringTag, TypeError,
+  } = internals.primordials
+  const DOMException = internals.DOMException
   const required = (n, count, what) => {
     if (n < count) {
       throw new TypeError(`Failed to ${what}: ${count} argument${count > 1 ? 's' : ''} required, but only ${n} present.`)
@@ -14,7 +21,7 @@
   // WebIDL USVString: lone surrogates become U+FFFD.
   const usv = (v) => {
     if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string')
-    return `${v}`.toWellFormed()
+    return StringPrototypeToWellFormed(`${v}`)
   }
 
   // Indexes into the components array natives return (src/web/url/mod.rs COMPONENTS).
@@ -25,50 +32,64 @@
   let attachParams // (params, url) links a URL's searchParams to it; set below
   let replaceParams // (params, queryString) after the URL's query changed
   let listOf // (params) -> its current list, for iterators
+  // Lists of [name, value] pairs, searched by index (array methods are user code's to patch).
+  const indexOf = (list, name) => {
+    for (let i = 0; i < list.length; i++) if (list[i][0] === name) return i
+    return -1
+  }
+  const filter = (list, keep) => {
+    const out = []
+    for (let i = 0; i < list.length; i++) if (keep(list[i], i)) ArrayPrototypePush(out, list[i])
+    return out
+  }
   class URLSearchParams {
     #list = [] // [name, value] pairs
     #url = null // the URL whose query this is, if any
     constructor(init = '') {
       if (typeof init === 'object' && init !== null || typeof init === 'function') {
-        const method = init[Symbol.iterator]
+        const method = init[SymbolIterator]
         if (method !== undefined && method !== null) {
           if (typeof method !== 'function') throw new TypeError("Failed to construct 'URLSearchParams': The object's @@iterator is not callable.")
-          for (const pair of { [Symbol.iterator]: () => method.call(init) }) {
-            if ((typeof pair !== 'object' || pair === null) && typeof pair !== 'function' || typeof pair[Symbol.iterator] !== 'function') {
+          // sequence<sequence<USVString>>: the caller's own iterators, by spec.
+          for (const pair of { __proto__: null, [SymbolIterator]: () => FunctionPrototypeCall(method, init) }) {
+            if ((typeof pair !== 'object' || pair === null) && typeof pair !== 'function' || typeof pair[SymbolIterator] !== 'function') {
               throw new TypeError("Failed to construct 'URLSearchParams': The provided value cannot be converted to a sequence.")
             }
             const items = [...pair]
             if (items.length !== 2) {
               throw new TypeError("Failed to construct 'URLSearchParams': Sequence initializer must only contain pair elements")
             }
-            this.#list.push([usv(items[0]), usv(items[1])])
+            ArrayPrototypePush(this.#list, [usv(items[0]), usv(items[1])])
           }
         } else {
           // record<USVString, USVString>
-          for (const key of Reflect.ownKeys(init)) {
-            const desc = Reflect.getOwnPropertyDescriptor(init, key)
+          for (const key of new SafeArrayIterator(ReflectOwnKeys(init))) {
+            const desc = ReflectGetOwnPropertyDescriptor(init, key)
             if (desc === undefined || !desc.enumerable) continue
             const name = usv(key)
             const value = usv(init[key])
-            const i = this.#list.findIndex((p) => p[0] === name)
-            if (i === -1) this.#list.push([name, value])
+            const i = indexOf(this.#list, name)
+            if (i === -1) ArrayPrototypePush(this.#list, [name, value])
             else this.#list[i][1] = value
           }
         }
       } else {
         let s = usv(init)
-        if (s[0] === '?') s = s.slice(1)
+        if (s[0] === '?') s = StringPrototypeSlice(s, 1)
         this.#parse(s)
       }
     }
     #parse(s) {
       const flat = natives.parseQuery(s)
       const list = []
-      for (let i = 0; i < flat.length; i += 2) list.push([flat[i], flat[i + 1]])
+      for (let i = 0; i < flat.length; i += 2) ArrayPrototypePush(list, [flat[i], flat[i + 1]])
       this.#list = list
     }
     #serialize() {
-      return natives.serializeQuery(this.#list.flat())
+      const list = this.#list
+      const flat = []
+      for (let i = 0; i < list.length; i++) ArrayPrototypePush(flat, list[i][0], list[i][1])
+      return natives.serializeQuery(flat)
     }
     // https://url.spec.whatwg.org/#concept-urlsearchparams-update
     #update() {
@@ -81,7 +102,7 @@
     get size() { return this.#list.length }
     append(name, value) {
       required(arguments.length, 2, "execute 'append' on 'URLSearchParams'")
-      this.#list.push([usv(name), usv(value)])
+      ArrayPrototypePush(this.#list, [usv(name), usv(value)])
       this.#update()
     }
     delete(name, value = undefined) {
@@ -89,48 +110,53 @@
       name = usv(name)
       if (value !== undefined) {
         value = usv(value)
-        this.#list = this.#list.filter((p) => !(p[0] === name && p[1] === value))
+        this.#list = filter(this.#list, (p) => !(p[0] === name && p[1] === value))
       } else {
-        this.#list = this.#list.filter((p) => p[0] !== name)
+        this.#list = filter(this.#list, (p) => p[0] !== name)
       }
       this.#update()
     }
     get(name) {
       required(arguments.length, 1, "execute 'get' on 'URLSearchParams'")
       name = usv(name)
-      const p = this.#list.find((p) => p[0] === name)
-      return p === undefined ? null : p[1]
+      const i = indexOf(this.#list, name)
+      return i === -1 ? null : this.#list[i][1]
     }
     getAll(name) {
       required(arguments.length, 1, "execute 'getAll' on 'URLSearchParams'")
       name = usv(name)
-      return this.#list.filter((p) => p[0] === name).map((p) => p[1])
+      const list = this.#list
+      const out = []
+      for (let i = 0; i < list.length; i++) if (list[i][0] === name) ArrayPrototypePush(out, list[i][1])
+      return out
     }
     has(name, value = undefined) {
       required(arguments.length, 1, "execute 'has' on 'URLSearchParams'")
       name = usv(name)
       if (value !== undefined) {
         value = usv(value)
-        return this.#list.some((p) => p[0] === name && p[1] === value)
+        const list = this.#list
+        for (let i = 0; i < list.length; i++) if (list[i][0] === name && list[i][1] === value) return true
+        return false
       }
-      return this.#list.some((p) => p[0] === name)
+      return indexOf(this.#list, name) !== -1
     }
     set(name, value) {
       required(arguments.length, 2, "execute 'set' on 'URLSearchParams'")
       name = usv(name)
       value = usv(value)
-      const i = this.#list.findIndex((p) => p[0] === name)
+      const i = indexOf(this.#list, name)
       if (i === -1) {
-        this.#list.push([name, value])
+        ArrayPrototypePush(this.#list, [name, value])
       } else {
         this.#list[i][1] = value
-        this.#list = this.#list.filter((p, j) => j <= i || p[0] !== name)
+        this.#list = filter(this.#list, (p, j) => j <= i || p[0] !== name)
       }
       this.#update()
     }
     sort() {
       // Stable, by code units of the names.
-      this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      ArrayPrototypeSort(this.#list, (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       this.#update()
     }
     entries() { return makeIterator(this, this.#list, 'entries') }
@@ -141,8 +167,8 @@
       }
       // Live: an entry added by the callback is visited too.
       for (let i = 0; i < this.#list.length; i++) {
-        const [name, value] = this.#list[i]
-        callback.call(thisArg, value, name, this)
+        const p = this.#list[i]
+        FunctionPrototypeCall(callback, thisArg, p[1], p[0], this)
       }
     }
     keys() { return makeIterator(this, this.#list, 'keys') }
@@ -152,30 +178,32 @@
       listOf = (params) => params.#list
     }
   }
-  Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, {
+  ObjectDefineProperty(URLSearchParams.prototype, SymbolIterator, {
+    __proto__: null,
     value: URLSearchParams.prototype.entries, writable: true, configurable: true, enumerable: false,
   })
   webidl(URLSearchParams, 'URLSearchParams')
 
   // https://webidl.spec.whatwg.org/#es-default-iterator-object
-  const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))
-  const iterState = new WeakMap()
-  const SearchParamsIteratorPrototype = Object.create(IteratorPrototype, {
+  const iterState = new SafeWeakMap()
+  const SearchParamsIteratorPrototype = ObjectCreate(internals.primordials.IteratorPrototype, {
+    __proto__: null,
     next: {
+      __proto__: null,
       value: function next() {
         const st = iterState.get(this)
         if (st === undefined) throw new TypeError('Illegal invocation')
         const list = listOf(st.params) // the list is replaced on some updates; iterate the current one
         if (st.index >= list.length) return { value: undefined, done: true }
-        const [name, value] = list[st.index++]
-        return { value: st.kind === 'keys' ? name : st.kind === 'values' ? value : [name, value], done: false }
+        const p = list[st.index++]
+        return { value: st.kind === 'keys' ? p[0] : st.kind === 'values' ? p[1] : [p[0], p[1]], done: false }
       },
       writable: true, enumerable: true, configurable: true,
     },
-    [Symbol.toStringTag]: { value: 'URLSearchParams Iterator', configurable: true },
+    [SymbolToStringTag]: { __proto__: null, value: 'URLSearchParams Iterator', configurable: true },
   })
   function makeIterator(params, list, kind) {
-    const it = Object.create(SearchParamsIteratorPrototype)
+    const it = ObjectCreate(SearchParamsIteratorPrototype)
     iterState.set(it, { params, kind, index: 0 })
     return it
   }
@@ -219,7 +247,7 @@
       const c = natives.parse(usv(value))
       if (c === undefined) throw new TypeError(`Failed to set the 'href' property on 'URL': Invalid URL`)
       this.#c = c
-      if (this.#params !== null) replaceParams(this.#params, c[SEARCH].slice(1))
+      if (this.#params !== null) replaceParams(this.#params, StringPrototypeSlice(c[SEARCH], 1))
     }
     get origin() { return this.#c[ORIGIN] }
     get protocol() { return this.#c[PROTOCOL] }
@@ -239,11 +267,11 @@
     get search() { return this.#c[SEARCH] }
     set search(v) {
       this.#set(SEARCH, v)
-      if (this.#params !== null) replaceParams(this.#params, this.#c[SEARCH].slice(1))
+      if (this.#params !== null) replaceParams(this.#params, StringPrototypeSlice(this.#c[SEARCH], 1))
     }
     get searchParams() {
       if (this.#params === null) {
-        this.#params = new URLSearchParams(this.#c[SEARCH].slice(1))
+        this.#params = new URLSearchParams(StringPrototypeSlice(this.#c[SEARCH], 1))
         attachParams(this.#params, this)
       }
       return this.#params
