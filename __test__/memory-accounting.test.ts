@@ -3,7 +3,8 @@
 // tries to hold far more than the limit and must end in the documented error while the host's
 // RSS stays bounded.
 import { describe, expect, it } from 'vitest'
-import { reporter, useRuntimes } from './helpers'
+import { execFile } from 'node:child_process'
+import { INDEX_PATH, reporter, useRuntimes } from './helpers'
 
 const createRuntime = useRuntimes()
 
@@ -12,6 +13,58 @@ const outcome = (p: Promise<unknown>) =>
     () => 'settled',
     (e: any) => e.name as string,
   )
+
+type Hostile = { outcome: string; message: string; reports: unknown[][]; growthMB: number; ms: number; cpuAfterMs: number }
+
+/**
+ * Runs `code` in a runtime with `options` in a child Node process, and reports how the eval ended,
+ * what it passed to `report(...)`, how far the process's peak RSS (VmHWM) rose above its RSS just
+ * before the eval, how long the eval took, and the CPU time the process used in the 500 ms after
+ * the runtime was disposed (native work still running after the runtime stopped shows there).
+ * `setup` runs in the child first (servers); it may set `vars` (given to the isolate as `VARS`)
+ * and `hostOptions` (merged into the runtime's options), `afterCreate(rt)` (before the
+ * measurement) and `during(rt)` (run after the eval, measured too).
+ */
+function hostile(code: string, options: Record<string, unknown> = {}, setup = ''): Promise<Hostile> {
+  const script = `
+    const { createRuntime } = require(${JSON.stringify(INDEX_PATH)})
+    const fs = require('node:fs')
+    const kb = (key) => Number(/\\d+/.exec(fs.readFileSync('/proc/self/status', 'utf8').split('\\n').find((l) => l.startsWith(key)))[0]) * 1024
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+    let vars = {}, hostOptions = {}, afterCreate = async () => {}, during = async () => {}
+    const reports = []
+    ;(async () => {
+      ${setup}
+      const rt = await createRuntime({ ...${JSON.stringify(options)}, ...hostOptions,
+        customFunctions: { report: { type: 'sync', fn: (...a) => { reports.push(a) } } } })
+      await rt.eval('1')
+      await afterCreate(rt)
+      const before = kb('VmRSS:')
+      const started = Date.now()
+      let outcome = 'settled', message = ''
+      try { await rt.eval('const VARS = ' + JSON.stringify(vars) + ';\\n' + ${JSON.stringify(code)}); await during(rt) } catch (e) { outcome = e.name; message = String(e.message) }
+      const ms = Date.now() - started
+      await rt.dispose().catch(() => {})
+      const cpu0 = cpu()
+      await new Promise((r) => setTimeout(r, 500))
+      const cpuAfterMs = cpu() - cpu0
+      console.log(JSON.stringify({ outcome, message, reports, growthMB: (kb('VmHWM:') - before) / 1048576, ms, cpuAfterMs }))
+      process.exit(0)
+    })().catch((e) => { console.error(e); process.exit(1) })
+  `
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { timeout: 90_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`child failed: ${err.message}\n${stderr}`))
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!))
+    })
+  })
+}
+
+// Peak RSS growth allowed for a runtime with memoryLimitMB 32: the heap and ArrayBuffers may each
+// reach the limit, wasm 4x it, plus V8's own overhead. Each case below reached 0.7-2.5 GB before
+// its fix.
+const LIMIT_MB = 32
+const BOUND_MB = 4 * LIMIT_MB + 100
 
 describe('crypto keys', () => {
   it('key material is charged while the key lives and given back when it is collected', async () => {
@@ -38,5 +91,133 @@ describe('crypto keys', () => {
       `),
     )
     expect(result).toBe('MemoryLimitError')
+  })
+})
+
+describe('buffers made in Rust are counted', () => {
+  it('TextEncoder.encode results kept past the limit end in MemoryLimitError', { timeout: 60_000 }, async () => {
+    const r = await hostile(`const s = 'x'.repeat(1 << 20); const keep = []; for (let i = 0; i < 1024; i++) keep.push(new TextEncoder().encode(s))`, {
+      memoryLimitMB: LIMIT_MB,
+    })
+    expect(r.outcome).toBe('MemoryLimitError')
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+
+  it('fetch response chunks kept past the limit end in MemoryLimitError', { timeout: 60_000 }, async () => {
+    // A server streaming 1 GiB in 256 KiB chunks, as fast as it is read.
+    const setup = `
+      const http = require('node:http')
+      const chunk = Buffer.alloc(256 << 10, 7)
+      const server = http.createServer((req, res) => {
+        let left = 4096
+        const pump = () => { while (left > 0) { left--; if (!res.write(chunk)) return res.once('drain', pump) } res.end() }
+        pump()
+      })
+      await new Promise((r) => server.listen(0, '127.0.0.1', r))
+      server.unref()
+      vars = { url: 'http://127.0.0.1:' + server.address().port + '/' }
+    `
+    const r = await hostile(
+      `const res = await fetch(VARS.url); const reader = res.body.getReader(); const keep = []
+       for (;;) { const { done, value } = await reader.read(); if (done) break; keep.push(value) }
+       report(keep.length)`,
+      { memoryLimitMB: LIMIT_MB, network: { allowPrivateNetworks: true } },
+      setup,
+    )
+    expect(r.outcome).toBe('MemoryLimitError')
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+})
+
+describe('WebSocket queues', () => {
+  // A ws server that floods 1 MiB binary messages at '/flood' and never reads what it is sent at
+  // '/deaf' (its TCP window fills, so everything the client sends stays queued in the client).
+  const WS_SERVER = `
+    const { WebSocketServer } = require('ws')
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise((r) => wss.once('listening', r))
+    const big = Buffer.alloc(1 << 20, 1)
+    wss.on('connection', (socket, request) => {
+      if (request.url === '/deaf') return socket._socket.pause()
+      const pump = () => { for (let i = 0; i < 8 && socket.readyState === 1; i++) socket.send(big); if (socket.readyState === 1) setTimeout(pump, 1) }
+      pump()
+    })
+    vars = { url: 'ws://127.0.0.1:' + wss.address().port }
+  `
+
+  it('received messages kept past the limit end in MemoryLimitError', { timeout: 60_000 }, async () => {
+    const r = await hostile(
+      `const ws = new WebSocket(VARS.url + '/flood'); ws.binaryType = 'arraybuffer'
+       const keep = []; ws.onmessage = (e) => keep.push(e.data)
+       await new Promise((r) => setTimeout(r, 20000))`,
+      { memoryLimitMB: LIMIT_MB, network: { allowPrivateNetworks: true } },
+      WS_SERVER,
+    )
+    expect(r.outcome).toBe('MemoryLimitError')
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+
+  it('send() past the queue cap flags the socket full and closes it (error, then close 1006)', { timeout: 60_000 }, async () => {
+    const r = await hostile(
+      `const ws = new WebSocket(VARS.url + '/deaf')
+       await new Promise((r) => (ws.onopen = r))
+       const events = []
+       ws.onerror = () => events.push('error')
+       const closed = new Promise((r) => (ws.onclose = (e) => { events.push('close ' + e.code + ' ' + e.wasClean); r() }))
+       const chunk = new Uint8Array(1 << 20)
+       for (let i = 0; i < 1024 && events.length === 0; i++) {
+         ws.send(chunk)
+         if (i % 8 === 7) await new Promise((r) => setTimeout(r, 1))
+       }
+       await Promise.race([closed, new Promise((r) => setTimeout(r, 10000))])
+       report(events, ws.readyState, ws.bufferedAmount > 16 << 20)`,
+      { memoryLimitMB: LIMIT_MB, network: { allowPrivateNetworks: true } },
+      WS_SERVER,
+    )
+    expect(r.outcome).toBe('settled')
+    expect(r.reports).toEqual([[['error', 'close 1006 false'], 3, true]])
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+
+  it("serve()'s ws.send past the hard cap drops the message and returns 0", { timeout: 60_000 }, async () => {
+    // The host's listener takes 50 ms per message, so the isolate's sends pile up.
+    const setup = `
+      afterCreate = async (rt) => {
+        await rt.eval(\`
+          serve({
+            fetch(req, server) { server.upgrade(req); return new Response(null, { status: 101 }) },
+            websocket: {
+              open(ws) {
+                const chunk = new Uint8Array(1 << 20)
+                const counts = { sent: 0, backpressure: 0, dropped: 0 }
+                for (let i = 0; i < 1024; i++) {
+                  const n = ws.send(chunk)
+                  if (n > 0) counts.sent++
+                  else if (n === -1) counts.backpressure++
+                  else counts.dropped++
+                }
+                report(counts)
+              },
+            },
+          })
+        \`)
+        rt.fetch.onWebSocketCommand(() => { const t = Date.now(); while (Date.now() - t < 50) {} })
+        await rt.fetch.dispatchRequest(new Request('http://localhost/ws', { headers: { upgrade: 'websocket' } }))
+      }
+      during = async (rt) => {
+        const { connectionId } = await rt.fetch.getUpgradeRequest()
+        await rt.fetch.dispatchWebSocketOpen(connectionId)
+        while (reports.length === 0) await new Promise((r) => setTimeout(r, 10))
+      }
+    `
+    const r = await hostile('', { memoryLimitMB: LIMIT_MB }, setup)
+    expect(r.outcome + ': ' + r.message).toBe('settled: ')
+    const counts = r.reports.find((x) => typeof x[0] === 'object')?.[0] as any
+    // 16 MiB go out at once, up to the cap (32 MiB here: the memory limit) with backpressure, and
+    // the rest (less what the host took meanwhile) is dropped.
+    expect(counts.sent).toBeGreaterThanOrEqual(15)
+    expect(counts.backpressure).toBeGreaterThan(0)
+    expect(counts.dropped).toBeGreaterThan(800)
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
   })
 })
