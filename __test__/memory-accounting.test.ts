@@ -221,3 +221,48 @@ describe('WebSocket queues', () => {
     expect(r.growthMB).toBeLessThan(BOUND_MB)
   })
 })
+
+describe('long native work stops with the runtime', () => {
+  it('PBKDF2 with 2^25 iterations ends at the execution timeout and stops its thread', { timeout: 60_000 }, async () => {
+    const r = await hostile(
+      `const key = await crypto.subtle.importKey('raw', new Uint8Array(16), 'PBKDF2', false, ['deriveBits'])
+       await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(16), iterations: 2 ** 25 }, key, 256)`,
+      { executionTimeout: 500 },
+    )
+    expect(r.outcome).toBe('TimeoutError')
+    // Measured from the start of the eval: the deadline, plus well under a second.
+    expect(r.ms).toBeLessThan(1500)
+    // The blocking thread stopped: almost no CPU in the half second after.
+    expect(r.cpuAfterMs).toBeLessThan(100)
+  })
+
+  it('a digest of a large buffer runs off the isolate thread and stops with the runtime', { timeout: 60_000 }, async () => {
+    // Digests of 24 MiB, one after another, for longer than the timeout.
+    const r = await hostile(
+      `const data = new Uint8Array(24 << 20)
+       for (;;) await crypto.subtle.digest('SHA-512', data)`,
+      { executionTimeout: 300, memoryLimitMB: 64 },
+    )
+    expect(r.outcome).toBe('TimeoutError')
+    expect(r.ms).toBeLessThan(1300)
+    expect(r.cpuAfterMs).toBeLessThan(100)
+  })
+
+  it('compressing one giant chunk stops at the execution timeout', { timeout: 60_000 }, async () => {
+    // 96 MiB of random bytes (incompressible: deflate's slowest case) in one chunk: seconds of work.
+    const r = await hostile(
+      `const data = new Uint8Array(96 << 20)
+       for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536))
+       const started = Date.now()
+       const cs = new CompressionStream('gzip')
+       const w = cs.writable.getWriter()
+       w.write(data).catch(() => {})
+       const r = cs.readable.getReader()
+       for (;;) { const { done } = await r.read(); if (done) break }`,
+      { executionTimeout: 1500, memoryLimitMB: 256 },
+    )
+    expect(r.outcome).toBe('TimeoutError')
+    expect(r.ms).toBeLessThan(2300)
+    expect(r.cpuAfterMs).toBeLessThan(100)
+  })
+})

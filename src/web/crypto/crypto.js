@@ -7,6 +7,7 @@
 (function (global, natives, internals) {
   'use strict'
   const { define, tag } = internals
+  const { PromisePrototypeThen, PromiseResolve } = internals.primordials
   const DOMException = internals.DOMException
   // WebIDL: operations and attributes are enumerable on the prototype.
   const enumerable = (cls) => {
@@ -217,10 +218,14 @@
 
   // --- Helpers for the algorithms --------------------------------------------------------------
 
-  const HASH_BYTES = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }
-  // Bounds on work done synchronously in a native (not the spec's: a sandbox's).
+  // Bound on derived and generated key sizes (not the spec's: a sandbox's).
   const MAX_BITS = 8 << 20
-  const MAX_PBKDF2_WORK = 2 ** 25
+  // Natives over large inputs (and PBKDF2 always) answer with a promise of the result, computed
+  // off the isolate thread; its rejection is a { name, message } to turn back into the error.
+  const rethrow = (e) => {
+    throw e !== null && typeof e === 'object' && e.name === 'TypeError' ? new TypeError(e.message) : dom(e?.message, e?.name)
+  }
+  const offloaded = (r) => (r !== null && typeof r === 'object' && !isArrayBuffer(r) ? PromisePrototypeThen(r, undefined, rethrow) : r)
   // Block sizes in bits (https://w3c.github.io/webcrypto/#hmac-operations).
   const blockSize = (hash) => (hash === 'SHA-384' || hash === 'SHA-512' ? 1024 : 512)
   const HMAC_JWK_ALG = { 'SHA-1': 'HS1', 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' }
@@ -391,14 +396,11 @@
     if (length % 8 !== 0) throw dom('The length must be a multiple of 8', 'OperationError')
     if (alg.name === 'PBKDF2') {
       if (alg.iterations === 0) throw dom('iterations must not be zero', 'OperationError')
-      // The native cannot be interrupted by the execution timeout, so its work is bounded.
-      const blocks = Math.ceil(length / 8 / HASH_BYTES[alg.hash.name])
-      if (length > MAX_BITS || alg.iterations * blocks > MAX_PBKDF2_WORK) {
-        throw dom('PBKDF2 with this many iterations or bits is not supported', 'NotSupportedError')
-      }
-      return natives.pbkdf2(k.handle, alg.hash.name, alg.salt, alg.iterations, length)
+      if (length > MAX_BITS) throw dom('PBKDF2 with this many bits is not supported', 'NotSupportedError')
+      // Runs off the isolate thread and stops with the runtime (execution timeout, dispose).
+      return offloaded(natives.pbkdf2(k.handle, alg.hash.name, alg.salt, alg.iterations, length))
     }
-    return natives.hkdf(k.handle, alg.hash.name, alg.salt, alg.info, length)
+    return offloaded(natives.hkdf(k.handle, alg.hash.name, alg.salt, alg.info, length))
   }
 
   // https://w3c.github.io/webcrypto/#dfn-get-key-length
@@ -444,19 +446,21 @@
     if (![32, 64, 96, 104, 112, 120, 128].includes(tagLength)) throw dom('Invalid AES-GCM tagLength', 'OperationError')
     if (tagLength !== 128) throw dom('Only a 128-bit AES-GCM tag is supported', 'NotSupportedError')
     if (!encrypt && byteLength(data) < tagLength / 8) throw dom('The data is shorter than the tag', 'OperationError')
-    return natives.aesGcm(k.handle, encrypt, alg.iv, alg.additionalData, data)
+    return offloaded(natives.aesGcm(k.handle, encrypt, alg.iv, alg.additionalData, data))
   }
 
   function signOrVerify(k, alg, signature, data) {
     if (k.algorithm.name === 'HMAC') {
-      return signature === undefined
-        ? natives.hmacSign(k.handle, k.algorithm.hash.name, data)
-        : natives.hmacVerify(k.handle, k.algorithm.hash.name, signature, data)
+      return offloaded(
+        signature === undefined
+          ? natives.hmacSign(k.handle, k.algorithm.hash.name, data)
+          : natives.hmacVerify(k.handle, k.algorithm.hash.name, signature, data),
+      )
     }
     const type = signature === undefined ? 'private' : 'public'
     if (k.type !== type) throw dom(`The key is not a ${type} key`, 'InvalidAccessError')
     const hash = alg.hash?.name
-    return signature === undefined ? natives.asymSign(k.handle, hash, data) : natives.asymVerify(k.handle, hash, signature, data)
+    return offloaded(signature === undefined ? natives.asymSign(k.handle, hash, data) : natives.asymVerify(k.handle, hash, signature, data))
   }
 
   const utf8 = (s) => natives.utf8Encode(s)
@@ -511,7 +515,7 @@
         needArgs(2, arguments.length, 'digest')
         const alg = normalize(algorithm, 'digest')
         toBuffer(data, 'data')
-        return natives.digest(alg.name, data)
+        return offloaded(natives.digest(alg.name, data))
       })
     }
     generateKey(algorithm, extractable, keyUsages) {
@@ -567,7 +571,7 @@
         const usages = toUsages(keyUsages)
         checkKeyFor(alg, k, 'deriveKey')
         const bits = deriveBits(alg, k, keyLength(lengthAlg))
-        return importKey('raw', bits, importAlg, extractable, intersect(usages, USAGES))
+        return PromisePrototypeThen(PromiseResolve(bits), (b) => importKey('raw', b, importAlg, extractable, intersect(usages, USAGES)))
       })
     }
     deriveBits(algorithm, baseKey, length = null) {
@@ -626,18 +630,19 @@
         extractable = Boolean(extractable)
         const usages = intersect(toUsages(keyUsages), USAGES)
         checkKeyFor(alg, uk, 'unwrapKey')
-        const bytes = aesGcm(alg, uk, wrappedKey, false)
-        let keyData = bytes
-        if (format === 'jwk') {
-          let parsed
-          try {
-            parsed = JSON.parse(natives.utf8Decode(bytes))
-          } catch {
-            throw dom('The unwrapped key is not a JWK', 'DataError')
+        return PromisePrototypeThen(PromiseResolve(aesGcm(alg, uk, wrappedKey, false)), (bytes) => {
+          let keyData = bytes
+          if (format === 'jwk') {
+            let parsed
+            try {
+              parsed = JSON.parse(natives.utf8Decode(bytes))
+            } catch {
+              throw dom('The unwrapped key is not a JWK', 'DataError')
+            }
+            keyData = toJwk(parsed)
           }
-          keyData = toJwk(parsed)
-        }
-        return importKey(format, keyData, importAlg, extractable, usages)
+          return importKey(format, keyData, importAlg, extractable, usages)
+        })
       })
     }
   }
