@@ -266,3 +266,77 @@ describe('long native work stops with the runtime', () => {
     expect(r.cpuAfterMs).toBeLessThan(100)
   })
 })
+
+describe('memory V8 reserves outside the ArrayBuffer allocator', () => {
+  it('resizable ArrayBuffers are charged at maxByteLength: a RangeError past the limit', { timeout: 60_000 }, async () => {
+    const r = await hostile(
+      `const keep = []
+       try {
+         for (let i = 0; i < 1024; i++) { const b = new ArrayBuffer(0, { maxByteLength: 1 << 20 }); b.resize(1 << 20); new Uint8Array(b).fill(1); keep.push(b) }
+       } catch (e) { report(e.name, e.message, keep.length) }`,
+      { memoryLimitMB: LIMIT_MB },
+    )
+    expect(r.outcome).toBe('settled')
+    expect(r.reports[0][0]).toBe('RangeError')
+    expect(r.reports[0][1]).toBe('ArrayBuffer maxByteLength of 1048576 bytes exceeds memoryLimitMB (32 MB)')
+    expect(r.reports[0][2]).toBeLessThanOrEqual(LIMIT_MB)
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+
+  it('growable SharedArrayBuffers too', { timeout: 60_000 }, async () => {
+    const r = await hostile(
+      `const keep = []
+       try {
+         for (let i = 0; i < 1024; i++) { const b = new SharedArrayBuffer(0, { maxByteLength: 1 << 20 }); b.grow(1 << 20); new Uint8Array(b).fill(1); keep.push(b) }
+       } catch (e) { report(e.name, keep.length) }`,
+      { memoryLimitMB: LIMIT_MB },
+    )
+    expect(r.reports).toEqual([['RangeError', expect.any(Number)]])
+    expect(r.reports[0][1]).toBeLessThanOrEqual(LIMIT_MB)
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+
+  it('transfer() hands the charge to the new buffer; dropped buffers give theirs back', { timeout: 60_000 }, async () => {
+    const r = await hostile(
+      `let b = new ArrayBuffer(0, { maxByteLength: 8 << 20 })
+       for (let i = 0; i < 200; i++) b = b.transfer()
+       report(b.resizable, b.maxByteLength)
+       for (let i = 0; i < 200; i++) new ArrayBuffer(0, { maxByteLength: 8 << 20 })
+       const keep = []
+       try {
+         for (let i = 0; i < 1024; i++) { const t = new ArrayBuffer(0, { maxByteLength: 1 << 20 }).transfer(); t.resize(1 << 20); new Uint8Array(t).fill(1); keep.push(t) }
+       } catch (e) { report(e.name, keep.length) }`,
+      { memoryLimitMB: LIMIT_MB },
+    )
+    expect(r.reports[0]).toEqual([true, 8 << 20])
+    expect(r.reports[1][0]).toBe('RangeError')
+    expect(r.reports[1][1]).toBeLessThanOrEqual(LIMIT_MB)
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+
+  it('WebAssembly modules are charged for their bytes while they live', { timeout: 60_000 }, async () => {
+    // A valid module that is one 1 MiB custom section; V8 keeps its own copy of each.
+    const r = await hostile(
+      `const size = 1 << 20
+       const leb = (n) => { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b) } while (n); return out }
+       const total = 2 + size
+       const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, ...leb(total), 1, 0x78]
+       const bytes = new Uint8Array(head.length + size)
+       bytes.set(head)
+       const keep = []
+       try { for (let i = 0; i < 1024; i++) keep.push(new WebAssembly.Module(bytes)) } catch (e) { report(e.name, e.message, keep.length) }
+       // Dropped modules give their charge back.
+       keep.length = 0
+       for (let i = 0; i < 64; i++) await WebAssembly.compile(bytes)
+       report('compiled')`,
+      { memoryLimitMB: LIMIT_MB },
+    )
+    expect(r.outcome).toBe('settled')
+    expect(r.reports[0][0]).toBe('RangeError')
+    expect(r.reports[0][1]).toBe('WebAssembly module of 1048590 bytes exceeds memoryLimitMB (32 MB)')
+    // 4 x 32 MB of WebAssembly budget, 4 x 1 MiB per module.
+    expect(r.reports[0][2]).toBeLessThanOrEqual(32)
+    expect(r.reports[1]).toEqual(['compiled'])
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+})
