@@ -129,6 +129,21 @@ describe('buffers made in Rust are counted', () => {
   })
 })
 
+describe('structuredClone', () => {
+  it("a value whose serialization is far larger than the limit is a DataCloneError, not GBs of host memory", { timeout: 60_000 }, async () => {
+    // One 1 MiB string referenced 2048 times: 2 GiB once serialized (strings are written out each time).
+    const r = await hostile(
+      `const s = 'x'.repeat(1 << 20)
+       try { structuredClone(new Array(2048).fill(s)); report('cloned') } catch (e) { report(e.name, e.message) }
+       report(structuredClone(new Array(4).fill(s)).length)`,
+      { memoryLimitMB: LIMIT_MB },
+    )
+    expect(r.outcome).toBe('settled')
+    expect(r.reports).toEqual([['DataCloneError', 'Data cannot be cloned, out of memory.'], [4]])
+    expect(r.growthMB).toBeLessThan(BOUND_MB)
+  })
+})
+
 describe('WebSocket queues', () => {
   // A ws server that floods 1 MiB binary messages at '/flood' and never reads what it is sent at
   // '/deaf' (its TCP window fills, so everything the client sends stays queued in the client).
