@@ -133,10 +133,6 @@ impl Charge {
   pub fn len(&self) -> usize {
     self.len
   }
-
-  pub fn is_empty(&self) -> bool {
-    self.len == 0
-  }
 }
 
 impl Drop for Charge {
