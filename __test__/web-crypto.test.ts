@@ -703,3 +703,48 @@ describe('large inputs (computed off the isolate thread)', () => {
     expect(u8(calls[5][1])).toEqual(u8(bits))
   })
 })
+
+describe('primordials', () => {
+  it('patched built-ins change nothing in crypto.subtle', async () => {
+    const calls = await run(`
+      const s = crypto.subtle
+      const key = await s.generateKey({ name: 'HMAC', hash: 'SHA-256' }, true, ['sign', 'verify'])
+      const jwk = await s.exportKey('jwk', key)
+      const usages = { sign: new Set(['sign']), verify: new Set(['verify']), deriveKey: new Set(['deriveKey']), encrypt: new Set(['encrypt']), wrap: new Set(['wrapKey', 'unwrapKey']) }
+      // (WebIDL converts a usages array with its own iterator, which the spec lets user code patch: Sets here.)
+      jwk.key_ops = usages.sign
+      // Everything a careless platform would call on user-reachable values.
+      const boom = () => { throw new Error('patched built-in called') }
+      Array.prototype.includes = boom
+      Array.prototype.filter = boom
+      Array.prototype.push = boom
+      Array.prototype[Symbol.iterator] = boom
+      Array.from = boom
+      Object.keys = boom
+      JSON.stringify = boom
+      JSON.parse = boom
+      Promise.prototype.then = function () { throw new Error('patched then') }
+      Promise.resolve = boom
+      Object.defineProperty(Uint8Array.prototype, 'byteLength', { get: boom })
+      String.prototype.toUpperCase = boom
+      const data = new Uint8Array(100)
+      const p = s.sign('HMAC', key, data)
+      report(p instanceof Promise)
+      // await uses the intrinsic then, not the patched one.
+      const sig = await p
+      report(sig.byteLength === 32 || new Uint8Array(sig).length === 32)
+      report(await s.verify('hmac', key, sig, data))
+      const k2 = await s.importKey('jwk', jwk, { name: 'HMAC', hash: 'SHA-256' }, false, usages.sign)
+      report(k2.usages.length)
+      const ak = await s.generateKey({ name: 'AES-GCM', length: 128 }, true, usages.wrap)
+      const iv = new Uint8Array(12)
+      const wrapped = await s.wrapKey('jwk', key, ak, { name: 'AES-GCM', iv })
+      const back = await s.unwrapKey('jwk', wrapped, ak, { name: 'AES-GCM', iv }, { name: 'HMAC', hash: 'SHA-256' }, true, usages.verify)
+      report(back.algorithm.name, await s.verify('HMAC', back, sig, data))
+      const pk = await s.importKey('raw', new Uint8Array(8), 'PBKDF2', false, usages.deriveKey)
+      const dk = await s.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: iv, iterations: 10 }, pk, { name: 'AES-GCM', length: 128 }, false, usages.encrypt)
+      report(dk.type)
+    `)
+    expect(calls).toEqual([true, true, true, 1, ['HMAC', true], 'secret'])
+  })
+})
