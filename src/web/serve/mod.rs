@@ -42,8 +42,9 @@ fn serve_state<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackA
 /// (Bun's default `backpressureLimit`).
 const BACKPRESSURE_LIMIT: usize = 16 << 20;
 
-/// Past this many bytes posted and not yet delivered (and never past the runtime's memory limit),
-/// a message is dropped and `ws.send` returns 0, as Bun's does for a message it drops.
+/// Past this many bytes posted and not yet delivered, a message is dropped and `ws.send` returns
+/// 0, as Bun's does for a message it drops. (The host also bounds what waits for it, at
+/// memoryLimitMB with async calls in flight: under a smaller limit that bound comes first.)
 const DROP_LIMIT: usize = 4 * BACKPRESSURE_LIMIT;
 
 /// Bytes of the message in `data` (UTF-8 for strings): a string, or an ArrayBuffer / view.
@@ -60,9 +61,8 @@ fn data_size(scope: &mut v8::PinScope, cmd: v8::Local<v8::Value>) -> Option<usiz
 /// `command(cmd)`: hands a plain-object command to the host's `onWebSocketCommand` listeners.
 /// Returns the payload's size in bytes (UTF-8 for strings), or -1 when the host is more than
 /// `BACKPRESSURE_LIMIT` behind (the command is still queued), as Bun's `ws.send` does; the
-/// isolate's `drain` is then called once the host is down to half of that. Past `DROP_LIMIT`
-/// (or the runtime's memory limit, if lower) the message is dropped and 0 is returned: what the
-/// host has not taken yet is bounded per runtime. Commands without data (close) are never dropped.
+/// isolate's `drain` is then called once the host is down to half of that. Past `DROP_LIMIT` the
+/// message is dropped and 0 is returned. Commands without data (close) are never dropped.
 fn command<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let (host, tx, shared) = {
@@ -71,7 +71,7 @@ fn command<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
   };
   // Checked before the message is copied out of the isolate.
   let size = data_size(scope, args.get(0)).unwrap_or(0);
-  if size > 0 && shared.serve.pending_bytes.load(Ordering::Acquire).saturating_add(size) > DROP_LIMIT.min(shared.budget.limit_bytes) {
+  if size > 0 && shared.serve.pending_bytes.load(Ordering::Acquire).saturating_add(size) > DROP_LIMIT {
     return rv.set_int32(0);
   }
   let Ok(cmd) = crate::value::isolate::from_v8(scope, args.get(0)) else {
