@@ -139,10 +139,6 @@ impl Charge {
   pub fn len(&self) -> usize {
     self.len
   }
-
-  pub fn is_empty(&self) -> bool {
-    self.len == 0
-  }
 }
 
 impl Drop for Charge {
@@ -198,6 +194,82 @@ unsafe extern "C" fn free(budget: &MemoryBudget, data: *mut c_void, len: usize) 
 
 unsafe extern "C" fn drop_budget(budget: *const MemoryBudget) {
   drop(unsafe { Arc::from_raw(budget) });
+}
+
+/// The addon's Rust allocator: the system's, plus a per-thread ceiling that a native sets around
+/// V8 code that allocates through Rust with no limit of its own. V8's ValueSerializer (behind
+/// `structuredClone`) grows its buffer through its delegate's ReallocateBufferMemory, which
+/// rusty_v8 implements with `std::alloc::realloc` and offers no hook for; under a ceiling such a
+/// reallocation fails (returns null), which V8 turns into a DataCloneError ("out of memory")
+/// instead of growing without bound. Allocations of `ALWAYS_OK` bytes or less never fail (Rust
+/// code aborts on a failed allocation; only the serializer's large buffer may fail), and the
+/// fast path is one comparison.
+pub struct Allocator;
+
+/// Allocations this small never meet the ceiling.
+const ALWAYS_OK: usize = 64 * 1024;
+
+thread_local! {
+  static CEILING: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+fn over_ceiling(size: usize) -> bool {
+  size > ALWAYS_OK && CEILING.try_with(|c| size > c.get()).unwrap_or(false)
+}
+
+// SAFETY: every call goes to the system allocator unchanged, or fails with null (allowed).
+unsafe impl std::alloc::GlobalAlloc for Allocator {
+  unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+    if over_ceiling(layout.size()) {
+      return std::ptr::null_mut();
+    }
+    unsafe { std::alloc::System.alloc(layout) }
+  }
+
+  unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+    if over_ceiling(layout.size()) {
+      return std::ptr::null_mut();
+    }
+    unsafe { std::alloc::System.alloc_zeroed(layout) }
+  }
+
+  unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+    unsafe { std::alloc::System.dealloc(ptr, layout) }
+  }
+
+  unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+    if new_size > layout.size() && over_ceiling(new_size) {
+      return std::ptr::null_mut();
+    }
+    unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+  }
+}
+
+#[global_allocator]
+static ALLOCATOR: Allocator = Allocator;
+
+/// While alive, Rust allocations on this thread larger than its bytes (and than `ALWAYS_OK`) fail.
+pub struct Ceiling(usize);
+
+impl Ceiling {
+  pub fn new(bytes: usize) -> Self {
+    Ceiling(CEILING.with(|c| c.replace(bytes)))
+  }
+}
+
+impl Drop for Ceiling {
+  fn drop(&mut self) {
+    let previous = self.0;
+    let _ = CEILING.try_with(|c| c.set(previous));
+  }
+}
+
+impl MemoryBudget {
+  /// A ceiling for a buffer that V8 grows through Rust on the isolate's behalf (structuredClone's
+  /// serializer): what is left of the ArrayBuffer limit now.
+  pub fn ceiling(&self) -> Ceiling {
+    Ceiling::new(self.limit_bytes.saturating_sub(self.used(Pool::ArrayBuffers)))
+  }
 }
 
 /// Called by V8 when the heap reaches its limit. We stop the script (the runtime then ends with
@@ -443,6 +515,28 @@ mod tests {
     assert!(!b.reserve(1));
     drop(over);
     assert!(b.reserve(1000));
+  }
+
+  #[test]
+  fn a_ceiling_fails_large_allocations_on_its_thread_only_while_it_lives() {
+    let b = MemoryBudget::new(1 << 20);
+    let _held = b.charge(Pool::ArrayBuffers, 1 << 19).unwrap();
+    let try_vec = |n: usize| {
+      let mut v: Vec<u8> = Vec::new();
+      v.try_reserve_exact(n).is_ok()
+    };
+    {
+      let _c = b.ceiling();
+      // Half the limit is left.
+      assert!(try_vec(1 << 18));
+      assert!(!try_vec((1 << 19) + 1));
+      // Small allocations always succeed, and other threads are not affected.
+      assert!(try_vec(ALWAYS_OK));
+      assert!(std::thread::spawn(move || try_vec(8 << 20)).join().unwrap());
+      let mut v = vec![0u8; 1 << 18];
+      assert!(v.try_reserve_exact(1 << 20).is_err());
+    }
+    assert!(try_vec(8 << 20));
   }
 
   #[test]

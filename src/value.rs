@@ -579,9 +579,9 @@ pub mod isolate {
         }
         return Some(set.into());
       }
-      Value::ArrayBuffer(bytes) => array_buffer(scope, bytes).into(),
+      Value::ArrayBuffer(bytes) => array_buffer(scope, bytes)?.into(),
       Value::View { kind, bytes } => {
-        let buf = array_buffer(scope, bytes);
+        let buf = array_buffer(scope, bytes)?;
         let n = bytes.len();
         let size = match kind {
           ViewKind::Int16 | ViewKind::Uint16 => 2,
@@ -611,10 +611,10 @@ pub mod isolate {
     Some(made_now)
   }
 
-  pub fn array_buffer<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: &[u8]) -> v8::Local<'s, v8::ArrayBuffer> {
-    // Host data is bounded by the host; its store is owned by Rust, not the isolate's allocator.
-    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.to_vec()).make_shared();
-    v8::ArrayBuffer::with_backing_store(scope, &store)
+  /// A copy of `bytes`, counted against the runtime's ArrayBuffer limit like every buffer made
+  /// in Rust (past it the runtime ends with MemoryLimitError and None is returned).
+  pub fn array_buffer<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: &[u8]) -> Option<v8::Local<'s, v8::ArrayBuffer>> {
+    crate::web::util::array_buffer_from_slice(scope, bytes)
   }
 
   fn regexp_flags(flags: &str) -> v8::RegExpCreationFlags {

@@ -64,7 +64,9 @@ pub enum RequestBody {
 /// One step of a streamed request body. The sender going away without `End` fails the request,
 /// so an aborted upload never looks complete to the server.
 pub enum Upload {
-  Data(Bytes),
+  /// A chunk, with its charge of the runtime's memory budget: held until hyper asks for the
+  /// next frame (it holds the last one it took until that is written).
+  Data(Bytes, Option<crate::limits::Charge>),
   End,
   Fail(String),
 }
@@ -121,8 +123,9 @@ impl tower_service::Service<Name> for Resolver {
   }
 }
 
-/// A request body fed chunk by chunk from the isolate.
-struct ChannelBody(mpsc::Receiver<Upload>, bool);
+/// A request body fed chunk by chunk from the isolate: the channel, whether it ended, and the
+/// charge of the chunk hyper took last.
+struct ChannelBody(mpsc::Receiver<Upload>, bool, Option<crate::limits::Charge>);
 
 impl hyper::body::Body for ChannelBody {
   type Data = Bytes;
@@ -133,9 +136,13 @@ impl hyper::body::Body for ChannelBody {
       return Poll::Ready(None);
     }
     match self.0.poll_recv(cx) {
-      Poll::Ready(Some(Upload::Data(b))) => Poll::Ready(Some(Ok(Frame::data(b)))),
+      Poll::Ready(Some(Upload::Data(b, charge))) => {
+        self.2 = charge;
+        Poll::Ready(Some(Ok(Frame::data(b))))
+      }
       Poll::Ready(Some(Upload::End)) => {
         self.1 = true;
+        self.2 = None;
         Poll::Ready(None)
       }
       Poll::Ready(Some(Upload::Fail(m))) => Poll::Ready(Some(Err(m.into()))),
@@ -199,7 +206,7 @@ impl Client {
           body = RequestBody::Bytes(b);
           (full, false)
         }
-        RequestBody::Stream(rx) => (ChannelBody(rx, false).boxed(), true),
+        RequestBody::Stream(rx) => (ChannelBody(rx, false, None).boxed(), true),
       };
       let mut request = hyper::Request::new(this_body);
       *request.method_mut() = method.clone();

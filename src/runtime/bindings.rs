@@ -341,6 +341,9 @@ impl v8::ValueDeserializerImpl for CloneDelegate {}
 fn structured_clone<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let context = scope.get_current_context();
   let value = args.get(0);
+  // The serializer's buffer may grow only to what is left of the ArrayBuffer limit (past it:
+  // DataCloneError); strings repeated in the value are written out each time.
+  let ceiling = State::get(scope).and_then(|s| s.try_borrow().ok().map(|s| s.shared.budget.ceiling()));
   let bytes = {
     let ser = v8::ValueSerializer::new(scope, Box::new(CloneDelegate));
     ser.write_header();
@@ -349,6 +352,7 @@ fn structured_clone<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCall
     }
     ser.release()
   };
+  drop(ceiling);
   let de = v8::ValueDeserializer::new(scope, Box::new(CloneDelegate), &bytes);
   if de.read_header(context) != Some(true) {
     return throw_dom_exception(scope, "could not clone the value", "DataCloneError");

@@ -56,31 +56,38 @@ fn string<'s>(scope: &mut v8::PinScope<'s, '_>, s: &str) -> v8::Local<'s, v8::Va
 
 /// parseMultipart(bytes, boundary) → [name, value, filename, type, ...] with value a string for
 /// fields (filename undefined) or a Uint8Array for files; undefined if the body is malformed.
+/// Part bodies are copied once, straight into counted buffers (`util::uint8_array`).
 fn parse_multipart<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let boundary = args.get(1).to_rust_string_lossy(scope);
-  let Some(parsed) = with_bytes(args.get(0), |b| multipart::parse(b, boundary.as_bytes())) else {
-    return throw_type_error(scope, "expected bytes");
-  };
-  let Ok(parts) = parsed else { return };
-  let mut out: Vec<v8::Local<v8::Value>> = Vec::with_capacity(parts.len() * 4);
-  for p in parts {
-    out.push(string(scope, &p.name));
-    match p.filename {
-      Some(filename) => {
-        let Some(bytes) = uint8_array(scope, p.body) else { return };
-        out.push(bytes.into());
-        out.push(string(scope, &filename));
-        out.push(string(scope, &p.content_type.unwrap_or_else(|| "text/plain".into())));
-      }
-      None => {
-        let text = String::from_utf8_lossy(p.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&p.body)).into_owned();
-        out.push(string(scope, &text));
-        out.push(v8::undefined(scope).into());
-        out.push(v8::undefined(scope).into());
+  // No JS runs while the input is borrowed (a GC may, which never moves or frees it).
+  let parsed = with_bytes(args.get(0), |b| {
+    let Ok(parts) = multipart::parse(b, boundary.as_bytes()) else { return Some(None) };
+    let mut out: Vec<v8::Local<v8::Value>> = Vec::with_capacity(parts.len().saturating_mul(4));
+    for p in parts {
+      out.push(string(scope, &p.name));
+      match p.filename {
+        Some(filename) => {
+          let bytes = uint8_array(scope, p.body.to_vec())?;
+          out.push(bytes.into());
+          out.push(string(scope, &filename));
+          out.push(string(scope, &p.content_type.unwrap_or_else(|| "text/plain".into())));
+        }
+        None => {
+          let text = String::from_utf8_lossy(p.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(p.body)).into_owned();
+          out.push(string(scope, &text));
+          out.push(v8::undefined(scope).into());
+          out.push(v8::undefined(scope).into());
+        }
       }
     }
+    Some(Some(out))
+  });
+  match parsed {
+    None => throw_type_error(scope, "expected bytes"),
+    // Malformed, or over the memory limit (which ends the runtime).
+    Some(None) | Some(Some(None)) => {}
+    Some(Some(Some(out))) => rv.set(v8::Array::new_with_elements(scope, &out).into()),
   }
-  rv.set(v8::Array::new_with_elements(scope, &out).into());
 }
 
 /// parseUrlencoded(bytes) → [name, value, ...]

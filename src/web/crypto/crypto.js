@@ -3,32 +3,43 @@
 // This file checks arguments and algorithms the way the spec and WebIDL say; the natives do the
 // cryptography. Key material stays in Rust: a CryptoKey holds an opaque handle in a private field.
 // Runs once, into the startup snapshot: nothing here may call a native or keep per-runtime state
-// outside a method.
+// outside a method. Everything that runs after user code uses captured intrinsics
+// (internals.primordials): user code patching Array.prototype, Promise, JSON… changes nothing here.
 (function (global, natives, internals) {
   'use strict'
   const { define, tag } = internals
+  const {
+    ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, ArrayFrom, ArrayIsArray, ArrayPrototypeFilter, ArrayPrototypeFind,
+    ArrayPrototypeIncludes, ArrayPrototypePush, ArrayPrototypeSlice, DataViewPrototypeGetByteLength, JSONParse,
+    JSONStringify, MathCeil, MathTrunc, NumberIsFinite, ObjectCreate, ObjectDefineProperty,
+    ObjectGetOwnPropertyDescriptor, ObjectGetOwnPropertyNames, ObjectKeys, PromisePrototypeThen, PromiseReject,
+    PromiseResolve, SafeSet, SetPrototypeAdd, SetPrototypeGetSize, String, StringPrototypeToUpperCase, SymbolIterator, TypeError,
+    TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetSymbolToStringTag,
+  } = internals.primordials
   const DOMException = internals.DOMException
   // WebIDL: operations and attributes are enumerable on the prototype.
   const enumerable = (cls) => {
-    for (const key of Object.getOwnPropertyNames(cls.prototype)) {
-      if (key === 'constructor') continue
-      const d = Object.getOwnPropertyDescriptor(cls.prototype, key)
-      d.enumerable = true
-      Object.defineProperty(cls.prototype, key, d)
+    const keys = ObjectGetOwnPropertyNames(cls.prototype)
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === 'constructor') continue
+      const d = ObjectGetOwnPropertyDescriptor(cls.prototype, keys[i])
+      ObjectDefineProperty(cls.prototype, keys[i], { __proto__: null, ...d, enumerable: true })
     }
   }
-  const abByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get
   const isArrayBuffer = (v) => {
     try {
-      abByteLength.call(v)
+      ArrayBufferPrototypeGetByteLength(v)
       return true
     } catch {
       return false
     }
   }
-  const isBufferSource = (v) => ArrayBuffer.isView(v) || isArrayBuffer(v)
+  const isBufferSource = (v) => ArrayBufferIsView(v) || isArrayBuffer(v)
   const dom = (message, name) => new DOMException(message, name)
-  const byteLength = (b) => (ArrayBuffer.isView(b) ? b.byteLength : abByteLength.call(b))
+  // Through the intrinsic getters: a view's own `byteLength` may be anything.
+  const viewByteLength = (v) =>
+    TypedArrayPrototypeGetSymbolToStringTag(v) === undefined ? DataViewPrototypeGetByteLength(v) : TypedArrayPrototypeGetByteLength(v)
+  const byteLength = (b) => (ArrayBufferIsView(b) ? viewByteLength(b) : ArrayBufferPrototypeGetByteLength(b))
 
   // --- Crypto (https://w3c.github.io/webcrypto/#crypto-interface) ---------------------------------
 
@@ -99,7 +110,7 @@
     }
     get usages() {
       if (!slots(this)) throw new TypeError('Illegal invocation')
-      this.#usagesCached ??= [...this.#usages]
+      this.#usagesCached ??= ArrayPrototypeSlice(this.#usages)
       return this.#usagesCached
     }
   }
@@ -116,27 +127,29 @@
   const FORMATS = ['raw', 'spki', 'pkcs8', 'jwk']
 
   function toUsages(v) {
-    if (v === null || typeof v !== 'object' || typeof v[Symbol.iterator] !== 'function') {
+    if (v === null || typeof v !== 'object' || typeof v[SymbolIterator] !== 'function') {
       throw new TypeError('keyUsages: not a sequence')
     }
+    // WebIDL sequence<KeyUsage>: the value's own iterator, as the spec says.
     const out = []
     for (const u of v) {
       const s = String(u)
-      if (!USAGES.includes(s)) throw new TypeError(`keyUsages: '${s}' is not a valid KeyUsage`)
-      out.push(s)
+      if (!ArrayPrototypeIncludes(USAGES, s)) throw new TypeError(`keyUsages: '${s}' is not a valid KeyUsage`)
+      ArrayPrototypePush(out, s)
     }
     return out
   }
   // The usage intersection, in the recognized order.
-  const intersect = (usages, allowed) => USAGES.filter((u) => usages.includes(u) && allowed.includes(u))
+  const intersect = (usages, allowed) =>
+    ArrayPrototypeFilter(USAGES, (u) => ArrayPrototypeIncludes(usages, u) && ArrayPrototypeIncludes(allowed, u))
   function checkUsages(usages, allowed) {
-    for (const u of usages) {
-      if (!allowed.includes(u)) throw dom(`Unsupported key usage for this algorithm: ${u}`, 'SyntaxError')
+    for (let i = 0; i < usages.length; i++) {
+      if (!ArrayPrototypeIncludes(allowed, usages[i])) throw dom(`Unsupported key usage for this algorithm: ${usages[i]}`, 'SyntaxError')
     }
   }
   function toFormat(v) {
     const s = String(v)
-    if (!FORMATS.includes(s)) throw new TypeError(`format: '${s}' is not a valid KeyFormat`)
+    if (!ArrayPrototypeIncludes(FORMATS, s)) throw new TypeError(`format: '${s}' is not a valid KeyFormat`)
     return s
   }
   function toKey(v, what) {
@@ -151,17 +164,17 @@
   // [EnforceRange] integer types.
   function toInteger(v, max, what) {
     const n = Number(v)
-    if (!Number.isFinite(n)) throw new TypeError(`${what} is not a finite number`)
-    const i = Math.trunc(n)
+    if (!NumberIsFinite(n)) throw new TypeError(`${what} is not a finite number`)
+    const i = MathTrunc(n)
     if (i < 0 || i > max) throw new TypeError(`${what} is outside the accepted range`)
     return i
   }
 
   // --- Algorithm normalization (https://w3c.github.io/webcrypto/#algorithm-normalization-normalize-an-algorithm)
 
-  const HASHES = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512']
   // Dictionary members: [name, type, required].
   const DICTS = {
+    __proto__: null,
     HmacKeyGenParams: [['hash', 'hash', true], ['length', 'ulong', false]],
     HmacImportParams: [['hash', 'hash', true], ['length', 'ulong', false]],
     AesKeyGenParams: [['length', 'ushort', true]],
@@ -173,18 +186,19 @@
     Pbkdf2Params: [['hash', 'hash', true], ['iterations', 'ulong', true], ['salt', 'buffer', true]],
     HkdfParams: [['hash', 'hash', true], ['info', 'buffer', true], ['salt', 'buffer', true]],
   }
-  const SIGN = { HMAC: null, ECDSA: 'EcdsaParams', Ed25519: null }
-  const AES = { 'AES-GCM': 'AesGcmParams' }
+  const SIGN = { __proto__: null, HMAC: null, ECDSA: 'EcdsaParams', Ed25519: null }
+  const AES = { __proto__: null, 'AES-GCM': 'AesGcmParams' }
   const OPS = {
-    digest: Object.fromEntries(HASHES.map((h) => [h, null])),
-    generateKey: { HMAC: 'HmacKeyGenParams', 'AES-GCM': 'AesKeyGenParams', ECDSA: 'EcKeyGenParams', Ed25519: null },
-    importKey: { HMAC: 'HmacImportParams', 'AES-GCM': null, PBKDF2: null, HKDF: null, ECDSA: 'EcKeyImportParams', Ed25519: null },
+    __proto__: null,
+    digest: { __proto__: null, 'SHA-1': null, 'SHA-256': null, 'SHA-384': null, 'SHA-512': null },
+    generateKey: { __proto__: null, HMAC: 'HmacKeyGenParams', 'AES-GCM': 'AesKeyGenParams', ECDSA: 'EcKeyGenParams', Ed25519: null },
+    importKey: { __proto__: null, HMAC: 'HmacImportParams', 'AES-GCM': null, PBKDF2: null, HKDF: null, ECDSA: 'EcKeyImportParams', Ed25519: null },
     sign: SIGN,
     verify: SIGN,
     encrypt: AES,
     decrypt: AES,
-    deriveBits: { PBKDF2: 'Pbkdf2Params', HKDF: 'HkdfParams' },
-    'get key length': { 'AES-GCM': 'AesDerivedKeyParams', HMAC: 'HmacImportParams', PBKDF2: null, HKDF: null },
+    deriveBits: { __proto__: null, PBKDF2: 'Pbkdf2Params', HKDF: 'HkdfParams' },
+    'get key length': { __proto__: null, 'AES-GCM': 'AesDerivedKeyParams', HMAC: 'HmacImportParams', PBKDF2: null, HKDF: null },
   }
 
   function normalize(alg, op) {
@@ -193,11 +207,13 @@
     if (alg.name === undefined) throw new TypeError("Algorithm: required member 'name' is undefined")
     const name = String(alg.name)
     const table = OPS[op]
-    const upper = name.toUpperCase()
-    const registered = Object.keys(table).find((k) => k.toUpperCase() === upper)
+    const upper = StringPrototypeToUpperCase(name)
+    const registered = ArrayPrototypeFind(ObjectKeys(table), (k) => StringPrototypeToUpperCase(k) === upper)
     if (registered === undefined) throw dom(`Unrecognized algorithm name: ${name}`, 'NotSupportedError')
     const out = { name: registered }
-    for (const [member, type, required] of DICTS[table[registered]] ?? []) {
+    const members = table[registered] === null ? [] : DICTS[table[registered]]
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i][0], type = members[i][1], required = members[i][2]
       const v = alg[member]
       if (v === undefined) {
         if (required) throw new TypeError(`${registered}: required member '${member}' is undefined`)
@@ -217,14 +233,18 @@
 
   // --- Helpers for the algorithms --------------------------------------------------------------
 
-  const HASH_BYTES = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }
-  // Bounds on work done synchronously in a native (not the spec's: a sandbox's).
+  // Bound on derived and generated key sizes (not the spec's: a sandbox's).
   const MAX_BITS = 8 << 20
-  const MAX_PBKDF2_WORK = 2 ** 25
+  // Natives over large inputs (and PBKDF2 always) answer with a promise of the result, computed
+  // off the isolate thread; its rejection is a { name, message } to turn back into the error.
+  const rethrow = (e) => {
+    throw e !== null && typeof e === 'object' && e.name === 'TypeError' ? new TypeError(e.message) : dom(e?.message, e?.name)
+  }
+  const offloaded = (r) => (r !== null && typeof r === 'object' && !isArrayBuffer(r) ? PromisePrototypeThen(r, undefined, rethrow) : r)
   // Block sizes in bits (https://w3c.github.io/webcrypto/#hmac-operations).
   const blockSize = (hash) => (hash === 'SHA-384' || hash === 'SHA-512' ? 1024 : 512)
-  const HMAC_JWK_ALG = { 'SHA-1': 'HS1', 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' }
-  const ASYM = { ECDSA: 'EC', Ed25519: 'Ed' }
+  const HMAC_JWK_ALG = { __proto__: null, 'SHA-1': 'HS1', 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' }
+  const ASYM = { __proto__: null, ECDSA: 'EC', Ed25519: 'Ed' }
   const b64uDecode = (s, member) => {
     if (typeof s !== 'string') throw dom(`The JWK member '${member}' is missing or not a string`, 'DataError')
     const b = natives.b64uDecode(s)
@@ -233,21 +253,30 @@
   }
 
   // JsonWebKey dictionary conversion (https://w3c.github.io/webcrypto/#JsonWebKey-dictionary).
-  function toJwk(v) {
+  const JWK_STRINGS = ['alg', 'crv', 'd', 'dp', 'dq', 'e', 'k', 'kty', 'n', 'p', 'q', 'qi', 'use', 'x', 'y']
+  // `parsed`: v is our own JSONParse result (unwrapKey), whose arrays are read by index.
+  function toJwk(v, parsed = false) {
     if (v === null || (typeof v !== 'object' && typeof v !== 'function')) throw new TypeError('keyData is not a JsonWebKey')
     const out = {}
-    for (const m of ['alg', 'crv', 'd', 'dp', 'dq', 'e', 'k', 'kty', 'n', 'p', 'q', 'qi', 'use', 'x', 'y']) {
+    for (let i = 0; i < JWK_STRINGS.length; i++) {
+      const m = JWK_STRINGS[i]
       if (v[m] !== undefined) out[m] = String(v[m])
     }
     if (v.ext !== undefined) out.ext = Boolean(v.ext)
-    if (v.key_ops !== undefined) out.key_ops = toStrings(v.key_ops)
+    if (v.key_ops !== undefined) out.key_ops = toStrings(v.key_ops, parsed)
     return out
   }
-  function toStrings(v) {
-    if (v === null || typeof v !== 'object' || typeof v[Symbol.iterator] !== 'function') {
+  function toStrings(v, parsed) {
+    if (parsed && ArrayIsArray(v)) {
+      const out = []
+      for (let i = 0; i < v.length; i++) out[i] = String(v[i])
+      return out
+    }
+    if (v === null || typeof v !== 'object' || typeof v[SymbolIterator] !== 'function') {
       throw new TypeError('JsonWebKey: key_ops is not a sequence')
     }
-    return Array.from(v, String)
+    // WebIDL sequence<DOMString>: the value's own iterator, as the spec says.
+    return ArrayFrom(v, String)
   }
   // The checks every JWK import shares.
   function checkJwk(jwk, kty, use, extractable, usages) {
@@ -256,9 +285,11 @@
       throw dom(`The JWK's use must be '${use}'`, 'DataError')
     }
     if (jwk.key_ops !== undefined) {
-      if (new Set(jwk.key_ops).size !== jwk.key_ops.length) throw dom('The JWK key_ops has duplicates', 'DataError')
-      for (const u of usages) {
-        if (!jwk.key_ops.includes(u)) throw dom(`The JWK key_ops does not allow '${u}'`, 'DataError')
+      const seen = new SafeSet()
+      for (let i = 0; i < jwk.key_ops.length; i++) SetPrototypeAdd(seen, jwk.key_ops[i])
+      if (SetPrototypeGetSize(seen) !== jwk.key_ops.length) throw dom('The JWK key_ops has duplicates', 'DataError')
+      for (let i = 0; i < usages.length; i++) {
+        if (!ArrayPrototypeIncludes(jwk.key_ops, usages[i])) throw dom(`The JWK key_ops does not allow '${usages[i]}'`, 'DataError')
       }
     }
     if (jwk.ext === false && extractable) throw dom('The JWK is not extractable', 'DataError')
@@ -367,15 +398,16 @@
       if (format !== 'jwk') throw dom(`Secret keys cannot be exported as ${format}`, 'NotSupportedError')
       const jwk = { kty: 'oct', k: natives.b64uEncode(natives.secretExport(k.handle)) }
       jwk.alg = name === 'HMAC' ? HMAC_JWK_ALG[k.algorithm.hash.name] : `A${k.algorithm.length}GCM`
-      jwk.key_ops = [...k.usages]
+      jwk.key_ops = ArrayPrototypeSlice(k.usages)
       jwk.ext = k.extractable
       return jwk
     }
     if (format === 'jwk') {
-      const [x, y, d] = natives.asymJwk(k.handle)
+      const parts = natives.asymJwk(k.handle)
+      const x = parts[0], y = parts[1], d = parts[2]
       const jwk = name === 'ECDSA' ? { kty: 'EC', crv: 'P-256', x, y } : { kty: 'OKP', crv: 'Ed25519', x }
       if (k.type === 'private') jwk.d = d
-      jwk.key_ops = [...k.usages]
+      jwk.key_ops = ArrayPrototypeSlice(k.usages)
       jwk.ext = k.extractable
       return jwk
     }
@@ -391,14 +423,11 @@
     if (length % 8 !== 0) throw dom('The length must be a multiple of 8', 'OperationError')
     if (alg.name === 'PBKDF2') {
       if (alg.iterations === 0) throw dom('iterations must not be zero', 'OperationError')
-      // The native cannot be interrupted by the execution timeout, so its work is bounded.
-      const blocks = Math.ceil(length / 8 / HASH_BYTES[alg.hash.name])
-      if (length > MAX_BITS || alg.iterations * blocks > MAX_PBKDF2_WORK) {
-        throw dom('PBKDF2 with this many iterations or bits is not supported', 'NotSupportedError')
-      }
-      return natives.pbkdf2(k.handle, alg.hash.name, alg.salt, alg.iterations, length)
+      if (length > MAX_BITS) throw dom('PBKDF2 with this many bits is not supported', 'NotSupportedError')
+      // Runs off the isolate thread and stops with the runtime (execution timeout, dispose).
+      return offloaded(natives.pbkdf2(k.handle, alg.hash.name, alg.salt, alg.iterations, length))
     }
-    return natives.hkdf(k.handle, alg.hash.name, alg.salt, alg.info, length)
+    return offloaded(natives.hkdf(k.handle, alg.hash.name, alg.salt, alg.info, length))
   }
 
   // https://w3c.github.io/webcrypto/#dfn-get-key-length
@@ -424,9 +453,9 @@
   function run(self, fn) {
     try {
       if (self !== subtle) throw new TypeError('Illegal invocation')
-      return Promise.resolve(fn())
+      return PromiseResolve(fn())
     } catch (e) {
-      return Promise.reject(e)
+      return PromiseReject(e)
     }
   }
   function needArgs(n, have, method) {
@@ -436,27 +465,30 @@
   }
   function checkKeyFor(alg, k, usage) {
     if (alg.name !== k.algorithm.name) throw dom('The key is not of the requested algorithm', 'InvalidAccessError')
-    if (!k.usages.includes(usage)) throw dom(`The key does not allow '${usage}'`, 'InvalidAccessError')
+    if (!ArrayPrototypeIncludes(k.usages, usage)) throw dom(`The key does not allow '${usage}'`, 'InvalidAccessError')
   }
 
+  const TAG_LENGTHS = [32, 64, 96, 104, 112, 120, 128]
   function aesGcm(alg, k, data, encrypt) {
     const tagLength = alg.tagLength ?? 128
-    if (![32, 64, 96, 104, 112, 120, 128].includes(tagLength)) throw dom('Invalid AES-GCM tagLength', 'OperationError')
+    if (!ArrayPrototypeIncludes(TAG_LENGTHS, tagLength)) throw dom('Invalid AES-GCM tagLength', 'OperationError')
     if (tagLength !== 128) throw dom('Only a 128-bit AES-GCM tag is supported', 'NotSupportedError')
     if (!encrypt && byteLength(data) < tagLength / 8) throw dom('The data is shorter than the tag', 'OperationError')
-    return natives.aesGcm(k.handle, encrypt, alg.iv, alg.additionalData, data)
+    return offloaded(natives.aesGcm(k.handle, encrypt, alg.iv, alg.additionalData, data))
   }
 
   function signOrVerify(k, alg, signature, data) {
     if (k.algorithm.name === 'HMAC') {
-      return signature === undefined
-        ? natives.hmacSign(k.handle, k.algorithm.hash.name, data)
-        : natives.hmacVerify(k.handle, k.algorithm.hash.name, signature, data)
+      return offloaded(
+        signature === undefined
+          ? natives.hmacSign(k.handle, k.algorithm.hash.name, data)
+          : natives.hmacVerify(k.handle, k.algorithm.hash.name, signature, data),
+      )
     }
     const type = signature === undefined ? 'private' : 'public'
     if (k.type !== type) throw dom(`The key is not a ${type} key`, 'InvalidAccessError')
     const hash = alg.hash?.name
-    return signature === undefined ? natives.asymSign(k.handle, hash, data) : natives.asymVerify(k.handle, hash, signature, data)
+    return offloaded(signature === undefined ? natives.asymSign(k.handle, hash, data) : natives.asymVerify(k.handle, hash, signature, data))
   }
 
   const utf8 = (s) => natives.utf8Encode(s)
@@ -511,7 +543,7 @@
         needArgs(2, arguments.length, 'digest')
         const alg = normalize(algorithm, 'digest')
         toBuffer(data, 'data')
-        return natives.digest(alg.name, data)
+        return offloaded(natives.digest(alg.name, data))
       })
     }
     generateKey(algorithm, extractable, keyUsages) {
@@ -527,7 +559,7 @@
             if (length === 0 || length > MAX_BITS) throw dom('HMAC: unsupported key length', 'OperationError')
             if (usages.length === 0) throw dom('Usages cannot be empty when creating a key.', 'SyntaxError')
             const algorithm = { name: 'HMAC', hash: { name: alg.hash.name }, length }
-            return newKey('secret', extractable, algorithm, intersect(usages, USAGES), natives.secretGenerate(Math.ceil(length / 8)))
+            return newKey('secret', extractable, algorithm, intersect(usages, USAGES), natives.secretGenerate(MathCeil(length / 8)))
           }
           case 'AES-GCM': {
             checkUsages(usages, ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'])
@@ -547,7 +579,8 @@
             }
             const privateUsages = intersect(usages, ['sign'])
             if (privateUsages.length === 0) throw dom('Usages cannot be empty when creating a key.', 'SyntaxError')
-            const [priv, pub] = natives.asymGenerate(ASYM[alg.name])
+            const pair = natives.asymGenerate(ASYM[alg.name])
+            const priv = pair[0], pub = pair[1]
             return {
               publicKey: newKey('public', true, algorithm, intersect(usages, ['verify']), pub),
               privateKey: newKey('private', extractable, { ...algorithm }, privateUsages, priv),
@@ -567,7 +600,7 @@
         const usages = toUsages(keyUsages)
         checkKeyFor(alg, k, 'deriveKey')
         const bits = deriveBits(alg, k, keyLength(lengthAlg))
-        return importKey('raw', bits, importAlg, extractable, intersect(usages, USAGES))
+        return PromisePrototypeThen(PromiseResolve(bits), (b) => importKey('raw', b, importAlg, extractable, intersect(usages, USAGES)))
       })
     }
     deriveBits(algorithm, baseKey, length = null) {
@@ -577,7 +610,7 @@
         const k = toKey(baseKey, 'baseKey')
         // unsigned long? (no [EnforceRange]): ToNumber, then modulo 2^32.
         const n = length === null || length === undefined ? null : Number(length)
-        const len = n === null ? null : Number.isFinite(n) ? Math.trunc(n) >>> 0 : 0
+        const len = n === null ? null : NumberIsFinite(n) ? MathTrunc(n) >>> 0 : 0
         checkKeyFor(alg, k, 'deriveBits')
         return deriveBits(alg, k, len)
       })
@@ -611,7 +644,7 @@
         const alg = normalize(wrapAlgorithm, 'encrypt')
         checkKeyFor(alg, wk, 'wrapKey')
         const exported = exportKey(format, k)
-        const bytes = format === 'jwk' ? utf8(JSON.stringify(exported)) : exported
+        const bytes = format === 'jwk' ? utf8(JSONStringify(exported)) : exported
         return aesGcm(alg, wk, bytes, true)
       })
     }
@@ -626,26 +659,27 @@
         extractable = Boolean(extractable)
         const usages = intersect(toUsages(keyUsages), USAGES)
         checkKeyFor(alg, uk, 'unwrapKey')
-        const bytes = aesGcm(alg, uk, wrappedKey, false)
-        let keyData = bytes
-        if (format === 'jwk') {
-          let parsed
-          try {
-            parsed = JSON.parse(natives.utf8Decode(bytes))
-          } catch {
-            throw dom('The unwrapped key is not a JWK', 'DataError')
+        return PromisePrototypeThen(PromiseResolve(aesGcm(alg, uk, wrappedKey, false)), (bytes) => {
+          let keyData = bytes
+          if (format === 'jwk') {
+            let parsed
+            try {
+              parsed = JSONParse(natives.utf8Decode(bytes))
+            } catch {
+              throw dom('The unwrapped key is not a JWK', 'DataError')
+            }
+            keyData = toJwk(parsed, true)
           }
-          keyData = toJwk(parsed)
-        }
-        return importKey(format, keyData, importAlg, extractable, usages)
+          return importKey(format, keyData, importAlg, extractable, usages)
+        })
       })
     }
   }
   tag(SubtleCrypto, 'SubtleCrypto')
   enumerable(SubtleCrypto)
 
-  const subtle = Object.create(SubtleCrypto.prototype)
-  const crypto = Object.create(Crypto.prototype)
+  const subtle = ObjectCreate(SubtleCrypto.prototype)
+  const crypto = ObjectCreate(Crypto.prototype)
   define(global, 'Crypto', Crypto)
   define(global, 'SubtleCrypto', SubtleCrypto)
   define(global, 'CryptoKey', CryptoKey)

@@ -17,7 +17,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::KeyPair as _;
 use super::util::{charge_or_trip, owned, owner};
 use crate::limits::{Charge, Pool};
-use std::sync::Arc;
+use crate::runtime::{Later, Shared, State};
+use crate::value::Value;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use v8::MapFnTo;
 
 pub const AREA: Area = Area { name: "crypto", js: include_str!("crypto.js"), natives };
@@ -57,6 +60,8 @@ enum Error {
   /// A DOMException: (name, message).
   Dom(&'static str, String),
   Type(String),
+  /// The runtime went away while the work ran: nobody waits for the result.
+  Cancelled,
 }
 
 type Res<T> = Result<T, Error>;
@@ -78,7 +83,19 @@ fn throw(scope: &mut v8::PinScope, e: Error) {
   match e {
     Error::Dom(name, m) => throw_dom_exception(scope, &m, name),
     Error::Type(m) => throw_type_error(scope, &m),
+    Error::Cancelled => {}
   }
+}
+
+/// An error as the value an offloaded operation's promise rejects with; crypto.js turns it back
+/// into a DOMException or a TypeError.
+fn error_value(e: Error) -> Value {
+  let (name, message) = match e {
+    Error::Dom(name, m) => (name.to_string(), m),
+    Error::Type(m) => ("TypeError".to_string(), m),
+    Error::Cancelled => ("OperationError".to_string(), "The operation was cancelled".to_string()),
+  };
+  Value::Object(vec![("name".into(), Value::String(name)), ("message".into(), Value::String(message))])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +179,7 @@ impl Hash {
       Hash::Sha512 => ring::hmac::HMAC_SHA512,
     }
   }
+  #[cfg(test)]
   fn pbkdf2_alg(self) -> ring::pbkdf2::Algorithm {
     match self {
       Hash::Sha1 => ring::pbkdf2::PBKDF2_HMAC_SHA1,
@@ -224,13 +242,64 @@ fn aes_gcm_run(key: &[u8], encrypt: bool, iv: &[u8], aad: &[u8], data: &[u8]) ->
   }
 }
 
-fn pbkdf2_run(hash: Hash, password: &[u8], salt: &[u8], iterations: u32, bytes: usize) -> Res<Vec<u8>> {
-  let iterations = std::num::NonZeroU32::new(iterations).ok_or_else(|| op_err("iterations must not be zero"))?;
+/// PBKDF2 (RFC 8018 §5.2) with HMAC as the PRF, our own loop over ring's HMAC so that it can
+/// stop: `cancel` is checked every `PBKDF2_CHECK` iterations. Bit-identical to ring::pbkdf2
+/// (tested below against RFC 6070's vectors and ring itself).
+fn pbkdf2_run(hash: Hash, password: &[u8], salt: &[u8], iterations: u32, bytes: usize, cancel: &Cancel) -> Res<Vec<u8>> {
+  if iterations == 0 {
+    return Err(op_err("iterations must not be zero"));
+  }
+  let key = ring::hmac::Key::new(hash.hmac_alg(), password);
   let mut out = vec![0u8; bytes];
-  if bytes > 0 {
-    ring::pbkdf2::derive(hash.pbkdf2_alg(), iterations, salt, password, &mut out);
+  let h_len = hash.digest_alg().output_len();
+  for (i, block) in out.chunks_mut(h_len).enumerate() {
+    // T_i = U_1 ^ U_2 ^ ... ^ U_c, U_1 = PRF(P, S || INT(i)), U_j = PRF(P, U_{j-1}).
+    let index = u32::try_from(i + 1).map_err(|_| op_err("The requested length is too large for PBKDF2"))?;
+    let mut ctx = ring::hmac::Context::with_key(&key);
+    ctx.update(salt);
+    ctx.update(&index.to_be_bytes());
+    let mut u = ctx.sign();
+    let mut t = u.as_ref().to_vec();
+    for j in 1..iterations {
+      if j % PBKDF2_CHECK == 0 {
+        cancel.check()?;
+      }
+      u = ring::hmac::sign(&key, u.as_ref());
+      for (a, b) in t.iter_mut().zip(u.as_ref()) {
+        *a ^= b;
+      }
+    }
+    block.copy_from_slice(&t[..block.len()]);
   }
   Ok(out)
+}
+
+/// A digest of `data`, a `SLICE` at a time, checking `cancel` between slices.
+fn digest_run(hash: Hash, data: &[u8], cancel: &Cancel) -> Res<Vec<u8>> {
+  let mut ctx = ring::digest::Context::new(hash.digest_alg());
+  for slice in data.chunks(SLICE) {
+    cancel.check()?;
+    ctx.update(slice);
+  }
+  Ok(ctx.finish().as_ref().to_vec())
+}
+
+/// HMAC of `data` with `key`, a `SLICE` at a time.
+fn hmac_run(hash: Hash, key: &[u8], data: &[u8], cancel: &Cancel) -> Res<Vec<u8>> {
+  let key = ring::hmac::Key::new(hash.hmac_alg(), key);
+  let mut ctx = ring::hmac::Context::with_key(&key);
+  for slice in data.chunks(SLICE) {
+    cancel.check()?;
+    ctx.update(slice);
+  }
+  Ok(ctx.sign().as_ref().to_vec())
+}
+
+/// Whether `sig` is the HMAC of `data`, compared in constant time.
+fn hmac_verify_run(hash: Hash, key: &[u8], sig: &[u8], data: &[u8], cancel: &Cancel) -> Res<bool> {
+  use subtle::ConstantTimeEq;
+  let tag = hmac_run(hash, key, data, cancel)?;
+  Ok(tag.len() == sig.len() && bool::from(tag.ct_eq(sig)))
 }
 
 struct Len(usize);
@@ -440,6 +509,133 @@ fn asym_generate_keys(kind: &str) -> Res<(Key, Key)> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Work off the isolate thread
+//
+// PBKDF2 always, and digests, HMAC, AES-GCM, signatures and HKDF over more than `INLINE_MAX`
+// bytes, run on tokio's blocking threads (the process's one tokio runtime, src/net/) so the isolate
+// never sits in native code for long; the result settles a promise on the runtime's loop
+// (`Later`). The work checks `Cancel` between slices and stops within milliseconds once its
+// runtime is disposed or ends by a limit (an execution timeout too: that disposes the runtime).
+// One job per runtime at a time, and at most one per CPU in the process: a script cannot take
+// more than its share of the machine. Key generation (P-256, Ed25519, at most 1 MiB of random
+// bytes for a secret) is quick and stays inline.
+
+/// Input size past which an operation runs off the isolate thread.
+const INLINE_MAX: usize = 64 * 1024;
+/// Bytes a sliced operation processes between two checks of its cancellation.
+const SLICE: usize = 64 * 1024;
+/// PBKDF2 iterations between two checks (a few milliseconds of work).
+const PBKDF2_CHECK: u32 = 4096;
+
+/// Tells offloaded work to stop: its runtime is gone (disposed, or ended by a limit).
+enum Cancel {
+  Never,
+  Runtime(Arc<Shared>),
+  #[cfg(test)]
+  Flag(Arc<std::sync::atomic::AtomicBool>),
+}
+
+impl Cancel {
+  fn never() -> Self {
+    Cancel::Never
+  }
+
+  fn check(&self) -> Res<()> {
+    let stop = match self {
+      Cancel::Never => false,
+      Cancel::Runtime(s) => !s.is_alive() || s.budget.exceeded.load(Ordering::Acquire),
+      #[cfg(test)]
+      Cancel::Flag(f) => f.load(Ordering::Acquire),
+    };
+    if stop {
+      Err(Error::Cancelled)
+    } else {
+      Ok(())
+    }
+  }
+}
+
+/// What an operation produces.
+enum Out {
+  Bytes(Vec<u8>),
+  Bool(bool),
+}
+
+/// A runtime's queue of offloaded jobs (an isolate slot): one at a time.
+struct Jobs(Arc<tokio::sync::Semaphore>);
+
+/// Jobs running in the process at once: one per CPU.
+fn cpus() -> Arc<tokio::sync::Semaphore> {
+  static CPUS: OnceLock<Arc<tokio::sync::Semaphore>> = OnceLock::new();
+  CPUS.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))).clone()
+}
+
+/// Runs `job` on a blocking thread; returns the promise of its result.
+fn offload<'s>(scope: &mut v8::PinScope<'s, '_>, job: impl FnOnce(&Cancel) -> Res<Out> + Send + 'static) -> Option<v8::Local<'s, v8::Promise>> {
+  let shared = State::get(scope)?.try_borrow().ok()?.shared.clone();
+  let jobs = match scope.get_slot::<Jobs>() {
+    Some(j) => j.0.clone(),
+    None => {
+      let j = Arc::new(tokio::sync::Semaphore::new(1));
+      scope.set_slot(Jobs(j.clone()));
+      j
+    }
+  };
+  let (promise, later) = Later::new(scope)?;
+  let Some(rt) = crate::net::tokio() else {
+    later.reject(error_value(op_err("the worker threads could not start")));
+    return Some(promise);
+  };
+  rt.spawn(async move {
+    let cancel = Cancel::Runtime(shared);
+    let (Ok(_turn), Ok(_cpu)) = (jobs.acquire_owned().await, cpus().acquire_owned().await) else { return };
+    if cancel.check().is_err() {
+      return;
+    }
+    match tokio::task::spawn_blocking(move || job(&cancel)).await {
+      Ok(Ok(Out::Bytes(b))) => later.resolve(Value::ArrayBuffer(b)),
+      Ok(Ok(Out::Bool(v))) => later.resolve(Value::Bool(v)),
+      // The runtime is gone: nobody waits for the promise.
+      Ok(Err(Error::Cancelled)) => {}
+      Ok(Err(e)) => later.reject(error_value(e)),
+      Err(_) => later.reject(error_value(op_err("The operation failed"))),
+    }
+  });
+  Some(promise)
+}
+
+/// Runs `job` over the bytes of `data`: at once when they are few and `always` is false (the
+/// result, or a thrown error), else off the isolate thread on a copy of them, charged to the
+/// ArrayBuffer limit while the job holds it (a promise).
+fn run_job<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  mut rv: v8::ReturnValue<'s>,
+  data: v8::Local<'s, v8::Value>,
+  always: bool,
+  job: impl FnOnce(&[u8], &Cancel) -> Res<Out> + Send + 'static,
+) {
+  let Some(len) = with_bytes(data, |b| b.len()) else { return throw(scope, Error::Type("Expected a BufferSource".into())) };
+  if !always && len <= INLINE_MAX {
+    let r = with_bytes(data, |b| job(b, &Cancel::never())).unwrap_or_else(|| Err(Error::Type("Expected a BufferSource".into())));
+    return match r {
+      Ok(Out::Bytes(b)) => set_buffer(scope, &mut rv, b),
+      Ok(Out::Bool(v)) => rv.set_bool(v),
+      Err(e) => throw(scope, e),
+    };
+  }
+  let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, len) else { return };
+  let copy = copy_bytes(data).unwrap_or_default();
+  let promise = offload(scope, move |cancel| {
+    let r = job(&copy, cancel);
+    drop((copy, charge));
+    r
+  });
+  if let Some(p) = promise {
+    rv.set(p.into());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Natives
 
 type Args<'s> = v8::FunctionCallbackArguments<'s>;
@@ -534,8 +730,11 @@ fn random_uuid<'s>(scope: &mut v8::PinScope<'s, '_>, _args: Args<'s>, mut rv: v8
 }
 
 fn digest<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
-  let r = hash_arg(scope, args.get(0)).and_then(|h| with_bytes(args.get(1), |b| h.digest(b)).ok_or_else(|| Error::Type("Expected a BufferSource".into())));
-  buffer_result(scope, rv, r)
+  let h = match hash_arg(scope, args.get(0)) {
+    Ok(h) => h,
+    Err(e) => return throw(scope, e),
+  };
+  run_job(scope, rv, args.get(1), false, move |b, c| digest_run(h, b, c).map(Out::Bytes))
 }
 
 fn b64u_encode<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
@@ -597,26 +796,21 @@ fn secret_export<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::R
 }
 
 fn hmac_sign<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
-  let r = (|| {
-    let k = secret_of(scope, args.get(0))?;
-    let h = hash_arg(scope, args.get(1))?;
-    let key = ring::hmac::Key::new(h.hmac_alg(), secret_bytes(&k));
-    with_bytes(args.get(2), |b| ring::hmac::sign(&key, b).as_ref().to_vec()).ok_or_else(|| Error::Type("Expected a BufferSource".into()))
-  })();
-  buffer_result(scope, rv, r)
+  let r = secret_of(scope, args.get(0)).and_then(|k| Ok((k, hash_arg(scope, args.get(1))?)));
+  match r {
+    Ok((k, h)) => run_job(scope, rv, args.get(2), false, move |b, c| hmac_run(h, secret_bytes(&k), b, c).map(Out::Bytes)),
+    Err(e) => throw(scope, e),
+  }
 }
 
-fn hmac_verify<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
+fn hmac_verify<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let r = (|| {
     let k = secret_of(scope, args.get(0))?;
     let h = hash_arg(scope, args.get(1))?;
-    let sig = bytes_arg(args.get(2))?;
-    let key = ring::hmac::Key::new(h.hmac_alg(), secret_bytes(&k));
-    // Constant-time comparison.
-    with_bytes(args.get(3), |b| ring::hmac::verify(&key, b, &sig).is_ok()).ok_or_else(|| Error::Type("Expected a BufferSource".into()))
+    Ok((k, h, bytes_arg(args.get(2))?))
   })();
   match r {
-    Ok(ok) => rv.set_bool(ok),
+    Ok((k, h, sig)) => run_job(scope, rv, args.get(3), false, move |b, c| hmac_verify_run(h, secret_bytes(&k), &sig, b, c).map(Out::Bool)),
     Err(e) => throw(scope, e),
   }
 }
@@ -625,23 +819,30 @@ fn hmac_verify<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8:
 fn aes_gcm<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let r = (|| {
     let k = secret_of(scope, args.get(0))?;
-    let encrypt = args.get(1).is_true();
     let iv = bytes_arg(args.get(2))?;
     let aad = if args.get(3).is_undefined() { Vec::new() } else { bytes_arg(args.get(3))? };
-    with_bytes(args.get(4), |b| aes_gcm_run(secret_bytes(&k), encrypt, &iv, &aad, b)).ok_or_else(|| Error::Type("Expected a BufferSource".into()))?
+    Ok((k, iv, aad))
   })();
-  buffer_result(scope, rv, r)
+  let encrypt = args.get(1).is_true();
+  match r {
+    // ring's AES-GCM is one pass (GB/s); off the isolate thread when large.
+    Ok((k, iv, aad)) => run_job(scope, rv, args.get(4), false, move |b, _| aes_gcm_run(secret_bytes(&k), encrypt, &iv, &aad, b).map(Out::Bytes)),
+    Err(e) => throw(scope, e),
+  }
 }
 
 /// pbkdf2(key, hash, salt, iterations, lengthInBits)
 fn pbkdf2<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let r = (|| {
     let k = secret_of(scope, args.get(0))?;
-    let h = hash_arg(scope, args.get(1))?;
-    let salt = bytes_arg(args.get(2))?;
-    pbkdf2_run(h, secret_bytes(&k), &salt, u32_arg(args.get(3)), (u32_arg(args.get(4)) / 8) as usize)
+    Ok((k, hash_arg(scope, args.get(1))?))
   })();
-  buffer_result(scope, rv, r)
+  let (iterations, bytes) = (u32_arg(args.get(3)), (u32_arg(args.get(4)) / 8) as usize);
+  match r {
+    // Always off the isolate thread: its cost is the iterations', not the input's.
+    Ok((k, h)) => run_job(scope, rv, args.get(2), true, move |salt, c| pbkdf2_run(h, secret_bytes(&k), salt, iterations, bytes, c).map(Out::Bytes)),
+    Err(e) => throw(scope, e),
+  }
 }
 
 /// hkdf(key, hash, salt, info, lengthInBits)
@@ -649,11 +850,20 @@ fn hkdf<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValu
   let r = (|| {
     let k = secret_of(scope, args.get(0))?;
     let h = hash_arg(scope, args.get(1))?;
-    let salt = bytes_arg(args.get(2))?;
-    let info = bytes_arg(args.get(3))?;
-    hkdf_run(h, secret_bytes(&k), &salt, &info, (u32_arg(args.get(4)) / 8) as usize)
+    Ok((k, h, bytes_arg(args.get(3))?))
   })();
-  buffer_result(scope, rv, r)
+  let bytes = (u32_arg(args.get(4)) / 8) as usize;
+  match r {
+    Ok((k, h, info)) => {
+      // Its cost is reading the key (extract), the salt and the info (expand, up to 255 times).
+      let big = secret_bytes(&k).len().saturating_add(info.len().saturating_mul(255)) > INLINE_MAX;
+      run_job(scope, rv, args.get(2), big, move |salt, c| {
+        c.check()?;
+        hkdf_run(h, secret_bytes(&k), salt, &info, bytes).map(Out::Bytes)
+      })
+    }
+    Err(e) => throw(scope, e),
+  }
 }
 
 /// asymGenerate(kind) → [privateHandle, publicHandle]
@@ -722,22 +932,23 @@ fn opt_hash(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Res<Option<Has
 fn asym_sign<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let r = (|| {
     let k = key_of(scope, args.get(0))?;
-    let h = opt_hash(scope, args.get(1))?;
-    with_bytes(args.get(2), |b| asym_sign_bytes(&k, h, b)).ok_or_else(|| Error::Type("Expected a BufferSource".into()))?
+    Ok((k, opt_hash(scope, args.get(1))?))
   })();
-  buffer_result(scope, rv, r)
+  match r {
+    Ok((k, h)) => run_job(scope, rv, args.get(2), false, move |b, _| asym_sign_bytes(&k, h, b).map(Out::Bytes)),
+    Err(e) => throw(scope, e),
+  }
 }
 
 /// asymVerify(handle, hash | undefined, signature, data)
-fn asym_verify<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
+fn asym_verify<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let r = (|| {
     let k = key_of(scope, args.get(0))?;
     let h = opt_hash(scope, args.get(1))?;
-    let sig = bytes_arg(args.get(2))?;
-    with_bytes(args.get(3), |b| asym_verify_bytes(&k, h, &sig, b)).ok_or_else(|| Error::Type("Expected a BufferSource".into()))?
+    Ok((k, h, bytes_arg(args.get(2))?))
   })();
   match r {
-    Ok(ok) => rv.set_bool(ok),
+    Ok((k, h, sig)) => run_job(scope, rv, args.get(3), false, move |b, _| asym_verify_bytes(&k, h, &sig, b).map(Out::Bool)),
     Err(e) => throw(scope, e),
   }
 }
@@ -773,10 +984,63 @@ mod tests {
   }
 
   #[test]
-  fn pbkdf2_matches_rfc6070() {
-    let dk = pbkdf2_run(Hash::Sha1, b"password", b"salt", 2, 20).unwrap();
-    assert_eq!(dk, hex("ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"));
-    assert!(pbkdf2_run(Hash::Sha1, b"p", b"s", 0, 20).is_err());
+  fn pbkdf2_matches_rfc6070_and_ring() {
+    let never = Cancel::never();
+    // RFC 6070 §2 (PBKDF2-HMAC-SHA1).
+    let vectors: [(&[u8], &[u8], u32, usize, &str); 5] = [
+      (b"password", b"salt", 1, 20, "0c60c80f961f0e71f3a9b524af6012062fe037a6"),
+      (b"password", b"salt", 2, 20, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"),
+      (b"password", b"salt", 4096, 20, "4b007901b765489abead49d926f721d065a429c1"),
+      (b"passwordPASSWORDpassword", b"saltSALTsaltSALTsaltSALTsaltSALTsalt", 4096, 25, "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"),
+      (b"pass\0word", b"sa\0lt", 4096, 16, "56fa6aa75548099dcc37d7f03425e0c3"),
+    ];
+    for (p, salt, c, len, expected) in vectors {
+      assert_eq!(pbkdf2_run(Hash::Sha1, p, salt, c, len, &never).unwrap(), hex(expected), "{c} {len}");
+    }
+    // Bit-identical to ring's PBKDF2 for every hash, over lengths of one, several and partial blocks.
+    for h in [Hash::Sha1, Hash::Sha256, Hash::Sha384, Hash::Sha512] {
+      for len in [0usize, 1, 20, 33, 64, 100, 129] {
+        let mut theirs = vec![0u8; len];
+        if len > 0 {
+          ring::pbkdf2::derive(h.pbkdf2_alg(), std::num::NonZeroU32::new(1000).unwrap(), b"NaCl", b"secret", &mut theirs);
+        }
+        assert_eq!(pbkdf2_run(h, b"secret", b"NaCl", 1000, len, &never).unwrap(), theirs, "{h:?} {len}");
+      }
+    }
+    assert!(pbkdf2_run(Hash::Sha1, b"p", b"s", 0, 20, &never).is_err());
+  }
+
+  #[test]
+  fn pbkdf2_stops_within_a_few_thousand_iterations_once_cancelled() {
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cancel = Cancel::Flag(flag.clone());
+    let stopper = std::thread::spawn(move || {
+      std::thread::sleep(std::time::Duration::from_millis(50));
+      flag.store(true, Ordering::Release);
+      std::time::Instant::now()
+    });
+    // 2^25 iterations take tens of seconds.
+    let r = pbkdf2_run(Hash::Sha256, b"p", b"s", 1 << 25, 32, &cancel);
+    let stopped = stopper.join().unwrap();
+    assert!(matches!(r, Err(Error::Cancelled)));
+    assert!(stopped.elapsed() < std::time::Duration::from_millis(100), "{:?}", stopped.elapsed());
+  }
+
+  #[test]
+  fn sliced_digest_and_hmac_match_one_shot_and_stop_when_cancelled() {
+    let data: Vec<u8> = (0..(3 * SLICE + 17)).map(|i| i as u8).collect();
+    let never = Cancel::never();
+    for h in [Hash::Sha1, Hash::Sha256, Hash::Sha384, Hash::Sha512] {
+      assert_eq!(digest_run(h, &data, &never).unwrap(), h.digest(&data));
+      let key = ring::hmac::Key::new(h.hmac_alg(), b"k");
+      let tag = ring::hmac::sign(&key, &data);
+      assert_eq!(hmac_run(h, b"k", &data, &never).unwrap(), tag.as_ref());
+      assert!(hmac_verify_run(h, b"k", tag.as_ref(), &data, &never).unwrap());
+      assert!(!hmac_verify_run(h, b"k", &tag.as_ref()[1..], &data, &never).unwrap());
+      assert!(!hmac_verify_run(h, b"x", tag.as_ref(), &data, &never).unwrap());
+    }
+    let stopped = Cancel::Flag(Arc::new(std::sync::atomic::AtomicBool::new(true)));
+    assert!(matches!(digest_run(Hash::Sha256, &data, &stopped), Err(Error::Cancelled)));
   }
 
   #[test]

@@ -8,8 +8,9 @@
 //! read (backpressure), its streamed request body through another. Dropping the isolate (the
 //! runtime's end) cancels every task.
 
-use super::util::{copy_bytes, throw_type_error};
+use super::util::{charge_or_trip, copy_bytes, throw_type_error, with_bytes};
 use super::{Area, Natives};
+use crate::limits::{Charge, MemoryBudget, Pool};
 use crate::net::http::{Client, Failure, Redirect, Request, RequestBody, Upload};
 use crate::runtime::{Later, State};
 use crate::value::{Value, ViewKind};
@@ -40,7 +41,8 @@ const INLINE_MAX: u64 = 64 * 1024;
 const READ_AHEAD: usize = 4;
 
 enum Chunk {
-  Data(Bytes),
+  /// Response bytes read ahead of the isolate, charged to its ArrayBuffer limit until pulled.
+  Data(Bytes, Charge),
   End,
   Failed(Failure),
 }
@@ -116,11 +118,15 @@ fn fetch<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
     _ => return throw_type_error(scope, "egressFetch: headers must be [name, value] pairs"),
   };
   let body_arg = args.get(3);
+  let mut body_charge = None;
   let (body, upload) = if body_arg.is_true() {
     let (tx, rx) = mpsc::channel(1);
     (RequestBody::Stream(rx), Some(tx))
-  } else if let Some(b) = copy_bytes(body_arg) {
-    (RequestBody::Bytes(Bytes::from(b)), None)
+  } else if let Some(len) = with_bytes(body_arg, |b| b.len()) {
+    // Charged while the request holds its copy (until the response head is in).
+    let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, len) else { return };
+    body_charge = Some(charge);
+    (RequestBody::Bytes(Bytes::from(copy_bytes(body_arg).unwrap_or_default())), None)
   } else {
     (RequestBody::Empty, None)
   };
@@ -164,14 +170,24 @@ fn fetch<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
     return later.reject(failure_value(&Failure::new("network", "the network runtime could not start")));
   };
   let req = Request { method, url, headers, body, redirect };
-  rt.spawn(run(client, req, later, token, tx));
+  let budget = state.borrow().shared.budget.clone();
+  rt.spawn(run(client, req, later, token, tx, budget, body_charge));
 }
 
-async fn run(client: Arc<Client>, req: Request, head: Later, cancel: CancellationToken, tx: mpsc::Sender<Chunk>) {
+async fn run(
+  client: Arc<Client>,
+  req: Request,
+  head: Later,
+  cancel: CancellationToken,
+  tx: mpsc::Sender<Chunk>,
+  budget: Arc<MemoryBudget>,
+  body_charge: Option<Charge>,
+) {
   let res = tokio::select! {
     _ = cancel.cancelled() => return head.reject(aborted()),
     r = client.fetch(req) => r,
   };
+  drop(body_charge);
   let mut res = match res {
     Ok(r) => r,
     Err(f) => return head.reject(failure_value(&f)),
@@ -217,10 +233,14 @@ async fn run(client: Arc<Client>, req: Request, head: Later, cancel: Cancellatio
     };
     let chunk = match item {
       None => Chunk::End,
-      Some(Ok(b)) => Chunk::Data(b),
+      Some(Ok(b)) => {
+        // Held already: charged whatever the budget says, so the isolate's next allocation sees it.
+        let charge = budget.charge_anyway(Pool::ArrayBuffers, b.len());
+        Chunk::Data(b, charge)
+      }
       Some(Err(f)) => Chunk::Failed(f),
     };
-    let last = !matches!(chunk, Chunk::Data(_));
+    let last = !matches!(chunk, Chunk::Data(..));
     let sent = tokio::select! {
       _ = cancel.cancelled() => return,
       r = tx.send(chunk) => r.is_ok(),
@@ -252,9 +272,12 @@ fn write<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
     }
     return;
   }
-  let Some(bytes) = copy_bytes(v) else {
+  let Some(len) = with_bytes(v, |b| b.len()) else {
     return throw_type_error(scope, "egressWrite: chunk must be bytes");
   };
+  // The copy stays charged until the client has taken it (see `Upload::Data`).
+  let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, len) else { return };
+  let bytes = copy_bytes(v).unwrap_or_default();
   let tx = eg.borrow().flights.get(&id).and_then(|f| f.upload.clone());
   let Some((promise, later)) = Later::new(scope) else { return };
   rv.set(promise.into());
@@ -262,7 +285,7 @@ fn write<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
     None => later.resolve(Value::Bool(false)),
     Some(tx) => {
       rt.spawn(async move {
-        let ok = tx.send(Upload::Data(Bytes::from(bytes))).await.is_ok();
+        let ok = tx.send(Upload::Data(Bytes::from(bytes), Some(charge))).await.is_ok();
         later.resolve(Value::Bool(ok));
       });
     }
@@ -283,7 +306,11 @@ fn pull<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgument
   rt.spawn(async move {
     let mut rx = rx.lock().await;
     match rx.recv().await {
-      Some(Chunk::Data(b)) => later.resolve(Value::View { kind: ViewKind::Uint8, bytes: b.to_vec() }),
+      Some(Chunk::Data(b, charge)) => {
+        let bytes = b.to_vec();
+        drop((b, charge));
+        later.resolve(Value::View { kind: ViewKind::Uint8, bytes })
+      }
       Some(Chunk::End) => later.resolve(Value::Null),
       Some(Chunk::Failed(f)) => later.reject(failure_value(&f)),
       None => later.reject(aborted()),

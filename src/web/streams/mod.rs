@@ -8,7 +8,10 @@
 //! A codec lives in the backing store of an ArrayBuffer that only streams.js holds, so it is freed
 //! with that object by the GC (or earlier by `codecFree`) without any per-runtime table. Output is
 //! written into a Uint8Array that JS allocates, so it counts against the isolate's memory limit and
-//! a decompression bomb ends in a RangeError, not in unbounded Rust allocations.
+//! a decompression bomb ends in a RangeError, not in unbounded Rust allocations. Input is read
+//! from the chunk itself (never copied), at most `SLICE` bytes per native call, so a giant chunk
+//! never keeps the isolate in native code for long: the execution timeout and dispose can stop
+//! it between two calls.
 
 use super::util::{throw_type_error, with_bytes};
 use super::{Area, Natives};
@@ -59,19 +62,78 @@ enum Engine {
   Decompress(Decompress),
 }
 
-/// One compressor or decompressor: input is pushed, output is read into caller buffers.
+/// Input a codec consumes per `read` call at most, so that a giant chunk is processed in many
+/// short native calls (the isolate can be terminated between them) instead of one long one.
+pub const SLICE: usize = 64 * 1024;
+
+/// Where a gzip member header (RFC 1952 §2.3) is, byte by byte: nothing of it is buffered, so a
+/// hostile header (a name without its terminating zero) costs no memory.
+#[derive(PartialEq, Debug, Clone, Copy)]
+enum Header {
+  /// The 10 fixed bytes: how many were seen, and the flags.
+  Fixed(u8, u8),
+  /// FEXTRA's 2-byte length: bytes seen, length so far, flags.
+  ExtraLen(u8, u16, u8),
+  /// FEXTRA's data: bytes left, flags.
+  Extra(u16, u8),
+  /// FNAME, then FCOMMENT: up to a zero byte.
+  Name(u8),
+  Comment(u8),
+  /// FHCRC: bytes left.
+  Crc(u8),
+}
+
+const FHCRC: u8 = 2;
+const FEXTRA: u8 = 4;
+const FNAME: u8 = 8;
+const FCOMMENT: u8 = 16;
+
+impl Header {
+  /// The first part of the header that `flags` enable, from the part `from` on; None: the
+  /// header is complete.
+  fn next(flags: u8, from: u8) -> Option<Header> {
+    for bit in [FEXTRA, FNAME, FCOMMENT, FHCRC] {
+      if order(bit) >= order(from) && flags & bit != 0 {
+        return Some(match bit {
+          FEXTRA => Header::ExtraLen(0, 0, flags),
+          FNAME => Header::Name(flags),
+          FCOMMENT => Header::Comment(flags),
+          _ => Header::Crc(2),
+        });
+      }
+    }
+    None
+  }
+}
+
+/// The order of the optional header parts.
+fn order(bit: u8) -> u8 {
+  match bit {
+    FEXTRA => 0,
+    FNAME => 1,
+    FCOMMENT => 2,
+    _ => 3,
+  }
+}
+
+/// One compressor or decompressor. The caller hands each chunk to `read` until the chunk is used
+/// up; only a gzip trailer's few bytes are ever kept across calls.
 pub struct Codec {
   engine: Engine,
   format: Format,
   phase: Phase,
-  input: Vec<u8>,
+  header: Header,
+  /// How much of the current chunk is consumed.
   pos: usize,
   /// Compressing: bytes to emit before anything else (gzip header, then trailer).
   pending: Vec<u8>,
+  /// Decompressing gzip: the trailer's bytes so far.
+  trailer: Vec<u8>,
   crc: Crc,
 }
 
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+const NOT_GZIP: &str = "The compressed data is not in gzip format.";
 
 impl Codec {
   pub fn new(format: Format, compress: bool) -> Self {
@@ -83,61 +145,72 @@ impl Codec {
       let phase = if format == Format::Gzip { Phase::Header } else { Phase::Body };
       (Engine::Decompress(Decompress::new(zlib)), phase, Vec::new())
     };
-    Codec { engine, format, phase, input: Vec::new(), pos: 0, pending, crc: Crc::new() }
+    Codec { engine, format, phase, header: Header::Fixed(0, 0), pos: 0, pending, trailer: Vec::new(), crc: Crc::new() }
   }
 
-  pub fn push(&mut self, bytes: &[u8]) {
-    if self.pos > 0 {
-      self.input.drain(..self.pos);
-      self.pos = 0;
-    }
-    self.input.extend_from_slice(bytes);
+  /// A new chunk starts: the next `read`s consume it from its start.
+  pub fn begin(&mut self) {
+    self.pos = 0;
   }
 
-  /// Writes as much output as is available into `out`. With `finishing`, the input is complete:
-  /// 0 then means the stream is fully done. Errors are the TypeError messages of the spec's steps.
-  pub fn read(&mut self, out: &mut [u8], finishing: bool) -> Result<usize, &'static str> {
+  /// Writes output for `input` (the current chunk, the same one until it is used up) into `out`,
+  /// consuming at most `SLICE` bytes of it. Returns the bytes written, and whether to call again
+  /// even if that is 0 (the slice ran out before the work did). With `finishing`, the input is
+  /// complete: (0, false) then means the stream is fully done. Errors are the TypeError messages
+  /// of the spec's steps.
+  pub fn read(&mut self, input: &[u8], out: &mut [u8], finishing: bool) -> Result<(usize, bool), &'static str> {
     let mut n = 0;
+    let mut used = 0;
+    let mut more = false;
     while n < out.len() {
-      let (written, progress) = match self.engine {
-        Engine::Compress(_) => self.compress_step(&mut out[n..], finishing),
-        Engine::Decompress(_) => self.decompress_step(&mut out[n..])?,
+      if used >= SLICE {
+        more = true;
+        break;
+      }
+      let end = input.len().min(self.pos.saturating_add(SLICE - used));
+      let slice = input.get(self.pos..end).unwrap_or(&[]);
+      let last = end >= input.len();
+      let (written, consumed, progress) = match self.engine {
+        Engine::Compress(_) => self.compress_step(slice, &mut out[n..], finishing && last),
+        Engine::Decompress(_) => self.decompress_step(slice, &mut out[n..])?,
       };
       n += written;
+      used += consumed;
+      self.pos += consumed;
       if !progress {
         break;
       }
     }
-    if self.phase == Phase::Done && self.pos < self.input.len() && matches!(self.engine, Engine::Decompress(_)) {
+    if self.phase == Phase::Done && self.pos < input.len() && matches!(self.engine, Engine::Decompress(_)) {
       // https://compression.spec.whatwg.org/#decompress-and-enqueue-a-chunk
       return Err("Junk found after the end of the compressed data.");
     }
-    if finishing && n == 0 && self.phase != Phase::Done {
+    if finishing && n == 0 && !more && self.phase != Phase::Done {
       return Err("The compressed data ended unexpectedly.");
     }
-    Ok(n)
+    Ok((n, more))
   }
 
-  fn compress_step(&mut self, out: &mut [u8], finishing: bool) -> (usize, bool) {
+  /// (written, consumed, progress)
+  fn compress_step(&mut self, input: &[u8], out: &mut [u8], finishing: bool) -> (usize, usize, bool) {
     if !self.pending.is_empty() {
       let k = self.pending.len().min(out.len());
       out[..k].copy_from_slice(&self.pending[..k]);
       self.pending.drain(..k);
-      return (k, k > 0);
+      return (k, 0, k > 0);
     }
-    let Engine::Compress(z) = &mut self.engine else { return (0, false) };
-    if self.phase == Phase::Done || (!finishing && self.pos == self.input.len()) {
-      return (0, false);
+    let Engine::Compress(z) = &mut self.engine else { return (0, 0, false) };
+    if self.phase == Phase::Done || (!finishing && input.is_empty()) {
+      return (0, 0, false);
     }
     let (in0, out0) = (z.total_in(), z.total_out());
     let flush = if finishing { FlushCompress::Finish } else { FlushCompress::None };
-    let status = z.compress(&self.input[self.pos..], out, flush);
+    let status = z.compress(input, out, flush);
     let consumed = (z.total_in() - in0) as usize;
     let written = (z.total_out() - out0) as usize;
     if self.format == Format::Gzip {
-      self.crc.update(&self.input[self.pos..self.pos + consumed]);
+      self.crc.update(&input[..consumed]);
     }
-    self.pos += consumed;
     let ended = matches!(status, Ok(Status::StreamEnd));
     if ended {
       self.phase = Phase::Done;
@@ -146,27 +219,22 @@ impl Codec {
         self.pending.extend_from_slice(&self.crc.amount().to_le_bytes());
       }
     }
-    (written, written > 0 || consumed > 0 || ended)
+    (written, consumed, written > 0 || consumed > 0 || ended)
   }
 
-  fn decompress_step(&mut self, out: &mut [u8]) -> Result<(usize, bool), &'static str> {
-    let avail = &self.input[self.pos..];
+  /// (written, consumed, progress)
+  fn decompress_step(&mut self, input: &[u8], out: &mut [u8]) -> Result<(usize, usize, bool), &'static str> {
     match self.phase {
-      Phase::Header => match gzip_header_len(avail)? {
-        Some(len) => {
-          self.pos += len;
-          self.phase = Phase::Body;
-          Ok((0, true))
-        }
-        None => Ok((0, false)),
-      },
+      Phase::Header => {
+        let consumed = self.header_step(input)?;
+        Ok((0, consumed, consumed > 0))
+      }
       Phase::Body => {
-        let Engine::Decompress(z) = &mut self.engine else { return Ok((0, false)) };
+        let Engine::Decompress(z) = &mut self.engine else { return Ok((0, 0, false)) };
         let (in0, out0) = (z.total_in(), z.total_out());
-        let status = z.decompress(avail, out, FlushDecompress::None).map_err(|_| "The compressed data is invalid.")?;
+        let status = z.decompress(input, out, FlushDecompress::None).map_err(|_| "The compressed data is invalid.")?;
         let consumed = (z.total_in() - in0) as usize;
         let written = (z.total_out() - out0) as usize;
-        self.pos += consumed;
         if self.format == Format::Gzip {
           self.crc.update(&out[..written]);
         }
@@ -174,57 +242,72 @@ impl Codec {
         if ended {
           self.phase = if self.format == Format::Gzip { Phase::Trailer } else { Phase::Done };
         }
-        Ok((written, written > 0 || consumed > 0 || ended))
+        Ok((written, consumed, written > 0 || consumed > 0 || ended))
       }
       Phase::Trailer => {
-        if avail.len() < 8 {
-          return Ok((0, false));
+        let take = (8 - self.trailer.len()).min(input.len());
+        self.trailer.extend_from_slice(&input[..take]);
+        if let [a, b, c, d, e, f, g, h] = self.trailer[..] {
+          if u32::from_le_bytes([a, b, c, d]) != self.crc.sum() || u32::from_le_bytes([e, f, g, h]) != self.crc.amount() {
+            return Err("The gzip data fails its checksum.");
+          }
+          self.phase = Phase::Done;
+          return Ok((0, take, true));
         }
-        let crc = u32::from_le_bytes([avail[0], avail[1], avail[2], avail[3]]);
-        let size = u32::from_le_bytes([avail[4], avail[5], avail[6], avail[7]]);
-        if crc != self.crc.sum() || size != self.crc.amount() {
-          return Err("The gzip data fails its checksum.");
-        }
-        self.pos += 8;
-        self.phase = Phase::Done;
-        Ok((0, true))
+        Ok((0, take, take > 0))
       }
-      Phase::Done => Ok((0, false)),
+      Phase::Done => Ok((0, 0, false)),
     }
   }
-}
 
-/// The length of a complete gzip member header (RFC 1952 §2.3) at the start of `b`, None if more
-/// bytes are needed.
-fn gzip_header_len(b: &[u8]) -> Result<Option<usize>, &'static str> {
-  const BAD: &str = "The compressed data is not in gzip format.";
-  if b.first().is_some_and(|&x| x != 0x1f) || b.get(1).is_some_and(|&x| x != 0x8b) || b.get(2).is_some_and(|&x| x != 8) {
-    return Err(BAD);
-  }
-  if b.len() < 10 {
-    return Ok(None);
-  }
-  let flags = b[3];
-  if flags & 0xe0 != 0 {
-    return Err(BAD);
-  }
-  let mut i = 10;
-  if flags & 4 != 0 {
-    let Some(x) = b.get(i..i + 2) else { return Ok(None) };
-    i += 2 + u16::from_le_bytes([x[0], x[1]]) as usize;
-  }
-  for bit in [8u8, 16] {
-    if flags & bit != 0 {
-      match b.get(i..).and_then(|rest| rest.iter().position(|&c| c == 0)) {
-        Some(z) => i += z + 1,
-        None => return Ok(None),
+  /// Consumes header bytes from `input`; moves to the body once the header is complete.
+  fn header_step(&mut self, input: &[u8]) -> Result<usize, &'static str> {
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+      i += 1;
+      let next = match self.header {
+        Header::Fixed(seen, flags) => {
+          let ok = match seen {
+            0 => b == 0x1f,
+            1 => b == 0x8b,
+            2 => b == 8,
+            3 => b & 0xe0 == 0,
+            _ => true,
+          };
+          if !ok {
+            return Err(NOT_GZIP);
+          }
+          let flags = if seen == 3 { b } else { flags };
+          if seen < 9 {
+            Some(Header::Fixed(seen + 1, flags))
+          } else {
+            Header::next(flags, FEXTRA)
+          }
+        }
+        Header::ExtraLen(0, _, flags) => Some(Header::ExtraLen(1, b as u16, flags)),
+        Header::ExtraLen(_, low, flags) => match low | (b as u16) << 8 {
+          0 => Header::next(flags, FNAME),
+          len => Some(Header::Extra(len, flags)),
+        },
+        Header::Extra(left, flags) => match left.saturating_sub(1) {
+          0 => Header::next(flags, FNAME),
+          left => Some(Header::Extra(left, flags)),
+        },
+        Header::Name(flags) if b == 0 => Header::next(flags, FCOMMENT),
+        Header::Comment(flags) if b == 0 => Header::next(flags, FHCRC),
+        Header::Name(_) | Header::Comment(_) => Some(self.header),
+        Header::Crc(left) => (left > 1).then_some(Header::Crc(left - 1)),
+      };
+      match next {
+        Some(h) => self.header = h,
+        None => {
+          self.phase = Phase::Body;
+          return Ok(i);
+        }
       }
     }
+    Ok(i)
   }
-  if flags & 2 != 0 {
-    i += 2;
-  }
-  Ok(if b.len() >= i { Some(i) } else { None })
 }
 
 /// What the handle ArrayBuffer's backing store holds. `magic` guards against a wrong buffer.
@@ -273,35 +356,42 @@ fn codec_new<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   rv.set(ab.into());
 }
 
-/// codecPush(handle, bufferSource) → false if the chunk is not a BufferSource.
+/// codecPush(handle, bufferSource) → false if the chunk is not a BufferSource. The chunk is not
+/// copied: the caller passes it to every `codecRead` until that returns 0.
 fn codec_push<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(Cell { codec: Some(codec), .. }) = cell(args.get(0)) else {
     return throw_type_error(scope, "The stream is closed");
   };
-  let ok = with_bytes(args.get(1), |b| codec.push(b)).is_some();
+  codec.begin();
+  let ok = with_bytes(args.get(1), |_| ()).is_some();
   rv.set(v8::Boolean::new(scope, ok).into());
 }
 
-/// codecRead(handle, out: Uint8Array, finishing) → bytes written into `out`; throws a TypeError
-/// (and frees the codec) on bad data.
+/// codecRead(handle, chunk | undefined, out: Uint8Array, finishing) → bytes written into `out`,
+/// or -1 when none were but the chunk is not used up yet (call again: each call does a bounded
+/// slice of work, `SLICE`); throws a TypeError (and frees the codec) on bad data.
 fn codec_read<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(cell) = cell(args.get(0)) else { return throw_type_error(scope, "The stream is closed") };
   let Some(codec) = cell.codec.as_mut() else { return throw_type_error(scope, "The stream is closed") };
-  let finishing = args.get(2).is_true();
-  let Ok(view) = v8::Local::<v8::Uint8Array>::try_from(args.get(1)) else { return throw_type_error(scope, "bad output buffer") };
+  let finishing = args.get(3).is_true();
+  let Ok(view) = v8::Local::<v8::Uint8Array>::try_from(args.get(2)) else { return throw_type_error(scope, "bad output buffer") };
   let (offset, len) = (view.byte_offset(), view.byte_length());
-  let result = match view.buffer(scope).and_then(|b| b.get_backing_store().data()) {
-    // SAFETY: offset+len lie within the buffer, kept alive by `view`; no JS runs meanwhile.
-    Some(data) => codec.read(unsafe { std::slice::from_raw_parts_mut((data.as_ptr() as *mut u8).add(offset), len) }, finishing),
-    None if len == 0 => Ok(0),
-    None => return throw_type_error(scope, "bad output buffer"),
+  let Some(data) = view.buffer(scope).and_then(|b| b.get_backing_store().data()) else {
+    return throw_type_error(scope, "bad output buffer");
   };
+  // SAFETY: offset+len lie within the buffer, kept alive by `view`; no JS runs meanwhile. The
+  // output buffer is streams.js's own scratch buffer, never the chunk.
+  let out = unsafe { std::slice::from_raw_parts_mut((data.as_ptr() as *mut u8).add(offset), len) };
+  let chunk = args.get(1);
+  let result = if chunk.is_undefined() { Some(codec.read(&[], out, finishing)) } else { with_bytes(chunk, |input| codec.read(input, out, finishing)) };
   match result {
-    Ok(n) => rv.set(v8::Number::new(scope, n as f64).into()),
-    Err(message) => {
+    Some(Ok((0, true))) => rv.set_int32(-1),
+    Some(Ok((n, _))) => rv.set(v8::Number::new(scope, n as f64).into()),
+    Some(Err(message)) => {
       cell.codec = None;
       throw_type_error(scope, message)
     }
+    None => throw_type_error(scope, "The chunk must be an ArrayBuffer or an ArrayBufferView"),
   }
 }
 
@@ -321,18 +411,18 @@ mod tests {
     let mut all = Vec::new();
     let mut buf = vec![0u8; out_size];
     for c in chunks {
-      codec.push(c);
+      codec.begin();
       loop {
-        let n = codec.read(&mut buf, false)?;
-        if n == 0 {
+        let (n, more) = codec.read(c, &mut buf, false)?;
+        if n == 0 && !more {
           break;
         }
         all.extend_from_slice(&buf[..n]);
       }
     }
     loop {
-      let n = codec.read(&mut buf, true)?;
-      if n == 0 {
+      let (n, more) = codec.read(&[], &mut buf, true)?;
+      if n == 0 && !more {
         break;
       }
       all.extend_from_slice(&buf[..n]);
@@ -379,6 +469,73 @@ mod tests {
     g.splice(hcrc_at..hcrc_at, [0u8, 0]);
     let pieces: Vec<&[u8]> = g.chunks(3).collect();
     assert_eq!(run(&mut Codec::new(Format::Gzip, false), &pieces, 7).unwrap(), b"hello");
+  }
+
+  #[test]
+  fn a_large_chunk_is_consumed_a_slice_per_call() {
+    // Zeros compress about 1000:1, so without slicing one call would eat the whole chunk.
+    let zeros = vec![0u8; 8 * SLICE + 5];
+    let mut c = Codec::new(Format::Deflate, true);
+    c.begin();
+    let mut buf = vec![0u8; 65536];
+    let mut calls = 0;
+    let mut packed = Vec::new();
+    loop {
+      let before = c.pos;
+      let (n, more) = c.read(&zeros, &mut buf, false).unwrap();
+      assert!(c.pos - before <= SLICE, "one call consumed {} bytes", c.pos - before);
+      packed.extend_from_slice(&buf[..n]);
+      calls += 1;
+      if n == 0 && !more {
+        break;
+      }
+    }
+    assert!(calls >= 9, "{calls} calls");
+    assert_eq!(c.pos, zeros.len());
+    loop {
+      let (n, more) = c.read(&[], &mut buf, true).unwrap();
+      packed.extend_from_slice(&buf[..n]);
+      if n == 0 && !more {
+        break;
+      }
+    }
+    assert_eq!(run(&mut Codec::new(Format::Deflate, false), &[&packed], 4096).unwrap(), zeros);
+    // Decompressing a bomb: each call writes at most the output buffer and reads at most a slice.
+    let mut d = Codec::new(Format::Deflate, false);
+    d.begin();
+    let (n, _) = d.read(&packed, &mut buf, false).unwrap();
+    assert!(n <= buf.len() && d.pos <= SLICE);
+  }
+
+  #[test]
+  fn a_gzip_header_is_parsed_byte_by_byte_without_buffering() {
+    // FNAME with 1 MB of name and no terminator yet: nothing is kept.
+    let mut c = Codec::new(Format::Gzip, false);
+    let mut head = vec![0x1f, 0x8b, 8, FNAME | FEXTRA, 0, 0, 0, 0, 0, 3, 2, 0, 9, 9];
+    head.extend(std::iter::repeat_n(b'n', 1 << 20));
+    let mut buf = [0u8; 16];
+    c.begin();
+    loop {
+      let (n, more) = c.read(&head, &mut buf, false).unwrap();
+      if n == 0 && !more {
+        break;
+      }
+    }
+    assert_eq!(c.pos, head.len());
+    assert_eq!(c.phase, Phase::Header);
+    assert!(c.trailer.is_empty() && c.pending.is_empty());
+    assert_eq!(c.header, Header::Name(FNAME | FEXTRA));
+    // The terminator, then a deflate body of "hi" and its trailer.
+    let body = run(&mut Codec::new(Format::DeflateRaw, true), &[b"hi"], 64).unwrap();
+    let mut rest = vec![0u8];
+    rest.extend_from_slice(&body);
+    let mut crc = Crc::new();
+    crc.update(b"hi");
+    rest.extend_from_slice(&crc.sum().to_le_bytes());
+    rest.extend_from_slice(&2u32.to_le_bytes());
+    assert_eq!(run(&mut c, &[&rest], 64).unwrap(), b"hi");
+    // A bad first byte is refused at once.
+    assert_eq!(run(&mut Codec::new(Format::Gzip, false), &[&[0x1f, 0x8c]], 8), Err(NOT_GZIP));
   }
 
   #[test]

@@ -167,11 +167,14 @@
   function codecStream(kind) {
     const handle = natives.codecNew(kind)
     let scratch = null
-    const drain = (controller, finishing) => {
+    // Each codecRead does a bounded slice of the chunk (-1: no output yet, call again), so the
+    // isolate can be stopped between two calls however large the chunk is.
+    const drain = (controller, chunk, finishing) => {
       for (;;) {
         if (scratch === null) scratch = new Uint8Array(OUT_SIZE)
-        const n = natives.codecRead(handle, scratch, finishing)
+        const n = natives.codecRead(handle, chunk, scratch, finishing)
         if (n === 0) return
+        if (n < 0) continue
         if (n === OUT_SIZE) {
           enqueue(controller, scratch)
           scratch = null
@@ -188,10 +191,10 @@
           natives.codecFree(handle)
           throw new TypeError('The chunk must be an ArrayBuffer or an ArrayBufferView')
         }
-        drain(controller, false)
+        drain(controller, chunk, false)
       },
       (controller) => {
-        drain(controller, true)
+        drain(controller, undefined, true)
         natives.codecFree(handle)
       },
       () => natives.codecFree(handle),

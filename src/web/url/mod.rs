@@ -64,6 +64,7 @@ const SET_QUERY: u32 = 11;
 /// Applies a setter the way the URL standard's setters do: a value that does not parse leaves
 /// the URL as it was.
 pub fn apply_setter(url: &mut Url, which: u32, value: &str) {
+  // A setter given a value it cannot use leaves the URL as it was (the spec's "return").
   let _ = match which {
     SET_PROTOCOL => quirks::set_protocol(url, value),
     SET_USERNAME => quirks::set_username(url, value),
@@ -71,10 +72,22 @@ pub fn apply_setter(url: &mut Url, which: u32, value: &str) {
     SET_HOST => quirks::set_host(url, value),
     SET_HOSTNAME => quirks::set_hostname(url, value),
     SET_PORT => quirks::set_port(url, value),
-    SET_PATHNAME => Ok(quirks::set_pathname(url, value)),
-    SET_SEARCH => Ok(quirks::set_search(url, value)),
-    SET_HASH => Ok(quirks::set_hash(url, value)),
-    SET_QUERY => Ok(url.set_query(if value.is_empty() { None } else { Some(value) })),
+    SET_PATHNAME => {
+      quirks::set_pathname(url, value);
+      Ok(())
+    }
+    SET_SEARCH => {
+      quirks::set_search(url, value);
+      Ok(())
+    }
+    SET_HASH => {
+      quirks::set_hash(url, value);
+      Ok(())
+    }
+    SET_QUERY => {
+      url.set_query(if value.is_empty() { None } else { Some(value) });
+      Ok(())
+    }
     _ => Ok(()),
   };
 }

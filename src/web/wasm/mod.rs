@@ -1,4 +1,6 @@
-//! WebAssembly memory limits (https://webassembly.github.io/spec/js-api/)
+//! Memory V8 takes from its own page allocator: WebAssembly (https://webassembly.github.io/spec/js-api/),
+//! resizable ArrayBuffers and growable SharedArrayBuffers (charged at their maxByteLength, see
+//! wasm.js), counted against memoryLimitMB.
 //!
 //! V8 allocates WebAssembly memory with its own page allocator, not through our ArrayBuffer
 //! allocator, so `memoryLimitMB` would not cover it. wasm.js wraps every JS API entry point that
@@ -23,10 +25,16 @@ fn natives() -> Natives {
     ("limitPages", limit_pages.map_fn_to()),
     ("tooLarge", too_large.map_fn_to()),
     ("charge", charge.map_fn_to()),
+    ("chargeBuffer", charge_buffer.map_fn_to()),
+    ("limitMB", limit_mb.map_fn_to()),
   ]
 }
 
 const PAGE: u64 = 65536;
+
+/// A module is charged this many times its size for as long as it lives: V8 keeps a copy of the
+/// bytes and the code it compiles from them (a few times their size).
+const MODULE_FACTOR: usize = 4;
 
 /// A module whose defined memories were clamped.
 #[derive(Debug, PartialEq)]
@@ -117,21 +125,47 @@ fn too_large<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   throw_too_large(scope, if pages.is_finite() && pages > 0.0 { pages as u64 } else { 0 });
 }
 
-/// clampModule(bytes, maxPages) -> [Uint8Array, memoryBytes], or undefined when `bytes` is not a
-/// BufferSource or not a module we can parse (the caller hands it to V8 unchanged).
+/// clampModule(bytes, maxPages) -> [Uint8Array, memoryBytes, token], or undefined when `bytes`
+/// is not a BufferSource or not a module we can parse (the caller hands it to V8 unchanged). The
+/// token holds the module's own charge (`MODULE_FACTOR` × its size, WebAssembly's share of the
+/// budget) for wasm.js to tie to the Module; a module that does not fit is a RangeError.
 fn clamp_module_native<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let max_pages = args.get(1).number_value(scope).unwrap_or(0.0);
   let max_pages = if max_pages.is_finite() && max_pages > 0.0 { max_pages as u64 } else { 0 };
-  let Some(result) = with_bytes(args.get(0), |b| clamp_module(b, max_pages)) else { return };
+  let Some(result) = with_bytes(args.get(0), |b| clamp_module(b, max_pages).map(|c| c.map(|c| (c, b.len())))) else { return };
   match result {
-    Ok(Some(c)) => {
+    Ok(Some((c, len))) => {
+      let Some(charge) = super::util::charge_or_collect(scope, Pool::Wasm, len.saturating_mul(MODULE_FACTOR)) else {
+        let mb = budget(scope).map(|b| crate::errors::fmt_mb(b.1)).unwrap_or_default();
+        return throw_range_error(scope, &format!("WebAssembly module of {len} bytes exceeds memoryLimitMB ({mb} MB)"));
+      };
+      let token = super::util::owner(scope, charge);
       let Some(bytes) = super::util::uint8_array(scope, c.bytes) else { return };
       let n = v8::Number::new(scope, c.memory_bytes as f64);
-      let pair = v8::Array::new_with_elements(scope, &[bytes.into(), n.into()]);
-      rv.set(pair.into());
+      let triple = v8::Array::new_with_elements(scope, &[bytes.into(), n.into(), token.into()]);
+      rv.set(triple.into());
     }
     Ok(None) => {}
     Err(pages) => throw_too_large(scope, pages),
+  }
+}
+
+/// chargeBuffer(bytes) -> a token holding `bytes` of the ArrayBuffer limit, or undefined when
+/// they do not fit even after collecting garbage (the caller throws a RangeError): for resizable
+/// ArrayBuffers and growable SharedArrayBuffers, which V8 reserves outside our allocator.
+fn charge_buffer<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let bytes = args.get(0).number_value(scope).unwrap_or(0.0);
+  let bytes = if bytes.is_finite() && bytes > 0.0 { bytes.min(usize::MAX as f64) as usize } else { 0 };
+  if let Some(c) = super::util::charge_or_collect(scope, Pool::ArrayBuffers, bytes) {
+    rv.set(super::util::owner(scope, c).into());
+  }
+}
+
+/// limitMB() -> memoryLimitMB, for messages.
+fn limit_mb<'s>(scope: &mut v8::PinScope<'s, '_>, _args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let mb = budget(scope).map(|b| crate::errors::fmt_mb(b.1)).unwrap_or_default();
+  if let Some(s) = v8::String::new(scope, &mb) {
+    rv.set(s.into());
   }
 }
 

@@ -28,9 +28,16 @@ pub struct Conn {
   pub policy: NetworkOptions,
   /// Hands a message to the runtime's loop.
   pub tx: Box<dyn Fn(Msg) + Send + Sync>,
-  /// The incoming window: taken per received message, given back as the isolate handles it.
+  /// The runtime's incoming window (`window` bytes): taken per received message, given back as
+  /// the isolate handles it.
   pub credit: std::sync::Arc<tokio::sync::Semaphore>,
+  pub window: usize,
   pub max_message: usize,
+  /// Bytes the isolate sent that are not written yet (the send queue's fill, see `SEND_QUEUE`).
+  pub unsent: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+  /// Cancelled when the send queue is full: the connection fails at once, whatever it is
+  /// waiting for (a write the peer does not read, most likely).
+  pub full: tokio_util::sync::CancellationToken,
 }
 
 impl Conn {
@@ -59,6 +66,7 @@ pub async fn run(conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
   let connected = loop {
     tokio::select! {
       r = &mut connecting => break r.unwrap_or_else(|_| Err(Failure::Failed("timed out".into()))),
+      _ = conn.full.cancelled() => return conn.emit(Event::failed("")),
       cmd = cmds.recv() => match cmd {
         Some(Cmd::Close(..) | Cmd::Abort) => return conn.emit(Event::failed("")),
         Some(data) => early.push(data),
@@ -161,14 +169,15 @@ where
       Some(cmd) => Some(cmd),
       None => cmds.recv().await,
     } {
-      let (message, size) = match cmd {
-        Cmd::Text(t) => {
-          let n = t.len() as u64;
-          (Message::text(t), n)
+      // The charge is given back once the message is written.
+      let (message, size, _charge) = match cmd {
+        Cmd::Text(t, charge) => {
+          let n = t.len();
+          (Message::text(t), n, charge)
         }
-        Cmd::Binary(b) => {
-          let n = b.len() as u64;
-          (Message::binary(b), n)
+        Cmd::Binary(b, charge) => {
+          let n = b.len();
+          (Message::binary(b), n, charge)
         }
         Cmd::Abort => {
           let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
@@ -185,7 +194,8 @@ where
       if sink.send(message).await.is_err() {
         return WriterEnd::Broken;
       }
-      conn.emit(Event::Sent(size));
+      let _ = conn.unsent.fetch_update(std::sync::atomic::Ordering::AcqRel, std::sync::atomic::Ordering::Acquire, |v| Some(v.saturating_sub(size)));
+      conn.emit(Event::Sent(size as u64));
     }
     // Going away (RFC 6455 §7.4.1): tell the peer, without waiting long for it.
     let frame = CloseFrame { code: CloseCode::Away, reason: "".into() };
@@ -233,6 +243,8 @@ where
   };
   tokio::pin!(writer, reader);
   let end = tokio::select! {
+    // https://websockets.spec.whatwg.org/#dom-websocket-send: flagged full, the connection closes.
+    _ = conn.full.cancelled() => Event::failed(""),
     end = &mut reader => end,
     w = &mut writer => match w {
       WriterEnd::Gone => return,
@@ -251,7 +263,7 @@ async fn take_credit(conn: &Conn, bytes: usize) {
   if bytes == 0 {
     return;
   }
-  if let Ok(permits) = conn.credit.acquire_many(credit_of(bytes)).await {
+  if let Ok(permits) = conn.credit.acquire_many(credit_of(bytes, conn.window)).await {
     permits.forget();
   }
 }
@@ -266,8 +278,11 @@ mod tests {
     let tx: Box<dyn Fn(Msg) + Send + Sync> = Box::new(move |m| {
       let _ = sender.send(m);
     });
-    let credit = std::sync::Arc::new(tokio::sync::Semaphore::new(super::super::INCOMING_WINDOW));
-    (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx, credit, max_message: 1 << 20 }, rx)
+    let window = super::super::INCOMING_WINDOW;
+    let credit = std::sync::Arc::new(tokio::sync::Semaphore::new(window));
+    let unsent = Default::default();
+    let full = Default::default();
+    (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx, credit, window, max_message: 1 << 20, unsent, full }, rx)
   }
 
   fn events(rx: &std::sync::mpsc::Receiver<Msg>) -> Vec<Event> {
@@ -315,8 +330,8 @@ mod tests {
       let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
       let (c, rx) = conn(&format!("ws://127.0.0.1:{port}/x"), open);
       let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
-      cmd_tx.send(Cmd::Text("héllo".into())).unwrap();
-      cmd_tx.send(Cmd::Binary(vec![1, 2, 3])).unwrap();
+      cmd_tx.send(Cmd::Text("héllo".into(), None)).unwrap();
+      cmd_tx.send(Cmd::Binary(vec![1, 2, 3], None)).unwrap();
       let task = tokio::spawn(run(c, cmd_rx));
       // Data sent before the open goes out once open; close after both echoes arrived.
       let mut got = Vec::new();

@@ -11,9 +11,11 @@
 mod client;
 
 use super::{util, Area, Natives};
+use crate::limits::{Charge, Pool};
 use crate::runtime::{HostOp, Later, Msg, State};
 use crate::value::Value;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use v8::MapFnTo;
@@ -55,31 +57,58 @@ impl Event {
 /// The reason of the close event of a connection the host or the policy refused.
 pub const BLOCKED: &str = "Connection blocked";
 
-/// Bytes of received messages a native connection may have on their way to the isolate; past
-/// it the connection stops reading (TCP pushes back on the peer) until the isolate catches up.
+/// Bytes of received messages a runtime's native connections may have on their way to the
+/// isolate, all connections together (at most half the memory limit): past it they stop reading
+/// (TCP pushes back on the peers) until the isolate catches up. Once delivered, a message is an
+/// ArrayBuffer or string counted by the isolate's own limits.
 const INCOMING_WINDOW: usize = 16 << 20;
 
-/// What `bytes` of received data take of the window (a larger message takes all of it).
-fn credit_of(bytes: usize) -> u32 {
-  bytes.min(INCOMING_WINDOW) as u32
+/// Bytes one connection may have queued for sending (what `bufferedAmount` counts): at most
+/// `SEND_QUEUE` and at most half the runtime's memory limit. A `send()` past it flags the WebSocket as
+/// full and closes the connection, as https://websockets.spec.whatwg.org/#dom-websocket-send
+/// says ("if the data cannot be sent, e.g. because it would need to be buffered but the buffer
+/// is full, the user agent must flag the WebSocket as full and then close the WebSocket
+/// connection"); the script sees `error`, then `close` with code 1006. Queued bytes are also
+/// charged to the ArrayBuffer limit (all connections together), with the same outcome when they
+/// do not fit.
+const SEND_QUEUE: usize = 16 << 20;
+
+/// What `bytes` of received data take of a window of `window` bytes (a larger message takes all of it).
+fn credit_of(bytes: usize, window: usize) -> u32 {
+  bytes.min(window).min(u32::MAX as usize) as u32
 }
 
-/// What the isolate asks of a connection.
+/// What the isolate asks of a connection. Data holds its charge of the memory budget (None in
+/// tests) until it is written.
 #[derive(Debug)]
 pub enum Cmd {
-  Text(String),
-  Binary(Vec<u8>),
+  Text(String, Option<Charge>),
+  Binary(Vec<u8>, Option<Charge>),
   /// Start the closing handshake.
   Close(Option<u16>, String),
   /// close() while the script saw CONNECTING: fail the connection, whatever its state.
   Abort,
 }
 
-enum Link {
+enum Route {
   /// The host has not decided yet; what the isolate asks meanwhile waits.
   Pending { url: String, protocols: Vec<String>, queued: Vec<Cmd> },
-  Native { tx: tokio::sync::mpsc::UnboundedSender<Cmd>, credit: Arc<Semaphore> },
+  Native { tx: tokio::sync::mpsc::UnboundedSender<Cmd>, full: tokio_util::sync::CancellationToken },
   Host,
+}
+
+struct Link {
+  route: Route,
+  /// Bytes sent and not yet written (native) or seen by the host's bridge (bridged).
+  unsent: Arc<AtomicUsize>,
+  /// The send queue was full: the connection is being closed and takes no more data.
+  full: bool,
+}
+
+impl Link {
+  fn new(route: Route) -> Self {
+    Link { route, unsent: Arc::new(AtomicUsize::new(0)), full: false }
+  }
 }
 
 /// The connections of one runtime (in its `State`). Dropping it drops the senders, which ends
@@ -89,6 +118,8 @@ pub struct Sockets {
   dispatch: Option<v8::Global<v8::Function>>,
   links: HashMap<u64, Link>,
   next: u64,
+  /// The incoming window of all native connections (made with the first one).
+  credit: Option<(Arc<Semaphore>, usize)>,
 }
 
 /// Runs the JS dispatch for one event (a task of the runtime's loop).
@@ -101,9 +132,9 @@ pub fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
       Event::Binary(b) => b.len(),
       _ => 0,
     };
-    match s.web_sockets.links.get(&id) {
-      Some(Link::Native { credit, .. }) if received > 0 => credit.add_permits(credit_of(received) as usize),
-      _ => {}
+    let native = matches!(s.web_sockets.links.get(&id), Some(Link { route: Route::Native { .. }, .. }));
+    if let (true, true, Some((credit, window))) = (native, received > 0, &s.web_sockets.credit) {
+      credit.add_permits(credit_of(received, *window) as usize);
     }
     if matches!(event, Event::Close { .. }) {
       s.web_sockets.links.remove(&id);
@@ -167,7 +198,7 @@ fn ws_open<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
     }
     s.web_sockets.next += 1;
     let id = s.web_sockets.next;
-    s.web_sockets.links.insert(id, Link::Pending { url: url.clone(), protocols: protocols.clone(), queued: Vec::new() });
+    s.web_sockets.links.insert(id, Link::new(Route::Pending { url: url.clone(), protocols: protocols.clone(), queued: Vec::new() }));
     (id, s.config.has_web_socket, s.host.clone())
   };
   let decision: v8::Local<v8::Value> = if ask_host {
@@ -193,7 +224,7 @@ fn ws_decide<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
 
 fn decide(state: &StateRef, id: u64, decision: &str) {
   let mut s = state.borrow_mut();
-  let Some(Link::Pending { url, protocols, queued }) = s.web_sockets.links.remove(&id) else { return };
+  let Some(Link { route: Route::Pending { url, protocols, queued }, unsent, full }) = s.web_sockets.links.remove(&id) else { return };
   let tx = s.tx.clone();
   let emit = |event: Event| {
     let _ = tx.send(Msg::WebSocket { id, event });
@@ -208,33 +239,65 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
         let _ = cmd_tx.send(c);
       }
       let policy = s.config.network.clone().unwrap_or_default();
-      let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
       // A message larger than the runtime's memory could never be delivered.
-      let max_message = (s.shared.memory_limit_mb * 1024.0 * 1024.0) as usize;
-      s.web_sockets.links.insert(id, Link::Native { tx: cmd_tx, credit: credit.clone() });
+      let max_message = s.shared.budget.limit_bytes;
+      let (credit, window) = s.web_sockets.credit.get_or_insert_with(|| {
+        let window = INCOMING_WINDOW.min(max_message / 2).max(1);
+        (Arc::new(Semaphore::new(window)), window)
+      });
+      let cancel = tokio_util::sync::CancellationToken::new();
+      if full {
+        cancel.cancel();
+      }
       let tx: Box<dyn Fn(Msg) + Send + Sync> = Box::new(move |m| {
         let _ = tx.send(m);
       });
-      rt.spawn(client::run(client::Conn { id, url, protocols, policy, tx, credit, max_message }, cmd_rx));
+      let conn = client::Conn { id, url, protocols, policy, tx, credit: credit.clone(), window: *window, max_message, unsent: unsent.clone(), full: cancel.clone() };
+      s.web_sockets.links.insert(id, Link { route: Route::Native { tx: cmd_tx, full: cancel }, unsent, full });
+      rt.spawn(client::run(conn, cmd_rx));
     }
     "bridged" => {
-      s.web_sockets.links.insert(id, Link::Host);
+      s.web_sockets.links.insert(id, Link { route: Route::Host, unsent: unsent.clone(), full });
       let host = s.host.clone();
       drop(s);
       for c in queued {
-        host.command(host_command(id, c));
+        to_host(&*host, id, c, &unsent);
       }
     }
     _ => emit(Event::failed(BLOCKED)),
   }
 }
 
-/// A command for the host glue's bridge of socket `id`.
-fn host_command(id: u64, cmd: Cmd) -> Value {
+/// Hands `cmd` to the host glue's bridge of socket `id`; sent data stays counted in `unsent`
+/// (and charged) until the host's bridge has taken it.
+fn to_host(host: &dyn crate::runtime::Host, id: u64, cmd: Cmd, unsent: &Arc<AtomicUsize>) {
+  let (value, size, charge) = host_command(id, cmd);
+  if size == 0 && charge.is_none() {
+    return host.command(value);
+  }
+  let unsent = unsent.clone();
+  host.command_then(
+    value,
+    Box::new(move || {
+      let _ = unsent.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| Some(v.saturating_sub(size)));
+      drop(charge);
+    }),
+  );
+}
+
+/// A command for the host glue's bridge of socket `id`, the bytes of data it sends, and their charge.
+fn host_command(id: u64, cmd: Cmd) -> (Value, usize, Option<Charge>) {
   let mut fields = vec![("webSocket".to_string(), Value::Number(id as f64))];
+  let mut sent = (0, None);
   match cmd {
-    Cmd::Text(t) => fields.extend([("type".into(), Value::String("send".into())), ("data".into(), Value::String(t))]),
-    Cmd::Binary(b) => fields.extend([("type".into(), Value::String("send".into())), ("data".into(), Value::ArrayBuffer(b))]),
+    Cmd::Text(t, charge) => {
+      sent = (t.len(), charge);
+      fields.extend([("type".into(), Value::String("send".into())), ("data".into(), Value::String(t))])
+    }
+    Cmd::Binary(b, charge) => {
+      sent = (b.len(), charge);
+      fields.extend([("type".into(), Value::String("send".into())), ("data".into(), Value::ArrayBuffer(b))])
+    }
     Cmd::Abort => fields.push(("type".into(), Value::String("abort".into()))),
     Cmd::Close(code, reason) => {
       fields.push(("type".into(), Value::String("close".into())));
@@ -244,45 +307,73 @@ fn host_command(id: u64, cmd: Cmd) -> Value {
       fields.push(("reason".into(), Value::String(reason)));
     }
   }
-  Value::Object(fields)
+  (Value::Object(fields), sent.0, sent.1)
 }
 
 fn route(state: &StateRef, id: u64, cmd: Cmd) {
   let mut s = state.borrow_mut();
-  match s.web_sockets.links.get_mut(&id) {
-    Some(Link::Pending { queued, .. }) => queued.push(cmd),
+  let Some(link) = s.web_sockets.links.get_mut(&id) else { return };
+  match &mut link.route {
+    Route::Pending { queued, .. } => queued.push(cmd),
     // A task that ended already reported its close.
-    Some(Link::Native { tx, .. }) => {
+    Route::Native { tx, .. } => {
       let _ = tx.send(cmd);
     }
-    Some(Link::Host) => {
+    Route::Host => {
+      let unsent = link.unsent.clone();
       let host = s.host.clone();
       drop(s);
-      host.command(host_command(id, cmd));
+      to_host(&*host, id, cmd, &unsent);
     }
-    None => {}
   }
 }
 
 /// `wsSend(id, data) → bytes`: data is a string (a text frame) or bytes (a binary frame).
+/// Returns the data's size in bytes (UTF-8 for strings), which the script adds to
+/// `bufferedAmount` whether or not the data could be queued (see `SEND_QUEUE`).
 fn ws_send<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let id = id_arg(scope, args.get(0));
   let data = args.get(1);
-  let cmd = if data.is_string() {
-    Cmd::Text(data.to_rust_string_lossy(scope))
-  } else if let Some(bytes) = util::copy_bytes(data) {
-    Cmd::Binary(bytes)
+  // The size first: data that cannot be queued is never copied.
+  let size = if let Ok(text) = v8::Local::<v8::String>::try_from(data) {
+    text.utf8_length(scope)
+  } else if let Some(n) = util::with_bytes(data, |b| b.len()) {
+    n
   } else {
     return util::throw_type_error(scope, "WebSocket data must be a string or bytes");
   };
-  let size = match &cmd {
-    Cmd::Text(t) => t.len(),
-    Cmd::Binary(b) => b.len(),
-    Cmd::Close(..) | Cmd::Abort => 0,
-  };
-  route(&state, id, cmd);
   rv.set(v8::Number::new(scope, size as f64).into());
+  let (unsent, full, cap) = {
+    let s = state.borrow();
+    let Some(link) = s.web_sockets.links.get(&id) else { return };
+    (link.unsent.clone(), link.full, SEND_QUEUE.min(s.shared.budget.limit_bytes / 2))
+  };
+  if full {
+    return;
+  }
+  let fits = unsent.load(Ordering::Acquire).saturating_add(size) <= cap;
+  let charge = if fits { util::charge_or_collect(scope, Pool::ArrayBuffers, size) } else { None };
+  let Some(charge) = charge else {
+    // Full: the connection fails (error, then close 1006) and takes no more data. A native
+    // connection is failed at once (its writer may be stuck on a peer that does not read); the
+    // others get an abort after what they have queued.
+    let mut s = state.borrow_mut();
+    let Some(link) = s.web_sockets.links.get_mut(&id) else { return };
+    link.full = true;
+    if let Route::Native { full, .. } = &link.route {
+      return full.cancel();
+    }
+    drop(s);
+    return route(&state, id, Cmd::Abort);
+  };
+  let cmd = if data.is_string() {
+    Cmd::Text(data.to_rust_string_lossy(scope), Some(charge))
+  } else {
+    Cmd::Binary(util::copy_bytes(data).unwrap_or_default(), Some(charge))
+  };
+  unsent.fetch_add(size, Ordering::AcqRel);
+  route(&state, id, cmd);
 }
 
 /// `wsClose(id, code, reason)`: code -1 for none (a close frame without a status code), -2 to
