@@ -3,14 +3,14 @@
 // else "unclassified: <message>" for a person to replace with a real one.
 import { writeFileSync } from 'node:fs'
 import { EXPECTATIONS_PATH, expectedFailures } from './runner.mjs'
-import { RULES } from './reasons.mjs'
+import { RULES, algorithmReason } from './reasons.mjs'
 
 export function classify(id, name, message) {
   const m = String(message ?? '')
   for (const [idRe, textRe, reason] of RULES) {
     if (idRe && !idRe.test(id)) continue
     if (textRe && !textRe.test(`${name}\n${m}`)) continue
-    return reason
+    return reason ?? algorithmReason(m)
   }
   return `unclassified: ${m.split('\n')[0].slice(0, 120)}`
 }

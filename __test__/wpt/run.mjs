@@ -62,6 +62,7 @@ const results = await runAll(tests, (t) => runEdge(t, server, createRuntime), {
   },
 })
 await server.close()
+if (server.missing.size) console.log(`\nwptserve handlers without an emulation here (those tests fail for it): ${[...server.missing].sort().join(' ')}`)
 
 const byArea = summarize(results, tests)
 console.log('\narea                 files  subtests  passed')

@@ -121,8 +121,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 function pyHandlers(stash) {
   const first = (q, k, d) => (q.has(k) ? q.get(k) : d)
   const dirOf = (pathname) => pathname.slice(0, pathname.lastIndexOf('/') + 1)
-  return {
-    'inspect-headers.py': async (req, res, q) => {
+  const handlers = {
+    '/fetch/api/resources/inspect-headers.py': async (req, res, q) => {
       const headers = {}
       const checked = (q.get('headers') ?? '').split('|')
       if (q.has('headers')) for (const h of checked) if (req.headers[h.toLowerCase()] !== undefined) headers['x-request-' + h] = req.headers[h.toLowerCase()]
@@ -136,7 +136,7 @@ function pyHandlers(stash) {
       await readBody(req)
       res.writeHead(200, { ...headers, 'content-type': 'text/plain' }).end()
     },
-    'echo-content.py': async (req, res) => {
+    '/fetch/api/resources/echo-content.py': async (req, res) => {
       const body = await readBody(req)
       res.writeHead(200, {
         'X-Request-Method': req.method,
@@ -146,7 +146,7 @@ function pyHandlers(stash) {
       })
       res.end(body)
     },
-    'echo-content-escaped.py': async (req, res) => {
+    '/FileAPI/file/resources/echo-content-escaped.py': async (req, res) => {
       const body = await readBody(req)
       let out = ''
       for (const b of body) out += b <= 0x1f || b >= 0x7f ? '\\x' + b.toString(16).padStart(2, '0') : b === 0x5c ? '\\\\' : String.fromCharCode(b)
@@ -158,7 +158,7 @@ function pyHandlers(stash) {
       })
       res.end(Buffer.from(out.replaceAll('\\x0d\\x0a', '\r\n'), 'latin1'))
     },
-    'status.py': async (req, res, q) => {
+    '/fetch/api/resources/status.py': async (req, res, q) => {
       await readBody(req)
       const content = first(q, 'content', '')
       res.writeHead(Number(first(q, 'code', '200')), first(q, 'text', 'OMG'), {
@@ -167,7 +167,7 @@ function pyHandlers(stash) {
       })
       res.end(content)
     },
-    'trickle.py': async (req, res, q) => {
+    '/fetch/api/resources/trickle.py': async (req, res, q) => {
       const delay = Number(first(q, 'ms', '500'))
       const count = Number(first(q, 'count', '50'))
       await readBody(req)
@@ -181,7 +181,7 @@ function pyHandlers(stash) {
       }
       res.end()
     },
-    'bad-chunk-encoding.py': async (req, res, q) => {
+    '/fetch/api/resources/bad-chunk-encoding.py': async (req, res, q) => {
       const delay = Number(first(q, 'ms', '1000'))
       const count = Number(first(q, 'count', '50'))
       await sleep(delay)
@@ -194,18 +194,18 @@ function pyHandlers(stash) {
       }
       sock.end('garbage')
     },
-    'cache.py': async (req, res) => {
+    '/fetch/api/resources/cache.py': async (req, res) => {
       if (req.headers['if-none-match'] === '"123abc"') return res.writeHead(304, 'Not Modified', { 'X-HTTP-STATUS': '304' }).end()
       res.writeHead(200, 'OK', { ETag: '"123abc"', 'Content-Type': 'text/plain' }).end('lorem ipsum dolor sit amet')
     },
-    'authentication.py': async (req, res, q) => {
+    '/fetch/api/resources/authentication.py': async (req, res, q) => {
       const auth = req.headers.authorization ?? ''
       const cred = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('latin1') : ''
       if (cred === 'user:password') return res.end('Authentication done')
       res.writeHead(401, 'Unauthorized', { 'WWW-Authenticate': `Basic realm="${first(q, 'realm', 'test')}"` })
       res.end("Please login with credentials 'user' and 'password'")
     },
-    'stash-put.py': async (req, res, q, url) => {
+    '/fetch/api/resources/stash-put.py': async (req, res, q, url) => {
       if (req.method === 'OPTIONS') {
         res.writeHead(200, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': '*', 'Access-Control-Allow-Headers': '*' })
         return res.end('done')
@@ -213,13 +213,13 @@ function pyHandlers(stash) {
       stash.set(dirOf(url.pathname) + q.get('key'), q.get('value'))
       res.writeHead(200, { 'Access-Control-Allow-Origin': '*' }).end('done')
     },
-    'stash-take.py': async (req, res, q, url) => {
+    '/fetch/api/resources/stash-take.py': async (req, res, q, url) => {
       const k = dirOf(url.pathname) + q.get('key')
       const v = stash.has(k) ? stash.get(k) : null
       stash.delete(k)
       res.writeHead(200, { 'Access-Control-Allow-Origin': '*', 'Content-Type': 'application/json' }).end(JSON.stringify(v))
     },
-    'infinite-slow-response.py': async (req, res, q, url) => {
+    '/fetch/api/resources/infinite-slow-response.py': async (req, res, q, url) => {
       const dir = dirOf(url.pathname)
       const stateKey = q.get('stateKey') ?? ''
       const abortKey = q.get('abortKey') ?? ''
@@ -238,7 +238,7 @@ function pyHandlers(stash) {
       if (stateKey) stash.set(dir + stateKey, 'closed')
       res.end()
     },
-    'redirect.py': async (req, res, q, url) => {
+    '/fetch/api/resources/redirect.py': async (req, res, q, url) => {
       const token = q.get('token')
       let data = token && stash.has('redirect:' + token) ? stash.get('redirect:' + token) : { count: 0, preflight: '0' }
       if (token) stash.delete('redirect:' + token)
@@ -278,22 +278,84 @@ function pyHandlers(stash) {
       }
       res.writeHead(status, headers).end()
     },
-    'echo-headers.py': async (req, res) => {
+    '/xhr/resources/echo-headers.py': async (req, res) => {
       const lines = []
       for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`)
       const content = lines.join('')
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(content), Connection: 'close' }).end(content)
     },
   }
+  handlers['/xhr/resources/status.py'] = handlers['/fetch/api/resources/status.py']
+  handlers['/fetch/api/resources/echo-content.h2.py'] = handlers['/fetch/api/resources/echo-content.py']
+  handlers['/xhr/resources/parse-headers.py'] = async (req, res, q) => {
+    res.writeHead(200, q.has('my-custom-header') ? { 'My-Custom-Header': q.get('my-custom-header') } : {}).end()
+  }
+  // Only the check_partition / clean_up answers the fetch tests use (no connection bookkeeping).
+  handlers['/fetch/connection-pool/resources/network-partition-key.py'] = async (req, res, q) => {
+    await readBody(req)
+    const headers = { 'Cache-Control': 'no-store', 'Content-Type': 'text/plain' }
+    if (req.headers.origin) Object.assign(headers, { 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true' })
+    const dispatch = q.get('dispatch')
+    const key = 'partition:' + q.get('uuid')
+    const st = stash.get(key) ?? { requests: 0, sockets: new WeakSet(), connections: 0 }
+    stash.set(key, st)
+    st.requests++
+    if (!st.sockets.has(req.socket)) {
+      st.sockets.add(req.socket)
+      st.connections++
+    }
+    if (dispatch === 'check_partition') {
+      const body = q.has('addcounter') ? `ok. Request was sent ${st.requests} times. ${st.connections} connections were created.` : 'ok'
+      return res.writeHead(Number(q.get('status') ?? 200), 'OK', headers).end(body)
+    }
+    if (dispatch === 'clean_up') {
+      stash.delete(key)
+      return res.writeHead(200, 'OK', headers).end('cleanup complete')
+    }
+    res.writeHead(404, 'Not Found', headers).end('Unrecognized dispatch parameter')
+  }
+  handlers['/fetch/api/request/resources/cache.py'] = async (req, res, q) => {
+    const token = q.get('token')
+    const key = 'cache:' + token
+    if (q.has('querystate')) {
+      const v = stash.get(key) ?? null
+      stash.delete(key)
+      return res.writeHead(200, { 'Content-Type': 'text/plain' }).end(JSON.stringify(v))
+    }
+    const tag = q.has('tag') ? `"${q.get('tag')}"` : null
+    const date = q.get('date')
+    const inm = req.headers['if-none-match']
+    const ims = req.headers['if-modified-since']
+    const state = stash.get(key) ?? []
+    const entry = {}
+    if (!q.has('ignore')) {
+      if (inm) entry['If-None-Match'] = inm
+      if (ims) entry['If-Modified-Since'] = ims
+      if (req.headers.pragma) entry.Pragma = req.headers.pragma
+      if (req.headers['cache-control']) entry['Cache-Control'] = req.headers['cache-control']
+    }
+    state.push(entry)
+    stash.set(key, state)
+    const headers = { 'Access-Control-Allow-Origin': '*' }
+    if (tag) headers.ETag = tag
+    else if (date) headers['Last-Modified'] = date
+    if (q.has('expires')) headers.Expires = q.get('expires')
+    if (q.has('vary')) headers.Vary = q.get('vary')
+    if (q.has('cache_control')) headers['Cache-Control'] = q.get('cache_control')
+    if (q.has('redirect')) return res.writeHead(302, 'Redirect', { ...headers, Location: q.get('redirect') }).end()
+    if ((inm !== undefined && inm === tag) || (ims !== undefined && ims === date)) return res.writeHead(304, 'Not Modified', headers).end()
+    res.writeHead(200, 'OK', { ...headers, 'Content-Type': 'text/plain' }).end(q.get('content') ?? '')
+  }
+  return handlers
 }
 
 /** WebSocket handlers (websockets/handlers/*_wsh.py) the selected tests use, on the `ws` package. */
 function wsRoute(pathname) {
   const name = pathname.slice(1)
-  return ['echo', 'echo_raw', 'echo_exit', 'echo_close_data', 'handshake_protocol', 'protocol_array', 'remote-close', 'empty-message', 'simple_handshake', 'delayed-passive-close', 'handshake_no_protocol', 'handshake_no_extensions'].includes(name) ? name : null
+  return ['echo', 'echo_raw', 'echo_exit', 'echo_close_data', 'handshake_protocol', 'protocol_array', 'remote-close', 'empty-message', 'simple_handshake', 'delayed-passive-close', 'handshake_no_protocol', 'handshake_no_extensions', 'referrer', 'basic_auth', 'receive-many-with-backpressure'].includes(name) ? name : null
 }
 
-function onWebSocket(ws, route, url) {
+function onWebSocket(ws, route, url, req) {
   const q = url.searchParams
   switch (route) {
     case 'echo':
@@ -325,8 +387,20 @@ function onWebSocket(ws, route, url) {
       ws.send('')
       break
     case 'delayed-passive-close':
-      // Answers the client's Close frame only after a second.
-      ws.on('close', () => {})
+      // Reads (and so answers) the client's Close frame only after a second.
+      ws.pause()
+      setTimeout(() => ws.resume(), 1000)
+      break
+    case 'referrer':
+      ws.send(req.headers.referer ?? 'MISSING AS PER FETCH')
+      break
+    case 'receive-many-with-backpressure':
+      // Reads a message every 100 ms and answers with its size.
+      ws.on('message', (data) => {
+        ws.pause()
+        ws.send(String(data.length))
+        setTimeout(() => ws.resume(), 100)
+      })
       break
     default:
       break
@@ -337,20 +411,26 @@ function onWebSocket(ws, route, url) {
 export async function startServer(root = findRoot()) {
   const stash = new Map()
   const handlers = pyHandlers(stash)
-  const server = { httpPort: 0, httpsPort: 0, root }
+  // `missing`: wptserve handlers the tests asked for that have no emulation here.
+  const server = { httpPort: 0, httpsPort: 0, root, missing: new Set() }
   const onRequest = async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-      const base = url.pathname.slice(url.pathname.lastIndexOf('/') + 1)
-      if (base.endsWith('.py')) {
-        const h = handlers[base]
+      if (url.pathname.endsWith('.py')) {
+        const h = handlers[url.pathname]
         if (h) return await h(req, res, url.searchParams, url)
+        server.missing.add(url.pathname)
         return res.writeHead(404).end(`no emulation of ${url.pathname}`)
       }
       const file = join(root, decodeURIComponent(url.pathname))
       if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) return res.writeHead(404).end('not found')
       let body = readFileSync(file)
-      if (/\.sub\.\w+$/.test(file)) body = Buffer.from(substitute(body.toString('utf8'), server))
+      if (file.endsWith('.asis')) {
+        // wptserve's "as is" files: the whole HTTP response, sent byte for byte.
+        res.socket.end(body)
+        return
+      }
+      if (/\.sub\./.test(file)) body = Buffer.from(substitute(body.toString('utf8'), server))
       const ext = file.slice(file.lastIndexOf('.') + 1)
       res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'access-control-allow-origin': '*' })
       res.end(req.method === 'HEAD' ? undefined : body)
@@ -359,8 +439,9 @@ export async function startServer(root = findRoot()) {
       res.end(String(e))
     }
   }
-  const http = createHttpServer(onRequest)
-  const https = createHttpsServer(TLS, onRequest)
+  // wptserve accepts any header value the Fetch standard allows (control characters included).
+  const http = createHttpServer({ insecureHTTPParser: true }, onRequest)
+  const https = createHttpsServer({ ...TLS, insecureHTTPParser: true }, onRequest)
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols, req) => {
@@ -376,9 +457,19 @@ export async function startServer(root = findRoot()) {
       const url = new URL(req.url, 'http://127.0.0.1')
       const route = wsRoute(url.pathname)
       if (!route) return socket.end('HTTP/1.1 404 Not Found\r\n\r\n')
-      wss.handleUpgrade(req, socket, head, (ws) => onWebSocket(ws, route, url))
+      if (route === 'basic_auth' && req.headers.authorization !== 'Basic Zm9vOmJhcg==') {
+        return socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nWWW-Authenticate: Basic realm="camelot"\r\n\r\n')
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => {})
+        onWebSocket(ws, route, url, req)
+      })
     })
     s.keepAliveTimeout = 1000
+    // Tests abort requests and close sockets mid-response on purpose.
+    s.on('connection', (sock) => sock.on('error', () => {}))
+    s.on('secureConnection', (sock) => sock.on('error', () => {}))
+    s.on('clientError', (err, sock) => sock.destroy())
   }
   await Promise.all([new Promise((r) => http.listen(0, '127.0.0.1', r)), new Promise((r) => https.listen(0, '127.0.0.1', r))])
   server.httpPort = http.address().port
@@ -395,6 +486,31 @@ export async function startServer(root = findRoot()) {
 
 // --- the bundle ------------------------------------------------------------------------------------
 
+/** A file of the suite as the server would send it (wptserve's substitutions in `.sub.` files), or null. */
+export function readSuiteFile(server, p) {
+  const f = join(server.root, ALIASES[p] ?? p)
+  if (!f.startsWith(server.root) || !existsSync(f) || statSync(f).isDirectory()) return null
+  const text = readFileSync(f, 'utf8')
+  return /\.sub\./.test(f) ? substitute(text, server) : text
+}
+
+/**
+ * A .worker.js test with its statement-level importScripts("…") calls replaced by the scripts'
+ * text, so that their top-level const/let/class declarations are visible to the test as in a worker
+ * (separate indirect evals would each get their own lexical scope). testharness.js is loaded already.
+ */
+function inlineImports(server, path, text) {
+  return text.replace(/^[ \t]*importScripts\(((?:\s*["'][^"']+["']\s*,?)+)\);?[ \t]*$/gm, (all, args) => {
+    const out = []
+    for (const m of args.matchAll(/["']([^"']+)["']/g)) {
+      const ref = resolveRef(path, m[1])
+      if (ref === 'resources/testharness.js' || ref === 'resources/testharnessreport.js') continue
+      out.push(readSuiteFile(server, ref) ?? `throw new Error(${JSON.stringify('importScripts: the WPT file ' + ref + ' is not in the suite')});`)
+    }
+    return out.join('\n;\n')
+  })
+}
+
 /** ms after which testharness's timeout() ends a test that is still waiting (normal / long). */
 export const harnessTimeout = (test) => (test.long ? 60_000 : 10_000)
 
@@ -403,12 +519,7 @@ export const harnessTimeout = (test) => (test.long ? 60_000 : 10_000)
  * (a file of the suite, for importScripts) and `__wpt_finish(json)` (results, once).
  */
 export function buildBundle(test, server) {
-  const root = server.root
-  const read = (p) => {
-    if (!existsSync(join(root, p))) return `throw new Error(${JSON.stringify('the WPT file ' + p + ' is not in the suite')});`
-    const text = readFileSync(join(root, p), 'utf8')
-    return /\.sub\.\w+$/.test(p) ? substitute(text, server) : text
-  }
+  const read = (p) => readSuiteFile(server, p) ?? `throw new Error(${JSON.stringify('the WPT file ' + p + ' is not in the suite')});`
   const href = `${server.origin}/${test.path}${test.variant}`
   const prelude = `
 (function () {
@@ -458,7 +569,7 @@ export function buildBundle(test, server) {
 `
   const parts = [prelude, read('resources/testharness.js'), hooks]
   for (const s of test.scripts) parts.push(read(s))
-  parts.push(read(test.path))
+  parts.push(test.worker ? inlineImports(server, test.path, read(test.path)) : read(test.path))
   if (!test.worker) parts.push('\n;done();')
   return parts.join('\n;\n')
 }
@@ -512,13 +623,7 @@ export async function runEdge(test, server, createRuntime) {
       console: { onEntry: (e) => logs.push(e) },
       customFunctions: {
         __wpt_bundle: { type: 'sync', fn: () => bundle },
-        __wpt_read: {
-          type: 'sync',
-          fn: (p) => {
-            const f = join(server.root, ALIASES[String(p)] ?? String(p))
-            return f.startsWith(server.root) && existsSync(f) ? readFileSync(f, 'utf8') : null
-          },
-        },
+        __wpt_read: { type: 'sync', fn: (p) => readSuiteFile(server, String(p)) },
         __wpt_done: {
           type: 'sync',
           fn: (json) => {

@@ -9,7 +9,8 @@
 // What is selected: the `.any.js` / `.worker.js` tests of the areas below whose META: global= includes
 // a worker-like global, the support files of those areas (not .html pages, not wptserve's Python
 // handlers, which the runner replaces with its own server), the scripts their META: script= lines and
-// importScripts() calls name, and the WebIDL files their idl_test() calls name.
+// importScripts() calls name, the files they fetch by a literal path, and the WebIDL files their
+// idl_test() calls name.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs'
@@ -45,6 +46,8 @@ export const AREAS = {
 }
 /** Support directories shared by an area's tests (files only, no tests taken from them). */
 const SUPPORT_DIRS = ['fetch/api/resources']
+/** Files the tests reach by computed paths (e.g. "../../../xhr/resources/" + name + ".asis"). */
+const EXTRA = [/^xhr\/resources\/[^/]+\.asis$/]
 const ALWAYS = ['LICENSE.md', 'resources/testharness.js', 'resources/idlharness.js', 'resources/webidl2/lib/webidl2.js']
 /** wptserve's path aliases (tools/serve/aliases or config) that the tests rely on. */
 export const ALIASES = { 'resources/WebIDLParser.js': 'resources/webidl2/lib/webidl2.js' }
@@ -97,6 +100,11 @@ export function scriptRefs(path, text) {
   return refs.map((r) => resolveRef(path, r))
 }
 
+/** Files a script fetches by a literal path: fetch("…") and fetch_json("…"). */
+function fetchRefs(path, text) {
+  return [...text.matchAll(/fetch(?:_json)?\(\s*["']([^"':]+)["']/g)].map((m) => resolveRef(path, m[1]))
+}
+
 /** WebIDL files named by idl_test([...], [...]). */
 function idlRefs(text) {
   const out = []
@@ -126,6 +134,10 @@ function select(gitDir, commit) {
   const queue = []
   const under = (p, d) => p.startsWith(d + '/')
   for (const [path] of tree) {
+    if (EXTRA.some((re) => re.test(path))) {
+      chosen.add(path)
+      continue
+    }
     const inArea = Object.values(AREAS).flat().some((d) => under(path, d))
     const inSupport = SUPPORT_DIRS.some((d) => under(path, d))
     if (!inArea && !inSupport) continue
@@ -142,7 +154,7 @@ function select(gitDir, commit) {
     const path = queue.pop()
     if (!path.endsWith('.js')) continue
     const text = gitRead(gitDir, tree.get(path)).toString()
-    for (const ref of [...scriptRefs(path, text), ...idlRefs(text)]) {
+    for (const ref of [...scriptRefs(path, text), ...fetchRefs(path, text), ...idlRefs(text)]) {
       if (!tree.has(ref) || chosen.has(ref)) continue
       chosen.add(ref)
       queue.push(ref)
