@@ -63,7 +63,7 @@ function runNode(test, server) {
     }
     w.stdout.resume()
     w.stderr.resume()
-    w.on('message', (json) => finish(parseDone(json)))
+    w.on('message', (json) => finish(parseDone(json, server)))
     w.on('error', (e) => finish({ status: 'CRASH', message: String(e), subtests: [] }))
     w.on('exit', (code) => finish({ status: 'CRASH', message: `worker exited with ${code}`, subtests: [] }))
   })
@@ -112,7 +112,7 @@ function runDeno(test, server, deno, dir, n) {
     p.on('close', (code) => {
       clearTimeout(timer)
       const line = out.split('\n').find((l) => l.startsWith('@@WPT@@'))
-      const r = line ? parseDone(line.slice(7)) : { status: 'CRASH', message: `deno exited with ${code}: ${err.trim().split('\n').slice(0, 3).join(' ')}`, subtests: [] }
+      const r = line ? parseDone(line.slice(7), server) : { status: 'CRASH', message: `deno exited with ${code}: ${err.trim().split('\n').slice(0, 3).join(' ')}`, subtests: [] }
       rmSync(bundlePath, { force: true })
       rmSync(mainPath, { force: true })
       resolve({ id: test.id, area: test.area, ...r, ms: Date.now() - started })

@@ -26,11 +26,13 @@ export function updateExpectations(results, old, full) {
     const fail = {}
     for (const t of r.subtests) {
       if (t.status === 'PASS') continue
-      const reason = prev.get(t.name) ?? classify(id, t.name, t.message)
+      const kept = prev.get(t.name)
+      const reason = kept && !kept.startsWith('unclassified:') ? kept : classify(id, t.name, t.message)
       ;(fail[reason] ??= []).push(t.name)
     }
     const entry = {}
-    if (r.status !== 'OK') entry.harness = old[id]?.harness ?? classify(id, '', `${r.status}: ${r.message ?? ''}`)
+    const keptHarness = old[id]?.harness
+    if (r.status !== 'OK') entry.harness = keptHarness && !keptHarness.startsWith('unclassified:') ? keptHarness : classify(id, '', `${r.status}: ${r.message ?? ''}`)
     if (Object.keys(fail).length) entry.fail = fail
     if (Object.keys(entry).length) out[id] = entry
   }

@@ -20,7 +20,7 @@ export const RULES = [
   [null, /WebSocketStream is not defined|WebSocketError is not defined|WebSocketStream/, 'WebSocketStream/WebSocketError (tentative) are not implemented'],
   [null, /URLPattern is not defined|URLPattern\(\) constructor/, 'URLPattern is not implemented'],
   [/atomics-wait-async/, null, 'Atomics.waitAsync timeouts are not delivered by the runtime event loop'],
-  [/evil-spec-example/, null, 'setTimeout with a string handler (needs eval of a string as the callback) is not supported'],
+  [/evil-spec-example/, null, 'setTimeout with a non-function handler (code as a string, converted by Web IDL) does not run it'],
   [/queue-microtask-exceptions/, null, 'an exception thrown by a queueMicrotask callback does not reach the global error event'],
 
   // --- url -------------------------------------------------------------------------------------

@@ -93,10 +93,10 @@ function substitute(text, server) {
     'hosts[alt][]': 'localhost',
     'hosts[alt][www]': 'localhost',
     'ports[http][0]': server.httpPort,
-    'ports[http][1]': server.httpPort,
+    'ports[http][1]': server.httpPort2,
     'ports[ws][0]': server.httpPort,
     'ports[https][0]': server.httpsPort,
-    'ports[https][1]': server.httpsPort,
+    'ports[https][1]': server.httpsPort2,
     'ports[wss][0]': server.httpsPort,
     'ports[h2][0]': server.httpsPort,
     'location[host]': `127.0.0.1:${server.httpPort}`,
@@ -440,8 +440,12 @@ export async function startServer(root = findRoot()) {
     }
   }
   // wptserve accepts any header value the Fetch standard allows (control characters included).
+  // Two of each, for wptserve's ports[http][1] / ports[https][1] (another origin on the same host).
   const http = createHttpServer({ insecureHTTPParser: true }, onRequest)
   const https = createHttpsServer({ ...TLS, insecureHTTPParser: true }, onRequest)
+  const http2nd = createHttpServer({ insecureHTTPParser: true }, onRequest)
+  const https2nd = createHttpsServer({ ...TLS, insecureHTTPParser: true }, onRequest)
+  const all = [http, https, http2nd, https2nd]
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols, req) => {
@@ -452,7 +456,7 @@ export async function startServer(root = findRoot()) {
       return false
     },
   })
-  for (const s of [http, https]) {
+  for (const s of all) {
     s.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url, 'http://127.0.0.1')
       const route = wsRoute(url.pathname)
@@ -471,15 +475,16 @@ export async function startServer(root = findRoot()) {
     s.on('secureConnection', (sock) => sock.on('error', () => {}))
     s.on('clientError', (err, sock) => sock.destroy())
   }
-  await Promise.all([new Promise((r) => http.listen(0, '127.0.0.1', r)), new Promise((r) => https.listen(0, '127.0.0.1', r))])
+  await Promise.all(all.map((s) => new Promise((r) => s.listen(0, '127.0.0.1', r))))
   server.httpPort = http.address().port
   server.httpsPort = https.address().port
+  server.httpPort2 = http2nd.address().port
+  server.httpsPort2 = https2nd.address().port
   server.origin = `http://127.0.0.1:${server.httpPort}`
   server.close = async () => {
     for (const c of wss.clients) c.terminate()
-    http.closeAllConnections()
-    https.closeAllConnections()
-    await Promise.all([new Promise((r) => http.close(r)), new Promise((r) => https.close(r))])
+    for (const s of all) s.closeAllConnections()
+    await Promise.all(all.map((s) => new Promise((r) => s.close(r))))
   }
   return server
 }
@@ -574,9 +579,27 @@ export function buildBundle(test, server) {
   return parts.join('\n;\n')
 }
 
-/** Parses what `__wpt_done` received, numbering repeated subtest names (#2, #3…) so each is a key. */
-export function parseDone(json) {
+/**
+ * Parses what `__wpt_done` received: the server's ports in subtest names and messages become their
+ * wptserve placeholders (names stay the same from run to run), and repeated subtest names are
+ * numbered (#2, #3…) so that each is a key.
+ */
+export function parseDone(json, server) {
   const r = JSON.parse(json)
+  if (server) {
+    const ports = [
+      [server.httpPort, '{{ports[http][0]}}'],
+      [server.httpsPort, '{{ports[https][0]}}'],
+      [server.httpPort2, '{{ports[http][1]}}'],
+      [server.httpsPort2, '{{ports[https][1]}}'],
+    ]
+    const norm = (t) => (t == null ? t : ports.reduce((acc, [p, name]) => acc.replaceAll(`:${p}`, `:${name}`), t))
+    r.message = norm(r.message)
+    for (const t of r.subtests) {
+      t.name = norm(t.name)
+      t.message = norm(t.message)
+    }
+  }
   const seen = new Map()
   for (const t of r.subtests) {
     const n = (seen.get(t.name) ?? 0) + 1
@@ -627,7 +650,7 @@ export async function runEdge(test, server, createRuntime) {
         __wpt_done: {
           type: 'sync',
           fn: (json) => {
-            if (!done) done = parseDone(json)
+            if (!done) done = parseDone(json, server)
             resolveDone()
           },
         },
