@@ -15,8 +15,11 @@ export function classify(id, name, message) {
   return `unclassified: ${m.split('\n')[0].slice(0, 120)}`
 }
 
-/** Rewrites expectations.json; `full`: the run covered every test, so files absent from it lose their entries. */
-export function updateExpectations(results, old, full) {
+/**
+ * Rewrites expectations.json; `full`: the run covered every test, so files absent from it lose their
+ * entries; `reclassify`: name every failure from reasons.mjs again instead of keeping its reason.
+ */
+export function updateExpectations(results, old, full, reclassify = false) {
   const out = {}
   for (const [id, exp] of Object.entries(old)) {
     if (exp.skip || (!full && !results.has(id))) out[id] = exp
@@ -27,12 +30,12 @@ export function updateExpectations(results, old, full) {
     for (const t of r.subtests) {
       if (t.status === 'PASS') continue
       const kept = prev.get(t.name)
-      const reason = kept && !kept.startsWith('unclassified:') ? kept : classify(id, t.name, t.message)
+      const reason = kept && !reclassify && !kept.startsWith('unclassified:') ? kept : classify(id, t.name, t.message)
       ;(fail[reason] ??= []).push(t.name)
     }
     const entry = {}
     const keptHarness = old[id]?.harness
-    if (r.status !== 'OK') entry.harness = keptHarness && !keptHarness.startsWith('unclassified:') ? keptHarness : classify(id, '', `${r.status}: ${r.message ?? ''}`)
+    if (r.status !== 'OK') entry.harness = keptHarness && !reclassify && !keptHarness.startsWith('unclassified:') ? keptHarness : classify(id, '', `${r.status}: ${r.message ?? ''}`)
     if (Object.keys(fail).length) entry.fail = fail
     if (Object.keys(entry).length) out[id] = entry
   }

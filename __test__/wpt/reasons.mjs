@@ -50,12 +50,14 @@ export const RULES = [
 
   // --- compression -----------------------------------------------------------------------------
   [/^compression\/compression-bad-chunks/, /Shared|shared/, 'CompressionStream/DecompressionStream accept SharedArrayBuffer-backed chunks'],
-  [/^compression\/compression-output-length/, null, 'a tiny input compresses to more bytes than it had (no short-input path in the encoder)'],
 
   // --- html/webappapis -------------------------------------------------------------------------
-  [/structured-clone/, /Blob|File/, 'structuredClone does not clone Blob/File objects'],
-  [/structured-clone/, null, 'structuredClone misses some cloneable types or errors (see the subtest)'],
-  [/reporterror/, null, 'reportError() fires ErrorEvent without filename/lineno/colno of the caller'],
+  [/structured-clone/, /MessagePort|MessageChannel/, 'MessageChannel/MessagePort are not implemented'],
+  [/structured-clone/, /^(Array |Object )?(Blob|File)/, 'structuredClone does not clone Blob/File objects'],
+  [/structured-clone/, /platform object|subclass instance|interface is deleted/, 'structuredClone copies platform objects (streams, Files, subclasses) as plain objects instead of cloning them per their interface or throwing DataCloneError'],
+  [/structured-clone/, /SharedArrayBuffer/, 'structuredClone cannot clone a growable SharedArrayBuffer'],
+  [/structured-clone/, /ArrayBuffer|TypedArray|DataView/, 'structuredClone transfer: detached, resizable and length-tracking ArrayBuffers are not handled as the HTML standard says'],
+  [/reporterror/, null, 'reportError() fires an ErrorEvent whose filename is empty (should be the calling script\'s URL)'],
   [/timeout-shadowrealm/, null, 'AbortSignal.timeout is exposed although the test expects a ShadowRealm-like global without timers'],
 
   // --- fetch -----------------------------------------------------------------------------------
@@ -83,8 +85,8 @@ export const RULES = [
   [/header-value-combining/, null, 'the native HTTP client rejects the raw .asis responses (bare LF line endings)'],
   [/response-clone/, /structureClone|clone of the original buffer/, 'Response.clone() tees the body without structured-cloning chunks (both branches share buffers)'],
   [/response-stream-with-broken-then/, null, 'reading a body stream resolves through a patched Object.prototype.then'],
-  [/response-consume-empty/, /FormData/, 'an empty FormData body serializes to a non-empty multipart text'],
-  [/mime-type/, /clone/, 'Response.clone() does not keep the MIME type of the original body'],
+  [/response-consume-empty/, /FormData/, 'an empty FormData body serializes to its closing multipart boundary where the test expects an empty body (Node and Deno do the same)'],
+  [/mime-type/, /^Response: Extract a MIME type with clone/, 'the upstream test passes the headers to Blob instead of Response, so text/plain is right (Node and Deno fail it too)'],
   [/abort\/general/, /next-microtask/, 'body methods on an aborted response reject one microtask late'],
   [/abort\/general/, /Cancel called sync/, 'aborting does not cancel the request body stream synchronously'],
   [/abort\/general/, /AbortError/, 'abort reason is not propagated as given'],
@@ -99,10 +101,12 @@ export const RULES = [
   [/Close-delayed/, null, 'close event fires before the server answers the closing handshake'],
   [/send-many-64K/, null, 'sending many 64 KiB messages against a slow reader does not complete'],
   [/003-sets-origin/, null, 'WebSocket handshake carries no Origin header (the runtime has no origin)'],
+  [/compression-output-length/, null, 'compressing a 76 KB webm file does not give fewer bytes than the input'],
 
   // --- WebCrypto -------------------------------------------------------------------------------
   [/^WebCryptoAPI\/historical/, null, 'isSecureContext is not defined, so the test takes the runtime for a non-secure context, where crypto.subtle must be absent'],
-  [/^WebCryptoAPI\/derive_bits_keys\/(pbkdf2|derived_bits_length)/, /0 length|with 0 as 'length'|should have thrown an OperationError/, 'deriveBits with length 0 resolves instead of rejecting with OperationError (HKDF, PBKDF2)'],
+  [/^WebCryptoAPI\/derive_bits_keys\/pbkdf2/, /with 0 length\n/, 'deriveBits with length 0 resolves instead of rejecting with OperationError (HKDF, PBKDF2)'],
+  [/^WebCryptoAPI\/derive_bits_keys\/derived_bits_length/, /^(HKDF|PBKDF2) derivation with 0 as 'length'/, 'deriveBits with length 0 resolves instead of rejecting with OperationError (HKDF, PBKDF2)'],
   [/^WebCryptoAPI\/derive_bits_keys\/derived_bits_length/, /^X25519/, 'X25519 is not implemented'],
   [/^WebCryptoAPI\//, /Unsupported named curve: P-(384|521)|P-384|P-521/, 'EC curves P-384 and P-521 are not implemented (P-256 only)'],
   [/^WebCryptoAPI\//, new RegExp(`Unrecognized algorithm name: (${ALGS})`, 'i'), null],
@@ -114,14 +118,14 @@ export const RULES = [
   [/^WebCryptoAPI\/.*(AES-CTR|aes_ctr)/, null, 'AES-CTR is not implemented'],
   [/^WebCryptoAPI\/.*AES-KW/, null, 'AES-KW is not implemented'],
   [/^WebCryptoAPI\/.*(RSA|rsa)/, null, 'RSA (RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP) is not implemented'],
-  [/^WebCryptoAPI\//, /AES-GCM[^\n]*(tag|iv|key is n)/, 'AES-GCM supports only 128-bit tags, 96-bit IVs and 128/256-bit keys'],
+  [/^WebCryptoAPI\//, /AES-GCM[^\n]*(tag|iv |iv\b|key is n)/, 'AES-GCM supports only 128-bit tags, 96-bit IVs and 128/256-bit keys'],
   [/^WebCryptoAPI\//, /AES-CBC/, 'AES-CBC is not implemented'],
   [/^WebCryptoAPI\//, /AES-CTR/, 'AES-CTR is not implemented'],
   [/^WebCryptoAPI\//, /AES-KW/, 'AES-KW is not implemented'],
   [/^WebCryptoAPI\//, /RSA/, 'RSA (RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP) is not implemented'],
   [/^WebCryptoAPI\/sign_verify\/eddsa_small_order/, null, 'Ed25519 verify accepts small-order public keys / signatures'],
   [/^WebCryptoAPI\/.*okp_importKey/, /JWK alg/, 'Ed25519 JWK import rejects the "alg" values the spec accepts'],
-  [/^WebCryptoAPI\/wrapKey_unwrapKey/, null, 'wrapKey/unwrapKey: wrapping algorithms and JWK extractability checks incomplete'],
+  [/^WebCryptoAPI\/wrapKey_unwrapKey/, /non-extractable JWK as extractable/, 'unwrapKey of a JWK marked non-extractable as extractable throws Error instead of DataError'],
 ]
 
 /** The reason for an "Unrecognized algorithm name: X" failure. */

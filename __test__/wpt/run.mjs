@@ -5,6 +5,7 @@
 //
 //   node __test__/wpt/run.mjs [filter…]      only tests whose id contains one of the filters
 //   --update                                  rewrite expectations.json from this run (keeps reasons)
+//   --reclassify                              the same, naming every failure from reasons.mjs again
 //   --json FILE                               write every result to FILE
 //   --jobs N                                  runtimes at once (default 4, or $WPT_JOBS)
 import { createRequire } from 'node:module'
@@ -28,7 +29,8 @@ const flag = (name) => {
   if (i !== -1) argv.splice(i, 1)
   return i !== -1
 }
-const update = flag('--update')
+const reclassify = flag('--reclassify')
+const update = flag('--update') || reclassify
 const jsonOut = opt('--json')
 const jobs = Number(opt('--jobs') ?? process.env.WPT_JOBS ?? 4)
 const filters = argv
@@ -76,7 +78,7 @@ for (const [area, s] of Object.entries(byArea)) {
 console.log(`${'all'.padEnd(20)} ${String(tests.length).padStart(5)} ${String(sub).padStart(9)} ${String(pass).padStart(7)}  (${((100 * pass) / Math.max(sub, 1)).toFixed(1)}%) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify([...results.values()], null, 1))
 if (update) {
-  updateExpectations(results, expectations, filters.length === 0)
+  updateExpectations(results, expectations, filters.length === 0, reclassify)
   console.log(`wrote ${EXPECTATIONS_PATH}`)
 }
 console.log(`\nWPT files: ${passedFiles} passed, ${failedFiles} failed`)

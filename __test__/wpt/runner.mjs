@@ -76,7 +76,7 @@ export function listTests(root = findRoot()) {
 
 // --- the local server -----------------------------------------------------------------------------
 
-const TYPES = { js: 'text/javascript; charset=utf-8', json: 'application/json', txt: 'text/plain', idl: 'text/plain', css: 'text/css' }
+const TYPES = { js: 'text/javascript; charset=utf-8', json: 'application/json', txt: 'text/plain', idl: 'text/plain', css: 'text/css', vtt: 'text/vtt', webm: 'video/webm' }
 
 /** wptserve's {{…}} substitutions that the selected `.sub.` files use. */
 function substitute(text, server) {
@@ -352,7 +352,7 @@ function pyHandlers(stash) {
 /** WebSocket handlers (websockets/handlers/*_wsh.py) the selected tests use, on the `ws` package. */
 function wsRoute(pathname) {
   const name = pathname.slice(1)
-  return ['echo', 'echo_raw', 'echo_exit', 'echo_close_data', 'handshake_protocol', 'protocol_array', 'remote-close', 'empty-message', 'simple_handshake', 'delayed-passive-close', 'handshake_no_protocol', 'handshake_no_extensions', 'referrer', 'basic_auth', 'receive-many-with-backpressure'].includes(name) ? name : null
+  return ['echo', 'echo_raw', 'echo_exit', 'echo_close_data', 'handshake_protocol', 'protocol_array', 'remote-close', 'empty-message', 'simple_handshake', 'delayed-passive-close', 'handshake_no_protocol', 'handshake_no_extensions', 'referrer', 'basic_auth', 'receive-many-with-backpressure', 'origin'].includes(name) ? name : null
 }
 
 function onWebSocket(ws, route, url, req) {
@@ -390,6 +390,9 @@ function onWebSocket(ws, route, url, req) {
       // Reads (and so answers) the client's Close frame only after a second.
       ws.pause()
       setTimeout(() => ws.resume(), 1000)
+      break
+    case 'origin':
+      ws.send(String(req.headers.origin ?? 'None'))
       break
     case 'referrer':
       ws.send(req.headers.referer ?? 'MISSING AS PER FETCH')

@@ -100,9 +100,11 @@ export function scriptRefs(path, text) {
   return refs.map((r) => resolveRef(path, r))
 }
 
-/** Files a script fetches by a literal path: fetch("…") and fetch_json("…"). */
+/** Files a script fetches by a literal path: fetch("…"), fetch_json("…") and absolute "/dir/file.ext" literals. */
 function fetchRefs(path, text) {
-  return [...text.matchAll(/fetch(?:_json)?\(\s*["']([^"':]+)["']/g)].map((m) => resolveRef(path, m[1]))
+  const refs = [...text.matchAll(/fetch(?:_json)?\(\s*["']([^"':]+)["']/g)].map((m) => m[1])
+  for (const m of text.matchAll(/["'](\/[A-Za-z0-9_.\/-]+\.[A-Za-z0-9]+)["']/g)) if (!/\.(py|html?)$/.test(m[1])) refs.push(m[1])
+  return refs.map((r) => resolveRef(path, r))
 }
 
 /** WebIDL files named by idl_test([...], [...]). */
