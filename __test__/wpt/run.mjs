@@ -7,10 +7,10 @@
 //   --update                                  rewrite expectations.json from this run (keeps reasons)
 //   --reclassify                              the same, naming every failure from reasons.mjs again
 //   --json FILE                               write every result to FILE
-//   --jobs N                                  runtimes at once (default 4, or $WPT_JOBS)
+//   --jobs N                                  runtimes at once (default 6, or $WPT_JOBS)
 import { createRequire } from 'node:module'
 import { writeFileSync } from 'node:fs'
-import { listTests, startServer, runEdge, runAll, checkResult, readExpectations, summarize, findRoot, EXPECTATIONS_PATH } from './runner.mjs'
+import { listTests, startServer, runEdge, runAll, checkResult, readExpectations, summarize, findRoot, slowFirst, EXPECTATIONS_PATH } from './runner.mjs'
 import { updateExpectations } from './expectations.mjs'
 
 const require = createRequire(import.meta.url)
@@ -32,7 +32,7 @@ const flag = (name) => {
 const reclassify = flag('--reclassify')
 const update = flag('--update') || reclassify
 const jsonOut = opt('--json')
-const jobs = Number(opt('--jobs') ?? process.env.WPT_JOBS ?? 4)
+const jobs = Number(opt('--jobs') ?? process.env.WPT_JOBS ?? 6)
 const filters = argv
 
 const root = findRoot()
@@ -47,7 +47,7 @@ const server = await startServer(root)
 const started = Date.now()
 let failedFiles = 0
 let passedFiles = 0
-const results = await runAll(tests, (t) => runEdge(t, server, createRuntime), {
+const results = await runAll(slowFirst(tests, expectations), (t) => runEdge(t, server, createRuntime), {
   jobs,
   onResult(t, r) {
     const problems = checkResult(r, expectations[t.id])

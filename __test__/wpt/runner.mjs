@@ -705,6 +705,15 @@ export function checkResult(result, exp) {
   return problems
 }
 
+/**
+ * The order to run tests in: first those that may wait for a harness timeout (META: timeout=long,
+ * or a file expected to end in an error or timeout), so that their waiting overlaps the rest.
+ */
+export function slowFirst(tests, expectations) {
+  const weight = (t) => (t.long ? 2 : 0) + (expectations[t.id]?.harness ? 1 : 0)
+  return [...tests].sort((a, b) => weight(b) - weight(a))
+}
+
 /** Runs `tests` with at most `jobs` at once; `onResult` sees each result as it arrives. */
 export async function runAll(tests, runOne, { jobs = 4, onResult } = {}) {
   const results = new Map()
