@@ -191,7 +191,7 @@
   internals.perRuntime = perRuntime
 
   internals.DOMException = DOMException
-  // WebIDL shaping shared by every area: https://webidl.spec.whatwg.org/#es-interfaces —
+  // WebIDL shaping shared by every area: https://webidl.spec.whatwg.org/#es-interfaces --
   // operations and attributes are enumerable, the @@toStringTag is not.
   internals.define = define
   internals.tag = (cls, name) =>
@@ -205,7 +205,7 @@
     }
     internals.tag(cls, name)
   }
-  // Host RPC for other areas: isolate → host calls, and answers to host-initiated operations.
+  // Host RPC for other areas: isolate -> host calls, and answers to host-initiated operations.
   internals.hostAsync = natives.hostAsync
   internals.settled = natives.settled
   return { fireTimer, installFunctions }

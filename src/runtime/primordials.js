@@ -1,20 +1,20 @@
 // Primordials: the intrinsics the platform JS uses, captured before any user code runs (this
-// script runs first, into the startup snapshot), so that user code patching built-ins —
+// script runs first, into the startup snapshot), so that user code patching built-ins --
 // `Promise.prototype.then`, `Array.prototype.push`, `Object.defineProperty`, `Symbol.iterator`,
-// `Function.prototype.call`, a setter on `Object.prototype` — changes nothing in the platform.
+// `Function.prototype.call`, a setter on `Object.prototype` -- changes nothing in the platform.
 // The naming follows Node's and Deno's primordials (read, not copied):
 //   Foo                       the constructor or namespace as it was    (Promise, Reflect, Math)
 //   FooBar                    a static function, bound to Foo           (ArrayIsArray, PromiseResolve)
-//   FooPrototypeBar(self, …)  a prototype method, `this` as argument    (ArrayPrototypePush)
-//   FooPrototypeGetBar(self)  an accessor's getter (and …SetBar)         (TypedArrayPrototypeGetLength)
+//   FooPrototypeBar(self, ...)  a prototype method, `this` as argument    (ArrayPrototypePush)
+//   FooPrototypeGetBar(self)  an accessor's getter (and ...SetBar)         (TypedArrayPrototypeGetLength)
 //   FooBaz                    a static value                           (SymbolIterator, NumberMAX_SAFE_INTEGER)
 // Symbol-keyed members use the symbol's name: ArrayPrototypeSymbolIterator(arr).
 // Plus iterator `next`s (ArrayIteratorPrototypeNext), and Safe* classes whose methods and
 // iteration cannot be intercepted. Areas take what they use with
 // `const { ArrayPrototypePush, SafeMap } = internals.primordials`.
 // Rules for platform JS: no method calls on values user code can reach (`x.then(...)`,
-// `arr.push(...)`), no `for…of`/spread/array destructuring over arrays that are not
-// `SafeArrayIterator`s, descriptors and option bags made with `{ __proto__: null, … }`.
+// `arr.push(...)`), no `for...of`/spread/array destructuring over arrays that are not
+// `SafeArrayIterator`s, descriptors and option bags made with `{ __proto__: null, ... }`.
 (function primordials(global, natives, internals) {
   'use strict'
   const P = { __proto__: null }
@@ -204,8 +204,8 @@
       super(cleanup)
     }
   }, [])
-  // RegExp methods look up `exec`, `flags`, `lastIndex`… on the regexp: a SafeRegExp carries its
-  // own copies, so `RegExp.prototype.exec = …` leaves `RegExpPrototypeSymbolReplace(re, s, r)` alone.
+  // RegExp methods look up `exec`, `flags`, `lastIndex`... on the regexp: a SafeRegExp carries its
+  // own copies, so `RegExp.prototype.exec = ...` leaves `RegExpPrototypeSymbolReplace(re, s, r)` alone.
   P.SafeRegExp = makeSafe(RegExp, class SafeRegExp extends RegExp {
     constructor(pattern, flags) {
       super(pattern, flags)

@@ -2,15 +2,15 @@
 //
 // A Blob holds one immutable Uint8Array (parts are concatenated once, at construction; `slice`
 // shares it). Offered on `internals` for fetch.js:
-//   internals.bodyUtf8Encode(string) → Uint8Array, internals.bodyUtf8Decode(bytes) → string
+//   internals.bodyUtf8Encode(string) -> Uint8Array, internals.bodyUtf8Decode(bytes) -> string
 //     (Rust, whole buffer at once; decode strips a BOM)
-//   internals.blobBytes(blob) → Uint8Array (shared, never hand it to user code without copying)
-//   internals.isBlob(x), internals.isFormData(x), internals.formDataEntries(fd) → [[name, value], ...]
-//   internals.serializeFormData(fd) → { bytes, type } (multipart/form-data with a fresh boundary)
-//   internals.parseFormData(bytes, contentType) → FormData; throws TypeError for other types or
+//   internals.blobBytes(blob) -> Uint8Array (shared, never hand it to user code without copying)
+//   internals.isBlob(x), internals.isFormData(x), internals.formDataEntries(fd) -> [[name, value], ...]
+//   internals.serializeFormData(fd) -> { bytes, type } (multipart/form-data with a fresh boundary)
+//   internals.parseFormData(bytes, contentType) -> FormData; throws TypeError for other types or
 //     malformed bodies
-//   internals.bytesStream(bytes) → ReadableStream of a copy of those bytes
-//   internals.blobFromBytes(bytes, type) → Blob over bytes (taken, not copied)
+//   internals.bytesStream(bytes) -> ReadableStream of a copy of those bytes
+//   internals.blobFromBytes(bytes, type) -> Blob over bytes (taken, not copied)
 (function (global, natives, internals) {
   'use strict'
   const { define, tag } = internals

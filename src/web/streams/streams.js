@@ -10,17 +10,17 @@
 // What other areas get on `internals` (fetch/blob bodies). All take and return real streams;
 // none of them can be reached or replaced by user code:
 //   ReadableStream, WritableStream, TransformStream   the constructors, as installed
-//   readableStreamFromBytes(u8) → ReadableStream       a byte stream of those bytes; takes
+//   readableStreamFromBytes(u8) -> ReadableStream       a byte stream of those bytes; takes
 //                                                      ownership (u8's buffer is transferred)
-//   readableStreamFromIterable(iterable) → ReadableStream    ReadableStream.from, sync or async
-//   readAllBytes(stream) → Promise<Uint8Array>         locks and reads to the end; chunks must be
+//   readableStreamFromIterable(iterable) -> ReadableStream    ReadableStream.from, sync or async
+//   readAllBytes(stream) -> Promise<Uint8Array>         locks and reads to the end; chunks must be
 //                                                      Uint8Arrays (else TypeError, stream cancelled);
 //                                                      one copy per chunk (at the end), never per byte
 //   isReadableStream(v), isReadableStreamLocked(s), isReadableStreamDisturbed(s) (alias isDisturbed)
-//   readableStreamState(s) → 'readable' | 'closed' | 'errored'
-//   readableStreamCancel(s, reason) → Promise<void>    cancels (marks disturbed), even if locked
+//   readableStreamState(s) -> 'readable' | 'closed' | 'errored'
+//   readableStreamCancel(s, reason) -> Promise<void>    cancels (marks disturbed), even if locked
 //   readableStreamError(s, e)                          errors through its controller, if readable
-//   readableStreamTee(s) → [ReadableStream, ReadableStream]  byte streams tee as byte streams
+//   readableStreamTee(s) -> [ReadableStream, ReadableStream]  byte streams tee as byte streams
 (function (global, natives, internals) {
   'use strict'
   const { define } = internals
@@ -159,7 +159,7 @@
   webidlClass(TextDecoderStream, ['encoding', 'fatal', 'ignoreBOM', 'readable', 'writable'])
   define(global, 'TextDecoderStream', TextDecoderStream)
 
-  // https://compression.spec.whatwg.org/ — the codec is Rust's (mod.rs); output goes into buffers
+  // https://compression.spec.whatwg.org/ -- the codec is Rust's (mod.rs); output goes into buffers
   // allocated here, so it counts against the isolate's memory limit.
   const FORMATS = { __proto__: null, gzip: 0, deflate: 1, 'deflate-raw': 2 }
   const OUT_SIZE = 65536
