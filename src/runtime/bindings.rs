@@ -60,10 +60,11 @@ pub const INSTALL_FUNCTIONS: usize = 1;
 pub const DOM_EXCEPTION: usize = 2;
 pub const HOST_ENTRY: usize = 3;
 pub const REPORT_EXCEPTION: usize = 4;
+pub const MODULE_EVALUATED: usize = 5;
 
 /// Installs everything that is the same for every runtime into the current context: the core
 /// globals, the Web platform and the console. This is what the startup snapshot holds.
-pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Local<'s, v8::Value>; 5], ErrorInfo> {
+pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Local<'s, v8::Value>; 6], ErrorInfo> {
   let global = scope.get_current_context().global(scope);
   let natives = natives_object(scope, natives())?;
   let internals = v8::Object::new(scope);
@@ -85,10 +86,11 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
   }
   let host_entry = get(scope, internals, "host")?;
   let report_exception = get(scope, internals, "reportException")?;
+  let module_evaluated = get(scope, internals, "evalModuleEvaluated")?;
   let emit_fn = get(scope, natives, "emit")?;
   let hooks = natives_object(scope, crate::console::hooks())?;
   run_setup(scope, crate::console::JS, "edge-isolate:console", &[global.into(), emit_fn, hooks.into()])?;
-  Ok([fire, install_functions, dom, host_entry, report_exception])
+  Ok([fire, install_functions, dom, host_entry, report_exception, module_evaluated])
 }
 
 /// Per-runtime setup of a context made from the snapshot: keeps the handles the loop needs and
@@ -99,6 +101,7 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
   let dom = scope.get_context_data_from_snapshot_once::<v8::Function>(DOM_EXCEPTION).map_err(|_| setup_failed())?;
   let host_entry = scope.get_context_data_from_snapshot_once::<v8::Function>(HOST_ENTRY).map_err(|_| setup_failed())?;
   let report = scope.get_context_data_from_snapshot_once::<v8::Function>(REPORT_EXCEPTION).map_err(|_| setup_failed())?;
+  let module_evaluated = scope.get_context_data_from_snapshot_once::<v8::Function>(MODULE_EVALUATED).map_err(|_| setup_failed())?;
   let functions = {
     let s = state.borrow();
     Value::Array(
@@ -122,6 +125,7 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
     s.dom_exception = Some(v8::Global::new(scope, dom));
     s.host_entry = Some(v8::Global::new(scope, host_entry));
     s.report_exception = Some(v8::Global::new(scope, report));
+    s.module_evaluated = Some(v8::Global::new(scope, module_evaluated));
   }
   let functions = to_v8(scope, &functions).ok_or_else(setup_failed)?;
   v8::tc_scope!(let tc, scope);

@@ -206,6 +206,9 @@
     internals.tag(cls, name)
   }
   // Host RPC for other areas: isolate -> host calls, and answers to host-initiated operations.
+  // Told of each eval's module namespace once it evaluated; areas (serve) replace it to pick up
+  // what a module exports.
+  internals.evalModuleEvaluated = (namespace) => {}
   internals.hostAsync = natives.hostAsync
   internals.settled = natives.settled
   return { fireTimer, installFunctions }

@@ -481,8 +481,8 @@ fn complete(core: &Core, cur: CurrentEval, result: Result<(), ErrorInfo>) {
 
 /// Finishes the current eval if its evaluation promise settled; starts the next one.
 fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bool {
-  let promise = match state.borrow().current.as_ref().map(|c| &c.phase) {
-    Some(EvalPhase::Evaluating(p)) => p.clone(),
+  let (promise, module) = match state.borrow().current.as_ref().map(|c| &c.phase) {
+    Some(EvalPhase::Evaluating(p, m)) => (p.clone(), m.clone()),
     None => {
       let queued = !state.borrow().evals.is_empty();
       if queued {
@@ -496,7 +496,7 @@ fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bo
   let promise = v8::Local::new(scope, &promise);
   let result = match promise.state() {
     v8::PromiseState::Pending => return false,
-    v8::PromiseState::Fulfilled => Ok(()),
+    v8::PromiseState::Fulfilled => module_evaluated(scope, state, &module),
     v8::PromiseState::Rejected => {
       super::rejections::forget(scope, state, promise);
       let e = promise.result(scope);
@@ -516,6 +516,21 @@ fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bo
   }
   start_next_eval(scope, core, state);
   true
+}
+
+/// Hands an evaluated eval's module namespace to the platform (`internals.evalModuleEvaluated`);
+/// its exception, if it throws, fails the eval.
+fn module_evaluated(scope: &mut v8::PinScope, state: &StateRef, module: &v8::Global<v8::Module>) -> Result<(), ErrorInfo> {
+  let Some(hook) = state.borrow().module_evaluated.clone() else { return Ok(()) };
+  v8::tc_scope!(let tc, scope);
+  let namespace = v8::Local::new(tc, module).get_module_namespace();
+  let hook = v8::Local::new(tc, &hook);
+  let recv = v8::undefined(tc).into();
+  match hook.call(tc, recv, &[namespace]) {
+    Some(_) => Ok(()),
+    None if tc.has_terminated() => Ok(()),
+    None => Err(super::modules::exception_info(tc)),
+  }
 }
 
 fn update_heap_stats(isolate: &mut v8::Isolate, shared: &Shared) {

@@ -257,7 +257,7 @@ fn maybe_finish(scope: &mut v8::PinScope, state: &StateRef, load: u64) {
       let mut s = state.borrow_mut();
       if let Some(cur) = s.current.as_mut() {
         if matches!(cur.phase, EvalPhase::Loading(id) if id == load) {
-          cur.phase = EvalPhase::Evaluating(promise);
+          cur.phase = EvalPhase::Evaluating(promise, root);
         }
       }
     }

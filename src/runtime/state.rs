@@ -19,8 +19,8 @@ pub struct EvalRequest {
 pub enum EvalPhase {
   /// Waiting for the module graph: the load with this id.
   Loading(u64),
-  /// Evaluating; the module's evaluation promise (top-level await).
-  Evaluating(v8::Global<v8::Promise>),
+  /// Evaluating: the module's evaluation promise (top-level await), and the module.
+  Evaluating(v8::Global<v8::Promise>, v8::Global<v8::Module>),
 }
 
 pub struct CurrentEval {
@@ -68,6 +68,9 @@ pub struct State {
   pub call_deadlines: HashMap<u64, u64>,
   /// The isolate's WebSocket connections; dropping it ends their network tasks.
   pub web_sockets: crate::web::websocket::Sockets,
+  /// `internals.evalModuleEvaluated(namespace)`: told of each eval's module namespace once it
+  /// evaluated (how a module's `export default { fetch }` becomes the request handler).
+  pub module_evaluated: Option<v8::Global<v8::Function>>,
   /// The platform's `reportException` (an error event on the global, else logged).
   pub report_exception: Option<v8::Global<v8::Function>>,
   /// Exceptions nobody caught (in microtasks), to report after the checkpoint.
@@ -107,6 +110,7 @@ impl State {
       call_deadlines: HashMap::new(),
       rejections: Vec::new(),
       report_exception: None,
+      module_evaluated: None,
       uncaught: Vec::new(),
       web_sockets: Default::default(),
     }
