@@ -1,11 +1,13 @@
-// console: entry shapes follow @ricsam/isolate-console; the text in them is what Node's console
-// prints. Expected strings are computed here with node:util / node:console on the same values,
-// so they are real Node output, not hand-typed.
+// console: entry shapes follow @ricsam/isolate-console; the text in them is what Node 20's console
+// prints. Expected strings were computed with node:util / node:console on the same values and
+// recorded (./recorded.ts), so they are real Node output, not hand-typed, and the same whichever
+// Node runs the suite.
 import { describe, expect, it } from 'vitest'
 import { Console } from 'node:console'
 import { Writable } from 'node:stream'
 import { format, inspect } from 'node:util'
 import { useRuntimes } from './helpers'
+import { recorded } from './recorded'
 
 const createRuntime = useRuntimes()
 
@@ -226,25 +228,25 @@ describe('console.log formatting matches Node', () => {
     // `[x][0]` keeps anonymous functions anonymous (a plain `const v = x` would name them 'v').
     const code = VALUES.map((src) => `{ const v = [${src}][0]; console.log(v); console.log({ nested: { v } }, [v]) }`).join('\n')
     const got = await stdouts(code)
-    const actual: string[][] = []
-    const expected: string[][] = []
-    VALUES.forEach((src, i) => {
-      const v = hostValue(src)
-      actual.push([src, got[2 * i], got[2 * i + 1]])
-      expected.push([src, format(v), format({ nested: { v } }, [v])])
-    })
+    const actual = VALUES.map((src, i) => [src, got[2 * i], got[2 * i + 1]])
+    const expected = await recorded(() =>
+      VALUES.map((src) => {
+        const v = hostValue(src)
+        return [src, format(v), format({ nested: { v } }, [v])]
+      }),
+    )
     expect(actual).toEqual(expected)
   })
 
   it('keeps lone surrogates: raw at top level, escaped inside objects', async () => {
     const got = await stdouts(String.raw`console.log('\ud800x', ['\udc00'], 'a\ud83d')`)
-    expect(got).toEqual([format('\ud800x', ['\udc00'], 'a\ud83d')])
+    expect(got).toEqual(await recorded(() => [format('\ud800x', ['\udc00'], 'a\ud83d')]))
   })
 
   it('applies printf-style placeholders as util.format does', async () => {
     const got = await stdouts(CALLS.map((args) => `console.log(${args})`).join('\n'))
     const actual = CALLS.map((args, i) => [args, got[i]])
-    const expected = CALLS.map((args) => [args, format(...hostValue(`[${args}]`))])
+    const expected = await recorded(() => CALLS.map((args) => [args, format(...hostValue(`[${args}]`))]))
     expect(actual).toEqual(expected)
   })
 
@@ -263,17 +265,18 @@ describe('console.log formatting matches Node', () => {
       }`,
     ).join('\n')
     const got = await stdouts(code)
-    const actual: string[][] = []
-    const expected: string[][] = []
-    ERRORS.forEach((src, i) => {
-      const stacks = JSON.parse(got[3 * i])
-      const e = hostValue(src)
-      if (stacks.stack !== null) e.stack = stacks.stack
-      if (stacks.cause !== null) e.cause.stack = stacks.cause
-      if (stacks.errors !== null) stacks.errors.forEach((s: string | null, k: number) => s !== null && (e.errors[k].stack = s))
-      actual.push([src, got[3 * i + 1], got[3 * i + 2]])
-      expected.push([src, format(e), format({ err: e }, [e])])
-    })
+    const actual = ERRORS.map((src, i) => [src, got[3 * i], got[3 * i + 1], got[3 * i + 2]])
+    // Recorded: the isolate's stack strings, and Node's formatting of host errors given those stacks.
+    const expected = await recorded(() =>
+      ERRORS.map((src, i) => {
+        const stacks = JSON.parse(got[3 * i])
+        const e = hostValue(src)
+        if (stacks.stack !== null) e.stack = stacks.stack
+        if (stacks.cause !== null) e.cause.stack = stacks.cause
+        if (stacks.errors !== null) stacks.errors.forEach((s: string | null, k: number) => s !== null && (e.errors[k].stack = s))
+        return [src, got[3 * i], format(e), format({ err: e }, [e])]
+      }),
+    )
     expect(actual).toEqual(expected)
   })
 
@@ -288,10 +291,7 @@ describe('console.log formatting matches Node', () => {
       `{ p: Promise.resolve({ x: [1, 2] }) }`,
     ]
     const got = await stdouts(srcs.map((src) => `console.log(${src})`).join('\n'))
-    const node = srcs.map((src) => {
-      const v = hostValue(src)
-      return format(v)
-    })
+    const node = await recorded(() => srcs.map((src) => format(hostValue(src))))
     // Pure JS cannot see a promise's state, peek into an iterator or read a proxy without running
     // its traps: the natives in src/console/mod.rs do, as Node's util.inspect does.
     expect(got).toEqual(node)
@@ -300,25 +300,29 @@ describe('console.log formatting matches Node', () => {
   it('console.dir honours inspect options and ignores util.inspect.custom', async () => {
     const got = await stdouts(DIRS.map(([v, o]) => `console.dir(${v}, ${o})`).join('\n'))
     const actual = DIRS.map(([v, o], i) => [v, o, got[i]])
-    const expected = DIRS.map(([v, o]) => [v, o, inspect(hostValue(v), { customInspect: false, ...hostValue(o) })])
+    const expected = await recorded(() =>
+      DIRS.map(([v, o]) => [v, o, inspect(hostValue(v), { customInspect: false, ...hostValue(o) })]),
+    )
     expect(actual).toEqual(expected)
   })
 
   it('console.table draws the same box table as Node', async () => {
     const got = await stdouts(TABLES.map(([d, p]) => `console.table(${d}${p ? `, ${p}` : ''})`).join('\n'))
     const actual = TABLES.map(([d, p], i) => [d, p, got[i]])
-    const expected = TABLES.map(([d, p]) => [d, p, nodeTable(hostValue(d), p ? hostValue(p) : undefined)])
+    const expected = await recorded(() => TABLES.map(([d, p]) => [d, p, nodeTable(hostValue(d), p ? hostValue(p) : undefined)]))
     expect(actual).toEqual(expected)
   })
 
   it('console.table rejects properties that are not an array, as Node does', async () => {
     const got = await stdouts(`try { console.table([{ a: 1 }], 'a') } catch (e) { console.log(e.name, e.code, e.message) }`)
-    let message = ''
-    try {
-      new Console({ stdout: process.stdout }).table([{ a: 1 }], 'a' as any)
-    } catch (e: any) {
-      message = e.message
-    }
+    const message = await recorded(() => {
+      try {
+        new Console({ stdout: process.stdout }).table([{ a: 1 }], 'a' as any)
+      } catch (e: any) {
+        return e.message
+      }
+      return 'no error'
+    })
     expect(got).toEqual([`TypeError ERR_INVALID_ARG_TYPE ${message}`])
   })
 
@@ -337,10 +341,12 @@ describe('console.log formatting matches Node', () => {
       console.log({ a: [1, 2], b: 'x', m: new Map([[1, 2]]) }, '%j', { j: 1 })
       console.log(Array.from({ length: 30 }, (_, i) => i))
     `)
-    expect(got).toEqual([
-      format({ a: [1, 2], b: 'x', m: new Map([[1, 2]]) }, '%j', { j: 1 }),
-      format(Array.from({ length: 30 }, (_, i) => i)),
-    ])
+    expect(got).toEqual(
+      await recorded(() => [
+        format({ a: [1, 2], b: 'x', m: new Map([[1, 2]]) }, '%j', { j: 1 }),
+        format(Array.from({ length: 30 }, (_, i) => i)),
+      ]),
+    )
   })
 })
 
@@ -375,7 +381,7 @@ describe('console entries', () => {
     expect(entries).toEqual([
       { type: 'dir', stdout: "'s'", groupDepth: 0 },
       { type: 'dir', stdout: '{ a: [Object] }', groupDepth: 0 },
-      { type: 'table', stdout: nodeTable([{ a: 1 }]), groupDepth: 0 },
+      { type: 'table', stdout: await recorded(() => nodeTable([{ a: 1 }])), groupDepth: 0 },
     ])
   })
 
@@ -442,6 +448,9 @@ describe('console entries', () => {
     ])
   })
 
+  // Node 20's text. The Console Standard (https://console.spec.whatwg.org/#assert), and Node ≥ 22,
+  // prepend "Assertion failed" as its own argument when the first one is not a string
+  // ("Assertion failed { a: 1 }"); Node 20 and the isolate print "Assertion failed: [object Object]".
   it('assert reports only failures, with the text Node prints', async () => {
     const entries = await collect(`
       console.assert(true, 'not shown')
@@ -452,19 +461,22 @@ describe('console entries', () => {
       console.assert()
     `)
     // Node's console.assert writes these lines to stderr.
-    let out = ''
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        out += chunk
-        cb()
-      },
+    const lines = await recorded(() => {
+      let out = ''
+      const sink = new Writable({
+        write(chunk, _enc, cb) {
+          out += chunk
+          cb()
+        },
+      })
+      const c = new Console({ stdout: sink, stderr: sink })
+      c.assert(false)
+      c.assert(0, 'x %s', 'y', 2)
+      c.assert(null, { a: 1 })
+      c.assert(undefined)
+      return out.split('\n').slice(0, -1)
     })
-    const c = new Console({ stdout: sink, stderr: sink })
-    c.assert(false)
-    c.assert(0, 'x %s', 'y', 2)
-    c.assert(null, { a: 1 })
-    c.assert(undefined)
-    expect(entries).toEqual(out.split('\n').slice(0, -1).map((stdout) => ({ type: 'assert', stdout, groupDepth: 0 })))
+    expect(entries).toEqual(lines.map((stdout) => ({ type: 'assert', stdout, groupDepth: 0 })))
   })
 
   it('group, groupCollapsed and groupEnd track groupDepth; stdout is not indented', async () => {

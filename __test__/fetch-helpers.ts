@@ -1,7 +1,9 @@
 // Helpers for the blob/fetch tests: run the same scenario in the isolate and in Node (whose
-// undici-based Headers/Request/Response/FormData/Blob follow the same specs), and compare.
+// undici-based Headers/Request/Response/FormData/Blob follow the same specs), and compare with
+// Node 20's results, recorded (./recorded.ts) so every Node runs the same expectations.
 import { expect } from 'vitest'
 import { CHECK, reporter, type Runtime, type RuntimeOptions } from './helpers'
+import { recorded } from './recorded'
 
 /** Shared by both sides: turns results into plain, comparable data. */
 const NORMALIZE = `
@@ -29,8 +31,9 @@ export async function inIsolate(createRuntime: Create, code: string): Promise<an
 }
 
 /**
- * Each case is an async function body. It runs in the isolate and on the host; results (or the
- * error's constructor name) must match. Error messages are not compared.
+ * Each case is an async function body. It runs in the isolate, and its results (or the error's
+ * constructor name) must match what the same body gave on Node 20 (recorded). Error messages are
+ * not compared.
  */
 export async function expectSameAsNode(createRuntime: Create, cases: Record<string, string>) {
   const names = Object.keys(cases)
@@ -39,11 +42,14 @@ export async function expectSameAsNode(createRuntime: Create, cases: Record<stri
     names.map((n) => `report(${JSON.stringify(n)}, await __run(async () => {\n${cases[n]}\n}))`).join('\n')
   const calls = await inIsolate(createRuntime, isolateCode)
   const got = Object.fromEntries(calls.map(([n, r]: [string, any]) => [n, stripMessage(r)]))
-  const want: Record<string, any> = {}
-  for (const n of names) {
-    const fn = new Function(`${NORMALIZE}\nreturn __run(async () => {\n${cases[n]}\n})`)
-    want[n] = stripMessage(await fn())
-  }
+  const want = await recorded(async () => {
+    const out: Record<string, any> = {}
+    for (const n of names) {
+      const fn = new Function(`${NORMALIZE}\nreturn __run(async () => {\n${cases[n]}\n})`)
+      out[n] = stripMessage(await fn())
+    }
+    return out
+  })
   expect(got).toEqual(want)
 }
 

@@ -180,7 +180,9 @@ describe('stats()', () => {
   it('cpuTimeMs grows after a busy eval, and not while idle-waiting', async () => {
     const r = await createRuntime()
     const before = r.stats().cpuTimeMs
-    await r.eval('const end = Date.now() + 250; let x = 0; while (Date.now() < end) x++')
+    // A fixed amount of work (~300 ms of CPU on the 2-core CI machine), not a wall-clock spin: a
+    // spin gets little CPU when other processes share the cores.
+    await r.eval('let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i * 7) % 1000003; globalThis.sink = x')
     const afterBusy = r.stats().cpuTimeMs
     expect(afterBusy - before).toBeGreaterThanOrEqual(50)
     await r.eval('await new Promise((res) => setTimeout(res, 300))')

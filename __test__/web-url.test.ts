@@ -1,7 +1,9 @@
 // URL and URLSearchParams inside the isolate (https://url.spec.whatwg.org/). Where Node implements
-// the standard, expected values are computed with Node's own URL on the host.
+// the standard, expected values were computed with Node 20's own URL on the host and recorded
+// (./recorded.ts), so every Node runs the same expectations.
 import { describe, expect, it } from 'vitest'
 import { CHECK, reporter, useRuntimes } from './helpers'
+import { recorded } from './recorded'
 
 const createRuntime = useRuntimes()
 
@@ -58,7 +60,7 @@ describe('URL parsing', () => {
         report(Object.fromEntries(KEYS.map((k) => [k, u[k]])))
       }
     `)
-    const expected = cases.map(([input, base]) => parts(base === undefined ? new URL(input) : new URL(input, base)))
+    const expected = await recorded(() => cases.map(([input, base]) => parts(base === undefined ? new URL(input) : new URL(input, base))))
     expect(calls).toEqual(expected)
   })
 
@@ -82,7 +84,6 @@ describe('URL parsing', () => {
       }
     `)
     expect(calls).toEqual(invalid.map(() => [true, null, false]))
-    for (const [input, base] of invalid) expect(URL.canParse(input, base)).toBe(false)
   })
 
   it('URL.parse and URL.canParse accept what the constructor accepts', async () => {
@@ -143,11 +144,13 @@ describe('URL setters', () => {
         report(Object.fromEntries(KEYS.map((k) => [k, u[k]])))
       }
     `)
-    const expected = cases.map(([href, attr, value]) => {
-      const u = new URL(href) as any
-      u[attr] = value
-      return parts(u)
-    })
+    const expected = await recorded(() =>
+      cases.map(([href, attr, value]) => {
+        const u = new URL(href) as any
+        u[attr] = value
+        return parts(u)
+      }),
+    )
     expect(calls).toEqual(expected)
   })
 
@@ -204,15 +207,16 @@ describe('URL.searchParams is live', () => {
     ])
   })
 
+  // As the URL Standard said until 2025, and Node 20 does. Since whatwg/url#844 the parser
+  // percent-encodes a space before ? or # instead ('data:space%20?query', then 'data:space%20'),
+  // as Node ≥ 24 does; the url crate, and so the isolate, does not yet.
   it('strips trailing spaces of an opaque path when the query goes away', async () => {
     const calls = await run(`
       const u = new URL('data:space ?query')
       u.searchParams.delete('query')
       report(u.href)
     `)
-    const u = new URL('data:space ?query')
-    u.searchParams.delete('query')
-    expect(calls).toEqual([u.href])
+    expect(calls).toEqual(['data:space'])
   })
 })
 

@@ -1,0 +1,82 @@
+/* Types for code that runs INSIDE an edge-isolate runtime: what the isolate has beyond the Web
+   platform of lib.dom / lib.webworker (fetch, streams, URL, crypto, WebSocket… come from those).
+
+     /// <reference types="edge-isolate/globals" />      (or "types": ["edge-isolate/globals"])
+
+   Host functions passed as `customFunctions` become globals inside; `SandboxGlobals` turns the
+   host's object into their inside types:
+
+     import type { SandboxGlobals } from 'edge-isolate/globals'
+     import type { customFunctions } from './host.js'   // const customFunctions = { … } satisfies Record<string, CustomFunction>
+     type Host = SandboxGlobals<typeof customFunctions>
+     declare global {
+       const getUser: Host['getUser']
+     }
+*/
+import type { CustomFunction } from './index.js'
+
+/** The inside signature of one custom function: `sync` keeps its signature, `async` returns a
+ * Promise, `asyncIterator` returns an AsyncGenerator. Values cross by structured clone. */
+export type SandboxFunction<F> = F extends { type: 'sync'; fn: (...args: infer A) => infer R }
+  ? (...args: A) => R
+  : F extends { type: 'async'; fn: (...args: infer A) => infer R }
+    ? (...args: A) => Promise<Awaited<R>>
+    : F extends { type: 'asyncIterator'; fn: (...args: infer A) => AsyncIterable<infer T> | AsyncIterator<infer T> }
+      ? (...args: A) => AsyncGenerator<T, void, undefined>
+      : never
+
+/** The globals a host's `customFunctions` object gives the code inside, by name. */
+export type SandboxGlobals<T extends Record<string, CustomFunction>> = {
+  readonly [K in keyof T]: SandboxFunction<T[K]>
+}
+
+/** The server WebSocket handed to `websocket` handlers (Bun's ServerWebSocket API, as far as it
+ * exists here). `T` is the `data` given to `server.upgrade()`. */
+export interface ServerWebSocket<T = undefined> {
+  /** What `server.upgrade(request, { data })` attached. */
+  data: T
+  /** 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  readonly readyState: 1 | 2 | 3
+  /** Always '' (the host owns the socket). */
+  readonly remoteAddress: string
+  /** Strings go out as text frames, bytes as binary. Returns the bytes handed to the host, 0 once
+   * the socket is closed, -1 when the host is behind (queued; `drain` runs once it catches up). */
+  send(message: string | ArrayBuffer | ArrayBufferView): number
+  sendText(message: string): number
+  sendBinary(message: ArrayBuffer | ArrayBufferView | string): number
+  /** Code 1000 by default; 1000–1014 (but 1004–1006) or 3000–4999, else a RangeError. The reason
+   * is at most 123 bytes of UTF-8. */
+  close(code?: number, reason?: string): void
+  /** Closes without a handshake: the host sees code 1006. */
+  terminate(): void
+}
+
+export interface WebSocketHandler<T = undefined> {
+  open?(ws: ServerWebSocket<T>): void | Promise<void>
+  /** Text frames arrive as strings, binary frames as ArrayBuffer. */
+  message?(ws: ServerWebSocket<T>, message: string | ArrayBuffer): void | Promise<void>
+  close?(ws: ServerWebSocket<T>, code: number, reason: string): void | Promise<void>
+  /** `error` is the (structured-cloned) value the host passed to dispatchWebSocketError. */
+  error?(ws: ServerWebSocket<T>, error: unknown): void | Promise<void>
+  /** The host caught up after `send` returned -1. */
+  drain?(ws: ServerWebSocket<T>): void
+}
+
+/** The second argument of the `fetch` handler. */
+export interface Server<T = undefined> {
+  /** Marks `request` (the one passed to `fetch`) for a WebSocket upgrade; false when it has no
+   * `upgrade: websocket` header. Return `new Response(null, { status: 101 })` after it. */
+  upgrade(request: Request, options?: { data?: T; headers?: HeadersInit }): boolean
+}
+
+export interface ServeOptions<T = undefined> {
+  /** Answers every `runtime.fetch.dispatchRequest()` of the host. */
+  fetch(this: ServeOptions<T>, request: Request, server: Server<T>): Response | Promise<Response>
+  websocket?: WebSocketHandler<T>
+}
+
+declare global {
+  /** Registers the handler the host reaches with `runtime.fetch.dispatchRequest()` and the
+   * `dispatchWebSocket*` methods (Bun's `serve()`; a later call replaces it). */
+  function serve<T = undefined>(options: ServeOptions<T>): Server<T>
+}
