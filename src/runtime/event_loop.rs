@@ -11,7 +11,7 @@ use super::state::{CurrentEval, EvalPhase, EvalRequest, Pending, State, StateRef
 use super::{bindings, modules, pool, Msg, Shared};
 use crate::errors::ErrorInfo;
 use crate::limits::{gc_epilogue, gc_prologue, near_heap_limit, Watchdog};
-use crate::value::isolate::{error_info, to_v8};
+use crate::value::isolate::to_v8;
 use crate::value::Value;
 use std::cell::RefCell;
 use std::ffi::c_void;
@@ -138,6 +138,8 @@ fn init(core: &Arc<Core>) -> Option<Engine> {
   isolate.set_host_import_module_dynamically_callback(modules::dynamic_import);
   isolate.set_promise_reject_callback(super::rejections::on_reject);
   isolate.add_message_listener(super::rejections::on_message);
+  // Errors keep where they were made, so the host gets a code frame of the user's line.
+  isolate.set_capture_stack_trace_for_uncaught_exceptions(true, 8);
   // SAFETY: UnsafeRawIsolatePtr is a transparent wrapper of the isolate pointer V8's platform sees.
   let raw: *mut c_void = unsafe { std::mem::transmute(isolate.as_raw_isolate_ptr()) };
   shared.budget.isolate.store(raw, std::sync::atomic::Ordering::Release);
@@ -388,7 +390,7 @@ fn limit_tripped_quick(core: &Core) -> bool {
 pub fn report_uncaught<'s>(scope: &mut v8::PinScope<'s, '_>, state: &StateRef, exc: v8::Local<'s, v8::Value>, prefix: &str) {
   // An error shows its stack; any other thrown value shows as itself (`Uncaught 42`).
   let text = if exc.is_native_error() || exc.is_object() {
-    let info = error_info(scope, exc);
+    let info = super::modules::rejection_info(scope, exc);
     info.stack.unwrap_or_else(|| if info.message.is_empty() { info.name } else { format!("{}: {}", info.name, info.message) })
   } else {
     exc.to_rust_string_lossy(scope)
@@ -500,7 +502,7 @@ fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bo
     v8::PromiseState::Rejected => {
       super::rejections::forget(scope, state, promise);
       let e = promise.result(scope);
-      Err(error_info(scope, e))
+      Err(super::modules::rejection_info(scope, e))
     }
   };
   // An eval that ends over the memory limit fails with it (the turn then ends the runtime).
@@ -508,6 +510,9 @@ fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bo
   if limit_tripped_quick(core) {
     return false;
   }
+  // Rejections nobody handled are reported first: every console entry of an eval reaches the
+  // host before the eval settles.
+  super::rejections::report(scope, state);
   // Stats first: the host may read them as soon as the eval settles.
   update_heap_stats(scope, &core.shared);
   let cur = state.borrow_mut().current.take();

@@ -63,8 +63,90 @@ pub fn exception_info(scope: &mut v8::PinnedRef<'_, v8::TryCatch<v8::HandleScope
       let head = info.stack.clone().unwrap_or_else(|| format!("{}: {}", info.name, info.message));
       info.stack = Some(format!("{head}\n    at {file}:{line}:{col}"));
     }
+    add_code_frame(scope, msg, &mut info);
   }
   info
+}
+
+/// The error info of a value an eval rejected with, with a code frame of where it was thrown.
+pub fn rejection_info<'s>(scope: &mut v8::PinScope<'s, '_>, exception: v8::Local<'s, v8::Value>) -> ErrorInfo {
+  let mut info = error_info(scope, exception);
+  if !exception.is_native_error() {
+    return info;
+  }
+  // Where the error was made: its first frame in a user's file (errors capture a detailed stack
+  // trace, see the event loop's setup).
+  let Some(trace) = v8::Exception::get_stack_trace(scope, exception) else { return info };
+  for i in 0..trace.get_frame_count().min(8) {
+    let Some(frame) = trace.get_frame(scope, i) else { continue };
+    let file = frame.get_script_name(scope).map(|n| n.to_rust_string_lossy(scope)).unwrap_or_default();
+    if file.is_empty() || file.starts_with("edge-isolate:") {
+      continue;
+    }
+    let (line_no, col) = (frame.get_line_number(), frame.get_column().saturating_sub(1));
+    let Some(source) = frame.get_script_source(scope) else { break };
+    // Only the line itself is copied out of the (possibly large) source.
+    let source = source.to_rust_string_lossy(scope);
+    if let Some(line) = source.lines().nth(line_no.saturating_sub(1)) {
+      if let Some(frame) = code_frame(&file, line_no, col, line) {
+        info.stack.get_or_insert_with(|| format!("{}: {}", info.name, info.message)).push_str(&frame);
+      }
+    }
+    break;
+  }
+  info
+}
+
+/// Longest source excerpt shown in a code frame (minified bundles have megabyte lines).
+const FRAME_WIDTH: usize = 120;
+
+/// Appends to `info.stack` a code frame of the user's source where the error arose, as test
+/// runners print them:
+///
+/// ```text
+///  main.js:3:7
+///    2 | const x = 1
+///  > 3 | throw new Error('boom')
+///      |       ^
+/// ```
+/// Only for the runtime's own modules and scripts (a file the user named); platform frames
+/// (`edge-isolate:…`) are not shown.
+fn add_code_frame(scope: &mut v8::PinScope, msg: v8::Local<v8::Message>, info: &mut ErrorInfo) {
+  let file = msg.get_script_resource_name(scope).map(|n| n.to_rust_string_lossy(scope)).unwrap_or_default();
+  if file.is_empty() || file.starts_with("edge-isolate:") {
+    return;
+  }
+  let Some(line_no) = msg.get_line_number(scope) else { return };
+  let Some(source) = msg.get_source_line(scope) else { return };
+  let source = source.to_rust_string_lossy(scope);
+  let col = msg.get_start_column();
+  let Some(frame) = code_frame(&file, line_no, col, &source) else { return };
+  let stack = info.stack.get_or_insert_with(|| format!("{}: {}", info.name, info.message));
+  stack.push_str(&frame);
+}
+
+/// The text of a code frame (see `add_code_frame`), or None when there is nothing to show.
+pub fn code_frame(file: &str, line_no: usize, col: usize, source: &str) -> Option<String> {
+  let chars: Vec<char> = source.chars().collect();
+  if chars.iter().all(|c| c.is_whitespace()) {
+    return None;
+  }
+  // A window of FRAME_WIDTH characters around the column.
+  let start = col.saturating_sub(FRAME_WIDTH / 2).min(chars.len());
+  let end = (start + FRAME_WIDTH).min(chars.len());
+  let mut excerpt: String = chars.get(start..end)?.iter().collect();
+  let mut caret = col.saturating_sub(start);
+  if start > 0 {
+    excerpt.insert_str(0, "...");
+    caret += 3;
+  }
+  if end < chars.len() {
+    excerpt.push_str("...");
+  }
+  let excerpt = excerpt.trim_end();
+  let gutter = line_no.to_string();
+  let pad = " ".repeat(gutter.len());
+  Some(format!("\n\n {file}:{line_no}:{}\n > {gutter} | {excerpt}\n   {pad} | {}^", col + 1, " ".repeat(caret)))
 }
 
 pub fn compile(scope: &mut v8::PinScope, state: &StateRef, code: &str, filename: &str) -> Result<v8::Global<v8::Module>, ErrorInfo> {
@@ -349,4 +431,36 @@ pub fn poll_imports(scope: &mut v8::PinScope, state: &StateRef) -> bool {
   }
   state.borrow_mut().imports.extend(still);
   progressed
+}
+
+#[cfg(test)]
+mod tests {
+  use super::code_frame;
+
+  #[test]
+  fn code_frames_point_at_the_column() {
+    assert_eq!(
+      code_frame("main.js", 3, 6, "throw new Error('boom')").unwrap(),
+      "\n\n main.js:3:7\n > 3 | throw new Error('boom')\n     |       ^"
+    );
+    assert_eq!(code_frame("a.js", 12, 0, "   "), None);
+  }
+
+  #[test]
+  fn long_lines_show_a_window_around_the_column() {
+    let line = format!("{}BAD{}", "x".repeat(5000), "y".repeat(5000));
+    let frame = code_frame("bundle.js", 1, 5000, &line).unwrap();
+    let lines: Vec<&str> = frame.lines().collect();
+    assert!(lines[3].len() < 140, "{}", lines[3]);
+    assert!(lines[3].contains("...") && lines[3].contains("BAD"));
+    // The caret sits under the B of BAD.
+    let at = lines[3].find("BAD").unwrap();
+    assert_eq!(lines[4].find('^').unwrap(), at);
+  }
+
+  #[test]
+  fn multibyte_characters_count_as_one_column() {
+    let frame = code_frame("m.js", 1, 4, "é = ü + 1").unwrap();
+    assert!(frame.ends_with("|     ^"), "{frame}");
+  }
 }
