@@ -56,14 +56,14 @@
     }
   }
 
-  // Failure { kind, message } from Rust, or a host Error (onFetch threw) → TypeError('fetch failed').
+  // Failure { kind, message } from Rust, or a host Error (onFetch threw) -> TypeError('fetch failed').
   function fetchFailed(failure) {
     let cause = failure
     const kind = isObject(failure) && !(ErrorIsError !== undefined && ErrorIsError(failure)) ? read(failure, 'kind') : undefined
     if (typeof kind === 'string') {
       const message = read(failure, 'message')
       cause = new Error(typeof message === 'string' ? message : '')
-      // 'too-large' → 'ERR_TOO_LARGE' (the first '-', as the kinds have at most one).
+      // 'too-large' -> 'ERR_TOO_LARGE' (the first '-', as the kinds have at most one).
       const upper = StringPrototypeToUpperCase(kind)
       const dash = StringPrototypeIndexOf(upper, '-')
       const code = dash === -1 ? upper : `${StringPrototypeSlice(upper, 0, dash)}_${StringPrototypeSlice(upper, dash + 1)}`
@@ -299,7 +299,7 @@
   // --- the host's onFetch ------------------------------------------------------------------------
 
   let nextHostFetch = 1
-  const hostBodies = new SafeMap() // request body stream id → { reader, stream }, pulled by the host
+  const hostBodies = new SafeMap() // request body stream id -> { reader, stream }, pulled by the host
 
   // An intrinsic promise of the host glue's answer (args made here: strings, numbers, bytes).
   const glue = (args) => hostAsync(OP_GLUE, 0, args)

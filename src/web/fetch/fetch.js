@@ -5,35 +5,35 @@
 // `text()` of a string body returns the string; of bytes, one UTF-8 decode in Rust.
 //
 // Offered on `internals` for serve()/dispatch and the network client:
-//   internals.requestFromParts({ method, url, headers: [[k, v], ...], body, signal }) → Request
+//   internals.requestFromParts({ method, url, headers: [[k, v], ...], body, signal }) -> Request
 //     body: null | string | Uint8Array (taken, not copied) | ReadableStream (of Uint8Array);
 //     the method is taken as given (no forbidden-method check: it came from the network, not
 //     from user code); `signal` (optional) is what request.signal follows, e.g. one made with
 //     internals.createAbortSignal() and aborted on client disconnect.
-//   internals.responseParts(response) → { status, statusText, headers: [[k, v], ...], body }
+//   internals.responseParts(response) -> { status, statusText, headers: [[k, v], ...], body }
 //     body: null | string | Uint8Array | ReadableStream. A Uint8Array may be shared with a Blob
 //     or a clone: read it, never write or transfer it. `headers` is the Headers' own sorted
 //     list: read it, never change it. Marks the response's body used, so call it once, when
 //     handing the response out. Throws TypeError if the body was used or locked.
-//   internals.responseFromParts({ status, statusText, headers, body, url, redirected }) → Response
-//   internals.requestParts(request) → { method, url, headers, body, redirect } for the network;
+//   internals.responseFromParts({ status, statusText, headers, body, url, redirected }) -> Response
+//   internals.requestParts(request) -> { method, url, headers, body, redirect } for the network;
 //     body: null | string | Uint8Array | ReadableStream; marks the request's body used;
 //     `headers` as for responseParts.
-//   internals.extractBody(init) → { source, stream, type } (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)
-//   internals.consumeBytes(requestOrResponse) → Promise<Uint8Array> (marks it used)
-//   internals.headersList(headers) → [[lowercase name, value], ...] sorted and combined (read only)
-//   internals.requestHeader(request, name) → the value of lowercase header `name`, or null
-//   internals.requestSignal(request) → its AbortSignal (what the `signal` getter returns)
+//   internals.extractBody(init) -> { source, stream, type } (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)
+//   internals.consumeBytes(requestOrResponse) -> Promise<Uint8Array> (marks it used)
+//   internals.headersList(headers) -> [[lowercase name, value], ...] sorted and combined (read only)
+//   internals.requestHeader(request, name) -> the value of lowercase header `name`, or null
+//   internals.requestSignal(request) -> its AbortSignal (what the `signal` getter returns)
 //   internals.cancelUnreadBody(requestOrResponse, reason): cancels a body stream nobody locked
 //   internals.isRequest(x), internals.isResponse(x): brand checks
-//   internals.fetchHandler(request) → Promise<Response>: what fetch() calls once the Request is
+//   internals.fetchHandler(request) -> Promise<Response>: what fetch() calls once the Request is
 //     built; replace it to enable outbound networking.
 //
 // Tamper-proof (see src/runtime/primordials.js): what runs after user code uses intrinsics and
 // methods captured at install, brand checks instead of `instanceof`, null-prototype dictionaries
 // and descriptors, and index loops; the state records below always hold all their fields, so a
 // getter or setter on Object.prototype never sees them. A script's hooks are called only where
-// the specs call them (the iterator of a Headers init, the getters of an init dictionary, …).
+// the specs call them (the iterator of a Headers init, the getters of an init dictionary, ...).
 (function (global, natives, internals) {
   'use strict'
   const {
@@ -134,7 +134,7 @@
 
   let headersOf, newHeaders, isHeaders
   class Headers {
-    // lowercase name → values in insertion order. Iteration sorts names, so the order between
+    // lowercase name -> values in insertion order. Iteration sorts names, so the order between
     // names is not observable and a Map is all the spec's header list needs here.
     #map = new SafeMap()
     #guard = 'none'

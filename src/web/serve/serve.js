@@ -5,7 +5,7 @@
 // Tamper-proof (see src/runtime/primordials.js): everything here uses intrinsics captured before
 // user code ran, and what reaches `settled` or a native is built here from checked primitives and
 // Uint8Arrays, never a value a script handed over (a script can patch `then`, make a Response
-// subclass with getters, return a Proxy…). No `await`: it would call a patched `then` when
+// subclass with getters, return a Proxy...). No `await`: it would call a patched `then` when
 // Promise.prototype.constructor is replaced.
 (function (global, natives, internals) {
   'use strict'
@@ -32,12 +32,12 @@
   const OP_GLUE = 5
 
   let options = null // what serve() was given
-  const dispatches = new SafeMap() // dispatch id → the AbortSignal its Request follows
-  const responses = new SafeMap() // response body id → { reader, stream, dispatch, request }
+  const dispatches = new SafeMap() // dispatch id -> the AbortSignal its Request follows
+  const responses = new SafeMap() // response body id -> { reader, stream, dispatch, request }
   let nextResponse = 1
-  const upgrades = new SafeMap() // connection id → { data } until the host opens it
-  const upgradeHeaders = new SafeWeakMap() // upgraded Request → Headers for its 101 response
-  const sockets = new SafeMap() // connection id → ServerWebSocket
+  const upgrades = new SafeMap() // connection id -> { data } until the host opens it
+  const upgradeHeaders = new SafeWeakMap() // upgraded Request -> Headers for its 101 response
+  const sockets = new SafeMap() // connection id -> ServerWebSocket
   const draining = new SafeSet() // sockets whose send returned -1, waiting for `drain`
 
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
@@ -293,7 +293,7 @@
     )
   }
 
-  // Headers cross as one string 'name\nvalue\n…' (see joinHeaders in src/host/glue.js): names are
+  // Headers cross as one string 'name\nvalue\n...' (see joinHeaders in src/host/glue.js): names are
   // tokens and values hold no CR, LF or NUL (the Headers class checked them).
   const joinHeaders = (list, out) => {
     for (let i = 0; i < list.length; i++) {

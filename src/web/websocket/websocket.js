@@ -82,7 +82,7 @@
     return r > 0.5 || (r === 0.5 && f % 2 === 1) ? f + 1 : f
   }
 
-  const sockets = new SafeMap() // id → WebSocket, while not closed: its events must reach it
+  const sockets = new SafeMap() // id -> WebSocket, while not closed: its events must reach it
   let deliver // set in the class's static block
 
   class WebSocket extends EventTarget {
