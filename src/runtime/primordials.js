@@ -268,6 +268,18 @@
       }
       PromisePrototypeThen(promise, (v) => { after(() => resolve(v)) }, (e) => { after(() => reject(e)) })
     })
+  // `then` on a promise the platform made (a native's, or one made with the captured Promise),
+  // whatever user code did to Promise.prototype.constructor or Promise[Symbol.species]:
+  // PromisePrototypeThen asks those for the class of its result (SpeciesConstructor), which lets
+  // user code see what the handlers return and throw from inside `then`. An own `constructor` of
+  // undefined makes it use %Promise%. Never on a promise user code can see (the property would
+  // show), and never `await` or PromiseResolve such a promise afterwards (they read `constructor`
+  // too, and would call the public `then`).
+  const NO_SPECIES = freeze({ __proto__: null, value: undefined, writable: false, enumerable: false, configurable: false })
+  P.SafePromisePrototypeThen = (promise, onFulfilled, onRejected) => {
+    defineProperty(promise, 'constructor', NO_SPECIES)
+    return PromisePrototypeThen(promise, onFulfilled, onRejected)
+  }
   // Marks a promise handled (no "Uncaught (in promise)" report).
   P.PromisePrototypeMarkHandled = (promise) => {
     PromisePrototypeThen(promise, undefined, () => {})

@@ -10,49 +10,135 @@
 // ERR_POLICY, ERR_DNS, ERR_TLS, ERR_TIMEOUT, ERR_TOO_LARGE, ERR_REDIRECT, ERR_CONNECT, ...).
 // Aborting rejects with the signal's reason, or errors the response body with it once the
 // response is out (https://fetch.spec.whatwg.org/#abort-fetch).
+//
+// Tamper-proof (see src/runtime/primordials.js): intrinsics and stream methods captured at
+// install; what goes to a native or the host is made here from checked strings, numbers and
+// Uint8Arrays; what comes back is checked before it is used. No `await`.
 (function (global, natives, internals) {
   'use strict'
   const {
-    hostAsync, requestParts, responseFromParts, ReadableStream, isReadableStream, readableStreamError,
-    addAbortAlgorithm, bodyUtf8Encode, DOMException: DOMExceptionCtor,
+    ArrayIsArray, Error, ErrorIsError, NumberIsInteger, ObjectDefineProperty, Promise, PromiseReject, ReflectApply,
+    SafeMap, SafePromisePrototypeThen, String, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToUpperCase,
+    TypeError, TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetSymbolToStringTag, uncurryThis, ObjectGetOwnPropertyDescriptor,
+  } = internals.primordials
+  const {
+    hostAsync, requestParts, requestSignal, responseFromParts, ReadableStream, isReadableStream, readableStreamError,
+    readableStreamCancel, readableStreamGetReader, readableStreamReaderRead, addAbortAlgorithm, bodyUtf8Encode,
+    DOMException: DOMExceptionCtor,
   } = internals
   const OP_GLUE = 5
-  const { apply } = Reflect
-  const promiseThen = Promise.prototype.then
-  const then = (p, ok, fail) => apply(promiseThen, p, [ok, fail])
-  const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get
-  const isUint8Array = (v) => apply(typedArrayTag, v, []) === 'Uint8Array'
-  const TypeErrorCtor = TypeError
-  const ErrorCtor = Error
+  const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
+  const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
+  const getter = (proto, name) => uncurryThis(ObjectGetOwnPropertyDescriptor(proto, name).get)
+  const signalAborted = getter(global.AbortSignal.prototype, 'aborted')
+  const signalReason = getter(global.AbortSignal.prototype, 'reason')
+  const byteController = global.ReadableByteStreamController.prototype
+  const { enqueue: byteEnqueue, close: byteClose, error: byteError } = byteController
+  const byobRequestOf = getter(byteController, 'byobRequest')
+  const byobRespond = global.ReadableStreamBYOBRequest.prototype.respond
   const REDIRECT = { __proto__: null, follow: 0, manual: 1, error: 2 }
+  const ignore = () => {}
 
-  // Failure { kind, message } from Rust, or a host Error (onFetch threw) → TypeError('fetch failed').
+  // `${v}` that never throws (a Symbol, a throwing toString).
+  const toText = (v) => {
+    try {
+      return typeof v === 'symbol' ? 'Symbol()' : `${v}`
+    } catch {
+      return ''
+    }
+  }
+  // A property of an object from a native or the host, read once; undefined if reading throws.
+  const read = (o, key) => {
+    try {
+      return o[key]
+    } catch {
+      return undefined
+    }
+  }
+
+  // Failure { kind, message } from Rust, or a host Error (onFetch threw) -> TypeError('fetch failed').
   function fetchFailed(failure) {
     let cause = failure
-    if (failure !== null && typeof failure === 'object' && typeof failure.kind === 'string' && !(failure instanceof ErrorCtor)) {
-      cause = new ErrorCtor(failure.message)
-      cause.code = 'ERR_' + failure.kind.toUpperCase().replace('-', '_')
+    const kind = isObject(failure) && !(ErrorIsError !== undefined && ErrorIsError(failure)) ? read(failure, 'kind') : undefined
+    if (typeof kind === 'string') {
+      const message = read(failure, 'message')
+      cause = new Error(typeof message === 'string' ? message : '')
+      // 'too-large' -> 'ERR_TOO_LARGE' (the first '-', as the kinds have at most one).
+      const upper = StringPrototypeToUpperCase(kind)
+      const dash = StringPrototypeIndexOf(upper, '-')
+      const code = dash === -1 ? upper : `${StringPrototypeSlice(upper, 0, dash)}_${StringPrototypeSlice(upper, dash + 1)}`
+      ObjectDefineProperty(cause, 'code', { __proto__: null, value: `ERR_${code}`, writable: true, enumerable: true, configurable: true })
     }
-    return new TypeErrorCtor('fetch failed', { cause })
+    return new TypeError('fetch failed', { __proto__: null, cause })
   }
-  const isAborted = (failure) => failure !== null && typeof failure === 'object' && failure.kind === 'aborted'
+  const isAborted = (failure) => isObject(failure) && read(failure, 'kind') === 'aborted'
+
+  // A response head from the native client or the host: [status, statusText, headers, url,
+  // redirected, kind, payload], checked field by field (kind 0 no body, 1 bytes, 2 pulled).
+  function checkHead(h) {
+    if (!ArrayIsArray(h)) return null
+    const status = h[0]
+    const statusText = h[1]
+    const list = h[2]
+    const url = h[3]
+    const redirected = h[4]
+    const kind = h[5]
+    const payload = h[6]
+    if (!NumberIsInteger(status) || status < 0 || status > 999 || typeof statusText !== 'string' || typeof url !== 'string' ||
+      typeof redirected !== 'boolean' || !ArrayIsArray(list)) return null
+    // A pulled body's payload is the host's body id (the native client pulls by request id).
+    if (!((kind === 0) || (kind === 1 && isUint8Array(payload)) || (kind === 2 && (payload === null || NumberIsInteger(payload))))) return null
+    const headers = []
+    for (let i = 0; i < list.length; i++) {
+      const pair = list[i]
+      if (!ArrayIsArray(pair)) return null
+      const name = pair[0]
+      const value = pair[1]
+      if (typeof name !== 'string' || typeof value !== 'string') return null
+      headers[i] = [name, value]
+    }
+    return { __proto__: null, status, statusText, headers, url, redirected, kind, payload }
+  }
+  const badHead = () => fetchFailed({ __proto__: null, kind: 'network', message: 'the response could not be read' })
+
+  // The request as it crosses: strings, [[name, value], ...] of strings, and the body.
+  function checkedHeaders(list) {
+    const out = []
+    for (let i = 0; i < list.length; i++) {
+      const pair = list[i]
+      const name = pair[0]
+      const value = pair[1]
+      if (typeof name !== 'string' || typeof value !== 'string') throw new TypeError('fetch(): a request header is not a string')
+      out[i] = [name, value]
+    }
+    return out
+  }
 
   const previous = internals.fetchHandler
   internals.fetchHandler = function fetchHandler(request) {
     const mode = natives.egressMode()
     if (mode === 0) return previous(request)
-    const signal = request.signal
-    if (signal.aborted) return Promise.reject(signal.reason)
+    const signal = requestSignal(request)
+    if (signalAborted(signal)) return PromiseReject(signalReason(signal))
     const parts = requestParts(request)
-    if (typeof parts.body === 'string') parts.body = bodyUtf8Encode(parts.body)
-    return mode === 1 ? viaHost(parts, signal) : viaNative(parts, signal)
+    let body = parts.body
+    if (typeof body === 'string') body = bodyUtf8Encode(body)
+    const out = {
+      __proto__: null,
+      method: String(parts.method),
+      url: String(parts.url),
+      headers: checkedHeaders(parts.headers),
+      body: body === null || isUint8Array(body) || isReadableStream(body) ? body : null,
+      redirect: REDIRECT[parts.redirect] === undefined ? 'follow' : parts.redirect,
+    }
+    return mode === 1 ? viaHost(out, signal) : viaNative(out, signal)
   }
 
   // One fetch in flight: settles its promise once, and after the response errors its body on abort.
   function flight(signal, resolve, reject, onAbort) {
-    const f = { stream: null, settled: false, done: null }
+    const f = { __proto__: null, stream: null, settled: false, finish: null, resolve: null, fail: null }
     const remove = addAbortAlgorithm(signal, () => {
-      const reason = signal.reason
+      const reason = signalReason(signal)
       onAbort(reason)
       if (!f.settled) {
         f.settled = true
@@ -95,22 +181,26 @@
         __proto__: null,
         type: 'bytes',
         pull(controller) {
-          return then(
+          return SafePromisePrototypeThen(
             pull(),
             (chunk) => {
               if (over) return
               if (chunk === null) {
                 end()
-                controller.close()
+                ReflectApply(byteClose, controller, [])
                 // A pending BYOB read settles (done) only once its request is answered.
-                controller.byobRequest?.respond(0)
-              } else if (chunk.byteLength > 0) {
-                controller.enqueue(chunk)
+                const byob = byobRequestOf(controller)
+                if (byob !== null && byob !== undefined) ReflectApply(byobRespond, byob, [0])
+              } else if (!isUint8Array(chunk)) {
+                end()
+                ReflectApply(byteError, controller, [badHead()])
+              } else if (TypedArrayPrototypeGetByteLength(chunk) > 0) {
+                ReflectApply(byteEnqueue, controller, [chunk])
               }
             },
             (failure) => {
               if (!end()) return
-              controller.error(isAborted(failure) ? new DOMExceptionCtor('The operation was aborted.', 'AbortError') : fetchFailed(failure))
+              ReflectApply(byteError, controller, [isAborted(failure) ? new DOMExceptionCtor('The operation was aborted.', 'AbortError') : fetchFailed(failure)])
             },
           )
         },
@@ -125,8 +215,9 @@
   }
 
   function respond(f, head, body) {
-    const [status, statusText, headers, url, redirected] = head
-    f.resolve(responseFromParts({ status, statusText, headers, body, url, redirected }))
+    f.resolve(responseFromParts({
+      __proto__: null, status: head.status, statusText: head.statusText, headers: head.headers, body, url: head.url, redirected: head.redirected,
+    }))
   }
 
   // --- the native client ----------------------------------------------------------------------
@@ -134,21 +225,28 @@
   function viaNative(parts, signal) {
     return new Promise((resolve, reject) => {
       const streamed = isReadableStream(parts.body)
-      const [id, head] = natives.egressFetch(parts.method, parts.url, parts.headers, streamed ? true : parts.body, REDIRECT[parts.redirect] ?? 0)
+      const pair = natives.egressFetch(parts.method, parts.url, parts.headers, streamed ? true : parts.body, REDIRECT[parts.redirect])
+      const id = pair[0]
+      const head = pair[1]
+      if (!NumberIsInteger(id)) throw new TypeError('fetch(): the network client did not start')
       const f = flight(signal, resolve, reject, () => natives.egressCancel(id))
       if (streamed) upload(id, parts.body)
-      then(
+      SafePromisePrototypeThen(
         head,
-        (h) => {
+        (raw) => {
           if (f.settled) return
-          const kind = h[5]
-          if (kind === 2) {
+          const h = checkHead(raw)
+          if (h === null) {
+            natives.egressCancel(id)
+            return f.fail(badHead())
+          }
+          if (h.kind === 2) {
             const body = pulledBody(f, () => natives.egressPull(id), () => natives.egressCancel(id), () => natives.egressCancel(id))
             respond(f, h, body)
           } else {
             f.finish()
             natives.egressCancel(id)
-            respond(f, h, kind === 1 ? h[6] : null)
+            respond(f, h, h.kind === 1 ? h.payload : null)
           }
         },
         (failure) => {
@@ -160,70 +258,107 @@
   }
 
   // Sends a ReadableStream request body chunk by chunk, each write waiting for the client to take
-  // the previous one (https://fetch.spec.whatwg.org/#concept-request-transmit-body).
-  async function upload(id, stream) {
-    const reader = stream.getReader()
-    try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return natives.egressWrite(id, null)
-        if (!isUint8Array(value)) throw new TypeErrorCtor('fetch(): request body chunks must be Uint8Array')
-        if (value.byteLength === 0) continue
-        if (!(await natives.egressWrite(id, value))) {
-          reader.cancel().catch(() => {})
-          return
-        }
-      }
-    } catch (error) {
+  // the previous one (https://fetch.spec.whatwg.org/#concept-request-transmit-body). A read of a
+  // queued chunk answers at once: loop instead of recursing.
+  function upload(id, stream) {
+    const reader = readableStreamGetReader(stream)
+    let pumping = false
+    let again = false
+    const failed = (error) => {
       natives.egressWrite(id, false)
-      reader.cancel(error).catch(() => {})
+      SafePromisePrototypeThen(readableStreamCancel(stream, error), undefined, ignore)
     }
+    const onChunk = (value) => {
+      if (!isUint8Array(value)) return failed(new TypeError('fetch(): request body chunks must be Uint8Array'))
+      if (TypedArrayPrototypeGetByteLength(value) === 0) {
+        if (pumping) again = true
+        else pump()
+        return
+      }
+      SafePromisePrototypeThen(
+        natives.egressWrite(id, value),
+        (taken) => {
+          if (taken === true) pump()
+          else SafePromisePrototypeThen(readableStreamCancel(stream, undefined), undefined, ignore)
+        },
+        failed,
+      )
+    }
+    const onClose = () => natives.egressWrite(id, null)
+    function pump() {
+      pumping = true
+      do {
+        again = false
+        readableStreamReaderRead(reader, onChunk, onClose, failed)
+      } while (again)
+      pumping = false
+    }
+    pump()
   }
 
   // --- the host's onFetch ------------------------------------------------------------------------
 
   let nextHostFetch = 1
-  const hostBodies = new Map() // request body stream id → reader, pulled by the host
+  const hostBodies = new SafeMap() // request body stream id -> { reader, stream }, pulled by the host
 
-  const glue = (name, args) => hostAsync(OP_GLUE, 0, [name, ...args])
+  // An intrinsic promise of the host glue's answer (args made here: strings, numbers, bytes).
+  const glue = (args) => hostAsync(OP_GLUE, 0, args)
+  const glueIgnored = (args) => SafePromisePrototypeThen(glue(args), undefined, ignore)
+
+  // The message of an abort reason, for the host's AbortSignal.
+  const reasonMessage = (reason) => {
+    if (isObject(reason) && ErrorIsError !== undefined && ErrorIsError(reason)) {
+      const message = read(reason, 'message')
+      return typeof message === 'string' ? message : ''
+    }
+    return toText(reason)
+  }
 
   function viaHost(parts, signal) {
     return new Promise((resolve, reject) => {
       const id = nextHostFetch++
       let body = parts.body
       if (isReadableStream(body)) {
-        hostBodies.set(id, body.getReader())
+        hostBodies.set(id, { __proto__: null, reader: readableStreamGetReader(body), stream: body })
         body = id
       }
       const dropBody = () => {
-        const reader = hostBodies.get(id)
+        const entry = hostBodies.get(id)
         hostBodies.delete(id)
-        if (reader) reader.cancel().catch(() => {})
+        if (entry !== undefined) SafePromisePrototypeThen(readableStreamCancel(entry.stream, undefined), undefined, ignore)
       }
       const f = flight(signal, resolve, reject, (reason) => {
         dropBody()
-        then(glue('abortFetch', [id, reason instanceof ErrorCtor || reason instanceof DOMExceptionCtor ? reason.message : String(reason)]), undefined, () => {})
+        glueIgnored(['abortFetch', id, reasonMessage(reason)])
       })
-      then(
-        glue('onFetch', [id, parts.url, parts.method, parts.headers, body, parts.redirect]),
-        (h) => {
+      SafePromisePrototypeThen(
+        glue(['onFetch', id, parts.url, parts.method, parts.headers, body, parts.redirect]),
+        (raw) => {
+          const h = checkHead(raw)
           if (f.settled) {
-            if (h[5] === 2) then(glue('cancelBody', [h[6], 'aborted']), undefined, () => {})
+            if (h !== null && h.kind === 2) glueIgnored(['cancelBody', h.payload, 'aborted'])
             return
           }
-          const kind = h[5]
-          if (kind === 2) {
-            const bid = h[6]
+          if (h === null) {
+            dropBody()
+            return f.fail(badHead())
+          }
+          if (h.kind === 2) {
+            const bid = h.payload
+            if (!NumberIsInteger(bid)) {
+              dropBody()
+              return f.fail(badHead())
+            }
             const stream = pulledBody(
               f,
-              () => glue('readBody', [bid]),
-              (reason) => glue('cancelBody', [bid, reason === undefined ? '' : String(reason)]),
-              () => then(glue('fetchDone', [id]), undefined, () => {}),
+              () => glue(['readBody', bid]),
+              (reason) => glue(['cancelBody', bid, reason === undefined ? '' : toText(reason)]),
+              () => glueIgnored(['fetchDone', id]),
             )
             respond(f, h, stream)
           } else {
             f.finish()
-            respond(f, h, kind === 1 ? h[6] : null)
+            respond(f, h, h.kind === 1 ? h.payload : null)
           }
         },
         (error) => {
@@ -234,44 +369,52 @@
     })
   }
 
+  // --- host-initiated operations (native.call in the glue) ---------------------------------------
+
+  // Answers to the host, as serve.js makes them (fresh values only).
+  const { hostReply: reply, hostFail: fail } = internals
+
   // The host pulls a stream request body: one chunk per call, null at its end.
-  async function egressBody(id) {
-    const reader = hostBodies.get(id)
-    if (!reader) return null
-    const { done, value } = await reader.read()
-    if (done) {
-      hostBodies.delete(id)
-      return null
-    }
-    if (!isUint8Array(value)) {
-      hostBodies.delete(id)
-      reader.cancel().catch(() => {})
-      throw new TypeErrorCtor('fetch(): request body chunks must be Uint8Array')
-    }
-    return value
+  function egressBody(id, args) {
+    const bid = args[0]
+    const entry = hostBodies.get(bid)
+    if (entry === undefined) return reply(id, null)
+    readableStreamReaderRead(
+      entry.reader,
+      (value) => {
+        if (isUint8Array(value)) return reply(id, value)
+        hostBodies.delete(bid)
+        SafePromisePrototypeThen(readableStreamCancel(entry.stream, undefined), undefined, ignore)
+        fail(id, new TypeError('fetch(): request body chunks must be Uint8Array'))
+      },
+      () => {
+        hostBodies.delete(bid)
+        reply(id, null)
+      },
+      (error) => {
+        hostBodies.delete(bid)
+        fail(id, error)
+      },
+    )
   }
-  async function egressBodyCancel(id, reason) {
-    const reader = hostBodies.get(id)
-    hostBodies.delete(id)
-    if (reader) await reader.cancel(reason)
+  function egressBodyCancel(id, args) {
+    const bid = args[0]
+    const entry = hostBodies.get(bid)
+    hostBodies.delete(bid)
+    if (entry === undefined) return reply(id, null)
+    SafePromisePrototypeThen(readableStreamCancel(entry.stream, args[1]), () => reply(id, null), (error) => fail(id, error))
   }
 
-  // Host-initiated operations (native.call in the glue) of this area; others go to the serve area.
+  // This area's operations; the others go to the serve area.
   const ops = { __proto__: null, egressBody, egressBodyCancel }
   const next = internals.host
   internals.host = function host(op, id, args) {
     const f = ops[op]
     if (f === undefined) return next(op, id, args)
-    let result
     try {
-      result = f(...args)
+      f(id, args)
     } catch (error) {
-      result = Promise.reject(error)
+      fail(id, error)
     }
-    then(
-      Promise.resolve(result),
-      (value) => internals.settled(id, true, value === undefined ? null : value),
-      (error) => internals.settled(id, false, error),
-    )
   }
 })

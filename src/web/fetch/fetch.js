@@ -5,91 +5,153 @@
 // `text()` of a string body returns the string; of bytes, one UTF-8 decode in Rust.
 //
 // Offered on `internals` for serve()/dispatch and the network client:
-//   internals.requestFromParts({ method, url, headers: [[k, v], ...], body, signal }) → Request
+//   internals.requestFromParts({ method, url, headers: [[k, v], ...], body, signal }) -> Request
 //     body: null | string | Uint8Array (taken, not copied) | ReadableStream (of Uint8Array);
 //     the method is taken as given (no forbidden-method check: it came from the network, not
 //     from user code); `signal` (optional) is what request.signal follows, e.g. one made with
 //     internals.createAbortSignal() and aborted on client disconnect.
-//   internals.responseParts(response) → { status, statusText, headers: [[k, v], ...], body }
+//   internals.responseParts(response) -> { status, statusText, headers: [[k, v], ...], body }
 //     body: null | string | Uint8Array | ReadableStream. A Uint8Array may be shared with a Blob
-//     or a clone: read it, never write or transfer it. Marks the response's body used, so call
-//     it once, when handing the response out. Throws TypeError if the body was used or locked.
-//   internals.responseFromParts({ status, statusText, headers, body, url, redirected }) → Response
-//   internals.requestParts(request) → { method, url, headers, body, redirect } for the network;
-//     body: null | string | Uint8Array | ReadableStream; marks the request's body used.
-//   internals.extractBody(init) → { source, stream, type } (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)
-//   internals.consumeBytes(requestOrResponse) → Promise<Uint8Array> (marks it used)
-//   internals.headersList(headers) → [[lowercase name, value], ...] sorted and combined
-//   internals.fetchHandler(request) → Promise<Response>: what fetch() calls once the Request is
+//     or a clone: read it, never write or transfer it. `headers` is the Headers' own sorted
+//     list: read it, never change it. Marks the response's body used, so call it once, when
+//     handing the response out. Throws TypeError if the body was used or locked.
+//   internals.responseFromParts({ status, statusText, headers, body, url, redirected }) -> Response
+//   internals.requestParts(request) -> { method, url, headers, body, redirect } for the network;
+//     body: null | string | Uint8Array | ReadableStream; marks the request's body used;
+//     `headers` as for responseParts.
+//   internals.extractBody(init) -> { source, stream, type } (https://fetch.spec.whatwg.org/#concept-bodyinit-extract)
+//   internals.consumeBytes(requestOrResponse) -> Promise<Uint8Array> (marks it used)
+//   internals.headersList(headers) -> [[lowercase name, value], ...] sorted and combined (read only)
+//   internals.requestHeader(request, name) -> the value of lowercase header `name`, or null
+//   internals.requestSignal(request) -> its AbortSignal (what the `signal` getter returns)
+//   internals.cancelUnreadBody(requestOrResponse, reason): cancels a body stream nobody locked
+//   internals.isRequest(x), internals.isResponse(x): brand checks
+//   internals.fetchHandler(request) -> Promise<Response>: what fetch() calls once the Request is
 //     built; replace it to enable outbound networking.
+//
+// Tamper-proof (see src/runtime/primordials.js): what runs after user code uses intrinsics and
+// methods captured at install, brand checks instead of `instanceof`, null-prototype dictionaries
+// and descriptors, and index loops; the state records below always hold all their fields, so a
+// getter or setter on Object.prototype never sees them. A script's hooks are called only where
+// the specs call them (the iterator of a Headers init, the getters of an init dictionary, ...).
 (function (global, natives, internals) {
   'use strict'
+  const {
+    ArrayBufferPrototypeGetByteLength, ArrayPrototypeIncludes, ArrayPrototypeJoin, ArrayPrototypePush, ArrayPrototypeSort, JSONParse, JSONStringify, MathTrunc,
+    Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectKeys,
+    ObjectPrototypePropertyIsEnumerable, Promise, PromiseReject, PromiseResolve, RangeError, ReflectApply,
+    ReflectOwnKeys, SafeMap, SafePromisePrototypeThen, SafeSet, SafeWeakMap, String, StringPrototypeCharCodeAt,
+    StringPrototypeSlice, StringPrototypeToLowerCase, StringPrototypeToUpperCase, StringPrototypeToWellFormed, Symbol,
+    SymbolIterator, SymbolToStringTag, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
+    TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array,
+    uncurryThis,
+  } = internals.primordials
   const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+    ObjectDefineProperty(obj, name, { __proto__: null, value, writable: true, configurable: true, enumerable: false })
   const tag = (cls, name) =>
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true })
+    ObjectDefineProperty(cls.prototype, SymbolToStringTag, { __proto__: null, value: name, configurable: true })
   const enumerable = (cls, keys) => {
-    for (const k of keys) Object.defineProperty(cls.prototype, k, { enumerable: true })
+    for (let i = 0; i < keys.length; i++) ObjectDefineProperty(cls.prototype, keys[i], { __proto__: null, enumerable: true })
   }
-  const { bodyUtf8Encode: utf8Encode, bodyUtf8Decode: utf8Decode, blobBytes, isBlob, isFormData, serializeFormData, parseFormData, bufferSourceBytes, concatBytes } = internals
+  const { bodyUtf8Encode: utf8Encode, bodyUtf8Decode: utf8Decode, blobBytes, isBlob, isFormData, serializeFormData, parseFormData, bufferSourceBytes } = internals
   const empty = new Uint8Array(0)
-  const usv = (v) => String(v).toWellFormed()
+  const usv = (v) => StringPrototypeToWellFormed(String(v))
   const isObject = (v) => v !== null && (typeof v === 'object' || typeof v === 'function')
+  const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
   const requireArgs = (n, have, what) => {
     if (have < n) throw new TypeError(`Failed to execute '${what}': ${n} argument${n > 1 ? 's' : ''} required, but only ${have} present.`)
   }
+  // An own copy of a Uint8Array: the constructor copies a typed array without asking anything
+  // (TypedArray.prototype.slice would ask the array's constructor for the class).
+  const copyBytes = (bytes) => new Uint8Array(bytes)
+  // An accessor's getter, read now (user code may redefine it later).
+  const getter = (proto, name) => uncurryThis(ObjectGetOwnPropertyDescriptor(proto, name).get)
 
   // From earlier areas (see the top comments of streams.js, events.js, url.js): internal
   // versions that user code cannot replace or reach.
   const {
     parseURL: urlHref, isAbortSignal, createAbortSignal, createDependentSignal,
     isReadableStream, isReadableStreamDisturbed: isDisturbed, isReadableStreamLocked: isLocked,
-    readableStreamFromBytes, readableStreamTee, readAllBytes, TransformStream,
+    readableStreamFromBytes, readableStreamTee, readAllBytes, readableStreamCancel, readableStreamGetReader, readableStreamReaderRead,
+    ReadableStream,
   } = internals
-  const URLSearchParams = global.URLSearchParams
+  const blobType = getter(global.Blob.prototype, 'type')
+  const signalAborted = getter(global.AbortSignal.prototype, 'aborted')
+  const signalReason = getter(global.AbortSignal.prototype, 'reason')
+  const urlSearchParamsToString = uncurryThis(global.URLSearchParams.prototype.toString)
+  const { enqueue: controllerEnqueue, close: controllerClose, error: controllerError } = global.ReadableStreamDefaultController.prototype
 
   // --- Headers: https://fetch.spec.whatwg.org/#headers-class ------------------------------------
 
-  // https://fetch.spec.whatwg.org/#header-name (token) and #header-value
-  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-  const BYTESTRING = /^[\x00-\xff]*$/
-  const INVALID_VALUE = /[\0\r\n]/
-  // https://fetch.spec.whatwg.org/#concept-header-value-normalize
-  const normalizeValue = (v) => v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '')
-  // A value that is already a valid, normalized header value (the common case): one test instead
-  // of the three passes below. Bytes only, no NUL/CR/LF, no leading or trailing tab or space.
-  const PLAIN_VALUE = /^(?:[^\0\t\n\r \u0100-\uffff](?:[^\0\n\r\u0100-\uffff]*[^\0\t\n\r \u0100-\uffff])?)?$/
+  // https://fetch.spec.whatwg.org/#header-name: a token (https://httpwg.org/specs/rfc9110.html#tokens).
+  // Loops over char codes instead of regular expressions: nothing to look up, nothing allocated.
+  const TOKEN_CHARS = new Uint8Array(128)
+  for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1
+  const isToken = (s) => {
+    const n = s.length
+    if (n === 0) return false
+    for (let i = 0; i < n; i++) {
+      const c = StringPrototypeCharCodeAt(s, i)
+      if (c >= 128 || TOKEN_CHARS[c] === 0) return false
+    }
+    return true
+  }
+  // https://fetch.spec.whatwg.org/#http-whitespace
+  const isHttpWhitespace = (c) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
 
   function checkName(name) {
     name = String(name)
-    if (!TOKEN.test(name)) throw new TypeError(`Headers: '${name}' is not a valid header name.`)
-    return name.toLowerCase()
+    if (!isToken(name)) throw new TypeError(`Headers: '${name}' is not a valid header name.`)
+    return StringPrototypeToLowerCase(name)
   }
+  // A ByteString (https://webidl.spec.whatwg.org/#es-ByteString), normalized
+  // (https://fetch.spec.whatwg.org/#concept-header-value-normalize) and checked
+  // (https://fetch.spec.whatwg.org/#header-value: no NUL, CR or LF).
   function checkValue(value, name) {
     value = String(value)
-    if (PLAIN_VALUE.test(value)) return value
-    if (!BYTESTRING.test(value)) throw new TypeError(`Headers: the value of '${name}' is not a valid ByteString.`)
-    value = normalizeValue(value)
-    if (INVALID_VALUE.test(value)) throw new TypeError(`Headers: '${value}' is not a valid value for header '${name}'.`)
+    const n = value.length
+    let bad = false
+    for (let i = 0; i < n; i++) {
+      const c = StringPrototypeCharCodeAt(value, i)
+      if (c > 0xff) throw new TypeError(`Headers: the value of '${name}' is not a valid ByteString.`)
+      if (c === 0 || c === 0x0a || c === 0x0d) bad = true
+    }
+    let start = 0
+    let end = n
+    while (start < end && isHttpWhitespace(StringPrototypeCharCodeAt(value, start))) start++
+    while (end > start && isHttpWhitespace(StringPrototypeCharCodeAt(value, end - 1))) end--
+    if (start !== 0 || end !== n) value = StringPrototypeSlice(value, start, end)
+    if (bad) {
+      // CR and LF may only have been leading or trailing whitespace.
+      for (let i = 0; i < value.length; i++) {
+        const c = StringPrototypeCharCodeAt(value, i)
+        if (c === 0 || c === 0x0a || c === 0x0d) throw new TypeError(`Headers: '${value}' is not a valid value for header '${name}'.`)
+      }
+    }
     return value
   }
+  const combine = (values) => (values.length === 1 ? values[0] : ArrayPrototypeJoin(values, ', '))
 
-  let headersOf, newHeaders
+  let headersOf, newHeaders, isHeaders
   class Headers {
-    // lowercase name → values in insertion order. Iteration sorts names, so the order between
+    // lowercase name -> values in insertion order. Iteration sorts names, so the order between
     // names is not observable and a Map is all the spec's header list needs here.
-    #map = new Map()
+    #map = new SafeMap()
     #guard = 'none'
     #sorted = null
     static {
       headersOf = (h) => h.#map
+      isHeaders = (x) => isObject(x) && #map in x
       // A Headers with `guard` filled from [[name, value], ...] (already valid, lowercased names).
       newHeaders = (list, guard) => {
         const h = new Headers()
-        for (const [k, v] of list) {
-          const values = h.#map.get(k)
-          if (values) values.push(v)
-          else h.#map.set(k, [v])
+        const map = h.#map
+        for (let i = 0; i < list.length; i++) {
+          const pair = list[i]
+          const k = pair[0]
+          const values = map.get(k)
+          if (values) ArrayPrototypePush(values, pair[1])
+          else map.set(k, [pair[1]])
         }
         h.#guard = guard
         return h
@@ -115,10 +177,13 @@
     get(name) {
       requireArgs(1, arguments.length, 'get')
       const values = this.#map.get(checkName(name))
-      return values === undefined ? null : values.join(', ')
+      return values === undefined ? null : combine(values)
     }
     getSetCookie() {
-      return (this.#map.get('set-cookie') ?? []).slice()
+      const values = this.#map.get('set-cookie')
+      const out = []
+      if (values !== undefined) for (let i = 0; i < values.length; i++) ArrayPrototypePush(out, values[i])
+      return out
     }
     has(name) {
       requireArgs(1, arguments.length, 'has')
@@ -140,17 +205,21 @@
       for (let i = 0; ; i++) {
         const list = this.#list()
         if (i >= list.length) break
-        Reflect.apply(callback, thisArg, [list[i][1], list[i][0], this])
+        const pair = list[i]
+        ReflectApply(callback, thisArg, [pair[1], pair[0], this])
       }
     }
     // https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine
     #list() {
       if (this.#sorted) return this.#sorted
+      const names = [...this.#map.keys()]
+      ArrayPrototypeSort(names)
       const out = []
-      for (const k of [...this.#map.keys()].sort()) {
+      for (let i = 0; i < names.length; i++) {
+        const k = names[i]
         const values = this.#map.get(k)
-        if (k === 'set-cookie') for (const v of values) out.push([k, v])
-        else out.push([k, values.join(', ')])
+        if (k === 'set-cookie') for (let j = 0; j < values.length; j++) ArrayPrototypePush(out, [k, values[j]])
+        else ArrayPrototypePush(out, [k, combine(values)])
       }
       return (this.#sorted = out)
     }
@@ -165,71 +234,91 @@
         const v = checkValue(value, name)
         h.#mutable()
         const values = h.#map.get(k)
-        if (values) values.push(v)
+        if (values) ArrayPrototypePush(values, v)
         else h.#map.set(k, [v])
+      }
+      // The combined value of lowercase header `name`, or null.
+      headerValue = (h, name) => {
+        const values = h.#map.get(name)
+        return values === undefined ? null : combine(values)
       }
       sortedList = (h) => h.#list()
       guardOf = (h) => h.#guard
       setGuard = (h, guard) => { h.#guard = guard }
     }
   }
-  var sortedList, guardOf, setGuard, appendHeader
+  var sortedList, guardOf, setGuard, appendHeader, headerValue
   tag(Headers, 'Headers')
   enumerable(Headers, ['append', 'delete', 'get', 'getSetCookie', 'has', 'set', 'forEach', 'entries', 'keys', 'values'])
-  define(Headers.prototype, Symbol.iterator, Headers.prototype.entries)
+  define(Headers.prototype, SymbolIterator, Headers.prototype.entries)
 
-  const iteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))
-  const HeadersIteratorPrototype = Object.create(iteratorProto)
-  const iterState = new WeakMap()
-  define(HeadersIteratorPrototype, 'next', function next() {
+  // https://webidl.spec.whatwg.org/#es-iterator-prototype-object
+  const iteratorProto = internals.primordials.IteratorPrototype
+  const HeadersIteratorPrototype = ObjectCreate(iteratorProto)
+  const iterState = new SafeWeakMap()
+  const headersEntries = Headers.prototype.entries
+  const headersNext = function next() {
     const s = iterState.get(this)
     if (s === undefined) throw new TypeError("'next' called on an object that is not a Headers Iterator.")
     const list = sortedList(s.target)
     if (s.index >= list.length) return { value: undefined, done: true }
-    const [k, v] = list[s.index++]
+    const pair = list[s.index++]
+    const k = pair[0]
+    const v = pair[1]
     return { value: s.kind === 'key' ? k : s.kind === 'value' ? v : [k, v], done: false }
-  })
-  Object.defineProperty(HeadersIteratorPrototype, Symbol.toStringTag, { value: 'Headers Iterator', configurable: true })
+  }
+  define(HeadersIteratorPrototype, 'next', headersNext)
+  ObjectDefineProperty(HeadersIteratorPrototype, SymbolToStringTag, { __proto__: null, value: 'Headers Iterator', configurable: true })
   function headersIterator(target, kind) {
     sortedList(target) // brand check
-    const it = Object.create(HeadersIteratorPrototype)
+    const it = ObjectCreate(HeadersIteratorPrototype)
     iterState.set(it, { target, kind, index: 0 })
     return it
   }
 
-  const isEnumerable = Function.prototype.call.bind(Object.prototype.propertyIsEnumerable)
-
   // https://fetch.spec.whatwg.org/#concept-headers-fill: sequence<sequence<ByteString>> or
-  // record<ByteString, ByteString>.
+  // record<ByteString, ByteString>. The init's own iterators and getters are used, as WebIDL says.
   function fillHeaders(headers, init) {
     if (!isObject(init)) {
       throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.")
     }
-    const method = init[Symbol.iterator]
+    const method = init[SymbolIterator]
+    // A Headers whose iteration is still ours is copied from its list: the same pairs its
+    // iterator would give, without making them. (One with its own iterator is iterated, as
+    // WebIDL says.)
+    if (method === headersEntries && isHeaders(init) && HeadersIteratorPrototype.next === headersNext) {
+      const list = sortedList(init)
+      for (let i = 0; i < list.length; i++) appendHeader(headers, list[i][0], list[i][1])
+      return
+    }
     if (method !== undefined && method !== null) {
       if (typeof method !== 'function') throw new TypeError('Headers: init is not iterable.')
       const pairs = []
-      for (const pair of Reflect.apply(method, init, [])) {
-        if (!isObject(pair) || typeof pair[Symbol.iterator] !== 'function') {
+      for (const pair of { __proto__: null, [SymbolIterator]: () => ReflectApply(method, init, []) }) {
+        if (!isObject(pair) || typeof pair[SymbolIterator] !== 'function') {
           throw new TypeError('Headers: each header must be a [name, value] pair.')
         }
         const p = [...pair]
         if (p.length !== 2) throw new TypeError('Headers: each header must be a [name, value] pair of length 2.')
-        pairs.push([String(p[0]), String(p[1])])
+        ArrayPrototypePush(pairs, String(p[0]))
+        ArrayPrototypePush(pairs, String(p[1]))
       }
-      for (const [k, v] of pairs) appendHeader(headers, k, v)
+      for (let i = 0; i < pairs.length; i += 2) appendHeader(headers, pairs[i], pairs[i + 1])
       return
     }
     // https://webidl.spec.whatwg.org/#es-record
     const pairs = []
-    for (const key of Reflect.ownKeys(init)) {
+    const keys = ReflectOwnKeys(init)
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
       // [[GetOwnProperty]] once, as getOwnPropertyDescriptor, without making a descriptor object.
-      if (!isEnumerable(init, key)) continue
+      if (!ObjectPrototypePropertyIsEnumerable(init, key)) continue
       // A symbol key cannot become a ByteString.
       if (typeof key === 'symbol') throw new TypeError('Headers: a record key is a Symbol.')
-      pairs.push([key, String(init[key])])
+      ArrayPrototypePush(pairs, key)
+      ArrayPrototypePush(pairs, String(init[key]))
     }
-    for (const [k, v] of pairs) appendHeader(headers, k, v)
+    for (let i = 0; i < pairs.length; i += 2) appendHeader(headers, pairs[i], pairs[i + 1])
   }
 
   // --- Bodies: https://fetch.spec.whatwg.org/#bodies ---------------------------------------------
@@ -247,7 +336,7 @@
         readAllBytes(body.stream)
       } else {
         // The source is shared with clones; the stream takes its own bytes.
-        body.stream = readableStreamFromBytes(typeof body.source === 'string' ? utf8Encode(body.source) : body.source.slice())
+        body.stream = readableStreamFromBytes(typeof body.source === 'string' ? utf8Encode(body.source) : copyBytes(body.source))
       }
     }
     return body.stream
@@ -255,22 +344,34 @@
   const bodyUsed = (body) => body !== null && (body.used || (body.stream !== null && isDisturbed(body.stream)))
   const bodyUnusable = (body) => body !== null && (bodyUsed(body) || (body.stream !== null && isLocked(body.stream)))
 
+  // A URLSearchParams's serialization, or undefined for anything else (its brand check).
+  const searchParamsString = (object) => {
+    try {
+      return urlSearchParamsToString(object)
+    } catch {
+      return undefined
+    }
+  }
+
   // https://fetch.spec.whatwg.org/#concept-bodyinit-extract
   function extractBody(object, keepalive = false) {
+    // The common case first: a string is none of the objects below.
+    if (typeof object === 'string') return { source: StringPrototypeToWellFormed(object), stream: null, type: 'text/plain;charset=UTF-8' }
     if (isReadableStream(object)) {
       if (keepalive) throw new TypeError('Failed to construct: a keepalive request cannot have a ReadableStream body.')
       if (isDisturbed(object) || isLocked(object)) throw new TypeError('Failed to construct: the ReadableStream body is locked or disturbed.')
       return { source: null, stream: object, type: null }
     }
-    if (isBlob(object)) return { source: blobBytes(object), stream: null, type: object.type || null }
+    if (isBlob(object)) return { source: blobBytes(object), stream: null, type: blobType(object) || null }
     const bytes = bufferSourceBytes(object)
     if (bytes !== undefined) return { source: bytes, stream: null, type: null }
-    if (isFormData(object)) {
-      const { bytes, type } = serializeFormData(object)
-      return { source: bytes, stream: null, type }
-    }
-    if (object instanceof URLSearchParams) {
-      return { source: String(object), stream: null, type: 'application/x-www-form-urlencoded;charset=UTF-8' }
+    if (isObject(object)) {
+      if (isFormData(object)) {
+        const form = serializeFormData(object)
+        return { source: form.bytes, stream: null, type: form.type }
+      }
+      const query = searchParamsString(object)
+      if (query !== undefined) return { source: query, stream: null, type: 'application/x-www-form-urlencoded;charset=UTF-8' }
     }
     return { source: usv(object), stream: null, type: 'text/plain;charset=UTF-8' }
   }
@@ -278,24 +379,11 @@
 
   const unusable = () => new TypeError('Body is unusable: the body has already been read or is locked.')
 
-  // https://fetch.spec.whatwg.org/#concept-body-consume-body: resolves to a string or Uint8Array
-  // (shared: callers copy before exposing bytes) — whatever is cheapest from the source.
-  function consume(body) {
-    if (body === null) return Promise.resolve(empty)
-    if (bodyUnusable(body)) return Promise.reject(unusable())
-    if (body.stream === null) {
-      body.used = true
-      return Promise.resolve(body.source)
-    }
-    // We disturb it now; remember that even if the stream cannot tell us later.
-    body.used = true
-    return readAllBytes(body.stream)
-  }
-
   // Body mixin methods, shared by Request and Response; `bodyState(this)` brand-checks.
   let bodyState
-  const ownCopy = (b) => (typeof b === 'string' ? utf8Encode(b) : b.slice())
+  const ownCopy = (b) => (typeof b === 'string' ? utf8Encode(b) : copyBytes(b))
   const bodyMixin = {
+    __proto__: null,
     get body() {
       const b = bodyState(this)
       return b === null ? null : bodyStream(b)
@@ -304,36 +392,114 @@
     arrayBuffer() {
       return tryConsume(this, (b) => {
         const c = ownCopy(b)
-        return c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c.buffer : c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)
+        const buffer = TypedArrayPrototypeGetBuffer(c)
+        if (TypedArrayPrototypeGetByteOffset(c) === 0 && TypedArrayPrototypeGetByteLength(c) === ArrayBufferPrototypeGetByteLength(buffer)) return buffer
+        return TypedArrayPrototypeGetBuffer(copyBytes(c))
       })
     },
     bytes() { return tryConsume(this, ownCopy) },
     blob() {
-      return tryConsume(this, (b, s) => internals.blobFromBytes(ownCopy(b), s.headers.get('content-type') ?? ''))
+      return tryConsume(this, (b, s) => internals.blobFromBytes(ownCopy(b), headerValue(s.headers, 'content-type') ?? ''))
     },
     formData() {
-      return tryConsume(this, (b, s) => parseFormData(sourceBytes(b), s.headers.get('content-type')))
+      return tryConsume(this, (b, s) => parseFormData(sourceBytes(b), headerValue(s.headers, 'content-type')))
     },
-    json() { return tryConsume(this, (b) => JSON.parse(decode(b))) },
+    json() { return tryConsume(this, (b) => JSONParse(decode(b))) },
     text() { return tryConsume(this, decode) },
   }
   // https://encoding.spec.whatwg.org/#utf-8-decode: a string source is what encoding then
   // decoding would give, without doing either (only the BOM goes).
-  const decode = (b) => (typeof b !== 'string' ? utf8Decode(b) : b.charCodeAt(0) === 0xfeff ? b.slice(1) : b)
+  const decode = (b) => (typeof b !== 'string' ? utf8Decode(b) : StringPrototypeCharCodeAt(b, 0) === 0xfeff ? StringPrototypeSlice(b, 1) : b)
+  // https://fetch.spec.whatwg.org/#concept-body-consume-body: `then(bytesOrString, state)` makes
+  // the result from whatever is cheapest to get from the source (string or shared Uint8Array).
+  // The promise is resolved with that result only: internal values never resolve a promise (a
+  // `then` getter on Object.prototype would see them).
   function tryConsume(self, then) {
     let state
     try {
       state = stateOf(self)
     } catch (e) {
-      return Promise.reject(e)
+      return PromiseReject(e)
     }
-    return consume(state.body).then((b) => then(b, state))
+    const body = state.body
+    if (body === null) return SafePromisePrototypeThen(PromiseResolve(undefined), () => then(empty, state))
+    if (body.stream === null) {
+      if (body.used) return PromiseReject(unusable())
+      body.used = true
+      const source = body.source
+      return SafePromisePrototypeThen(PromiseResolve(undefined), () => then(source, state))
+    }
+    if (bodyUnusable(body)) return PromiseReject(unusable())
+    // We disturb it now; remember that even if the stream cannot tell us later.
+    body.used = true
+    const stream = body.stream
+    // Resolved with the result only: a then getter on Object.prototype never sees the bytes
+    // (https://github.com/web-platform-tests/wpt/blob/master/fetch/api/response/response-stream-with-broken-then.any.js).
+    return new Promise((resolve, reject) => {
+      // The result is made in a later microtask, as for a source body (making a large one in the
+      // turn that read the last chunk measured twice as slow).
+      const settle = (b) => {
+        let result
+        try {
+          result = then(b, state)
+        } catch (e) {
+          return reject(e)
+        }
+        resolve(result)
+      }
+      readStreamBytes(stream, (b) => {
+        SafePromisePrototypeThen(PromiseResolve(undefined), () => settle(b))
+      }, reject)
+    })
   }
+  // https://fetch.spec.whatwg.org/#body-fully-read with the internal reader: chunks come through
+  // callbacks (no promise per chunk, none resolved with a chunk); a queued chunk answers at once,
+  // so this loops instead of recursing. onDone(bytes) or onError(e), once.
+  function readStreamBytes(stream, onDone, onError) {
+    const reader = readableStreamGetReader(stream)
+    const chunks = []
+    let total = 0
+    let pumping = false
+    let again = false
+    const onChunk = (chunk) => {
+      if (!isUint8Array(chunk)) {
+        const e = new TypeError('The stream produced a chunk that is not a Uint8Array')
+        SafePromisePrototypeThen(readableStreamCancel(stream, e), undefined, ignore)
+        return onError(e)
+      }
+      ArrayPrototypePush(chunks, chunk)
+      total += TypedArrayPrototypeGetByteLength(chunk)
+      if (pumping) again = true
+      else pump()
+    }
+    const onClose = () => {
+      if (chunks.length === 1) return onDone(chunks[0])
+      const out = new Uint8Array(total)
+      let at = 0
+      for (let i = 0; i < chunks.length; i++) {
+        TypedArrayPrototypeSet(out, chunks[i], at)
+        at += TypedArrayPrototypeGetByteLength(chunks[i])
+      }
+      onDone(out)
+    }
+    function pump() {
+      pumping = true
+      do {
+        again = false
+        readableStreamReaderRead(reader, onChunk, onClose, onError)
+      } while (again)
+      pumping = false
+    }
+    pump()
+  }
+  const ignore = () => {}
   function installBody(cls) {
-    for (const key of Object.keys(bodyMixin)) {
-      const desc = Object.getOwnPropertyDescriptor(bodyMixin, key)
-      if (desc.get) Object.defineProperty(cls.prototype, key, { get: desc.get, enumerable: true, configurable: true })
-      else Object.defineProperty(cls.prototype, key, { value: desc.value, writable: true, enumerable: true, configurable: true })
+    const keys = ObjectKeys(bodyMixin)
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      const desc = ObjectGetOwnPropertyDescriptor(bodyMixin, key)
+      if (desc.get) ObjectDefineProperty(cls.prototype, key, { __proto__: null, get: desc.get, enumerable: true, configurable: true })
+      else ObjectDefineProperty(cls.prototype, key, { __proto__: null, value: desc.value, writable: true, enumerable: true, configurable: true })
     }
   }
 
@@ -341,9 +507,9 @@
   function cloneBody(body) {
     if (body === null) return null
     if (body.stream === null) return { source: body.source, stream: null, used: body.used }
-    const [a, b] = readableStreamTee(body.stream)
-    body.stream = a
-    return { source: null, stream: b, used: false }
+    const branches = readableStreamTee(body.stream)
+    body.stream = branches[0]
+    return { source: null, stream: branches[1], used: false }
   }
 
   // --- Request: https://fetch.spec.whatwg.org/#request-class ------------------------------------
@@ -354,10 +520,28 @@
     if (href === null) throw new TypeError(`${what}: Failed to parse URL from ${input}`)
     return href
   }
-  // https://url.spec.whatwg.org/#include-credentials, on a serialized URL.
-  const hasCredentials = (href) => /^[^:/?#]+:\/\/[^/?#]*@/.test(href)
+  // https://url.spec.whatwg.org/#include-credentials, on a serialized URL: an '@' in the
+  // authority (after '//', before the first '/', '?' or '#').
+  const hasCredentials = (href) => {
+    let i = 0
+    const n = href.length
+    while (i < n) {
+      const c = StringPrototypeCharCodeAt(href, i)
+      if (c === 0x3a) break // ':'
+      if (c === 0x2f || c === 0x3f || c === 0x23) return false
+      i++
+    }
+    if (i === 0 || StringPrototypeCharCodeAt(href, i + 1) !== 0x2f || StringPrototypeCharCodeAt(href, i + 2) !== 0x2f) return false
+    for (i += 3; i < n; i++) {
+      const c = StringPrototypeCharCodeAt(href, i)
+      if (c === 0x40) return true // '@'
+      if (c === 0x2f || c === 0x3f || c === 0x23) return false
+    }
+    return false
+  }
 
   const enums = {
+    __proto__: null,
     mode: ['same-origin', 'no-cors', 'cors', 'navigate', 'websocket'],
     credentials: ['omit', 'same-origin', 'include'],
     cache: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],
@@ -369,26 +553,61 @@
   }
   function enumValue(v, name, what) {
     const s = String(v)
-    if (!enums[name].includes(s)) {
-      throw new TypeError(`${what}: The provided value '${s}' is not a valid enum value of type Request${name[0].toUpperCase()}${name.slice(1)}.`)
+    if (!ArrayPrototypeIncludes(enums[name], s)) {
+      const type = StringPrototypeToUpperCase(StringPrototypeSlice(name, 0, 1)) + StringPrototypeSlice(name, 1)
+      throw new TypeError(`${what}: The provided value '${s}' is not a valid enum value of type Request${type}.`)
     }
     return s
   }
-  const FORBIDDEN_METHODS = /^(connect|trace|track)$/i
-  const NORMALIZED_METHODS = /^(delete|get|head|options|post|put)$/i
+  // https://fetch.spec.whatwg.org/#forbidden-method and #concept-method-normalize (on a token,
+  // so ASCII: toLowerCase maps nothing else).
+  const FORBIDDEN_METHODS = { __proto__: null, connect: true, trace: true, track: true }
+  const NORMALIZED_METHODS = { __proto__: null, delete: 'DELETE', get: 'GET', head: 'HEAD', options: 'OPTIONS', post: 'POST', put: 'PUT' }
+  const normalizeMethod = (m) => NORMALIZED_METHODS[StringPrototypeToLowerCase(m)] ?? m
 
-  // https://webidl.spec.whatwg.org/#es-dictionary: members are read in lexicographic order.
+  // https://webidl.spec.whatwg.org/#es-dictionary: members are read in lexicographic order; an
+  // undefined member is not present. The result is a record with every member as an own field
+  // (undefined when absent) and the number present: no getter on Object.prototype can answer for
+  // a missing member, and the record keeps one fast shape.
   const REQUEST_INIT_KEYS = ['body', 'cache', 'credentials', 'duplex', 'headers', 'integrity', 'keepalive', 'method',
     'mode', 'priority', 'redirect', 'referrer', 'referrerPolicy', 'signal', 'window']
-  function readDict(init, keys, what) {
-    if (init === undefined || init === null) return {}
+  class RequestInitRecord {
+    body = undefined
+    cache = undefined
+    credentials = undefined
+    duplex = undefined
+    headers = undefined
+    integrity = undefined
+    keepalive = undefined
+    method = undefined
+    mode = undefined
+    priority = undefined
+    redirect = undefined
+    referrer = undefined
+    referrerPolicy = undefined
+    signal = undefined
+    window = undefined
+    present = 0
+  }
+  const RESPONSE_INIT_KEYS = ['headers', 'status', 'statusText']
+  class ResponseInitRecord {
+    headers = undefined
+    status = undefined
+    statusText = undefined
+    present = 0
+  }
+  function readDict(init, keys, record, what) {
+    if (init === undefined || init === null) return record
     if (!isObject(init)) throw new TypeError(`${what}: The provided value is not of type 'RequestInit'.`)
-    const out = {}
-    for (const k of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]
       const v = init[k]
-      if (v !== undefined) out[k] = v
+      if (v !== undefined) {
+        record[k] = v
+        record.present++
+      }
     }
-    return out
+    return record
   }
 
   // Passed as the first constructor argument to build an instance from a ready state: private
@@ -396,12 +615,23 @@
   const FROM_STATE = Symbol('fromState')
   const fromState = (cls, s) => new cls(FROM_STATE, s)
 
-  let requestState
+  // https://fetch.spec.whatwg.org/#dom-request-signal: made on first use (most requests never
+  // look at their signal).
+  function signalOf(s) {
+    if (s.signal === null) {
+      // https://dom.spec.whatwg.org/#create-a-dependent-abort-signal
+      s.signal = s.parentSignal !== null ? createDependentSignal([s.parentSignal]) : createAbortSignal()
+    }
+    return s.signal
+  }
+
+  let requestState, isRequest
   const REQUEST_CTOR = "Failed to construct 'Request'"
   class Request {
     #s
     static {
       requestState = (r) => r.#s
+      isRequest = (x) => isObject(x) && #s in x
     }
     constructor(input, init = undefined) {
       if (input === FROM_STATE) {
@@ -410,91 +640,91 @@
       }
       requireArgs(1, arguments.length, "construct 'Request'")
       const what = REQUEST_CTOR
-      let base
-      let inputReq = null
+      let base = null
+      let url
       if (isObject(input) && #s in input) {
-        inputReq = input
         base = input.#s
+        url = base.url
       } else {
-        const url = parseURL(usv(input), what)
+        url = parseURL(usv(input), what)
         if (hasCredentials(url)) {
           throw new TypeError(`${what}: Request cannot be constructed from a URL that includes credentials: ${input}`)
         }
-        base = null
       }
-      const o = readDict(init, REQUEST_INIT_KEYS, what)
+      const o = readDict(init, REQUEST_INIT_KEYS, new RequestInitRecord(), what)
+      // Every field, always (see the top of the file).
       const s = {
-        method: base?.method ?? 'GET',
-        url: base?.url ?? parseURL(usv(input), what),
+        method: base !== null ? base.method : 'GET',
+        url,
         headers: null,
         body: null,
-        mode: base?.mode ?? 'cors',
-        credentials: base?.credentials ?? 'same-origin',
-        cache: base?.cache ?? 'default',
-        redirect: base?.redirect ?? 'follow',
-        referrer: base?.referrer ?? 'about:client',
-        referrerPolicy: base?.referrerPolicy ?? '',
-        integrity: base?.integrity ?? '',
-        keepalive: base?.keepalive ?? false,
+        mode: base !== null ? base.mode : 'cors',
+        credentials: base !== null ? base.credentials : 'same-origin',
+        cache: base !== null ? base.cache : 'default',
+        redirect: base !== null ? base.redirect : 'follow',
+        referrer: base !== null ? base.referrer : 'about:client',
+        referrerPolicy: base !== null ? base.referrerPolicy : '',
+        integrity: base !== null ? base.integrity : '',
+        keepalive: base !== null ? base.keepalive : false,
         duplex: 'half',
         signal: null,
-        parentSignal: inputReq !== null ? inputReq.signal : null,
+        parentSignal: base !== null ? signalOf(base) : null,
       }
-      if ('window' in o && o.window !== null) throw new TypeError(`${what}: 'window' must be null.`)
+      if (o.window !== undefined && o.window !== null) throw new TypeError(`${what}: 'window' must be null.`)
       // https://fetch.spec.whatwg.org/#dom-request (step 13): any init member resets these.
-      if (Object.keys(o).length > 0) {
+      if (o.present > 0) {
         if (s.mode === 'navigate') s.mode = 'same-origin'
         s.referrer = 'about:client'
         s.referrerPolicy = ''
       }
-      if ('referrer' in o) {
+      if (o.referrer !== undefined) {
         const r = usv(o.referrer)
         if (r === '') s.referrer = 'no-referrer'
         else {
           s.referrer = parseURL(r, what)
         }
       }
-      if ('referrerPolicy' in o) s.referrerPolicy = enumValue(o.referrerPolicy, 'referrerPolicy', what)
-      if ('mode' in o) {
+      if (o.referrerPolicy !== undefined) s.referrerPolicy = enumValue(o.referrerPolicy, 'referrerPolicy', what)
+      if (o.mode !== undefined) {
         const mode = enumValue(o.mode, 'mode', what)
         if (mode === 'navigate') throw new TypeError(`${what}: Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'.`)
         s.mode = mode
       }
-      if ('credentials' in o) s.credentials = enumValue(o.credentials, 'credentials', what)
-      if ('cache' in o) s.cache = enumValue(o.cache, 'cache', what)
+      if (o.credentials !== undefined) s.credentials = enumValue(o.credentials, 'credentials', what)
+      if (o.cache !== undefined) s.cache = enumValue(o.cache, 'cache', what)
       if (s.cache === 'only-if-cached' && s.mode !== 'same-origin') {
         throw new TypeError(`${what}: 'only-if-cached' can be set only with 'same-origin' mode.`)
       }
-      if ('redirect' in o) s.redirect = enumValue(o.redirect, 'redirect', what)
-      if ('integrity' in o) s.integrity = String(o.integrity)
-      if ('keepalive' in o) s.keepalive = Boolean(o.keepalive)
-      if ('priority' in o) enumValue(o.priority, 'priority', what)
-      if ('duplex' in o) enumValue(o.duplex, 'duplex', what)
-      if ('method' in o) {
+      if (o.redirect !== undefined) s.redirect = enumValue(o.redirect, 'redirect', what)
+      if (o.integrity !== undefined) s.integrity = String(o.integrity)
+      if (o.keepalive !== undefined) s.keepalive = !!o.keepalive
+      if (o.priority !== undefined) enumValue(o.priority, 'priority', what)
+      if (o.duplex !== undefined) enumValue(o.duplex, 'duplex', what)
+      if (o.method !== undefined) {
         const m = String(o.method)
-        if (!BYTESTRING.test(m) || !TOKEN.test(m)) throw new TypeError(`${what}: '${m}' is not a valid HTTP method.`)
-        if (FORBIDDEN_METHODS.test(m)) throw new TypeError(`${what}: '${m}' HTTP method is unsupported.`)
-        s.method = NORMALIZED_METHODS.test(m) ? m.toUpperCase() : m
+        if (!isToken(m)) throw new TypeError(`${what}: '${m}' is not a valid HTTP method.`)
+        if (FORBIDDEN_METHODS[StringPrototypeToLowerCase(m)] === true) throw new TypeError(`${what}: '${m}' HTTP method is unsupported.`)
+        s.method = normalizeMethod(m)
       }
-      if ('signal' in o) {
+      if (o.signal !== undefined) {
         const sig = o.signal
         if (sig !== null && !isAbortSignal(sig)) {
           throw new TypeError(`${what}: member signal is not of type AbortSignal.`)
         }
         s.parentSignal = sig
       }
-      if (s.mode === 'no-cors' && !/^(GET|HEAD|POST)$/.test(s.method)) {
+      if (s.mode === 'no-cors' && s.method !== 'GET' && s.method !== 'HEAD' && s.method !== 'POST') {
         throw new TypeError(`${what}: '${s.method}' is unsupported in no-cors mode.`)
       }
       // Headers: the init's, else a copy of the input's (guard "request"; no browser filtering).
-      if ('headers' in o) {
-        s.headers = new Headers(o.headers instanceof Headers ? sortedList(o.headers) : o.headers)
+      if (o.headers !== undefined) {
+        s.headers = new Headers(o.headers)
       } else {
-        s.headers = newHeaders(base ? sortedList(base.headers) : [], 'request')
+        s.headers = newHeaders(base !== null ? sortedList(base.headers) : [], 'request')
       }
       setGuard(s.headers, 'request')
-      const inputBody = base?.body ?? null
-      const hasInitBody = 'body' in o && o.body !== null
+      const inputBody = base !== null ? base.body : null
+      const hasInitBody = o.body !== undefined && o.body !== null
       if ((hasInitBody || inputBody !== null) && (s.method === 'GET' || s.method === 'HEAD')) {
         throw new TypeError(`${what}: Request with GET/HEAD method cannot have body.`)
       }
@@ -502,8 +732,8 @@
       if (hasInitBody) {
         const ex = extractBody(o.body, s.keepalive)
         initBody = newBody(ex)
-        if (ex.type !== null && !s.headers.has('content-type')) s.headers.append('content-type', ex.type)
-        if (ex.stream !== null && !('duplex' in o)) {
+        if (ex.type !== null && headerValue(s.headers, 'content-type') === null) appendHeader(s.headers, 'content-type', ex.type)
+        if (ex.stream !== null && o.duplex === undefined) {
           throw new TypeError(`${what}: The duplex member must be specified for a request with a streaming body.`)
         }
       }
@@ -532,20 +762,12 @@
     get keepalive() { return this.#s.keepalive }
     get isReloadNavigation() { this.#s; return false }
     get isHistoryNavigation() { this.#s; return false }
-    // Made on first use: most requests never look at their signal.
-    get signal() {
-      const s = this.#s
-      if (s.signal === null) {
-        // https://dom.spec.whatwg.org/#create-a-dependent-abort-signal
-        s.signal = s.parentSignal !== null ? createDependentSignal([s.parentSignal]) : createAbortSignal()
-      }
-      return s.signal
-    }
+    get signal() { return signalOf(this.#s) }
     get duplex() { return this.#s.duplex }
     clone() {
       const s = this.#s
       if (bodyUnusable(s.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used.")
-      return fromState(Request, { ...s, headers: newHeaders(sortedList(s.headers), guardOf(s.headers)), body: cloneBody(s.body), signal: null, parentSignal: this.signal })
+      return fromState(Request, { ...s, headers: newHeaders(sortedList(s.headers), guardOf(s.headers)), body: cloneBody(s.body), signal: null, parentSignal: signalOf(s) })
     }
   }
   tag(Request, 'Request')
@@ -554,36 +776,64 @@
   installBody(Request)
 
   // A new Request takes the input's body; the input is left used
-  // (https://fetch.spec.whatwg.org/#dom-request, the proxy step).
+  // (https://fetch.spec.whatwg.org/#dom-request, the proxy step). The proxy of a stream is a new
+  // stream fed from the input's, read through the internal reader (locked now, as a pipe would
+  // leave it): no pipe machinery, no promise a script could reach.
   function takeBody(body) {
     if (body.stream === null) {
       body.used = true
       return { source: body.source, stream: null, used: false }
     }
-    const taken = body.stream.pipeThrough(new TransformStream())
+    const taken = proxyStream(body.stream)
     body.used = true
     return { source: null, stream: taken, used: false }
+  }
+  function proxyStream(input) {
+    const reader = readableStreamGetReader(input)
+    return new ReadableStream(
+      {
+        __proto__: null,
+        pull(controller) {
+          readableStreamReaderRead(
+            reader,
+            (chunk) => ReflectApply(controllerEnqueue, controller, [chunk]),
+            () => ReflectApply(controllerClose, controller, []),
+            (e) => ReflectApply(controllerError, controller, [e]),
+          )
+        },
+        cancel(reason) {
+          return readableStreamCancel(input, reason)
+        },
+      },
+      { __proto__: null, highWaterMark: 0 },
+    )
   }
 
   // --- Response: https://fetch.spec.whatwg.org/#response-class ----------------------------------
 
-  const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
-  const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308])
-  const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/
-  const RESPONSE_INIT_KEYS = ['headers', 'status', 'statusText']
-
-  let responseState
+  const NULL_BODY_STATUS = new SafeSet([101, 103, 204, 205, 304])
+  const REDIRECT_STATUS = new SafeSet([301, 302, 303, 307, 308])
+  // https://fetch.spec.whatwg.org/#concept-status-message: the reason-phrase token production.
+  const isReasonPhrase = (s) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = StringPrototypeCharCodeAt(s, i)
+      if (!(c === 0x09 || (c >= 0x20 && c <= 0x7e) || (c >= 0x80 && c <= 0xff))) return false
+    }
+    return true
+  }
+  let responseState, isResponse
   class Response {
     #s
     static {
       responseState = (r) => r.#s
+      isResponse = (x) => isObject(x) && #s in x
     }
     constructor(body = null, init = undefined) {
       if (body === FROM_STATE) {
         this.#s = init
         return
       }
-      const o = readDict(init, RESPONSE_INIT_KEYS, "Failed to construct 'Response'")
+      const o = readDict(init, RESPONSE_INIT_KEYS, new ResponseInitRecord(), "Failed to construct 'Response'")
       const s = { type: 'default', status: 200, statusText: '', url: null, redirected: false, headers: newHeaders([], 'response'), body: null }
       this.#s = s
       const ex = body === null || body === undefined ? null : extractBody(body)
@@ -603,9 +853,9 @@
     // https://fetch.spec.whatwg.org/#dom-response-json
     static json(data, init = undefined) {
       requireArgs(1, arguments.length, "execute 'json' on 'Response'")
-      const text = JSON.stringify(data)
+      const text = JSONStringify(data)
       if (text === undefined) throw new TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable.")
-      const o = readDict(init, RESPONSE_INIT_KEYS, "Failed to execute 'json' on 'Response'")
+      const o = readDict(init, RESPONSE_INIT_KEYS, new ResponseInitRecord(), "Failed to execute 'json' on 'Response'")
       const s = { type: 'default', status: 200, statusText: '', url: null, redirected: false, headers: newHeaders([], 'response'), body: null }
       initializeResponse(s, o, { source: text, stream: null, type: 'application/json' })
       return fromState(Response, s)
@@ -626,123 +876,133 @@
   tag(Response, 'Response')
   enumerable(Response, ['type', 'url', 'redirected', 'status', 'ok', 'statusText', 'headers', 'clone'])
   installBody(Response)
-  for (const k of ['error', 'redirect', 'json']) Object.defineProperty(Response, k, { enumerable: true })
+  for (const k of ['error', 'redirect', 'json']) ObjectDefineProperty(Response, k, { __proto__: null, enumerable: true })
 
   // https://webidl.spec.whatwg.org/#es-unsigned-short
   function toUnsignedShort(v) {
     const n = Number(v)
-    if (!Number.isFinite(n)) return 0
-    const m = Math.trunc(n) % 65536
+    if (!NumberIsFinite(n)) return 0
+    const m = MathTrunc(n) % 65536
     return m < 0 ? m + 65536 : m
   }
 
   // https://fetch.spec.whatwg.org/#initialize-a-response
   function initializeResponse(s, o, ex) {
     const what = "Failed to construct 'Response'"
-    const status = 'status' in o ? toUnsignedShort(o.status) : 200
+    const status = o.status !== undefined ? toUnsignedShort(o.status) : 200
     // 101 is allowed beyond the spec's 200..599: serve() handlers answer an upgrade with
     // `new Response(null, { status: 101 })`, as @ricsam/isolate-fetch and Bun code does.
     if ((status < 200 && status !== 101) || status > 599) throw new RangeError(`${what}: The status provided (${status}) is outside the range [200, 599].`)
-    const statusText = 'statusText' in o ? String(o.statusText) : ''
-    if (!REASON_PHRASE.test(statusText)) throw new TypeError(`${what}: Invalid statusText`)
+    const statusText = o.statusText !== undefined ? String(o.statusText) : ''
+    if (!isReasonPhrase(statusText)) throw new TypeError(`${what}: Invalid statusText`)
     s.status = status
     s.statusText = statusText
-    if ('headers' in o) {
-      s.headers = new Headers(o.headers instanceof Headers ? sortedList(o.headers) : o.headers)
+    if (o.headers !== undefined) {
+      s.headers = new Headers(o.headers)
       setGuard(s.headers, 'response')
     }
     if (ex !== null) {
       if (NULL_BODY_STATUS.has(status)) throw new TypeError(`${what}: Response with null body status cannot have body`)
       s.body = newBody(ex)
-      if (ex.type !== null && !s.headers.has('content-type')) s.headers.append('content-type', ex.type)
+      if (ex.type !== null && headerValue(s.headers, 'content-type') === null) appendHeader(s.headers, 'content-type', ex.type)
     }
   }
 
   // One brand check for both classes: a private name is per class, so look it up per class.
   var stateOf = (x) => {
-    try {
-      return requestState(x)
-    } catch {
-      try {
-        return responseState(x)
-      } catch {
-        throw new TypeError('Illegal invocation')
-      }
-    }
+    if (isRequest(x)) return requestState(x)
+    if (isResponse(x)) return responseState(x)
+    throw new TypeError('Illegal invocation')
   }
   bodyState = (x) => stateOf(x).body
 
   // --- fetch(): https://fetch.spec.whatwg.org/#fetch-method ---------------------------------------
 
   internals.fetchHandler = function fetchHandler(request) {
-    return Promise.reject(new TypeError('network access is disabled: pass onFetch or network to createRuntime'))
+    return PromiseReject(new TypeError('network access is disabled: pass onFetch or network to createRuntime'))
   }
-  async function fetch(input, init = undefined) {
-    if (arguments.length < 1) throw new TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present.")
-    const request = new Request(input, init)
-    const signal = request.signal
-    if (signal.aborted) throw signal.reason
-    return internals.fetchHandler(request)
+  // Not an async function: its promise would adopt the handler's by calling its `then`.
+  function fetch(input, init = undefined) {
+    try {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present.")
+      const request = new Request(input, init)
+      const signal = signalOf(requestState(request))
+      if (signalAborted(signal)) throw signalReason(signal)
+      return internals.fetchHandler(request)
+    } catch (e) {
+      return PromiseReject(e)
+    }
   }
 
   // --- internals for serve()/dispatch ----------------------------------------------------------
 
-  function headerPairs(headers) {
-    if (headers === undefined || headers === null) return []
-    return headers
+  // Fills `h` from [[name, value], ...] made by the platform (checked as append checks them).
+  function appendPairs(h, pairs) {
+    if (pairs === undefined || pairs === null) return
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i]
+      appendHeader(h, pair[0], pair[1])
+    }
   }
   function partsBody(body) {
     if (body === null || body === undefined) return null
-    if (typeof body === 'string' || body instanceof Uint8Array) return { source: body, stream: null, used: false }
+    if (typeof body === 'string' || isUint8Array(body)) return { source: body, stream: null, used: false }
     if (isReadableStream(body)) return { source: null, stream: body, used: false }
     return newBody(extractBody(body))
   }
-  internals.requestFromParts = function requestFromParts({ method = 'GET', url, headers, body = null, signal = null }) {
+  internals.requestFromParts = function requestFromParts(parts) {
     const h = new Headers()
-    for (const [k, v] of headerPairs(headers)) h.append(k, v)
+    appendPairs(h, parts.headers)
     setGuard(h, 'request')
-    const m = String(method)
+    const m = parts.method === undefined ? 'GET' : String(parts.method)
     return fromState(Request, {
-      method: NORMALIZED_METHODS.test(m) ? m.toUpperCase() : m,
-      url: parseURL(String(url), 'requestFromParts'),
-      headers: h, body: partsBody(body), mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
+      method: isToken(m) ? normalizeMethod(m) : m,
+      url: parseURL(String(parts.url), 'requestFromParts'),
+      headers: h, body: partsBody(parts.body), mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
       referrer: 'about:client', referrerPolicy: '', integrity: '', keepalive: false, duplex: 'half',
-      signal: null, parentSignal: signal,
+      signal: null, parentSignal: parts.signal ?? null,
     })
   }
-  internals.responseFromParts = function responseFromParts({ status = 200, statusText = '', headers, body = null, url = null, redirected = false }) {
+  internals.responseFromParts = function responseFromParts(parts) {
     const h = new Headers()
-    for (const [k, v] of headerPairs(headers)) h.append(k, v)
+    appendPairs(h, parts.headers)
     setGuard(h, 'immutable')
-    return fromState(Response, { type: 'basic', status, statusText, url, redirected, headers: h, body: partsBody(body) })
+    return fromState(Response, {
+      type: 'basic', status: parts.status ?? 200, statusText: parts.statusText ?? '', url: parts.url ?? null,
+      redirected: parts.redirected ?? false, headers: h, body: partsBody(parts.body),
+    })
+  }
+  // The body for the network or the host: its stream if it has one, else its source.
+  function takeParts(s) {
+    if (bodyUnusable(s.body)) throw unusable()
+    if (s.body === null) return null
+    s.body.used = true
+    return s.body.stream ?? s.body.source
   }
   internals.responseParts = function responseParts(response) {
     const s = responseState(response)
-    if (bodyUnusable(s.body)) throw unusable()
-    let body = null
-    if (s.body !== null) {
-      body = s.body.stream ?? s.body.source
-      s.body.used = true
-    }
-    return { status: s.status, statusText: s.statusText, headers: sortedList(s.headers).map((p) => p.slice()), body }
+    const body = takeParts(s)
+    return { __proto__: null, status: s.status, statusText: s.statusText, headers: sortedList(s.headers), body }
   }
   internals.extractBody = extractBody
   // For the network (src/web/egress/egress.js): what fetch() sends. Marks the body used, as
   // https://fetch.spec.whatwg.org/#fetch-method does by taking it.
   internals.requestParts = function requestParts(request) {
     const s = requestState(request)
-    if (bodyUnusable(s.body)) throw unusable()
-    let body = null
-    if (s.body !== null) {
-      body = s.body.stream ?? s.body.source
-      s.body.used = true
-    }
-    return { method: s.method, url: s.url, headers: sortedList(s.headers).map((p) => p.slice()), body, redirect: s.redirect }
+    const body = takeParts(s)
+    return { __proto__: null, method: s.method, url: s.url, headers: sortedList(s.headers), body, redirect: s.redirect }
   }
   internals.consumeBytes = (x) => tryConsume(x, sourceBytes)
   internals.headersList = (h) => sortedList(h)
-  internals.isRequest = (x) => { try { requestState(x); return true } catch { return false } }
-  internals.isResponse = (x) => { try { responseState(x); return true } catch { return false } }
+  internals.requestHeader = (request, name) => headerValue(requestState(request).headers, name)
+  internals.requestSignal = (request) => signalOf(requestState(request))
+  internals.cancelUnreadBody = (x, reason) => {
+    const body = stateOf(x).body
+    if (body === null || body.stream === null || bodyUsed(body) || isLocked(body.stream)) return
+    SafePromisePrototypeThen(readableStreamCancel(body.stream, reason), undefined, () => {})
+  }
+  internals.isRequest = isRequest
+  internals.isResponse = isResponse
 
   define(global, 'Headers', Headers)
   define(global, 'Request', Request)

@@ -1,33 +1,178 @@
 // Bun-compatible serve() (https://bun.sh/docs/api/http#bun-serve) and the isolate side of the host's
 // runtime.fetch: `internals.host(op, id, args)` runs a host-initiated operation and answers with
 // `internals.settled(id, ok, value)`.
+//
+// Tamper-proof (see src/runtime/primordials.js): everything here uses intrinsics captured before
+// user code ran, and what reaches `settled` or a native is built here from checked primitives and
+// Uint8Arrays, never a value a script handed over (a script can patch `then`, make a Response
+// subclass with getters, return a Proxy...). No `await`: it would call a patched `then` when
+// Promise.prototype.constructor is replaced.
 (function (global, natives, internals) {
   'use strict'
-  const { define } = internals
-  const { hostAsync, settled, DOMException } = internals
+  const {
+    ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, ArrayIsArray, Symbol, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf,
+    ObjectPrototypeHasOwnProperty, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
+    DataViewPrototypeGetByteOffset, Error, ErrorIsError, Number, NumberIsInteger, ObjectDefineProperty, ObjectFreeze,
+    PromiseResolve, RangeError, ReflectApply, SafeMap, SafePromisePrototypeThen, SafeSet, SafeWeakMap, String,
+    StringPrototypeCharCodeAt, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase, SymbolToStringTag,
+    TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetByteOffset,
+    TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array, PromisePrototypeThen,
+  } = internals.primordials
+  const {
+    define, hostAsync, settled, DOMException, ReadableStream, createAbortSignal, signalAbort, requestFromParts, responseParts,
+    isRequest, isResponse, requestHeader, cancelUnreadBody, bodyUtf8Encode, readableStreamGetReader, readableStreamReaderRead,
+    readableStreamCancel, reportException,
+  } = internals
+  // Read now: user code may replace these globals later.
+  const Headers = global.Headers
+  const cryptoObject = global.crypto
+  const randomUUID = cryptoObject.randomUUID
+  const controllerPrototype = global.ReadableStreamDefaultController.prototype
+  const { enqueue: controllerEnqueue, close: controllerClose } = controllerPrototype
   const OP_GLUE = 5
 
   let options = null // what serve() was given
-  const dispatches = new Map() // dispatch id → AbortController of its Request
-  const responses = new Map() // response body id → { reader, dispatch }
+  const dispatches = new SafeMap() // dispatch id -> the AbortSignal its Request follows
+  const responses = new SafeMap() // response body id -> { reader, stream, dispatch, request }
   let nextResponse = 1
-  const upgrades = new Map() // connection id → { data } until the host opens it
-  const upgradeHeaders = new WeakMap() // upgraded Request → Headers for its 101 response
-  const sockets = new Map() // connection id → ServerWebSocket
-  const draining = new Set() // sockets whose send returned -1, waiting for `drain`
+  const upgrades = new SafeMap() // connection id -> { data } until the host opens it
+  const upgradeHeaders = new SafeWeakMap() // upgraded Request -> Headers for its 101 response
+  const sockets = new SafeMap() // connection id -> ServerWebSocket
+  const draining = new SafeSet() // sockets whose send returned -1, waiting for `drain`
 
+  const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
+  // The value of an own data property, or undefined (an accessor is not called).
+  const ownValue = (o, key) => {
+    const d = ObjectGetOwnPropertyDescriptor(o, key)
+    return d !== undefined && ObjectPrototypeHasOwnProperty(d, 'value') ? d.value : undefined
+  }
+  const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
+  const isArrayBuffer = (v) => {
+    if (!isObject(v)) return false
+    try {
+      ArrayBufferPrototypeGetByteLength(v)
+      return true
+    } catch {
+      return false
+    }
+  }
+  // `${v}` for what the host reads as a message: never throws (a Symbol, a throwing toString).
+  const toText = (v) => {
+    try {
+      return typeof v === 'symbol' ? 'Symbol()' : `${v}`
+    } catch {
+      return ''
+    }
+  }
+  // What a value is, for error messages: 'null', its typeof, or its class's name, read from
+  // own data properties only (no getter, and no `constructor` a script replaced on Array.prototype).
   const describe = (v) => {
     if (v === null) return 'null'
     if (typeof v !== 'object') return typeof v
-    const name = v.constructor && typeof v.constructor.name === 'string' ? v.constructor.name : ''
+    let name = ''
+    try {
+      if (ArrayIsArray(v)) name = 'Array'
+      else {
+        const proto = ObjectGetPrototypeOf(v)
+        const ctor = proto === null ? undefined : ownValue(proto, 'constructor')
+        const n = typeof ctor === 'function' ? ownValue(ctor, 'name') : undefined
+        if (typeof n === 'string') name = n
+      }
+    } catch {}
     return name ? `an instance of ${name}` : 'an object'
   }
+  // Uint8Array over the bytes of a typed array, DataView or ArrayBuffer; undefined for others.
+  const bytesOf = (v) => {
+    if (isUint8Array(v)) return v
+    if (TypedArrayPrototypeGetSymbolToStringTag(v) !== undefined) {
+      return new Uint8Array(TypedArrayPrototypeGetBuffer(v), TypedArrayPrototypeGetByteOffset(v), TypedArrayPrototypeGetByteLength(v))
+    }
+    if (ArrayBufferIsView(v)) return new Uint8Array(DataViewPrototypeGetBuffer(v), DataViewPrototypeGetByteOffset(v), DataViewPrototypeGetByteLength(v))
+    if (isArrayBuffer(v)) return new Uint8Array(v)
+    return undefined
+  }
+  // A copy of the bytes, as an ArrayBuffer of their own (for a command the host keeps).
+  const ownBuffer = (bytes) => {
+    const copy = new Uint8Array(TypedArrayPrototypeGetByteLength(bytes))
+    TypedArrayPrototypeSet(copy, bytes)
+    return TypedArrayPrototypeGetBuffer(copy)
+  }
 
-  // https://bun.sh/docs/api/websockets: readyState 1 OPEN, 2 CLOSING, 3 CLOSED.
+  // --- answers to the host ------------------------------------------------------------------------
+
+  const reply = (id, value) => settled(id, true, value)
+  // What the host learns of an error: a fresh Error with its name, message and stack as strings,
+  // read here once (as src/value.rs's error_info would), so Rust never reads a script's object.
+  function errorValue(e) {
+    if (!isObject(e)) return toText(e)
+    let name, message, stack
+    try {
+      name = e.name
+    } catch {}
+    try {
+      message = e.message
+    } catch {}
+    try {
+      stack = e.stack
+    } catch {}
+    const native = ErrorIsError !== undefined ? ErrorIsError(e) : false
+    // Not an error: what its string conversion says (the script's own toString, as for `${e}`).
+    if (!native && stack === undefined) return toText(e)
+    // Fields that are not strings are left out rather than converted (no script code runs).
+    const out = new Error(typeof message === 'string' ? message : '')
+    ObjectDefineProperty(out, 'name', { __proto__: null, value: typeof name === 'string' ? name : 'Error', writable: true, configurable: true })
+    ObjectDefineProperty(out, 'stack', { __proto__: null, value: typeof stack === 'string' ? stack : undefined, writable: true, configurable: true })
+    return out
+  }
+  const fail = (id, error) => settled(id, false, errorValue(error))
+  // Answers `id` once `result` (anything a handler returned) settles: null, or the error.
+  const replyWhenDone = (id, result) => {
+    try {
+      adopt(result, () => reply(id, null), (error) => fail(id, error))
+    } catch (error) {
+      fail(id, error)
+    }
+  }
+  // Runs onFulfilled or onRejected once `value` settles, adopting it as `await` would (a script's
+  // promise or thenable is asked, as the spec says; nothing else a script changed is).
+  function adopt(value, onFulfilled, onRejected) {
+    const promise = PromiseResolve(value)
+    // A promise made here (not the script's own) can be chained without asking its class.
+    if (promise === value) PromisePrototypeThen(promise, onFulfilled, onRejected)
+    else SafePromisePrototypeThen(promise, onFulfilled, onRejected)
+  }
+
+  // --- ServerWebSocket: https://bun.sh/docs/api/websockets ------------------------------------------
+
+  // UTF-8 length of a string (lone surrogates count as U+FFFD, 3 bytes).
+  const utf8Length = (s) => {
+    let n = 0
+    for (let i = 0; i < s.length; i++) {
+      const c = StringPrototypeCharCodeAt(s, i)
+      if (c < 0x80) n += 1
+      else if (c < 0x800) n += 2
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const d = StringPrototypeCharCodeAt(s, i + 1)
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          n += 4
+          i++
+        } else n += 3
+      } else n += 3
+    }
+    return n
+  }
+  const command = (cmd) => natives.command(cmd)
+
+  // readyState 1 OPEN, 2 CLOSING, 3 CLOSED. Made only here (ws.constructor is reachable, and its
+  // id goes into every command): `new ws.constructor(...)` is a TypeError.
+  const CONSTRUCT = Symbol('ServerWebSocket')
   class ServerWebSocket {
     #id
     #state = 1
-    constructor(id, data) {
+    // A field, so that it is defined on the socket (no setter on Object.prototype sees it).
+    data = undefined
+    constructor(key, id, data) {
+      if (key !== CONSTRUCT || typeof id !== 'string') throw new TypeError('Illegal constructor')
       this.#id = id
       this.data = data
     }
@@ -39,60 +184,73 @@
     }
     // Returns the bytes handed to the host, or 0 when the socket is no longer open.
     send(message) {
+      return this.#send(message)
+    }
+    #send(message) {
       if (this.#state !== 1) return 0
       let data
       if (typeof message === 'string') data = message
-      else if (message instanceof ArrayBuffer) data = message.slice(0)
-      else if (ArrayBuffer.isView(message)) data = message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength)
-      else data = String(message)
-      const sent = natives.command({ type: 'message', connectionId: this.#id, data })
+      else {
+        const bytes = bytesOf(message)
+        data = bytes === undefined ? String(message) : ownBuffer(bytes)
+      }
+      // The command is made here from a string or a fresh ArrayBuffer.
+      const sent = command({ __proto__: null, type: 'message', connectionId: this.#id, data })
       // -1: queued, but the host is behind; `drain` runs once it catches up.
       if (sent === -1) draining.add(this)
       return sent
     }
     sendText(message) {
-      return this.send(String(message))
+      return this.#send(String(message))
     }
     sendBinary(message) {
-      return this.send(typeof message === 'string' ? new TextEncoder().encode(message) : message)
+      return this.#send(typeof message === 'string' ? bodyUtf8Encode(message) : message)
     }
     close(code = 1000, reason = '') {
       if (this.#state !== 1) return
       code = Number(code)
       reason = String(reason)
       // What a WebSocket close frame may carry (RFC 6455 7.4); 1005 and 1006 are never sent.
-      if (!Number.isInteger(code) || !((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))) {
+      if (!NumberIsInteger(code) || !((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))) {
         throw new RangeError(`ws.close(code, reason): invalid close code ${code}`)
       }
-      if (new TextEncoder().encode(reason).length > 123) throw new RangeError('ws.close(code, reason): reason must be at most 123 bytes of UTF-8')
+      if (utf8Length(reason) > 123) throw new RangeError('ws.close(code, reason): reason must be at most 123 bytes of UTF-8')
       this.#state = 2
-      natives.command({ type: 'close', connectionId: this.#id, code, reason })
+      command({ __proto__: null, type: 'close', connectionId: this.#id, code, reason })
     }
     // Closes without a handshake: the host sees code 1006 (abnormal closure).
     terminate() {
       if (this.#state !== 1) return
       this.#state = 2
-      natives.command({ type: 'close', connectionId: this.#id, code: 1006, reason: '' })
+      command({ __proto__: null, type: 'close', connectionId: this.#id, code: 1006, reason: '' })
     }
     static closed(ws) {
       ws.#state = 3
     }
+    static isOpen(ws) {
+      return ws.#state === 1
+    }
   }
-  Object.defineProperty(ServerWebSocket.prototype, Symbol.toStringTag, { value: 'ServerWebSocket', configurable: true })
+  ObjectDefineProperty(ServerWebSocket.prototype, SymbolToStringTag, { __proto__: null, value: 'ServerWebSocket', configurable: true })
   const closed = ServerWebSocket.closed
+  const isOpen = ServerWebSocket.isOpen
   delete ServerWebSocket.closed
+  delete ServerWebSocket.isOpen
 
-  const server = Object.freeze({
+  const server = ObjectFreeze({
     // Marks the request for a WebSocket upgrade; the host then opens it with
     // dispatchWebSocketOpen(getUpgradeRequest().connectionId).
     upgrade(request, init = undefined) {
-      if (!(request instanceof Request)) throw new TypeError('server.upgrade(request): request must be the Request passed to fetch')
-      const upgrade = request.headers.get('upgrade')
-      if (upgrade === null || upgrade.toLowerCase() !== 'websocket') return false
-      const headers = init?.headers === undefined ? null : new Headers(init.headers)
-      const id = crypto.randomUUID()
+      if (!isRequest(request)) throw new TypeError('server.upgrade(request): request must be the Request passed to fetch')
+      const upgrade = requestHeader(request, 'upgrade')
+      if (upgrade === null || StringPrototypeToLowerCase(upgrade) !== 'websocket') return false
+      const extra = init === undefined || init === null ? undefined : init.headers
+      const headers = extra === undefined ? null : new Headers(extra)
+      const data = init === undefined || init === null ? undefined : init.data
+      const id = ReflectApply(randomUUID, cryptoObject, [])
+      if (typeof id !== 'string') throw new TypeError('server.upgrade(request): could not make a connection id')
       if (headers !== null) upgradeHeaders.set(request, headers)
-      upgrades.set(id, { data: init?.data })
+      upgrades.set(id, { __proto__: null, data })
       natives.serveState(1, id)
       return true
     },
@@ -112,190 +270,290 @@
   }
   define(global, 'serve', serve)
 
+  // --- dispatch ------------------------------------------------------------------------------------
+
   // A request body read from the host one chunk per pull, so the host sends no faster than the
   // handler reads.
   function requestBody(id) {
     return new ReadableStream(
       {
-        async pull(controller) {
-          const chunk = await hostAsync(OP_GLUE, 0, ['readBody', id])
-          if (chunk === null) controller.close()
-          else controller.enqueue(chunk)
+        __proto__: null,
+        pull(controller) {
+          return SafePromisePrototypeThen(hostAsync(OP_GLUE, 0, ['readBody', id]), (chunk) => {
+            if (chunk === null) ReflectApply(controllerClose, controller, [])
+            else if (isUint8Array(chunk)) ReflectApply(controllerEnqueue, controller, [chunk])
+            else throw new TypeError('the host sent a request body chunk that is not bytes')
+          })
         },
         cancel(reason) {
           return hostAsync(OP_GLUE, 0, ['cancelBody', id, reason === undefined ? '' : String(reason)])
         },
       },
-      { highWaterMark: 0 },
+      { __proto__: null, highWaterMark: 0 },
     )
   }
 
-  // Headers cross as one string 'name\nvalue\n…' (see joinHeaders in src/host/glue.js).
-  const joinHeaders = (pairs) => {
-    let out = ''
-    for (const [name, value] of pairs) out += out === '' ? `${name}\n${value}` : `\n${name}\n${value}`
+  // Headers cross as one string 'name\nvalue\n...' (see joinHeaders in src/host/glue.js): names are
+  // tokens and values hold no CR, LF or NUL (the Headers class checked them).
+  const joinHeaders = (list, out) => {
+    for (let i = 0; i < list.length; i++) {
+      const pair = list[i]
+      const name = pair[0]
+      const value = pair[1]
+      if (typeof name !== 'string' || typeof value !== 'string') throw new TypeError('a response header is not a string')
+      out = out === '' ? `${name}\n${value}` : `${out}\n${name}\n${value}`
+    }
     return out
   }
   const splitHeaders = (joined) => {
-    const parts = joined === '' ? [] : joined.split('\n')
     const pairs = []
-    for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]])
+    if (joined === '') return pairs
+    let at = 0
+    for (;;) {
+      const a = StringPrototypeIndexOf(joined, '\n', at)
+      if (a === -1) break
+      const b = StringPrototypeIndexOf(joined, '\n', a + 1)
+      const name = StringPrototypeSlice(joined, at, a)
+      const value = b === -1 ? StringPrototypeSlice(joined, a + 1) : StringPrototypeSlice(joined, a + 1, b)
+      pairs[pairs.length] = [name, value]
+      if (b === -1) break
+      at = b + 1
+    }
     return pairs
   }
 
-  async function dispatch(id, method, url, headers, body, aborted) {
-    if (options === null) throw new Error('No serve() handler registered')
-    if (typeof options.fetch !== 'function') throw new TypeError('serve() was called without a fetch handler')
-    const controller = new AbortController()
-    if (aborted) controller.abort(new DOMException('The request was aborted by the host', 'AbortError'))
-    dispatches.set(id, controller)
-    let streaming = false
-    let request = null
-    try {
-      const init = { method, headers: splitHeaders(headers), signal: controller.signal }
-      if (body !== 0) {
-        init.body = requestBody(body)
-        init.duplex = 'half'
-      }
-      request = new Request(url, init)
-      const response = await options.fetch.call(options, request, server)
-      if (!(response instanceof Response)) {
-        throw new TypeError(`fetch handler did not return a Response object (got ${describe(response)})`)
-      }
-      // Bodies made from a string or bytes cross at once; only streams are pulled chunk by chunk.
-      const parts = internals.responseParts(response)
-      // server.upgrade(request, { headers }) adds to the 101 answer, as Bun's does.
-      const extra = upgradeHeaders.get(request)
-      if (extra !== undefined && parts.status === 101) for (const pair of extra) parts.headers.push(pair)
-      const head = [parts.status, parts.statusText, joinHeaders(parts.headers)]
-      const out = parts.body
-      if (out === null) return [...head, 0, null]
-      if (typeof out === 'string') return [...head, 1, internals.bodyUtf8Encode(out)]
-      if (out instanceof Uint8Array) return [...head, 1, out]
-      const rid = nextResponse++
-      responses.set(rid, { reader: out.getReader(), dispatch: id, request })
-      streaming = true
-      return [...head, 2, rid]
-    } finally {
-      // A streamed response keeps its request's signal until the body ends.
-      if (!streaming) {
-        dispatches.delete(id)
-        releaseBody(request)
-      }
+  // What the host gets for a response: [status, statusText, headers, kind, payload]; kind 0 no
+  // body, 1 the bytes (payload), 2 a body to pull (payload: its id). Checked once more here,
+  // right before it crosses.
+  function head(status, statusText, headers, kind, payload) {
+    if (!NumberIsInteger(status) || status < 0 || status > 999) throw new TypeError('invalid response status')
+    if (typeof statusText !== 'string' || typeof headers !== 'string') throw new TypeError('invalid response head')
+    if (!((kind === 0 && payload === null) || (kind === 1 && isUint8Array(payload)) || (kind === 2 && NumberIsInteger(payload)))) {
+      throw new TypeError('invalid response body')
     }
+    return [status, statusText, headers, kind, payload]
+  }
+
+  function dispatch(id, args) {
+    const did = args[0]
+    const method = args[1]
+    const url = args[2]
+    const headers = args[3]
+    const body = args[4]
+    const aborted = args[5]
+    if (options === null) throw new Error('No serve() handler registered')
+    const handler = options.fetch
+    if (typeof handler !== 'function') throw new TypeError('serve() was called without a fetch handler')
+    if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'string' || !NumberIsInteger(body)) {
+      throw new TypeError('dispatch: invalid request parts')
+    }
+    const signal = createAbortSignal()
+    if (aborted === true) signalAbort(signal, new DOMException('The request was aborted by the host', 'AbortError'))
+    dispatches.set(did, signal)
+    let request = null
+    const done = () => {
+      dispatches.delete(did)
+      if (request !== null) releaseBody(request)
+    }
+    let result
+    try {
+      request = requestFromParts({
+        __proto__: null, method, url, headers: splitHeaders(headers), body: body !== 0 ? requestBody(body) : null, signal,
+      })
+      result = ReflectApply(handler, options, [request, server])
+    } catch (error) {
+      done()
+      throw error
+    }
+    // The handler's answer, adopted as `await` would (a thenable's `then` is the handler's own).
+    try {
+      adopt(
+        result,
+        (response) => {
+          let streaming = false
+          try {
+            streaming = respond(id, did, request, response)
+          } catch (error) {
+            fail(id, error)
+          } finally {
+            // A streamed response keeps its request's signal until the body ends.
+            if (!streaming) done()
+          }
+        },
+        (error) => {
+          done()
+          fail(id, error)
+        },
+      )
+    } catch (error) {
+      done()
+      throw error
+    }
+  }
+
+  // Answers dispatch `id` with `response`; true when its body is streamed (pulled later).
+  function respond(id, did, request, response) {
+    if (!isResponse(response)) {
+      throw new TypeError(`fetch handler did not return a Response object (got ${describe(response)})`)
+    }
+    // The Response's own state, not its (overridable) accessors. Marks the body used.
+    const parts = responseParts(response)
+    let joined = joinHeaders(parts.headers, '')
+    // server.upgrade(request, { headers }) adds to the 101 answer, as Bun's does.
+    const extra = upgradeHeaders.get(request)
+    if (extra !== undefined && parts.status === 101) joined = joinHeaders(internals.headersList(extra), joined)
+    const out = parts.body
+    if (out === null) {
+      reply(id, head(parts.status, parts.statusText, joined, 0, null))
+      return false
+    }
+    if (typeof out === 'string') {
+      reply(id, head(parts.status, parts.statusText, joined, 1, bodyUtf8Encode(out)))
+      return false
+    }
+    if (isUint8Array(out)) {
+      reply(id, head(parts.status, parts.statusText, joined, 1, out))
+      return false
+    }
+    // Only streams are pulled chunk by chunk (string and bytes bodies cross at once).
+    const reader = readableStreamGetReader(out)
+    const rid = nextResponse++
+    responses.set(rid, { __proto__: null, reader, stream: out, dispatch: did, request })
+    reply(id, head(parts.status, parts.statusText, joined, 2, rid))
+    return true
   }
 
   // Once the answer is complete, a request body nobody started reading is cancelled, so the
   // host lets go of its stream instead of keeping it for a read that will not come.
-  function releaseBody(request) {
-    const body = request?.body
-    if (body && !body.locked && !request.bodyUsed) body.cancel('the response was sent without reading the request body').catch(() => {})
-  }
+  const releaseBody = (request) => cancelUnreadBody(request, 'the response was sent without reading the request body')
 
   function finishResponse(rid) {
     const entry = responses.get(rid)
+    if (entry === undefined) return undefined
     responses.delete(rid)
-    if (entry) {
-      dispatches.delete(entry.dispatch)
-      releaseBody(entry.request)
-    }
+    dispatches.delete(entry.dispatch)
+    releaseBody(entry.request)
     return entry
   }
 
-  async function pull(rid) {
+  function pull(id, args) {
+    const rid = args[0]
     const entry = responses.get(rid)
-    if (!entry) return null
-    let chunk
-    try {
-      chunk = await entry.reader.read()
-    } catch (error) {
-      finishResponse(rid)
-      throw error
-    }
-    if (chunk.done) {
-      finishResponse(rid)
-      return null
-    }
-    const value = chunk.value
-    if (value instanceof Uint8Array) return value
-    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-    if (value instanceof ArrayBuffer) return new Uint8Array(value)
-    finishResponse(rid)
-    entry.reader.cancel().catch(() => {})
-    throw new TypeError(`response body chunks must be Uint8Array (got ${describe(value)})`)
+    if (entry === undefined) return reply(id, null)
+    readableStreamReaderRead(
+      entry.reader,
+      (chunk) => {
+        const bytes = bytesOf(chunk)
+        if (bytes !== undefined) return reply(id, bytes)
+        finishResponse(rid)
+        PromisePrototypeThen(readableStreamCancel(entry.stream, undefined), undefined, () => {})
+        fail(id, new TypeError(`response body chunks must be Uint8Array (got ${describe(chunk)})`))
+      },
+      () => {
+        finishResponse(rid)
+        reply(id, null)
+      },
+      (error) => {
+        finishResponse(rid)
+        fail(id, error)
+      },
+    )
   }
 
-  async function cancel(rid, reason) {
-    const entry = finishResponse(rid)
-    if (entry) await entry.reader.cancel(reason)
+  function cancel(id, args) {
+    const entry = finishResponse(args[0])
+    if (entry === undefined) return reply(id, null)
+    SafePromisePrototypeThen(readableStreamCancel(entry.stream, args[1]), () => reply(id, null), (error) => fail(id, error))
   }
 
-  function abort(id, reason) {
-    const controller = dispatches.get(id)
-    if (controller) controller.abort(new DOMException(reason || 'The request was aborted by the host', 'AbortError'))
+  function abort(id, args) {
+    const signal = dispatches.get(args[0])
+    const reason = args[1]
+    if (signal !== undefined) signalAbort(signal, new DOMException(typeof reason === 'string' && reason !== '' ? reason : 'The request was aborted by the host', 'AbortError'))
+    reply(id, null)
   }
 
-  const handlers = () => options?.websocket ?? {}
-  const socket = (id) => {
-    const ws = sockets.get(id)
-    if (!ws) throw new Error(`No open WebSocket connection '${id}'`)
+  // --- WebSocket events --------------------------------------------------------------------------
+
+  // Calls the serve() `websocket` handler `name` (as `handlers.name(...args)`), if there is one.
+  const callHandler = (name, args) => {
+    const handlers = options === null ? undefined : options.websocket
+    if (handlers === undefined || handlers === null) return undefined
+    const f = handlers[name]
+    if (f === undefined || f === null) return undefined
+    return ReflectApply(f, handlers, args)
+  }
+  const connectionId = (cid) => {
+    if (typeof cid !== 'string') throw new TypeError('invalid WebSocket connection id')
+    return cid
+  }
+  const socket = (cid) => {
+    const ws = sockets.get(connectionId(cid))
+    if (ws === undefined) throw new Error(`No open WebSocket connection '${toText(cid)}'`)
     return ws
   }
 
-  async function wsOpen(id) {
-    const pending = upgrades.get(id)
-    if (!pending) throw new Error(`No pending WebSocket upgrade '${id}': call server.upgrade(request) in the fetch handler first`)
-    upgrades.delete(id)
-    natives.serveState(3, id)
-    const ws = new ServerWebSocket(id, pending.data)
-    sockets.set(id, ws)
+  function wsOpen(id, args) {
+    const cid = connectionId(args[0])
+    const pending = upgrades.get(cid)
+    if (pending === undefined) {
+      throw new Error(`No pending WebSocket upgrade '${toText(cid)}': call server.upgrade(request) in the fetch handler first`)
+    }
+    upgrades.delete(cid)
+    natives.serveState(3, cid)
+    const ws = new ServerWebSocket(CONSTRUCT, cid, pending.data)
+    sockets.set(cid, ws)
     natives.serveState(2, sockets.size)
-    await handlers().open?.(ws)
+    replyWhenDone(id, callHandler('open', [ws]))
   }
 
-  async function wsMessage(id, data) {
-    await handlers().message?.(socket(id), data)
+  function wsMessage(id, args) {
+    const data = args[1]
+    if (typeof data !== 'string' && !isArrayBuffer(data)) throw new TypeError('dispatchWebSocketMessage: data must be a string or bytes')
+    replyWhenDone(id, callHandler('message', [socket(args[0]), data]))
   }
 
-  async function wsClose(id, code, reason) {
-    const ws = socket(id)
-    sockets.delete(id)
+  function wsClose(id, args) {
+    const cid = connectionId(args[0])
+    const ws = socket(cid)
+    sockets.delete(cid)
     natives.serveState(2, sockets.size)
     closed(ws)
-    await handlers().close?.(ws, code, reason)
+    replyWhenDone(id, callHandler('close', [ws, args[1], args[2]]))
   }
 
-  async function wsError(id, error) {
-    await handlers().error?.(socket(id), error)
+  function wsError(id, args) {
+    replyWhenDone(id, callHandler('error', [socket(args[0]), args[1]]))
   }
 
   // The host caught up with the commands: Bun's `drain(ws)` for each socket that saw -1.
-  function wsDrain() {
+  function wsDrain(id) {
     const waiting = [...draining]
     draining.clear()
-    for (const ws of waiting) {
-      if (ws.readyState !== 1) continue
+    for (let i = 0; i < waiting.length; i++) {
+      const ws = waiting[i]
+      if (!isOpen(ws)) continue
       try {
-        handlers().drain?.(ws)
+        callHandler('drain', [ws])
       } catch (error) {
-        internals.reportException(error)
+        reportException(error)
       }
     }
+    reply(id, null)
   }
 
-  const ops = { dispatch, pull, cancel, abort, wsOpen, wsMessage, wsClose, wsError, wsDrain }
+  // For the areas after this one (egress.js) that answer host operations too.
+  internals.hostReply = reply
+  internals.hostFail = fail
+
+  const ops = { __proto__: null, dispatch, pull, cancel, abort, wsOpen, wsMessage, wsClose, wsError, wsDrain }
   internals.host = function host(op, id, args) {
-    let result
+    const f = ops[op]
     try {
-      const f = ops[op]
-      if (typeof f !== 'function') throw new TypeError(`unknown host operation ${op}`)
-      result = f(...args)
+      if (f === undefined) throw new TypeError(`unknown host operation ${toText(op)}`)
+      f(id, args)
     } catch (error) {
-      result = Promise.reject(error)
+      fail(id, error)
     }
-    Promise.resolve(result).then(
-      (value) => settled(id, true, value === undefined ? null : value),
-      (error) => settled(id, false, error),
-    )
   }
 })

@@ -21,6 +21,8 @@
 //   readableStreamCancel(s, reason) -> Promise<void>    cancels (marks disturbed), even if locked
 //   readableStreamError(s, e)                          errors through its controller, if readable
 //   readableStreamTee(s) -> [ReadableStream, ReadableStream]  byte streams tee as byte streams
+//   readableStreamGetReader(s) -> reader; readableStreamReaderRead(reader, onChunk, onClose,
+//   onError); readableStreamReaderRelease(reader)        reads that answer through callbacks
 (function (global, natives, internals) {
   'use strict'
   const { define } = internals
@@ -309,5 +311,12 @@
     readableStreamCancel: (s, reason) => A.ReadableStreamCancel(s, reason),
     readableStreamError,
     readableStreamTee: (s) => A.ReadableStreamTee(s, false),
+    // A default reader read through callbacks: no public method user code can replace, and no
+    // promise resolved with a { value, done } object (a `then` getter on Object.prototype would
+    // see every chunk). onChunk(chunk), onClose() or onError(e) is called once per read.
+    readableStreamGetReader: (s) => A.AcquireReadableStreamDefaultReader(s),
+    readableStreamReaderRead: (reader, onChunk, onClose, onError) =>
+      A.ReadableStreamDefaultReaderRead(reader, A.readRequest(onChunk, onClose, onError)),
+    readableStreamReaderRelease: (reader) => A.ReadableStreamDefaultReaderRelease(reader),
   })
 })

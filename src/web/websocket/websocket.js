@@ -3,20 +3,32 @@
 // The connection lives in Rust (src/web/websocket/): natives.wsOpen registers it and asks the
 // host's `webSocket` callback (or the `network` option) whether and how to connect; every event
 // comes back as a task calling `deliver(id, kind, a, b, c)`.
+//
+// Tamper-proof (see src/runtime/primordials.js): intrinsics captured at install; the natives get
+// strings, numbers and buffers checked here; event inits have no prototype.
 (function (global, natives, internals) {
   'use strict'
+  const {
+    ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, ArrayFrom, DataViewPrototypeGetByteLength, MathFloor, MathMax, MathMin,
+    Number, NumberIsInteger, NumberIsNaN, SafeMap, SafePromisePrototypeThen, SafeSet,
+    SharedArrayBuffer, StringPrototypeCharCodeAt, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToWellFormed,
+    SymbolIterator, TypeError, TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetSymbolToStringTag, Uint8Array,
+    uncurryThis, ObjectGetOwnPropertyDescriptor,
+  } = internals.primordials
   const { DOMException, dispatch, defineEventHandler, blobFromBytes, blobBytes, isBlob, parseURL, define, webidl } = internals
   const EventTarget = global.EventTarget
   const Event = global.Event
   const MessageEvent = global.MessageEvent
   const CloseEvent = global.CloseEvent
   const URL = global.URL
+  const urlOrigin = uncurryThis(ObjectGetOwnPropertyDescriptor(URL.prototype, 'origin').get)
+  const sharedByteLength = SharedArrayBuffer === undefined ? undefined : uncurryThis(ObjectGetOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength').get)
   const { wsOpen, wsDecide, wsSend, wsClose } = natives
 
   const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3
   const usv = (v) => {
     if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string')
-    return `${v}`.toWellFormed()
+    return StringPrototypeToWellFormed(`${v}`)
   }
   const domString = (v) => {
     if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string')
@@ -26,7 +38,7 @@
   const utf8Length = (s) => {
     let n = 0
     for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i)
+      const c = StringPrototypeCharCodeAt(s, i)
       if (c < 0x80) n += 1
       else if (c < 0x800) n += 2
       else if (c >= 0xd800 && c <= 0xdbff) (n += 4), i++ // a pair (the string is well-formed)
@@ -35,18 +47,42 @@
     return n
   }
   // https://httpwg.org/specs/rfc9110.html#tokens
-  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+  const TOKEN_CHARS = new Uint8Array(128)
+  for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1
+  const isToken = (s) => {
+    if (s.length === 0) return false
+    for (let i = 0; i < s.length; i++) {
+      const c = StringPrototypeCharCodeAt(s, i)
+      if (c >= 128 || TOKEN_CHARS[c] === 0) return false
+    }
+    return true
+  }
+  // The byte length of what send() may be given (ArrayBuffer, SharedArrayBuffer or a view), or -1.
+  const byteLengthOf = (v) => {
+    if (typeof v !== 'object' || v === null) return -1
+    if (TypedArrayPrototypeGetSymbolToStringTag(v) !== undefined) return TypedArrayPrototypeGetByteLength(v)
+    if (ArrayBufferIsView(v)) return DataViewPrototypeGetByteLength(v)
+    try {
+      return ArrayBufferPrototypeGetByteLength(v)
+    } catch {}
+    if (sharedByteLength !== undefined) {
+      try {
+        return sharedByteLength(v)
+      } catch {}
+    }
+    return -1
+  }
   // WebIDL [Clamp] unsigned short.
   const clampUint16 = (v) => {
     let x = Number(v)
-    if (Number.isNaN(x)) return 0
-    x = Math.min(Math.max(x, 0), 65535)
-    const f = Math.floor(x)
+    if (NumberIsNaN(x)) return 0
+    x = MathMin(MathMax(x, 0), 65535)
+    const f = MathFloor(x)
     const r = x - f
     return r > 0.5 || (r === 0.5 && f % 2 === 1) ? f + 1 : f
   }
 
-  const sockets = new Map() // id → WebSocket, while not closed: its events must reach it
+  const sockets = new SafeMap() // id -> WebSocket, while not closed: its events must reach it
   let deliver // set in the class's static block
 
   class WebSocket extends EventTarget {
@@ -68,9 +104,9 @@
       const input = usv(url)
       let href = parseURL(input)
       if (href === null) throw new DOMException(`Failed to construct 'WebSocket': The URL '${input}' is invalid.`, 'SyntaxError')
-      const scheme = href.slice(0, href.indexOf(':'))
-      if (scheme === 'http') href = 'ws' + href.slice(4)
-      else if (scheme === 'https') href = 'wss' + href.slice(5)
+      const scheme = StringPrototypeSlice(href, 0, StringPrototypeIndexOf(href, ':'))
+      if (scheme === 'http') href = 'ws' + StringPrototypeSlice(href, 4)
+      else if (scheme === 'https') href = 'wss' + StringPrototypeSlice(href, 5)
       else if (scheme !== 'ws' && scheme !== 'wss') {
         throw new DOMException(
           `Failed to construct 'WebSocket': The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${scheme}' is not allowed.`,
@@ -78,35 +114,44 @@
         )
       }
       // After parsing, '#' only ever starts the fragment (an empty one too).
-      if (href.includes('#')) {
+      const hash = StringPrototypeIndexOf(href, '#')
+      if (hash !== -1) {
         throw new DOMException(
-          `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${href.slice(href.indexOf('#') + 1)}'). Fragment identifiers are not allowed in WebSocket URLs.`,
+          `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${StringPrototypeSlice(href, hash + 1)}'). Fragment identifiers are not allowed in WebSocket URLs.`,
           'SyntaxError',
         )
       }
       // (DOMString or sequence<DOMString>)
+      // (The sequence is read with its own iterator, as WebIDL says.)
       let list
       if (isObject(protocols)) {
-        if (typeof protocols[Symbol.iterator] !== 'function') {
+        if (typeof protocols[SymbolIterator] !== 'function') {
           throw new TypeError("Failed to construct 'WebSocket': The provided value cannot be converted to a sequence.")
         }
-        list = Array.from(protocols, domString)
+        list = ArrayFrom(protocols, domString)
       } else {
         list = [domString(protocols)]
       }
-      const seen = new Set()
-      for (const p of list) {
-        if (!TOKEN.test(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid.`, 'SyntaxError')
+      const seen = new SafeSet()
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]
+        if (typeof p !== 'string' || !isToken(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid.`, 'SyntaxError')
         if (seen.has(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is duplicated.`, 'SyntaxError')
         seen.add(p)
       }
       this.#url = href
-      this.#origin = new URL(href).origin
-      const [id, decision] = wsOpen(href, list, deliver)
+      this.#origin = urlOrigin(new URL(href))
+      // The native reads a fresh array of checked strings.
+      const opened = wsOpen(href, [...seen], deliver)
+      const id = opened[0]
+      const decision = opened[1]
+      if (!NumberIsInteger(id)) throw new TypeError("Failed to construct 'WebSocket': the connection could not be registered.")
       this.#id = id
       sockets.set(id, this)
       // The host's verdict; a callback that throws or rejects blocks the connection.
-      if (decision !== undefined) decision.then((d) => wsDecide(id, d), () => wsDecide(id, 'blocked'))
+      if (decision !== undefined) {
+        SafePromisePrototypeThen(decision, (d) => wsDecide(id, typeof d === 'string' ? d : 'blocked'), () => wsDecide(id, 'blocked'))
+      }
     }
 
     get url() { return this.#url }
@@ -156,16 +201,23 @@
         throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError')
       }
       let payload
-      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) payload = data
-      else if (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer) payload = data
-      else if (isBlob(data)) payload = blobBytes(data)
-      else payload = usv(data)
+      let size = byteLengthOf(data)
+      if (size !== -1) payload = data
+      else if (isBlob(data)) {
+        payload = blobBytes(data)
+        size = TypedArrayPrototypeGetByteLength(payload)
+      } else {
+        payload = usv(data)
+        size = -1
+      }
       if (this.#state !== OPEN) {
         // Closing or closed: not sent, but counted (the spec's way to show it was not).
-        this.#buffered += typeof payload === 'string' ? utf8Length(payload) : payload.byteLength
+        this.#buffered += size === -1 ? utf8Length(payload) : size
         return
       }
-      this.#buffered += wsSend(this.#id, payload)
+      // A string, or a buffer or view checked above (the native copies its bytes).
+      const sent = wsSend(this.#id, payload)
+      this.#buffered += typeof sent === 'number' ? sent : 0
     }
 
     static {
@@ -185,11 +237,11 @@
             if (ws.#state !== OPEN) return
             let data = a
             if (kind === 2 && ws.#binaryType === 'blob') data = blobFromBytes(new Uint8Array(a), '')
-            dispatch(ws, new MessageEvent('message', { data, origin: ws.#origin }))
+            dispatch(ws, new MessageEvent('message', { __proto__: null, data, origin: ws.#origin }))
             return
           }
           case 3: // bytes written
-            ws.#buffered = Math.max(0, ws.#buffered - a)
+            ws.#buffered = MathMax(0, ws.#buffered - a)
             return
           case 4: // the peer started the closing handshake
             if (ws.#state === OPEN) ws.#state = CLOSING
@@ -198,7 +250,7 @@
             sockets.delete(id)
             ws.#state = CLOSED
             if (c & 2) dispatch(ws, new Event('error'))
-            dispatch(ws, new CloseEvent('close', { wasClean: (c & 1) !== 0, code: a, reason: b }))
+            dispatch(ws, new CloseEvent('close', { __proto__: null, wasClean: (c & 1) !== 0, code: a, reason: b }))
             return
           }
         }
