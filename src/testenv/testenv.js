@@ -16,7 +16,7 @@
   const {
     ArrayBufferPrototypeGetByteLength, ArrayIsArray, ArrayPrototypeJoin, ArrayPrototypeSort, BigIntPrototypeValueOf,
     BooleanPrototypeValueOf, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength, DataViewPrototypeGetUint8,
-    DatePrototypeGetTime, DatePrototypeToISOString, Error, ErrorPrototype, FunctionPrototypeToString,
+    DatePrototypeGetTime, DatePrototypeToISOString, Error, FunctionPrototypeToString,
     GeneratorPrototypeNext, GeneratorPrototypeThrow, Int32Array, MapIteratorPrototypeNext, MapPrototypeEntries,
     MapPrototypeGetSize, MathAbs, MathPow, MathRound, MathTrunc, NumberIsFinite, NumberIsInteger, NumberIsNaN, NumberPrototypeValueOf,
     ObjectDefineProperty, ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectGetOwnPropertyNames,
@@ -30,6 +30,7 @@
     TypedArrayPrototypeGetSymbolToStringTag, Uint8Array,
   } = internals.primordials
   const RegExpPrototype = ObjectGetPrototypeOf(/a/)
+  const ErrorPrototype = Error.prototype
   const PromisePrototype = Promise.prototype
   // The platform's timers, taken before user code can replace the globals.
   const setTimer = global.setTimeout
@@ -657,7 +658,7 @@
       }
       if (ArrayIsArray(v)) {
         const items = []
-        for (let i = 0; i < v.length && i < 1000; i++) append(items, () => show(read(v, i), limit, depth + 1, seen))
+        for (let i = 0; i < v.length && i < 1000; i++) append(items, () => (hasIndex(v, i) ? show(read(v, i), limit, depth + 1, seen) : '<empty>'))
         return list('[', ']', items, v.length, limit)
       }
       const keys = ownKeys(v, false)
@@ -671,6 +672,13 @@
       return list(name === '' || name === 'Object' ? '{' : name + '{', '}', items, keys.length, limit)
     } finally {
       seen.length--
+    }
+  }
+  const hasIndex = (arr, i) => {
+    try {
+      return ReflectHas(arr, i)
+    } catch {
+      return true
     }
   }
   const numberOrBigInt = (x) => (typeof x === 'bigint' ? x + 'n' : numberText(x))
@@ -692,7 +700,7 @@
     if (left > 0) body += `, …(${left})`
     return `${open} ${body} ${close}`
   }
-  function showAsymmetric(m, limit, depth, seen) {
+  function showAsymmetric(m, limit, depth, seen, q = quote) {
     const name = asymmetricName(m)
     switch (m.kind) {
       case 'any':
@@ -700,9 +708,9 @@
       case 'anything':
         return 'Anything'
       case 'stringContaining':
-        return `${name} ${quote(m.sample, 0)}`
+        return `${name} ${q(m.sample, 0)}`
       case 'stringMatching':
-        return `${name} ${typeof m.sample === 'string' ? quote(m.sample, 0) : show(m.sample, 0, depth, seen)}`
+        return `${name} ${show(m.sample, 0, depth, seen)}`
       case 'closeTo':
         return `${name} ${numberText(m.sample[0])} (${m.sample[1]} digits)`
     }
@@ -749,7 +757,7 @@
     if (asymmetric.has(v)) {
       const m = asymmetric.get(v)
       if (m.kind === 'objectContaining' || m.kind === 'arrayContaining') return asymmetricName(m) + ' ' + pp(m.sample, indent, depth + 1, seen, ctx)
-      return showAsymmetric(m, 0, depth, seen)
+      return showAsymmetric(m, 0, depth, seen, dq)
     }
     for (let i = 0; i < seen.length; i++) if (seen[i] === v) return '[Circular]'
     if (isDate(v)) {
@@ -808,7 +816,7 @@
         return block('Set {', '}')
       }
       if (ArrayIsArray(v)) {
-        for (let i = 0; i < v.length; i++) if (!add(pp(read(v, i), inner, depth + 1, seen, ctx))) break
+        for (let i = 0; i < v.length; i++) if (!add(hasIndex(v, i) ? pp(read(v, i), inner, depth + 1, seen, ctx) : '<empty>')) break
         const open = name === 'Array' || name === '' ? '[' : name + ' ['
         return block(open, ']')
       }
@@ -893,11 +901,34 @@
   }
   // A diff is worth showing when the values are not both one-line primitives.
   const wantsDiff = (expected, actual) =>
-    (isObjectLike(expected) && !asymmetricOnly(expected)) || isObjectLike(actual) || (typeof expected === 'string' && typeof actual === 'string' && (StringPrototypeIncludes(expected, '\n') || StringPrototypeIncludes(actual, '\n')))
+    (isObjectLike(expected) && !asymmetricOnly(expected) && isObjectLike(actual)) || (typeof expected === 'string' && typeof actual === 'string' && (StringPrototypeIncludes(expected, '\n') || StringPrototypeIncludes(actual, '\n')))
   const asymmetricOnly = (v) => asymmetric.has(v) && !isObjectLike(asymmetric.get(v).sample)
   const prettyText = (v) => (typeof v === 'string' ? v : pretty(v))
+  // The expected value as the diff shows it: asymmetric matchers that the received value
+  // satisfies are shown as that value, so only real differences are marked.
+  function shownExpected(expected, actual, depth) {
+    if (depth > 20) return expected
+    if (isAsymmetric(expected)) return asymmetricMatch(expected, actual) ? actual : expected
+    if (!isObjectLike(expected) || !isObjectLike(actual) || typeof expected === 'function') return expected
+    if (ArrayIsArray(expected)) {
+      if (!ArrayIsArray(actual)) return expected
+      const out = []
+      for (let i = 0; i < expected.length; i++) append(out, i < actual.length ? shownExpected(expected[i], read(actual, i), depth + 1) : expected[i])
+      return out
+    }
+    if (constructorName(expected) !== 'Object' && constructorName(expected) !== '') return expected
+    const out = {}
+    const keys = ownKeys(expected, false)
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]
+      put(out, k, shownExpected(read(expected, k), read(actual, k), depth + 1))
+    }
+    return out
+  }
   const withDiff = (headline, expected, actual) =>
-    wantsDiff(expected, actual) && typeof expected !== 'function' ? headline + '\n\n' + diffLines(prettyText(expected), prettyText(actual), true) : headline
+    wantsDiff(expected, actual) && typeof expected !== 'function'
+      ? headline + '\n\n' + diffLines(prettyText(shownExpected(expected, actual, 0)), prettyText(actual), true)
+      : headline
 
   // ---------------------------------------------------------------------------------------------
   // Mock functions.
@@ -2038,6 +2069,10 @@
           else finish(true, undefined)
         }
         define(done, 'fail', (message) => finish(false, new Error(message === undefined ? 'done.fail() was called' : '' + message)))
+        // It is also the test context.
+        const context = args[0]
+        const keys = ObjectKeys(context)
+        for (let i = 0; i < keys.length; i++) define(done, keys[i], context[keys[i]])
         callArgs = [done]
       }
       let r
@@ -2064,7 +2099,10 @@
       : new Error(`Hook timed out in ${ms}ms.\nIf this is a long-running hook, pass a timeout value as the last argument or configure it globally with "testTimeout".`)
     return e
   }
-  // Jest's `done` callback: a test function with a parameter that is not destructured.
+  // Jest's `done` callback style: the test's first parameter is named as Jest's docs name it
+  // (`done`, `cb`, `callback`, `next`, `finish`, `end`). Any other first parameter is Vitest's
+  // test context (`(ctx) => ctx.skip()`, `({ expect }) => …`), which needs no call to finish.
+  const DONE_PARAM = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*(?:done|cb|callback|next|finish|end)\s*(?:[,)=]|$)/
   const takesDone = (fn) => {
     const n = ownValue(fn, 'length')
     if (typeof n !== 'number' || n < 1) return false
@@ -2072,11 +2110,9 @@
     try {
       source = FunctionPrototypeToString(fn)
     } catch {
-      return true
+      return false
     }
-    const open = StringPrototypeIndexOf(source, '(')
-    const rest = open < 0 ? '' : StringPrototypeTrim(StringPrototypeSlice(source, open + 1, open + 200))
-    return !(rest[0] === '{' || rest[0] === '[')
+    return RegExpPrototypeExec(DONE_PARAM, StringPrototypeSlice(source, 0, 200)) !== null
   }
 
   // A thrown value as the report's error: { message, stack?, expected?, actual?, matcherName? }.
@@ -2104,7 +2140,8 @@
     }
     if (isObjectLike(e)) {
       let message = read(e, 'message')
-      if (typeof message !== 'string') message = isError(e) ? '' : undefined
+      // An error whose message cannot be read shows as its name.
+      if (typeof message !== 'string') message = isError(e) ? inline(e, 0) : undefined
       if (message === undefined) put(rec, 'message', clip('thrown: ' + inline(e, 0)))
       else {
         const name = isError(e) ? str(read(e, 'name'), 'Error') : ''
