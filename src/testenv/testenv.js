@@ -16,18 +16,16 @@
   const {
     ArrayBufferPrototypeGetByteLength, ArrayIsArray, ArrayPrototypeJoin, ArrayPrototypeSort, BigIntPrototypeValueOf,
     BooleanPrototypeValueOf, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength, DataViewPrototypeGetUint8,
-    DatePrototypeGetTime, DatePrototypeToISOString, Error, FunctionPrototypeToString,
-    GeneratorPrototypeNext, GeneratorPrototypeThrow, Int32Array, MapIteratorPrototypeNext, MapPrototypeEntries,
-    MapPrototypeGetSize, MathAbs, MathPow, MathRound, MathTrunc, NumberIsFinite, NumberIsInteger, NumberIsNaN, NumberPrototypeValueOf,
-    ObjectDefineProperty, ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectGetOwnPropertyNames,
-    ObjectGetOwnPropertySymbols, ObjectGetPrototypeOf, ObjectIs, ObjectKeys, ObjectPrototypeHasOwnProperty,
-    ObjectPrototypePropertyIsEnumerable, Promise, PromisePrototypeThen, PromiseReject, PromiseResolve,
-    RangeError, ReflectApply, ReflectHas, RegExpPrototypeExec, RegExpPrototypeGetFlags, RegExpPrototypeGetSource,
-    SafeMap, SafeSet, SafeWeakMap, SetIteratorPrototypeNext, SetPrototypeGetSize, SetPrototypeValues, String,
-    StringPrototypeCharCodeAt, StringPrototypeIncludes, StringPrototypeIndexOf, StringPrototypeRepeat,
-    StringPrototypeSlice, StringPrototypeSplit, StringPrototypeTrim, StringPrototypeValueOf, SymbolFor,
-    SymbolPrototypeToString, SymbolToStringTag, TypeError, TypedArrayPrototypeGetLength,
-    TypedArrayPrototypeGetSymbolToStringTag, Uint8Array,
+    DatePrototypeGetTime, DatePrototypeToISOString, Error, FunctionPrototypeToString, GeneratorPrototypeNext,
+    GeneratorPrototypeThrow, Int32Array, MapIteratorPrototypeNext, MapPrototypeEntries, MapPrototypeGetSize, MathAbs,
+    MathPow, MathRound, MathTrunc, NumberIsInteger, NumberIsNaN, NumberPrototypeValueOf, ObjectDefineProperty,
+    ObjectGetOwnPropertyDescriptor, ObjectGetOwnPropertySymbols, ObjectGetPrototypeOf, ObjectIs, ObjectKeys,
+    ObjectPrototypeHasOwnProperty, ObjectPrototypePropertyIsEnumerable, Promise, PromisePrototypeThen, PromiseReject,
+    PromiseResolve, RangeError, ReflectApply, ReflectHas, RegExpPrototypeExec, RegExpPrototypeGetFlags,
+    RegExpPrototypeGetSource, SafeMap, SafeSet, SafeWeakMap, SetIteratorPrototypeNext, SetPrototypeGetSize,
+    SetPrototypeValues, String, StringPrototypeIncludes, StringPrototypeSlice, StringPrototypeSplit,
+    StringPrototypeTrim, StringPrototypeValueOf, SymbolFor, SymbolPrototypeToString, TypeError,
+    TypedArrayPrototypeGetLength, TypedArrayPrototypeGetSymbolToStringTag, Uint8Array,
   } = internals.primordials
   const RegExpPrototype = ObjectGetPrototypeOf(/a/)
   const ErrorPrototype = Error.prototype
@@ -137,7 +135,7 @@
   // A string from a user value: strings as they are, anything else as `fallback`.
   const str = (v, fallback = '') => (typeof v === 'string' ? v : fallback)
   const MAX_TEXT = 65536
-  const clip = (s) => (s.length > MAX_TEXT ? StringPrototypeSlice(s, 0, MAX_TEXT) + '…' : s)
+  const clip = (s) => (s.length > MAX_TEXT ? StringPrototypeSlice(s, 0, MAX_TEXT) + '\u2026' : s)
   const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
   const isIdentifier = (s) => RegExpPrototypeExec(IDENT, s) !== null
   const ordinal = (n) => {
@@ -204,9 +202,9 @@
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Asymmetric matchers: expect.any(Number), expect.objectContaining({...}), …
+  // Asymmetric matchers: expect.any(Number), expect.objectContaining({...}), ...
 
-  const asymmetric = new SafeWeakMap() // matcher object → { kind, sample, inverse }
+  const asymmetric = new SafeWeakMap() // matcher object -> { kind, sample, inverse }
   class AsymmetricMatcher {
     constructor(kind, sample, inverse) {
       asymmetric.set(this, { __proto__: null, kind, sample, inverse })
@@ -574,7 +572,7 @@
   // ---------------------------------------------------------------------------------------------
   // Inline display, for message headlines (`expected [ 1, 2 ] to deeply equal [ 1, 3 ]`): strings
   // single-quoted, objects `{ a: 1 }`, arrays `[ 1, 2 ]`, collections `Map{ 'a' => 1 }`, at most
-  // about 40 characters, the rest shown as `…(n)` (how many items were left out).
+  // about 40 characters, the rest shown as `...(n)` (how many items were left out).
 
   const TRUNCATE = 40
   function inline(v, limit = TRUNCATE) {
@@ -592,7 +590,7 @@
       body += c === "'" ? "\\'" : c === '\n' ? '\\n' : c === '\\' ? '\\\\' : c
       if (body.length > MAX_TEXT || (limit > 0 && body.length > limit)) break
     }
-    if (limit > 0 && body.length + 2 > limit) return "'" + StringPrototypeSlice(body, 0, limit > 4 ? limit - 3 : 1) + "…'"
+    if (limit > 0 && body.length + 2 > limit) return "'" + StringPrototypeSlice(body, 0, limit > 4 ? limit - 3 : 1) + "\u2026'"
     return "'" + body + "'"
   }
   function show(v, limit, depth, seen) {
@@ -630,7 +628,7 @@
     if (isNumberObject(v)) return `[Number: ${numberText(NumberPrototypeValueOf(v))}]`
     if (isStringObject(v)) return `[String: ${quote(StringPrototypeValueOf(v), 0)}]`
     if (isBooleanObject(v)) return `[Boolean: ${BooleanPrototypeValueOf(v)}]`
-    if (isIntrinsicPromise(v)) return 'Promise{…}'
+    if (isIntrinsicPromise(v)) return 'Promise{\u2026}'
     if (depth > 2) return ArrayIsArray(v) ? '[Array]' : '[Object]'
     append(seen, v)
     try {
@@ -682,7 +680,7 @@
     }
   }
   const numberOrBigInt = (x) => (typeof x === 'bigint' ? x + 'n' : numberText(x))
-  // `open item, item, …(n) close`: items (strings, or functions making them) while they fit.
+  // `open item, item, ...(n) close`: items (strings, or functions making them) while they fit.
   function list(open, close, items, total, limit) {
     if (total === 0) return open + close
     let body = ''
@@ -691,13 +689,13 @@
       const item = typeof items[i] === 'function' ? items[i]() : items[i]
       const next = body === '' ? item : body + ', ' + item
       const rest = total - i - 1
-      const tail = rest > 0 ? `, …(${rest})` : ''
+      const tail = rest > 0 ? `, \u2026(${rest})` : ''
       if (shown > 0 && limit > 0 && (open + ' ' + next + tail + ' ' + close).length > limit) break
       body = next
       shown++
     }
     const left = total - shown
-    if (left > 0) body += `, …(${left})`
+    if (left > 0) body += `, \u2026(${left})`
     return `${open} ${body} ${close}`
   }
   function showAsymmetric(m, limit, depth, seen, q = quote) {
@@ -732,7 +730,7 @@
     }
   }
   // Double-quoted, unescaped (as Vitest prints strings in diffs).
-  const dq = (s) => '"' + (s.length > MAX_TEXT ? StringPrototypeSlice(s, 0, MAX_TEXT) + '…' : s) + '"'
+  const dq = (s) => '"' + (s.length > MAX_TEXT ? StringPrototypeSlice(s, 0, MAX_TEXT) + '\u2026' : s) + '"'
   function pp(v, indent, depth, seen, ctx) {
     switch (typeof v) {
       case 'string':
@@ -783,7 +781,7 @@
       ctx.size += line.length + inner.length
       if (ctx.size > MAX_PRETTY) {
         ctx.cut = true
-        append(lines, inner + '…')
+        append(lines, inner + '\u2026')
         return false
       }
       append(lines, inner + line + ',')
@@ -933,7 +931,7 @@
   // ---------------------------------------------------------------------------------------------
   // Mock functions.
 
-  const mocks = new SafeWeakMap() // mock function → state
+  const mocks = new SafeWeakMap() // mock function -> state
   let allMocks = new SafeSet()
   let callOrder = 0
 
@@ -1223,7 +1221,7 @@
   let assertionsExpected = -1
   let assertionsRequired = false
 
-  const checks = new SafeWeakMap() // Assertion → { actual, negate, promise }
+  const checks = new SafeWeakMap() // Assertion -> { actual, negate, promise }
   class Assertion {
     constructor(actual, negate, promise) {
       checks.set(this, { __proto__: null, actual, negate, promise })
@@ -1247,7 +1245,7 @@
     return c
   }
 
-  // Each matcher: (actual, negate, args) → { pass, message(), expected?, actual? }; message() gets
+  // Each matcher: (actual, negate, args) -> { pass, message(), expected?, actual? }; message() gets
   // the wording for the direction asked (negated or not).
   const matchers = { __proto__: null }
   const result = (pass, message, expected = NONE, actual = NONE) => ({ __proto__: null, pass, message, expected, actual })
@@ -1367,7 +1365,7 @@
     return result(pass, () =>
       negate ? `expected ${X(actual)} to not match object ${X(expected)}` : withDiff(`expected ${X(actual)} to match object ${X(expected)}`, expected, shown), expected, shown)
   }
-  // 'a.b[0].c' → ['a', 'b', '0', 'c']; an array path is taken as it is.
+  // 'a.b[0].c' -> ['a', 'b', '0', 'c']; an array path is taken as it is.
   const parsePath = (path) => {
     if (ArrayIsArray(path)) return copy(path)
     if (typeof path !== 'string') throw new TypeError(`toHaveProperty() expects a string or an array path (got ${X(path)})`)
@@ -1847,9 +1845,9 @@
         const h = StringPrototypeTrim(header[i])
         if (h !== '') append(heads, h)
       }
-      if (heads.length === 0) throw new TypeError('each`…`: the table needs a header row naming its columns, such as `a | b | expected`')
+      if (heads.length === 0) throw new TypeError('each`\u2026`: the table needs a header row naming its columns, such as `a | b | expected`')
       if (values.length % heads.length !== 0) {
-        throw new TypeError(`each\`…\`: the table has ${values.length} values for ${heads.length} columns; each row needs one value per column`)
+        throw new TypeError(`each\`\u2026\`: the table has ${values.length} values for ${heads.length} columns; each row needs one value per column`)
       }
       const rows = []
       for (let r = 0; r < values.length / heads.length; r++) {
@@ -2101,7 +2099,7 @@
   }
   // Jest's `done` callback style: the test's first parameter is named as Jest's docs name it
   // (`done`, `cb`, `callback`, `next`, `finish`, `end`). Any other first parameter is Vitest's
-  // test context (`(ctx) => ctx.skip()`, `({ expect }) => …`), which needs no call to finish.
+  // test context (`(ctx) => ctx.skip()`, `({ expect }) => ...`), which needs no call to finish.
   const DONE_PARAM = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*(?:done|cb|callback|next|finish|end)\s*(?:[,)=]|$)/
   const takesDone = (fn) => {
     const n = ownValue(fn, 'length')
@@ -2404,7 +2402,7 @@
     if (w !== undefined) yield w
     return status === 'pass' ? 'passed' : status === 'fail' ? 'failed' : status === 'skip' ? 'skipped' : 'todo'
   }
-  // Vitest's test context (what `({ expect, skip, task }) => …` destructures).
+  // Vitest's test context (what `({ expect, skip, task }) => ...` destructures).
   const testContext = (test) => ({
     task: { name: test.name },
     expect,
@@ -2496,12 +2494,4 @@
     const keys = ObjectKeys(globals)
     for (let i = 0; i < keys.length; i++) define(global, keys[i], globals[keys[i]])
   }
-  void ObjectFreeze
-  void ObjectGetOwnPropertyNames
-  void StringPrototypeCharCodeAt
-  void StringPrototypeRepeat
-  void NumberIsFinite
-  void RangeError
-  void SymbolToStringTag
-  void DataViewPrototypeGetByteLength
 })
