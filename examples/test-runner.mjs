@@ -9,10 +9,7 @@
 // Exits with 1 when a test failed or a file could not run.
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { createRequire } from 'node:module'
-
-const require = createRequire(import.meta.url)
-const { createRuntime, IsolateError } = require('../index.js')
+import { createRuntime, IsolateError } from 'edge-isolate'
 
 export const LIMITS = { memoryLimitMB: 64, executionTimeout: 10_000, testTimeout: 2_000 }
 
