@@ -73,6 +73,100 @@ export interface RuntimeOptions {
   webSocket?: (url: string, protocols: string[]) => boolean | WebSocketLike | null | Promise<boolean | WebSocketLike | null>
   /** Without onFetch, a native client (HTTP/1.1 and HTTP/2, TLS) does the isolate's requests under this policy. Without both, there is no egress. */
   network?: NetworkOptions
+  /** Defines Jest/Vitest-style test globals inside (`describe`, `it`, `test`, hooks, `expect`, `jest`/`vi`/`mock`); `runtime.testEnvironment` runs them. Default: off. */
+  testEnvironment?: boolean | TestEnvironmentOptions
+}
+
+export interface TestEnvironmentOptions {
+  /** Receives each event of a run, on Node's main thread, while the tests run. A throw is ignored. */
+  onEvent?: (event: TestEvent) => void
+  /** Default timeout of each test and hook in ms (a test may pass its own as its last argument). Default 5000. */
+  testTimeout?: number
+}
+
+/** Events of a test run, in order: runStart, then per suite suiteStart … suiteEnd around its tests' testStart/testEnd, then runEnd. */
+export type TestEvent =
+  | { type: 'runStart'; testCount: number; suiteCount: number }
+  | { type: 'suiteStart'; suite: SuiteInfo }
+  | { type: 'suiteEnd'; suite: SuiteResult }
+  | { type: 'testStart'; test: TestInfo }
+  | { type: 'testEnd'; test: TestResult }
+  | { type: 'runEnd'; results: RunResults }
+
+export interface SuiteInfo {
+  name: string
+  /** Names of the enclosing suites, outermost first (empty for a top-level describe). */
+  path: string[]
+  /** `outer > inner`. */
+  fullName: string
+  /** 0 for a top-level describe. */
+  depth: number
+}
+
+export interface SuiteResult extends SuiteInfo {
+  /** Counts of the suite's tests, nested suites included. */
+  passed: number
+  failed: number
+  skipped: number
+  todo: number
+  duration: number
+}
+
+export interface TestInfo {
+  name: string
+  /** Names of the enclosing suites, outermost first. */
+  suitePath: string[]
+  /** `suite > inner > test name`. */
+  fullName: string
+}
+
+export interface TestResult extends TestInfo {
+  status: 'pass' | 'fail' | 'skip' | 'todo'
+  /** ms, hooks included; 0 for skipped and todo tests. */
+  duration: number
+  error?: TestError
+}
+
+export interface TestError {
+  /** Vitest's wording (`expected 2 to be 3 // Object.is equality`); deep-equality failures end with a `- Expected / + Received` diff. A thrown non-Error reads `thrown: …`. */
+  message: string
+  /** The error's stack, without the framework's own frames. */
+  stack?: string
+  /** The error's name when it is not Error or AssertionError (`TypeError`, …). */
+  name?: string
+  /** Assertion failures: the formatted expected and received values. */
+  expected?: string
+  actual?: string
+  /** Assertion failures: `toBe`, `toEqual`, … */
+  matcherName?: string
+}
+
+export interface RunResults {
+  passed: number
+  failed: number
+  skipped: number
+  todo: number
+  total: number
+  /** ms */
+  duration: number
+  /** No test failed and no afterAll hook threw. */
+  success: boolean
+  /** In declaration order. */
+  suites: SuiteResult[]
+  /** In the order they ran. */
+  tests: TestResult[]
+  /** afterAll hooks that threw (present only then). */
+  errors?: Array<TestError & { hook: 'afterAll'; suitePath: string[] }>
+}
+
+/** The host side of the test environment. Every method rejects with a TypeError on a runtime created without `testEnvironment`, and with "Runtime has been disposed" once it is gone. */
+export interface RuntimeTestEnvironment {
+  /** Runs every declared test. `timeout` (ms; default the runtime's executionTimeout) bounds the whole run: past it the runtime ends with a TimeoutError, as an eval would. */
+  runTests(timeout?: number): Promise<RunResults>
+  hasTests(): Promise<boolean>
+  getTestCount(): Promise<number>
+  /** Forgets every declared test and hook. */
+  reset(): Promise<void>
 }
 
 export type OnFetch = (
@@ -161,6 +255,11 @@ export declare class Runtime {
   dispose(): Promise<void>
   /** The host side of the isolate's `serve()`: dispatch requests and WebSocket events to it. */
   get fetch(): RuntimeFetch
+  /**
+   * The host side of the isolate's test environment (`createRuntime({ testEnvironment })`):
+   * run the tests the isolate declared and read their results.
+   */
+  get testEnvironment(): RuntimeTestEnvironment
   /** Heap and CPU use of this runtime. */
   stats(): RuntimeStats
 }

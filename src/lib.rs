@@ -12,6 +12,7 @@ mod runtime;
 mod value;
 mod web;
 mod fetch_glue;
+mod testenv;
 
 use errors::ErrorInfo;
 use host::bridge::{Deferred, HostBridge, Settle};
@@ -32,6 +33,10 @@ pub struct Runtime {
   glue: host::GlueSlot,
   /// The `runtime.fetch` object, made on first use.
   fetch_api: std::sync::Mutex<Option<host::Ref>>,
+  /// The `runtime.testEnvironment` object, made on first use.
+  test_api: std::sync::Mutex<Option<host::Ref>>,
+  /// Whether the runtime has the test environment, and its executionTimeout (a run's deadline).
+  test_env: (bool, Option<u64>),
 }
 
 /// Resource use of a runtime, sampled without stopping it.
@@ -81,6 +86,7 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
   // The glue's hooks (src/host/glue.js) call the host's onFetch and webSocket callbacks: they must
   // exist before any eval runs. Other runtimes make them on first use of `runtime.fetch`.
   let needs_glue = config.has_web_socket || config.has_on_fetch;
+  let test_env = (config.test_environment.is_some(), config.execution_timeout_ms);
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
   let glue = host.glue.clone();
   let slot: Arc<OnceLock<Arc<RuntimeHandle>>> = Arc::new(OnceLock::new());
@@ -90,7 +96,15 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
     Box::new(move |r: std::result::Result<(), ErrorInfo>| match r {
       Ok(()) => deferred.settle(move |env| {
         let handle = slot.get().cloned().ok_or_else(|| napi::Error::from_reason("runtime failed to start"))?;
-        let rt = Runtime { handle, bridge, id: uuid::Uuid::new_v4().to_string(), glue, fetch_api: std::sync::Mutex::new(None) };
+        let rt = Runtime {
+          handle,
+          bridge,
+          id: uuid::Uuid::new_v4().to_string(),
+          glue,
+          fetch_api: std::sync::Mutex::new(None),
+          test_api: std::sync::Mutex::new(None),
+          test_env,
+        };
         if needs_glue {
           rt.glue_api(env)?;
         }
@@ -246,6 +260,25 @@ impl Runtime {
       }
     };
     Ok(api)
+  }
+
+  /// The host side of the isolate's test environment (`createRuntime({ testEnvironment })`):
+  /// run the tests the isolate declared and read their results.
+  #[napi(getter, catch_unwind, ts_return_type = "RuntimeTestEnvironment")]
+  pub fn test_environment<'a>(&self, env: &'a Env) -> Result<Unknown<'a>> {
+    let raw = env.raw();
+    let existing = self.test_api.lock().ok().and_then(|g| g.as_ref().map(|r| unsafe { r.get(raw) }));
+    let api = match existing {
+      Some(api) => api,
+      None => {
+        let api = unsafe { testenv::create(raw, &self.handle, &self.bridge, self.test_env.0, self.test_env.1) }?;
+        if let Ok(mut g) = self.test_api.lock() {
+          *g = Some(unsafe { host::Ref::new(raw, api) }?);
+        }
+        api
+      }
+    };
+    Ok(unsafe { Unknown::from_raw_unchecked(raw, api) })
   }
 
   /// Heap and CPU use of this runtime.

@@ -64,6 +64,8 @@ pub struct Callbacks {
   pub on_fetch: Option<Ref>,
   /// `webSocket(url, protocols)`: decides every isolate WebSocket.
   pub web_socket: Option<Ref>,
+  /// `testEnvironment.onEvent(event)`: test run events.
+  pub on_test_event: Option<Ref>,
   /// The runtime's memory limit in bytes: bounds each conversion and what waits for the host.
   pub limit_bytes: usize,
 }
@@ -344,6 +346,29 @@ impl Host for NodeHost {
     }
   }
 
+  fn test_event(&self, event: Value, delivered: Box<dyn FnOnce() + Send>) {
+    // Runs `delivered` when the job runs, or when it is dropped unrun (the host is going away).
+    struct OnDrop(Option<Box<dyn FnOnce() + Send>>);
+    impl Drop for OnDrop {
+      fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+          f();
+        }
+      }
+    }
+    let guard = OnDrop(Some(delivered));
+    let cbs = self.callbacks.clone();
+    let limit = self.limit;
+    self.bridge.post(move |raw| {
+      let _guard = guard;
+      let env = unsafe { Env::from_raw(raw) };
+      let Some(f) = with_callbacks(&cbs, |c| c.on_test_event.as_ref().and_then(|r| r.value(env))).flatten() else { return };
+      let (Ok(this), Ok(arg)) = (env.undefined(), value::to_host(env, &event, limit)) else { return };
+      // A throwing (or rejecting) onEvent must not take down the host: its error is dropped.
+      call_and_await(env, this, f, &[arg], |_, _| {});
+    });
+  }
+
   fn shutdown(&self) {
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
@@ -357,7 +382,7 @@ impl Host for NodeHost {
         unsafe { r.delete(raw) };
       }
       if let Some(c) = cbs.lock().ok().and_then(|mut g| g.take()) {
-        for r in c.on_entry.into_iter().chain(c.module_loader).chain(c.on_fetch).chain(c.web_socket) {
+        for r in c.on_entry.into_iter().chain(c.module_loader).chain(c.on_fetch).chain(c.web_socket).chain(c.on_test_event) {
           unsafe { r.delete(raw) };
         }
         for (_, _, r) in c.functions {

@@ -89,7 +89,8 @@ fn is_object(t: sys::napi_valuetype) -> bool {
 pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) -> R<(Config, Callbacks)> {
   let env = unsafe { Env::from_raw(env) };
   let mut config = Config::default();
-  let mut callbacks = Callbacks { on_entry: None, module_loader: None, functions: Vec::new(), on_fetch: None, web_socket: None, limit_bytes: 0 };
+  let mut callbacks =
+    Callbacks { on_entry: None, module_loader: None, functions: Vec::new(), on_fetch: None, web_socket: None, on_test_event: None, limit_bytes: 0 };
   let o = match options {
     Some(o) => o,
     None => {
@@ -142,6 +143,11 @@ pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::nap
   if let Some(n) = field(env, o, "network", "network")? {
     config.network = Some(network(env, n)?);
   }
+  if let Some(t) = field(env, o, "testEnvironment", "testEnvironment")? {
+    let (options, on_event) = test_environment(env, t)?;
+    config.test_environment = options;
+    callbacks.on_test_event = on_event;
+  }
   if let Some(fns) = field(env, o, "customFunctions", "customFunctions")? {
     if !is_object(type_of(env, fns, "customFunctions")?) {
       return Err(ErrorInfo::type_error("customFunctions must be an object mapping names to { type, fn }"));
@@ -177,6 +183,27 @@ pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::nap
     }
   }
   Ok((config, callbacks))
+}
+
+/// `testEnvironment: true | false | { onEvent, testTimeout }`.
+fn test_environment(env: Env, t: Val) -> R<(Option<crate::testenv::Options>, Option<Ref>)> {
+  let shape = || ErrorInfo::type_error("testEnvironment must be true or an object such as { onEvent(event) {}, testTimeout: 5000 }");
+  match type_of(env, t, "testEnvironment")? {
+    sys::ValueType::napi_boolean => {
+      let on = env.get_bool(t).map_err(|f| unreadable(env, "testEnvironment", f))?;
+      Ok((on.then(crate::testenv::Options::default), None))
+    }
+    sys::ValueType::napi_object => {
+      let mut options = crate::testenv::Options::default();
+      if let Some(v) = field(env, t, "testTimeout", "testEnvironment.testTimeout")? {
+        options.test_timeout_ms = timeout(env, v, "testEnvironment.testTimeout")? as f64;
+      }
+      let on_event = function(env, field(env, t, "onEvent", "testEnvironment.onEvent")?, "testEnvironment.onEvent")?;
+      options.has_on_event = on_event.is_some();
+      Ok((Some(options), on_event))
+    }
+    _ => Err(shape()),
+  }
 }
 
 fn limit_bytes(mb: f64) -> usize {

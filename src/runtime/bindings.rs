@@ -127,10 +127,16 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
     s.report_exception = Some(v8::Global::new(scope, report));
     s.module_evaluated = Some(v8::Global::new(scope, module_evaluated));
   }
+  // Per-runtime options of the areas' setup (`internals.perRuntime`).
+  let options = {
+    let s = state.borrow();
+    Value::Object(vec![("testEnvironment".into(), s.config.test_environment.as_ref().map_or(Value::Undefined, |t| t.to_value()))])
+  };
   let functions = to_v8(scope, &functions).ok_or_else(setup_failed)?;
+  let options = to_v8(scope, &options).ok_or_else(setup_failed)?;
   v8::tc_scope!(let tc, scope);
   let recv = v8::undefined(tc).into();
-  if install.call(tc, recv, &[functions]).is_none() {
+  if install.call(tc, recv, &[functions, options]).is_none() {
     return Err(super::modules::exception_info(tc));
   }
   Ok(())

@@ -182,10 +182,11 @@
     }
   }
   // Setup that cannot live in the snapshot: V8 installs some globals (WebAssembly) only when it
-  // makes each context. Areas push functions here; they run once per runtime, before user code.
+  // makes each context, and some depend on the runtime's options (`options.testEnvironment`).
+  // Areas push functions here; they run once per runtime, before user code, given the options.
   const perRuntime = []
-  function installFunctions(functions) {
-    for (let i = 0; i < perRuntime.length; i++) perRuntime[i]()
+  function installFunctions(functions, options) {
+    for (let i = 0; i < perRuntime.length; i++) perRuntime[i](options)
     for (let i = 0; i < functions.length; i++) define(global, functions[i][0], makeFunction(functions[i][0], functions[i][1], i))
   }
   internals.perRuntime = perRuntime

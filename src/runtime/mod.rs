@@ -51,6 +51,8 @@ pub struct Config {
   pub has_web_socket: bool,
   /// Without onFetch, the native client does requests under this policy; None: no egress.
   pub network: Option<crate::net::policy::NetworkOptions>,
+  /// `testEnvironment`: the test globals are defined, with these options (src/testenv/).
+  pub test_environment: Option<crate::testenv::Options>,
 }
 
 impl Default for Config {
@@ -65,6 +67,7 @@ impl Default for Config {
       has_on_fetch: false,
       has_web_socket: false,
       network: None,
+      test_environment: None,
     }
   }
 }
@@ -100,6 +103,12 @@ pub trait Host: Send + Sync + 'static {
   /// Like `command`, then runs `delivered` once the host's listeners have seen it.
   fn command_then(&self, command: Value, delivered: Box<dyn FnOnce() + Send>) {
     self.command(command);
+    delivered();
+  }
+  /// A test-environment event for the host's `testEnvironment.onEvent`; `delivered` runs once the
+  /// host has handled it (or will never be able to).
+  fn test_event(&self, event: Value, delivered: Box<dyn FnOnce() + Send>) {
+    drop(event);
     delivered();
   }
   /// The runtime thread is exiting: release host references.

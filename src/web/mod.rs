@@ -27,4 +27,4 @@ pub struct Area {
 }
 
 /// In install order: an area may use what earlier ones put on `internals` or the global.
-pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA, websocket::AREA, egress::AREA, wasm::AREA];
+pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA, websocket::AREA, egress::AREA, wasm::AREA, crate::testenv::AREA];
