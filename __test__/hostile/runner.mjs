@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
 import { cases } from './cases.mjs'
-import { MARK, PACKAGE_CLASSES, deadlineOf } from './expect.mjs'
+import { MARK, PACKAGE_CLASSES, RUNAWAY_MB, deadlineOf } from './expect.mjs'
 
 const require = createRequire(import.meta.url)
 const pkg = require('../../index.js')
@@ -217,6 +217,16 @@ async function main() {
   }
   const deadline = deadlineOf(c)
   const t0 = performance.now()
+  // A swell that escapes every limit would take the machine down with it: stop the case at
+  // RUNAWAY_MB of RSS and report that (checked from Node's thread, which attacks do not block).
+  const watch = setInterval(() => {
+    const rssMB = status().rssMB
+    if (rssMB < RUNAWAY_MB) return
+    const outcome = { kind: 'runaway', rssMB: Math.round(rssMB), afterMs: Math.round(performance.now() - t0) }
+    process.stdout.write(MARK + JSON.stringify({ id, outcome, elapsedMs: outcome.afterMs, reported: [], baseline: { rssMB: round(base.rssMB), threads: base.threads, fds: base.fds }, peakGrowthMB: round(status().hwmMB - base.rssMB) }) + '\n')
+    process.exit(0)
+  }, 20)
+  watch.unref()
   const attack = c.run ? Promise.resolve().then(() => c.run(ctx)) : ctx.rt.eval(c.script, 'attack.js')
   const outcome = await settle(attack, deadline)
   const elapsedMs = Math.round(performance.now() - t0)
@@ -267,6 +277,7 @@ async function main() {
     threadsAfter: now.threads,
     fdsAfter: now.fds,
   }
+  clearInterval(watch)
   process.stdout.write(MARK + JSON.stringify(result) + '\n')
   // A case that did not settle may have left an isolate spinning: end the process rather than
   // wait for it (the result already says what happened). Otherwise exit on our own: nothing of

@@ -30,13 +30,13 @@ async function request(ctx) {
 }
 
 /** Registers APP, runs `tamper`, dispatches a request: the host must see EXPECTED. */
-const serveAfter = (id, tamper, { graceful = false, why } = {}) => ({
+const serveAfter = (id, code, { graceful = false, why } = {}) => ({
   id: `serve/${id}`,
   why,
   options: TT,
   run: async (ctx) => {
     await ctx.rt.eval(APP, 'app.js')
-    await ctx.rt.eval(tamper, 'tamper.js')
+    await ctx.rt.eval(tamper(code), 'tamper.js')
     const first = await request(ctx)
     const second = await request(ctx)
     return JSON.stringify(first) === JSON.stringify(second) ? first : { first, second }
@@ -44,16 +44,17 @@ const serveAfter = (id, tamper, { graceful = false, why } = {}) => ({
   expect: graceful ? [{ resolve: true, value: EXPECTED }, { error: '*' }, TIMEOUT] : { resolve: true, value: EXPECTED },
 })
 
-/** Runs `scenario` (a module body that reports) untampered, then after `tamper`: the same reports. */
-const same = (id, tamper, scenario, host) => ({
+/** Runs `scenario` (a module body that reports, over values `setup` made before any tamper)
+ * untampered, then after `code`: the same reports. */
+const same = (id, code, setup, scenario, host) => ({
   id,
   options: TT,
   host,
   run: async (ctx) => {
-    await ctx.rt.eval(`globalThis.__scenario = async () => { ${scenario} }`, 'scenario.js')
+    await ctx.rt.eval(`${setup}; globalThis.__scenario = async () => { ${scenario} }`, 'scenario.js')
     await ctx.rt.eval('await __scenario()', 'before.js')
     const before = ctx.reported.splice(0)
-    await ctx.rt.eval(tamper, 'tamper.js')
+    await ctx.rt.eval(tamper(code), 'tamper.js')
     await ctx.rt.eval('await __scenario()', 'after.js')
     const after = ctx.reported.splice(0)
     return JSON.stringify(before) === JSON.stringify(after) && before.length > 0 ? 'same' : { before, after }
@@ -61,7 +62,14 @@ const same = (id, tamper, scenario, host) => ({
   expect: { resolve: true, value: 'same' },
 })
 
-const ARRAY_METHODS = `for (const k of ['push', 'pop', 'shift', 'unshift', 'splice', 'slice', 'map', 'filter', 'forEach', 'join', 'concat', 'indexOf', 'includes', 'reduce', 'find', 'findIndex', 'some', 'every', 'flat', 'flatMap', 'at', 'entries', 'keys', 'values', 'sort', 'reverse', 'fill', 'copyWithin', 'lastIndexOf']) Array.prototype[k] = function () { throw new Error('tampered Array.prototype.' + k) }
+/** Run before every tamper: what the tamper scripts themselves need, captured before they
+ * break it (for-of over a fresh iterator object, not Array.prototype[Symbol.iterator]). */
+const PRELUDE = `const __I = { gp: Object.getPrototypeOf, dp: Object.defineProperty, arrIt: Object.getPrototypeOf([][Symbol.iterator]()), mapIt: Object.getPrototypeOf(new Map().entries()) }
+const __it = (list) => { let i = 0; const n = list.length; return { [Symbol.iterator]() { return this }, next() { return i < n ? { value: list[i++], done: false } : { value: undefined, done: true } } } }
+`
+const tamper = (...chunks) => (chunks[0]?.startsWith(PRELUDE) ? '' : PRELUDE) + chunks.join('\n')
+
+const ARRAY_METHODS = `for (const k of __it(['push', 'pop', 'shift', 'unshift', 'splice', 'slice', 'map', 'filter', 'forEach', 'join', 'concat', 'indexOf', 'includes', 'reduce', 'find', 'findIndex', 'some', 'every', 'flat', 'flatMap', 'at', 'entries', 'keys', 'values', 'sort', 'reverse', 'fill', 'copyWithin', 'lastIndexOf'])) Array.prototype[k] = function () { throw new Error('tampered Array.prototype.' + k) }
 Array.prototype[Symbol.iterator] = function* () { yield ['x-junk', 'junk'] }
 Array.isArray = () => false; Array.from = () => ['junk']; Array.of = () => ['junk']`
 const FUNCTION_PROTO = `Function.prototype.call = function () { throw new Error('tampered call') }
@@ -82,14 +90,15 @@ Promise.prototype.finally = function () { throw new Error('tampered finally') }
 Promise.resolve = Promise.reject = Promise.all = Promise.race = Promise.allSettled = Promise.any = () => { throw new Error('tampered Promise static') }
 Promise.withResolvers = () => ({ promise: 'junk' })`
 const SPECIES = `const junkCtor = function () { return ['junk'] }
-for (const C of [Array, ArrayBuffer, Promise, Uint8Array, Object.getPrototypeOf(Uint8Array), Map, Set, RegExp, SharedArrayBuffer]) Object.defineProperty(C, Symbol.species, { get() { return junkCtor }, configurable: true })
-for (const C of [Array, ArrayBuffer, Promise, Uint8Array, Map, Set, RegExp]) C.prototype.constructor = junkCtor`
+for (const C of __it([Array, ArrayBuffer, Promise, Uint8Array, __I.gp(Uint8Array), Map, Set, RegExp, SharedArrayBuffer])) __I.dp(C, Symbol.species, { get() { return junkCtor }, configurable: true })
+// Not Promise.prototype.constructor: every await of user code would observe that (PromiseResolve).
+for (const C of __it([Array, ArrayBuffer, Uint8Array, Map, Set, RegExp])) C.prototype.constructor = junkCtor`
 const ITERATORS = `const junkIter = function* () { yield ['x-junk', 'junk'] }
-for (const P of [Array.prototype, Map.prototype, Set.prototype, String.prototype, Object.getPrototypeOf(Uint8Array.prototype), Headers.prototype, URLSearchParams.prototype, FormData.prototype]) { P[Symbol.iterator] = junkIter; if (P.entries) P.entries = junkIter; if (P.values) P.values = junkIter; if (P.keys) P.keys = junkIter; if (P.forEach) P.forEach = function (f) { f('junk', 'x-junk', this) } }
-Object.getPrototypeOf([][Symbol.iterator]()).next = () => ({ done: false, value: ['x-junk', 'junk'] })
-Object.getPrototypeOf(new Map().entries()).next = () => ({ done: true })
+for (const P of __it([Array.prototype, Map.prototype, Set.prototype, String.prototype, __I.gp(Uint8Array.prototype), Headers.prototype, URLSearchParams.prototype, FormData.prototype])) { P[Symbol.iterator] = junkIter; if (P.entries) P.entries = junkIter; if (P.values) P.values = junkIter; if (P.keys) P.keys = junkIter; if (P.forEach) P.forEach = function (f) { f('junk', 'x-junk', this) } }
+__I.arrIt.next = () => ({ done: false, value: ['x-junk', 'junk'] })
+__I.mapIt.next = () => ({ done: true })
 Headers.prototype.getSetCookie = () => ['junk=1']`
-const STRINGS = `for (const k of ['toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'split', 'replace', 'replaceAll', 'indexOf', 'lastIndexOf', 'slice', 'substring', 'substr', 'startsWith', 'endsWith', 'includes', 'charCodeAt', 'codePointAt', 'charAt', 'padStart', 'padEnd', 'repeat', 'normalize', 'toWellFormed', 'isWellFormed', 'localeCompare', 'match', 'matchAll', 'search', 'concat', 'at']) String.prototype[k] = function () { return 'junk' }
+const STRINGS = `for (const k of __it(['toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'split', 'replace', 'replaceAll', 'indexOf', 'lastIndexOf', 'slice', 'substring', 'substr', 'startsWith', 'endsWith', 'includes', 'charCodeAt', 'codePointAt', 'charAt', 'padStart', 'padEnd', 'repeat', 'normalize', 'toWellFormed', 'isWellFormed', 'localeCompare', 'match', 'matchAll', 'search', 'concat', 'at'])) String.prototype[k] = function () { return 'junk' }
 String.fromCharCode = String.fromCodePoint = () => 'junk'
 RegExp.prototype.exec = () => null; RegExp.prototype.test = () => false
 RegExp.prototype[Symbol.replace] = () => 'junk'; RegExp.prototype[Symbol.split] = () => ['junk']; RegExp.prototype[Symbol.match] = () => ['junk']`
@@ -98,10 +107,10 @@ Set.prototype.has = () => true; Set.prototype.add = function () { return this };
 WeakMap.prototype.get = () => undefined; WeakMap.prototype.set = function () { return this }; WeakMap.prototype.has = () => false
 WeakSet.prototype.has = () => false; WeakSet.prototype.add = function () { return this }
 WeakRef.prototype.deref = () => undefined; FinalizationRegistry.prototype.register = () => {}`
-const TYPED = `const TA = Object.getPrototypeOf(Uint8Array.prototype)
-for (const k of ['set', 'subarray', 'slice', 'fill', 'map', 'values', 'copyWithin', 'indexOf', 'join']) TA[k] = function () { throw new Error('tampered TypedArray.' + k) }
-for (const k of ['length', 'byteLength', 'byteOffset', 'buffer']) Object.defineProperty(TA, k, { get() { return k === 'buffer' ? new ArrayBuffer(1) : 1 }, configurable: true })
-for (const k of ['byteLength', 'maxByteLength', 'resizable', 'detached']) Object.defineProperty(ArrayBuffer.prototype, k, { get() { return k === 'byteLength' ? 1 : true }, configurable: true })
+const TYPED = `const TA = __I.gp(Uint8Array.prototype)
+for (const k of __it(['set', 'subarray', 'slice', 'fill', 'map', 'values', 'copyWithin', 'indexOf', 'join'])) TA[k] = function () { throw new Error('tampered TypedArray.' + k) }
+for (const k of __it(['length', 'byteLength', 'byteOffset', 'buffer'])) __I.dp(TA, k, { get() { return k === 'buffer' ? new ArrayBuffer(1) : 1 }, configurable: true })
+for (const k of __it(['byteLength', 'maxByteLength', 'resizable', 'detached'])) __I.dp(ArrayBuffer.prototype, k, { get() { return k === 'byteLength' ? 1 : true }, configurable: true })
 ArrayBuffer.prototype.slice = () => new ArrayBuffer(1); ArrayBuffer.prototype.transfer = () => new ArrayBuffer(1); ArrayBuffer.isView = () => false
 DataView.prototype.getUint8 = () => 106; DataView.prototype.setUint8 = () => {}`
 
@@ -126,18 +135,18 @@ export default define('tamper', [
   serveAfter('symbol-descriptions', `Symbol.prototype.toString = () => 'junk'; Object.defineProperty(Symbol.prototype, 'description', { get() { return 'junk' } }); Symbol.for = () => Symbol('junk')`),
   serveAfter('event-target', `EventTarget.prototype.addEventListener = EventTarget.prototype.removeEventListener = EventTarget.prototype.dispatchEvent = () => { throw new Error('tampered EventTarget') }; AbortSignal.prototype.throwIfAborted = () => { throw new Error('tampered') }; Object.defineProperty(AbortSignal.prototype, 'aborted', { get() { return true } }); AbortController.prototype.abort = () => { throw new Error('tampered abort') }`),
   serveAfter('streams', `ReadableStream.prototype.getReader = () => { throw new Error('tampered getReader') }; ReadableStream.prototype[Symbol.asyncIterator] = async function* () { yield 'junk' }; ReadableStream.prototype.pipeTo = ReadableStream.prototype.pipeThrough = ReadableStream.prototype.tee = () => { throw new Error('tampered pipe') }; if (globalThis.ReadableStreamDefaultReader) ReadableStreamDefaultReader.prototype.read = async () => ({ done: true }); WritableStream.prototype.getWriter = () => { throw new Error('tampered getWriter') }`),
-  serveAfter('response-prototype', `for (const k of ['status', 'statusText', 'headers', 'body', 'ok', 'type', 'url', 'redirected', 'bodyUsed']) Object.defineProperty(Response.prototype, k, { get() { return k === 'headers' ? new Headers({ 'x-junk': 'junk' }) : k === 'status' ? 599 : 'junk' }, configurable: true })
-for (const k of ['text', 'arrayBuffer', 'json', 'blob', 'bytes', 'formData', 'clone']) Response.prototype[k] = async () => 'junk'`),
+  serveAfter('response-prototype', `for (const k of __it(['status', 'statusText', 'headers', 'body', 'ok', 'type', 'url', 'redirected', 'bodyUsed'])) Object.defineProperty(Response.prototype, k, { get() { return k === 'headers' ? new Headers({ 'x-junk': 'junk' }) : k === 'status' ? 599 : 'junk' }, configurable: true })
+for (const k of __it(['text', 'arrayBuffer', 'json', 'blob', 'bytes', 'formData', 'clone'])) Response.prototype[k] = async () => 'junk'`),
   serveAfter('encoding', `TextEncoder.prototype.encode = () => new Uint8Array([106]); TextEncoder.prototype.encodeInto = () => ({ read: 0, written: 0 }); TextDecoder.prototype.decode = () => 'junk'`),
-  serveAfter('url', `for (const k of ['href', 'pathname', 'search', 'host', 'origin', 'protocol']) Object.defineProperty(URL.prototype, k, { get() { return 'junk' }, configurable: true }); URL.prototype.toString = () => 'junk'; URLSearchParams.prototype.toString = () => 'junk'`),
+  serveAfter('url', `for (const k of __it(['href', 'pathname', 'search', 'host', 'origin', 'protocol'])) Object.defineProperty(URL.prototype, k, { get() { return 'junk' }, configurable: true }); URL.prototype.toString = () => 'junk'; URLSearchParams.prototype.toString = () => 'junk'`),
   serveAfter('freeze-everything', `for (const k of Object.getOwnPropertyNames(globalThis)) { try { const v = globalThis[k]; if (v && (typeof v === 'object' || typeof v === 'function')) { Object.freeze(v); if (v.prototype) Object.freeze(v.prototype) } } catch {} }
 Object.freeze(Object.prototype); Object.freeze(Array.prototype); Object.freeze(Function.prototype); Object.freeze(globalThis)`),
-  serveAfter('delete-globals', `for (const k of ['Promise', 'Array', 'Object', 'Reflect', 'Symbol', 'JSON', 'Uint8Array', 'ArrayBuffer', 'Map', 'Set', 'WeakMap', 'String', 'Number', 'Error', 'TypeError', 'RangeError', 'Function', 'Proxy', 'Math', 'Date', 'TextEncoder', 'TextDecoder', 'Headers', 'Request', 'Response', 'URL', 'URLSearchParams', 'ReadableStream', 'WritableStream', 'TransformStream', 'Blob', 'FormData', 'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'DOMException', 'queueMicrotask', 'setTimeout', 'clearTimeout', 'structuredClone', 'console', 'serve', 'crypto']) delete globalThis[k]`),
-  serveAfter('globals-looping-getters', `for (const k of ['TextEncoder', 'TextDecoder', 'Headers', 'Response', 'Request', 'URL', 'ReadableStream', 'Blob', 'DOMException', 'AbortSignal', 'AbortController', 'Promise', 'Array', 'Object', 'Uint8Array', 'ArrayBuffer', 'Symbol', 'Error', 'TypeError', 'JSON', 'Reflect', 'Map', 'Set', 'String']) Object.defineProperty(globalThis, k, { get() { for (;;) {} }, configurable: true })`, {
+  serveAfter('delete-globals', `for (const k of __it(['Promise', 'Array', 'Object', 'Reflect', 'Symbol', 'JSON', 'Uint8Array', 'ArrayBuffer', 'Map', 'Set', 'WeakMap', 'String', 'Number', 'Error', 'TypeError', 'RangeError', 'Function', 'Proxy', 'Math', 'Date', 'TextEncoder', 'TextDecoder', 'Headers', 'Request', 'Response', 'URL', 'URLSearchParams', 'ReadableStream', 'WritableStream', 'TransformStream', 'Blob', 'FormData', 'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'DOMException', 'queueMicrotask', 'setTimeout', 'clearTimeout', 'structuredClone', 'console', 'serve', 'crypto'])) delete globalThis[k]`),
+  serveAfter('globals-looping-getters', `for (const k of __it(['TextEncoder', 'TextDecoder', 'Headers', 'Response', 'Request', 'URL', 'ReadableStream', 'Blob', 'DOMException', 'AbortSignal', 'AbortController', 'Promise', 'Array', 'Object', 'Uint8Array', 'ArrayBuffer', 'Symbol', 'Error', 'TypeError', 'JSON', 'Reflect', 'Map', 'Set', 'String'])) Object.defineProperty(globalThis, k, { get() { for (;;) {} }, configurable: true })`, {
     why: 'the platform must not look globals up at call time',
   }),
   serveAfter('everything-at-once', [PROMISE_THEN, ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, SPECIES, ITERATORS, STRINGS, COLLECTIONS, TYPED].join('\n')),
-  serveAfter('object-prototype-setters', `for (const k of ['status', 'headers', 'body', 'value', 'done', 'name', 'message', 'type', 'data', 'url', 'method', '0', '1', 'id', 'code', 'reason', 'chunk', 'kind', 'op', 'args', 'signal', 'statusText', 'stack', 'cause']) Object.defineProperty(Object.prototype, k, { set(v) { throw new Error('tampered setter ' + k) }, get() { return undefined }, configurable: true })`, {
+  serveAfter('object-prototype-setters', `for (const k of __it(['status', 'headers', 'body', 'value', 'done', 'name', 'message', 'type', 'data', 'url', 'method', '0', '1', 'id', 'code', 'reason', 'chunk', 'kind', 'op', 'args', 'signal', 'statusText', 'stack', 'cause'])) Object.defineProperty(Object.prototype, k, { set(v) { throw new Error('tampered setter ' + k) }, get() { return undefined }, configurable: true })`, {
     graceful: true,
     why: 'accessors on Object.prototype are seen by every [[Set]] of a missing own key',
   }),
@@ -152,8 +161,9 @@ Object.freeze(Object.prototype); Object.freeze(Array.prototype); Object.freeze(F
     id: 'ws-send',
     options: TT,
     run: async (ctx) => {
-      const { id, commands } = await openWebSocket(ctx, `{ message(ws, m) { ws.send(m); ws.send(new Uint8Array([1, 2, 3])) } }`)
-      await ctx.rt.eval([ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, TYPED, `JSON.stringify = () => 'junk'; TextEncoder.prototype.encode = () => new Uint8Array([106])`].join('\n'))
+      await ctx.rt.eval('globalThis.__bytes = new Uint8Array([1, 2, 3])')
+      const { id, commands } = await openWebSocket(ctx, `{ message(ws, m) { ws.send(m); ws.send(__bytes) } }`)
+      await ctx.rt.eval(tamper(ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, TYPED, `JSON.stringify = () => 'junk'; TextEncoder.prototype.encode = () => new Uint8Array([106])`))
       await ctx.rt.fetch.dispatchWebSocketMessage(id, 'hi')
       for (let i = 0; i < 100 && commands.length < 2; i++) await ctx.sleep(10)
       return commands.map((c) => [c.type, typeof c.data === 'string' ? c.data : [...new Uint8Array(c.data)]])
@@ -170,21 +180,21 @@ Object.freeze(Object.prototype); Object.freeze(Array.prototype); Object.freeze(F
         return new Response('back', { headers: { 'x-r': '1' } })
       },
     }),
-    script: `${[PROMISE_THEN, ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, ITERATORS, STRINGS, TYPED].join('\n')}
+    script: `${tamper(PROMISE_THEN, ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, ITERATORS, STRINGS, TYPED)}
       const res = await fetch('http://host/p?q=1', { method: 'PUT', headers: { 'x-a': '1' }, body: 'abc' })`,
     expect: { resolve: true, reported: [['PUT', 'http://host/p?q=1', [['x-a', '1']], 'abc']] },
   },
-  same('console', [ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, ITERATORS, STRINGS, `Object.prototype.toString = () => 'junk'; JSON.stringify = () => 'junk'`].join('\n'), `console.log('a', 1, { b: [2, 'c'] }, new Map([[1, 2]]), [3, 4]); console.error(new Error('e').message)`, (ctx) => ({
+  same('console', tamper(ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, ITERATORS, STRINGS, `Object.prototype.toString = () => 'junk'; JSON.stringify = () => 'junk'`), `const V = ['a', 1, { b: [2, 'c'] }, new Map([[1, 2]]), [3, 4], new Error('e')]`, `console.log(V[0], V[1], V[2], V[3], V[4]); console.error(V[5].message)`, (ctx) => ({
     console: { onEntry: (e) => ctx.report([e.type, e.level, e.stdout]) },
   })),
-  same('customFunction-args', [ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, ITERATORS, COLLECTIONS, TYPED].join('\n'), `take({ a: [1, 2], m: new Map([[1, 2]]), s: new Set(['x']), u: new Uint8Array([5, 6]), d: new Date(0), r: /x/g })`, (ctx) => ({
+  same('customFunction-args', tamper(ARRAY_METHODS, FUNCTION_PROTO, OBJECT_STATICS, ITERATORS, COLLECTIONS, TYPED), `const V = { a: [1, 2], m: new Map([[1, 2]]), s: new Set(['x']), u: new Uint8Array([5, 6]), d: new Date(0), r: /x/g }`, `take(V)`, (ctx) => ({
     customFunctions: { take: { type: 'sync', fn: (v) => void ctx.report([v.a, [...v.m], [...v.s], [...v.u], v.d.getTime(), String(v.r)]) } },
   })),
-  same('streams-and-bodies', [PROMISE_THEN, ARRAY_METHODS, FUNCTION_PROTO, SPECIES, ITERATORS, TYPED].join('\n'), `
-    const enc = new TextEncoder()
-    report(await new Response(new ReadableStream({ start(c) { c.enqueue(enc.encode('ab')); c.enqueue(enc.encode('c')); c.close() } })).text())
-    report(await new Blob(['x', new Uint8Array([121])]).text())
-    report([...new Uint8Array(await new Response(new Uint8Array([1, 2, 3])).arrayBuffer())].join())
+  // No Array iterator patch here: WebIDL sequences (Blob parts) observe it by spec.
+  same('streams-and-bodies', tamper(PROMISE_THEN, FUNCTION_PROTO, SPECIES, TYPED), `const enc = new TextEncoder(); const parts = ['x', new Uint8Array([121])]; const bytes = new Uint8Array([1, 2, 3]); const ab = enc.encode('ab'); const c = enc.encode('c')`, `
+    report(await new Response(new ReadableStream({ start(ctl) { ctl.enqueue(ab); ctl.enqueue(c); ctl.close() } })).text())
+    report(await new Blob(parts).text())
+    report(Array.from(new Uint8Array(await new Response(bytes).arrayBuffer()), String).join())
   `),
   {
     id: 'structured-clone-hole-and-proto-getter',
