@@ -16,6 +16,8 @@ const SCALE = Number(process.env.SOAK_SCALE ?? 1)
 if (!(SCALE > 0)) throw new Error('SOAK_SCALE must be a positive number')
 const MARK = '@@soak@@ '
 const RSS_GROWTH_LIMIT = 0.05
+/** A phase stops early (and fails) when the process passes this RSS, to keep the machine alive. */
+const RSS_CAP_MB = Number(process.env.SOAK_RSS_CAP_MB ?? 4096)
 
 // ---------------------------------------------------------------------------------------------
 if (process.argv[2] !== '--child') {
@@ -77,9 +79,14 @@ async function child() {
   async function phase(name, total, step, { limitGrowth = true, perStep = 1 } = {}) {
     const warm = Math.max(1, Math.floor(total / 10))
     let errors = 0
+    let capped = null
     const firstErrors = []
     const run = async (from, to) => {
-      for (let i = from; i < to; i++) {
+      for (let i = from; i < to && !capped; i++) {
+        if (i % 16 === 0 && status().rss > RSS_CAP_MB) {
+          capped = `stopped at step ${i} of ${total}: RSS passed ${RSS_CAP_MB} MB`
+          break
+        }
         try {
           await step(i)
         } catch (e) {
@@ -103,6 +110,7 @@ async function child() {
     }
     const growth = (end.rss - base.rss) / base.rss
     const problems = []
+    if (capped) problems.push(capped)
     if (limitGrowth && growth >= RSS_GROWTH_LIMIT) problems.push(`RSS grew ${round(growth * 100)}% (${round(base.rss)} → ${round(end.rss)} MB), limit ${RSS_GROWTH_LIMIT * 100}%`)
     if (end.fds > base.fds) problems.push(`fds ${base.fds} → ${end.fds}`)
     if (end.threads > base.threads) problems.push(`threads ${base.threads} → ${end.threads}`)

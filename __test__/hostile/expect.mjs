@@ -252,5 +252,5 @@ export function summary(run) {
   const o = r.outcome
   const what =
     o.kind === 'resolved' ? 'resolved' : o.kind === 'pending' || o.kind === 'runaway' ? o.kind : `${o.error?.name}${o.error?.code ? ` (${o.error.code})` : ''}: ${String(o.error?.message ?? o.error?.value).slice(0, 80)}`
-  return `${what} in ${r.elapsedMs} ms, peak +${r.peakGrowthMB} MB, after +${r.rssAfterMB} MB`
+  return `${what} in ${r.elapsedMs} ms, peak +${r.peakGrowthMB} MB` + (r.rssAfterMB === undefined ? '' : `, after +${r.rssAfterMB} MB`)
 }

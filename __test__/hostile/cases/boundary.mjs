@@ -160,7 +160,7 @@ export default define('boundary', [
     options: { memoryLimitMB: 64 },
     withinMs: 5000,
     run: async (ctx) => {
-      const p = ctx.rt.eval(`const keep = []; for (;;) { keep.push(new Array(1e5).fill(1)); if (keep.length > 300) keep.length = 0 }`)
+      const p = ctx.rt.eval(`const keep = []; for (;;) { keep.push(new Array(1e5).fill(1)); if (keep.length > 20) keep.length = 0 }`)
       p.catch(() => {}) // returned below, after dispose
       await ctx.sleep(100)
       await ctx.rt.dispose()
