@@ -41,7 +41,7 @@ if (process.argv[2] !== '--child') {
   })
   const [code, signal] = await new Promise((r) => child.on('close', (c, s) => r([c, s])))
   console.log(`\nSoak summary (SOAK_SCALE=${SCALE}, ${Math.round((Date.now() - started) / 1000)} s)\n`)
-  const cols = ['phase', 'count', 'seconds', 'per_s', 'rss_base_MB', 'rss_end_MB', 'rss_growth_pct', 'peak_MB', 'fds', 'threads', 'errors', 'ok']
+  const cols = ['phase', 'count', 'seconds', 'per_s', 'rss_base_MB', 'rss_end_MB', 'rss_growth_pct', 'peak_MB', 'node_heap_MB', 'fds', 'threads', 'errors', 'ok']
   const table = rows.map((r) => cols.map((k) => String(r[k] ?? '')))
   const widths = cols.map((k, i) => Math.max(k.length, ...table.map((t) => t[i].length)))
   const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
@@ -64,7 +64,8 @@ async function child() {
   const status = () => {
     const s = fs.readFileSync('/proc/self/status', 'utf8')
     const kb = (k) => Number(s.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))?.[1] ?? NaN)
-    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024, threads: kb('Threads'), fds: fs.readdirSync('/proc/self/fd').length }
+    const m = process.memoryUsage()
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024, threads: kb('Threads'), fds: fs.readdirSync('/proc/self/fd').length, nodeHeap: m.heapTotal / 2 ** 20 }
   }
   const collect = async () => {
     for (let i = 0; i < 5; i++) {
@@ -124,6 +125,8 @@ async function child() {
       rss_end_MB: round(end.rss),
       rss_growth_pct: round(growth * 100),
       peak_MB: round(end.hwm),
+      // Node's own JS heap (heapTotal): RSS growth that is Node's, not the addon's.
+      node_heap_MB: `${round(base.nodeHeap)}→${round(end.nodeHeap)}`,
       fds: `${base.fds}→${end.fds}`,
       threads: `${base.threads}→${end.threads}`,
       errors,
