@@ -41,7 +41,7 @@ if (process.argv[2] !== '--child') {
   })
   const [code, signal] = await new Promise((r) => child.on('close', (c, s) => r([c, s])))
   console.log(`\nSoak summary (SOAK_SCALE=${SCALE}, ${Math.round((Date.now() - started) / 1000)} s)\n`)
-  const cols = ['phase', 'count', 'seconds', 'per_s', 'rss_base_MB', 'rss_end_MB', 'rss_growth_pct', 'peak_MB', 'node_heap_MB', 'fds', 'threads', 'errors', 'ok']
+  const cols = ['phase', 'count', 'seconds', 'per_s', 'rss_base_MB', 'rss_end_MB', 'rss_growth_pct', 'second_half_pct', 'peak_MB', 'node_heap_MB', 'fds', 'threads', 'errors', 'ok']
   const table = rows.map((r) => cols.map((k) => String(r[k] ?? '')))
   const widths = cols.map((k, i) => Math.max(k.length, ...table.map((t) => t[i].length)))
   const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
@@ -101,7 +101,10 @@ async function child() {
     const base = status()
     fs.writeFileSync('/proc/self/clear_refs', '5')
     const t0 = Date.now()
-    await run(warm, total)
+    const mid = Math.floor((warm + total) / 2)
+    await run(warm, mid)
+    const middle = status()
+    await run(mid, total)
     const seconds = (Date.now() - t0) / 1000
     await collect()
     let end = status()
@@ -124,6 +127,8 @@ async function child() {
       rss_base_MB: round(base.rss),
       rss_end_MB: round(end.rss),
       rss_growth_pct: round(growth * 100),
+      // Growth over the second half alone: a leak keeps growing, a warm-up plateau does not.
+      second_half_pct: round(((end.rss - middle.rss) / middle.rss) * 100),
       peak_MB: round(end.hwm),
       // Node's own JS heap (heapTotal): RSS growth that is Node's, not the addon's.
       node_heap_MB: `${round(base.nodeHeap)}→${round(end.nodeHeap)}`,
