@@ -225,6 +225,13 @@ export function verdict(c, run) {
     if (wallClock && r.elapsedMs < min) p.push(`settled after ${r.elapsedMs} ms, before its ${min + 5} ms timeout`)
   }
   if (r.stats && r.stats !== 'ok') p.push(`stats() on the attacked runtime: ${fmt(r.stats)}`)
+  // A runtime that is still running must be within its limits.
+  const st = r.statsAfter
+  if (st && r.after?.kind === 'resolved') {
+    const m = memoryLimitOf(c)
+    if (st.heapUsedMB > m) p.push(`the runtime goes on with ${st.heapUsedMB} MB of heap, past its ${m} MB limit`)
+    if (st.externalMB > m) p.push(`the runtime goes on with ${st.externalMB} MB of ArrayBuffers, past its ${m} MB limit`)
+  }
   if (r.innocent?.kind !== 'resolved') p.push(`the innocent runtime broke: ${fmt(r.innocent)}`)
   if (r.innocentDispose !== 'ok') p.push(`disposing the innocent runtime: ${fmt(r.innocentDispose)}`)
   if (r.dispose?.length) p.push(`dispose() of an attack runtime did not resolve: ${fmt(r.dispose)}`)

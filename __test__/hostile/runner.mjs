@@ -267,6 +267,10 @@ async function main() {
     elapsedMs,
     after,
     stats: stats && stats.kind === 'resolved' ? 'ok' : stats,
+    // What the attacked runtime reports about itself after the probe eval (MB).
+    statsAfter: stats && stats.kind === 'resolved' && stats.value && typeof stats.value === 'object'
+      ? { heapUsedMB: round(stats.value.heapUsedBytes / MB), heapLimitMB: round(stats.value.heapLimitBytes / MB), externalMB: round(stats.value.externalBytes / MB) }
+      : null,
     reported,
     innocent: innocentOutcome,
     dispose: disposeOutcomes.filter((d) => d.kind !== 'resolved'),
