@@ -1,7 +1,8 @@
 // Runs hostile cases, each in its own child Node process (runner.mjs), a few at a time.
 import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { MARK, deadlineOf } from './expect.mjs'
+import { MARK, RUNAWAY_MB, deadlineOf } from './expect.mjs'
 
 const RUNNER = fileURLToPath(new URL('./runner.mjs', import.meta.url))
 /** Time for the child to start, warm up, check and clean up around the attack itself. */
@@ -25,7 +26,22 @@ export function runCase(c) {
     let result = null
     let timedOut = 0
     let notExited = false
+    let runaway = 0
     let exitTimer
+    // The child stops itself at RUNAWAY_MB, from its own main thread; when an attack keeps that
+    // thread busy, the parent stops it 1 GB later.
+    const rssWatch = setInterval(() => {
+      let rssMB = 0
+      try {
+        rssMB = Number(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0) / 1024
+      } catch {
+        return
+      }
+      if (rssMB > RUNAWAY_MB + 1024 && !result) {
+        runaway = Math.round(rssMB)
+        child.kill('SIGKILL')
+      }
+    }, 100)
     child.stdout.setEncoding('utf8')
     child.stderr.setEncoding('utf8')
     child.stdout.on('data', (d) => {
@@ -53,10 +69,14 @@ export function runCase(c) {
     child.on('close', (code, signal) => {
       clearTimeout(killTimer)
       clearTimeout(exitTimer)
+      clearInterval(rssWatch)
+      if (runaway && !result) {
+        result = { id: c.id, outcome: { kind: 'runaway', rssMB: runaway, afterMs: Date.now() - started }, elapsedMs: Date.now() - started, reported: [], peakGrowthMB: runaway }
+      }
       resolve({
         code,
         // A SIGKILL we sent is reported through timedOut / notExited, not as a crash.
-        signal: (timedOut || notExited) && signal === 'SIGKILL' ? null : signal,
+        signal: (timedOut || notExited || runaway) && signal === 'SIGKILL' ? null : signal,
         stderr,
         result,
         timedOut,
