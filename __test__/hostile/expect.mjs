@@ -109,9 +109,14 @@ function packageErrorProblems(c, err, name, o, what) {
     p.push(`${what}: not instanceof the package's ${name} (${err.instanceOf?.[name] === null ? 'the package exports no ' + name : 'false'})`)
   if (err.instanceOf?.IsolateError !== true) p.push(`${what}: not instanceof the package's IsolateError`)
   if (err.code !== CODES[name]) p.push(`${what}: code ${fmt(err.code)}, expected ${CODES[name]}`)
+  // The messages the README states (the words of @ricsam/isolate-runtime).
   if (name === 'TimeoutError') {
-    const ms = limitMsOf(c, { ...o, error: name })
-    if (err.message !== `Execution timed out after ${ms} ms`) p.push(`${what}: message ${fmt(err.message)}, expected "Execution timed out after ${ms} ms"`)
+    const want = `Execution timed out after ${limitMsOf(c, { ...o, error: name })}ms`
+    if (err.message !== want) p.push(`${what}: message ${fmt(err.message)}, expected ${fmt(want)}`)
+  }
+  if (name === 'CpuLimitError') {
+    const want = `CPU time limit of ${limitMsOf(c, { ...o, error: name })}ms exceeded`
+    if (err.message !== want) p.push(`${what}: message ${fmt(err.message)}, expected ${fmt(want)}`)
   }
   if (name === 'MemoryLimitError' && !String(err.message).includes(`${memoryLimitOf(c)} MB`))
     p.push(`${what}: message ${fmt(err.message)} does not name the limit (${memoryLimitOf(c)} MB)`)
