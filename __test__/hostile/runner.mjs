@@ -23,6 +23,11 @@ function status() {
   return { rssMB: (kb('VmRSS') * 1024) / MB, hwmMB: (kb('VmHWM') * 1024) / MB, threads: kb('Threads') }
 }
 const fdCount = () => fs.readdirSync('/proc/self/fd').length
+/** Free space inside Node's own JS heap (MB): V8 gives it back to the OS lazily. */
+const nodeHeapSlackMB = () => {
+  const m = process.memoryUsage()
+  return (m.heapTotal - m.heapUsed) / MB
+}
 /** Resets VmHWM to the current RSS (Linux >= 4.0), so the peak measures this attack only. */
 const resetPeak = () => fs.writeFileSync('/proc/self/clear_refs', '5')
 async function collect() {
@@ -202,7 +207,7 @@ async function main() {
   await innocentWorks(innocent, innocentSeen)
   await collect()
   await sleep(50)
-  const base = { ...status(), fds: fdCount() }
+  const base = { ...status(), fds: fdCount(), nodeSlackMB: nodeHeapSlackMB() }
   resetPeak()
 
   // The attack.
@@ -278,6 +283,7 @@ async function main() {
     baseline: { rssMB: round(base.rssMB), threads: base.threads, fds: base.fds },
     peakGrowthMB: round(peak - base.rssMB),
     rssAfterMB: round(now.rssMB - base.rssMB),
+    nodeHeapSlackGrowthMB: round(nodeHeapSlackMB() - base.nodeSlackMB),
     threadsAfter: now.threads,
     fdsAfter: now.fds,
   }

@@ -143,14 +143,15 @@ export default define('kill', [
   },
   {
     id: 'customFunction-huge-string-arg',
+    why: 'refused by the limit, or (README) as a value whose copy would take more than memoryLimitMB',
     options: KILL,
     host: take,
     script: `take('x'.repeat(2 ** 28))`,
-    expect: MEM,
+    expect: [MEM, { error: 'DataCloneError', message: /memoryLimitMB/ }],
   },
 
   // ---- Rust sizes chosen by the script: platform natives ----
-  { id: 'console-log-2^28', options: KILL, host: () => ({ console: { onEntry() {} } }), script: `console.log('x'.repeat(2 ** 28))`, expect: MEM },
+  { id: 'console-log-2^28', why: 'refused by the limit, or dropped (README: at most min(16 MiB, memoryLimitMB) of entries wait for the host)', options: KILL, host: () => ({ console: { onEntry() {} } }), script: `console.log('x'.repeat(2 ** 28))`, expect: [MEM, { resolve: true }] },
   {
     id: 'console-log-sparse-array',
     options: KILL,
@@ -163,9 +164,14 @@ export default define('kill', [
   { id: 'serve-status-text-2^27', options: KILL, run: dispatch(`{ fetch: () => new Response('ok', { statusText: 'y'.repeat(2 ** 27) }) }`), expect: MEM },
   {
     id: 'ws-send-2^28',
+    why: 'refused by the limit, or dropped (README: past memoryLimitMB, commands are dropped and counted)',
     options: KILL,
-    run: (ctx) => openWebSocket(ctx, `{ open(ws) { ws.send('x'.repeat(2 ** 28)) } }`),
-    expect: MEM,
+    run: async (ctx) => {
+      const { commands } = await openWebSocket(ctx, `{ open(ws) { ws.send('x'.repeat(2 ** 28)) } }`)
+      await ctx.sleep(300)
+      return commands.length
+    },
+    expect: [MEM, { resolve: true, value: 0 }],
   },
   {
     id: 'fetch-body-2^28',
