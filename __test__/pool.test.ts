@@ -55,7 +55,7 @@ describe('thread pool', () => {
   it('configurePool after the pool started is an error that says when to call it', () => {
     const res = child(`await m.createRuntime(); try { m.configurePool({ threads: 4 }); console.log('no error') } catch (e) { console.log(e.message) }`)
     expect(res.status).toBe(0)
-    expect(res.out).toEqual(['the pool is already running; set its size before the first createRuntime()'])
+    expect(res.out).toEqual(['configurePool(options): the pool is already running; set its size before the first createRuntime()'])
   })
 
   it('configurePool sets the number of threads before the first runtime', () => {
@@ -68,9 +68,17 @@ describe('thread pool', () => {
     expect(res.out).toEqual(['1'])
   })
 
-  it('configurePool refuses sizes outside 1..256', () => {
-    const res = child(`for (const threads of [0, 257]) { try { m.configurePool({ threads }); console.log('no error') } catch (e) { console.log(e.message) } }`)
-    expect(res.out).toEqual(['threads must be an integer from 1 to 256 (got 0)', 'threads must be an integer from 1 to 256 (got 257)'])
+  it('configurePool refuses what is not 1..256 threads with a typed error naming the argument', () => {
+    const res = child(`for (const a of [{ threads: 0 }, { threads: 257 }, { threads: 1.5 }, { threads: '2' }, 5, {}]) {
+      try { m.configurePool(a); console.log('no error') } catch (e) { console.log(e.constructor.name + ': ' + e.message) } }`)
+    expect(res.out).toEqual([
+      'RangeError: configurePool(options): threads must be an integer from 1 to 256 (got 0)',
+      'RangeError: configurePool(options): threads must be an integer from 1 to 256 (got 257)',
+      'RangeError: configurePool(options): threads must be an integer from 1 to 256 (got 1.5)',
+      'TypeError: configurePool(options): threads must be a number of threads from 1 to 256',
+      'TypeError: configurePool(options): options must be an object such as { threads: 4 }',
+      'TypeError: configurePool(options): threads must be a number of threads from 1 to 256',
+    ])
   })
 })
 

@@ -153,9 +153,26 @@ pub struct PoolOptions {
 }
 
 /// Sets the size of the runtime pool, once per process, before the first `createRuntime()`.
-#[napi(catch_unwind)]
-pub fn configure_pool(options: PoolOptions) -> Result<()> {
-  runtime::pool::configure(options.threads as usize).map_err(|m| napi::Error::new(napi::Status::InvalidArg, m))
+#[napi(catch_unwind, ts_args_type = "options: PoolOptions")]
+pub fn configure_pool(env: Env, options: Unknown) -> Result<()> {
+  let fail = |type_error: bool, msg: String| -> Result<()> {
+    if type_error { env.throw_type_error(&msg, None)? } else { env.throw_range_error(&msg, None)? }
+    Err(napi::Error::new(napi::Status::PendingException, msg))
+  };
+  if options.get_type()? != ValueType::Object {
+    return fail(true, "configurePool(options): options must be an object such as { threads: 4 }".into());
+  }
+  // SAFETY: checked to be an object just above.
+  let obj: Object = unsafe { options.cast() }?;
+  let threads: Unknown = obj.get_named_property("threads")?;
+  if threads.get_type()? != ValueType::Number {
+    return fail(true, "configurePool(options): threads must be a number of threads from 1 to 256".into());
+  }
+  let n: f64 = unsafe { threads.cast() }?;
+  if n.fract() != 0.0 || !(1.0..=256.0).contains(&n) {
+    return fail(false, format!("configurePool(options): threads must be an integer from 1 to 256 (got {n})"));
+  }
+  runtime::pool::configure(n as usize).map_err(|m| napi::Error::new(napi::Status::GenericFailure, format!("configurePool(options): {m}")))
 }
 
 /// When Node's environment (the main thread or a worker) shuts down, its runtimes stop too.
