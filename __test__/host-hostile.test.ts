@@ -122,7 +122,7 @@ describe('values from the isolate', () => {
     expect(calls[0]).toEqual([true, true, undefined, 1, false])
   })
 
-  it('getters that throw, proxies, revoked proxies, deep nesting: a clean DataCloneError; cycles and detached buffers cross', async () => {
+  it('getters that throw, proxies, revoked proxies, deep nesting, detached buffers and views on them: a clean DataCloneError; cycles cross', async () => {
     const got: any[] = []
     const { calls, customFunctions } = reporter()
     const rt = await createRuntime({ customFunctions: { ...customFunctions, take: { type: 'sync', fn: (v: any) => void got.push(v) } } })
@@ -133,19 +133,19 @@ describe('values from the isolate', () => {
         (() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy })(),
         (() => { let v = 0; for (let i = 0; i < 1000; i++) v = [v]; return v })(),
         Object.defineProperty([1, 2], 0, { get() { throw 1 } }),
+        // HTML StructuredSerialize: a detached buffer, or a view on one, is a DataCloneError.
+        (() => { const b = new ArrayBuffer(8); b.transfer(); return b })(),
+        (() => { const u = new Uint8Array(8); u.buffer.transfer(); return u })(),
       ]
       for (const c of cases) {
         try { take(c); report('passed') } catch (e) { report([e.name, e instanceof DOMException]) }
       }
       const cyc = { n: 1 }; cyc.self = cyc
-      const b = new ArrayBuffer(8); const u = new Uint8Array(b); b.transfer()
-      take([cyc, b, u])
+      take([cyc])
     `)
-    expect(calls).toEqual(Array(5).fill(['DataCloneError', true]))
-    const [cyc, b, view] = got[0]
+    expect(calls).toEqual(Array(7).fill(['DataCloneError', true]))
+    const [cyc] = got[0]
     expect(cyc.self).toBe(cyc)
-    expect(b.byteLength).toBe(0)
-    expect(view.byteLength).toBe(0)
   })
 })
 

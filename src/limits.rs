@@ -27,6 +27,14 @@ pub struct MemoryBudget {
   pub isolate: std::sync::atomic::AtomicPtr<c_void>,
   /// Times the heap limit was raised after the budget tripped (see `near_heap_limit`).
   raises: std::sync::atomic::AtomicU32,
+  /// When the heap limit first tripped (ms on `clock_ms`; 0: not yet).
+  tripped_at: AtomicU64,
+}
+
+/// Milliseconds since the first use, never 0.
+fn clock_ms() -> u64 {
+  static START: OnceLock<Instant> = OnceLock::new();
+  START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
 }
 
 impl MemoryBudget {
@@ -40,6 +48,7 @@ impl MemoryBudget {
       handle: OnceLock::new(),
       isolate: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
       raises: std::sync::atomic::AtomicU32::new(0),
+      tripped_at: AtomicU64::new(0),
     })
   }
 
@@ -285,6 +294,13 @@ pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _ini
   }
   let budget = unsafe { &*(data as *const MemoryBudget) };
   budget.trip();
+  // A terminated script unwinds in milliseconds: still growing a second later, it is inside a
+  // builtin that never checks (see above), and more room only makes the heap that stays larger.
+  let _ = budget.tripped_at.compare_exchange(0, clock_ms(), Ordering::AcqRel, Ordering::Acquire);
+  if clock_ms().saturating_sub(budget.tripped_at.load(Ordering::Acquire)) > UNWIND_MS {
+    crate::runtime::pool::contain_and_park();
+    return current;
+  }
   let ceiling = budget.limit_bytes.saturating_add(overshoot(budget.limit_bytes));
   let raw = budget.isolate.load(Ordering::Acquire);
   let used = if raw.is_null() {
@@ -301,8 +317,12 @@ pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _ini
   if budget.raises.fetch_add(1, Ordering::AcqRel) < PAST_CEILING {
     return used.saturating_add(32 << 20);
   }
+  crate::runtime::pool::contain_and_park();
   current
 }
+
+/// How long after its limit tripped a script's heap may still be raised.
+const UNWIND_MS: u64 = 1000;
 
 /// Raises of 32 MB a heap already past its ceiling gets to unwind.
 const PAST_CEILING: u32 = 2;

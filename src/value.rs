@@ -287,13 +287,26 @@ pub mod isolate {
       return Ok(Value::RegExp { source, flags });
     }
     if let Ok(ab) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
+      // HTML StructuredSerialize: a detached buffer is a DataCloneError.
+      if ab.was_detached() {
+        return Err("An ArrayBuffer is detached and cannot be cloned.".to_string());
+      }
       let len = ab.byte_length();
       r.budget.charge(len)?;
       let store = ab.get_backing_store();
       return Ok(Value::ArrayBuffer(copy_store(&store, len)));
     }
     if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
-      // 0 for a detached buffer or a view out of a shrunk resizable buffer's bounds.
+      // HTML StructuredSerialize: a view on a detached buffer, or out of a shrunk resizable
+      // buffer's bounds, is a DataCloneError (V8 reports such a view as 0 bytes long).
+      if let Some(buffer) = view.buffer(scope) {
+        if buffer.was_detached() {
+          return Err("An ArrayBufferView's buffer is detached and cannot be cloned.".to_string());
+        }
+        if view.byte_length() == 0 && view.byte_offset() > buffer.byte_length() {
+          return Err("An ArrayBufferView is out of bounds of its resized buffer and cannot be cloned.".to_string());
+        }
+      }
       let len = view.byte_length();
       r.budget.charge(len)?;
       let mut bytes = vec![0u8; len];

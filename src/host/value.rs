@@ -81,6 +81,42 @@ fn global_ctor(env: Env, name: &str) -> NResult<Val> {
   env.get_named(global, name)
 }
 
+/// A RegExp's flags from its internal slots: each of `RegExp.prototype`'s own flag getters
+/// called on it, as `RegExp.prototype.flags` does (an own `flags` or `global` property of the
+/// value is not what `new RegExp` would get).
+fn regexp_flags(env: Env, re: Val) -> NResult<String> {
+  const FLAGS: [(&str, char); 8] = [
+    ("hasIndices", 'd'),
+    ("global", 'g'),
+    ("ignoreCase", 'i'),
+    ("multiline", 'm'),
+    ("dotAll", 's'),
+    ("unicode", 'u'),
+    ("unicodeSets", 'v'),
+    ("sticky", 'y'),
+  ];
+  let proto = env.get_named(global_ctor(env, "RegExp")?, "prototype")?;
+  let object = global_ctor(env, "Object")?;
+  let describe = env.get_named(object, "getOwnPropertyDescriptor")?;
+  let mut flags = String::new();
+  for (name, letter) in FLAGS {
+    let desc = env.call(object, describe, &[proto, env.string(name)?])?;
+    // Node 18 has no `unicodeSets`.
+    if env.type_of(desc)? != sys::ValueType::napi_object {
+      continue;
+    }
+    let getter = env.get_named(desc, "get")?;
+    if env.type_of(getter)? != sys::ValueType::napi_function {
+      continue;
+    }
+    let on = env.call(re, getter, &[])?;
+    if env.coerce_bool(on)? {
+      flags.push(letter);
+    }
+  }
+  Ok(flags)
+}
+
 fn instance_of(env: Env, v: Val, ctor: &str) -> bool {
   global_ctor(env, ctor).and_then(|c| env.instance_of(v, c)).unwrap_or(false)
 }
@@ -256,7 +292,7 @@ fn read(env: Env, v: Val, depth: usize, seen: &mut Seen, budget: &mut Budget) ->
   if instance_of(env, v, "RegExp") {
     // The host's own values: its getters are its own code.
     let source = coerce_string(env, env.get_named(v, "source").or_clone(env)?);
-    let flags = coerce_string(env, env.get_named(v, "flags").or_clone(env)?);
+    let flags = regexp_flags(env, v).or_clone(env)?;
     budget.charge(source.len() + flags.len())?;
     return Ok(Value::RegExp { source, flags });
   }

@@ -14,6 +14,10 @@ pub fn tokio() -> Option<&'static tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
       .worker_threads(2)
       .thread_name("edge-isolate-net")
+      // Blocking threads (crypto work, DNS) are few (crypto takes one per CPU) and go soon when
+      // idle: a burst of work leaves no threads behind.
+      .max_blocking_threads(32)
+      .thread_keep_alive(std::time::Duration::from_millis(500))
       .enable_all()
       .build()
       .ok()

@@ -65,6 +65,8 @@ pub struct Core {
   pub timer: Mutex<Option<(Instant, u64)>>,
   /// Set once teardown finished (or the runtime was contained).
   finished: (Mutex<bool>, Condvar),
+  /// The runtime was contained (see `contain`): its isolate is never touched or freed by the pool.
+  contained: AtomicBool,
 }
 
 impl Core {
@@ -80,6 +82,7 @@ impl Core {
       next_id: AtomicU64::new(1),
       timer: Mutex::new(None),
       finished: (Mutex::new(false), Condvar::new()),
+      contained: AtomicBool::new(false),
     })
   }
 
@@ -215,7 +218,11 @@ impl Core {
   /// OOM handler returns). Called on the worker running it, which then never returns: the
   /// isolate and its heap stay allocated, unreachable, for the life of the process. Every host
   /// promise settles with MemoryLimitError; the runtime is reported as contained.
-  pub fn contain(&self) {
+  /// Returns false if the runtime was already contained.
+  pub fn contain(&self) -> bool {
+    if self.contained.swap(true, Ordering::AcqRel) {
+      return false;
+    }
     let mb = self.shared.memory_limit_mb;
     let error = ErrorInfo::memory_limit(mb);
     let reason = format!(
@@ -225,6 +232,28 @@ impl Core {
     self.shared.trip(error, reason);
     self.shared.mark_dead(None);
     self.finish();
+    true
+  }
+
+  /// A limit tripped, but the script never stopped: a native builtin that checks for termination
+  /// nowhere (`Array.prototype.flat` over a 2^40-leaf graph). Every host promise settles with the
+  /// limit's error now; the worker stuck in it is written off. Returns false if already contained.
+  pub fn contain_stuck(&self) -> bool {
+    if self.contained.swap(true, Ordering::AcqRel) {
+      return false;
+    }
+    // The heap limit is what tripped when no other limit did (the budget flags it before the
+    // near-heap-limit callback ends the task): the host's promises get MemoryLimitError.
+    if !self.shared.is_tripped() {
+      self.shared.trip_memory();
+    }
+    self.shared.mark_dead(None);
+    self.finish();
+    true
+  }
+
+  pub fn is_contained(&self) -> bool {
+    self.contained.load(Ordering::Acquire)
   }
 }
 

@@ -585,8 +585,11 @@ fn teardown(engine: Engine, core: &Arc<Core>, exit: Exit) {
     update_heap_stats(&mut locker, shared);
   }
   drop(isolate);
+  // A runtime written off as stuck was already counted out (and its promises settled).
+  if !core.is_contained() {
+    pool::Pool::global().runtime_ended();
+  }
   core.finish();
-  pool::Pool::global().runtime_ended();
   host.shutdown();
   if let Some(d) = dispose_done {
     d(Ok(()));

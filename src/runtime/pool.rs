@@ -24,6 +24,8 @@ const SLICE: Duration = Duration::from_millis(5);
 const LONG_TASK: Duration = Duration::from_millis(50);
 /// How often the monitor has a long task check its heap (see `limits::check_heap`).
 const HEAP_CHECK: Duration = Duration::from_millis(20);
+/// How long a script may go on after its runtime's limit tripped before it counts as stuck.
+const STUCK: Duration = Duration::from_secs(2);
 /// Extra threads beyond `size` the pool may start to make up for blocked workers.
 const MAX_EXTRA: usize = 128;
 /// A surplus worker idle this long exits.
@@ -55,12 +57,16 @@ struct Task {
   blocked: bool,
   /// When the monitor last asked the task to check its heap.
   heap_checked: Instant,
+  /// When the monitor first saw the runtime's limit tripped while this task ran.
+  tripped_seen: Option<Instant>,
   in_host_call: bool,
 }
 
 struct Worker {
   task: Mutex<Option<Task>>,
   clock: libc::clockid_t,
+  /// The thread's id, to lower its priority if it gets stuck.
+  tid: libc::pid_t,
 }
 
 struct Queue {
@@ -210,7 +216,9 @@ impl Pool {
       clock = libc::CLOCK_THREAD_CPUTIME_ID;
     }
     // One small allocation per thread ever started; the monitor reads it without owning it.
-    let worker: &'static Worker = Box::leak(Box::new(Worker { task: Mutex::new(None), clock }));
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    let worker: &'static Worker = Box::leak(Box::new(Worker { task: Mutex::new(None), clock, tid }));
     WORKER.with(|w| w.set(Some(worker)));
     self.register(worker);
     loop {
@@ -218,6 +226,10 @@ impl Pool {
       CURRENT.with(|c| c.set(Arc::as_ptr(&core)));
       let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::event_loop::run_turn(&core, SLICE)));
       CURRENT.with(|c| c.set(std::ptr::null()));
+      if core.is_contained() {
+        // Written off while stuck (the pool made up for it): this thread leaves.
+        break;
+      }
       match again {
         Ok(true) => self.schedule(core),
         Ok(false) => {}
@@ -301,6 +313,24 @@ impl Pool {
           self.blocked.fetch_add(1, Ordering::AcqRel);
           self.make_up();
         }
+        // A tripped limit stops a script within milliseconds; one still running after STUCK is
+        // inside a builtin that never checks: write the worker off, settle the runtime's promises.
+        let tripped = t.core.shared.is_tripped() || t.core.shared.budget.exceeded.load(Ordering::Acquire);
+        if tripped {
+          let seen = *t.tripped_seen.get_or_insert(now);
+          if now.saturating_duration_since(seen) >= STUCK && t.core.contain_stuck() {
+            self.contained.fetch_add(1, Ordering::AcqRel);
+            self.runtime_ended();
+            // SAFETY: lowers the priority of one of our own threads.
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, w.tid as libc::id_t, 19) };
+            if !t.blocked {
+              t.blocked = true;
+              self.blocked.fetch_add(1, Ordering::AcqRel);
+            }
+            self.make_up();
+            continue;
+          }
+        }
         if now.saturating_duration_since(t.heap_checked) >= HEAP_CHECK {
           t.heap_checked = now;
           if let Some(h) = t.core.shared.isolate.get() {
@@ -360,6 +390,7 @@ pub fn begin_task(core: &Arc<Core>, wall_limit: Option<Duration>, cpu_limit: Opt
         blocked: false,
         in_host_call: false,
         heap_checked: Instant::now(),
+        tripped_seen: None,
       });
     }
   })
@@ -415,10 +446,19 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// V8's out-of-memory handler. V8 aborts the process if it returns, so on a pool worker the
-/// runtime being run is contained (every host promise settles, the pool replaces this thread)
-/// and this thread parks for good, keeping the isolate's memory. Elsewhere (no runtime to blame)
+/// runtime being run is contained (see `contain_and_park`). Elsewhere (no runtime to blame)
 /// there is nothing to contain and V8 aborts.
 pub unsafe extern "C" fn on_oom(_location: *const std::os::raw::c_char, _details: &v8::OomDetails) {
+  contain_and_park();
+}
+
+/// Ends the runtime this worker is running for good: every host promise settles with
+/// MemoryLimitError, the pool replaces this thread, and this thread parks forever, keeping the
+/// isolate's memory (counted in `processStats().containedBytes`). Used when V8 can neither go on
+/// nor unwind: its out-of-memory handler, and a heap still growing long after the limit tripped
+/// (inside a builtin that never checks for termination), where parking before V8's fatal error
+/// keeps the heap smaller and V8's report off stderr. Returns only off the pool.
+pub fn contain_and_park() {
   let core = CURRENT.with(|c| c.get());
   if core.is_null() {
     return;
@@ -432,30 +472,32 @@ pub unsafe extern "C" fn on_oom(_location: *const std::os::raw::c_char, _details
   let heap = if raw.is_null() {
     core.shared.heap_limit.load(Ordering::Relaxed) as usize
   } else {
-    // SAFETY: this thread is the isolate's, inside V8's out-of-memory handling; reading the heap's
-    // figures touches no JS.
+    // SAFETY: this thread is the isolate's, inside V8's heap (GC or out-of-memory handling);
+    // reading the heap's figures touches no JS.
     let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr_unchecked(std::mem::transmute::<*mut std::ffi::c_void, v8::UnsafeRawIsolatePtr>(raw)) };
     isolate.get_heap_statistics().total_physical_size()
   };
-  pool.contained.fetch_add(1, Ordering::AcqRel);
   pool.contained_bytes.fetch_add(heap, Ordering::AcqRel);
-  WORKER.with(|w| {
-    if let Some(w) = w.get() {
-      if let Ok(mut t) = w.task.lock() {
-        if let Some(t) = t.take() {
-          if t.blocked {
-            pool.blocked.fetch_sub(1, Ordering::AcqRel);
+  // A worker the monitor already wrote off as stuck was counted and made up for then.
+  if core.contain() {
+    pool.contained.fetch_add(1, Ordering::AcqRel);
+    WORKER.with(|w| {
+      if let Some(w) = w.get() {
+        if let Ok(mut t) = w.task.lock() {
+          if let Some(t) = t.take() {
+            if t.blocked {
+              pool.blocked.fetch_sub(1, Ordering::AcqRel);
+            }
           }
         }
+        pool.unregister(w);
       }
-      pool.unregister(w);
-    }
-  });
-  pool.runtime_ended();
-  core.contain();
-  // This thread is lost to the pool: replace it.
-  pool.threads.fetch_sub(1, Ordering::AcqRel);
-  pool.spawn_worker();
+    });
+    pool.runtime_ended();
+    // This thread is lost to the pool: replace it.
+    pool.threads.fetch_sub(1, Ordering::AcqRel);
+    pool.spawn_worker();
+  }
   loop {
     std::thread::park();
   }

@@ -700,6 +700,10 @@ fn get_random_values<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut r
   if !integer {
     return throw_dom_exception(scope, "The data is not of an integer typed array type.", "TypeMismatchError");
   }
+  // WebIDL: an ArrayBufferView argument without [AllowResizable] may not view a resizable buffer.
+  if view.buffer(scope).is_some_and(|b| b.get_backing_store().is_resizable_by_user_javascript()) {
+    return throw_type_error(scope, "Failed to execute 'getRandomValues' on 'Crypto': the view's buffer is resizable; pass a view of a fixed-length ArrayBuffer.");
+  }
   let len = view.byte_length();
   if len > 65536 {
     let m = format!("The ArrayBufferView's byte length ({len}) exceeds the number of bytes of entropy available via this API (65536).");

@@ -489,7 +489,8 @@
   }
   const socket = (cid) => {
     const ws = sockets.get(connectionId(cid))
-    if (ws === undefined) throw new Error(`No open WebSocket connection '${toText(cid)}'`)
+    // The id is the host's: a long one is cut so the message stays readable.
+    if (ws === undefined) throw new Error(`No open WebSocket connection '${cid.length > 64 ? StringPrototypeSlice(cid, 0, 64) + '...' : cid}'`)
     return ws
   }
 
