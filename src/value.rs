@@ -303,7 +303,10 @@ pub mod isolate {
         if buffer.was_detached() {
           return Err("An ArrayBufferView's buffer is detached and cannot be cloned.".to_string());
         }
-        if view.byte_length() == 0 && view.byte_offset() > buffer.byte_length() {
+        // V8's API reports an out-of-bounds view as 0 bytes at offset 0; so is a 0-byte view at
+        // offset 0 of a non-empty resizable buffer, refused too (it carries no data).
+        let resizable = buffer.get_backing_store().is_resizable_by_user_javascript();
+        if resizable && view.byte_length() == 0 && view.byte_offset() == 0 && buffer.byte_length() > 0 {
           return Err("An ArrayBufferView is out of bounds of its resized buffer and cannot be cloned.".to_string());
         }
       }

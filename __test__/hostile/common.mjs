@@ -27,6 +27,31 @@ export const KILL = { memoryLimitMB: 16, executionTimeout: 12_000 }
 /** Options of a swell case. */
 export const SWELL = { memoryLimitMB: 32, executionTimeout: 12_000 }
 
+/**
+ * Bounds of a case whose script makes one string of `mb` MB in a single step (`'x'.repeat(2 ** 28)`).
+ * V8 cannot refuse one allocation without its fatal error: after its last-resort GC it grants
+ * it, and the memory limit trips right after (the runtime ends in MemoryLimitError, the memory
+ * is given back: the settle bound still holds). The transient peak is that string, plus the
+ * `copies` a native (encoder, URL parser, body reader, key import) made of it before the
+ * termination took effect, on top of the usual 4 × limit + 150 MB. README: Limits.
+ */
+export const granted = (mb, copies = 0, limitMB = KILL.memoryLimitMB) => ({ peakMB: 4 * limitMB + 150 + mb * (1 + copies) })
+
+/**
+ * Bounds of a case that ends in V8's own out-of-memory path, where the runtime is contained
+ * rather than unwound (README: Limits): its worker parks for good with the isolate's heap, at
+ * most the limit plus its unwinding headroom (limit + max(3 × limit, 64 MB), plus two 32 MB
+ * raises), counted in processStats().containedBytes. So one thread and that heap stay after
+ * dispose. `v8Report`: V8 prints its "Last few GCs" report to stderr before calling the
+ * embedder's handler on paths that bypass the near-heap-limit callback (no API turns it off
+ * without changing the engine's semantics); the verdict then ignores those report lines only.
+ */
+export const contained = (limitMB, { v8Report = false, extraMB = 0 } = {}) => ({
+  fatal: true,
+  v8Report,
+  settleMB: limitMB + Math.min(Math.max(3 * limitMB, 64), 1024) + 64 + 64 + extraMB,
+})
+
 export function define(cls, list) {
   return list.map((c) => {
     if (!c.id || !c.expect) throw new Error(`hostile case without id/expect in ${cls}: ${JSON.stringify(c)}`)

@@ -197,7 +197,8 @@ export function verdict(c, run) {
   if (run.signal) p.push(`the process died of ${run.signal}`)
   else if (run.code !== 0 && run.code !== null) p.push(`the process exited with code ${run.code}`)
   if (run.notExited) p.push('the process did not exit by itself after the case: something keeps Node’s event loop alive')
-  const stderr = (run.stderr ?? '').trim()
+  // A contained V8 out-of-memory (common.mjs `contained`) may leave V8's GC report, nothing else.
+  const stderr = (c.v8Report ? stripV8Report(run.stderr ?? '') : run.stderr ?? '').trim()
   if (stderr) p.push(`stderr: ${digest(stderr)}`)
   const r = run.result
   if (!r) {
@@ -247,12 +248,21 @@ export function verdict(c, run) {
   const settleBound = c.settleMB ?? SETTLE_MB
   const kept = r.rssAfterMB - Math.max(0, r.nodeHeapSlackGrowthMB ?? 0)
   if (!(kept <= settleBound)) p.push(`RSS stayed ${r.rssAfterMB} MB above the baseline after dispose + GC (${round1(kept)} MB besides free space in Node's heap; bound ${settleBound} MB)`)
-  if (r.threadsAfter > r.baseline.threads) p.push(`threads: ${r.baseline.threads} before, ${r.threadsAfter} after`)
+  // A contained runtime's worker stays parked (common.mjs `contained`).
+  if (r.threadsAfter > r.baseline.threads + (c.fatal ? 1 : 0)) p.push(`threads: ${r.baseline.threads} before, ${r.threadsAfter} after`)
   if (r.fdsAfter > r.baseline.fds) p.push(`file descriptors: ${r.baseline.fds} before, ${r.fdsAfter} after`)
   return p
 }
 
 const round1 = (x) => Math.round(x * 10) / 10
+
+/** stderr without V8's fatal-OOM GC report ("<--- Last few GCs --->" and its GC trace lines). */
+function stripV8Report(stderr) {
+  return stderr
+    .split('\n')
+    .filter((l) => !/^\s*$|^\s*<--- (Last few GCs|JS stacktrace) --->\s*$|^\s*\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (Mark-Compact|Scavenge|Mark-Sweep|Minor)/.test(l))
+    .join('\n')
+}
 
 /** The telling lines of a crash's stderr (V8 fatal errors, Rust panics, Node warnings). */
 function digest(stderr) {
