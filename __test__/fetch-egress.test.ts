@@ -476,11 +476,15 @@ describe('TLS', () => {
     }
   })
 
-  it('rejects a bad caCertificates entry at the first fetch', async () => {
-    const [r] = await run(`
-      report(await fetch(BASE + '/text').catch((e) => [e.message, e.cause?.code]))
-    `, { network: { allowPrivateNetworks: true, caCertificates: ['not a certificate'] } })
-    expect(r).toEqual(['fetch failed', 'ERR_TLS'])
+  it('refuses a bad caCertificates entry at createRuntime, naming the entry', async () => {
+    for (const bad of ['not a certificate', '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n']) {
+      const err = await createRuntime({ network: { allowPrivateNetworks: true, caCertificates: [bad] } }).then(
+        () => null,
+        (e) => e,
+      )
+      expect(err).toBeInstanceOf(TypeError)
+      expect(err.message).toMatch(/^createRuntime\(options\): network\.caCertificates\[0\] (holds no PEM certificate|is not valid PEM|is not a usable CA certificate)/)
+    }
   })
 })
 

@@ -228,15 +228,15 @@ describe('host callbacks that throw or misbehave', () => {
       throw new Error('nope')
     }
     const cases: [any, RegExp][] = [
-      [{ get customFunctions() { return boom() } }, /^customFunctions could not be read: Error: nope/],
-      [{ customFunctions: { get f() { return boom() } } }, /^customFunctions\.f could not be read/],
-      [{ customFunctions: { f: { type: 'sync', get fn() { return boom() } } } }, /^customFunctions\.f\.fn could not be read/],
-      [{ customFunctions: { f: { get type() { return boom() }, fn() {} } } }, /^customFunctions\.f\.type could not be read/],
-      [{ console: { get onEntry() { return boom() } } }, /^console\.onEntry could not be read/],
-      [{ get memoryLimitMB() { return boom() } }, /^memoryLimitMB could not be read/],
-      [{ network: { get allowedHosts() { return boom() } } }, /^network\.allowedHosts could not be read/],
+      [{ get customFunctions() { return boom() } }, /^createRuntime\(options\): customFunctions could not be read: Error: nope/],
+      [{ customFunctions: { get f() { return boom() } } }, /^createRuntime\(options\): customFunctions\.f could not be read/],
+      [{ customFunctions: { f: { type: 'sync', get fn() { return boom() } } } }, /^createRuntime\(options\): customFunctions\.f\.fn could not be read/],
+      [{ customFunctions: { f: { get type() { return boom() }, fn() {} } } }, /^createRuntime\(options\): customFunctions\.f\.type could not be read/],
+      [{ console: { get onEntry() { return boom() } } }, /^createRuntime\(options\): console\.onEntry could not be read/],
+      [{ get memoryLimitMB() { return boom() } }, /^createRuntime\(options\): memoryLimitMB could not be read/],
+      [{ network: { get allowedHosts() { return boom() } } }, /^createRuntime\(options\): network\.allowedHosts could not be read/],
       [new Proxy({}, { get: boom }), /could not be read: Error: nope/],
-      [{ customFunctions: new Proxy({}, { ownKeys: boom }) }, /^customFunctions could not be read/],
+      [{ customFunctions: new Proxy({}, { ownKeys: boom }) }, /^createRuntime\(options\): customFunctions could not be read/],
     ]
     for (const [options, message] of cases) {
       const err = await rejectionOf(() => createRuntime(options))
@@ -248,7 +248,7 @@ describe('host callbacks that throw or misbehave', () => {
     const rt = await createRuntime()
     const err = await rejectionOf(() => rt.eval('1', { get filename(): string { return boom() } } as any))
     expect(err).toBeInstanceOf(TypeError)
-    expect(err.message).toMatch(/^eval options\.filename could not be read/)
+    expect(err.message).toMatch(/^eval\(code, options\): options\.filename could not be read/)
   })
 
   it('none of them leaves an exception pending or ends the process', () => {

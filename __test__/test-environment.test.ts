@@ -692,12 +692,12 @@ describe('runtime.testEnvironment', () => {
 
   it('validate the option', async () => {
     expect((await rejectionOf(() => createRuntime({ testEnvironment: 5 as any }))).message).toBe(
-      'testEnvironment must be true or an object such as { onEvent(event) {}, testTimeout: 5000 }',
+      'createRuntime(options): testEnvironment must be true or an object such as { onEvent(event) {}, testTimeout: 5000 }',
     )
     const e = await rejectionOf(() => createRuntime({ testEnvironment: { testTimeout: 0 } }))
     expect(e).toBeInstanceOf(RangeError)
-    expect(e.message).toBe('testEnvironment.testTimeout must be a positive number of milliseconds (got 0)')
-    expect((await rejectionOf(() => createRuntime({ testEnvironment: { onEvent: 1 as any } }))).message).toBe('testEnvironment.onEvent must be a function (got number)')
+    expect(e.message).toBe('createRuntime(options): testEnvironment.testTimeout must be a positive number of milliseconds (got 0)')
+    expect((await rejectionOf(() => createRuntime({ testEnvironment: { onEvent: 1 as any } }))).message).toBe('createRuntime(options): testEnvironment.onEvent must be a function (got number)')
   })
 
   it('reject after dispose', async () => {

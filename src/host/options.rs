@@ -87,6 +87,20 @@ fn is_object(t: sys::napi_valuetype) -> bool {
 /// # Safety
 /// On the main thread, with the env of the current call.
 pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) -> R<(Config, Callbacks)> {
+  // Every message names the call it is about.
+  unsafe { runtime_options(env, options) }.map_err(|e| named(e, "createRuntime(options): "))
+}
+
+/// `prefix` + the error's message, unless the message names the call already.
+fn named(mut e: ErrorInfo, prefix: &str) -> ErrorInfo {
+  let call = prefix.split('(').next().unwrap_or(prefix);
+  if !e.message.starts_with(call) {
+    e.message = format!("{prefix}{}", e.message);
+  }
+  e
+}
+
+unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) -> R<(Config, Callbacks)> {
   let env = unsafe { Env::from_raw(env) };
   let mut config = Config::default();
   let mut callbacks =
@@ -240,6 +254,10 @@ fn network(env: Env, n: Val) -> R<NetworkOptions> {
     crate::net::policy::validate_pattern(pattern).map_err(ErrorInfo::type_error)?;
   }
   opts.ca_certificates = strings("caCertificates")?;
+  // Checked now, not at the first TLS connection: a bad certificate is the caller's mistake.
+  if !opts.ca_certificates.is_empty() {
+    crate::net::tls::client_config(&opts.ca_certificates).map_err(ErrorInfo::type_error)?;
+  }
   if let Some(v) = field(env, n, "allowPrivateNetworks", "network.allowPrivateNetworks")? {
     let t = type_of(env, v, "network.allowPrivateNetworks")?;
     if t != sys::ValueType::napi_boolean {
@@ -276,6 +294,10 @@ pub struct EvalArgs {
 /// # Safety
 /// On the main thread, with the env of the current call.
 pub unsafe fn parse_eval(env: sys::napi_env, code: sys::napi_value, options: Option<sys::napi_value>) -> R<EvalArgs> {
+  unsafe { eval_args(env, code, options) }.map_err(|e| named(e, "eval(code, options): "))
+}
+
+unsafe fn eval_args(env: sys::napi_env, code: sys::napi_value, options: Option<sys::napi_value>) -> R<EvalArgs> {
   let env = unsafe { Env::from_raw(env) };
   let t = type_of(env, code, "eval(code): code")?;
   if t != sys::ValueType::napi_string {
@@ -284,19 +306,19 @@ pub unsafe fn parse_eval(env: sys::napi_env, code: sys::napi_value, options: Opt
   let code = string(env, code, "eval(code): code")?;
   let mut args = EvalArgs { code, filename: "main.js".into(), timeout_ms: None };
   let Some(o) = options else { return Ok(args) };
-  match type_of(env, o, "eval options")? {
+  match type_of(env, o, "options")? {
     sys::ValueType::napi_undefined | sys::ValueType::napi_null => {}
-    sys::ValueType::napi_string => args.filename = string(env, o, "eval filename")?,
+    sys::ValueType::napi_string => args.filename = string(env, o, "filename")?,
     sys::ValueType::napi_object => {
-      if let Some(f) = field(env, o, "filename", "eval options.filename")? {
-        let ft = type_of(env, f, "eval options.filename")?;
+      if let Some(f) = field(env, o, "filename", "options.filename")? {
+        let ft = type_of(env, f, "options.filename")?;
         if ft != sys::ValueType::napi_string {
-          return Err(ErrorInfo::type_error(format!("eval options.filename must be a string (got {})", kind_name(ft))));
+          return Err(ErrorInfo::type_error(format!("options.filename must be a string (got {})", kind_name(ft))));
         }
-        args.filename = string(env, f, "eval options.filename")?;
+        args.filename = string(env, f, "options.filename")?;
       }
-      if let Some(v) = field(env, o, "executionTimeout", "eval options.executionTimeout")? {
-        args.timeout_ms = Some(timeout(env, v, "executionTimeout")?);
+      if let Some(v) = field(env, o, "executionTimeout", "options.executionTimeout")? {
+        args.timeout_ms = Some(timeout(env, v, "options.executionTimeout")?);
       }
     }
     other => {
