@@ -202,7 +202,7 @@ where
 
 /// AES-KW (RFC 3394), https://w3c.github.io/webcrypto/#aes-kw-operations.
 pub fn kw(key: &[u8], wrap: bool, data: &[u8]) -> Res<Vec<u8>> {
-  if data.len() % 8 != 0 || data.len() < if wrap { 16 } else { 24 } {
+  if !data.len().is_multiple_of(8) || data.len() < if wrap { 16 } else { 24 } {
     return Err(op_err("AES-KW works on at least 16 bytes, a multiple of 8"));
   }
   with_aes!(key, A => {
@@ -217,4 +217,104 @@ pub fn kw(key: &[u8], wrap: bool, data: &[u8]) -> Res<Vec<u8>> {
       Ok(out)
     }
   })
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use aes::cipher::BlockCipherEncrypt;
+
+  fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+  }
+
+  #[test]
+  fn gcm_from_ctr_and_ghash_matches_ring_and_truncates_tags() {
+    let never = Cancel::never();
+    let (iv, aad) = (hex("cafebabefacedbaddecaf888"), b"header".to_vec());
+    for key in [vec![7u8; 16], vec![9u8; 32]] {
+      for len in [0usize, 1, 15, 16, 17, 100] {
+        let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        let ours = gcm_generic::<aes::Aes128>(&key[..16], true, &iv, &aad, 16, &data, &never).unwrap();
+        let theirs = gcm_ring(&key[..16], true, &iv, &aad, &data).unwrap();
+        assert_eq!(ours, theirs, "{len}");
+        for tag in [4usize, 8, 12, 13, 14, 15, 16] {
+          let short = gcm(&key, true, &iv, &aad, tag, &data, &never).unwrap();
+          assert_eq!(short.len(), len + tag);
+          assert_eq!(gcm(&key, false, &iv, &aad, tag, &short, &never).unwrap(), data);
+          let mut bad = short.clone();
+          if let Some(b) = bad.last_mut() {
+            *b ^= 1;
+          }
+          assert!(gcm(&key, false, &iv, &aad, tag, &bad, &never).is_err());
+        }
+      }
+    }
+    // Any IV length round-trips; 192-bit keys too.
+    for iv_len in [1usize, 8, 16, 60, 256] {
+      let iv = vec![3u8; iv_len];
+      let ct = gcm(&[1u8; 24], true, &iv, b"", 16, b"secret", &never).unwrap();
+      assert_eq!(gcm(&[1u8; 24], false, &iv, b"", 16, &ct, &never).unwrap(), b"secret");
+    }
+    assert!(gcm(&[1u8; 16], true, &[], b"", 16, b"x", &never).is_err());
+    assert!(gcm(&[1u8; 16], false, &iv, b"", 16, &[0; 15], &never).is_err());
+  }
+
+  #[test]
+  fn ctr_counter_wraps_within_its_length() {
+    let never = Cancel::never();
+    let key = [5u8; 16];
+    let aes = aes::Aes128::new_from_slice(&key).unwrap();
+    let block = |c: [u8; 16]| {
+      let mut b = aes::Block::from(c);
+      aes.encrypt_block(&mut b);
+      b.to_vec()
+    };
+    // 8 counter bits starting at 0xff: the second block's counter is 0x00, the rest unchanged.
+    let mut counter = [0xaa; 16];
+    counter[15] = 0xff;
+    let ks = ctr(&key, &counter, 8, &[0u8; 32], &never).unwrap();
+    let mut wrapped = counter;
+    wrapped[15] = 0;
+    assert_eq!(ks[..16], block(counter)[..]);
+    assert_eq!(ks[16..], block(wrapped)[..]);
+    // With 128 counter bits it carries into the next byte instead.
+    let ks = ctr(&key, &counter, 128, &[0u8; 32], &never).unwrap();
+    let mut carried = counter;
+    carried[15] = 0;
+    carried[14] = 0xab;
+    assert_eq!(ks[16..], block(carried)[..]);
+    // More blocks than the counter can count: an error, never a repeated keystream.
+    assert!(ctr(&key, &counter, 1, &[0u8; 48], &never).is_err());
+    assert_eq!(ctr(&key, &counter, 1, &[0u8; 32], &never).unwrap().len(), 32);
+    let data = b"attack at dawn, or maybe at noon".to_vec();
+    assert_eq!(ctr(&key, &counter, 64, &ctr(&key, &counter, 64, &data, &never).unwrap(), &never).unwrap(), data);
+  }
+
+  #[test]
+  fn cbc_round_trips_and_refuses_bad_padding() {
+    let (key, iv) = ([2u8; 32], [4u8; 16]);
+    for len in [0usize, 1, 15, 16, 33] {
+      let data = vec![0x5a; len];
+      let ct = cbc(&key, true, &iv, &data).unwrap();
+      assert_eq!(ct.len(), (len / 16 + 1) * 16);
+      assert_eq!(cbc(&key, false, &iv, &ct).unwrap(), data);
+    }
+    assert!(cbc(&key, false, &iv, &[0u8; 16]).is_err());
+    assert!(cbc(&key, false, &iv, &[0u8; 15]).is_err());
+    assert!(cbc(&key, true, &iv[..8], b"x").is_err());
+  }
+
+  #[test]
+  fn kw_matches_rfc3394_4_1() {
+    let kek = hex("000102030405060708090A0B0C0D0E0F");
+    let wrapped = kw(&kek, true, &hex("00112233445566778899AABBCCDDEEFF")).unwrap();
+    assert_eq!(wrapped, hex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5"));
+    assert_eq!(kw(&kek, false, &wrapped).unwrap(), hex("00112233445566778899AABBCCDDEEFF"));
+    let mut bad = wrapped.clone();
+    bad[0] ^= 1;
+    assert!(kw(&kek, false, &bad).is_err());
+    assert!(kw(&kek, true, &[0u8; 12]).is_err());
+    assert!(kw(&kek, true, &[0u8; 8]).is_err());
+  }
 }

@@ -345,7 +345,11 @@ enum Out {
 
 /// Key pairs generated off the isolate thread, waiting for their CryptoKeys.
 #[derive(Clone, Default)]
-struct Inbox(Arc<Mutex<(u64, HashMap<u64, (Key, Key)>)>>);
+struct Inbox(Arc<Mutex<Waiting>>);
+
+/// The last ticket given, and the pairs waiting by ticket.
+#[derive(Default)]
+struct Waiting(u64, HashMap<u64, (Key, Key)>);
 
 /// A runtime's queue of offloaded jobs (an isolate slot): one at a time.
 struct Jobs(Arc<tokio::sync::Semaphore>);
