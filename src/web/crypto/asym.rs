@@ -198,6 +198,13 @@ mod tests {
     assert!(keys::import_jwk("RSA", &parts[..4]).is_err());
     assert!(keys::import("RSA", "spki", &spki[..spki.len() - 1]).is_err());
     assert!(keys::import("RSA", "pkcs8", b"junk").is_err());
+    // Components past the largest modulus are refused before any number is made of them.
+    let mut huge = parts.clone();
+    huge[0] = Some(vec![0xff; 1 << 20]);
+    assert!(matches!(keys::import_jwk("RSA", &huge[..2]), Err(Error::Dom("DataError", _))));
+    huge[0] = parts[0].clone();
+    huge[2] = Some(vec![0xff; 1025]);
+    assert!(matches!(keys::import_jwk("RSA", &huge), Err(Error::Dom("DataError", _))));
     assert!(keys::rsa_generate(512, &[1, 0, 1], &Cancel::never()).is_err());
     assert!(keys::rsa_generate(2048, &[1, 0, 0], &Cancel::never()).is_err());
     assert!(keys::rsa_generate(2048, &[1], &Cancel::never()).is_err());

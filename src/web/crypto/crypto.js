@@ -4,7 +4,7 @@
 // cryptography. Key material stays in Rust: a CryptoKey holds an opaque handle in a private field.
 // Runs once, into the startup snapshot: nothing here may call a native or keep per-runtime state
 // outside a method. Everything that runs after user code uses captured intrinsics
-// (internals.primordials): user code patching Array.prototype, Promise, JSON… changes nothing here.
+// (internals.primordials): user code patching Array.prototype, Promise, JSON... changes nothing here.
 (function (global, natives, internals) {
   'use strict'
   const { define, tag } = internals
@@ -175,7 +175,10 @@
     if (i < 0 || i > max) throw new TypeError(`${what} is outside the accepted range`)
     return i
   }
-  // A copy of a BufferSource's bytes (the spec copies every buffer it is given).
+  // A copy of a BufferSource's bytes (the spec copies every buffer it is given). Data arguments
+  // are not copied: the natives read them within the call, and a copy would double what a large
+  // input costs against memoryLimitMB (the one difference: an algorithm member's getter that
+  // changes the data runs before it is read).
   const copy = (b) => natives.copyBytes(b)
 
   // --- Algorithm normalization (https://w3c.github.io/webcrypto/#algorithm-normalization-normalize-an-algorithm)
@@ -708,7 +711,7 @@
       return run(this, () => {
         needArgs(3, arguments.length, 'encrypt')
         const k = toKey(key, 'key')
-        data = copy(toBuffer(data, 'data'))
+        toBuffer(data, 'data')
         const alg = normalize(algorithm, 'encrypt')
         checkKeyFor(alg, k, 'encrypt')
         return cipher(alg, k, data, true)
@@ -718,7 +721,7 @@
       return run(this, () => {
         needArgs(3, arguments.length, 'decrypt')
         const k = toKey(key, 'key')
-        data = copy(toBuffer(data, 'data'))
+        toBuffer(data, 'data')
         const alg = normalize(algorithm, 'decrypt')
         checkKeyFor(alg, k, 'decrypt')
         return cipher(alg, k, data, false)
@@ -728,7 +731,7 @@
       return run(this, () => {
         needArgs(3, arguments.length, 'sign')
         const k = toKey(key, 'key')
-        data = copy(toBuffer(data, 'data'))
+        toBuffer(data, 'data')
         const alg = normalize(algorithm, 'sign')
         checkKeyFor(alg, k, 'sign')
         return signOrVerify(k, alg, undefined, data)
@@ -738,8 +741,8 @@
       return run(this, () => {
         needArgs(4, arguments.length, 'verify')
         const k = toKey(key, 'key')
-        signature = copy(toBuffer(signature, 'signature'))
-        data = copy(toBuffer(data, 'data'))
+        toBuffer(signature, 'signature')
+        toBuffer(data, 'data')
         const alg = normalize(algorithm, 'verify')
         checkKeyFor(alg, k, 'verify')
         return signOrVerify(k, alg, signature, data)
@@ -748,7 +751,7 @@
     digest(algorithm, data) {
       return run(this, () => {
         needArgs(2, arguments.length, 'digest')
-        data = copy(toBuffer(data, 'data'))
+        toBuffer(data, 'data')
         const alg = normalize(algorithm, 'digest')
         return offloaded(natives.digest(alg.name, data))
       })
@@ -828,7 +831,7 @@
       return run(this, () => {
         needArgs(7, arguments.length, 'unwrapKey')
         format = toFormat(format)
-        wrappedKey = copy(toBuffer(wrappedKey, 'wrappedKey'))
+        toBuffer(wrappedKey, 'wrappedKey')
         const uk = toKey(unwrappingKey, 'unwrappingKey')
         extractable = !!extractable
         const usages = intersect(toUsages(keyUsages), USAGES)

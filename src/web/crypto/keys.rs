@@ -388,6 +388,18 @@ fn big(b: &[u8]) -> BoxedUint {
   BoxedUint::from_be_slice_vartime(b)
 }
 
+/// Refuses RSA components longer than the largest modulus before any big number is made of them
+/// (their size is the script's).
+fn rsa_sizes(parts: &[&[u8]]) -> Res<()> {
+  for p in parts {
+    let start = p.iter().position(|&x| x != 0).unwrap_or(p.len());
+    if p.len() - start > RSA_MAX_BITS / 8 {
+      return Err(data_err("RSA keys of 1024 to 8192 bits are supported"));
+    }
+  }
+  Ok(())
+}
+
 fn rsa_check_size(bits: usize) -> Res<()> {
   if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
     return Err(data_err("RSA keys of 1024 to 8192 bits are supported"));
@@ -396,6 +408,7 @@ fn rsa_check_size(bits: usize) -> Res<()> {
 }
 
 fn rsa_public(n: &[u8], e: &[u8]) -> Res<rsa::PublicKey> {
+  rsa_sizes(&[n, e])?;
   let n = big(n);
   rsa_check_size(n.bit_width() as usize)?;
   rsa::PublicKey::new_with_size_limits(n, big(e), RSA_MIN_BITS..=RSA_MAX_BITS).map_err(|_| data_err("Invalid RSA public key"))
@@ -430,6 +443,10 @@ fn rsa_pkcs8(b: &[u8]) -> Res<Key> {
 
 /// A private key from its components, checked (the primes multiply to n, d inverts e).
 fn rsa_private(n: &[u8], e: &[u8], d: &[u8], primes: Option<[&[u8]; 2]>) -> Res<Key> {
+  rsa_sizes(&[n, e, d])?;
+  if let Some(pq) = primes {
+    rsa_sizes(&pq)?;
+  }
   let n = big(n);
   rsa_check_size(n.bit_width() as usize)?;
   let primes = primes.map(|[p, q]| vec![big(p), big(q)]).unwrap_or_default();
@@ -540,6 +557,7 @@ pub fn import_jwk(kind: &str, m: &[Option<Vec<u8>>]) -> Res<Key> {
     let key = if crt.iter().all(|c| c.is_some()) {
       let key = rsa_private(n, e, d, Some([need(3, "p")?, need(4, "q")?]))?;
       if let Key::RsaPrivate(k) = &key {
+        rsa_sizes(&[need(5, "dp")?, need(6, "dq")?, need(7, "qi")?])?;
         let [dp, dq, qi] = rsa_crt(k)?;
         if big(need(5, "dp")?) != big(&dp) || big(need(6, "dq")?) != big(&dq) || big(need(7, "qi")?) != big(&qi) {
           return Err(data_err("The JWK's dp, dq or qi do not match its primes"));
