@@ -1,26 +1,30 @@
 //! crypto.getRandomValues, crypto.randomUUID, crypto.subtle (https://w3c.github.io/webcrypto/)
 //!
-//! crypto.js does the WebIDL and algorithm checks; the natives here do the cryptography (ring for
-//! hashes, HMAC, AES-GCM, PBKDF2, HKDF, Ed25519; p256 for ECDSA P-256 and its key encodings).
+//! crypto.js does the WebIDL and algorithm checks; the natives here do the cryptography: ring for
+//! hashes, HMAC, PBKDF2, HKDF and the common AES-GCM case; RustCrypto and dalek for the rest
+//! (`keys.rs`: key generation and encodings; `ciphers.rs`: AES modes; `asym.rs`: signatures,
+//! RSA-OAEP, ECDH/X25519/X448).
 //! Key material never enters the JS heap: a CryptoKey holds (in a private field) an owner buffer
 //! whose backing store holds the key (`util::owner`), so the key is dropped when the CryptoKey is
 //! garbage collected; no table, no weak handles.
 
+mod asym;
+mod ciphers;
+mod keys;
+
+use self::asym::SignParams;
+use self::keys::Key;
+use super::util::{charge_or_trip, owned, owner};
 use super::util::{copy_bytes, throw_dom_exception, throw_type_error, with_bytes};
 use super::{Area, Natives};
-use base64::Engine as _;
-use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use pkcs8::der::asn1::{BitStringRef, OctetStringRef};
-use pkcs8::der::{Decode, Encode};
-use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::KeyPair as _;
-use super::util::{charge_or_trip, owned, owner};
 use crate::limits::{Charge, Pool};
 use crate::runtime::{Later, Shared, State};
 use crate::value::Value;
+use base64::Engine as _;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use v8::MapFnTo;
 
 pub const AREA: Area = Area { name: "crypto", js: include_str!("crypto.js"), natives };
@@ -33,6 +37,7 @@ fn natives() -> Natives {
     ("b64uEncode", b64u_encode.map_fn_to()),
     ("b64uDecode", b64u_decode.map_fn_to()),
     ("utf8Encode", utf8_encode.map_fn_to()),
+    ("copyBytes", copy_bytes_native.map_fn_to()),
     ("utf8Decode", utf8_decode.map_fn_to()),
     ("secretImport", secret_import.map_fn_to()),
     ("secretGenerate", secret_generate.map_fn_to()),
@@ -40,15 +45,23 @@ fn natives() -> Natives {
     ("hmacSign", hmac_sign.map_fn_to()),
     ("hmacVerify", hmac_verify.map_fn_to()),
     ("aesGcm", aes_gcm.map_fn_to()),
+    ("aesCbc", aes_cbc.map_fn_to()),
+    ("aesCtr", aes_ctr.map_fn_to()),
+    ("aesKw", aes_kw.map_fn_to()),
     ("pbkdf2", pbkdf2.map_fn_to()),
     ("hkdf", hkdf.map_fn_to()),
     ("asymGenerate", asym_generate.map_fn_to()),
+    ("rsaGenerate", rsa_generate.map_fn_to()),
+    ("takeKeys", take_keys.map_fn_to()),
     ("asymImport", asym_import.map_fn_to()),
     ("asymImportJwk", asym_import_jwk.map_fn_to()),
     ("asymExport", asym_export.map_fn_to()),
     ("asymJwk", asym_jwk.map_fn_to()),
+    ("keyInfo", key_info.map_fn_to()),
     ("asymSign", asym_sign.map_fn_to()),
     ("asymVerify", asym_verify.map_fn_to()),
+    ("rsaOaep", rsa_oaep.map_fn_to()),
+    ("deriveBits", derive_bits.map_fn_to()),
   ]
 }
 
@@ -100,26 +113,6 @@ fn error_value(e: Error) -> Value {
 
 // ---------------------------------------------------------------------------------------------
 // Keys
-
-enum Key {
-  /// HMAC, AES, PBKDF2 and HKDF keys.
-  Secret(Vec<u8>),
-  EcPrivate(p256::SecretKey),
-  EcPublic(p256::PublicKey),
-  EdPrivate { seed: [u8; 32], public: [u8; 32] },
-  EdPublic([u8; 32]),
-}
-
-impl Key {
-  /// Bytes the key holds, for the memory budget.
-  fn size(&self) -> usize {
-    let material = match self {
-      Key::Secret(b) => b.capacity(),
-      _ => 0,
-    };
-    std::mem::size_of::<Key>() + material
-  }
-}
 
 /// What a key handle owns: the key, and its charge to the runtime's ArrayBuffer limit.
 struct KeyCell {
@@ -215,33 +208,6 @@ fn uuid_v4(mut b: [u8; 16]) -> String {
   format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-/// AES-GCM with a 96-bit IV and 128-bit tag (what ring offers).
-fn aes_gcm_run(key: &[u8], encrypt: bool, iv: &[u8], aad: &[u8], data: &[u8]) -> Res<Vec<u8>> {
-  use ring::aead;
-  let alg = match key.len() {
-    16 => &aead::AES_128_GCM,
-    32 => &aead::AES_256_GCM,
-    _ => return Err(not_supported("AES-GCM with a 192-bit key is not supported")),
-  };
-  let nonce = aead::Nonce::try_assume_unique_for_key(iv).map_err(|_| not_supported("AES-GCM needs a 96-bit iv here"))?;
-  let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, key).map_err(|_| op_err("bad AES key"))?);
-  let mut buf = data.to_vec();
-  if encrypt {
-    key.seal_in_place_append_tag(nonce, aead::Aad::from(aad), &mut buf).map_err(|_| op_err("encryption failed"))?;
-    Ok(buf)
-  } else {
-    if buf.len() < 16 {
-      return Err(op_err("The provided data is too small."));
-    }
-    let len = key
-      .open_in_place(nonce, aead::Aad::from(aad), &mut buf)
-      .map_err(|_| op_err("The operation failed for an operation-specific reason"))?
-      .len();
-    buf.truncate(len);
-    Ok(buf)
-  }
-}
-
 /// PBKDF2 (RFC 8018 §5.2) with HMAC as the PRF, our own loop over ring's HMAC so that it can
 /// stop: `cancel` is checked every `PBKDF2_CHECK` iterations. Bit-identical to ring::pbkdf2
 /// (tested below against RFC 6070's vectors and ring itself).
@@ -321,193 +287,6 @@ fn hkdf_run(hash: Hash, ikm: &[u8], salt: &[u8], info: &[u8], bytes: usize) -> R
   Ok(out)
 }
 
-const ED25519_OID: pkcs8::ObjectIdentifier = pkcs8::ObjectIdentifier::new_unwrap("1.3.101.112");
-
-fn ed_public_of(seed: &[u8; 32]) -> Res<[u8; 32]> {
-  let kp = ring::signature::Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| data_err("Invalid Ed25519 key"))?;
-  kp.public_key().as_ref().try_into().map_err(|_| data_err("Invalid Ed25519 key"))
-}
-
-fn to32(b: &[u8], what: &str) -> Res<[u8; 32]> {
-  b.try_into().map_err(|_| data_err(what))
-}
-
-fn ec_public(b: &[u8]) -> Res<p256::PublicKey> {
-  p256::PublicKey::from_sec1_bytes(b).map_err(|_| data_err("Invalid EC public key"))
-}
-
-fn ec_point(p: &p256::PublicKey) -> Vec<u8> {
-  use p256::elliptic_curve::sec1::ToEncodedPoint;
-  p.to_encoded_point(false).as_bytes().to_vec()
-}
-
-/// Imports `bytes` in `format` ("raw", "spki", "pkcs8") as an ECDSA ("EC") or Ed25519 ("Ed") key.
-fn asym_import_bytes(kind: &str, format: &str, bytes: &[u8]) -> Res<Key> {
-  match (kind, format) {
-    ("EC", "raw") => Ok(Key::EcPublic(ec_public(bytes)?)),
-    ("EC", "spki") => Ok(Key::EcPublic(p256::PublicKey::from_public_key_der(bytes).map_err(|_| data_err("Invalid SPKI for a P-256 key"))?)),
-    ("EC", "pkcs8") => Ok(Key::EcPrivate(p256::SecretKey::from_pkcs8_der(bytes).map_err(|_| data_err("Invalid PKCS#8 for a P-256 key"))?)),
-    ("Ed", "raw") => Ok(Key::EdPublic(to32(bytes, "An Ed25519 public key is 32 bytes")?)),
-    ("Ed", "spki") => {
-      let spki = pkcs8::spki::SubjectPublicKeyInfoRef::from_der(bytes).map_err(|_| data_err("Invalid SPKI"))?;
-      if spki.algorithm.oid != ED25519_OID || spki.algorithm.parameters.is_some() {
-        return Err(data_err("The SPKI is not of an Ed25519 key"));
-      }
-      let pk = spki.subject_public_key.as_bytes().ok_or_else(|| data_err("Invalid SPKI"))?;
-      Ok(Key::EdPublic(to32(pk, "Invalid Ed25519 public key")?))
-    }
-    ("Ed", "pkcs8") => {
-      let info = pkcs8::PrivateKeyInfo::from_der(bytes).map_err(|_| data_err("Invalid PKCS#8"))?;
-      if info.algorithm.oid != ED25519_OID || info.algorithm.parameters.is_some() {
-        return Err(data_err("The PKCS#8 is not of an Ed25519 key"));
-      }
-      // RFC 8410: privateKey holds a CurvePrivateKey, itself an OCTET STRING.
-      let inner = OctetStringRef::from_der(info.private_key).map_err(|_| data_err("Invalid Ed25519 private key"))?;
-      let seed = to32(inner.as_bytes(), "Invalid Ed25519 private key")?;
-      let public = ed_public_of(&seed)?;
-      if let Some(pk) = info.public_key {
-        if pk != public {
-          return Err(data_err("The PKCS#8 public key does not match its private key"));
-        }
-      }
-      Ok(Key::EdPrivate { seed, public })
-    }
-    _ => Err(not_supported("Unsupported key format")),
-  }
-}
-
-/// Keys from JWK members (already base64url-decoded).
-fn asym_import_jwk_bytes(kind: &str, d: Option<&[u8]>, x: &[u8], y: Option<&[u8]>) -> Res<Key> {
-  match kind {
-    "EC" => {
-      let (x, y) = (to32(x, "Invalid JWK x")?, to32(y.unwrap_or(&[]), "Invalid JWK y")?);
-      let mut point = vec![4u8];
-      point.extend_from_slice(&x);
-      point.extend_from_slice(&y);
-      let public = ec_public(&point)?;
-      match d {
-        None => Ok(Key::EcPublic(public)),
-        Some(d) => {
-          let secret = p256::SecretKey::from_slice(&to32(d, "Invalid JWK d")?).map_err(|_| data_err("Invalid JWK d"))?;
-          if secret.public_key() != public {
-            return Err(data_err("The JWK's d does not match its x and y"));
-          }
-          Ok(Key::EcPrivate(secret))
-        }
-      }
-    }
-    "Ed" => {
-      let x = to32(x, "Invalid JWK x")?;
-      match d {
-        None => Ok(Key::EdPublic(x)),
-        Some(d) => {
-          let seed = to32(d, "Invalid JWK d")?;
-          if ed_public_of(&seed)? != x {
-            return Err(data_err("The JWK's d does not match its x"));
-          }
-          Ok(Key::EdPrivate { seed, public: x })
-        }
-      }
-    }
-    _ => Err(not_supported("Unsupported key type")),
-  }
-}
-
-fn asym_export_bytes(key: &Key, format: &str) -> Res<Vec<u8>> {
-  let wrong = || access_err("The key cannot be exported in this format");
-  match (key, format) {
-    (Key::EcPublic(p), "raw") => Ok(ec_point(p)),
-    (Key::EcPublic(p), "spki") => Ok(p.to_public_key_der().map_err(|_| op_err("encoding failed"))?.as_bytes().to_vec()),
-    (Key::EcPrivate(s), "pkcs8") => Ok(s.to_pkcs8_der().map_err(|_| op_err("encoding failed"))?.as_bytes().to_vec()),
-    (Key::EdPublic(p), "raw") => Ok(p.to_vec()),
-    (Key::EdPublic(p), "spki") => {
-      let spki = pkcs8::spki::SubjectPublicKeyInfoRef {
-        algorithm: pkcs8::spki::AlgorithmIdentifierRef { oid: ED25519_OID, parameters: None },
-        subject_public_key: BitStringRef::from_bytes(p).map_err(|_| op_err("encoding failed"))?,
-      };
-      spki.to_der().map_err(|_| op_err("encoding failed"))
-    }
-    (Key::EdPrivate { seed, .. }, "pkcs8") => {
-      let inner = OctetStringRef::new(seed).and_then(|o| o.to_der()).map_err(|_| op_err("encoding failed"))?;
-      let info = pkcs8::PrivateKeyInfo::new(pkcs8::AlgorithmIdentifierRef { oid: ED25519_OID, parameters: None }, &inner);
-      info.to_der().map_err(|_| op_err("encoding failed"))
-    }
-    _ => Err(wrong()),
-  }
-}
-
-/// JWK members as bytes: [x, y (EC only), d (private only)], with "" for absent ones.
-fn asym_jwk_parts(key: &Key) -> Res<[Vec<u8>; 3]> {
-  let ec = |p: &p256::PublicKey, d: Vec<u8>| -> Res<[Vec<u8>; 3]> {
-    let pt = ec_point(p);
-    match (pt.get(1..33), pt.get(33..65)) {
-      (Some(x), Some(y)) => Ok([x.to_vec(), y.to_vec(), d]),
-      _ => Err(op_err("encoding failed")),
-    }
-  };
-  match key {
-    Key::EcPrivate(s) => ec(&s.public_key(), s.to_bytes().to_vec()),
-    Key::EcPublic(p) => ec(p, Vec::new()),
-    Key::EdPublic(p) => Ok([p.to_vec(), Vec::new(), Vec::new()]),
-    Key::EdPrivate { seed, public } => Ok([public.to_vec(), Vec::new(), seed.to_vec()]),
-    Key::Secret(_) => Err(access_err("not an asymmetric key")),
-  }
-}
-
-fn asym_sign_bytes(key: &Key, hash: Option<Hash>, data: &[u8]) -> Res<Vec<u8>> {
-  match key {
-    Key::EcPrivate(s) => {
-      let hash = hash.ok_or_else(|| Error::Type("ECDSA needs a hash".into()))?;
-      let sk = p256::ecdsa::SigningKey::from(s);
-      let sig: p256::ecdsa::Signature = sk.sign_prehash(&hash.digest(data)).map_err(|_| op_err("signing failed"))?;
-      Ok(sig.to_bytes().to_vec())
-    }
-    Key::EdPrivate { seed, public } => {
-      let kp = ring::signature::Ed25519KeyPair::from_seed_and_public_key(seed, public).map_err(|_| op_err("bad key"))?;
-      Ok(kp.sign(data).as_ref().to_vec())
-    }
-    _ => Err(access_err("The key is not a private key")),
-  }
-}
-
-fn asym_verify_bytes(key: &Key, hash: Option<Hash>, sig: &[u8], data: &[u8]) -> Res<bool> {
-  match key {
-    Key::EcPublic(p) => {
-      let hash = hash.ok_or_else(|| Error::Type("ECDSA needs a hash".into()))?;
-      // https://w3c.github.io/webcrypto/#ecdsa-operations: a signature of the wrong size is false.
-      let Ok(sig) = p256::ecdsa::Signature::from_slice(sig) else { return Ok(false) };
-      let vk = p256::ecdsa::VerifyingKey::from(p);
-      Ok(vk.verify_prehash(&hash.digest(data), &sig).is_ok())
-    }
-    Key::EdPublic(p) => {
-      let pk = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, p);
-      Ok(pk.verify(data, sig).is_ok())
-    }
-    _ => Err(access_err("The key is not a public key")),
-  }
-}
-
-fn asym_generate_keys(kind: &str) -> Res<(Key, Key)> {
-  match kind {
-    "EC" => {
-      // A random scalar; out-of-range values (probability ~2^-32) are drawn again.
-      for _ in 0..16 {
-        if let Ok(s) = p256::SecretKey::from_slice(&random_bytes(32)?) {
-          let p = s.public_key();
-          return Ok((Key::EcPrivate(s), Key::EcPublic(p)));
-        }
-      }
-      Err(op_err("key generation failed"))
-    }
-    "Ed" => {
-      let seed = to32(&random_bytes(32)?, "")?;
-      let public = ed_public_of(&seed)?;
-      Ok((Key::EdPrivate { seed, public }, Key::EdPublic(public)))
-    }
-    _ => Err(not_supported("Unsupported key type")),
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Work off the isolate thread
 //
@@ -559,7 +338,18 @@ impl Cancel {
 enum Out {
   Bytes(Vec<u8>),
   Bool(bool),
+  /// A generated key pair (private, public): kept in the runtime's `Inbox` until `takeKeys`
+  /// makes handles of it on the isolate thread; the promise resolves with its ticket.
+  Keys(Box<(Key, Key)>),
 }
+
+/// Key pairs generated off the isolate thread, waiting for their CryptoKeys.
+#[derive(Clone, Default)]
+struct Inbox(Arc<Mutex<Waiting>>);
+
+/// The last ticket given, and the pairs waiting by ticket.
+#[derive(Default)]
+struct Waiting(u64, HashMap<u64, (Key, Key)>);
 
 /// A runtime's queue of offloaded jobs (an isolate slot): one at a time.
 struct Jobs(Arc<tokio::sync::Semaphore>);
@@ -581,6 +371,14 @@ fn offload<'s>(scope: &mut v8::PinScope<'s, '_>, job: impl FnOnce(&Cancel) -> Re
       j
     }
   };
+  let inbox = match scope.get_slot::<Inbox>() {
+    Some(i) => i.clone(),
+    None => {
+      let i = Inbox::default();
+      scope.set_slot(i.clone());
+      i
+    }
+  };
   let (promise, later) = Later::new(scope)?;
   let Some(rt) = crate::net::tokio() else {
     later.reject(error_value(op_err("the worker threads could not start")));
@@ -595,6 +393,18 @@ fn offload<'s>(scope: &mut v8::PinScope<'s, '_>, job: impl FnOnce(&Cancel) -> Re
     match tokio::task::spawn_blocking(move || job(&cancel)).await {
       Ok(Ok(Out::Bytes(b))) => later.resolve(Value::ArrayBuffer(b)),
       Ok(Ok(Out::Bool(v))) => later.resolve(Value::Bool(v)),
+      Ok(Ok(Out::Keys(pair))) => {
+        let ticket = match inbox.0.lock() {
+          Ok(mut g) => {
+            g.0 += 1;
+            let t = g.0;
+            g.1.insert(t, *pair);
+            t
+          }
+          Err(_) => return later.reject(error_value(op_err("The operation failed"))),
+        };
+        later.resolve(Value::Number(ticket as f64))
+      }
       // The runtime is gone: nobody waits for the promise.
       Ok(Err(Error::Cancelled)) => {}
       Ok(Err(e)) => later.reject(error_value(e)),
@@ -620,6 +430,7 @@ fn run_job<'s>(
     return match r {
       Ok(Out::Bytes(b)) => set_buffer(scope, &mut rv, b),
       Ok(Out::Bool(v)) => rv.set_bool(v),
+      Ok(Out::Keys(_)) => throw(scope, op_err("keys are generated off the isolate thread")),
       Err(e) => throw(scope, e),
     };
   }
@@ -756,6 +567,17 @@ fn b64u_decode<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8:
   }
 }
 
+/// copyBytes(bufferSource) → a new ArrayBuffer with its bytes (the spec copies every buffer it
+/// is given, before anything else can change it), charged like every ArrayBuffer.
+fn copy_bytes_native<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
+  let v = args.get(0);
+  let Some(len) = with_bytes(v, |b| b.len()) else { return throw_type_error(scope, "Expected a BufferSource") };
+  let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, len) else { return };
+  let copy = copy_bytes(v).unwrap_or_default();
+  drop(charge);
+  set_buffer(scope, &mut rv, copy);
+}
+
 /// For wrapKey/unwrapKey of JWKs (JSON text as UTF-8).
 fn utf8_encode<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
   let s = string_arg(scope, args.get(0));
@@ -819,7 +641,7 @@ fn hmac_verify<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::Ret
   }
 }
 
-/// aesGcm(key, encrypt, iv, additionalData | undefined, data)
+/// aesGcm(key, encrypt, iv, additionalData | undefined, tagLengthInBits, data)
 fn aes_gcm<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let r = (|| {
     let k = secret_of(scope, args.get(0))?;
@@ -828,9 +650,44 @@ fn aes_gcm<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnV
     Ok((k, iv, aad))
   })();
   let encrypt = args.get(1).is_true();
+  let tag = (u32_arg(args.get(4)) / 8) as usize;
   match r {
-    // ring's AES-GCM is one pass (GB/s); off the isolate thread when large.
-    Ok((k, iv, aad)) => run_job(scope, rv, args.get(4), false, move |b, _| aes_gcm_run(secret_bytes(&k), encrypt, &iv, &aad, b).map(Out::Bytes)),
+    Ok((k, iv, aad)) => run_job(scope, rv, args.get(5), false, move |b, c| ciphers::gcm(secret_bytes(&k), encrypt, &iv, &aad, tag, b, c).map(Out::Bytes)),
+    Err(e) => throw(scope, e),
+  }
+}
+
+/// aesCbc(key, encrypt, iv, data)
+fn aes_cbc<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
+  let r = (|| Ok((secret_of(scope, args.get(0))?, bytes_arg(args.get(2))?)))();
+  let encrypt = args.get(1).is_true();
+  match r {
+    Ok((k, iv)) => run_job(scope, rv, args.get(3), false, move |b, c| {
+      c.check()?;
+      ciphers::cbc(secret_bytes(&k), encrypt, &iv, b).map(Out::Bytes)
+    }),
+    Err(e) => throw(scope, e),
+  }
+}
+
+/// aesCtr(key, counter, lengthInBits, data)
+fn aes_ctr<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
+  let r = (|| Ok((secret_of(scope, args.get(0))?, bytes_arg(args.get(1))?)))();
+  let length = u32_arg(args.get(2));
+  match r {
+    Ok((k, counter)) => run_job(scope, rv, args.get(3), false, move |b, c| ciphers::ctr(secret_bytes(&k), &counter, length, b, c).map(Out::Bytes)),
+    Err(e) => throw(scope, e),
+  }
+}
+
+/// aesKw(key, wrap, data)
+fn aes_kw<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
+  let wrap = args.get(1).is_true();
+  match secret_of(scope, args.get(0)) {
+    Ok(k) => run_job(scope, rv, args.get(2), false, move |b, c| {
+      c.check()?;
+      ciphers::kw(secret_bytes(&k), wrap, b).map(Out::Bytes)
+    }),
     Err(e) => throw(scope, e),
   }
 }
@@ -870,10 +727,9 @@ fn hkdf<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValu
   }
 }
 
-/// asymGenerate(kind) → [privateHandle, publicHandle]
-fn asym_generate<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
-  let kind = string_arg(scope, args.get(0));
-  let r = asym_generate_keys(&kind).and_then(|(private, public)| {
+/// An array of handles [private, public].
+fn pair_result<'s>(scope: &mut v8::PinScope<'s, '_>, mut rv: v8::ReturnValue<'s>, r: Res<(Key, Key)>) {
+  let r = r.and_then(|(private, public)| {
     let a = new_handle(scope, private)?;
     let b = new_handle(scope, public)?;
     Ok(v8::Array::new_with_elements(scope, &[a.into(), b.into()]))
@@ -884,35 +740,69 @@ fn asym_generate<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v
   }
 }
 
-/// asymImport(kind, format, bytes)
+/// asymGenerate(curve) → [privateHandle, publicHandle] (EC and OKP keys: quick, inline)
+fn asym_generate<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
+  let kind = string_arg(scope, args.get(0));
+  let r = keys::generate(&kind);
+  pair_result(scope, rv, r)
+}
+
+/// rsaGenerate(modulusLength, publicExponent) → a promise of a ticket for `takeKeys`: RSA key
+/// generation runs off the isolate thread and stops with the runtime.
+fn rsa_generate<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
+  let bits = u32_arg(args.get(0)) as usize;
+  let e = match bytes_arg(args.get(1)) {
+    Ok(e) => e,
+    Err(e) => return throw(scope, e),
+  };
+  if let Some(p) = offload(scope, move |c| keys::rsa_generate(bits, &e, c).map(|pair| Out::Keys(Box::new(pair)))) {
+    rv.set(p.into());
+  }
+}
+
+/// takeKeys(ticket) → [privateHandle, publicHandle]
+fn take_keys<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
+  let ticket = args.get(0).number_value(scope).unwrap_or(0.0) as u64;
+  let pair = scope.get_slot::<Inbox>().and_then(|i| i.0.lock().ok().and_then(|mut g| g.1.remove(&ticket)));
+  let r = pair.ok_or_else(|| op_err("The generated key is gone"));
+  pair_result(scope, rv, r)
+}
+
+/// asymImport(kind, format, bytes): kind is 'RSA' or a curve name.
 fn asym_import<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let kind = string_arg(scope, args.get(0));
   let format = string_arg(scope, args.get(1));
-  let r = bytes_arg(args.get(2)).and_then(|b| asym_import_bytes(&kind, &format, &b));
+  let r = bytes_arg(args.get(2)).and_then(|b| keys::import(&kind, &format, &b));
   handle_result(scope, rv, r)
 }
 
-/// asymImportJwk(kind, d | undefined, x, y | undefined), members as ArrayBuffers.
+/// asymImportJwk(kind, members): members an array of ArrayBuffers or undefined, in the order
+/// of `keys::import_jwk`.
 fn asym_import_jwk<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let kind = string_arg(scope, args.get(0));
-  let d = copy_bytes(args.get(1));
-  let y = copy_bytes(args.get(3));
-  let r = bytes_arg(args.get(2)).and_then(|x| asym_import_jwk_bytes(&kind, d.as_deref(), &x, y.as_deref()));
+  let mut members = Vec::new();
+  if let Ok(a) = v8::Local::<v8::Array>::try_from(args.get(1)) {
+    for i in 0..a.length().min(8) {
+      let v = a.get_index(scope, i);
+      members.push(v.and_then(copy_bytes));
+    }
+  }
+  let r = keys::import_jwk(&kind, &members);
   handle_result(scope, rv, r)
 }
 
 fn asym_export<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
   let format = string_arg(scope, args.get(1));
-  let r = key_of(scope, args.get(0)).and_then(|k| asym_export_bytes(&k, &format));
+  let r = key_of(scope, args.get(0)).and_then(|k| keys::export(&k, &format));
   buffer_result(scope, rv, r)
 }
 
-/// asymJwk(handle) → [x, y, d] as base64url strings ("" when absent).
+/// asymJwk(handle) → the JWK members as base64url strings ("" when absent).
 fn asym_jwk<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
-  let r = key_of(scope, args.get(0)).and_then(|k| asym_jwk_parts(&k));
+  let r = key_of(scope, args.get(0)).and_then(|k| keys::jwk_parts(&k));
   match r {
     Ok(parts) => {
-      let mut out = Vec::with_capacity(3);
+      let mut out = Vec::with_capacity(parts.len());
       for p in parts {
         let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(p);
         let Some(s) = v8::String::new(scope, &s) else { return };
@@ -924,37 +814,110 @@ fn asym_jwk<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::Re
   }
 }
 
-fn opt_hash(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Res<Option<Hash>> {
-  if v.is_undefined() {
-    Ok(None)
-  } else {
-    hash_arg(scope, v).map(Some)
+/// keyInfo(handle) → [isPrivate, curve name | 'RSA', modulusLength, publicExponent]
+fn key_info<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
+  let k = match key_of(scope, args.get(0)) {
+    Ok(k) => k,
+    Err(e) => return throw(scope, e),
+  };
+  let private = v8::Boolean::new(scope, k.is_private()).into();
+  let mut out: Vec<v8::Local<v8::Value>> = vec![private];
+  if let Some((bits, e)) = k.rsa_info() {
+    let (Some(kind), Some(e)) = (v8::String::new(scope, "RSA"), super::util::array_buffer(scope, e)) else { return };
+    out.push(kind.into());
+    out.push(v8::Number::new(scope, bits as f64).into());
+    out.push(e.into());
+  } else if let Some(c) = k.curve() {
+    let name = match c {
+      keys::Curve::P256 => "P-256",
+      keys::Curve::P384 => "P-384",
+      keys::Curve::P521 => "P-521",
+      keys::Curve::Ed25519 => "Ed25519",
+      keys::Curve::X25519 => "X25519",
+      keys::Curve::Ed448 => "Ed448",
+      keys::Curve::X448 => "X448",
+    };
+    let Some(name) = v8::String::new(scope, name) else { return };
+    out.push(name.into());
   }
+  rv.set(v8::Array::new_with_elements(scope, &out).into());
 }
 
-/// asymSign(handle, hash | undefined, data)
+/// The parameters of asymSign/asymVerify: (scheme, hash | undefined, saltLength | context).
+fn sign_params(scope: &mut v8::PinScope, scheme: v8::Local<v8::Value>, hash: v8::Local<v8::Value>, param: v8::Local<v8::Value>) -> Res<SignParams> {
+  let scheme = string_arg(scope, scheme);
+  Ok(match scheme.as_str() {
+    "RSASSA-PKCS1-v1_5" => SignParams::Pkcs1(hash_arg(scope, hash)?),
+    "RSA-PSS" => SignParams::Pss(hash_arg(scope, hash)?, u32_arg(param) as usize),
+    "ECDSA" => SignParams::Ecdsa(hash_arg(scope, hash)?),
+    "Ed25519" => SignParams::Ed25519,
+    "Ed448" => SignParams::Ed448(if param.is_undefined() { Vec::new() } else { bytes_arg(param)? }),
+    _ => return Err(not_supported("Unsupported signature algorithm")),
+  })
+}
+
+/// RSA private-key operations always run off the isolate thread (milliseconds to tens of them).
+fn is_rsa_private(k: &Key) -> bool {
+  matches!(k, Key::RsaPrivate(_))
+}
+
+/// asymSign(handle, scheme, hash | undefined, saltLength | context | undefined, data)
 fn asym_sign<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
-  let r = (|| {
-    let k = key_of(scope, args.get(0))?;
-    Ok((k, opt_hash(scope, args.get(1))?))
-  })();
+  let r = (|| Ok((key_of(scope, args.get(0))?, sign_params(scope, args.get(1), args.get(2), args.get(3))?)))();
   match r {
-    Ok((k, h)) => run_job(scope, rv, args.get(2), false, move |b, _| asym_sign_bytes(&k, h, b).map(Out::Bytes)),
+    Ok((k, p)) => {
+      let always = is_rsa_private(&k);
+      run_job(scope, rv, args.get(4), always, move |b, c| {
+        c.check()?;
+        asym::sign(&k, &p, b).map(Out::Bytes)
+      })
+    }
     Err(e) => throw(scope, e),
   }
 }
 
-/// asymVerify(handle, hash | undefined, signature, data)
+/// asymVerify(handle, scheme, hash | undefined, saltLength | context | undefined, signature, data)
 fn asym_verify<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
-  let r = (|| {
-    let k = key_of(scope, args.get(0))?;
-    let h = opt_hash(scope, args.get(1))?;
-    Ok((k, h, bytes_arg(args.get(2))?))
-  })();
+  let r = (|| Ok((key_of(scope, args.get(0))?, sign_params(scope, args.get(1), args.get(2), args.get(3))?, bytes_arg(args.get(4))?)))();
   match r {
-    Ok((k, h, sig)) => run_job(scope, rv, args.get(3), false, move |b, _| asym_verify_bytes(&k, h, &sig, b).map(Out::Bool)),
+    Ok((k, p, sig)) => run_job(scope, rv, args.get(5), false, move |b, c| {
+      c.check()?;
+      asym::verify(&k, &p, &sig, b).map(Out::Bool)
+    }),
     Err(e) => throw(scope, e),
   }
+}
+
+/// rsaOaep(handle, encrypt, hash, label | undefined, data)
+fn rsa_oaep<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
+  let r = (|| {
+    let k = key_of(scope, args.get(0))?;
+    let h = hash_arg(scope, args.get(2))?;
+    let label = if args.get(3).is_undefined() { Vec::new() } else { bytes_arg(args.get(3))? };
+    Ok((k, h, label))
+  })();
+  let encrypt = args.get(1).is_true();
+  match r {
+    Ok((k, h, label)) => {
+      let always = is_rsa_private(&k);
+      run_job(scope, rv, args.get(4), always, move |b, c| {
+        c.check()?;
+        asym::rsa_oaep(&k, encrypt, h, &label, b).map(Out::Bytes)
+      })
+    }
+    Err(e) => throw(scope, e),
+  }
+}
+
+/// deriveBits(privateHandle, publicHandle, lengthInBits | null) for ECDH, X25519 and X448.
+fn derive_bits<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
+  let length = if args.get(2).is_null_or_undefined() { None } else { Some(u32_arg(args.get(2)) as usize) };
+  let r = (|| {
+    let a = key_of(scope, args.get(0))?;
+    let b = key_of(scope, args.get(1))?;
+    asym::derive(&a, &b, length)
+  })();
+  buffer_result(scope, rv, r)
 }
 
 #[cfg(test)]
@@ -1045,58 +1008,5 @@ mod tests {
     }
     let stopped = Cancel::Flag(Arc::new(std::sync::atomic::AtomicBool::new(true)));
     assert!(matches!(digest_run(Hash::Sha256, &data, &stopped), Err(Error::Cancelled)));
-  }
-
-  #[test]
-  fn aes_gcm_round_trips_and_rejects_tampering() {
-    let key = [7u8; 32];
-    let iv = [1u8; 12];
-    let ct = aes_gcm_run(&key, true, &iv, b"aad", b"hello").unwrap();
-    assert_eq!(ct.len(), 5 + 16);
-    assert_eq!(aes_gcm_run(&key, false, &iv, b"aad", &ct).unwrap(), b"hello");
-    assert!(matches!(aes_gcm_run(&key, false, &iv, b"other", &ct), Err(Error::Dom("OperationError", _))));
-    assert!(matches!(aes_gcm_run(&key, false, &iv, b"", &[0; 3]), Err(Error::Dom("OperationError", _))));
-    assert!(matches!(aes_gcm_run(&[0; 24], true, &iv, b"", b""), Err(Error::Dom("NotSupportedError", _))));
-  }
-
-  #[test]
-  fn ec_keys_round_trip_through_every_format() {
-    let (private, public) = asym_generate_keys("EC").unwrap();
-    let pkcs8 = asym_export_bytes(&private, "pkcs8").unwrap();
-    let spki = asym_export_bytes(&public, "spki").unwrap();
-    let raw = asym_export_bytes(&public, "raw").unwrap();
-    assert_eq!(raw.len(), 65);
-    let private2 = asym_import_bytes("EC", "pkcs8", &pkcs8).unwrap();
-    let public2 = asym_import_bytes("EC", "spki", &spki).unwrap();
-    let [x, y, d] = asym_jwk_parts(&private2).unwrap();
-    let private3 = asym_import_jwk_bytes("EC", Some(&d), &x, Some(&y)).unwrap();
-    let sig = asym_sign_bytes(&private3, Some(Hash::Sha256), b"msg").unwrap();
-    assert_eq!(sig.len(), 64);
-    assert!(asym_verify_bytes(&public2, Some(Hash::Sha256), &sig, b"msg").unwrap());
-    assert!(!asym_verify_bytes(&public2, Some(Hash::Sha256), &sig, b"other").unwrap());
-    assert!(!asym_verify_bytes(&public2, Some(Hash::Sha256), &sig[..63], b"msg").unwrap());
-    assert!(asym_export_bytes(&private, "raw").is_err());
-    assert!(asym_import_bytes("EC", "pkcs8", b"junk").is_err());
-    let wrong_d = vec![1u8; 32];
-    assert!(asym_import_jwk_bytes("EC", Some(&wrong_d), &x, Some(&y)).is_err());
-  }
-
-  #[test]
-  fn ed25519_matches_rfc8032_test_1_and_round_trips() {
-    let seed = hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
-    let public = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
-    let key = asym_import_jwk_bytes("Ed", Some(&seed), &public, None).unwrap();
-    let sig = asym_sign_bytes(&key, None, b"").unwrap();
-    assert_eq!(sig, hex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"));
-    let pkcs8 = asym_export_bytes(&key, "pkcs8").unwrap();
-    assert_eq!(pkcs8[..16], hex("302e020100300506032b657004220420")[..]);
-    assert!(matches!(asym_import_bytes("Ed", "pkcs8", &pkcs8).unwrap(), Key::EdPrivate { .. }));
-    let pubkey = asym_import_bytes("Ed", "raw", &public).unwrap();
-    let spki = asym_export_bytes(&pubkey, "spki").unwrap();
-    assert_eq!(spki[..12], hex("302a300506032b6570032100")[..]);
-    let pubkey2 = asym_import_bytes("Ed", "spki", &spki).unwrap();
-    assert!(asym_verify_bytes(&pubkey2, None, &sig, b"").unwrap());
-    assert!(!asym_verify_bytes(&pubkey2, None, &sig, b"x").unwrap());
-    assert!(asym_import_bytes("Ed", "raw", &public[..31]).is_err());
   }
 }
