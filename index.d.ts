@@ -73,100 +73,6 @@ export interface RuntimeOptions {
   webSocket?: (url: string, protocols: string[]) => boolean | WebSocketLike | null | Promise<boolean | WebSocketLike | null>
   /** Without onFetch, a native client (HTTP/1.1 and HTTP/2, TLS) does the isolate's requests under this policy. Without both, there is no egress. */
   network?: NetworkOptions
-  /** Defines Jest/Vitest-style test globals inside (`describe`, `it`, `test`, hooks, `expect`, `jest`/`vi`/`mock`); `runtime.testEnvironment` runs them. Default: off. */
-  testEnvironment?: boolean | TestEnvironmentOptions
-}
-
-export interface TestEnvironmentOptions {
-  /** Receives each event of a run, on Node's main thread, while the tests run. A throw is ignored. */
-  onEvent?: (event: TestEvent) => void
-  /** Default timeout of each test and hook in ms (a test may pass its own as its last argument). Default 5000. */
-  testTimeout?: number
-}
-
-/** Events of a test run, in order: runStart, then per suite suiteStart … suiteEnd around its tests' testStart/testEnd, then runEnd. */
-export type TestEvent =
-  | { type: 'runStart'; testCount: number; suiteCount: number }
-  | { type: 'suiteStart'; suite: SuiteInfo }
-  | { type: 'suiteEnd'; suite: SuiteResult }
-  | { type: 'testStart'; test: TestInfo }
-  | { type: 'testEnd'; test: TestResult }
-  | { type: 'runEnd'; results: RunResults }
-
-export interface SuiteInfo {
-  name: string
-  /** Names of the enclosing suites, outermost first (empty for a top-level describe). */
-  path: string[]
-  /** `outer > inner`. */
-  fullName: string
-  /** 0 for a top-level describe. */
-  depth: number
-}
-
-export interface SuiteResult extends SuiteInfo {
-  /** Counts of the suite's tests, nested suites included. */
-  passed: number
-  failed: number
-  skipped: number
-  todo: number
-  duration: number
-}
-
-export interface TestInfo {
-  name: string
-  /** Names of the enclosing suites, outermost first. */
-  suitePath: string[]
-  /** `suite > inner > test name`. */
-  fullName: string
-}
-
-export interface TestResult extends TestInfo {
-  status: 'pass' | 'fail' | 'skip' | 'todo'
-  /** ms, hooks included; 0 for skipped and todo tests. */
-  duration: number
-  error?: TestError
-}
-
-export interface TestError {
-  /** Vitest's wording (`expected 2 to be 3 // Object.is equality`); deep-equality failures end with a `- Expected / + Received` diff. A thrown non-Error reads `thrown: …`. */
-  message: string
-  /** The error's stack, without the framework's own frames. */
-  stack?: string
-  /** The error's name when it is not Error or AssertionError (`TypeError`, …). */
-  name?: string
-  /** Assertion failures: the formatted expected and received values. */
-  expected?: string
-  actual?: string
-  /** Assertion failures: `toBe`, `toEqual`, … */
-  matcherName?: string
-}
-
-export interface RunResults {
-  passed: number
-  failed: number
-  skipped: number
-  todo: number
-  total: number
-  /** ms */
-  duration: number
-  /** No test failed and no afterAll hook threw. */
-  success: boolean
-  /** In declaration order. */
-  suites: SuiteResult[]
-  /** In the order they ran. */
-  tests: TestResult[]
-  /** afterAll hooks that threw (present only then). */
-  errors?: Array<TestError & { hook: 'afterAll'; suitePath: string[] }>
-}
-
-/** The host side of the test environment. Every method rejects with a TypeError on a runtime created without `testEnvironment`, and with "Runtime has been disposed" once it is gone. */
-export interface RuntimeTestEnvironment {
-  /** Runs every declared test. `timeout` (ms; default the runtime's executionTimeout) bounds the whole run: past it the runtime ends with a TimeoutError, as an eval would. */
-  runTests(timeout?: number): Promise<RunResults>
-  hasTests(): Promise<boolean>
-  getTestCount(): Promise<number>
-  /** Forgets every declared test and hook. */
-  reset(): Promise<void>
 }
 
 export type OnFetch = (
@@ -255,13 +161,40 @@ export declare class Runtime {
   dispose(): Promise<void>
   /** The host side of the isolate's `serve()`: dispatch requests and WebSocket events to it. */
   get fetch(): RuntimeFetch
-  /**
-   * The host side of the isolate's test environment (`createRuntime({ testEnvironment })`):
-   * run the tests the isolate declared and read their results.
-   */
-  get testEnvironment(): RuntimeTestEnvironment
+  /** Serves the runtime's handler over HTTP and WebSocket from a native server (src/server/). */
+  listen(options?: ListenOptions): Promise<Server>
   /** Heap and CPU use of this runtime. */
   stats(): RuntimeStats
+}
+
+/** A native HTTP/WebSocket server in front of a runtime's handler. */
+export declare class Server {
+  /** `http://127.0.0.1:8787/` (https with `tls`). */
+  get url(): string
+  /** The port listened on (the one picked when `port` was 0). */
+  get port(): number
+  /** The address listened on. */
+  get hostname(): string
+  /** The open WebSocket connections: `[{ id, remoteAddress, protocol, openedAt, bufferedAmount }]`. */
+  connections(): Promise<ServerConnection[]>
+  /**
+   * Sends `data` (a string: a text frame; bytes: a binary frame) to connection `id`. Resolves
+   * as Bun's `ws.send` returns: the bytes queued, -1 under backpressure, 0 when dropped.
+   */
+  send(id: string, data: string | ArrayBuffer | ArrayBufferView): Promise<number>
+  /** Closes connection `id` with `code` (default 1000) and `reason`. */
+  closeConnection(id: string, code?: number, reason?: string): Promise<void>
+  /**
+   * Stops accepting connections, lets requests in flight finish (WebSockets get a 1001 close),
+   * then closes what is left after `timeout` ms (default 10000).
+   */
+  close(options?: { timeout?: number }): Promise<void>
+  /** A listening server keeps Node's process alive (the default), like net.Server. */
+  ref(): void
+  /** Lets Node's process exit while the server listens. */
+  unref(): void
+  /** True once the server stopped accepting (close(), or its runtime ended). */
+  get closed(): boolean
 }
 
 /** Sets the size of the runtime pool, once per process, before the first `createRuntime()`. */
