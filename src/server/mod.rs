@@ -108,10 +108,16 @@ pub async fn start(opts: Options, mailbox: Mailbox, shared: Arc<Shared>, gone: C
   tokio::spawn(async move {
     tokio::select! {
       _ = gone.cancelled() => {}
+      _ = c.kill.cancelled() => return,
+    }
+    // The runtime is gone: nothing can answer anymore. Requests in flight get their 503, then
+    // whatever is left is dropped.
+    c.stop.cancel();
+    c.graceful.cancel();
+    tokio::select! {
+      _ = tokio::time::sleep(Duration::from_secs(1)) => {}
       _ = c.kill.cancelled() => {}
     }
-    // The runtime is gone: nothing can answer anymore.
-    c.stop.cancel();
     c.kill.cancel();
   });
   tokio::spawn(accept_loop(core.clone(), listener));
