@@ -231,6 +231,55 @@ export interface RuntimeFetch {
   onWebSocketCommand(callback: (command: WebSocketCommand) => void): () => void
 }
 
+/** Options of `runtime.listen()`: a native HTTP/WebSocket server in front of the runtime's handler. */
+export interface ListenOptions {
+  /** 0–65535; 0 (the default) picks a free port (see `server.port`). */
+  port?: number
+  /** The address to listen on. Default '127.0.0.1'. */
+  hostname?: string
+  /** HTTPS and WSS (rustls): PEM private key and certificate chain. ALPN offers h2 and http/1.1. */
+  tls?: { key: string | Uint8Array; cert: string | Uint8Array }
+  /** Largest request body; an announced larger one gets 413, a streamed one errors the handler's read. Default 128 MiB. */
+  maxRequestBodyBytes?: number
+  /** Largest request head (line and headers), 1024–1048576; past it: 431. Default 16 KiB. */
+  maxHeaderBytes?: number
+  /** ms a client has to send a request head (and finish a TLS handshake); bounds slowloris. Default 60000. */
+  headersTimeout?: number
+  /** ms a keep-alive connection may stay silent with no request in flight. Default 10000. */
+  idleTimeout?: number
+  /** Open connections at most; more are closed as they arrive. Default 10000. */
+  maxConnections?: number
+  websocket?: {
+    /** Largest message; a larger one closes the connection with 1009. Default 16 MiB. */
+    maxPayloadLength?: number
+    /** ms without a frame from the client: a ping at half of it, a 1001 close at it. Default 120000. */
+    idleTimeout?: number
+    /** Queued bytes past which `ws.send` returns -1 (and `drain` follows); past 4× it sends are dropped (0). Default 16 MiB. */
+    backpressureLimit?: number
+    /** Only false: messages are never compressed (permessage-deflate offers are declined). */
+    perMessageDeflate?: false
+  }
+  /** A WebSocket connection opened (on Node's main thread). */
+  onConnection?: (info: ServerConnectionInfo) => void
+  /** A WebSocket connection closed. */
+  onDisconnection?: (info: ServerConnectionInfo) => void
+}
+
+export interface ServerConnectionInfo {
+  /** The connection's id (the isolate's `ws` has the same one in its commands). */
+  id: string
+  remoteAddress: string
+  /** The negotiated subprotocol, '' when none. */
+  protocol: string
+  /** ms since the epoch. */
+  openedAt: number
+}
+
+export interface ServerConnection extends ServerConnectionInfo {
+  /** Bytes queued for the client and not yet written. */
+  bufferedAmount: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -260,8 +309,40 @@ export declare class Runtime {
    * run the tests the isolate declared and read their results.
    */
   get testEnvironment(): RuntimeTestEnvironment
+  /** Serves the runtime's handler over HTTP and WebSocket from a native server (src/server/). */
+  listen(options?: ListenOptions): Promise<Server>
   /** Heap and CPU use of this runtime. */
   stats(): RuntimeStats
+}
+
+/** A native HTTP/WebSocket server in front of a runtime's handler. */
+export declare class Server {
+  /** `http://127.0.0.1:8787/` (https with `tls`). */
+  get url(): string
+  /** The port listened on (the one picked when `port` was 0). */
+  get port(): number
+  /** The address listened on. */
+  get hostname(): string
+  /** The open WebSocket connections: `[{ id, remoteAddress, protocol, openedAt, bufferedAmount }]`. */
+  connections(): Promise<ServerConnection[]>
+  /**
+   * Sends `data` (a string: a text frame; bytes: a binary frame) to connection `id`. Resolves
+   * as Bun's `ws.send` returns: the bytes queued, -1 under backpressure, 0 when dropped.
+   */
+  send(id: string, data: string | ArrayBuffer | ArrayBufferView): Promise<number>
+  /** Closes connection `id` with `code` (default 1000) and `reason`. */
+  closeConnection(id: string, code?: number, reason?: string): Promise<void>
+  /**
+   * Stops accepting connections, lets requests in flight finish (WebSockets get a 1001 close),
+   * then closes what is left after `timeout` ms (default 10000).
+   */
+  close(options?: { timeout?: number }): Promise<void>
+  /** A listening server keeps Node's process alive (the default), like net.Server. */
+  ref(): void
+  /** Lets Node's process exit while the server listens. */
+  unref(): void
+  /** True once the server stopped accepting (close(), or its runtime ended). */
+  get closed(): boolean
 }
 
 /** Sets the size of the runtime pool, once per process, before the first `createRuntime()`. */

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Runtime = nativeBinding.Runtime
+module.exports.Server = nativeBinding.Server
 module.exports.configurePool = nativeBinding.configurePool
 module.exports.createRuntime = nativeBinding.createRuntime
 module.exports.processStats = nativeBinding.processStats

@@ -13,6 +13,7 @@ mod value;
 mod web;
 mod fetch_glue;
 mod testenv;
+mod server;
 
 use errors::ErrorInfo;
 use host::bridge::{Deferred, HostBridge, Settle};
@@ -296,6 +297,12 @@ impl Runtime {
       }
     };
     Ok(unsafe { Unknown::from_raw_unchecked(raw, api) })
+  }
+
+  /// Serves the runtime's handler over HTTP and WebSocket from a native server (src/server/).
+  #[napi(catch_unwind, ts_args_type = "options?: ListenOptions", ts_return_type = "Promise<Server>")]
+  pub fn listen<'a>(&self, env: &'a Env, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
+    server::host::listen(env, &self.handle, &self.bridge, options)
   }
 
   /// Heap and CPU use of this runtime.

@@ -230,3 +230,52 @@ export interface RuntimeFetch {
   /** Returns a function that unsubscribes. Throws once the runtime is gone. */
   onWebSocketCommand(callback: (command: WebSocketCommand) => void): () => void
 }
+
+/** Options of `runtime.listen()`: a native HTTP/WebSocket server in front of the runtime's handler. */
+export interface ListenOptions {
+  /** 0–65535; 0 (the default) picks a free port (see `server.port`). */
+  port?: number
+  /** The address to listen on. Default '127.0.0.1'. */
+  hostname?: string
+  /** HTTPS and WSS (rustls): PEM private key and certificate chain. ALPN offers h2 and http/1.1. */
+  tls?: { key: string | Uint8Array; cert: string | Uint8Array }
+  /** Largest request body; an announced larger one gets 413, a streamed one errors the handler's read. Default 128 MiB. */
+  maxRequestBodyBytes?: number
+  /** Largest request head (line and headers), 1024–1048576; past it: 431. Default 16 KiB. */
+  maxHeaderBytes?: number
+  /** ms a client has to send a request head (and finish a TLS handshake); bounds slowloris. Default 60000. */
+  headersTimeout?: number
+  /** ms a keep-alive connection may stay silent with no request in flight. Default 10000. */
+  idleTimeout?: number
+  /** Open connections at most; more are closed as they arrive. Default 10000. */
+  maxConnections?: number
+  websocket?: {
+    /** Largest message; a larger one closes the connection with 1009. Default 16 MiB. */
+    maxPayloadLength?: number
+    /** ms without a frame from the client: a ping at half of it, a 1001 close at it. Default 120000. */
+    idleTimeout?: number
+    /** Queued bytes past which `ws.send` returns -1 (and `drain` follows); past 4× it sends are dropped (0). Default 16 MiB. */
+    backpressureLimit?: number
+    /** Only false: messages are never compressed (permessage-deflate offers are declined). */
+    perMessageDeflate?: false
+  }
+  /** A WebSocket connection opened (on Node's main thread). */
+  onConnection?: (info: ServerConnectionInfo) => void
+  /** A WebSocket connection closed. */
+  onDisconnection?: (info: ServerConnectionInfo) => void
+}
+
+export interface ServerConnectionInfo {
+  /** The connection's id (the isolate's `ws` has the same one in its commands). */
+  id: string
+  remoteAddress: string
+  /** The negotiated subprotocol, '' when none. */
+  protocol: string
+  /** ms since the epoch. */
+  openedAt: number
+}
+
+export interface ServerConnection extends ServerConnectionInfo {
+  /** Bytes queued for the client and not yet written. */
+  bufferedAmount: number
+}

@@ -8,7 +8,120 @@ use v8::MapFnTo;
 pub const AREA: Area = Area { name: "serve", js: include_str!("serve.js"), natives };
 
 fn natives() -> Natives {
-  vec![("serveState", serve_state.map_fn_to()), ("command", command.map_fn_to())]
+  vec![
+    ("serveState", serve_state.map_fn_to()),
+    ("command", command.map_fn_to()),
+    ("serveBodyPull", body_pull.map_fn_to()),
+    ("serveBodyCancel", body_cancel.map_fn_to()),
+    ("serveBuffered", buffered.map_fn_to()),
+  ]
+}
+
+// --- requests and WebSockets of the native server (src/server/) ------------------------------------
+
+fn owner(scope: &mut v8::PinScope) -> Option<usize> {
+  let state = State::get(scope)?;
+  let s = state.try_borrow().ok()?;
+  Some(crate::server::registry::owner_of(&s.shared))
+}
+
+fn id_arg(scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> u64 {
+  v.integer_value(scope).unwrap_or(0).max(0) as u64
+}
+
+/// `serveBodyPull(id) → Promise<Uint8Array | null>`: the next chunk of a native request's body,
+/// read from hyper by a tokio task when the isolate asks (the client sends no faster than the
+/// handler reads); null at its end. Rejects with a TypeError when the body failed (the client
+/// went away, or it passed maxRequestBodyBytes).
+fn body_pull<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let id = id_arg(scope, args.get(0));
+  let Some(owner) = owner(scope) else { return };
+  let Some(budget) = super::util::budget(scope) else { return };
+  let Some((promise, later)) = crate::runtime::Later::new(scope) else { return };
+  rv.set(promise.into());
+  let (Some(slot), Some(rt)) = (crate::server::registry::body(owner, id), crate::net::tokio()) else {
+    return later.resolve(crate::value::Value::Null);
+  };
+  rt.spawn(async move {
+    use crate::server::registry::Chunk;
+    let chunk = slot.lock().await.next().await;
+    match chunk {
+      Chunk::Data(b) => {
+        // Held until the isolate has it (the reply makes its own, counted, buffer).
+        let charge = budget.charge_anyway(crate::limits::Pool::ArrayBuffers, b.len());
+        let bytes = b.to_vec();
+        drop((b, charge));
+        later.resolve(crate::value::Value::View { kind: crate::value::ViewKind::Uint8, bytes })
+      }
+      Chunk::End => later.resolve(crate::value::Value::Null),
+      Chunk::Failed(m) => later.reject(crate::value::Value::Error(crate::errors::ErrorInfo::type_error(m))),
+    }
+  });
+}
+
+/// `serveBodyCancel(id)`: the handler cancelled a native request's body: stop reading it.
+fn body_cancel<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let id = id_arg(scope, args.get(0));
+  let Some(owner) = owner(scope) else { return };
+  let (Some(slot), Some(rt)) = (crate::server::registry::body(owner, id), crate::net::tokio()) else { return };
+  rt.spawn(async move { slot.lock().await.cancel() });
+}
+
+/// `serveBuffered(connectionId) → number`: bytes a native connection has queued and not yet
+/// written (Bun's `ws.getBufferedAmount()`), -1 when it is not a native connection.
+fn buffered<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let cid = args.get(0).to_rust_string_lossy(scope);
+  let n = owner(scope).and_then(|o| crate::server::registry::conn(o, &cid)).map(|c| c.buffered.load(Ordering::Acquire) as f64);
+  rv.set(v8::Number::new(scope, n.unwrap_or(-1.0)).into());
+}
+
+fn get<'s>(scope: &mut v8::PinScope<'s, '_>, obj: v8::Local<'s, v8::Object>, key: &str) -> Option<v8::Local<'s, v8::Value>> {
+  let k = v8::String::new(scope, key)?;
+  obj.get(scope, k.into())
+}
+
+/// A command for a native connection, handled in Rust; None when `cmd` is not for one (it goes
+/// to the host). Returns what `ws.send` returns.
+fn native_command<'s>(scope: &mut v8::PinScope<'s, '_>, cmd: v8::Local<'s, v8::Value>) -> Option<i32> {
+  use crate::server::registry::WsCmd;
+  let obj = v8::Local::<v8::Object>::try_from(cmd).ok()?;
+  let cid = get(scope, obj, "connectionId")?;
+  if !cid.is_string() {
+    return None;
+  }
+  let cid = cid.to_rust_string_lossy(scope);
+  let conn = crate::server::registry::conn(owner(scope)?, &cid)?;
+  let kind = get(scope, obj, "type").map(|t| t.to_rust_string_lossy(scope)).unwrap_or_default();
+  let data = get(scope, obj, "data");
+  let bytes = |data: Option<v8::Local<v8::Value>>| data.and_then(super::util::copy_bytes).unwrap_or_default();
+  Some(match kind.as_str() {
+    "message" => {
+      let Some(data) = data else { return Some(0) };
+      let size = match v8::Local::<v8::String>::try_from(data) {
+        Ok(s) => s.utf8_length(scope),
+        Err(_) => super::util::with_bytes(data, |b| b.len()).unwrap_or(0),
+      };
+      // Queued bytes count against the runtime's memory until written; past it: dropped.
+      let Some(charge) = super::util::charge_or_collect(scope, crate::limits::Pool::ArrayBuffers, size) else { return Some(0) };
+      let cmd = if data.is_string() { WsCmd::Text(data.to_rust_string_lossy(scope), Some(charge)) } else { WsCmd::Binary(bytes(Some(data)), Some(charge)) };
+      conn.send(cmd, size)
+    }
+    "ping" | "pong" => {
+      let mut b = bytes(data);
+      // RFC 6455 §5.5: control frames carry at most 125 bytes.
+      b.truncate(125);
+      let n = b.len() as i32;
+      let _ = conn.tx.send(if kind == "ping" { WsCmd::Ping(b) } else { WsCmd::Pong(b) });
+      n
+    }
+    "close" => {
+      let code = get(scope, obj, "code").and_then(|c| c.uint32_value(scope)).unwrap_or(1000);
+      let reason = get(scope, obj, "reason").map(|r| r.to_rust_string_lossy(scope)).unwrap_or_default();
+      let _ = conn.tx.send(if code == 1006 { WsCmd::Terminate } else { WsCmd::Close(code.min(4999) as u16, reason) });
+      0
+    }
+    _ => 0,
+  })
 }
 
 /// `serveState(kind, arg)`: what the host reads synchronously. 0: serve() was called;
@@ -64,6 +177,9 @@ fn data_size(scope: &mut v8::PinScope, cmd: v8::Local<v8::Value>) -> Option<usiz
 /// isolate's `drain` is then called once the host is down to half of that. Past `DROP_LIMIT` the
 /// message is dropped and 0 is returned. Commands without data (close) are never dropped.
 fn command<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  if let Some(n) = native_command(scope, args.get(0)) {
+    return rv.set_int32(n);
+  }
   let Some(state) = State::get(scope) else { return };
   let (host, tx, shared) = {
     let s = state.borrow();

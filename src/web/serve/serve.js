@@ -1,6 +1,12 @@
 // Bun-compatible serve() (https://bun.sh/docs/api/http#bun-serve) and the isolate side of the host's
-// runtime.fetch: `internals.host(op, id, args)` runs a host-initiated operation and answers with
-// `internals.settled(id, ok, value)`.
+// runtime.fetch and of the native server (runtime.listen, src/server/): `internals.host(op, id, args)`
+// runs a host-initiated operation and answers with `internals.settled(id, ok, value)`.
+//
+// A request handler is, in this order: what serve() was given; a module's `export default { fetch }`
+// (the Workers/Deno/Bun module form: fetch(request, env, ctx)); `addEventListener('fetch', (e) =>
+// e.respondWith(...))` (the Service Worker form). Requests of the native server carry their client
+// address and whether they may be upgraded; their bodies are pulled from Rust (natives.serveBodyPull)
+// instead of the host, and their errors are reported as uncaught before Rust answers 500.
 //
 // Tamper-proof (see src/runtime/primordials.js): everything here uses intrinsics captured before
 // user code ran, and what reaches `settled` or a native is built here from checked primitives and
@@ -13,7 +19,7 @@
     ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, ArrayIsArray, Symbol, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf,
     ObjectPrototypeHasOwnProperty, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
     DataViewPrototypeGetByteOffset, Error, ErrorIsError, Number, NumberIsInteger, ObjectDefineProperty, ObjectFreeze,
-    PromiseResolve, RangeError, ReflectApply, SafeMap, SafePromisePrototypeThen, SafeSet, SafeWeakMap, String,
+    PromiseResolve, RangeError, ReflectApply, ObjectCreate, SafeMap, SafePromisePrototypeThen, SafeSet, SafeWeakMap, String,
     StringPrototypeCharCodeAt, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase, SymbolToStringTag,
     TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetByteOffset,
     TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array, PromisePrototypeThen,
@@ -27,6 +33,7 @@
   const Headers = global.Headers
   const cryptoObject = global.crypto
   const randomUUID = cryptoObject.randomUUID
+  const EventCtor = global.Event
   const controllerPrototype = global.ReadableStreamDefaultController.prototype
   const { enqueue: controllerEnqueue, close: controllerClose } = controllerPrototype
   const OP_GLUE = 5
@@ -39,6 +46,12 @@
   const upgradeHeaders = new SafeWeakMap() // upgraded Request -> Headers for its 101 response
   const sockets = new SafeMap() // connection id -> ServerWebSocket
   const draining = new SafeSet() // sockets whose send returned -1, waiting for `drain`
+  const topics = new SafeMap() // pub/sub topic -> SafeSet of ServerWebSocket
+  const addresses = new SafeWeakMap() // Request of the native server -> { address, family, port }
+  // Request of the native server that may be upgraded -> true, then its connection id once upgraded.
+  const nativeUpgrades = new SafeWeakMap()
+  const reported = new SafeSet() // host operations whose failure is reported as uncaught (native dispatches)
+  let moduleHandler = null // a module's default export with a fetch method
 
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
   // The value of an own data property, or undefined (an accessor is not called).
@@ -100,7 +113,10 @@
 
   // --- answers to the host ------------------------------------------------------------------------
 
-  const reply = (id, value) => settled(id, true, value)
+  const reply = (id, value) => {
+    reported.delete(id)
+    settled(id, true, value)
+  }
   // What the host learns of an error: a fresh Error with its name, message and stack as strings,
   // read here once (as src/value.rs's error_info would), so Rust never reads a script's object.
   function errorValue(e) {
@@ -124,7 +140,11 @@
     ObjectDefineProperty(out, 'stack', { __proto__: null, value: typeof stack === 'string' ? stack : undefined, writable: true, configurable: true })
     return out
   }
-  const fail = (id, error) => settled(id, false, errorValue(error))
+  const fail = (id, error) => {
+    // A native request's error goes to the console (the client gets a bare 500).
+    if (reported.delete(id)) reportException(error)
+    settled(id, false, errorValue(error))
+  }
   // Answers `id` once `result` (anything a handler returned) settles: null, or the error.
   const replyWhenDone = (id, result) => {
     try {
@@ -170,17 +190,70 @@
     #id
     #state = 1
     // A field, so that it is defined on the socket (no setter on Object.prototype sees it).
+    #address
+    #protocol
+    #topics = new SafeSet()
     data = undefined
-    constructor(key, id, data) {
+    constructor(key, id, data, address, protocol) {
       if (key !== CONSTRUCT || typeof id !== 'string') throw new TypeError('Illegal constructor')
       this.#id = id
       this.data = data
+      this.#address = typeof address === 'string' ? address : ''
+      this.#protocol = typeof protocol === 'string' ? protocol : ''
     }
     get readyState() {
       return this.#state
     }
+    // The client's IP address on the native server; '' for connections the host dispatches.
     get remoteAddress() {
-      return ''
+      return this.#address
+    }
+    get protocol() {
+      return this.#protocol
+    }
+    // https://bun.sh/docs/api/websockets#pub-sub
+    subscribe(topic) {
+      topic = String(topic)
+      if (this.#state !== 1 || this.#topics.has(topic)) return
+      this.#topics.add(topic)
+      let set = topics.get(topic)
+      if (set === undefined) topics.set(topic, (set = new SafeSet()))
+      set.add(this)
+    }
+    unsubscribe(topic) {
+      topic = String(topic)
+      if (!this.#topics.delete(topic)) return
+      const set = topics.get(topic)
+      if (set === undefined) return
+      set.delete(this)
+      if (set.size === 0) topics.delete(topic)
+    }
+    isSubscribed(topic) {
+      return this.#topics.has(String(topic))
+    }
+    get subscriptions() {
+      return [...this.#topics]
+    }
+    // To every other subscriber of `topic` (not this socket, as in Bun).
+    publish(topic, message) {
+      if (this.#state !== 1) return 0
+      return publish(String(topic), message, this)
+    }
+    getBufferedAmount() {
+      const n = natives.serveBuffered(this.#id)
+      return n < 0 ? 0 : n
+    }
+    // Bun batches the sends of `callback`; ours go out as they are made.
+    cork(callback) {
+      return callback(this)
+    }
+    ping(data = undefined) {
+      if (this.#state !== 1) return 0
+      return command({ __proto__: null, type: 'ping', connectionId: this.#id, data: controlData(data) })
+    }
+    pong(data = undefined) {
+      if (this.#state !== 1) return 0
+      return command({ __proto__: null, type: 'pong', connectionId: this.#id, data: controlData(data) })
     }
     // Returns the bytes handed to the host, or 0 when the socket is no longer open.
     send(message) {
@@ -226,6 +299,11 @@
     }
     static closed(ws) {
       ws.#state = 3
+      const list = [...ws.#topics]
+      for (let i = 0; i < list.length; i++) ws.unsubscribe(list[i])
+    }
+    static idOf(ws) {
+      return ws.#id
     }
     static isOpen(ws) {
       return ws.#state === 1
@@ -234,16 +312,47 @@
   ObjectDefineProperty(ServerWebSocket.prototype, SymbolToStringTag, { __proto__: null, value: 'ServerWebSocket', configurable: true })
   const closed = ServerWebSocket.closed
   const isOpen = ServerWebSocket.isOpen
+  const socketId = ServerWebSocket.idOf
   delete ServerWebSocket.closed
   delete ServerWebSocket.isOpen
+  delete ServerWebSocket.idOf
+
+  // Ping and pong payloads as a fresh ArrayBuffer (Rust keeps at most 125 bytes, RFC 6455 5.5).
+  const controlData = (data) => {
+    if (data === undefined) return ownBuffer(new Uint8Array(0))
+    const bytes = typeof data === 'string' ? bodyUtf8Encode(data) : bytesOf(data)
+    return ownBuffer(bytes === undefined ? bodyUtf8Encode(toText(data)) : bytes)
+  }
+
+  // Sends to the subscribers of `topic` but `except`: the bytes sent to one, 0 when none, -1 if
+  // any is backpressured.
+  function publish(topic, message, except) {
+    const set = topics.get(topic)
+    if (set === undefined) return 0
+    const list = [...set]
+    let result = 0
+    for (let i = 0; i < list.length; i++) {
+      const ws = list[i]
+      if (ws === except) continue
+      const sent = ws.send(message)
+      if (sent === -1) result = -1
+      else if (result !== -1 && sent > 0) result = sent
+    }
+    return result
+  }
 
   const server = ObjectFreeze({
-    // Marks the request for a WebSocket upgrade; the host then opens it with
+    // Marks the request for a WebSocket upgrade. Native server: the 101 answer goes out once the
+    // handler returns, whatever it returns (as in Bun). runtime.fetch: the host opens it with
     // dispatchWebSocketOpen(getUpgradeRequest().connectionId).
     upgrade(request, init = undefined) {
       if (!isRequest(request)) throw new TypeError('server.upgrade(request): request must be the Request passed to fetch')
       const upgrade = requestHeader(request, 'upgrade')
       if (upgrade === null || StringPrototypeToLowerCase(upgrade) !== 'websocket') return false
+      // A native request that is no valid HTTP/1.1 WebSocket handshake (or was upgraded already)
+      // cannot be upgraded.
+      const native = addresses.has(request)
+      if (native && nativeUpgrades.get(request) !== true) return false
       const extra = init === undefined || init === null ? undefined : init.headers
       const headers = extra === undefined ? null : new Headers(extra)
       const data = init === undefined || init === null ? undefined : init.data
@@ -251,8 +360,23 @@
       if (typeof id !== 'string') throw new TypeError('server.upgrade(request): could not make a connection id')
       if (headers !== null) upgradeHeaders.set(request, headers)
       upgrades.set(id, { __proto__: null, data })
-      natives.serveState(1, id)
+      if (native) nativeUpgrades.set(request, id)
+      else natives.serveState(1, id)
       return true
+    },
+    // https://bun.sh/docs/api/websockets#pub-sub: to every subscriber of `topic`.
+    publish(topic, message) {
+      return publish(String(topic), message, null)
+    },
+    subscriberCount(topic) {
+      const set = topics.get(String(topic))
+      return set === undefined ? 0 : set.size
+    },
+    // The client's address, as Bun's server.requestIP(request); null when it is not known
+    // (requests the host dispatches).
+    requestIP(request) {
+      const a = addresses.get(request)
+      return a === undefined ? null : { address: a.address, family: a.family, port: a.port }
     },
   })
 
@@ -269,6 +393,89 @@
     return server
   }
   define(global, 'serve', serve)
+
+  // The module form: `export default { fetch(request, env, ctx), websocket }`.
+  const previousModuleHook = internals.evalModuleEvaluated
+  internals.evalModuleEvaluated = (namespace) => {
+    previousModuleHook(namespace)
+    let d
+    try {
+      d = namespace.default
+    } catch {
+      return
+    }
+    if (d !== null && typeof d === 'object' && typeof d.fetch === 'function') {
+      moduleHandler = d
+      natives.serveState(0)
+    }
+  }
+
+  // The Service Worker form (https://w3c.github.io/ServiceWorker/#fetchevent-interface), as Workers
+  // and Valor-style plug-ins use it.
+  class FetchEvent extends EventCtor {
+    #request
+    #response = undefined
+    #responded = false
+    constructor(type, init) {
+      super(type, init)
+      const request = init === null || typeof init !== 'object' ? undefined : init.request
+      if (!isRequest(request)) throw new TypeError("Failed to construct 'FetchEvent': init.request must be a Request")
+      this.#request = request
+    }
+    get request() {
+      return this.#request
+    }
+    respondWith(response) {
+      if (this.#responded) throw new DOMException('respondWith() was already called', 'InvalidStateError')
+      this.#responded = true
+      this.#response = response
+    }
+    waitUntil(promise) {
+      adopt(promise, () => {}, (error) => reportException(error))
+    }
+    passThroughOnException() {}
+    static responseOf(event) {
+      return event.#responded ? { __proto__: null, value: event.#response } : null
+    }
+  }
+  const responseOf = FetchEvent.responseOf
+  delete FetchEvent.responseOf
+  internals.webidl(FetchEvent, 'FetchEvent')
+  define(global, 'FetchEvent', FetchEvent)
+
+  // Workers' `ctx`.
+  const executionContext = ObjectFreeze({
+    waitUntil(promise) {
+      adopt(promise, () => {}, (error) => reportException(error))
+    },
+    passThroughOnException() {},
+  })
+
+  // Runs the handler, in order of precedence: serve(), a module's default export, the 'fetch'
+  // event. Returns what it returned (a Response or a promise of one).
+  function runHandler(request, remote) {
+    if (options !== null) {
+      const handler = options.fetch
+      if (typeof handler !== 'function') throw new TypeError('serve() was called without a fetch handler')
+      return ReflectApply(handler, options, [request, server])
+    }
+    if (moduleHandler !== null) {
+      const handler = moduleHandler.fetch
+      if (typeof handler !== 'function') throw new TypeError('the default export has no fetch handler')
+      // Workers' `env` (no bindings here) whose prototype is Bun's `server` (upgrade, publish,
+      // requestIP), so one file runs under either; Deno's `info.remoteAddr` too, not enumerable.
+      const env = ObjectCreate(server)
+      if (remote !== null) {
+        ObjectDefineProperty(env, 'remoteAddr', { __proto__: null, value: { transport: 'tcp', hostname: remote.address, port: remote.port } })
+      }
+      return ReflectApply(handler, moduleHandler, [request, env, executionContext])
+    }
+    const event = new FetchEvent('fetch', { __proto__: null, request, cancelable: true })
+    internals.dispatch(global, event)
+    const response = responseOf(event)
+    if (response === null) throw new Error('No serve() handler registered')
+    return response.value
+  }
 
   // --- dispatch ------------------------------------------------------------------------------------
 
@@ -287,6 +494,26 @@
         },
         cancel(reason) {
           return hostAsync(OP_GLUE, 0, ['cancelBody', id, reason === undefined ? '' : String(reason)])
+        },
+      },
+      { __proto__: null, highWaterMark: 0 },
+    )
+  }
+
+  // A native request's body, pulled from hyper (src/server/registry.rs) one chunk per read.
+  function nativeBody(id) {
+    return new ReadableStream(
+      {
+        __proto__: null,
+        pull(controller) {
+          return SafePromisePrototypeThen(natives.serveBodyPull(id), (chunk) => {
+            if (chunk === null) ReflectApply(controllerClose, controller, [])
+            else if (isUint8Array(chunk)) ReflectApply(controllerEnqueue, controller, [chunk])
+            else throw new TypeError('a request body chunk is not bytes')
+          })
+        },
+        cancel() {
+          natives.serveBodyCancel(id)
         },
       },
       { __proto__: null, highWaterMark: 0 },
@@ -341,9 +568,9 @@
     const headers = args[3]
     const body = args[4]
     const aborted = args[5]
-    if (options === null) throw new Error('No serve() handler registered')
-    const handler = options.fetch
-    if (typeof handler !== 'function') throw new TypeError('serve() was called without a fetch handler')
+    // Native server: [address, family, port, upgradable].
+    const remote = ArrayIsArray(args[6]) ? args[6] : null
+    if (remote !== null) reported.add(id)
     if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'string' || !NumberIsInteger(body)) {
       throw new TypeError('dispatch: invalid request parts')
     }
@@ -357,10 +584,15 @@
     }
     let result
     try {
-      request = requestFromParts({
-        __proto__: null, method, url, headers: splitHeaders(headers), body: body !== 0 ? requestBody(body) : null, signal,
-      })
-      result = ReflectApply(handler, options, [request, server])
+      const stream = body === 0 ? null : remote === null ? requestBody(body) : nativeBody(body)
+      request = requestFromParts({ __proto__: null, method, url, headers: splitHeaders(headers), body: stream, signal })
+      let address = null
+      if (remote !== null) {
+        address = { __proto__: null, address: String(remote[0]), family: String(remote[1]), port: Number(remote[2]) }
+        addresses.set(request, address)
+        if (remote[3] === true) nativeUpgrades.set(request, true)
+      }
+      result = runHandler(request, address)
     } catch (error) {
       done()
       throw error
@@ -393,6 +625,13 @@
 
   // Answers dispatch `id` with `response`; true when its body is streamed (pulled later).
   function respond(id, did, request, response) {
+    // Native server, upgraded: the 101 goes out whatever the handler returned (Bun ignores it).
+    const upgraded = nativeUpgrades.get(request)
+    if (typeof upgraded === 'string') {
+      const extra = upgradeHeaders.get(request)
+      reply(id, [101, 'Switching Protocols', extra === undefined ? '' : joinHeaders(internals.headersList(extra), ''), 0, null, upgraded])
+      return false
+    }
     if (!isResponse(response)) {
       throw new TypeError(`fetch handler did not return a Response object (got ${describe(response)})`)
     }
@@ -477,7 +716,7 @@
 
   // Calls the serve() `websocket` handler `name` (as `handlers.name(...args)`), if there is one.
   const callHandler = (name, args) => {
-    const handlers = options === null ? undefined : options.websocket
+    const handlers = options !== null ? options.websocket : moduleHandler !== null ? moduleHandler.websocket : undefined
     if (handlers === undefined || handlers === null) return undefined
     const f = handlers[name]
     if (f === undefined || f === null) return undefined
@@ -502,7 +741,8 @@
     }
     upgrades.delete(cid)
     natives.serveState(3, cid)
-    const ws = new ServerWebSocket(CONSTRUCT, cid, pending.data)
+    // The native server adds the client's address and the negotiated subprotocol.
+    const ws = new ServerWebSocket(CONSTRUCT, cid, pending.data, args[1], args[2])
     sockets.set(cid, ws)
     natives.serveState(2, sockets.size)
     replyWhenDone(id, callHandler('open', [ws]))
@@ -523,14 +763,38 @@
     replyWhenDone(id, callHandler('close', [ws, args[1], args[2]]))
   }
 
+  // The native server could not complete an upgrade: forget it.
+  function wsCancel(id, args) {
+    upgrades.delete(connectionId(args[0]))
+    reply(id, null)
+  }
+
+  function wsPing(id, args) {
+    replyWhenDone(id, callHandler('ping', [socket(args[0]), args[1]]))
+  }
+
+  function wsPong(id, args) {
+    replyWhenDone(id, callHandler('pong', [socket(args[0]), args[1]]))
+  }
+
   function wsError(id, args) {
     replyWhenDone(id, callHandler('error', [socket(args[0]), args[1]]))
   }
 
-  // The host caught up with the commands: Bun's `drain(ws)` for each socket that saw -1.
-  function wsDrain(id) {
-    const waiting = [...draining]
-    draining.clear()
+  // The host (or, with a connection id, a native connection) caught up with the commands: Bun's
+  // `drain(ws)` for each socket that saw -1.
+  function wsDrain(id, args) {
+    const cid = args === undefined ? undefined : args[0]
+    const all = [...draining]
+    const waiting = []
+    for (let i = 0; i < all.length; i++) {
+      const ws = all[i]
+      const native = natives.serveBuffered(socketId(ws)) >= 0
+      if (cid === undefined ? !native : socketId(ws) === cid) {
+        draining.delete(ws)
+        waiting[waiting.length] = ws
+      }
+    }
     for (let i = 0; i < waiting.length; i++) {
       const ws = waiting[i]
       if (!isOpen(ws)) continue
@@ -547,7 +811,7 @@
   internals.hostReply = reply
   internals.hostFail = fail
 
-  const ops = { __proto__: null, dispatch, pull, cancel, abort, wsOpen, wsMessage, wsClose, wsError, wsDrain }
+  const ops = { __proto__: null, dispatch, pull, cancel, abort, wsOpen, wsMessage, wsClose, wsError, wsDrain, wsCancel, wsPing, wsPong }
   internals.host = function host(op, id, args) {
     const f = ops[op]
     try {

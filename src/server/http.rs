@@ -1,0 +1,518 @@
+//! One HTTP connection: hyper-util's auto builder (HTTP/1.1 or HTTP/2), each request handed to
+//! the isolate as a `dispatch` call, its response streamed back.
+//!
+//! hyper answers malformed requests itself (400, 414, 431, 505; bad versions, obs-fold, invalid
+//! header bytes) and they never reach the isolate; what hyper lets through and RFC 9112 forbids
+//! (a missing Host, Content-Length with Transfer-Encoding) is refused here, as are heads larger
+//! than maxHeaderBytes and bodies announced larger than maxRequestBodyBytes.
+
+use super::{call, notify, registry, Core, Options};
+use crate::errors::ErrorInfo;
+use crate::limits::{Charge, Pool};
+use crate::value::{Value, ViewKind};
+use bytes::Bytes;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use hyper::{Method, Request, Response, StatusCode, Version};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// What a request in flight is charged against the runtime's memory limit besides its head: the
+/// dispatch message, the isolate's Request object, the reply.
+const REQUEST_OVERHEAD: usize = 1024;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub fn builder(opts: &Options) -> hyper_util::server::conn::auto::Builder<TokioExecutor> {
+  let mut b = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+  b.http1()
+    .timer(TokioTimer::new())
+    .header_read_timeout(opts.headers_timeout)
+    // The hard bound of a head hyper buffers (maxHeaderBytes itself is checked per request, with
+    // a 431, below); also the most of a body read at once.
+    .max_buf_size(opts.max_header_bytes.saturating_mul(2).max(64 << 10))
+    .keep_alive(true);
+  b.http2()
+    .timer(TokioTimer::new())
+    .max_header_list_size(opts.max_header_bytes.min(u32::MAX as usize) as u32)
+    .max_concurrent_streams(256);
+  b
+}
+
+/// Milliseconds since the first call (a cheap clock for idle checks).
+fn now_ms() -> u64 {
+  static START: OnceLock<Instant> = OnceLock::new();
+  START.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+/// When a connection last moved bytes, and how many of its requests are in flight.
+#[derive(Default)]
+pub struct Activity {
+  last: AtomicU64,
+  active: AtomicUsize,
+}
+
+/// A stream that records activity on every read and write.
+struct Tracked<S> {
+  inner: S,
+  activity: Arc<Activity>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+  fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+    if r.is_ready() {
+      self.activity.last.store(now_ms(), Ordering::Relaxed);
+    }
+    r
+  }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+  fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+    if r.is_ready() {
+      self.activity.last.store(now_ms(), Ordering::Relaxed);
+    }
+    r
+  }
+  fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+    let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+    if r.is_ready() {
+      self.activity.last.store(now_ms(), Ordering::Relaxed);
+    }
+    r
+  }
+  fn is_write_vectored(&self) -> bool {
+    self.inner.is_write_vectored()
+  }
+  fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+    Pin::new(&mut self.inner).poll_flush(cx)
+  }
+  fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+    Pin::new(&mut self.inner).poll_shutdown(cx)
+  }
+}
+
+/// What every request of a connection shares.
+pub struct ConnCtx {
+  pub core: Arc<Core>,
+  pub peer: SocketAddr,
+  pub tls: bool,
+  activity: Arc<Activity>,
+}
+
+/// Serves one connection until it closes, the server closes it, or the runtime is gone.
+pub async fn serve<S>(core: Arc<Core>, io: S, peer: SocketAddr, tls: bool)
+where
+  S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+  let activity = Arc::new(Activity::default());
+  activity.last.store(now_ms(), Ordering::Relaxed);
+  let io = Tracked { inner: io, activity: activity.clone() };
+  let ctx = Arc::new(ConnCtx { core: core.clone(), peer, tls, activity: activity.clone() });
+  let svc = hyper::service::service_fn(move |req| {
+    let ctx = ctx.clone();
+    async move { Ok::<_, Infallible>(handle(ctx, req).await) }
+  });
+  let conn = core.builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
+  tokio::pin!(conn);
+  let idle = core.opts.idle_timeout.as_millis() as u64;
+  let mut tick = tokio::time::interval(Duration::from_millis((idle / 4).clamp(10, 1000)));
+  tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+  let mut shutting = false;
+  loop {
+    tokio::select! {
+      _ = conn.as_mut() => break,
+      _ = core.graceful.cancelled(), if !shutting => {
+        conn.as_mut().graceful_shutdown();
+        shutting = true;
+      }
+      _ = core.kill.cancelled() => break,
+      _ = tick.tick(), if !shutting => {
+        // A keep-alive connection with nothing in flight, silent for idleTimeout, is closed.
+        let quiet = now_ms().saturating_sub(activity.last.load(Ordering::Relaxed));
+        if activity.active.load(Ordering::Acquire) == 0 && quiet >= idle {
+          conn.as_mut().graceful_shutdown();
+          shutting = true;
+        }
+      }
+    }
+  }
+}
+
+/// A response body: none, bytes, or a stream the isolate produces chunk by chunk. It keeps the
+/// request's charge and its place among the connection's requests in flight until it is done.
+pub struct RespBody {
+  kind: Kind,
+  _keep: Option<Keep>,
+}
+
+enum Kind {
+  Empty,
+  Full(Option<Bytes>, Option<Charge>),
+  Stream(Pulled),
+}
+
+/// What lives as long as a request: its charge, its activity count.
+struct Keep {
+  _charge: Option<Charge>,
+  _active: ActiveGuard,
+  _body: Option<registry::BodyGuard>,
+}
+
+struct ActiveGuard(Arc<Activity>);
+
+impl ActiveGuard {
+  fn new(a: &Arc<Activity>) -> Self {
+    a.active.fetch_add(1, Ordering::AcqRel);
+    ActiveGuard(a.clone())
+  }
+}
+
+impl Drop for ActiveGuard {
+  fn drop(&mut self) {
+    self.0.active.fetch_sub(1, Ordering::AcqRel);
+    self.0.last.store(now_ms(), Ordering::Relaxed);
+  }
+}
+
+type CallFuture = Pin<Box<dyn Future<Output = Result<Value, ErrorInfo>> + Send>>;
+
+/// A response body pulled from the isolate one chunk per frame hyper asks for (backpressure:
+/// the isolate's stream is read only as fast as the client takes it).
+struct Pulled {
+  core: Arc<Core>,
+  rid: f64,
+  dispatch: f64,
+  pending: Option<CallFuture>,
+  /// The last chunk handed to hyper, charged until hyper asks for the next one.
+  held: Option<Charge>,
+  done: bool,
+}
+
+impl Drop for Pulled {
+  fn drop(&mut self) {
+    if !self.done {
+      // The client went away (or hyper gave up on the body): the handler learns of it.
+      notify(&self.core.mailbox, "abort", vec![Value::Number(self.dispatch), Value::String("The client closed the connection".into())]);
+      notify(&self.core.mailbox, "cancel", vec![Value::Number(self.rid), Value::String("The client closed the connection".into())]);
+    }
+  }
+}
+
+impl Body for RespBody {
+  type Data = Bytes;
+  type Error = BoxError;
+
+  fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    match &mut self.kind {
+      Kind::Empty => Poll::Ready(None),
+      Kind::Full(bytes, charge) => {
+        let out = bytes.take().map(|b| Ok(Frame::data(b)));
+        if out.is_none() {
+          charge.take();
+        }
+        Poll::Ready(out)
+      }
+      Kind::Stream(p) => {
+        p.held = None;
+        if p.done {
+          return Poll::Ready(None);
+        }
+        let fut = p.pending.get_or_insert_with(|| {
+          let mailbox = p.core.mailbox.clone();
+          let rid = p.rid;
+          Box::pin(async move { call(&mailbox, "pull", vec![Value::Number(rid)]).await })
+        });
+        let r = match fut.as_mut().poll(cx) {
+          Poll::Pending => return Poll::Pending,
+          Poll::Ready(r) => r,
+        };
+        p.pending = None;
+        match r {
+          Ok(Value::View { bytes, .. }) | Ok(Value::ArrayBuffer(bytes)) => {
+            p.held = Some(p.core.shared.budget.charge_anyway(Pool::ArrayBuffers, bytes.len()));
+            Poll::Ready(Some(Ok(Frame::data(Bytes::from(bytes)))))
+          }
+          Ok(_) => {
+            p.done = true;
+            Poll::Ready(None)
+          }
+          Err(e) => {
+            // The stream errored: the response is cut short (no final chunk), as Node does.
+            p.done = true;
+            Poll::Ready(Some(Err(Box::new(std::io::Error::other(format!("{}: {}", e.name, e.message))))))
+          }
+        }
+      }
+    }
+  }
+
+  fn is_end_stream(&self) -> bool {
+    match &self.kind {
+      Kind::Empty => true,
+      Kind::Full(b, _) => b.is_none(),
+      Kind::Stream(p) => p.done,
+    }
+  }
+
+  fn size_hint(&self) -> SizeHint {
+    match &self.kind {
+      Kind::Empty => SizeHint::with_exact(0),
+      Kind::Full(Some(b), _) => SizeHint::with_exact(b.len() as u64),
+      Kind::Full(None, _) => SizeHint::with_exact(0),
+      Kind::Stream(_) => SizeHint::default(),
+    }
+  }
+}
+
+impl RespBody {
+  pub fn empty() -> Self {
+    RespBody { kind: Kind::Empty, _keep: None }
+  }
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<RespBody> {
+  let mut r = Response::new(RespBody { kind: Kind::Full(Some(Bytes::from_static(text.as_bytes())), None), _keep: None });
+  *r.status_mut() = status;
+  r.headers_mut().insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static("text/plain;charset=utf-8"));
+  r
+}
+
+/// A refusal that also ends the connection (the request's framing cannot be trusted).
+fn refuse(status: StatusCode, text: &'static str) -> Response<RespBody> {
+  let mut r = plain(status, text);
+  r.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+  r
+}
+
+/// A header value as the isolate's Headers take it: bytes as Latin-1 (a ByteString).
+fn latin1(bytes: &[u8]) -> String {
+  match std::str::from_utf8(bytes) {
+    Ok(s) if s.is_ascii() => s.to_string(),
+    _ => bytes.iter().map(|b| *b as char).collect(),
+  }
+}
+
+/// The request's URL: scheme, the authority (h2's :authority or the Host header) and the target.
+fn request_url(req: &Request<Incoming>, tls: bool) -> Option<String> {
+  let scheme = if tls { "https" } else { "http" };
+  let uri = req.uri();
+  let authority = match uri.authority() {
+    Some(a) => a.as_str().to_string(),
+    None => req.headers().get(HOST)?.to_str().ok()?.to_string(),
+  };
+  // The authority must be one (no path, userinfo or whitespace smuggled in through Host).
+  if authority.is_empty() || authority.bytes().any(|b| matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\') || b <= b' ' || b >= 0x7f) {
+    return None;
+  }
+  let target = match uri.path_and_query() {
+    Some(pq) if pq.as_str().starts_with('/') => pq.as_str(),
+    // `OPTIONS *` and empty targets read as the root.
+    _ => "/",
+  };
+  let url = url::Url::parse(&format!("{scheme}://{authority}{target}")).ok()?;
+  Some(url.into())
+}
+
+/// `Sec-WebSocket-Key` of an HTTP/1.1 WebSocket upgrade request (RFC 6455 §4.2.1), if it is one.
+fn websocket_key(req: &Request<Incoming>) -> Option<String> {
+  if req.method() != Method::GET || req.version() != Version::HTTP_11 {
+    return None;
+  }
+  let h = req.headers();
+  let has = |name: &str, token: &str| {
+    h.get_all(name).iter().any(|v| v.to_str().is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))))
+  };
+  if !has("upgrade", "websocket") || !has("connection", "upgrade") || !has("sec-websocket-version", "13") {
+    return None;
+  }
+  h.get("sec-websocket-key").and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+fn family(addr: &SocketAddr) -> &'static str {
+  if addr.is_ipv4() {
+    "IPv4"
+  } else {
+    "IPv6"
+  }
+}
+
+async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespBody> {
+  let active = ActiveGuard::new(&ctx.activity);
+  let core = &ctx.core;
+  let opts = &core.opts;
+  let headers = req.headers();
+  // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host is a 400.
+  if req.version() == Version::HTTP_11 && headers.get_all(HOST).iter().count() != 1 {
+    return refuse(StatusCode::BAD_REQUEST, "Bad Request: a Host header is required");
+  }
+  // RFC 9112 §6.1: Content-Length with Transfer-Encoding is a smuggling attempt; refuse it.
+  if headers.contains_key(TRANSFER_ENCODING) && headers.contains_key(CONTENT_LENGTH) {
+    return refuse(StatusCode::BAD_REQUEST, "Bad Request: Content-Length and Transfer-Encoding together");
+  }
+  let mut head_bytes = req.uri().to_string().len() + req.method().as_str().len();
+  for (name, value) in headers.iter() {
+    head_bytes += name.as_str().len() + value.len() + 4;
+  }
+  if head_bytes > opts.max_header_bytes {
+    return refuse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large");
+  }
+  let length = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<u64>().ok());
+  if length.is_some_and(|n| n > opts.max_request_body_bytes) {
+    return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
+  }
+  let Some(url) = request_url(&req, ctx.tls) else {
+    return refuse(StatusCode::BAD_REQUEST, "Bad Request: the request target or Host is not a valid URL");
+  };
+  if !core.shared.is_alive() {
+    return plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
+  }
+  // Charged while the request is in flight: past the runtime's memory limit, requests wait
+  // nowhere, they are refused.
+  let Some(charge) = core.shared.budget.charge(Pool::ArrayBuffers, head_bytes + REQUEST_OVERHEAD) else {
+    return plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable: the runtime's memory limit is reached");
+  };
+  let mut joined = String::with_capacity(head_bytes);
+  for (name, value) in req.headers().iter() {
+    if !joined.is_empty() {
+      joined.push('\n');
+    }
+    joined.push_str(name.as_str());
+    joined.push('\n');
+    joined.push_str(&latin1(value.as_bytes()));
+  }
+  let ws_key = websocket_key(&req);
+  let on_upgrade = ws_key.as_ref().map(|_| hyper::upgrade::on(&mut req));
+  let offered_protocol = req
+    .headers()
+    .get("sec-websocket-protocol")
+    .and_then(|v| v.to_str().ok())
+    .and_then(|s| s.split(',').map(str::trim).find(|p| !p.is_empty()))
+    .map(str::to_string);
+  let method = req.method().clone();
+  let is_head = method == Method::HEAD;
+  let (_parts, body) = req.into_parts();
+  let body_guard = (!body.is_end_stream()).then(|| registry::add_body(core.owner, body, opts.max_request_body_bytes));
+  let did = registry::next_id() as f64;
+  let info = Value::Array(vec![
+    Value::String(ctx.peer.ip().to_string()),
+    Value::String(family(&ctx.peer).into()),
+    Value::Number(ctx.peer.port() as f64),
+    Value::Bool(ws_key.is_some()),
+  ]);
+  let args = vec![
+    Value::Number(did),
+    Value::String(method.as_str().into()),
+    Value::String(url),
+    Value::String(joined),
+    Value::Number(body_guard.as_ref().map_or(0.0, |g| g.0 as f64)),
+    Value::Bool(false),
+    info,
+  ];
+  // If the client goes away before the answer, the handler's request.signal aborts.
+  let mut abort = AbortOnDrop { core: core.clone(), dispatch: did, armed: true };
+  let result = call(&core.mailbox, "dispatch", args).await;
+  abort.armed = false;
+  let reply = match result {
+    Ok(Value::Array(items)) => items,
+    Ok(_) | Err(_) if !core.shared.is_alive() => return plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+    // The handler threw (serve.js reported it to the console): no internals in the answer.
+    _ => return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+  };
+  let mut items = reply.into_iter();
+  let status = match items.next() {
+    Some(Value::Number(n)) => n,
+    _ => return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+  };
+  let _status_text = items.next();
+  let resp_headers = match items.next() {
+    Some(Value::String(s)) => s,
+    _ => String::new(),
+  };
+  let kind = match items.next() {
+    Some(Value::Number(n)) => n,
+    _ => 0.0,
+  };
+  let payload = items.next().unwrap_or(Value::Null);
+  let upgrade = match items.next() {
+    Some(Value::String(cid)) => Some(cid),
+    _ => None,
+  };
+  // A streamed response may still read the request body (`new Response(request.body)`): its
+  // registration lives as long as the response; otherwise the answer ends it.
+  let body_guard = if kind == 2.0 { body_guard } else { None };
+  let keep = Keep { _charge: Some(charge), _active: active, _body: body_guard };
+
+  if let (Some(cid), Some(key), Some(on_upgrade)) = (upgrade, ws_key, on_upgrade) {
+    return super::ws::accept(core.clone(), ctx.peer, ctx.tls, cid, &key, &resp_headers, offered_protocol, on_upgrade);
+  }
+  let Some(status) = (status.fract() == 0.0 && (200.0..=999.0).contains(&status)).then_some(status as u16).and_then(|s| StatusCode::from_u16(s).ok())
+  else {
+    if kind == 2.0 {
+      notify(&core.mailbox, "cancel", vec![payload, Value::String(String::new())]);
+    }
+    return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+  };
+  // https://fetch.spec.whatwg.org/#null-body-status and HEAD: no body goes out.
+  let null_body = matches!(status.as_u16(), 204 | 205 | 304);
+  let body = match (kind as u8, payload) {
+    (1, Value::View { kind: ViewKind::Uint8, bytes }) if !null_body => {
+      let charge = core.shared.budget.charge_anyway(Pool::ArrayBuffers, bytes.len());
+      Kind::Full(Some(Bytes::from(bytes)), Some(charge))
+    }
+    (2, Value::Number(rid)) if !null_body && !is_head => Kind::Stream(Pulled { core: core.clone(), rid, dispatch: did, pending: None, held: None, done: false }),
+    (2, rid) => {
+      notify(&core.mailbox, "cancel", vec![rid, Value::String(String::new())]);
+      Kind::Empty
+    }
+    _ => Kind::Empty,
+  };
+  let mut response = Response::new(RespBody { kind: body, _keep: Some(keep) });
+  *response.status_mut() = status;
+  let map = response.headers_mut();
+  let mut parts = resp_headers.split('\n');
+  while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+    let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(&latin1_bytes(value))) else { continue };
+    // hyper frames the body itself; connection headers are its business too (and h2 forbids them).
+    if name == TRANSFER_ENCODING || name == hyper::header::CONNECTION || name.as_str() == "keep-alive" {
+      continue;
+    }
+    if name == CONTENT_LENGTH && null_body {
+      continue;
+    }
+    map.append(name, value);
+  }
+  response
+}
+
+/// Values crossed as strings of Latin-1 code points (ByteStrings): back to bytes.
+fn latin1_bytes(s: &str) -> Vec<u8> {
+  if s.is_ascii() {
+    return s.as_bytes().to_vec();
+  }
+  s.chars().map(|c| u32::from(c).min(255) as u8).collect()
+}
+
+struct AbortOnDrop {
+  core: Arc<Core>,
+  dispatch: f64,
+  armed: bool,
+}
+
+impl Drop for AbortOnDrop {
+  fn drop(&mut self) {
+    if self.armed {
+      notify(&self.core.mailbox, "abort", vec![Value::Number(self.dispatch), Value::String("The client closed the connection".into())]);
+    }
+  }
+}
