@@ -6,6 +6,7 @@ import binding from './index.js'
 export const {
   createRuntime,
   Runtime,
+  Server,
   processStats,
   configurePool,
   IsolateError,

@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -228,6 +229,15 @@ where
           Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
             // RFC 6455 §7.4.1: 1009, the message is too big to process.
             let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame(1009, "Message too big"))).await;
+            // The peer is likely still sending that message: closing with its bytes unread makes
+            // the kernel reset the connection, and the peer can lose our close frame to the reset
+            // (it then reports 1006). So its bytes are read and dropped until it closes (§7.1.1).
+            if let Ok(mut ws) = sink.reunite(stream) {
+              tokio::select! {
+                _ = core.kill.cancelled() => {}
+                _ = discard_until_closed(ws.get_mut()) => {}
+              }
+            }
             return End { code: 1009, reason: "Message too big".into() };
           }
           Some(Err(WsError::ConnectionClosed)) | None => {
@@ -247,6 +257,19 @@ where
       }
     }
   }
+}
+
+/// Reads and drops bytes until the peer closes its side, fails, or CLOSE_WAIT passes.
+async fn discard_until_closed<S: tokio::io::AsyncRead + Unpin>(io: &mut S) {
+  let mut buf = vec![0u8; 16 * 1024];
+  let _ = tokio::time::timeout(CLOSE_WAIT, async {
+    while let Ok(n) = io.read(&mut buf).await {
+      if n == 0 {
+        break;
+      }
+    }
+  })
+  .await;
 }
 
 /// Hands a message to the isolate once the window has room; the room comes back when its
