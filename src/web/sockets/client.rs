@@ -1,0 +1,398 @@
+//! The native TCP client of `connect()`: one tokio task per socket. The destination is checked by
+//! the runtime's `network` policy (src/net/policy.rs) before and after resolution; TLS is rustls
+//! (src/net/tls.rs), at once (`secureTransport: 'on'`) or on `startTls()` over the same TCP
+//! stream. Reading and writing run concurrently (a peer that only reads once we read must not
+//! deadlock our writes); reads take credit from the socket's window, which the isolate gives
+//! back as its script consumes the bytes, so a peer is read only as fast as the script reads.
+
+use super::{Cmd, Event, Failure, Secure};
+use crate::limits::{MemoryBudget, Pool};
+use crate::net::policy::{self, ConnectionSlot, NetworkOptions};
+use crate::runtime::Mailbox;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+
+/// Default bound of connecting (TCP and TLS) when `network.timeout` is not set.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most one read takes from the socket (and one event carries).
+pub const READ_CHUNK: usize = 64 * 1024;
+/// How long a read waits before trying again when the runtime's memory limit has no room for it.
+const MEMORY_RETRY: Duration = Duration::from_millis(20);
+
+pub struct Conn {
+  pub id: u64,
+  /// Canonical host (an IPv6 literal in brackets) and port.
+  pub host: String,
+  pub port: u16,
+  pub secure: Secure,
+  pub policy: NetworkOptions,
+  pub mailbox: Mailbox,
+  /// The incoming window: taken per byte read, given back as the script consumes them.
+  pub credit: Arc<Semaphore>,
+  pub budget: Arc<MemoryBudget>,
+  /// This socket's place under `network.maxConnections`, held until the task ends.
+  pub _slot: Option<ConnectionSlot>,
+}
+
+impl Conn {
+  fn emit(&self, id: u64, event: Event) {
+    super::emit(&self.mailbox, id, event);
+  }
+}
+
+/// When bytes last moved either way (the reader and writer share it within one task).
+struct Activity {
+  start: Instant,
+  ms: AtomicU64,
+}
+
+impl Activity {
+  fn new() -> Self {
+    Self { start: Instant::now(), ms: AtomicU64::new(0) }
+  }
+
+  fn touch(&self) {
+    self.ms.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+  }
+
+  fn last(&self) -> Instant {
+    self.start + Duration::from_millis(self.ms.load(Ordering::Relaxed))
+  }
+}
+
+/// A flag shared by the reader and writer of one task.
+struct Flag(AtomicBool);
+
+impl Flag {
+  fn get(&self) -> bool {
+    self.0.load(Ordering::Relaxed)
+  }
+
+  fn set(&self, v: bool) {
+    self.0.store(v, Ordering::Relaxed)
+  }
+}
+
+enum Stream {
+  Plain(TcpStream),
+  Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Runs one socket until it is closed, fails, or the runtime goes away (its command sender is
+/// dropped, which ends every wait below).
+pub async fn run(mut conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
+  let limit = conn.policy.timeout_ms.map(Duration::from_millis).unwrap_or(CONNECT_TIMEOUT);
+  let connected = {
+    let connecting = tokio::time::timeout(limit, connect(&conn));
+    tokio::pin!(connecting);
+    // Commands that come before the connection is up wait for it, in order; a close ends it.
+    let mut early = Vec::new();
+    let connected = loop {
+      tokio::select! {
+        r = &mut connecting => break r.unwrap_or_else(|_| Err(Failure::new("ERR_TIMEOUT", format!("connection attempt timed out after {} ms", limit.as_millis())))),
+        cmd = cmds.recv() => match cmd {
+          Some(Cmd::Close) | None => return,
+          Some(c) => early.push(c),
+        },
+      }
+    };
+    (connected, early)
+  };
+  let (connected, early) = connected;
+  let (mut stream, remote, local) = match connected {
+    Ok(c) => c,
+    Err(f) => {
+      fail_early(early, &f);
+      return conn.emit(conn.id, Event::Error(f));
+    }
+  };
+  conn.emit(conn.id, Event::Opened { remote: remote.to_string(), local: local.to_string() });
+  let idle = Duration::from_millis(conn.policy.socket_idle_timeout_ms.max(1));
+  let mut id = conn.id;
+  let mut early = Some(early);
+  loop {
+    let end = match stream {
+      Stream::Plain(s) => pump(&conn, id, s, early.take().unwrap_or_default(), &mut cmds, idle).await,
+      Stream::Tls(s) => pump(&conn, id, *s, early.take().unwrap_or_default(), &mut cmds, idle).await,
+    };
+    match end {
+      PumpEnd::Done => return,
+      PumpEnd::StartTls { stream: plain, id: next, hostname, credit } => {
+        conn.credit = credit;
+        id = next;
+        let Some(tcp) = plain else {
+          return conn.emit(id, Event::Error(Failure::new("ERR_TLS", "startTls() needs a plain-text socket")));
+        };
+        let handshake = tokio::time::timeout(limit, tls(&conn, &hostname, tcp));
+        match handshake.await {
+          Ok(Ok(s)) => {
+            stream = Stream::Tls(Box::new(s));
+            conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string() });
+          }
+          Ok(Err(f)) => return conn.emit(id, Event::Error(f)),
+          Err(_) => return conn.emit(id, Event::Error(Failure::new("ERR_TIMEOUT", "the TLS handshake of startTls() timed out"))),
+        }
+      }
+    }
+  }
+}
+
+/// Rejects the writes a script made before a connection that never came up.
+fn fail_early(early: Vec<Cmd>, f: &Failure) {
+  for cmd in early {
+    match cmd {
+      Cmd::Write(_, _, later) | Cmd::Shutdown(later) => later.reject(f.value()),
+      Cmd::StartTls { .. } | Cmd::Close => {}
+    }
+  }
+}
+
+async fn connect(conn: &Conn) -> Result<(Stream, SocketAddr, SocketAddr), Failure> {
+  policy::check_socket(&conn.host, conn.port, &conn.policy).map_err(Failure::refused)?;
+  let addrs = policy::resolve_checked(&conn.host, conn.port, &conn.policy).await.map_err(|e| {
+    if e.starts_with(policy::REFUSED) {
+      Failure::refused(e)
+    } else {
+      Failure::new("ERR_DNS", e)
+    }
+  })?;
+  let mut last = Failure::new("ERR_CONNECT", "connection attempt failed: no address");
+  let mut tcp = None;
+  for addr in addrs {
+    match TcpStream::connect(addr).await {
+      Ok(s) => {
+        tcp = Some(s);
+        break;
+      }
+      Err(e) => last = Failure::new("ERR_CONNECT", format!("connection attempt failed: {addr}: {e}")),
+    }
+  }
+  let tcp = tcp.ok_or(last)?;
+  let _ = tcp.set_nodelay(true);
+  let remote = tcp.peer_addr().map_err(|e| Failure::new("ERR_CONNECT", format!("connection attempt failed: {e}")))?;
+  let local = tcp.local_addr().map_err(|e| Failure::new("ERR_CONNECT", format!("connection attempt failed: {e}")))?;
+  let stream = match conn.secure {
+    Secure::On => Stream::Tls(Box::new(tls(conn, &conn.host, tcp).await?)),
+    Secure::Off | Secure::StartTls => Stream::Plain(tcp),
+  };
+  Ok((stream, remote, local))
+}
+
+/// The TLS handshake over `tcp`, verifying the server's certificate for `hostname` (webpki roots
+/// and `network.caCertificates`), which is also the SNI.
+async fn tls(conn: &Conn, hostname: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Failure> {
+  let config = crate::net::tls::client_config(&conn.policy.ca_certificates).map_err(|e| Failure::new("ERR_TLS", e))?;
+  // An IPv6 literal is named without its brackets.
+  let bare = hostname.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(hostname);
+  let name = ServerName::try_from(bare.to_string()).map_err(|e| Failure::new("ERR_TLS", format!("'{hostname}' cannot be a TLS server name: {e}")))?;
+  tokio_rustls::TlsConnector::from(config)
+    .connect(name, tcp)
+    .await
+    .map_err(|e| Failure::new("ERR_TLS", format!("TLS handshake with {hostname} failed: {e}")))
+}
+
+/// How pumping a stream ended.
+enum PumpEnd {
+  Done,
+  /// `startTls()`: the plain stream (None if it was not one), the new socket's id and window.
+  StartTls {
+    stream: Option<TcpStream>,
+    id: u64,
+    hostname: String,
+    credit: Arc<Semaphore>,
+  },
+}
+
+/// A stream that can give back its TCP stream for `startTls()`.
+trait IntoTcp {
+  fn into_tcp(self) -> Option<TcpStream>;
+}
+
+impl IntoTcp for TcpStream {
+  fn into_tcp(self) -> Option<TcpStream> {
+    Some(self)
+  }
+}
+
+impl IntoTcp for TlsStream<TcpStream> {
+  fn into_tcp(self) -> Option<TcpStream> {
+    None
+  }
+}
+
+/// How the writer stopped.
+enum WriterEnd {
+  /// The runtime went away, or the script closed the socket.
+  Gone,
+  /// Our side is shut down and the peer's has ended: the socket is closed.
+  BothDone,
+  Failed(Failure),
+  StartTls {
+    id: u64,
+    hostname: String,
+    credit: Arc<Semaphore>,
+  },
+}
+
+async fn pump<S>(conn: &Conn, id: u64, stream: S, early: Vec<Cmd>, cmds: &mut UnboundedReceiver<Cmd>, idle: Duration) -> PumpEnd
+where
+  S: AsyncRead + AsyncWrite + Unpin + IntoTcp,
+{
+  let (mut rd, mut wr) = tokio::io::split(stream);
+  let last = Activity::new();
+  let read_done = Flag(AtomicBool::new(false));
+  let write_done = Flag(AtomicBool::new(false));
+  let end = {
+    let reader = read_loop(conn, id, &mut rd, &last);
+    let writer = write_loop(early, cmds, &mut wr, &last, &read_done, &write_done);
+    let idler = async {
+      loop {
+        let due = last.last() + idle;
+        tokio::time::sleep_until(due).await;
+        if last.last() + idle <= Instant::now() {
+          return;
+        }
+      }
+    };
+    tokio::pin!(reader, writer, idler);
+    let mut reader_on = true;
+    loop {
+      tokio::select! {
+        r = &mut reader, if reader_on => match r {
+          Ok(()) => {
+            read_done.set(true);
+            conn.emit(id, Event::Eof);
+            if write_done.get() {
+              break Ok(None);
+            }
+            reader_on = false;
+          }
+          Err(f) => break Err(f),
+        },
+        w = &mut writer => match w {
+          WriterEnd::Gone | WriterEnd::BothDone => break Ok(None),
+          WriterEnd::Failed(f) => break Err(f),
+          WriterEnd::StartTls { id, hostname, credit } => break Ok(Some((id, hostname, credit))),
+        },
+        () = &mut idler => break Err(Failure::new("ERR_TIMEOUT", format!("the socket was idle for {} ms (network.socketIdleTimeout)", idle.as_millis()))),
+      }
+      if read_done.get() && write_done.get() {
+        break Ok(None);
+      }
+    }
+  };
+  match end {
+    Ok(None) => {
+      if read_done.get() && write_done.get() {
+        conn.emit(id, Event::Closed);
+      }
+      PumpEnd::Done
+    }
+    Ok(Some((next, hostname, credit))) => PumpEnd::StartTls { stream: rd.unsplit(wr).into_tcp(), id: next, hostname, credit },
+    Err(f) => {
+      conn.emit(id, Event::Error(f));
+      PumpEnd::Done
+    }
+  }
+}
+
+/// Reads until the peer ends its side (Ok) or the connection fails, each chunk once the window
+/// and the runtime's memory limit have room for it.
+async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, last: &Activity) -> Result<(), Failure> {
+  let mut buf = vec![0u8; READ_CHUNK];
+  loop {
+    let room = loop {
+      let n = conn.credit.available_permits();
+      if n > 0 {
+        break n.min(READ_CHUNK);
+      }
+      // Wait for the script to consume; the permit goes straight back.
+      match conn.credit.acquire().await {
+        Ok(p) => drop(p),
+        Err(_) => return Ok(()),
+      }
+    };
+    let n = match rd.read(&mut buf[..room]).await {
+      Ok(0) => return Ok(()),
+      Ok(n) => n,
+      Err(e) => return Err(Failure::new("ERR_RESET", format!("network connection lost: {e}"))),
+    };
+    last.touch();
+    if let Ok(p) = conn.credit.try_acquire_many(n as u32) {
+      p.forget();
+    }
+    let charge = loop {
+      if let Some(c) = conn.budget.charge(Pool::ArrayBuffers, n) {
+        break c;
+      }
+      tokio::time::sleep(MEMORY_RETRY).await;
+    };
+    conn.emit(id, Event::Data(buf[..n].to_vec(), charge));
+  }
+}
+
+/// Serves the script's commands in order. After a shutdown it keeps serving them (a write then
+/// fails, a close ends it) until the peer's side ends too.
+async fn write_loop<W: AsyncWrite + Unpin>(
+  early: Vec<Cmd>,
+  cmds: &mut UnboundedReceiver<Cmd>,
+  wr: &mut W,
+  last: &Activity,
+  read_done: &Flag,
+  write_done: &Flag,
+) -> WriterEnd {
+  let mut early = early.into_iter();
+  loop {
+    let cmd = match early.next() {
+      Some(c) => c,
+      None => match cmds.recv().await {
+        Some(c) => c,
+        None => return WriterEnd::Gone,
+      },
+    };
+    match cmd {
+      Cmd::Write(bytes, charge, later) => {
+        if write_done.get() {
+          later.reject(Failure::closed().value());
+          continue;
+        }
+        let r = async {
+          wr.write_all(&bytes).await?;
+          wr.flush().await
+        }
+        .await;
+        last.touch();
+        drop(charge);
+        match r {
+          Ok(()) => later.resolve(crate::value::Value::Undefined),
+          Err(e) => {
+            let f = Failure::new("ERR_RESET", format!("network connection lost: {e}"));
+            later.reject(f.value());
+            return WriterEnd::Failed(f);
+          }
+        }
+      }
+      Cmd::Shutdown(later) => {
+        if !write_done.get() {
+          let _ = wr.shutdown().await;
+          write_done.set(true);
+        }
+        later.resolve(crate::value::Value::Undefined);
+        if read_done.get() {
+          return WriterEnd::BothDone;
+        }
+      }
+      Cmd::StartTls { id, hostname, credit } => return WriterEnd::StartTls { id, hostname, credit },
+      Cmd::Close => return WriterEnd::Gone,
+    }
+  }
+}
