@@ -7,7 +7,7 @@
 
 use super::{Cmd, Event, Failure, Secure};
 use crate::limits::{MemoryBudget, Pool};
-use crate::net::policy::{self, ConnectionSlot, NetworkOptions};
+use crate::net::policy::{self, NetworkOptions};
 use crate::runtime::Mailbox;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,8 +39,6 @@ pub struct Conn {
   /// The incoming window: taken per byte read, given back as the script consumes them.
   pub credit: Arc<Semaphore>,
   pub budget: Arc<MemoryBudget>,
-  /// This socket's place under `network.maxConnections`, held until the task ends.
-  pub _slot: Option<ConnectionSlot>,
 }
 
 impl Conn {

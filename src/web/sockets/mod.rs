@@ -127,10 +127,9 @@ enum Link {
     secure: Secure,
     slot: Option<ConnectionSlot>,
   },
-  Native {
-    cmds: UnboundedSender<Cmd>,
-    credit: Arc<Semaphore>,
-  },
+  /// Holds the socket's place under maxConnections until it is closed (or forgotten with the
+  /// isolate), so a script that awaited close() can connect again at once.
+  Native { cmds: UnboundedSender<Cmd>, credit: Arc<Semaphore>, _slot: Option<ConnectionSlot> },
   /// A host duplex (sockets.js drives it through the glue) or a socket that failed at once.
   Other {
     _slot: Option<ConnectionSlot>,
@@ -342,8 +341,8 @@ fn start_native(scope: &mut v8::PinScope, socks: &SocketsRef, id: u64, host: Str
   };
   let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
-  socks.borrow_mut().links.insert(id, Link::Native { cmds: tx, credit: credit.clone() });
-  let conn = client::Conn { id, host, port, secure, policy, mailbox, credit, budget, _slot: slot };
+  socks.borrow_mut().links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), _slot: slot });
+  let conn = client::Conn { id, host, port, secure, policy, mailbox, credit, budget };
   rt.spawn(client::run(conn, rx));
 }
 
@@ -465,7 +464,7 @@ fn start_tls<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   };
   let socks = sockets(scope);
   let mut s = socks.borrow_mut();
-  let Some(Link::Native { cmds, .. }) = s.links.remove(&id) else {
+  let Some(Link::Native { cmds, _slot, .. }) = s.links.remove(&id) else {
     rv.set(v8::Number::new(scope, 0.0).into());
     return;
   };
@@ -473,7 +472,7 @@ fn start_tls<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   s.next += 1;
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
   let _ = cmds.send(Cmd::StartTls { id: next, hostname, credit: credit.clone() });
-  s.links.insert(next, Link::Native { cmds, credit });
+  s.links.insert(next, Link::Native { cmds, credit, _slot });
   rv.set(v8::Number::new(scope, next as f64).into());
 }
 

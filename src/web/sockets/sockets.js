@@ -21,7 +21,7 @@
   const {
     ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, ArrayIsArray, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
     DataViewPrototypeGetByteOffset, Error, NumberIsInteger, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, Promise, PromisePrototypeThen,
-    PromiseReject, PromiseResolve, PromisePrototypeMarkHandled, RangeError, ReflectDeleteProperty, SafeMap, String, StringPrototypeCharCodeAt, StringPrototypeIndexOf,
+    PromiseResolve, PromisePrototypeMarkHandled, RangeError, ReflectDeleteProperty, SafeMap, String, StringPrototypeCharCodeAt, StringPrototypeIndexOf,
     StringPrototypeLastIndexOf, StringPrototypeSlice, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, Uint8Array, uncurryThis,
   } = internals.primordials
@@ -46,7 +46,11 @@
 
   const then = (p, ok, fail) => PromisePrototypeThen(p, ok, fail)
   const ignore = () => {}
-  const glue = (name, args) => hostAsync(OP_GLUE, 0, [name, ...args])
+  const glue = (name, args) => {
+    const all = [name]
+    for (let i = 0; i < args.length; i++) all[i + 1] = args[i]
+    return hostAsync(OP_GLUE, 0, all)
+  }
   const deferred = () => {
     let resolve, reject
     const promise = new Promise((res, rej) => {
@@ -141,11 +145,12 @@
     }
     const hostname = address.hostname
     if (typeof hostname === 'symbol') throw new TypeError('Specified address could not be parsed.')
+    if (hostname === undefined || hostname === null || hostname === '') throw new TypeError('Specified address is missing hostname.')
     const raw = address.port
     let port = NaN
     if (typeof raw === 'number') port = raw
     else if (typeof raw === 'string' && isDigits(raw)) port = +raw
-    return [`${hostname ?? ''}`, checkPort(port, raw)]
+    return [`${hostname}`, checkPort(port, raw)]
   }
 
   const SECURE = { __proto__: null, off: 0, on: 1, starttls: 2 }
@@ -172,7 +177,8 @@
     #rc = null
     #pending = []
     #head = 0
-    #waiter = null
+    #wanted = false // a read waits for bytes
+    #hostReading = false
     #eof = false
     #readDone = false
     // Write side.
@@ -181,6 +187,7 @@
     #queued = 0
     #written = 0
     #writeOpen = true
+    #writeEnded = false // our side's end was handed to the socket
     #flushes = []
 
     constructor(key, secure, allowHalfOpen, hostname, address) {
@@ -258,33 +265,37 @@
         try {
           rcError(this.#rc, error)
         } catch {}
-        this.#wake()
+        this.#wanted = false
       }
       this.#endWrite(error)
-      if (this.#bridged) sockForget(this.#id)
+      if (this.#bridged) this.#releaseHost()
+    }
+
+    // A bridged socket is over: the glue drops (and destroys) the host duplex, and its place
+    // under maxConnections is free.
+    #releaseHost() {
+      then(glue('socketClose', [this.#id]), ignore, ignore)
+      sockForget(this.#id)
     }
 
     // Both sides are over (or the socket was closed or upgraded): `closed` resolves.
     #finish() {
       sockets.delete(this.#id)
-      if (this.#bridged && !this.#failed) sockForget(this.#id)
+      if (this.#bridged && !this.#failed) this.#releaseHost()
       settle(this.#opened, false, new SocketError('the socket was closed before it opened', 'ERR_CLOSED'))
       settle(this.#closed, true, undefined)
     }
 
     // --- reading ------------------------------------------------------------------------------
 
+    // Called for a read the queue cannot answer. Never returns a promise (no then() of ours
+    // for the stream to adopt): bytes that come later are enqueued, which answers the read.
     #pull(c) {
       if (this.#readDone) return
-      if (this.#head < this.#pending.length) {
-        this.#deliverPending(c)
-        return
-      }
+      if (this.#head < this.#pending.length) return this.#deliverPending(c)
       if (this.#eof) return this.#closeRead()
-      if (this.#bridged) return this.#pullHost(c)
-      return new Promise((resolve) => {
-        this.#waiter = resolve
-      })
+      if (this.#bridged) return this.#pullHost()
+      this.#wanted = true
     }
 
     #deliverPending(c) {
@@ -300,12 +311,6 @@
       if (this.#eof && this.#head === this.#pending.length) this.#closeRead()
     }
 
-    #wake() {
-      const w = this.#waiter
-      this.#waiter = null
-      if (w !== null) w()
-    }
-
     #onData(chunk) {
       if (this.#readDone) {
         // Nobody reads any more (cancelled): the bytes are dropped, the window stays open.
@@ -313,18 +318,15 @@
         return
       }
       this.#pending[this.#pending.length] = chunk
-      if (this.#waiter !== null) {
+      if (this.#wanted) {
+        this.#wanted = false
         this.#deliverPending(this.#rc)
-        this.#wake()
       }
     }
 
     #onEof() {
       this.#eof = true
-      if (!this.#readDone && this.#head === this.#pending.length) {
-        this.#closeRead()
-        this.#wake()
-      }
+      if (!this.#readDone && this.#head === this.#pending.length) this.#closeRead()
       // https://developers.cloudflare.com/workers/runtime-apis/tcp-sockets/#socketoptions:
       // without allowHalfOpen our side closes once the peer's has (after the writes queued).
       if (!this.#allowHalfOpen) this.#autoClose()
@@ -342,21 +344,30 @@
     }
 
     // A bridged socket's read: one chunk from the host duplex, null at its end.
-    #pullHost(c) {
-      return then(
+    // One read at a time from the host duplex; an empty chunk reads again.
+    #pullHost() {
+      if (this.#hostReading) return
+      this.#hostReading = true
+      then(
         glue('socketRead', [this.#id]),
         (chunk) => {
+          this.#hostReading = false
           if (this.#readDone) return
           if (chunk === null) {
             this.#eof = true
             this.#closeRead()
             if (!this.#allowHalfOpen) this.#autoClose()
-            else if (!this.#writeOpen) this.#finish()
+            else if (this.#writeEnded) this.#finish()
           } else if (TypedArrayPrototypeGetByteLength(chunk) > 0) {
-            rcEnqueue(c, chunk)
+            rcEnqueue(this.#rc, chunk)
+          } else {
+            this.#pullHost()
           }
         },
-        (failure) => this.#fail(socketError(failure)),
+        (failure) => {
+          this.#hostReading = false
+          this.#fail(socketError(failure))
+        },
       )
     }
 
@@ -392,18 +403,28 @@
         if (error.code !== 'ERR_MEMORY') this.#fail(error)
         throw error
       }
-      return then(this.#writeAll(bytes, 0), done, failed)
+      return then(this.#writeAll(bytes), done, failed)
     }
 
-    #writeAll(bytes, offset) {
+    #send(bytes) {
+      return this.#bridged ? glue('socketWrite', [this.#id, bytes]) : sockWrite(this.#id, bytes)
+    }
+
+    // Settles once every byte was handed to the socket; a huge chunk goes one slice at a time.
+    #writeAll(bytes) {
       const total = TypedArrayPrototypeGetByteLength(bytes)
-      if (offset >= total) return PromiseResolve(undefined)
-      if (!this.#writeOpen) return PromiseReject(['ERR_CLOSED', 'the socket is closed for writing'])
-      const n = total - offset < WRITE_SLICE ? total - offset : WRITE_SLICE
-      const slice = offset === 0 && n === total ? bytes : new Uint8Array(TypedArrayPrototypeGetBuffer(bytes), TypedArrayPrototypeGetByteOffset(bytes) + offset, n)
-      const sent = this.#bridged ? glue('socketWrite', [this.#id, slice]) : sockWrite(this.#id, slice)
-      if (offset + n >= total) return sent
-      return then(sent, () => this.#writeAll(bytes, offset + n))
+      if (total <= WRITE_SLICE) return this.#send(bytes)
+      const buffer = TypedArrayPrototypeGetBuffer(bytes)
+      const start = TypedArrayPrototypeGetByteOffset(bytes)
+      const { promise, resolve, reject } = deferred()
+      const step = (offset) => {
+        if (offset >= total) return resolve(undefined)
+        if (!this.#writeOpen) return reject(['ERR_CLOSED', 'the socket is closed for writing'])
+        const n = total - offset < WRITE_SLICE ? total - offset : WRITE_SLICE
+        then(this.#send(new Uint8Array(buffer, start + offset, n)), () => step(offset + n), reject)
+      }
+      step(0)
+      return promise
     }
 
     #flushed() {
@@ -429,21 +450,27 @@
       return then(
         ended,
         () => {
+          this.#writeEnded = true
           if (this.#bridged && this.#eof) this.#finish()
         },
         (failure) => this.#fail(socketError(failure)),
       )
     }
 
-    // Our side goes too, once the writes queued so far are out.
+    // Our side goes too, once the writes queued so far are out (at once if they are).
     #autoClose() {
-      then(this.#flush(), () => {
-        if (!this.#writeOpen) return
+      const close = () => {
+        if (!this.#writeOpen) {
+          if (this.#bridged && this.#writeEnded) this.#finish()
+          return
+        }
         try {
           wcError(this.#wc, new TypeError('The socket is closed: the peer ended the connection (allowHalfOpen is false)'))
         } catch {}
         this.#closeWrite()
-      })
+      }
+      if (this.#queued <= this.#written) close()
+      else then(this.#flush(), close)
     }
 
     // The writable can take no more (failed, closed, upgraded).
@@ -462,28 +489,33 @@
     // https://developers.cloudflare.com/workers/runtime-apis/tcp-sockets/#close-tcp-connections:
     // once the connection is settled and the queued writes are out, both streams close.
     close() {
-      if (this.#closing) return then(this.#closed.promise, ignore, ignore)
+      const { promise, resolve } = deferred()
+      const done = () => then(this.#closed.promise, resolve, resolve)
+      if (this.#closing) {
+        done()
+        return promise
+      }
       this.#closing = true
-      const opened = then(this.#opened.promise, ignore, ignore)
-      return then(
-        then(opened, () => this.#flush()),
-        () => {
-          if (!this.#failed && !this.#upgraded) {
-            this.#readDone = true
-            this.#pending = []
-            this.#head = 0
-            try {
-              rcClose(this.#rc)
-            } catch {}
-            this.#wake()
-            this.#endWrite(new TypeError('The socket is closed'))
-            if (this.#bridged) then(glue('socketClose', [this.#id]), ignore, ignore)
-            else sockClose(this.#id)
-            this.#finish()
-          }
-          return then(this.#closed.promise, ignore, ignore)
-        },
-      )
+      const shut = () => {
+        if (!this.#failed && !this.#upgraded) {
+          this.#readDone = true
+          this.#pending = []
+          this.#head = 0
+          try {
+            rcClose(this.#rc)
+          } catch {}
+          this.#wanted = false
+          this.#endWrite(new TypeError('The socket is closed'))
+          if (!this.#bridged) sockClose(this.#id)
+          this.#finish()
+        }
+        done()
+      }
+      const settled = () => {
+        then(this.#flush(), shut)
+      }
+      then(this.#opened.promise, settled, settled)
+      return promise
     }
 
     // https://developers.cloudflare.com/workers/runtime-apis/tcp-sockets/#opportunistic-tls-starttls
@@ -504,41 +536,44 @@
       }
       this.#startTlsCalled = true
       const next = new Socket(INTERNAL, 'on', this.#allowHalfOpen, hostname, this.#address)
-      then(
-        then(this.#opened.promise, () => this.#flush()),
-        () => {
-          if (this.#failed || this.#closing) return next.#fail(new SocketError('The connection was closed before startTls could be started.', 'ERR_CLOSED'))
-          // This socket is done: its streams close, its `closed` resolves; the connection goes on
-          // under `next`.
-          this.#upgraded = true
-          this.#readDone = true
-          this.#pending = []
-          this.#head = 0
+      const upgrade = () => {
+        if (this.#failed || this.#closing) return next.#fail(new SocketError('The connection was closed before startTls could be started.', 'ERR_CLOSED'))
+        // This socket is done: its streams close, its `closed` resolves; the connection goes on
+        // under `next`.
+        this.#upgraded = true
+        this.#readDone = true
+        this.#pending = []
+        this.#head = 0
+        try {
+          rcClose(this.#rc)
+        } catch {}
+        this.#wanted = false
+        this.#endWrite(new TypeError('The socket was upgraded by startTls(): use the socket it returned'))
+        sockets.delete(this.#id)
+        if (this.#bridged) {
+          const id = this.#id
+          next.#attach(id, true)
+          then(
+            glue('socketStartTls', [id, hostname]),
+            (info) => next.#onOpened(info[0], info[1]),
+            (failure) => next.#fail(socketError(failure)),
+          )
+        } else {
+          let id = 0
           try {
-            rcClose(this.#rc)
-          } catch {}
-          this.#wake()
-          this.#endWrite(new TypeError('The socket was upgraded by startTls(): use the socket it returned'))
-          sockets.delete(this.#id)
-          if (this.#bridged) {
-            const id = this.#id
-            next.#attach(id, true)
-            then(
-              glue('socketStartTls', [id, hostname]),
-              (info) => next.#onOpened(info[0], info[1]),
-              (failure) => next.#fail(socketError(failure)),
-            )
-          } else {
-            let id = 0
-            try {
-              id = sockStartTls(this.#id, hostname)
-            } catch (error) {
-              next.#fail(error)
-            }
-            if (id !== 0) next.#attach(id, false)
-            else next.#fail(new SocketError('The connection was closed before startTls could be started.', 'ERR_CLOSED'))
+            id = sockStartTls(this.#id, hostname)
+          } catch (error) {
+            next.#fail(error)
           }
-          settle(this.#closed, true, undefined)
+          if (id !== 0) next.#attach(id, false)
+          else next.#fail(new SocketError('The connection was closed before startTls could be started.', 'ERR_CLOSED'))
+        }
+        settle(this.#closed, true, undefined)
+      }
+      then(
+        this.#opened.promise,
+        () => {
+          then(this.#flush(), upgrade)
         },
         (error) => next.#fail(error),
       )
@@ -561,7 +596,9 @@
 
     // connect(): checks the input, registers the socket and starts it (or asks the host).
     static connect(address, options) {
-      const [host, port] = parseAddress(address)
+      const parsed = parseAddress(address)
+      const host = parsed[0]
+      const port = parsed[1]
       let secure = 'off'
       let allowHalfOpen = false
       if (options !== undefined && options !== null) {
@@ -576,7 +613,10 @@
         }
         allowHalfOpen = !!options.allowHalfOpen
       }
-      const [id, askHost, canonical] = sockOpen(host, port, SECURE[secure], dispatch)
+      const opened = sockOpen(host, port, SECURE[secure], dispatch)
+      const id = opened[0]
+      const askHost = opened[1]
+      const canonical = opened[2]
       const address_ = `${canonical}:${port}`
       const socket = new Socket(INTERNAL, secure, allowHalfOpen, canonical, address_)
       socket.#attach(id, false)
