@@ -8,7 +8,6 @@
 use super::{Cmd, Event, Failure, Secure};
 use crate::limits::{MemoryBudget, Pool};
 use crate::net::policy::{self, NetworkOptions};
-use crate::runtime::Mailbox;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -35,7 +34,8 @@ pub struct Conn {
   pub port: u16,
   pub secure: Secure,
   pub policy: NetworkOptions,
-  pub mailbox: Mailbox,
+  /// Hands an event of socket `id` to the isolate (`super::emit` through the runtime's mailbox).
+  pub emit: Box<dyn Fn(u64, Event) + Send + Sync>,
   /// The incoming window: taken per byte read, given back as the script consumes them.
   pub credit: Arc<Semaphore>,
   pub budget: Arc<MemoryBudget>,
@@ -43,7 +43,7 @@ pub struct Conn {
 
 impl Conn {
   fn emit(&self, id: u64, event: Event) {
-    super::emit(&self.mailbox, id, event);
+    (self.emit)(id, event);
   }
 }
 
@@ -392,5 +392,110 @@ async fn write_loop<W: AsyncWrite + Unpin>(
       Cmd::StartTls { id, hostname, credit } => return WriterEnd::StartTls { id, hostname, credit },
       Cmd::Close => return WriterEnd::Gone,
     }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  #![allow(clippy::unwrap_used)]
+  use super::*;
+  use std::sync::mpsc::{channel, Receiver};
+
+  /// A Conn to 127.0.0.1:`port` whose events land in the returned receiver, with a window of
+  /// `window` bytes.
+  fn conn(port: u16, policy: NetworkOptions, window: usize) -> (Conn, Receiver<(u64, Event)>) {
+    let (tx, rx) = channel();
+    let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, e| {
+      let _ = tx.send((id, e));
+    });
+    let c = Conn {
+      id: 1,
+      host: "127.0.0.1".into(),
+      port,
+      secure: Secure::Off,
+      policy,
+      emit,
+      credit: Arc::new(Semaphore::new(window)),
+      budget: MemoryBudget::new(64 << 20),
+    };
+    (c, rx)
+  }
+
+  fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+  }
+
+  #[test]
+  fn the_policy_refuses_before_any_connection() {
+    rt().block_on(async {
+      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+      let port = listener.local_addr().unwrap().port();
+      let (c, rx) = conn(port, NetworkOptions::default(), 1024);
+      let (_keep, cmds) = tokio::sync::mpsc::unbounded_channel();
+      run(c, cmds).await;
+      let events: Vec<_> = rx.try_iter().collect();
+      assert_eq!(events.len(), 1);
+      match &events[0].1 {
+        Event::Error(f) => {
+          assert_eq!(f.code, "ERR_POLICY");
+          assert!(f.message.starts_with("proxy request failed, cannot connect to the specified address (refused by policy: 127.0.0.1 is a private address"), "{}", f.message);
+        }
+        _ => panic!("expected a policy error"),
+      }
+      // Nothing connected.
+      assert!(tokio::time::timeout(Duration::from_millis(50), listener.accept()).await.is_err());
+    });
+  }
+
+  #[test]
+  fn reads_only_as_far_as_the_window_then_on_as_it_grows_back() {
+    rt().block_on(async {
+      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+      let port = listener.local_addr().unwrap().port();
+      let server = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&vec![7u8; 256 * 1024]).await.unwrap();
+        s.shutdown().await.unwrap();
+        // Keep the socket until the client is done.
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink).await;
+      });
+      let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
+      let (c, rx) = conn(port, open, 10_000);
+      let credit = c.credit.clone();
+      let (cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
+      let task = tokio::spawn(run(c, cmds));
+      let received = |rx: &Receiver<(u64, Event)>, got: &mut usize, eof: &mut bool| {
+        for (_, e) in rx.try_iter() {
+          match e {
+            Event::Data(b, charge) => {
+              assert_eq!(charge.len(), b.len());
+              *got += b.len();
+            }
+            Event::Eof => *eof = true,
+            _ => {}
+          }
+        }
+      };
+      let (mut got, mut eof) = (0, false);
+      tokio::time::sleep(Duration::from_millis(200)).await;
+      received(&rx, &mut got, &mut eof);
+      // The peer sent 256 KiB; the task took only the window.
+      assert_eq!(got, 10_000);
+      assert!(!eof);
+      for _ in 0..500 {
+        credit.add_permits(10_000 - credit.available_permits());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        received(&rx, &mut got, &mut eof);
+        if eof {
+          break;
+        }
+      }
+      assert_eq!(got, 256 * 1024);
+      assert!(eof);
+      drop(cmds_tx);
+      task.await.unwrap();
+      server.await.unwrap();
+    });
   }
 }

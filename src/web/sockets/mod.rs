@@ -342,7 +342,8 @@ fn start_native(scope: &mut v8::PinScope, socks: &SocketsRef, id: u64, host: Str
   let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
   socks.borrow_mut().links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), _slot: slot });
-  let conn = client::Conn { id, host, port, secure, policy, mailbox, credit, budget };
+  let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| emit(&mailbox, id, event));
+  let conn = client::Conn { id, host, port, secure, policy, emit, credit, budget };
   rt.spawn(client::run(conn, rx));
 }
 
