@@ -3,10 +3,13 @@
 // `network` policy (tcp:// entries, private addresses, maxConnections, socketIdleTimeout) or the
 // host's `onConnect` (native, refused, or bridged to a host duplex). Every server here listens
 // on 127.0.0.1, port 0.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import tls from 'node:tls'
 import { reporter, sleep, useRuntimes, within } from './helpers'
@@ -722,4 +725,112 @@ describe('hostile input', () => {
     expect(r.text).toBe('tamper proof')
     expect(r.remote).toBe(`127.0.0.1:${port}`)
   })
+})
+
+// A real database driver: postgres.js (the `postgres` npm package), its workerd build bundled by
+// fixtures/build.mjs, against a PostgreSQL server this test starts on a loopback port in a
+// temporary data directory (Debian's `postgresql` package; .ci/run installs it). PostgreSQL
+// refuses to run as root: as root, its binaries run as the `postgres` user.
+describe('PostgreSQL through postgres.js', () => {
+  const PASSWORD = 'sandbox-secret'
+  let pg: { port: number; dir: string; run: (cmd: string, args: string[]) => void } | undefined
+
+  beforeAll(async () => {
+    const root = '/usr/lib/postgresql'
+    const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : []
+    const bin = versions.map((v) => join(root, v, 'bin')).find((b) => existsSync(join(b, 'initdb')) && existsSync(join(b, 'pg_ctl')))
+    if (!bin) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql (initdb and pg_ctl in /usr/lib/postgresql/*/bin)')
+    const asRoot = process.getuid?.() === 0
+    const dir = mkdtempSync(join(tmpdir(), 'edge-isolate-pg-'))
+    const pwfile = join(dir, 'pw')
+    writeFileSync(pwfile, PASSWORD + '\n')
+    if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir])
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, LC_ALL: 'C' }
+    const run = (cmd: string, args: string[]) => {
+      const file = join(bin, cmd)
+      if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', file, ...args], { env, stdio: 'pipe', timeout: 60_000 })
+      else execFileSync(file, args, { env, stdio: 'pipe', timeout: 60_000 })
+    }
+    const data = join(dir, 'data')
+    run('initdb', ['-D', data, '--auth=scram-sha-256', '--username=app', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8'])
+    // A free loopback port (the server binds it a moment later).
+    const probe = net.createServer().listen(0, '127.0.0.1')
+    await once(probe, 'listening')
+    const port = (probe.address() as AddressInfo).port
+    await new Promise<void>((r) => probe.close(() => r()))
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start'])
+    pg = { port, dir, run }
+  }, 120_000)
+
+  afterAll(() => {
+    if (!pg) return
+    try {
+      pg.run('pg_ctl', ['-D', join(pg.dir, 'data'), '-m', 'immediate', '-w', 'stop'])
+    } finally {
+      rmSync(pg.dir, { recursive: true, force: true })
+    }
+  })
+
+  const client = readFileSync(new URL('./fixtures/postgres-client.bundle.mjs', import.meta.url), 'utf8')
+  const withPostgres = (code: string, network: object) =>
+    run(`import postgres from 'postgres'\n` + code, {
+      network,
+      moduleLoader: (specifier: string) => {
+        if (specifier !== 'postgres') throw new Error(`unknown module ${specifier}`)
+        return { code: client, filename: 'postgres-client.bundle.mjs' }
+      },
+    })
+
+  it('select 1, a parameterised insert and select, a transaction and a rollback', async () => {
+    const port = pg!.port
+    const [r] = await withPostgres(
+      `
+      const sql = postgres({ host: '127.0.0.1', port: ${port}, user: 'app', password: '${PASSWORD}', database: 'postgres', max: 1, ssl: false })
+      const [one] = await sql\`select 1 as one\`
+      await sql\`create table items (id serial primary key, name text not null, qty int not null)\`
+      await sql\`insert into items (name, qty) values (\${'apple'}, \${3}), (\${"o'reilly"}, \${-1})\`
+      const apple = await sql\`select name, qty from items where name = \${'apple'}\`
+      const quoted = await sql\`select qty from items where name = \${"o'reilly"}\`
+      const committed = await sql.begin(async (tx) => {
+        await tx\`insert into items (name, qty) values (\${'pear'}, \${5})\`
+        const [{ n }] = await tx\`select count(*)::int as n from items\`
+        return n
+      })
+      const rolledBack = await sql.begin(async (tx) => {
+        await tx\`insert into items (name, qty) values (\${'kiwi'}, \${1})\`
+        throw new Error('roll it back')
+      }).then(() => null, (e) => e.message)
+      const names = (await sql\`select name from items order by id\`).map((row) => row.name)
+      const bad = await sql\`select * from no_such_table\`.then(() => null, (e) => ({ name: e.name, code: e.code }))
+      await sql.end()
+      report({ one: one.one, apple: [...apple], quoted: quoted[0].qty, committed, rolledBack, names, bad })
+    `,
+      { allowPrivateNetworks: true, allowedHosts: [`tcp://127.0.0.1:${port}`] },
+    )
+    expect(r).toEqual({
+      one: 1,
+      apple: [{ name: 'apple', qty: 3 }],
+      quoted: -1,
+      committed: 3,
+      rolledBack: 'roll it back',
+      names: ['apple', "o'reilly", 'pear'],
+      bad: { name: 'PostgresError', code: '42P01' },
+    })
+  }, 60_000)
+
+  it('a policy that does not list the port refuses the connection', async () => {
+    const port = pg!.port
+    const [r] = await withPostgres(
+      `
+      const sql = postgres({ host: '127.0.0.1', port: ${port}, user: 'app', password: '${PASSWORD}', database: 'postgres', max: 1, connect_timeout: 5 })
+      const e = await sql\`select 1\`.then(() => null, (e) => ({ name: e.name, code: e.code, message: e.message }))
+      await sql.end({ timeout: 1 })
+      report(e)
+    `,
+      { allowPrivateNetworks: true, allowedHosts: [`tcp://127.0.0.1:${port + 1}`] },
+    )
+    expect(r).toMatchObject({ name: 'SocketError', code: 'ERR_POLICY' })
+    expect(r.message).toContain(`127.0.0.1:${port} is not in network.allowedHosts`)
+  }, 60_000)
 })
