@@ -9,10 +9,13 @@ use super::{Cmd, Event, Failure, Secure};
 use crate::limits::{MemoryBudget, Pool};
 use crate::net::policy::{self, NetworkOptions};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::task::{ready, Context, Poll};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::Semaphore;
@@ -47,8 +50,9 @@ impl Conn {
   }
 }
 
-/// When bytes last moved either way (the reader and writer share it within one task).
-struct Activity {
+/// When bytes last moved either way (the task's reader and writer, and the isolate's direct
+/// writes, share it).
+pub struct Activity {
   start: Instant,
   ms: AtomicU64,
 }
@@ -58,7 +62,7 @@ impl Activity {
     Self { start: Instant::now(), ms: AtomicU64::new(0) }
   }
 
-  fn touch(&self) {
+  pub fn touch(&self) {
     self.ms.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
   }
 
@@ -77,6 +81,57 @@ impl Flag {
 
   fn set(&self, v: bool) {
     self.0.store(v, Ordering::Relaxed)
+  }
+}
+
+/// What a plain-TCP socket's task shares with the isolate: the stream, so that a write whose
+/// bytes the kernel takes at once is made right on the isolate's thread (no hop to the network
+/// thread and back, no promise), and the count of writes queued to the task: while any is, a new
+/// write queues behind it, so bytes go out in the script's order.
+pub struct Direct {
+  pub stream: Arc<TcpStream>,
+  pub queued: AtomicUsize,
+  pub activity: Arc<Activity>,
+}
+
+/// A shared TCP stream as AsyncRead/AsyncWrite, by readiness (so the isolate's direct writes and
+/// the task's reads and writes can use it at once).
+struct SharedTcp(Arc<TcpStream>);
+
+impl AsyncRead for SharedTcp {
+  fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    loop {
+      ready!(self.0.poll_read_ready(cx))?;
+      match self.0.try_read(buf.initialize_unfilled()) {
+        Ok(n) => {
+          buf.advance(n);
+          return Poll::Ready(Ok(()));
+        }
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+        Err(e) => return Poll::Ready(Err(e)),
+      }
+    }
+  }
+}
+
+impl AsyncWrite for SharedTcp {
+  fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    loop {
+      ready!(self.0.poll_write_ready(cx))?;
+      match self.0.try_write(buf) {
+        Ok(n) => return Poll::Ready(Ok(n)),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+        Err(e) => return Poll::Ready(Err(e)),
+      }
+    }
+  }
+
+  fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Poll::Ready(Ok(()))
+  }
+
+  fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Poll::Ready(socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write))
   }
 }
 
@@ -113,33 +168,45 @@ pub async fn run(mut conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
       return conn.emit(conn.id, Event::Error(f));
     }
   };
-  conn.emit(conn.id, Event::Opened { remote: remote.to_string(), local: local.to_string() });
   let idle = Duration::from_millis(conn.policy.socket_idle_timeout_ms.max(1));
+  let activity = Arc::new(Activity::new());
   let mut id = conn.id;
   let mut early = Some(early);
   loop {
     let end = match stream {
-      Stream::Plain(s) => pump(&conn, id, s, early.take().unwrap_or_default(), &mut cmds, idle).await,
-      Stream::Tls(s) => pump(&conn, id, *s, early.take().unwrap_or_default(), &mut cmds, idle).await,
-    };
-    match end {
-      PumpEnd::Done => return,
-      PumpEnd::StartTls { stream: plain, id: next, hostname, credit } => {
-        conn.credit = credit;
-        id = next;
-        let Some(tcp) = plain else {
-          return conn.emit(id, Event::Error(Failure::new("ERR_TLS", "startTls() needs a plain-text socket")));
-        };
-        let handshake = tokio::time::timeout(limit, tls(&conn, &hostname, tcp));
-        match handshake.await {
-          Ok(Ok(s)) => {
-            stream = Stream::Tls(Box::new(s));
-            conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string() });
-          }
-          Ok(Err(f)) => return conn.emit(id, Event::Error(f)),
-          Err(_) => return conn.emit(id, Event::Error(Failure::new("ERR_TIMEOUT", "the TLS handshake of startTls() timed out"))),
+      Stream::Plain(tcp) => {
+        let tcp = Arc::new(tcp);
+        let direct = Arc::new(Direct { stream: tcp.clone(), queued: AtomicUsize::new(0), activity: activity.clone() });
+        conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string(), direct: Some(direct.clone()) });
+        let (mut rd, mut wr) = (SharedTcp(tcp.clone()), SharedTcp(tcp.clone()));
+        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, Some(&direct)).await;
+        drop((rd, wr, direct));
+        match end {
+          // The isolate dropped its handle before asking: the stream is ours alone again.
+          PumpEnd::StartTls { .. } => match Arc::try_unwrap(tcp) {
+            Ok(tcp) => (end, Some(tcp)),
+            Err(_) => (end, None),
+          },
+          PumpEnd::Done => return,
         }
       }
+      Stream::Tls(tls) => {
+        conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string(), direct: None });
+        let (mut rd, mut wr) = tokio::io::split(*tls);
+        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, None).await;
+        (end, None)
+      }
+    };
+    let (PumpEnd::StartTls { id: next, hostname, credit }, plain) = end else { return };
+    conn.credit = credit;
+    id = next;
+    let Some(tcp) = plain else {
+      return conn.emit(id, Event::Error(Failure::new("ERR_TLS", "startTls() needs a plain-text socket")));
+    };
+    match tokio::time::timeout(limit, tls(&conn, &hostname, tcp)).await {
+      Ok(Ok(s)) => stream = Stream::Tls(Box::new(s)),
+      Ok(Err(f)) => return conn.emit(id, Event::Error(f)),
+      Err(_) => return conn.emit(id, Event::Error(Failure::new("ERR_TIMEOUT", "the TLS handshake of startTls() timed out"))),
     }
   }
 }
@@ -201,30 +268,8 @@ async fn tls(conn: &Conn, hostname: &str, tcp: TcpStream) -> Result<TlsStream<Tc
 /// How pumping a stream ended.
 enum PumpEnd {
   Done,
-  /// `startTls()`: the plain stream (None if it was not one), the new socket's id and window.
-  StartTls {
-    stream: Option<TcpStream>,
-    id: u64,
-    hostname: String,
-    credit: Arc<Semaphore>,
-  },
-}
-
-/// A stream that can give back its TCP stream for `startTls()`.
-trait IntoTcp {
-  fn into_tcp(self) -> Option<TcpStream>;
-}
-
-impl IntoTcp for TcpStream {
-  fn into_tcp(self) -> Option<TcpStream> {
-    Some(self)
-  }
-}
-
-impl IntoTcp for TlsStream<TcpStream> {
-  fn into_tcp(self) -> Option<TcpStream> {
-    None
-  }
+  /// `startTls()`: the new socket's id and window.
+  StartTls { id: u64, hostname: String, credit: Arc<Semaphore> },
 }
 
 /// How the writer stopped.
@@ -241,17 +286,27 @@ enum WriterEnd {
   },
 }
 
-async fn pump<S>(conn: &Conn, id: u64, stream: S, early: Vec<Cmd>, cmds: &mut UnboundedReceiver<Cmd>, idle: Duration) -> PumpEnd
+#[allow(clippy::too_many_arguments)]
+async fn pump<R, W>(
+  conn: &Conn,
+  id: u64,
+  rd: &mut R,
+  wr: &mut W,
+  early: Vec<Cmd>,
+  cmds: &mut UnboundedReceiver<Cmd>,
+  idle: Duration,
+  last: &Activity,
+  direct: Option<&Direct>,
+) -> PumpEnd
 where
-  S: AsyncRead + AsyncWrite + Unpin + IntoTcp,
+  R: AsyncRead + Unpin,
+  W: AsyncWrite + Unpin,
 {
-  let (mut rd, mut wr) = tokio::io::split(stream);
-  let last = Activity::new();
   let read_done = Flag(AtomicBool::new(false));
   let write_done = Flag(AtomicBool::new(false));
   let end = {
-    let reader = read_loop(conn, id, &mut rd, &last);
-    let writer = write_loop(early, cmds, &mut wr, &last, &read_done, &write_done);
+    let reader = read_loop(conn, id, rd, last);
+    let writer = write_loop(early, cmds, wr, last, &read_done, &write_done, direct);
     let idler = async {
       loop {
         let due = last.last() + idle;
@@ -295,7 +350,7 @@ where
       }
       PumpEnd::Done
     }
-    Ok(Some((next, hostname, credit))) => PumpEnd::StartTls { stream: rd.unsplit(wr).into_tcp(), id: next, hostname, credit },
+    Ok(Some((next, hostname, credit))) => PumpEnd::StartTls { id: next, hostname, credit },
     Err(f) => {
       conn.emit(id, Event::Error(f));
       PumpEnd::Done
@@ -347,7 +402,14 @@ async fn write_loop<W: AsyncWrite + Unpin>(
   last: &Activity,
   read_done: &Flag,
   write_done: &Flag,
+  direct: Option<&Direct>,
 ) -> WriterEnd {
+  // A queued write (or shutdown) is done: the isolate may write directly again once none is.
+  let dequeue = || {
+    if let Some(d) = direct {
+      d.queued.fetch_sub(1, Ordering::AcqRel);
+    }
+  };
   let mut early = early.into_iter();
   loop {
     let cmd = match early.next() {
@@ -360,6 +422,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     match cmd {
       Cmd::Write(bytes, charge, later) => {
         if write_done.get() {
+          dequeue();
           later.reject(Failure::closed().value());
           continue;
         }
@@ -370,6 +433,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         .await;
         last.touch();
         drop(charge);
+        dequeue();
         match r {
           Ok(()) => later.resolve(crate::value::Value::Undefined),
           Err(e) => {
@@ -384,6 +448,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
           let _ = wr.shutdown().await;
           write_done.set(true);
         }
+        dequeue();
         later.resolve(crate::value::Value::Undefined);
         if read_done.get() {
           return WriterEnd::BothDone;

@@ -22,6 +22,7 @@ use crate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::Semaphore;
@@ -92,10 +93,8 @@ impl Failure {
 
 /// What happened to a socket, in order.
 pub enum Event {
-  Opened {
-    remote: String,
-    local: String,
-  },
+  /// `direct`: a plain-TCP socket's stream, for writes made on the isolate's thread.
+  Opened { remote: String, local: String, direct: Option<Arc<client::Direct>> },
   /// Bytes read, charged to the runtime's memory until they are an ArrayBuffer in the isolate.
   Data(Vec<u8>, Charge),
   /// The peer ended its side.
@@ -129,7 +128,7 @@ enum Link {
   },
   /// Holds the socket's place under maxConnections until it is closed (or forgotten with the
   /// isolate), so a script that awaited close() can connect again at once.
-  Native { cmds: UnboundedSender<Cmd>, credit: Arc<Semaphore>, _slot: Option<ConnectionSlot> },
+  Native { cmds: UnboundedSender<Cmd>, credit: Arc<Semaphore>, direct: Option<Arc<client::Direct>>, _slot: Option<ConnectionSlot> },
   /// A host duplex (sockets.js drives it through the glue) or a socket that failed at once.
   Other {
     _slot: Option<ConnectionSlot>,
@@ -168,13 +167,16 @@ fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
     if matches!(event, Event::Closed | Event::Error(_)) {
       s.links.remove(&id);
     }
+    if let (Event::Opened { direct: d @ Some(_), .. }, Some(Link::Native { direct, .. })) = (&event, s.links.get_mut(&id)) {
+      *direct = d.clone();
+    }
     s.dispatch.clone()
   };
   let Some(dispatch) = dispatch else { return };
   v8::tc_scope!(let tc, scope);
   let undefined: v8::Local<v8::Value> = v8::undefined(tc).into();
   let (kind, a, b) = match event {
-    Event::Opened { remote, local } => (0, str(tc, &remote), str(tc, &local)),
+    Event::Opened { remote, local, .. } => (0, str(tc, &remote), str(tc, &local)),
     Event::Data(bytes, charge) => {
       // The ArrayBuffer's own charge takes over from the read's.
       drop(charge);
@@ -341,7 +343,7 @@ fn start_native(scope: &mut v8::PinScope, socks: &SocketsRef, id: u64, host: Str
   };
   let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
-  socks.borrow_mut().links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), _slot: slot });
+  socks.borrow_mut().links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), direct: None, _slot: slot });
   let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| emit(&mailbox, id, event));
   let conn = client::Conn { id, host, port, secure, policy, emit, credit, budget };
   rt.spawn(client::run(conn, rx));
@@ -365,54 +367,75 @@ fn decide<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgume
   }
 }
 
-/// The native socket's command sender, or None.
-fn native(scope: &mut v8::PinScope, id: u64) -> Option<UnboundedSender<Cmd>> {
+/// The native socket's command sender and direct stream, or None.
+fn native(scope: &mut v8::PinScope, id: u64) -> Option<(UnboundedSender<Cmd>, Option<Arc<client::Direct>>)> {
   match sockets(scope).borrow().links.get(&id) {
-    Some(Link::Native { cmds, .. }) => Some(cmds.clone()),
+    Some(Link::Native { cmds, direct, .. }) => Some((cmds.clone(), direct.clone())),
     _ => None,
   }
 }
 
-/// `sockWrite(id, bytes) → Promise`: settles once the bytes are handed to the socket (rejects
-/// with [code, message]). Bytes are copied and charged to the runtime's memory until written.
+/// `sockWrite(id, bytes) → undefined | Promise`: undefined when the kernel took every byte at
+/// once (a plain-TCP socket with no write queued: written right here, no copy); else a promise
+/// that settles once the rest is handed to the socket (rejects with [code, message]). Bytes that
+/// wait are copied and charged to the runtime's memory until written.
 fn write<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let id = id_arg(scope, args.get(0));
-  let len = util::with_bytes(args.get(1), |b| b.len());
-  let Some(len) = len else {
-    return util::throw_type_error(scope, "sockWrite: data must be bytes");
-  };
-  let charge = util::charge_or_collect(scope, Pool::ArrayBuffers, len);
-  let Some(bytes) = util::copy_bytes(args.get(1)) else {
-    return;
-  };
-  let cmds = native(scope, id);
-  let Some((promise, later)) = Later::new(scope) else {
-    return;
-  };
+  let data = args.get(1);
+  let Some(len) = util::with_bytes(data, |b| b.len()) else { return util::throw_type_error(scope, "sockWrite: data must be bytes") };
+  let link = native(scope, id);
+  let mut offset = 0;
+  if let Some((_, Some(d))) = &link {
+    if d.queued.load(Ordering::Acquire) == 0 {
+      match util::with_bytes(data, |b| d.stream.try_write(b)) {
+        Some(Ok(n)) => {
+          d.activity.touch();
+          if n >= len {
+            return rv.set_undefined();
+          }
+          offset = n;
+        }
+        // WouldBlock: the task waits for room; another error: the task meets it too and says so.
+        Some(Err(_)) | None => {}
+      }
+    }
+  }
+  let charge = util::charge_or_collect(scope, Pool::ArrayBuffers, len - offset);
+  let Some(bytes) = util::with_bytes(data, |b| b.get(offset..).map(<[u8]>::to_vec)).flatten() else { return };
+  let Some((promise, later)) = Later::new(scope) else { return };
   rv.set(promise.into());
   let Some(charge) = charge else {
     let mb = crate::errors::fmt_mb(len as f64 / (1024.0 * 1024.0));
     return later.reject(Failure::new("ERR_MEMORY", format!("a write of {mb} MB does not fit in the runtime's memoryLimitMB")).value());
   };
-  match cmds {
-    Some(tx) => {
-      if let Err(e) = tx.send(Cmd::Write(bytes, charge, later)) {
-        if let Cmd::Write(_, _, later) = e.0 {
-          later.reject(Failure::closed().value());
-        }
-      }
+  let Some((tx, direct)) = link else { return later.reject(Failure::closed().value()) };
+  if let Some(d) = &direct {
+    d.queued.fetch_add(1, Ordering::AcqRel);
+  }
+  if let Err(e) = tx.send(Cmd::Write(bytes, charge, later)) {
+    if let Some(d) = &direct {
+      d.queued.fetch_sub(1, Ordering::AcqRel);
     }
-    None => later.reject(Failure::closed().value()),
+    if let Cmd::Write(_, _, later) = e.0 {
+      later.reject(Failure::closed().value());
+    }
   }
 }
 
 /// `sockShutdown(id) → Promise`: ends our side once the writes before it are out.
 fn shutdown<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let id = id_arg(scope, args.get(0));
-  let cmds = native(scope, id);
-  let Some((promise, later)) = Later::new(scope) else {
-    return;
+  // No direct write may pass the shutdown: the task alone writes from now on (and refuses).
+  let cmds = match sockets(scope).borrow_mut().links.get_mut(&id) {
+    Some(Link::Native { cmds, direct, .. }) => {
+      if let Some(d) = direct.take() {
+        d.queued.fetch_add(1, Ordering::AcqRel);
+      }
+      Some(cmds.clone())
+    }
+    _ => None,
   };
+  let Some((promise, later)) = Later::new(scope) else { return };
   rv.set(promise.into());
   match cmds {
     Some(tx) => {
@@ -465,6 +488,7 @@ fn start_tls<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   };
   let socks = sockets(scope);
   let mut s = socks.borrow_mut();
+  // The isolate's handle of the plain stream goes now, before the task needs it back.
   let Some(Link::Native { cmds, _slot, .. }) = s.links.remove(&id) else {
     rv.set(v8::Number::new(scope, 0.0).into());
     return;
@@ -473,7 +497,7 @@ fn start_tls<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   s.next += 1;
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
   let _ = cmds.send(Cmd::StartTls { id: next, hostname, credit: credit.clone() });
-  s.links.insert(next, Link::Native { cmds, credit, _slot });
+  s.links.insert(next, Link::Native { cmds, credit, direct: None, _slot });
   rv.set(v8::Number::new(scope, next as f64).into());
 }
 

@@ -400,31 +400,54 @@
       const failed = (failure) => {
         done()
         const error = socketError(failure)
-        if (error.code !== 'ERR_MEMORY') this.#fail(error)
+        if (error.code !== 'ERR_MEMORY' && error.code !== 'ERR_CLOSED') this.#fail(error)
         throw error
       }
-      return then(this.#writeAll(bytes), done, failed)
+      let sent
+      try {
+        sent = this.#writeAll(bytes)
+      } catch (failure) {
+        failed(failure)
+      }
+      // Written at once: no promise to wait for.
+      if (sent === undefined) return done()
+      return then(sent, done, failed)
     }
 
+    // undefined when the bytes went out at once (sockWrite wrote them on this thread), else a
+    // promise settled once they were handed to the socket.
     #send(bytes) {
       return this.#bridged ? glue('socketWrite', [this.#id, bytes]) : sockWrite(this.#id, bytes)
     }
 
-    // Settles once every byte was handed to the socket; a huge chunk goes one slice at a time.
+    // Like #send for any size: a huge chunk goes one slice at a time.
     #writeAll(bytes) {
       const total = TypedArrayPrototypeGetByteLength(bytes)
       if (total <= WRITE_SLICE) return this.#send(bytes)
       const buffer = TypedArrayPrototypeGetBuffer(bytes)
       const start = TypedArrayPrototypeGetByteOffset(bytes)
-      const { promise, resolve, reject } = deferred()
+      let d = null
       const step = (offset) => {
-        if (offset >= total) return resolve(undefined)
-        if (!this.#writeOpen) return reject(['ERR_CLOSED', 'the socket is closed for writing'])
-        const n = total - offset < WRITE_SLICE ? total - offset : WRITE_SLICE
-        then(this.#send(new Uint8Array(buffer, start + offset, n)), () => step(offset + n), reject)
+        while (offset < total) {
+          if (!this.#writeOpen) {
+            const error = ['ERR_CLOSED', 'the socket is closed for writing']
+            if (d === null) throw error
+            return d.reject(error)
+          }
+          const n = total - offset < WRITE_SLICE ? total - offset : WRITE_SLICE
+          const sent = this.#send(new Uint8Array(buffer, start + offset, n))
+          offset += n
+          if (sent !== undefined) {
+            d ??= deferred()
+            const next = offset
+            then(sent, () => step(next), d.reject)
+            return
+          }
+        }
+        if (d !== null) d.resolve(undefined)
       }
       step(0)
-      return promise
+      return d === null ? undefined : d.promise
     }
 
     #flushed() {
