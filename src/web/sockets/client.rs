@@ -25,8 +25,11 @@ use tokio_rustls::rustls::pki_types::ServerName;
 
 /// Default bound of connecting (TCP and TLS) when `network.timeout` is not set.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The most one read takes from the socket (and one event carries).
-pub const READ_CHUNK: usize = 64 * 1024;
+/// The most one read takes from the socket (and one event carries). A socket's read buffer starts
+/// at READ_START and doubles each time a read fills it: idle and chatty sockets stay small, bulk
+/// transfers move in few large events.
+const READ_CHUNK: usize = 256 * 1024;
+const READ_START: usize = 16 * 1024;
 /// How long a read waits before trying again when the runtime's memory limit has no room for it.
 const MEMORY_RETRY: Duration = Duration::from_millis(20);
 
@@ -361,12 +364,12 @@ where
 /// Reads until the peer ends its side (Ok) or the connection fails, each chunk once the window
 /// and the runtime's memory limit have room for it.
 async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, last: &Activity) -> Result<(), Failure> {
-  let mut buf = vec![0u8; READ_CHUNK];
+  let mut buf = vec![0u8; READ_START];
   loop {
     let room = loop {
       let n = conn.credit.available_permits();
       if n > 0 {
-        break n.min(READ_CHUNK);
+        break n.min(buf.len());
       }
       // Wait for the script to consume; the permit goes straight back.
       match conn.credit.acquire().await {
@@ -390,6 +393,9 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, last:
       tokio::time::sleep(MEMORY_RETRY).await;
     };
     conn.emit(id, Event::Data(buf[..n].to_vec(), charge));
+    if n == buf.len() && buf.len() < READ_CHUNK {
+      buf = vec![0u8; buf.len() * 2];
+    }
   }
 }
 

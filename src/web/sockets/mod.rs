@@ -55,7 +55,7 @@ const EXPORTS_KEY: &str = "edge-isolate:sockets exports";
 /// Bytes read from a native socket that may be on their way to the script (in the mailbox or
 /// waiting in the JS socket for a read); past it the socket stops reading (TCP pushes back on
 /// the peer) until the script consumes.
-const INCOMING_WINDOW: usize = 1 << 20;
+const INCOMING_WINDOW: usize = 4 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Secure {
