@@ -434,6 +434,63 @@ describe('onConnect', () => {
     expect(r).toEqual({ info: { remoteAddress: null, localAddress: null }, echoed: 'ping', done: true })
   })
 
+  it('bridges to a host tls.TLSSocket, used as is for secureTransport "on"', async () => {
+    const port = await tlsEchoServer()
+    const asked: any[] = []
+    const [r] = await run(
+      `
+      const s = connect('db.internal:6543', { secureTransport: 'on' })
+      await s.opened
+      const w = s.writable.getWriter()
+      await w.write(enc.encode('secret'))
+      await w.close()
+      report({ text: await readText(s.readable), secure: s.secureTransport })
+    `,
+      {
+        onConnect: (address: string, options: any) => {
+          asked.push([address, options])
+          return tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: TLS.ca })
+        },
+      },
+    )
+    expect(asked).toEqual([['db.internal:6543', { secureTransport: 'on' }]])
+    expect(r).toEqual({ text: 'secret', secure: 'on' })
+  })
+
+  it('startTls() on a bridged net.Socket runs Node\'s TLS, which checks the certificate against Node\'s CAs', async () => {
+    const port = await listen(
+      net.createServer((raw) => {
+        raw.on('error', () => {})
+        raw.write('220 ready\r\n')
+        raw.once('data', () => {
+          raw.write('220 go ahead\r\n', () => {
+            const secure = new tls.TLSSocket(raw, { isServer: true, cert: TLS.cert, key: TLS.key })
+            secure.on('error', () => {})
+          })
+        })
+      }),
+    )
+    const [r] = await run(
+      `
+      const s = connect('mail.internal:25', { secureTransport: 'starttls' })
+      const reader = s.readable.getReader()
+      const w = s.writable.getWriter()
+      const greeting = dec.decode((await reader.read()).value)
+      await w.write(enc.encode('STARTTLS\\r\\n'))
+      const goAhead = dec.decode((await reader.read()).value)
+      reader.releaseLock()
+      w.releaseLock()
+      const t = s.startTls({ expectedServerHostname: 'localhost' })
+      report({ greeting, goAhead, opened: await errorOf(t.opened), upgraded: (await s.closed, s.upgraded) })
+    `,
+      { onConnect: () => net.connect(port, '127.0.0.1') },
+    )
+    expect(r).toMatchObject({ greeting: '220 ready\r\n', goAhead: '220 go ahead\r\n', upgraded: true })
+    // The test CA is not one of Node's: the handshake fails, and says so.
+    expect(r.opened).toMatchObject({ name: 'SocketError', code: 'ERR_TLS' })
+    expect(r.opened.message).toMatch(/^TLS handshake with localhost failed: /)
+  })
+
   it('a host socket that cannot connect fails the script socket with ERR_CONNECT', async () => {
     const port = await listen(net.createServer())
     servers.pop()!.close()

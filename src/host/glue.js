@@ -328,6 +328,7 @@
         }
         if (verdict === true) return 'native'
         if (isNodeDuplex(verdict)) {
+          if (verdict.destroyed) return ['failed', 'the host socket is already closed']
           try {
             await whenConnected(verdict)
           } catch (e) {
@@ -362,10 +363,15 @@
         const isIp = /^[0-9.]+$/.test(bare) || bare.includes(':')
         const secure = tls.connect({ socket: d.sock, servername: isIp ? undefined : bare, host: bare })
         duplexes.set(id, nodeDuplex(secure))
-        await new Promise((resolve, reject) => {
-          secure.once('secureConnect', resolve)
-          secure.once('error', reject)
-        })
+        try {
+          await new Promise((resolve, reject) => {
+            secure.once('secureConnect', resolve)
+            secure.once('error', reject)
+          })
+        } catch (e) {
+          // [code, message]: the isolate's SocketError code.
+          throw ['ERR_TLS', `TLS handshake with ${hostname} failed: ${e?.message ?? e}`]
+        }
         return [addressOf(secure, true), addressOf(secure, false)]
       },
       closeSockets() {

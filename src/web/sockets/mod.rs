@@ -140,6 +140,9 @@ struct Sockets {
   dispatch: Option<v8::Global<v8::Function>>,
   links: HashMap<u64, Link>,
   next: u64,
+  /// Without `network` (only `onConnect`), sockets still count against the default
+  /// maxConnections, here.
+  fallback: crate::net::policy::NetworkOptions,
 }
 
 type SocketsRef = Rc<RefCell<Sockets>>;
@@ -306,11 +309,11 @@ fn open<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgument
     s.next += 1;
     id
   };
-  let slot = match network.as_ref().map(|n| n.connection_slot()) {
-    None => Ok(None),
-    Some(Ok(slot)) => Ok(Some(slot)),
-    Some(Err(e)) => Err(e),
-  };
+  let slot = match &network {
+    Some(n) => n.connection_slot(),
+    None => socks.borrow().fallback.connection_slot(),
+  }
+  .map(Some);
   match slot {
     Err(e) => {
       socks.borrow_mut().links.insert(id, Link::Other { _slot: None });

@@ -245,6 +245,11 @@
       this.#id = id
       this.#bridged = bridged
       if (!bridged) sockets.set(id, this)
+      else if (this.#wanted) {
+        // A read came before the host's answer: it reads from the host duplex now.
+        this.#wanted = false
+        this.#pullHost()
+      }
     }
 
     #onOpened(remoteAddress, localAddress) {
