@@ -757,9 +757,8 @@ describe('hostile input', () => {
       const Socket = s0.constructor
       const illegal = thrown(() => new Socket())
       await s0.close()
-      // (Promise.prototype.then is left alone here: on main the vendored streams polyfill still
-      // adopts the promises sinks and sources return through then(); this file never returns
-      // one from a callback of its own.)
+      // Awaits do not look up then(); the platform must not either.
+      Promise.prototype.then = function () { throw new Error('patched then') }
       Uint8Array.prototype.subarray = () => { throw new Error('patched subarray') }
       TextEncoder.prototype.encode = () => { throw new Error('patched encode') }
       ReadableByteStreamController.prototype.enqueue = () => { throw new Error('patched enqueue') }

@@ -4,7 +4,7 @@
 // src/web/serve/serve.js) and resolves with what it settled with; `native.state()` reads
 // [hasServeHandler, activeConnections, pendingUpgradeId] without waiting for the isolate.
 // `native.wsEvent(id, kind, ...)` hands an event of a bridged host WebSocket to the isolate's
-// WebSocket `id` (src/web/websocket/). The socket hooks (`onConnect`, `socketRead`, …) drive a
+// WebSocket `id` (src/web/websocket/). The socket hooks (`onConnect`, `socketRead`, ...) drive a
 // duplex the host's `onConnect` returned for an isolate `connect()` (src/web/sockets/): the
 // isolate pulls one chunk per read and each write settles once the host socket took it.
 (function () {

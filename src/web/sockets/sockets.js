@@ -118,7 +118,7 @@
     return port
   }
 
-  // 'host:port' (IPv6 as '[::1]:5432') or { hostname, port } → [hostname, port].
+  // 'host:port' (IPv6 as '[::1]:5432') or { hostname, port } -> [hostname, port].
   function parseAddress(address) {
     if (typeof address === 'string') {
       let host, portText
@@ -156,7 +156,7 @@
   const SECURE = { __proto__: null, off: 0, on: 1, starttls: 2 }
   const INTERNAL = {} // only this file can make a Socket
 
-  const sockets = new SafeMap() // id → Socket, while its events must reach it
+  const sockets = new SafeMap() // id -> Socket, while its events must reach it
   let dispatch // set in the class's static block
 
   class Socket {
