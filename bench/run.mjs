@@ -9,8 +9,9 @@ const density = runJson([], './density.mjs') // spawns one child per engine itse
 const webapi = runJson([], './webapi.mjs')
 const dispatch = oursBuilt() ? runJson([], './dispatch.mjs') : { error: 'dispatch.mjs: edge-isolate is not built' }
 const egress = oursBuilt() ? runJson([], './egress.mjs') : { error: 'egress.mjs: edge-isolate is not built' }
+const sockets = oursBuilt() ? runJson([], './sockets.mjs') : { error: 'sockets.mjs: edge-isolate is not built' }
 
-const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress].filter((r) => r?.error)
+const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress, sockets].filter((r) => r?.error)
 for (const f of failures) console.error(`FAILED: ${f.error}`)
 
 // Third engine: isolated-vm with polyfills for the Web classes ours has built in (build-polyfills.mjs).
@@ -67,5 +68,13 @@ if (!egress.error) {
   ])
   console.log(`\n${table(['fetch(), requests/s', 'Node fetch', 'isolate, native client', 'native / Node', 'isolate, onFetch', 'onFetch / Node'], rows)}`)
   console.log(`\nBest of ${egress.rounds} rounds, ${egress.concurrency} in flight, body read; the server runs in a child process.`)
+}
+// Raw TCP: connect() inside against Node's net on the same echo server.
+if (!sockets.error) {
+  console.log(`\n${table(['connect() echo', "Node's net", 'isolate connect()', 'isolate / Node'], [
+    [`throughput (MB/s, ${sockets.totalMB} MB)`, fmt(sockets.node.mbps, 0), fmt(sockets.isolate?.mbps, 0), ratio(sockets.isolate?.mbps, sockets.node.mbps)],
+    ['sequential round trips/s (64 B)', fmt(sockets.node.rtps, 0), fmt(sockets.isolate?.rtps, 0), ratio(sockets.isolate?.rtps, sockets.node.rtps)],
+  ])}`)
+  console.log(`\nBest of ${sockets.rounds} rounds; the echo server runs in a child process.`)
 }
 if (failures.length) process.exitCode = 1

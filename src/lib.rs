@@ -84,9 +84,10 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
       return Ok(promise(env, promise_value));
     }
   };
-  // The glue's hooks (src/host/glue.js) call the host's onFetch and webSocket callbacks: they must
-  // exist before any eval runs. Other runtimes make them on first use of `runtime.fetch`.
-  let needs_glue = config.has_web_socket || config.has_on_fetch;
+  // The glue's hooks (src/host/glue.js) call the host's onFetch, webSocket and onConnect
+  // callbacks: they must exist before any eval runs. Other runtimes make them on first use of
+  // `runtime.fetch`.
+  let needs_glue = config.has_web_socket || config.has_on_fetch || config.has_on_connect;
   let test_env = (config.test_environment.is_some(), config.execution_timeout_ms);
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
   let glue = host.glue.clone();

@@ -71,6 +71,8 @@ export interface RuntimeOptions {
   fetch?: OnFetch
   /** Decides every `new WebSocket()` of the isolate: false/null/throw blocks it, true lets the native client connect (under `network`), a host WebSocket object is bridged to it. */
   webSocket?: (url: string, protocols: string[]) => boolean | WebSocketLike | null | Promise<boolean | WebSocketLike | null>
+  /** Decides every `connect()` of `cloudflare:sockets` (alias `edge-isolate:sockets`) inside: `true` lets the native client connect under `network` (absent: the default policy, private addresses refused); `false`/`null`/a throw refuses (the script's `opened` rejects with a SocketError, code ERR_POLICY); a `net.Socket`, a `tls.TLSSocket` or `{ readable, writable }` Web streams is the duplex the script's socket is bridged to (used as is: for secureTransport 'on' return a TLS socket). Without it, `network` alone decides; without both, `connect()` throws. */
+  onConnect?: (address: string, options: { secureTransport: 'off' | 'on' | 'starttls' }) => OnConnectResult | Promise<OnConnectResult>
   /** Without onFetch, a native client (HTTP/1.1 and HTTP/2, TLS) does the isolate's requests under this policy. Without both, there is no egress. */
   network?: NetworkOptions
   /** Defines Jest/Vitest-style test globals inside (`describe`, `it`, `test`, hooks, `expect`, `jest`/`vi`/`mock`); `runtime.testEnvironment` runs them. Default: off. */
@@ -169,6 +171,14 @@ export interface RuntimeTestEnvironment {
   reset(): Promise<void>
 }
 
+/** What `onConnect` may answer: a verdict, or a duplex to bridge the script's socket to. */
+export type OnConnectResult =
+  | boolean
+  | null
+  | undefined
+  | { on(event: string, listener: (...args: any[]) => void): unknown; read(size?: number): unknown; write(chunk: Uint8Array, cb?: (error?: Error | null) => void): boolean; end(cb?: () => void): unknown; destroy(): unknown }
+  | { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }
+
 export type OnFetch = (
   url: string,
   init: { method: string; headers: [string, string][]; body: Uint8Array | ReadableStream<Uint8Array> | null; signal: AbortSignal },
@@ -183,14 +193,18 @@ export interface WebSocketLike {
 
 /** Egress policy of the native network client (used when there is no `onFetch`). */
 export interface NetworkOptions {
-  /** 'https://api.example.com', 'http://127.0.0.1:8080', '*.example.com'. Empty or absent: any public host. */
+  /** 'https://api.example.com', 'http://127.0.0.1:8080', '*.example.com'; for connect() sockets 'tcp://db.example.com:5432' or host patterns with a port ('*.cache.example.com:6379'). Origins (http/https/ws/wss) never allow a raw socket; tcp:// entries never allow fetch or WebSockets. Empty or absent: any public host. */
   allowedHosts?: string[]
   /** Loopback, RFC 1918, link-local, ULA and IPv4-mapped forms are refused unless true. Default false. */
   allowPrivateNetworks?: boolean
   /** Default 64. */
   maxConcurrentRequests?: number
+  /** Open connect() sockets, open WebSockets and fetch() requests in flight, together (1–65536). Default 256; past it a socket's `opened` rejects (ERR_LIMIT), a WebSocket fails, a fetch rejects with cause code ERR_LIMIT. */
+  maxConnections?: number
+  /** ms without a byte moving either way after which a connect() socket is closed with a SocketError (ERR_TIMEOUT). Default 300000 (5 minutes). */
+  socketIdleTimeout?: number
   maxResponseBytes?: number
-  /** ms per request. */
+  /** ms per request; for connect() sockets, the bound of connecting (TCP and TLS; default 30 s). */
   timeout?: number
   /** Extra trusted CA certificates, PEM. */
   caCertificates?: string[]

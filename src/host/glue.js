@@ -4,7 +4,9 @@
 // src/web/serve/serve.js) and resolves with what it settled with; `native.state()` reads
 // [hasServeHandler, activeConnections, pendingUpgradeId] without waiting for the isolate.
 // `native.wsEvent(id, kind, ...)` hands an event of a bridged host WebSocket to the isolate's
-// WebSocket `id` (src/web/websocket/).
+// WebSocket `id` (src/web/websocket/). The socket hooks (`onConnect`, `socketRead`, ...) drive a
+// duplex the host's `onConnect` returned for an isolate `connect()` (src/web/sockets/): the
+// isolate pulls one chunk per read and each write settles once the host socket took it.
 (function () {
   'use strict'
   // https://fetch.spec.whatwg.org/#null-body-status
@@ -42,6 +44,123 @@
     const listeners = new Set()
     let nextId = 1
     const bridged = new Map() // isolate WebSocket id → { socket, detach }
+    const duplexes = new Map() // isolate connect() socket id → a bridged duplex (below)
+
+    const isNodeDuplex = (v) =>
+      v !== null && typeof v === 'object' && typeof v.on === 'function' && typeof v.read === 'function' &&
+      typeof v.write === 'function' && typeof v.end === 'function' && typeof v.destroy === 'function'
+    const isWebDuplex = (v) =>
+      v !== null && typeof v === 'object' && v.readable instanceof ReadableStream && v.writable instanceof WritableStream
+    const asBytes = (chunk) => {
+      if (chunk instanceof Uint8Array) return chunk
+      if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk)
+      if (typeof chunk === 'string') return new TextEncoder().encode(chunk)
+      throw new TypeError('the host duplex produced a chunk that is not bytes')
+    }
+
+    // A net.Socket or tls.TLSSocket (any Node duplex stream), read in paused mode: one read()
+    // per isolate read, so Node buffers at most its highWaterMark and TCP pushes back on the peer.
+    function nodeDuplex(sock) {
+      const d = { sock, ended: false, error: null, waiter: null, listeners: [] }
+      const wake = () => {
+        const w = d.waiter
+        d.waiter = null
+        if (w) w()
+      }
+      const on = (event, fn) => {
+        sock.on(event, fn)
+        d.listeners.push([event, fn])
+      }
+      on('readable', wake)
+      on('end', () => {
+        d.ended = true
+        wake()
+      })
+      on('error', (e) => {
+        d.error ??= e
+        wake()
+      })
+      on('close', () => {
+        if (!d.ended) d.error ??= new Error('the host socket was closed')
+        wake()
+      })
+      d.detach = () => {
+        for (const [event, fn] of d.listeners) sock.removeListener(event, fn)
+        d.listeners = []
+      }
+      d.read = async () => {
+        for (;;) {
+          const chunk = sock.read()
+          if (chunk !== null) return asBytes(chunk)
+          if (d.ended) return null
+          if (d.error) throw d.error
+          await new Promise((resolve) => {
+            d.waiter = resolve
+          })
+        }
+      }
+      d.write = (bytes) =>
+        new Promise((resolve, reject) => {
+          if (d.error) return reject(d.error)
+          sock.write(bytes, (e) => (e ? reject(e) : resolve()))
+        })
+      d.end = () => new Promise((resolve) => sock.end(() => resolve()))
+      d.close = () => {
+        d.detach()
+        sock.on('error', () => {})
+        sock.destroy()
+      }
+      return d
+    }
+
+    // { readable, writable } Web streams.
+    function webDuplex(pair) {
+      const reader = pair.readable.getReader()
+      const writer = pair.writable.getWriter()
+      return {
+        async read() {
+          const { done, value } = await reader.read()
+          return done ? null : asBytes(value)
+        },
+        write: (bytes) => writer.write(bytes),
+        end: () => writer.close(),
+        close() {
+          reader.cancel().catch(() => {})
+          writer.abort().catch(() => {})
+        },
+      }
+    }
+
+    // Waits until a Node socket the host returned is connected (and its TLS is up).
+    function whenConnected(sock) {
+      const tlsPending = sock.encrypted === true && sock._secureEstablished === false
+      const event = tlsPending ? 'secureConnect' : sock.connecting ? 'connect' : null
+      if (event === null) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        const ok = () => {
+          sock.removeListener('error', fail)
+          resolve()
+        }
+        const fail = (e) => {
+          sock.removeListener(event, ok)
+          reject(e)
+        }
+        sock.once(event, ok)
+        sock.once('error', fail)
+      })
+    }
+    const addressOf = (sock, remote) => {
+      const host = remote ? sock.remoteAddress : sock.localAddress
+      const port = remote ? sock.remotePort : sock.localPort
+      if (typeof host !== 'string' || typeof port !== 'number') return null
+      return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+    }
+    const duplexOf = (id) => {
+      const d = duplexes.get(id)
+      if (!d) throw new Error('the socket is closed')
+      return d
+    }
 
     // Forwards a host WebSocket (Node's global one or the `ws` package's) to isolate socket `id`.
     function bridge(id, socket) {
@@ -197,6 +316,71 @@
         if (!isSocket) return 'blocked'
         bridge(id, verdict)
         return 'bridged'
+      },
+      // The user's `onConnect(address, { secureTransport })` decides an isolate connect():
+      // 'native', ['bridged', remoteAddress, localAddress], ['failed', message] or 'refused'.
+      async onConnect(callback, id, address, secureTransport) {
+        let verdict
+        try {
+          verdict = await callback(address, { secureTransport })
+        } catch {
+          return 'refused'
+        }
+        if (verdict === true) return 'native'
+        if (isNodeDuplex(verdict)) {
+          if (verdict.destroyed) return ['failed', 'the host socket is already closed']
+          try {
+            await whenConnected(verdict)
+          } catch (e) {
+            verdict.destroy()
+            return ['failed', String(e?.message ?? e)]
+          }
+          duplexes.set(id, nodeDuplex(verdict))
+          return ['bridged', addressOf(verdict, true), addressOf(verdict, false)]
+        }
+        if (isWebDuplex(verdict)) {
+          duplexes.set(id, webDuplex(verdict))
+          return ['bridged', null, null]
+        }
+        return 'refused'
+      },
+      socketRead: (id) => duplexOf(id).read(),
+      socketWrite: (id, bytes) => duplexOf(id).write(bytes),
+      socketEnd: (id) => duplexOf(id).end(),
+      socketClose(id) {
+        const d = duplexes.get(id)
+        duplexes.delete(id)
+        if (d) d.close()
+      },
+      // startTls() of a bridged Node socket: Node's TLS over it (Node's trusted CAs), SNI
+      // `hostname` (not for an IP address). Answers [remoteAddress, localAddress].
+      async socketStartTls(id, hostname) {
+        const d = duplexOf(id)
+        const tls = typeof process === 'object' && typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('tls') : null
+        if (!d.sock || !tls) throw new Error('startTls() needs a bridged net.Socket (and Node 20.16 or later)')
+        d.detach()
+        const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+        const isIp = /^[0-9.]+$/.test(bare) || bare.includes(':')
+        const secure = tls.connect({ socket: d.sock, servername: isIp ? undefined : bare, host: bare })
+        duplexes.set(id, nodeDuplex(secure))
+        try {
+          await new Promise((resolve, reject) => {
+            secure.once('secureConnect', resolve)
+            secure.once('error', reject)
+          })
+        } catch (e) {
+          // [code, message]: the isolate's SocketError code.
+          throw ['ERR_TLS', `TLS handshake with ${hostname} failed: ${e?.message ?? e}`]
+        }
+        return [addressOf(secure, true), addressOf(secure, false)]
+      },
+      closeSockets() {
+        for (const d of [...duplexes.values()]) {
+          try {
+            d.close()
+          } catch {}
+        }
+        duplexes.clear()
       },
       closeWebSockets() {
         // Listeners stay: a `ws` socket closed while connecting emits 'error', which must have one.

@@ -66,6 +66,8 @@ pub struct Callbacks {
   pub web_socket: Option<Ref>,
   /// `testEnvironment.onEvent(event)`: test run events.
   pub on_test_event: Option<Ref>,
+  /// `onConnect(address, { secureTransport })`: decides every isolate `connect()` socket.
+  pub on_connect: Option<Ref>,
   /// The runtime's memory limit in bytes: bounds each conversion and what waits for the host.
   pub limit_bytes: usize,
 }
@@ -378,11 +380,12 @@ impl Host for NodeHost {
       let env = unsafe { Env::from_raw(raw) };
       // Host sockets bridged to the isolate's WebSockets close with it.
       call_glue(env, &glue, "closeWebSockets", &[], limit, |_, _| {});
+      call_glue(env, &glue, "closeSockets", &[], limit, |_, _| {});
       if let Some(r) = glue.lock().ok().and_then(|mut g| g.take()) {
         unsafe { r.delete(raw) };
       }
       if let Some(c) = cbs.lock().ok().and_then(|mut g| g.take()) {
-        for r in c.on_entry.into_iter().chain(c.module_loader).chain(c.on_fetch).chain(c.web_socket).chain(c.on_test_event) {
+        for r in c.on_entry.into_iter().chain(c.module_loader).chain(c.on_fetch).chain(c.web_socket).chain(c.on_test_event).chain(c.on_connect) {
           unsafe { r.delete(raw) };
         }
         for (_, _, r) in c.functions {
@@ -500,6 +503,7 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
       }
     }
     HostOp::Glue { name, args } if name == "onFetch" => call_on_fetch(env, ctx, &args, done),
+    HostOp::Glue { name, args } if name == "onConnect" => call_on_connect(env, ctx, &args, done),
     HostOp::Glue { name, args } => call_glue(env, &ctx.glue, &name, &args, limit, done),
     HostOp::WebSocket { id, url, protocols } => {
       // hooks.openWebSocket(callback, id, url, protocols) → 'native' | 'blocked' | 'bridged'
@@ -539,6 +543,24 @@ fn call_on_fetch(env: Env, ctx: &OpCtx, args: &[Value], done: impl FnOnce(Env, S
   };
   let Some((hooks, f)) = glue_fn(env, &ctx.glue, "onFetch") else {
     return done(env, Err(error_value(env, "Error", "the host glue has no 'onFetch'")));
+  };
+  match args_to_host(env, args, ctx.limit) {
+    Ok(mut argv) => {
+      argv.insert(0, callback);
+      call_and_await(env, hooks, f, &argv, done)
+    }
+    Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
+  }
+}
+
+/// `hooks.onConnect(callback, id, address, secureTransport)`: an isolate `connect()` for the host's
+/// `onConnect`, which goes along as a host value (it never crosses into the isolate).
+fn call_on_connect(env: Env, ctx: &OpCtx, args: &[Value], done: impl FnOnce(Env, Settled) + Send + 'static) {
+  let Some(Some(callback)) = with_callbacks(&ctx.cbs, |c| c.on_connect.as_ref().and_then(|r| r.value(env))) else {
+    return done(env, Err(error_value(env, "Error", "no onConnect callback was passed to createRuntime")));
+  };
+  let Some((hooks, f)) = glue_fn(env, &ctx.glue, "onConnect") else {
+    return done(env, Err(error_value(env, "Error", "the host glue has no 'onConnect'")));
   };
   match args_to_host(env, args, ctx.limit) {
     Ok(mut argv) => {

@@ -103,8 +103,16 @@ fn named(mut e: ErrorInfo, prefix: &str) -> ErrorInfo {
 unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) -> R<(Config, Callbacks)> {
   let env = unsafe { Env::from_raw(env) };
   let mut config = Config::default();
-  let mut callbacks =
-    Callbacks { on_entry: None, module_loader: None, functions: Vec::new(), on_fetch: None, web_socket: None, on_test_event: None, limit_bytes: 0 };
+  let mut callbacks = Callbacks {
+    on_entry: None,
+    module_loader: None,
+    functions: Vec::new(),
+    on_fetch: None,
+    web_socket: None,
+    on_test_event: None,
+    on_connect: None,
+    limit_bytes: 0,
+  };
   let o = match options {
     Some(o) => o,
     None => {
@@ -154,6 +162,8 @@ unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) 
   config.has_on_fetch = callbacks.on_fetch.is_some();
   callbacks.web_socket = function(env, field(env, o, "webSocket", "webSocket")?, "webSocket")?;
   config.has_web_socket = callbacks.web_socket.is_some();
+  callbacks.on_connect = function(env, field(env, o, "onConnect", "onConnect")?, "onConnect")?;
+  config.has_on_connect = callbacks.on_connect.is_some();
   if let Some(n) = field(env, o, "network", "network")? {
     config.network = Some(network(env, n)?);
   }
@@ -224,7 +234,8 @@ fn limit_bytes(mb: f64) -> usize {
   (mb * 1024.0 * 1024.0) as usize
 }
 
-/// `network: { allowedHosts, allowPrivateNetworks, maxConcurrentRequests, maxResponseBytes, timeout, caCertificates }`.
+/// `network: { allowedHosts, allowPrivateNetworks, maxConcurrentRequests, maxConnections,
+/// maxResponseBytes, timeout, socketIdleTimeout, caCertificates }`.
 fn network(env: Env, n: Val) -> R<NetworkOptions> {
   let mut opts = NetworkOptions::default();
   if !is_object(type_of(env, n, "network")?) {
@@ -281,6 +292,16 @@ fn network(env: Env, n: Val) -> R<NetworkOptions> {
   }
   if let Some(v) = field(env, n, "timeout", "network.timeout")? {
     opts.timeout_ms = Some(timeout(env, v, "network.timeout")?);
+  }
+  if let Some(v) = field(env, n, "maxConnections", "network.maxConnections")? {
+    let m = number(env, v, "network.maxConnections")?;
+    if !((1.0..=65536.0).contains(&m) && m.fract() == 0.0) {
+      return Err(ErrorInfo::range_error(format!("network.maxConnections must be an integer from 1 to 65536 (got {m})")));
+    }
+    opts.max_connections = m as usize;
+  }
+  if let Some(v) = field(env, n, "socketIdleTimeout", "network.socketIdleTimeout")? {
+    opts.socket_idle_timeout_ms = timeout(env, v, "network.socketIdleTimeout")?;
   }
   Ok(opts)
 }

@@ -36,7 +36,7 @@ type ReqBody = BoxBody<Bytes, BoxError>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
   /// 'policy', 'dns', 'tls', 'connect', 'network', 'timeout', 'too-large', 'redirect', 'decode',
-  /// 'invalid', 'aborted'.
+  /// 'invalid', 'aborted', 'limit' (network.maxConnections).
   pub kind: &'static str,
   pub message: String,
 }
@@ -186,6 +186,8 @@ impl Client {
   /// the whole exchange, body included.
   pub async fn fetch(&self, req: Request) -> Result<Response, Failure> {
     let permit = self.permits.clone().acquire_owned().await.map_err(|_| Failure::new("aborted", "the runtime is shutting down"))?;
+    // A request in flight (its body included) holds one of the runtime's maxConnections.
+    let slot = self.opts.connection_slot().map_err(|m| Failure::new("limit", m))?;
     let deadline = self.opts.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
     let timeout_ms = self.opts.timeout_ms.unwrap_or(0);
     let mut url = url::Url::parse(&req.url).map_err(|e| Failure::new("invalid", format!("invalid URL '{}': {e}", req.url)))?;
@@ -271,7 +273,7 @@ impl Client {
         url: url.to_string(),
         redirected: redirects > 0,
         null_body: method == Method::HEAD || matches!(status, 101 | 103 | 204 | 205 | 304),
-        body: Body { inner, limit: self.opts.max_response_bytes, seen: 0, deadline, timeout_ms, _permit: permit },
+        body: Body { inner, limit: self.opts.max_response_bytes, seen: 0, deadline, timeout_ms, _permit: (permit, slot) },
       });
     }
   }
@@ -306,7 +308,7 @@ pub struct Body {
   seen: u64,
   deadline: Option<Instant>,
   timeout_ms: u64,
-  _permit: OwnedSemaphorePermit,
+  _permit: (OwnedSemaphorePermit, policy::ConnectionSlot),
 }
 
 const READ_SIZE: usize = 64 * 1024;

@@ -1,10 +1,18 @@
 //! The egress policy of a runtime (`createRuntime({ network })`), as given by the host, and the
-//! checks every outgoing connection (fetch, WebSocket) goes through: the URL against
-//! `allowedHosts`, then every resolved address against `allowPrivateNetworks`. Connections go
-//! only to addresses that were checked, so a name that resolves to a private address later
-//! (DNS rebinding) gains nothing.
+//! checks every outgoing connection (fetch, WebSocket, `connect()` sockets) goes through: the URL
+//! (or a socket's host and port) against `allowedHosts`, then every resolved address against
+//! `allowPrivateNetworks`. Connections go only to addresses that were checked, so a name that
+//! resolves to a private address later (DNS rebinding) gains nothing.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Default of `network.maxConnections`: open sockets, WebSockets and fetches in flight together.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// Default of `network.socketIdleTimeout` (ms): a `connect()` socket with no bytes moving either
+/// way for this long is closed with an error.
+pub const DEFAULT_SOCKET_IDLE_MS: u64 = 5 * 60 * 1000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkOptions {
@@ -19,6 +27,54 @@ pub struct NetworkOptions {
   pub timeout_ms: Option<u64>,
   /// Extra trusted CA certificates, PEM.
   pub ca_certificates: Vec<String>,
+  /// Open `connect()` sockets, WebSockets and fetch() requests in flight, together.
+  pub max_connections: usize,
+  /// A `connect()` socket idle (no bytes either way) for this long is closed, in ms.
+  pub socket_idle_timeout_ms: u64,
+  /// The connections open now, shared by every clone of these options (one runtime's fetch,
+  /// WebSocket and socket areas all clone the runtime's options).
+  pub connections: Arc<OpenConnections>,
+}
+
+/// Counts a runtime's open connections against `maxConnections`.
+#[derive(Debug, Default)]
+pub struct OpenConnections {
+  open: AtomicUsize,
+}
+
+/// State, not configuration: two counters are equal whatever they count.
+impl PartialEq for OpenConnections {
+  fn eq(&self, _: &Self) -> bool {
+    true
+  }
+}
+
+/// One open connection; dropping it frees its place.
+#[derive(Debug)]
+pub struct ConnectionSlot(Arc<OpenConnections>);
+
+impl Drop for ConnectionSlot {
+  fn drop(&mut self) {
+    self.0.open.fetch_sub(1, Ordering::AcqRel);
+  }
+}
+
+impl NetworkOptions {
+  /// A place for one more connection, or the refusal to show when `maxConnections` are open.
+  pub fn connection_slot(&self) -> Result<ConnectionSlot, String> {
+    let max = self.max_connections;
+    let counter = &self.connections.open;
+    match counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)) {
+      Ok(_) => Ok(ConnectionSlot(self.connections.clone())),
+      Err(_) => Err(format!("too many connections: network.maxConnections ({max}) sockets, WebSockets and fetches are open; close some first")),
+    }
+  }
+
+  /// Connections open now.
+  #[cfg(test)]
+  pub fn open_connections(&self) -> usize {
+    self.connections.open.load(Ordering::Acquire)
+  }
 }
 
 impl Default for NetworkOptions {
@@ -30,12 +86,32 @@ impl Default for NetworkOptions {
       max_response_bytes: None,
       timeout_ms: None,
       ca_certificates: Vec::new(),
+      max_connections: DEFAULT_MAX_CONNECTIONS,
+      socket_idle_timeout_ms: DEFAULT_SOCKET_IDLE_MS,
+      connections: Arc::new(OpenConnections::default()),
     }
   }
 }
 
 /// The message of every refusal starts with this, so callers can tell a refusal from a failure.
 pub const REFUSED: &str = "refused by policy";
+
+/// Checks a `connect()` socket's destination before any connection: `host` (canonical, as
+/// `url::Host` prints it) and `port` against `allowedHosts` (only `tcp://` and scheme-less
+/// entries allow sockets), and an IP-literal host against `allowPrivateNetworks`. Names are
+/// checked again once resolved (`resolve_checked`).
+pub fn check_socket(host: &str, port: u16, opts: &NetworkOptions) -> Result<(), String> {
+  if host.is_empty() {
+    return Err(format!("{REFUSED}: the address has no host"));
+  }
+  if !opts.allowed_hosts.is_empty() && !opts.allowed_hosts.iter().any(|p| socket_pattern_matches(p, host, port)) {
+    return Err(format!("{REFUSED}: {host}:{port} is not in network.allowedHosts (a socket needs an entry such as 'tcp://{host}:{port}')"));
+  }
+  if let Some(ip) = ip_literal(host) {
+    check_ip(host, ip, opts)?;
+  }
+  Ok(())
+}
 
 /// Checks a URL (http, https, ws, wss) against the policy before any connection: the scheme, the
 /// host against `allowedHosts`, and an IP-literal host against `allowPrivateNetworks`. Names are
@@ -162,7 +238,7 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
 /// A parsed `allowedHosts` entry.
 #[derive(Debug, PartialEq)]
 struct Pattern {
-  /// 'http' or 'https' (ws and wss match them too); None: any.
+  /// 'http' or 'https' (ws and wss match them too), 'tcp' (sockets only); None: any.
   scheme: Option<String>,
   /// Canonical host (as `url::Url::host_str` gives it), or the suffix after '*.'.
   host: String,
@@ -174,7 +250,7 @@ struct Pattern {
 /// Checks that an `allowedHosts` entry is one this module understands.
 pub fn validate_pattern(p: &str) -> Result<(), String> {
   parse_pattern(p).map(|_| ()).ok_or_else(|| {
-    format!("network.allowedHosts: '{p}' is not an origin ('https://api.example.com', 'http://127.0.0.1:8080') or a host pattern ('api.example.com', '*.example.com')")
+    format!("network.allowedHosts: '{p}' is not an origin ('https://api.example.com', 'http://127.0.0.1:8080'), a socket address ('tcp://db.example.com:5432') or a host pattern ('api.example.com', '*.example.com', '*.cache.example.com:6379')")
   })
 }
 
@@ -188,6 +264,8 @@ fn parse_pattern(p: &str) -> Option<Pattern> {
     None => None,
     Some("http" | "ws") => Some(80),
     Some("https" | "wss") => Some(443),
+    // A raw socket has no default port: 'tcp://' entries name theirs (checked below).
+    Some("tcp") => None,
     Some(_) => return None,
   };
   let scheme = scheme.map(|s| if s == "ws" { "http".into() } else if s == "wss" { "https".into() } else { s });
@@ -207,9 +285,12 @@ fn parse_pattern(p: &str) -> Option<Pattern> {
     }
   };
   let port = match port {
-    Some(n) => Some(n.parse::<u16>().ok()?),
+    Some(n) => Some(n.parse::<u16>().ok().filter(|n| *n != 0)?),
     None => default_port,
   };
+  if scheme.as_deref() == Some("tcp") && port.is_none() {
+    return None;
+  }
   if host == "*" {
     return Some(Pattern { scheme, host: String::new(), wildcard: true, port });
   }
@@ -236,6 +317,20 @@ fn pattern_matches(p: &str, scheme: &str, host: &str, port: u16) -> bool {
   if p.scheme.as_deref().is_some_and(|s| s != scheme) || p.port.is_some_and(|n| n != port) {
     return false;
   }
+  host_matches(&p, host)
+}
+
+/// A socket to `host:port` is allowed by `tcp://host:port` and by scheme-less entries; an origin
+/// ('https://…') allows that protocol only, never a raw socket to its port.
+fn socket_pattern_matches(p: &str, host: &str, port: u16) -> bool {
+  let Some(p) = parse_pattern(p) else { return false };
+  if p.scheme.as_deref().is_some_and(|s| s != "tcp") || p.port.is_some_and(|n| n != port) {
+    return false;
+  }
+  host_matches(&p, host)
+}
+
+fn host_matches(p: &Pattern, host: &str) -> bool {
   let host = host.strip_suffix('.').unwrap_or(host);
   if !p.wildcard {
     return host == p.host;
@@ -246,6 +341,7 @@ fn pattern_matches(p: &str, scheme: &str, host: &str, port: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
+  #![allow(clippy::unwrap_used)]
   use super::*;
 
   fn private(s: &str) -> bool {
@@ -301,6 +397,49 @@ mod tests {
     assert!(validate_pattern("ftp://x").is_err());
     assert!(validate_pattern("https://x/path").is_err());
     assert!(validate_pattern("https://x:99999").is_err());
+  }
+
+  #[test]
+  fn socket_patterns_need_their_port_and_never_follow_origins() {
+    let o = opts(&["tcp://db.example.com:5432", "*.cache.example.com:6379", "https://api.example.com", "any.example.net", "tcp://[::1]:7000"], true);
+    assert!(check_socket("db.example.com", 5432, &o).is_ok());
+    assert!(check_socket("db.example.com", 5433, &o).is_err());
+    assert!(check_socket("a.cache.example.com", 6379, &o).is_ok());
+    assert!(check_socket("cache.example.com", 6379, &o).is_err());
+    assert!(check_socket("a.cache.example.com", 6380, &o).is_err());
+    // An https origin allows fetch to it, not a raw socket to its port.
+    assert!(check_socket("api.example.com", 443, &o).is_err());
+    assert!(check_socket("any.example.net", 22, &o).is_ok());
+    assert!(check_socket("[::1]", 7000, &o).is_ok());
+    let e = check_socket("other.example.com", 5432, &o).unwrap_err();
+    assert!(e.starts_with(REFUSED) && e.contains("tcp://other.example.com:5432"), "{e}");
+    // tcp:// entries do not let fetch or WebSockets through.
+    assert!(check_url(&url("http://db.example.com:5432/"), &o).is_err());
+    assert!(validate_pattern("tcp://db.example.com:5432").is_ok());
+    assert!(validate_pattern("TCP://DB.example.com:5432").is_ok());
+    assert!(validate_pattern("tcp://db.example.com").is_err());
+    assert!(validate_pattern("tcp://db.example.com:0").is_err());
+    assert!(validate_pattern("tcp://db.example.com:65536").is_err());
+    assert!(validate_pattern("udp://db.example.com:53").is_err());
+    // With no allowedHosts, any public host, and private ones only when allowed.
+    assert!(check_socket("db.example.com", 1, &opts(&[], false)).is_ok());
+    assert!(check_socket("127.0.0.1", 5432, &opts(&[], false)).unwrap_err().contains("private address"));
+    assert!(check_socket("10.1.2.3", 5432, &opts(&["tcp://10.1.2.3:5432"], false)).is_err());
+    assert!(check_socket("127.0.0.1", 5432, &opts(&[], true)).is_ok());
+  }
+
+  #[test]
+  fn connection_slots_are_shared_by_clones_and_given_back() {
+    let o = NetworkOptions { max_connections: 2, ..Default::default() };
+    let copy = o.clone();
+    let a = o.connection_slot().unwrap();
+    let b = copy.connection_slot().unwrap();
+    assert!(o.connection_slot().unwrap_err().contains("maxConnections (2)"));
+    drop(a);
+    assert_eq!(copy.open_connections(), 1);
+    let c = o.connection_slot().unwrap();
+    drop((b, c));
+    assert_eq!(o.open_connections(), 0);
   }
 
   #[test]

@@ -49,6 +49,8 @@ pub struct Config {
   pub has_on_fetch: bool,
   /// The host's `webSocket` callback decides every isolate WebSocket.
   pub has_web_socket: bool,
+  /// The host's `onConnect` callback decides every `connect()` socket (src/web/sockets/).
+  pub has_on_connect: bool,
   /// Without onFetch, the native client does requests under this policy; None: no egress.
   pub network: Option<crate::net::policy::NetworkOptions>,
   /// `testEnvironment`: the test globals are defined, with these options (src/testenv/).
@@ -66,6 +68,7 @@ impl Default for Config {
       has_console: false,
       has_on_fetch: false,
       has_web_socket: false,
+      has_on_connect: false,
       network: None,
       test_environment: None,
     }

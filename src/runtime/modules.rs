@@ -211,6 +211,7 @@ fn visit(scope: &mut v8::PinScope, state: &StateRef, load: u64, module: v8::Glob
 
 /// Makes sure the module for (importer, specifier) is (being) loaded for `load`.
 fn request(scope: &mut v8::PinScope, state: &StateRef, load: u64, key: (String, String)) {
+  builtin(scope, state, &key);
   let known = {
     let s = state.borrow();
     s.modules.resolved.get(&key).and_then(|f| s.modules.by_name.get(f).map(|m| (m.clone(), f.clone())))
@@ -302,6 +303,17 @@ pub fn on_loaded(scope: &mut v8::PinScope, state: &StateRef, key: (String, Strin
       }
     }
   }
+}
+
+/// Built-in modules (`cloudflare:sockets`, `edge-isolate:sockets`) resolve before the host's
+/// moduleLoader: registered on first import, under their own name.
+fn builtin(scope: &mut v8::PinScope, state: &StateRef, key: &(String, String)) {
+  let Some(name) = crate::web::sockets::MODULE_NAMES.first().filter(|_| crate::web::sockets::MODULE_NAMES.contains(&key.1.as_str())) else { return };
+  if !state.borrow().modules.by_name.contains_key(*name) {
+    let Some(m) = crate::web::sockets::builtin_module(scope, &key.1) else { return };
+    state.borrow_mut().modules.register(scope, m, name);
+  }
+  state.borrow_mut().modules.resolved.insert(key.clone(), name.to_string());
 }
 
 fn fail(scope: &mut v8::PinScope, state: &StateRef, load: u64, info: ErrorInfo) {

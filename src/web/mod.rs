@@ -16,6 +16,7 @@ mod fetch;
 mod crypto;
 mod egress;
 pub mod websocket;
+pub mod sockets;
 mod wasm;
 
 pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
@@ -27,4 +28,18 @@ pub struct Area {
 }
 
 /// In install order: an area may use what earlier ones put on `internals` or the global.
-pub const AREAS: &[Area] = &[events::AREA, encoding::AREA, url::AREA, streams::AREA, blob::AREA, fetch::AREA, crypto::AREA, serve::AREA, websocket::AREA, egress::AREA, wasm::AREA, crate::testenv::AREA];
+pub const AREAS: &[Area] = &[
+  events::AREA,
+  encoding::AREA,
+  url::AREA,
+  streams::AREA,
+  blob::AREA,
+  fetch::AREA,
+  crypto::AREA,
+  serve::AREA,
+  websocket::AREA,
+  egress::AREA,
+  sockets::AREA,
+  wasm::AREA,
+  crate::testenv::AREA,
+];

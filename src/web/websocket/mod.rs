@@ -239,6 +239,8 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
         let _ = cmd_tx.send(c);
       }
       let policy = s.config.network.clone().unwrap_or_default();
+      // An open WebSocket holds one of the runtime's maxConnections until its task ends.
+      let Ok(slot) = policy.connection_slot() else { return emit(Event::failed("")) };
       // A message larger than the runtime's memory could never be delivered.
       let max_message = s.shared.budget.limit_bytes;
       let (credit, window) = s.web_sockets.credit.get_or_insert_with(|| {
@@ -254,7 +256,10 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
       });
       let conn = client::Conn { id, url, protocols, policy, tx, credit: credit.clone(), window: *window, max_message, unsent: unsent.clone(), full: cancel.clone() };
       s.web_sockets.links.insert(id, Link { route: Route::Native { tx: cmd_tx, full: cancel }, unsent, full });
-      rt.spawn(client::run(conn, cmd_rx));
+      rt.spawn(async move {
+        client::run(conn, cmd_rx).await;
+        drop(slot);
+      });
     }
     "bridged" => {
       s.web_sockets.links.insert(id, Link { route: Route::Host, unsent: unsent.clone(), full });

@@ -1,0 +1,163 @@
+// Raw TCP through connect() (cloudflare:sockets) inside a runtime, against Node's own `net` in the
+// same run, both talking to the same echo server (node:net in a child process, so it never shares
+// a thread with a client):
+//   throughput   MB/s of an echo: the client writes TOTAL_MB in 64 KiB chunks while it reads the
+//                echo back, until every byte has come back
+//   round trips  sequential 64-byte request/echo pairs per second (write, then wait for the echo)
+// Rounds interleave Node and the isolate; the best round of each is reported.
+// Run with: node sockets.mjs [--json]
+import { spawn } from 'node:child_process'
+import net from 'node:net'
+import { performance } from 'node:perf_hooks'
+import { fmt, loadOurs, ratio, table } from './lib.mjs'
+
+const ROUNDS = Number(process.env.BENCH_SOCKETS_ROUNDS ?? 3)
+const TOTAL_MB = Number(process.env.BENCH_SOCKETS_MB ?? 256)
+const ROUND_TRIPS = Number(process.env.BENCH_SOCKETS_RT ?? 5000)
+const CHUNK = 64 * 1024
+const json = process.argv.includes('--json')
+
+const SERVER = `
+  const net = require('node:net')
+  const server = net.createServer((s) => { s.setNoDelay(true); s.pipe(s) })
+  server.listen(0, '127.0.0.1', () => process.send(server.address().port))
+`
+
+async function nodeThroughput(port) {
+  const s = net.connect(port, '127.0.0.1')
+  s.setNoDelay(true)
+  await new Promise((r) => s.once('connect', r))
+  const total = TOTAL_MB * 1024 * 1024
+  const chunk = Buffer.alloc(CHUNK, 1)
+  const t0 = performance.now()
+  let got = 0
+  const done = new Promise((resolve) => {
+    s.on('data', (d) => {
+      got += d.length
+      if (got >= total) resolve()
+    })
+  })
+  for (let sent = 0; sent < total; sent += CHUNK) {
+    if (!s.write(chunk)) await new Promise((r) => s.once('drain', r))
+  }
+  await done
+  const ms = performance.now() - t0
+  s.destroy()
+  return (total / (1024 * 1024)) / (ms / 1000)
+}
+
+async function nodeRoundTrips(port) {
+  const s = net.connect(port, '127.0.0.1')
+  s.setNoDelay(true)
+  await new Promise((r) => s.once('connect', r))
+  const msg = Buffer.alloc(64, 2)
+  let pending = null
+  let got = 0
+  s.on('data', (d) => {
+    got += d.length
+    if (got >= 64 && pending) {
+      got -= 64
+      const p = pending
+      pending = null
+      p()
+    }
+  })
+  const t0 = performance.now()
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    await new Promise((r) => {
+      pending = r
+      s.write(msg)
+    })
+  }
+  const ms = performance.now() - t0
+  s.destroy()
+  return ROUND_TRIPS / (ms / 1000)
+}
+
+// The isolate side: the same two loops with connect() and Web streams.
+const ISOLATE = (port) => `
+import { connect } from 'cloudflare:sockets'
+async function throughput() {
+  const s = connect('127.0.0.1:${port}')
+  await s.opened
+  const total = ${TOTAL_MB} * 1024 * 1024
+  const chunk = new Uint8Array(${CHUNK}).fill(1)
+  const w = s.writable.getWriter()
+  const r = s.readable.getReader()
+  const t0 = performance.now()
+  const reading = (async () => {
+    let got = 0
+    while (got < total) got += (await r.read()).value.byteLength
+  })()
+  for (let sent = 0; sent < total; sent += chunk.byteLength) {
+    await w.ready
+    w.write(chunk)
+  }
+  await reading
+  const ms = performance.now() - t0
+  await s.close()
+  return (total / (1024 * 1024)) / (ms / 1000)
+}
+async function roundTrips() {
+  const s = connect('127.0.0.1:${port}')
+  await s.opened
+  const msg = new Uint8Array(64).fill(2)
+  const w = s.writable.getWriter()
+  const r = s.readable.getReader()
+  const t0 = performance.now()
+  for (let i = 0; i < ${ROUND_TRIPS}; i++) {
+    w.write(msg)
+    let got = 0
+    while (got < 64) got += (await r.read()).value.byteLength
+  }
+  const ms = performance.now() - t0
+  await s.close()
+  return ${ROUND_TRIPS} / (ms / 1000)
+}
+report(await throughput(), await roundTrips())
+`
+
+async function main() {
+  const ours = await loadOurs()
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const port = await new Promise((resolve, reject) => {
+    child.once('message', resolve)
+    child.once('error', reject)
+  })
+  const best = { node: { mbps: 0, rtps: 0 }, isolate: { mbps: 0, rtps: 0 } }
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      best.node.mbps = Math.max(best.node.mbps, await nodeThroughput(port))
+      best.node.rtps = Math.max(best.node.rtps, await nodeRoundTrips(port))
+      if (!ours) continue
+      let out = null
+      const rt = await ours.createRuntime({
+        memoryLimitMB: 128,
+        network: { allowPrivateNetworks: true, allowedHosts: [`tcp://127.0.0.1:${port}`] },
+        customFunctions: { report: { type: 'sync', fn: (mbps, rtps) => (out = { mbps, rtps }) } },
+      })
+      try {
+        await rt.eval(ISOLATE(port), 'bench.js')
+      } finally {
+        await rt.dispose()
+      }
+      best.isolate.mbps = Math.max(best.isolate.mbps, out.mbps)
+      best.isolate.rtps = Math.max(best.isolate.rtps, out.rtps)
+    }
+  } finally {
+    child.kill()
+  }
+  const result = { rounds: ROUNDS, totalMB: TOTAL_MB, roundTrips: ROUND_TRIPS, node: best.node, isolate: ours ? best.isolate : null }
+  if (json) {
+    console.log(JSON.stringify(result))
+    return
+  }
+  console.log(
+    table(['', "Node's net", 'isolate connect()', 'isolate / Node'], [
+      [`echo throughput (MB/s, ${TOTAL_MB} MB)`, fmt(best.node.mbps, 0), fmt(result.isolate?.mbps, 0), ratio(result.isolate?.mbps, best.node.mbps)],
+      ['sequential round trips/s (64 B)', fmt(best.node.rtps, 0), fmt(result.isolate?.rtps, 0), ratio(result.isolate?.rtps, best.node.rtps)],
+    ]),
+  )
+}
+
+await main()

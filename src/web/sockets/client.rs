@@ -1,0 +1,572 @@
+//! The native TCP client of `connect()`: one tokio task per socket. The destination is checked by
+//! the runtime's `network` policy (src/net/policy.rs) before and after resolution; TLS is rustls
+//! (src/net/tls.rs), at once (`secureTransport: 'on'`) or on `startTls()` over the same TCP
+//! stream. Reading and writing run concurrently (a peer that only reads once we read must not
+//! deadlock our writes); reads take credit from the socket's window, which the isolate gives
+//! back as its script consumes the bytes, so a peer is read only as fast as the script reads.
+
+use super::{Cmd, Event, Failure, Secure};
+use crate::limits::{MemoryBudget, Pool};
+use crate::net::policy::{self, NetworkOptions};
+use std::net::SocketAddr;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::task::{ready, Context, Poll};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+
+/// Default bound of connecting (TCP and TLS) when `network.timeout` is not set.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most one read takes from the socket (and one event carries). A socket's read buffer starts
+/// at READ_START and doubles each time a read fills it: idle and chatty sockets stay small, bulk
+/// transfers move in few large events.
+const READ_CHUNK: usize = 256 * 1024;
+const READ_START: usize = 16 * 1024;
+/// How long a read waits before trying again when the runtime's memory limit has no room for it.
+const MEMORY_RETRY: Duration = Duration::from_millis(20);
+
+pub struct Conn {
+  pub id: u64,
+  /// Canonical host (an IPv6 literal in brackets) and port.
+  pub host: String,
+  pub port: u16,
+  pub secure: Secure,
+  pub policy: NetworkOptions,
+  /// Hands an event of socket `id` to the isolate (`super::emit` through the runtime's mailbox).
+  pub emit: Box<dyn Fn(u64, Event) + Send + Sync>,
+  /// The incoming window: taken per byte read, given back as the script consumes them.
+  pub credit: Arc<Semaphore>,
+  pub budget: Arc<MemoryBudget>,
+}
+
+impl Conn {
+  fn emit(&self, id: u64, event: Event) {
+    (self.emit)(id, event);
+  }
+}
+
+/// When bytes last moved either way (the task's reader and writer, and the isolate's direct
+/// writes, share it).
+pub struct Activity {
+  start: Instant,
+  ms: AtomicU64,
+}
+
+impl Activity {
+  fn new() -> Self {
+    Self { start: Instant::now(), ms: AtomicU64::new(0) }
+  }
+
+  pub fn touch(&self) {
+    self.ms.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+  }
+
+  fn last(&self) -> Instant {
+    self.start + Duration::from_millis(self.ms.load(Ordering::Relaxed))
+  }
+}
+
+/// A flag shared by the reader and writer of one task.
+struct Flag(AtomicBool);
+
+impl Flag {
+  fn get(&self) -> bool {
+    self.0.load(Ordering::Relaxed)
+  }
+
+  fn set(&self, v: bool) {
+    self.0.store(v, Ordering::Relaxed)
+  }
+}
+
+/// What a plain-TCP socket's task shares with the isolate: the stream, so that a write whose
+/// bytes the kernel takes at once is made right on the isolate's thread (no hop to the network
+/// thread and back, no promise), and the count of writes queued to the task: while any is, a new
+/// write queues behind it, so bytes go out in the script's order.
+pub struct Direct {
+  pub stream: Arc<TcpStream>,
+  pub queued: AtomicUsize,
+  pub activity: Arc<Activity>,
+}
+
+/// A shared TCP stream as AsyncRead/AsyncWrite, by readiness (so the isolate's direct writes and
+/// the task's reads and writes can use it at once).
+struct SharedTcp(Arc<TcpStream>);
+
+impl AsyncRead for SharedTcp {
+  fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    loop {
+      ready!(self.0.poll_read_ready(cx))?;
+      match self.0.try_read(buf.initialize_unfilled()) {
+        Ok(n) => {
+          buf.advance(n);
+          return Poll::Ready(Ok(()));
+        }
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+        Err(e) => return Poll::Ready(Err(e)),
+      }
+    }
+  }
+}
+
+impl AsyncWrite for SharedTcp {
+  fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    loop {
+      ready!(self.0.poll_write_ready(cx))?;
+      match self.0.try_write(buf) {
+        Ok(n) => return Poll::Ready(Ok(n)),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+        Err(e) => return Poll::Ready(Err(e)),
+      }
+    }
+  }
+
+  fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Poll::Ready(Ok(()))
+  }
+
+  fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Poll::Ready(socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write))
+  }
+}
+
+enum Stream {
+  Plain(TcpStream),
+  Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Runs one socket until it is closed, fails, or the runtime goes away (its command sender is
+/// dropped, which ends every wait below).
+pub async fn run(mut conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
+  let limit = conn.policy.timeout_ms.map(Duration::from_millis).unwrap_or(CONNECT_TIMEOUT);
+  let connected = {
+    let connecting = tokio::time::timeout(limit, connect(&conn));
+    tokio::pin!(connecting);
+    // Commands that come before the connection is up wait for it, in order; a close ends it.
+    let mut early = Vec::new();
+    let connected = loop {
+      tokio::select! {
+        r = &mut connecting => break r.unwrap_or_else(|_| Err(Failure::new("ERR_TIMEOUT", format!("connection attempt timed out after {} ms", limit.as_millis())))),
+        cmd = cmds.recv() => match cmd {
+          Some(Cmd::Close) | None => return,
+          Some(c) => early.push(c),
+        },
+      }
+    };
+    (connected, early)
+  };
+  let (connected, early) = connected;
+  let (mut stream, remote, local) = match connected {
+    Ok(c) => c,
+    Err(f) => {
+      fail_early(early, &f);
+      return conn.emit(conn.id, Event::Error(f));
+    }
+  };
+  let idle = Duration::from_millis(conn.policy.socket_idle_timeout_ms.max(1));
+  let activity = Arc::new(Activity::new());
+  let mut id = conn.id;
+  let mut early = Some(early);
+  loop {
+    let end = match stream {
+      Stream::Plain(tcp) => {
+        let tcp = Arc::new(tcp);
+        let direct = Arc::new(Direct { stream: tcp.clone(), queued: AtomicUsize::new(0), activity: activity.clone() });
+        conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string(), direct: Some(direct.clone()) });
+        let (mut rd, mut wr) = (SharedTcp(tcp.clone()), SharedTcp(tcp.clone()));
+        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, Some(&direct)).await;
+        drop((rd, wr, direct));
+        match end {
+          // The isolate dropped its handle before asking: the stream is ours alone again.
+          PumpEnd::StartTls { .. } => match Arc::try_unwrap(tcp) {
+            Ok(tcp) => (end, Some(tcp)),
+            Err(_) => (end, None),
+          },
+          PumpEnd::Done => return,
+        }
+      }
+      Stream::Tls(tls) => {
+        conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string(), direct: None });
+        let (mut rd, mut wr) = tokio::io::split(*tls);
+        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, None).await;
+        (end, None)
+      }
+    };
+    let (PumpEnd::StartTls { id: next, hostname, credit }, plain) = end else { return };
+    conn.credit = credit;
+    id = next;
+    let Some(tcp) = plain else {
+      return conn.emit(id, Event::Error(Failure::new("ERR_TLS", "startTls() needs a plain-text socket")));
+    };
+    match tokio::time::timeout(limit, tls(&conn, &hostname, tcp)).await {
+      Ok(Ok(s)) => stream = Stream::Tls(Box::new(s)),
+      Ok(Err(f)) => return conn.emit(id, Event::Error(f)),
+      Err(_) => return conn.emit(id, Event::Error(Failure::new("ERR_TIMEOUT", "the TLS handshake of startTls() timed out"))),
+    }
+  }
+}
+
+/// Rejects the writes a script made before a connection that never came up.
+fn fail_early(early: Vec<Cmd>, f: &Failure) {
+  for cmd in early {
+    match cmd {
+      Cmd::Write(_, _, later) | Cmd::Shutdown(later) => later.reject(f.value()),
+      Cmd::StartTls { .. } | Cmd::Close => {}
+    }
+  }
+}
+
+async fn connect(conn: &Conn) -> Result<(Stream, SocketAddr, SocketAddr), Failure> {
+  policy::check_socket(&conn.host, conn.port, &conn.policy).map_err(Failure::refused)?;
+  let addrs = policy::resolve_checked(&conn.host, conn.port, &conn.policy).await.map_err(|e| {
+    if e.starts_with(policy::REFUSED) {
+      Failure::refused(e)
+    } else {
+      Failure::new("ERR_DNS", e)
+    }
+  })?;
+  let mut last = Failure::new("ERR_CONNECT", "connection attempt failed: no address");
+  let mut tcp = None;
+  for addr in addrs {
+    match TcpStream::connect(addr).await {
+      Ok(s) => {
+        tcp = Some(s);
+        break;
+      }
+      Err(e) => last = Failure::new("ERR_CONNECT", format!("connection attempt failed: {addr}: {e}")),
+    }
+  }
+  let tcp = tcp.ok_or(last)?;
+  let _ = tcp.set_nodelay(true);
+  let remote = tcp.peer_addr().map_err(|e| Failure::new("ERR_CONNECT", format!("connection attempt failed: {e}")))?;
+  let local = tcp.local_addr().map_err(|e| Failure::new("ERR_CONNECT", format!("connection attempt failed: {e}")))?;
+  let stream = match conn.secure {
+    Secure::On => Stream::Tls(Box::new(tls(conn, &conn.host, tcp).await?)),
+    Secure::Off | Secure::StartTls => Stream::Plain(tcp),
+  };
+  Ok((stream, remote, local))
+}
+
+/// The TLS handshake over `tcp`, verifying the server's certificate for `hostname` (webpki roots
+/// and `network.caCertificates`), which is also the SNI.
+async fn tls(conn: &Conn, hostname: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Failure> {
+  let config = crate::net::tls::client_config(&conn.policy.ca_certificates).map_err(|e| Failure::new("ERR_TLS", e))?;
+  // An IPv6 literal is named without its brackets.
+  let bare = hostname.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(hostname);
+  let name = ServerName::try_from(bare.to_string()).map_err(|e| Failure::new("ERR_TLS", format!("'{hostname}' cannot be a TLS server name: {e}")))?;
+  tokio_rustls::TlsConnector::from(config)
+    .connect(name, tcp)
+    .await
+    .map_err(|e| Failure::new("ERR_TLS", format!("TLS handshake with {hostname} failed: {e}")))
+}
+
+/// How pumping a stream ended.
+enum PumpEnd {
+  Done,
+  /// `startTls()`: the new socket's id and window.
+  StartTls { id: u64, hostname: String, credit: Arc<Semaphore> },
+}
+
+/// How the writer stopped.
+enum WriterEnd {
+  /// The runtime went away, or the script closed the socket.
+  Gone,
+  /// Our side is shut down and the peer's has ended: the socket is closed.
+  BothDone,
+  Failed(Failure),
+  StartTls {
+    id: u64,
+    hostname: String,
+    credit: Arc<Semaphore>,
+  },
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn pump<R, W>(
+  conn: &Conn,
+  id: u64,
+  rd: &mut R,
+  wr: &mut W,
+  early: Vec<Cmd>,
+  cmds: &mut UnboundedReceiver<Cmd>,
+  idle: Duration,
+  last: &Activity,
+  direct: Option<&Direct>,
+) -> PumpEnd
+where
+  R: AsyncRead + Unpin,
+  W: AsyncWrite + Unpin,
+{
+  let read_done = Flag(AtomicBool::new(false));
+  let write_done = Flag(AtomicBool::new(false));
+  let end = {
+    let reader = read_loop(conn, id, rd, last);
+    let writer = write_loop(early, cmds, wr, last, &read_done, &write_done, direct);
+    let idler = async {
+      loop {
+        let due = last.last() + idle;
+        tokio::time::sleep_until(due).await;
+        if last.last() + idle <= Instant::now() {
+          return;
+        }
+      }
+    };
+    tokio::pin!(reader, writer, idler);
+    let mut reader_on = true;
+    loop {
+      tokio::select! {
+        r = &mut reader, if reader_on => match r {
+          Ok(()) => {
+            read_done.set(true);
+            conn.emit(id, Event::Eof);
+            if write_done.get() {
+              break Ok(None);
+            }
+            reader_on = false;
+          }
+          Err(f) => break Err(f),
+        },
+        w = &mut writer => match w {
+          WriterEnd::Gone | WriterEnd::BothDone => break Ok(None),
+          WriterEnd::Failed(f) => break Err(f),
+          WriterEnd::StartTls { id, hostname, credit } => break Ok(Some((id, hostname, credit))),
+        },
+        () = &mut idler => break Err(Failure::new("ERR_TIMEOUT", format!("the socket was idle for {} ms (network.socketIdleTimeout)", idle.as_millis()))),
+      }
+      if read_done.get() && write_done.get() {
+        break Ok(None);
+      }
+    }
+  };
+  match end {
+    Ok(None) => {
+      if read_done.get() && write_done.get() {
+        conn.emit(id, Event::Closed);
+      }
+      PumpEnd::Done
+    }
+    Ok(Some((next, hostname, credit))) => PumpEnd::StartTls { id: next, hostname, credit },
+    Err(f) => {
+      conn.emit(id, Event::Error(f));
+      PumpEnd::Done
+    }
+  }
+}
+
+/// Reads until the peer ends its side (Ok) or the connection fails, each chunk once the window
+/// and the runtime's memory limit have room for it.
+async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, last: &Activity) -> Result<(), Failure> {
+  let mut buf = vec![0u8; READ_START];
+  loop {
+    let room = loop {
+      let n = conn.credit.available_permits();
+      if n > 0 {
+        break n.min(buf.len());
+      }
+      // Wait for the script to consume; the permit goes straight back.
+      match conn.credit.acquire().await {
+        Ok(p) => drop(p),
+        Err(_) => return Ok(()),
+      }
+    };
+    let n = match rd.read(&mut buf[..room]).await {
+      Ok(0) => return Ok(()),
+      Ok(n) => n,
+      Err(e) => return Err(Failure::new("ERR_RESET", format!("network connection lost: {e}"))),
+    };
+    last.touch();
+    if let Ok(p) = conn.credit.try_acquire_many(n as u32) {
+      p.forget();
+    }
+    let charge = loop {
+      if let Some(c) = conn.budget.charge(Pool::ArrayBuffers, n) {
+        break c;
+      }
+      tokio::time::sleep(MEMORY_RETRY).await;
+    };
+    conn.emit(id, Event::Data(buf[..n].to_vec(), charge));
+    if n == buf.len() && buf.len() < READ_CHUNK {
+      buf = vec![0u8; buf.len() * 2];
+    }
+  }
+}
+
+/// Serves the script's commands in order. After a shutdown it keeps serving them (a write then
+/// fails, a close ends it) until the peer's side ends too.
+async fn write_loop<W: AsyncWrite + Unpin>(
+  early: Vec<Cmd>,
+  cmds: &mut UnboundedReceiver<Cmd>,
+  wr: &mut W,
+  last: &Activity,
+  read_done: &Flag,
+  write_done: &Flag,
+  direct: Option<&Direct>,
+) -> WriterEnd {
+  // A queued write (or shutdown) is done: the isolate may write directly again once none is.
+  let dequeue = || {
+    if let Some(d) = direct {
+      d.queued.fetch_sub(1, Ordering::AcqRel);
+    }
+  };
+  let mut early = early.into_iter();
+  loop {
+    let cmd = match early.next() {
+      Some(c) => c,
+      None => match cmds.recv().await {
+        Some(c) => c,
+        None => return WriterEnd::Gone,
+      },
+    };
+    match cmd {
+      Cmd::Write(bytes, charge, later) => {
+        if write_done.get() {
+          dequeue();
+          later.reject(Failure::closed().value());
+          continue;
+        }
+        let r = async {
+          wr.write_all(&bytes).await?;
+          wr.flush().await
+        }
+        .await;
+        last.touch();
+        drop(charge);
+        dequeue();
+        match r {
+          Ok(()) => later.resolve(crate::value::Value::Undefined),
+          Err(e) => {
+            let f = Failure::new("ERR_RESET", format!("network connection lost: {e}"));
+            later.reject(f.value());
+            return WriterEnd::Failed(f);
+          }
+        }
+      }
+      Cmd::Shutdown(later) => {
+        if !write_done.get() {
+          let _ = wr.shutdown().await;
+          write_done.set(true);
+        }
+        dequeue();
+        later.resolve(crate::value::Value::Undefined);
+        if read_done.get() {
+          return WriterEnd::BothDone;
+        }
+      }
+      Cmd::StartTls { id, hostname, credit } => return WriterEnd::StartTls { id, hostname, credit },
+      Cmd::Close => return WriterEnd::Gone,
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  #![allow(clippy::unwrap_used)]
+  use super::*;
+  use std::sync::mpsc::{channel, Receiver};
+
+  /// A Conn to 127.0.0.1:`port` whose events land in the returned receiver, with a window of
+  /// `window` bytes.
+  fn conn(port: u16, policy: NetworkOptions, window: usize) -> (Conn, Receiver<(u64, Event)>) {
+    let (tx, rx) = channel();
+    let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, e| {
+      let _ = tx.send((id, e));
+    });
+    let c = Conn {
+      id: 1,
+      host: "127.0.0.1".into(),
+      port,
+      secure: Secure::Off,
+      policy,
+      emit,
+      credit: Arc::new(Semaphore::new(window)),
+      budget: MemoryBudget::new(64 << 20),
+    };
+    (c, rx)
+  }
+
+  fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+  }
+
+  #[test]
+  fn the_policy_refuses_before_any_connection() {
+    rt().block_on(async {
+      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+      let port = listener.local_addr().unwrap().port();
+      let (c, rx) = conn(port, NetworkOptions::default(), 1024);
+      let (_keep, cmds) = tokio::sync::mpsc::unbounded_channel();
+      run(c, cmds).await;
+      let events: Vec<_> = rx.try_iter().collect();
+      assert_eq!(events.len(), 1);
+      match &events[0].1 {
+        Event::Error(f) => {
+          assert_eq!(f.code, "ERR_POLICY");
+          assert!(f.message.starts_with("proxy request failed, cannot connect to the specified address (refused by policy: 127.0.0.1 is a private address"), "{}", f.message);
+        }
+        _ => panic!("expected a policy error"),
+      }
+      // Nothing connected.
+      assert!(tokio::time::timeout(Duration::from_millis(50), listener.accept()).await.is_err());
+    });
+  }
+
+  #[test]
+  fn reads_only_as_far_as_the_window_then_on_as_it_grows_back() {
+    rt().block_on(async {
+      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+      let port = listener.local_addr().unwrap().port();
+      let server = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&vec![7u8; 256 * 1024]).await.unwrap();
+        s.shutdown().await.unwrap();
+        // Keep the socket until the client is done.
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink).await;
+      });
+      let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
+      let (c, rx) = conn(port, open, 10_000);
+      let credit = c.credit.clone();
+      let (cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
+      let task = tokio::spawn(run(c, cmds));
+      let received = |rx: &Receiver<(u64, Event)>, got: &mut usize, eof: &mut bool| {
+        for (_, e) in rx.try_iter() {
+          match e {
+            Event::Data(b, charge) => {
+              assert_eq!(charge.len(), b.len());
+              *got += b.len();
+            }
+            Event::Eof => *eof = true,
+            _ => {}
+          }
+        }
+      };
+      let (mut got, mut eof) = (0, false);
+      tokio::time::sleep(Duration::from_millis(200)).await;
+      received(&rx, &mut got, &mut eof);
+      // The peer sent 256 KiB; the task took only the window.
+      assert_eq!(got, 10_000);
+      assert!(!eof);
+      for _ in 0..500 {
+        credit.add_permits(10_000 - credit.available_permits());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        received(&rx, &mut got, &mut eof);
+        if eof {
+          break;
+        }
+      }
+      assert_eq!(got, 256 * 1024);
+      assert!(eof);
+      drop(cmds_tx);
+      task.await.unwrap();
+      server.await.unwrap();
+    });
+  }
+}
