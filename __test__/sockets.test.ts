@@ -273,7 +273,7 @@ describe('policy', () => {
     expect((await bad({ allowedHosts: ['tcp://db.example.com'] }))!.message).toContain("'tcp://db.example.com:5432'")
     expect(await bad({ allowedHosts: ['tcp://db.example.com:0'] })).toMatchObject({ name: 'TypeError' })
     expect(await bad({ allowedHosts: ['udp://db.example.com:53'] })).toMatchObject({ name: 'TypeError' })
-    expect(await bad({ maxConnections: 0 })).toMatchObject({ name: 'RangeError', message: 'network.maxConnections must be an integer from 1 to 65536 (got 0)' })
+    expect(await bad({ maxConnections: 0 })).toMatchObject({ name: 'RangeError', message: 'createRuntime(options): network.maxConnections must be an integer from 1 to 65536 (got 0)' })
     expect(await bad({ socketIdleTimeout: -1 })).toMatchObject({ name: 'RangeError' })
     expect(await bad({ allowedHosts: ['tcp://db.example.com:5432', '*.cache.example.com:6379', 'https://api.example.com'] })).toBeNull()
   })
