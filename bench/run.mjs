@@ -74,6 +74,8 @@ if (!sockets.error) {
   console.log(`\n${table(['connect() echo', "Node's net", 'isolate connect()', 'isolate / Node'], [
     [`throughput (MB/s, ${sockets.totalMB} MB)`, fmt(sockets.node.mbps, 0), fmt(sockets.isolate?.mbps, 0), ratio(sockets.isolate?.mbps, sockets.node.mbps)],
     ['sequential round trips/s (64 B)', fmt(sockets.node.rtps, 0), fmt(sockets.isolate?.rtps, 0), ratio(sockets.isolate?.rtps, sockets.node.rtps)],
+    [`read only (MB/s)`, fmt(sockets.node.readMbps, 0), fmt(sockets.isolate?.readMbps, 0), ratio(sockets.isolate?.readMbps, sockets.node.readMbps)],
+    [`write only (MB/s)`, fmt(sockets.node.writeMbps, 0), fmt(sockets.isolate?.writeMbps, 0), ratio(sockets.isolate?.writeMbps, sockets.node.writeMbps)],
   ])}`)
   console.log(`\nBest of ${sockets.rounds} rounds; the echo server runs in a child process.`)
 }

@@ -4,6 +4,8 @@
 //   throughput   MB/s of an echo: the client writes TOTAL_MB in 64 KiB chunks while it reads the
 //                echo back, until every byte has come back
 //   round trips  sequential 64-byte request/echo pairs per second (write, then wait for the echo)
+//   read / write one direction only: MB/s of reading TOTAL_MB a server sends, and of writing
+//                TOTAL_MB to a server that discards it (until the server has seen our end)
 // Rounds interleave Node and the isolate; the best round of each is reported.
 // Run with: node sockets.mjs [--json]
 import { spawn } from 'node:child_process'
@@ -19,8 +21,18 @@ const json = process.argv.includes('--json')
 
 const SERVER = `
   const net = require('node:net')
-  const server = net.createServer((s) => { s.setNoDelay(true); s.pipe(s) })
-  server.listen(0, '127.0.0.1', () => process.send(server.address().port))
+  const total = ${TOTAL_MB} * 1024 * 1024
+  const listen = (server) => new Promise((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)))
+  const echo = net.createServer((s) => { s.setNoDelay(true); s.pipe(s) })
+  const source = net.createServer((s) => {
+    const chunk = Buffer.alloc(1 << 20, 1)
+    let sent = 0
+    const go = () => { while (sent < total) { sent += chunk.length; if (!s.write(chunk)) return s.once('drain', go) } s.end() }
+    s.on('error', () => {})
+    go()
+  })
+  const sink = net.createServer((s) => { s.resume(); s.on('end', () => s.end()) })
+  Promise.all([listen(echo), listen(source), listen(sink)]).then((ports) => process.send(ports))
 `
 
 async function nodeThroughput(port) {
@@ -44,6 +56,32 @@ async function nodeThroughput(port) {
   const ms = performance.now() - t0
   s.destroy()
   return (total / (1024 * 1024)) / (ms / 1000)
+}
+
+async function nodeRead(port) {
+  const s = net.connect(port, '127.0.0.1')
+  await new Promise((r) => s.once('connect', r))
+  const t0 = performance.now()
+  let got = 0
+  s.on('data', (d) => (got += d.length))
+  await new Promise((r) => s.once('end', r))
+  const ms = performance.now() - t0
+  s.destroy()
+  return (got / (1024 * 1024)) / (ms / 1000)
+}
+
+async function nodeWrite(port) {
+  const s = net.connect(port, '127.0.0.1')
+  await new Promise((r) => s.once('connect', r))
+  const total = TOTAL_MB * 1024 * 1024
+  const chunk = Buffer.alloc(CHUNK, 1)
+  const t0 = performance.now()
+  for (let sent = 0; sent < total; sent += CHUNK) {
+    if (!s.write(chunk)) await new Promise((r) => s.once('drain', r))
+  }
+  s.end()
+  await new Promise((r) => s.once('close', r))
+  return TOTAL_MB / ((performance.now() - t0) / 1000)
 }
 
 async function nodeRoundTrips(port) {
@@ -75,8 +113,37 @@ async function nodeRoundTrips(port) {
 }
 
 // The isolate side: the same two loops with connect() and Web streams.
-const ISOLATE = (port) => `
+const ISOLATE = ([port, source, sink]) => `
 import { connect } from 'cloudflare:sockets'
+async function read() {
+  const s = connect('127.0.0.1:${source}')
+  await s.opened
+  const r = s.readable.getReader()
+  const t0 = performance.now()
+  let got = 0
+  for (;;) {
+    const { done, value } = await r.read()
+    if (done) break
+    got += value.byteLength
+  }
+  const ms = performance.now() - t0
+  await s.close()
+  return (got / (1024 * 1024)) / (ms / 1000)
+}
+async function write() {
+  const s = connect('127.0.0.1:${sink}')
+  await s.opened
+  const chunk = new Uint8Array(${CHUNK}).fill(1)
+  const w = s.writable.getWriter()
+  const t0 = performance.now()
+  for (let sent = 0; sent < ${TOTAL_MB} * 1024 * 1024; sent += chunk.byteLength) {
+    await w.ready
+    w.write(chunk)
+  }
+  await w.close()
+  await s.closed
+  return ${TOTAL_MB} / ((performance.now() - t0) / 1000)
+}
 async function throughput() {
   const s = connect('127.0.0.1:${port}')
   await s.opened
@@ -114,35 +181,38 @@ async function roundTrips() {
   await s.close()
   return ${ROUND_TRIPS} / (ms / 1000)
 }
-report(await throughput(), await roundTrips())
+report(await throughput(), await roundTrips(), await read(), await write())
 `
 
 async function main() {
   const ours = await loadOurs()
   const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const port = await new Promise((resolve, reject) => {
+  const ports = await new Promise((resolve, reject) => {
     child.once('message', resolve)
     child.once('error', reject)
   })
-  const best = { node: { mbps: 0, rtps: 0 }, isolate: { mbps: 0, rtps: 0 } }
+  const [port, source, sink] = ports
+  const zero = () => ({ mbps: 0, rtps: 0, readMbps: 0, writeMbps: 0 })
+  const best = { node: zero(), isolate: zero() }
+  const keep = (side, r) => {
+    for (const k of Object.keys(r)) best[side][k] = Math.max(best[side][k], r[k])
+  }
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      best.node.mbps = Math.max(best.node.mbps, await nodeThroughput(port))
-      best.node.rtps = Math.max(best.node.rtps, await nodeRoundTrips(port))
+      keep('node', { mbps: await nodeThroughput(port), rtps: await nodeRoundTrips(port), readMbps: await nodeRead(source), writeMbps: await nodeWrite(sink) })
       if (!ours) continue
       let out = null
       const rt = await ours.createRuntime({
         memoryLimitMB: 128,
-        network: { allowPrivateNetworks: true, allowedHosts: [`tcp://127.0.0.1:${port}`] },
-        customFunctions: { report: { type: 'sync', fn: (mbps, rtps) => (out = { mbps, rtps }) } },
+        network: { allowPrivateNetworks: true, allowedHosts: ports.map((p) => `tcp://127.0.0.1:${p}`) },
+        customFunctions: { report: { type: 'sync', fn: (mbps, rtps, readMbps, writeMbps) => (out = { mbps, rtps, readMbps, writeMbps }) } },
       })
       try {
-        await rt.eval(ISOLATE(port), 'bench.js')
+        await rt.eval(ISOLATE(ports), 'bench.js')
       } finally {
         await rt.dispose()
       }
-      best.isolate.mbps = Math.max(best.isolate.mbps, out.mbps)
-      best.isolate.rtps = Math.max(best.isolate.rtps, out.rtps)
+      keep('isolate', out)
     }
   } finally {
     child.kill()
@@ -156,6 +226,8 @@ async function main() {
     table(['', "Node's net", 'isolate connect()', 'isolate / Node'], [
       [`echo throughput (MB/s, ${TOTAL_MB} MB)`, fmt(best.node.mbps, 0), fmt(result.isolate?.mbps, 0), ratio(result.isolate?.mbps, best.node.mbps)],
       ['sequential round trips/s (64 B)', fmt(best.node.rtps, 0), fmt(result.isolate?.rtps, 0), ratio(result.isolate?.rtps, best.node.rtps)],
+      [`read only (MB/s, ${TOTAL_MB} MB)`, fmt(best.node.readMbps, 0), fmt(result.isolate?.readMbps, 0), ratio(result.isolate?.readMbps, best.node.readMbps)],
+      [`write only (MB/s, ${TOTAL_MB} MB)`, fmt(best.node.writeMbps, 0), fmt(result.isolate?.writeMbps, 0), ratio(result.isolate?.writeMbps, best.node.writeMbps)],
     ]),
   )
 }

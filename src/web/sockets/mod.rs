@@ -390,16 +390,13 @@ fn write<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
   let mut offset = 0;
   if let Some((_, Some(d))) = &link {
     if d.queued.load(Ordering::Acquire) == 0 {
-      match util::with_bytes(data, |b| d.stream.try_write(b)) {
-        Some(Ok(n)) => {
-          d.activity.touch();
-          if n >= len {
-            return rv.set_undefined();
-          }
-          offset = n;
+      // On WouldBlock the task waits for room; another error, the task meets it too and says so.
+      if let Some(Ok(n)) = util::with_bytes(data, |b| d.stream.try_write(b)) {
+        d.activity.touch();
+        if n >= len {
+          return rv.set_undefined();
         }
-        // WouldBlock: the task waits for room; another error: the task meets it too and says so.
-        Some(Err(_)) | None => {}
+        offset = n;
       }
     }
   }
