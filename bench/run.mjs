@@ -9,8 +9,9 @@ const density = runJson([], './density.mjs') // spawns one child per engine itse
 const webapi = runJson([], './webapi.mjs')
 const dispatch = oursBuilt() ? runJson([], './dispatch.mjs') : { error: 'dispatch.mjs: edge-isolate is not built' }
 const egress = oursBuilt() ? runJson([], './egress.mjs') : { error: 'egress.mjs: edge-isolate is not built' }
+const pingpong = oursBuilt() ? runJson([], './pingpong.mjs') : { error: 'pingpong.mjs: edge-isolate is not built' }
 
-const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress].filter((r) => r?.error)
+const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress, pingpong].filter((r) => r?.error)
 for (const f of failures) console.error(`FAILED: ${f.error}`)
 
 // Third engine: isolated-vm with polyfills for the Web classes ours has built in (build-polyfills.mjs).
@@ -67,5 +68,13 @@ if (!egress.error) {
   ])
   console.log(`\n${table(['fetch(), requests/s', 'Node fetch', 'isolate, native client', 'native / Node', 'isolate, onFetch', 'onFetch / Node'], rows)}`)
   console.log(`\nBest of ${egress.rounds} rounds, ${egress.concurrency} in flight, body read; the server runs in a child process.`)
+}
+// Hand-off latency: the seed family's sequential WebSocket ping/pong, against a plain ws server.
+if (!pingpong.error) {
+  console.log(`\n${table(['ping/pong, round trips/s', 'ws server', 'runtime behind ws', 'runtime, in process'], [
+    ['round trips/s', fmt(pingpong.ws, 0), fmt(pingpong.bridged, 0), fmt(pingpong.inProcess, 0)],
+    ['vs ws (goal ≥ 0.9x)', '1.00x', ratio(pingpong.bridged, pingpong.ws), ratio(pingpong.inProcess, pingpong.ws)],
+  ])}`)
+  console.log(`\n20 MB upload + download: node:http echo ${fmt(pingpong.nodeHttp, 0)} MB/s, dispatchRequest echo ${fmt(pingpong.dispatch, 0)} MB/s (${ratio(pingpong.dispatch, pingpong.nodeHttp)}).`)
 }
 if (failures.length) process.exitCode = 1
