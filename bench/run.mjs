@@ -10,8 +10,9 @@ const webapi = runJson([], './webapi.mjs')
 const dispatch = oursBuilt() ? runJson([], './dispatch.mjs') : { error: 'dispatch.mjs: edge-isolate is not built' }
 const egress = oursBuilt() ? runJson([], './egress.mjs') : { error: 'egress.mjs: edge-isolate is not built' }
 const sockets = oursBuilt() ? runJson([], './sockets.mjs') : { error: 'sockets.mjs: edge-isolate is not built' }
+const pingpong = oursBuilt() ? runJson([], './pingpong.mjs') : { error: 'pingpong.mjs: edge-isolate is not built' }
 
-const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress, sockets].filter((r) => r?.error)
+const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress, sockets, pingpong].filter((r) => r?.error)
 for (const f of failures) console.error(`FAILED: ${f.error}`)
 
 // Third engine: isolated-vm with polyfills for the Web classes ours has built in (build-polyfills.mjs).
@@ -78,5 +79,13 @@ if (!sockets.error) {
     [`write only (MB/s)`, fmt(sockets.node.writeMbps, 0), fmt(sockets.isolate?.writeMbps, 0), ratio(sockets.isolate?.writeMbps, sockets.node.writeMbps)],
   ])}`)
   console.log(`\nBest of ${sockets.rounds} rounds; the echo server runs in a child process.`)
+}
+// Hand-off latency: the seed family's sequential WebSocket ping/pong, against a plain ws server.
+if (!pingpong.error) {
+  console.log(`\n${table(['ping/pong, round trips/s', 'ws server', 'runtime behind ws', 'runtime, in process'], [
+    ['round trips/s', fmt(pingpong.ws, 0), fmt(pingpong.bridged, 0), fmt(pingpong.inProcess, 0)],
+    ['vs ws (goal ≥ 0.9x)', '1.00x', ratio(pingpong.bridged, pingpong.ws), ratio(pingpong.inProcess, pingpong.ws)],
+  ])}`)
+  console.log(`\n20 MB upload + download: node:http echo ${fmt(pingpong.nodeHttp, 0)} MB/s, dispatchRequest echo ${fmt(pingpong.dispatch, 0)} MB/s (${ratio(pingpong.dispatch, pingpong.nodeHttp)}).`)
 }
 if (failures.length) process.exitCode = 1

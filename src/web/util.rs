@@ -86,6 +86,22 @@ pub fn charge_or_trip(scope: &mut v8::PinScope, pool: Pool, len: usize) -> Optio
   c
 }
 
+/// Charges what a native's Rust copy of the script's strings costs (`values`: each string's
+/// length in UTF-8, 3 bytes per UTF-16 unit at worst), for as
+/// long as the native holds the returned guard. Past the limit the runtime ends with
+/// MemoryLimitError and None is returned: the caller returns without copying anything (V8 may
+/// have granted the string itself past the limit; its copies need not follow it).
+pub fn hold_strings(scope: &mut v8::PinScope, values: &[v8::Local<v8::Value>]) -> Option<Charge> {
+  let mut len = 0usize;
+  for v in values {
+    if let Ok(s) = v8::Local::<v8::String>::try_from(*v) {
+      let bytes = if s.contains_only_onebyte() { s.length() } else { s.length().saturating_mul(3) };
+      len = len.saturating_add(bytes);
+    }
+  }
+  charge_or_trip(scope, Pool::ArrayBuffers, len)
+}
+
 /// What a Rust-made backing store owns: the bytes and their charge, freed together.
 struct Owned {
   _bytes: Vec<u8>,

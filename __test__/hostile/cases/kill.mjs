@@ -161,7 +161,7 @@ export default define('kill', [
     script: `const a = []; a[2 ** 32 - 2] = 1; console.log(a)`,
     expect: { resolve: true, reported: [['output', true]] },
   },
-  { id: 'serve-response-2^28', why: 'the 256 MB string is granted; the body reader copies it once', options: KILL, ...granted(256, 1), run: dispatch(`{ fetch: () => new Response('x'.repeat(2 ** 28)) }`), expect: MEM },
+  { id: 'serve-response-2^28', why: 'the body\'s UTF-8 copy is charged before it is made: refused', options: KILL, run: dispatch(`{ fetch: () => new Response('x'.repeat(2 ** 28)) }`), expect: MEM },
   { id: 'serve-header-2^27', options: KILL, run: dispatch(`{ fetch: () => new Response('ok', { headers: { 'x-big': 'y'.repeat(2 ** 27) } }) }`), expect: MEM },
   { id: 'serve-status-text-2^27', options: KILL, run: dispatch(`{ fetch: () => new Response('ok', { statusText: 'y'.repeat(2 ** 27) }) }`), expect: MEM },
   {
@@ -178,9 +178,8 @@ export default define('kill', [
   },
   {
     id: 'fetch-body-2^28',
-    why: 'the 256 MB string is granted; the body is copied once before the limit ends the runtime',
+    why: 'the body\'s UTF-8 copy is charged before it is made: refused',
     options: KILL,
-    ...granted(256, 1),
     host: () => ({ onFetch: async (url, init) => new Response(String(init.body ? (await new Response(init.body).arrayBuffer()).byteLength : 0)) }),
     script: `await fetch('http://host/', { method: 'POST', body: 'x'.repeat(2 ** 28) })`,
     expect: MEM,
@@ -192,7 +191,7 @@ export default define('kill', [
     script: `await fetch('http://host/', { headers: { a: 'b'.repeat(2 ** 27) } })`,
     expect: MEM,
   },
-  { id: 'textencoder-2^28', why: 'the 256 MB string is granted; encode() copies it once', options: KILL, ...granted(256, 1), script: `new TextEncoder().encode('x'.repeat(2 ** 28))`, expect: MEM },
+  { id: 'textencoder-2^28', why: 'the output is charged before it is made: refused', options: KILL, script: `new TextEncoder().encode('x'.repeat(2 ** 28))`, expect: MEM },
   { id: 'textencoder-encodeInto-2^28', why: 'the 256 MB string is granted; encodeInto flattens it once', options: KILL, ...granted(256, 1), script: `new TextEncoder().encodeInto('x'.repeat(2 ** 28), new Uint8Array(16))`, expect: MEM },
   {
     id: 'textdecoder-expansion',
@@ -208,7 +207,7 @@ export default define('kill', [
     script: `const rab = new ArrayBuffer(100, { maxByteLength: 200 }); const u = new Uint8Array(rab); rab.resize(0); const r = new TextEncoder().encodeInto('hello', u); report([r.read, r.written])`,
     expect: { resolve: true, reported: [[0, 0]] },
   },
-  { id: 'url-2^27', why: 'the 128 MB string is granted; the URL parser (ada) and the href/getters copy it up to 6 times (issue #8 note: not yet bounded)', options: KILL, ...granted(128, 6), script: `new URL('http://a/' + 'x'.repeat(2 ** 27))`, expect: MEM },
+  { id: 'url-2^27', why: 'the parser\'s copy of the input is charged before it is made: refused', options: KILL, script: `new URL('http://a/' + 'x'.repeat(2 ** 27))`, expect: MEM },
   { id: 'urlsearchparams-4M-pairs', options: { ...KILL, memoryLimitMB: 32 }, script: `const p = new URLSearchParams('a=1&'.repeat(4e6)); p.sort(); String(p)`, expect: MEM },
   { id: 'blob-2GB-of-parts', options: KILL, script: `const part = new Uint8Array(1 << 20); const b = new Blob(Array(2000).fill(part)); await b.arrayBuffer()`, expect: MEM },
   { id: 'formdata-1.6GB-multipart', options: { ...KILL, memoryLimitMB: 32 }, script: `const fd = new FormData(); const b = new Blob([new Uint8Array(8 << 20)]); for (let i = 0; i < 200; i++) fd.append('f' + i, b, 'f'); await new Response(fd).arrayBuffer()`, expect: MEM },

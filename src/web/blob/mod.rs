@@ -24,6 +24,10 @@ fn natives() -> Natives {
 /// (https://encoding.spec.whatwg.org/#utf-8-encode of a USVString).
 fn utf8_encode<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(s) = args.get(0).to_string(scope) else { return };
+  // Checked before the copy is made (uint8_array counts it once it exists).
+  if crate::web::util::hold_strings(scope, &[s.into()]).is_none() {
+    return;
+  }
   let bytes = s.to_rust_string_lossy(scope).into_bytes();
   if let Some(a) = uint8_array(scope, bytes) {
     rv.set(a.into());

@@ -115,6 +115,10 @@ fn lookup<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgume
 /// encode(string) -> Uint8Array of its UTF-8 (lone surrogates become U+FFFD).
 fn encode<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(s) = args.get(0).to_string(scope) else { return };
+  // Checked before the buffer is made (uint8_array counts it once it exists).
+  if crate::web::util::hold_strings(scope, &[s.into()]).is_none() {
+    return;
+  }
   let len = s.utf8_length(scope);
   let mut bytes = vec![0u8; len];
   let written = s.write_utf8_v2(scope, &mut bytes, v8::WriteFlags::kReplaceInvalidUtf8, None);

@@ -103,6 +103,7 @@ fn components_array<'s>(scope: &mut v8::PinScope<'s, '_>, url: &Url) -> Option<v
 
 /// parse(input, base?) -> components, or undefined when it is not a valid URL.
 fn parse<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(_held) = crate::web::util::hold_strings(scope, &[args.get(0), args.get(1)]) else { return };
   let input = args.get(0).to_rust_string_lossy(scope);
   let base = args.get(1);
   let base = if base.is_undefined() { None } else { Some(base.to_rust_string_lossy(scope)) };
@@ -115,6 +116,7 @@ fn parse<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
 
 /// set(href, which, value) -> components after the setter.
 fn set<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(_held) = crate::web::util::hold_strings(scope, &[args.get(0), args.get(2)]) else { return };
   let href = args.get(0).to_rust_string_lossy(scope);
   let which = args.get(1).uint32_value(scope).unwrap_or(0);
   let value = args.get(2).to_rust_string_lossy(scope);
@@ -130,6 +132,7 @@ fn set<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments
 /// parseQuery(string) -> [name, value, name, value, ...] per
 /// https://url.spec.whatwg.org/#concept-urlencoded-parser
 fn parse_query<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(_held) = crate::web::util::hold_strings(scope, &[args.get(0)]) else { return };
   let input = args.get(0).to_rust_string_lossy(scope);
   let mut values: Vec<v8::Local<v8::Value>> = Vec::new();
   for (k, v) in form_urlencoded::parse(input.as_bytes()) {
