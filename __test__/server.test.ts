@@ -382,17 +382,18 @@ describe('runtime.listen: limits and lifecycle', () => {
   })
 
   it('refuses requests past the runtime\'s memory limit with 503 instead of queueing them', async () => {
-    // The handler holds all but ~4 KiB of the runtime's 8 MB, so a request's own charge (its
-    // head, 8 KiB here, and 1 KiB) no longer fits.
+    // The handler holds all but ~4 KiB of the runtime's 32 MB of ArrayBuffers, so a request's own
+    // charge (its head, 8 KiB here, and 1 KiB) no longer fits. (At 8 MB, V8's old generation is
+    // ~2 MB: a GC during the fill could end the runtime on its heap limit instead.)
     const { server, rt } = await serveApp(`
       const hold = []
       serve({ fetch(request) {
         const u = new URL(request.url)
         if (u.pathname === '/fill') { hold.push(new Uint8Array(Number(u.searchParams.get('n')))); return new Response('filled') }
         return new Response('ok')
-      } })`, {}, { memoryLimitMB: 8 })
+      } })`, {}, { memoryLimitMB: 32 })
     expect(await (await fetch(server.url)).text()).toBe('ok')
-    const free = 8 * 1024 * 1024 - rt.stats().externalBytes
+    const free = 32 * 1024 * 1024 - rt.stats().externalBytes
     const filled = await fetch(`${server.url}fill?n=${free - 4096}`)
     expect(await filled.text()).toBe('filled')
     const refused = await fetch(`${server.url}x`, { headers: { 'x-pad': 'p'.repeat(8000) } })
