@@ -94,10 +94,12 @@ for (const C of __it([Array, ArrayBuffer, Promise, Uint8Array, __I.gp(Uint8Array
 // Not Promise.prototype.constructor: every await of user code would observe that (PromiseResolve).
 for (const C of __it([Array, ArrayBuffer, Uint8Array, Map, Set, RegExp])) C.prototype.constructor = junkCtor`
 const ITERATORS = `const junkIter = function* () { yield ['x-junk', 'junk'] }
-for (const P of __it([Array.prototype, Map.prototype, Set.prototype, String.prototype, __I.gp(Uint8Array.prototype), Headers.prototype, URLSearchParams.prototype, FormData.prototype])) { P[Symbol.iterator] = junkIter; if (P.entries) P.entries = junkIter; if (P.values) P.values = junkIter; if (P.keys) P.keys = junkIter; if (P.forEach) P.forEach = function (f) { f('junk', 'x-junk', this) } }
+for (const P of __it([Array.prototype, Map.prototype, Set.prototype, String.prototype, __I.gp(Uint8Array.prototype), URLSearchParams.prototype, FormData.prototype])) { P[Symbol.iterator] = junkIter; if (P.entries) P.entries = junkIter; if (P.values) P.values = junkIter; if (P.keys) P.keys = junkIter; if (P.forEach) P.forEach = function (f) { f('junk', 'x-junk', this) } }
 __I.arrIt.next = () => ({ done: false, value: ['x-junk', 'junk'] })
 __I.mapIt.next = () => ({ done: true })
 Headers.prototype.getSetCookie = () => ['junk=1']`
+// A Headers' own iteration: `new Response(body, { headers })` observes it by spec (below).
+const HEADERS_ITERATOR = `Headers.prototype[Symbol.iterator] = Headers.prototype.entries = Headers.prototype.values = Headers.prototype.keys = junkIter; Headers.prototype.forEach = function (f) { f('junk', 'x-junk', this) }`
 const STRINGS = `for (const k of __it(['toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'split', 'replace', 'replaceAll', 'indexOf', 'lastIndexOf', 'slice', 'substring', 'substr', 'startsWith', 'endsWith', 'includes', 'charCodeAt', 'codePointAt', 'charAt', 'padStart', 'padEnd', 'repeat', 'normalize', 'toWellFormed', 'isWellFormed', 'localeCompare', 'match', 'matchAll', 'search', 'concat', 'at'])) String.prototype[k] = function () { return 'junk' }
 String.fromCharCode = String.fromCodePoint = () => 'junk'
 RegExp.prototype.exec = () => null; RegExp.prototype.test = () => false
@@ -127,6 +129,10 @@ export default define('tamper', [
   serveAfter('object-statics', OBJECT_STATICS),
   serveAfter('species', SPECIES),
   serveAfter('iterators', ITERATORS),
+  serveAfter('iterators-headers', [ITERATORS, HEADERS_ITERATOR].join('\n'), {
+    graceful: true,
+    why: 'HeadersInit is a WebIDL sequence or record: a Headers passed as init is iterated through its (patched) @@iterator, whose pairs are sequences read through the patched Array iterator (https://fetch.spec.whatwg.org/#concept-headers-fill)',
+  }),
   serveAfter('strings-and-regexps', STRINGS),
   serveAfter('collections', COLLECTIONS),
   serveAfter('typed-arrays', TYPED),
