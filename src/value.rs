@@ -503,18 +503,34 @@ pub mod isolate {
     }
   }
 
+  /// `obj[key]` as a string; None when it is undefined, or when reading or converting it throws.
+  /// Read under its own TryCatch: what the read throws (a getter, an `Error.prepareStackTrace`
+  /// whose result's toString throws a fresh error, whose stack throws again...) is dropped here,
+  /// never left pending nor reported as an uncaught exception to be described in turn.
   pub fn get_string<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     obj: v8::Local<'s, v8::Value>,
     key: &str,
   ) -> Option<String> {
-    let obj = obj.to_object(scope)?;
-    let k = v8::String::new(scope, key)?;
-    let v = obj.get(scope, k.into())?;
+    v8::tc_scope!(let tc, scope);
+    let obj = obj.to_object(tc)?;
+    let k = v8::String::new(tc, key)?;
+    let v = obj.get(tc, k.into())?;
     if v.is_undefined() {
       return None;
     }
-    Some(v.to_rust_string_lossy(scope))
+    let s = v.to_string(tc)?;
+    Some(s.to_rust_string_lossy(tc))
+  }
+
+  /// ToString of a thrown non-error, under its own TryCatch (a Symbol, or an object whose
+  /// toString throws, shows as a placeholder).
+  fn describe_thrown<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>) -> String {
+    v8::tc_scope!(let tc, scope);
+    match value.to_string(tc) {
+      Some(s) => s.to_rust_string_lossy(tc),
+      None => format!("[{} that cannot be converted to a string]", value.type_of(tc).to_rust_string_lossy(tc)),
+    }
   }
 
   /// The name, message and stack of a thrown value (an Error or anything else).
@@ -527,7 +543,7 @@ pub mod isolate {
         return ErrorInfo { name, message, stack, ..ErrorInfo::default() };
       }
     }
-    ErrorInfo::new("Error", exception.to_rust_string_lossy(scope))
+    ErrorInfo::new("Error", describe_thrown(scope, exception))
   }
 
   pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: &Value) -> Option<v8::Local<'s, v8::Value>> {
