@@ -130,13 +130,33 @@
   // Promise.prototype.then asks those for the class of its result (SpeciesConstructor,
   // https://tc39.es/ecma262/#sec-speciesconstructor), which lets user code run inside `then`, see
   // what the handlers return, or hand back a non-promise ("resolve or reject function is not
-  // callable"). For the length of the call the promise gets an own `constructor` of undefined
-  // (SpeciesConstructor then takes %Promise%), put back as it was before anything else runs. A
-  // promise that refuses (frozen, or a non-configurable own `constructor`) gets the plain `then`.
-  const { defineProperty: ReflectDefineProperty, deleteProperty: ReflectDeleteProperty, getOwnPropertyDescriptor: ReflectGetOwnPropertyDescriptor } = Reflect
+  // callable"). While both are as they were (checked without reading through an accessor), the
+  // plain `then` asks only them. Otherwise, for the length of the call, the promise gets an own
+  // `constructor` of undefined (SpeciesConstructor then takes %Promise%), put back as it was
+  // before anything else runs. A promise that refuses (frozen, or a non-configurable own
+  // `constructor`) gets the plain `then`.
+  const {
+    defineProperty: ReflectDefineProperty, deleteProperty: ReflectDeleteProperty,
+    getOwnPropertyDescriptor: ReflectGetOwnPropertyDescriptor,
+  } = Reflect
+  const hasOwn = uncurryThis(Object.prototype.hasOwnProperty)
+  // Own accessors only (checked with hasOwn first): nothing is looked up along a prototype chain.
+  const lookupGetter = uncurryThis(Object.prototype.__lookupGetter__)
+  const IntrinsicPromise = P.Promise
+  const IntrinsicPromisePrototype = IntrinsicPromise.prototype
+  const speciesGetter = getOwnPropertyDescriptor(IntrinsicPromise, Symbol.species).get
+  const SymbolSpecies = Symbol.species
+  const untampered = (promise) =>
+    getPrototypeOf(promise) === IntrinsicPromisePrototype &&
+    !hasOwn(promise, 'constructor') &&
+    hasOwn(IntrinsicPromisePrototype, 'constructor') &&
+    lookupGetter(IntrinsicPromisePrototype, 'constructor') === undefined &&
+    IntrinsicPromisePrototype.constructor === IntrinsicPromise &&
+    hasOwn(IntrinsicPromise, SymbolSpecies) &&
+    lookupGetter(IntrinsicPromise, SymbolSpecies) === speciesGetter
   const NO_SPECIES = freeze({ __proto__: null, value: undefined, writable: true, enumerable: false, configurable: true })
   const safeThen = (promise, onFulfilled, onRejected) => {
-    if (typeof promise !== 'object' || promise === null) return rawThen(promise, onFulfilled, onRejected)
+    if (typeof promise !== 'object' || promise === null || untampered(promise)) return rawThen(promise, onFulfilled, onRejected)
     const own = ReflectGetOwnPropertyDescriptor(promise, 'constructor')
     if (own !== undefined) {
       // A descriptor inherits from Object.prototype: no user accessor may add `get`/`set` to it.
