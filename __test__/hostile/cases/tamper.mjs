@@ -4,7 +4,7 @@
 // the host must see exactly what an untampered runtime sends. Where a patch changes what the
 // specs themselves observe (accessors on Object.prototype), a clean rejection is also contained
 // — wrong data reaching the host never is.
-import { define, TIMEOUT, OK, MEM, openWebSocket } from '../common.mjs'
+import { define, TIMEOUT, OK, MEM, openWebSocket, contained } from '../common.mjs'
 
 const TT = { memoryLimitMB: 32, executionTimeout: 2000 }
 
@@ -219,7 +219,9 @@ Object.freeze(Object.prototype); Object.freeze(Array.prototype); Object.freeze(F
   },
   {
     id: 'structured-clone-getter-grows',
+    why: 'the getter turns the elements into a dictionary and grows it by one ~48 MB allocation past the heap\'s hard limit: V8 fails it without calling the near-heap-limit callback (the heap was under the limit), so its out-of-memory path contains the runtime (README: Limits)',
     options: TT,
+    ...contained(32, { v8Report: true }),
     host: () => ({ customFunctions: { take: { type: 'sync', fn: () => {} } } }),
     script: `const a = [1, 2, 3]; Object.defineProperty(a, 0, { get() { for (let i = 0; i < 1e6; i++) a.push(i); return 1 }, enumerable: true, configurable: true }); take(a)`,
     expect: [OK, MEM],
