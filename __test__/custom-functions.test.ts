@@ -45,6 +45,18 @@ const cloneCases: CloneCase[] = [
     isolateCheck: "v === 'ünïcödé ✓ 🚀' && v.length === 12",
   },
   {
+    // HTML StructuredSerializeInternal copies own properties only: a hole is not undefined.
+    name: 'sparse array (holes stay holes, trailing ones included)',
+    isolateExpr: '[0, , 2, , ]',
+    hostCheck: (v) => {
+      expect(v).toHaveLength(4)
+      expect([0 in v, 1 in v, 2 in v, 3 in v]).toEqual([true, false, true, false])
+      expect([v[0], v[2]]).toEqual([0, 2])
+    },
+    hostValue: () => [, 'a', , undefined, ,],
+    isolateCheck: "v.length === 5 && !(0 in v) && v[1] === 'a' && !(2 in v) && (3 in v) && v[3] === undefined && !(4 in v)",
+  },
+  {
     name: 'booleans, null and undefined',
     isolateExpr: '[true, false, null, undefined]',
     hostCheck: (v) => {
@@ -262,6 +274,16 @@ describe('structured-clone values', () => {
       })
       await r.eval(CHECK + `const v = await giveLater(); check(${c.isolateCheck}, ${JSON.stringify(c.name)})`)
     })
+  })
+
+  it('an array hole is not read through the prototype: a script getter on Array.prototype is not copied', async () => {
+    const got: any[] = []
+    const r = await createRuntime({ customFunctions: { take: { type: 'sync', fn: (v: any) => void got.push(v) } } })
+    await r.eval(`Object.defineProperty(Array.prototype, 1, { get() { return 'junk' }, configurable: true }); take([0, , 2])`)
+    expect(got).toHaveLength(1)
+    expect(got[0]).toHaveLength(3)
+    expect(1 in got[0]).toBe(false)
+    expect([got[0][0], got[0][2]]).toEqual([0, 2])
   })
 
   it('passes every argument, in order, including trailing undefined', async () => {

@@ -377,6 +377,27 @@ describe('queues toward the host are bounded', () => {
     expect(calls[1]).toBe('alive')
   })
 
+  it('a synchronous loop of async host calls that never yields ends with MemoryLimitError: their replies are counted until the isolate takes them', { timeout: 30_000 }, async () => {
+    let started = 0
+    const rt = await createRuntime({ memoryLimitMB: 16, customFunctions: { ping: { type: 'async', fn: (i: number) => (started++, i) } } })
+    const err = await rt.eval(`for (let i = 0; i < 1e6; i++) ping(i)`).then(() => null, (e) => e)
+    expect(err?.name).toBe('MemoryLimitError')
+    // 16 MB at 1 KiB per call: the host ran at most that many before the replies were taken.
+    expect(started).toBeLessThanOrEqual(16384)
+  })
+
+  it('a WebSocket message that cannot be made inside a runtime past its memory limit rejects the dispatch with MemoryLimitError', async () => {
+    const rt = await createRuntime({ memoryLimitMB: 16 })
+    await rt.eval(`serve({ fetch(req, server) { server.upgrade(req); return new Response(null, { status: 101 }) }, websocket: { message(ws, m) { (globalThis.keep ??= []).push(m) } } })`)
+    await rt.fetch.dispatchRequest(new Request('http://x/ws', { headers: { upgrade: 'websocket' } }))
+    const up = await rt.fetch.getUpgradeRequest()
+    await rt.fetch.dispatchWebSocketOpen(up!.connectionId)
+    const chunk = new Uint8Array(1 << 20)
+    let err: any = null
+    for (let i = 0; i < 100 && !err; i++) err = await rt.fetch.dispatchWebSocketMessage(up!.connectionId, chunk).then(() => null, (e) => e)
+    expect(err?.name).toBe('MemoryLimitError')
+  })
+
   it('WebSocket commands a script keeps sending past -1 are dropped beyond memoryLimitMB, and counted', async () => {
     const entries: any[] = []
     const rt = await createRuntime({ memoryLimitMB: 16, console: { onEntry: (e: any) => void entries.push(e) } })

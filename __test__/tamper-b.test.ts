@@ -519,6 +519,31 @@ describe('a replaced Promise constructor or species', () => {
   })
 })
 
+// The same realm, with bodies that are streams: the stream algorithms chain their own promises
+// (start, pull, reads, the body's pipe to the host) and must ask neither.
+const SPECIES_STREAMS = SPECIES.replace(
+  /^T\.serve\(.*$/m,
+  `T.serve(T.own({ fetch(request) {
+  if (request.method === 'POST') return new T.Response(request.body)
+  const enc = new T.TextEncoder()
+  return new T.Response(new T.ReadableStream(T.own({ start(c) { c.enqueue(enc.encode('s:')); c.enqueue(enc.encode(request.method)); c.close() } })))
+} }))`,
+)
+
+describe('a replaced Promise constructor or species, with stream bodies', () => {
+  it('is never asked by a streamed response or an echoed request body', async () => {
+    const { rt, hits } = await scenario(SPECIES_STREAMS, false)
+    expect(SPECIES_STREAMS).not.toEqual(SPECIES)
+    for (let i = 0; i < 2; i++) {
+      const res = await rt.fetch.dispatchRequest(new Request('http://h/', { method: 'PUT' }))
+      expect([res.status, await res.text()]).toEqual([200, 's:PUT'])
+      const echo = await rt.fetch.dispatchRequest(new Request('http://h/', { method: 'POST', body: 'up' }))
+      expect([echo.status, await echo.text()]).toEqual([200, 'up'])
+    }
+    expect(await hits()).toEqual([])
+  })
+})
+
 // --- fetch() out: through onFetch and through the native client -----------------------------------
 
 let server: http.Server

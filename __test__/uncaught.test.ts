@@ -37,3 +37,20 @@ describe('uncaught exceptions in microtasks', () => {
     expect(res.stderr).toBe('')
   })
 })
+
+describe('an Error.prepareStackTrace whose result throws', () => {
+  // Reading a stack that throws a fresh error (whose own stack throws again, and so on) must not
+  // turn into an endless chain of errors to describe: the stack is dropped, the error kept.
+  it('rejects the eval with the error itself, and the runtime stays usable', async () => {
+    const r = await createRuntime({ executionTimeout: 2000 })
+    const error = await r.eval(`Error.prepareStackTrace = () => ({ toString() { throw new Error('junk') } }); throw new Error('boom')`).then(
+      () => null,
+      (e) => e,
+    )
+    expect([error?.name, error?.message]).toEqual(['Error', 'boom'])
+    const started = Date.now()
+    await r.eval(`Error.prepareStackTrace = () => { throw new RangeError('again') }; queueMicrotask(() => { throw new Error('late') }); await null`)
+    await r.eval(`globalThis.ok = 1`)
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})

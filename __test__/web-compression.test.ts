@@ -121,6 +121,36 @@ describe('CompressionStream / DecompressionStream', () => {
     expect(inflateRawSync(received['deflate-raw']).toString()).toBe(text)
   })
 
+  it('decompressed output is made as it is read: a 512 MB bomb read and dropped piece by piece fits a 16 MB runtime', { timeout: 60_000 }, async () => {
+    const bomb = gzipSync(Buffer.alloc(512 * 1024 * 1024), { level: 9 })
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({
+      memoryLimitMB: 16,
+      customFunctions: { ...customFunctions, bomb: { type: 'sync', fn: () => new Uint8Array(bomb) } },
+    })
+    await r.eval(`
+      const ds = new DecompressionStream('gzip')
+      const w = ds.writable.getWriter()
+      w.write(bomb())
+      w.close()
+      let n = 0, largest = 0
+      for await (const c of ds.readable) { n += c.byteLength; largest = Math.max(largest, c.byteLength) }
+      report([n, largest])
+    `)
+    expect(calls).toEqual([[512 * 1024 * 1024, 65536]])
+  })
+
+  it('compression streams are charged their native state: 200 kept ones (about 64 MB of zlib state, little heap) end a 16 MB runtime with MemoryLimitError', async () => {
+    const r = await createRuntime({ memoryLimitMB: 16 })
+    const err = await r
+      .eval(`const keep = []; for (let i = 0; i < 200; i++) keep.push(new CompressionStream('gzip'))`)
+      .then(() => null, (e) => e)
+    expect(err?.name).toBe('MemoryLimitError')
+    // Dropped ones give their charge back: 200 made one after another fit.
+    const r2 = await createRuntime({ memoryLimitMB: 16 })
+    await r2.eval(`for (let i = 0; i < 200; i++) { const cs = new CompressionStream('deflate'); await new Response(new Blob(['x']).stream().pipeThrough(cs)).arrayBuffer() }`)
+  })
+
   it('a decompression bomb ends in an error inside the isolate, not in unbounded host memory', async () => {
     const bomb = gzipSync(Buffer.alloc(512 * 1024 * 1024))
     const { calls, customFunctions } = reporter()

@@ -261,6 +261,26 @@ describe('TextDecoder', () => {
   })
 })
 
+describe('TextDecoder memory', () => {
+  it('abandoned streaming decoders are collected during a synchronous loop (16 MB runtime)', { timeout: 30_000 }, async () => {
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({ memoryLimitMB: 16, customFunctions })
+    await r.eval(`
+      for (let i = 0; i < 6e5; i++) new TextDecoder('utf-8').decode(new Uint8Array([0xe2]), { stream: true })
+      report('ok')
+    `)
+    expect(calls).toEqual(['ok'])
+  })
+
+  it('streaming decoders a script keeps are charged: the runtime ends with MemoryLimitError', { timeout: 30_000 }, async () => {
+    const r = await createRuntime({ memoryLimitMB: 16 })
+    const err = await r
+      .eval(`const keep = []; for (;;) { const d = new TextDecoder(); d.decode(new Uint8Array([0xe2]), { stream: true }); keep.push(d) }`)
+      .then(() => null, (e) => e)
+    expect(err?.name).toBe('MemoryLimitError')
+  })
+})
+
 describe('IDL shape', () => {
   it('matches the WebIDL of TextEncoder and TextDecoder', async () => {
     const calls = await run(`

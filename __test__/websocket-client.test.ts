@@ -680,6 +680,36 @@ describe('host socket bridge', () => {
     ])
   })
 
+  it('a bridged host socket whose peer does not read: past 16 MiB unsent on the host the socket is full and fails (error, close 1006)', { timeout: 30_000 }, async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await once(wss, 'listening')
+    wss.on('connection', (socket: any) => socket._socket.pause())
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`
+    let host: WsSocket | undefined
+    try {
+      const { calls } = await run(
+        `
+        const ws = new WebSocket('ws://bridged.example/')
+        const done = track(ws)
+        await new Promise((r) => ws.addEventListener('open', r))
+        const mb = new Uint8Array(1 << 20)
+        for (let i = 0; i < 200 && ws.readyState === 1; i++) { ws.send(mb); await new Promise((r) => setTimeout(r, 0)) }
+        report((await done).slice(1))
+      `,
+        { webSocket: () => (host = new WsSocket(url)) },
+      )
+      expect(calls[0]).toEqual([
+        ['error', 'Event', 3],
+        ['close', 1006, '', false, 3, 'CloseEvent'],
+      ])
+      // The host socket was dropped with what it held: far less than the 200 MB sent.
+      expect(host!.bufferedAmount).toBeLessThanOrEqual(17 << 20)
+    } finally {
+      for (const c of wss.clients) c.terminate()
+      await new Promise((r) => wss.close(() => r(null)))
+    }
+  })
+
   it('dispose closes bridged host sockets', async () => {
     const server = await startServer()
     const hostSockets: WsSocket[] = []

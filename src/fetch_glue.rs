@@ -64,7 +64,14 @@ fn call(env: Env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, args: &
     }
     _ => Vec::new(),
   };
+  let shared = handle.shared.clone();
   let done: crate::runtime::Reply = Box::new(move |r| match r {
+    // A call that failed because its runtime just passed its memory limit (the arguments could
+    // not be made inside it, the handler was terminated) fails with the limit's error, not with
+    // whatever the interrupted work left.
+    Err(e) if e.kind == crate::errors::ErrorKind::Script && shared.budget.exceeded.load(Ordering::Acquire) => {
+      deferred.reject(ErrorInfo::memory_limit(shared.memory_limit_mb))
+    }
     Ok(v) => deferred.settle(move |raw| {
       let env = unsafe { Env::from_raw(raw) };
       match value::to_host(env, &v, limit) {

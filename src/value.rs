@@ -34,7 +34,12 @@ pub enum Value {
   String(String),
   /// A string that is not valid UTF-16 (it has lone surrogates), kept exactly.
   Utf16(Vec<u16>),
+  /// An array's elements; a missing one (a hole, `[0, , 2]`) is [`Value::Hole`].
   Array(Vec<Value>),
+  /// A missing element of an [`Value::Array`]: structured clone copies own properties only, so a
+  /// hole stays a hole (whatever a prototype has at that index). Anywhere else it reads as
+  /// undefined.
+  Hole,
   Object(Vec<(String, Value)>),
   Date(f64),
   RegExp { source: String, flags: String },
@@ -353,8 +358,15 @@ pub mod isolate {
     if let Ok(arr) = v8::Local::<v8::Array>::try_from(value) {
       // `length` is the script's choice (up to 2^32 - 1, holes included): never sized by it;
       // each element is charged as it is read, so a huge sparse array fails fast.
+      // Own elements only (https://html.spec.whatwg.org/multipage/structured-data.html#structuredserializeinternal):
+      // a hole is not read through the prototype chain, where a script's getter may sit.
       let mut items = Vec::new();
       for i in 0..arr.length() {
+        if !has_own_element(scope, arr, i)? {
+          r.budget.charge(NODE_BYTES)?;
+          items.push(Value::Hole);
+          continue;
+        }
         let v = element(scope, arr, i)?;
         items.push(read(scope, v, depth + 1, r)?);
       }
@@ -404,6 +416,14 @@ pub mod isolate {
       Some((i, _)) => &s[..i],
       None => s,
     }
+  }
+
+  /// Whether `arr` has an own element at `i` (data or accessor). The key string lives in a
+  /// scope of its own: a long array does not pile up one handle per index.
+  fn has_own_element(scope: &mut v8::PinScope, arr: v8::Local<v8::Array>, i: u32) -> Result<bool, CloneError> {
+    v8::scope!(let inner, scope);
+    let key = v8::Integer::new_from_unsigned(inner, i).to_string(inner).ok_or("an array index could not be read")?;
+    arr.has_own_property(inner, key.into()).ok_or_else(|| format!("reading element {i} threw"))
   }
 
   /// `arr[i]`; a throwing getter (an accessor on an index) refuses the value.
@@ -503,18 +523,34 @@ pub mod isolate {
     }
   }
 
+  /// `obj[key]` as a string; None when it is undefined, or when reading or converting it throws.
+  /// Read under its own TryCatch: what the read throws (a getter, an `Error.prepareStackTrace`
+  /// whose result's toString throws a fresh error, whose stack throws again...) is dropped here,
+  /// never left pending nor reported as an uncaught exception to be described in turn.
   pub fn get_string<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     obj: v8::Local<'s, v8::Value>,
     key: &str,
   ) -> Option<String> {
-    let obj = obj.to_object(scope)?;
-    let k = v8::String::new(scope, key)?;
-    let v = obj.get(scope, k.into())?;
+    v8::tc_scope!(let tc, scope);
+    let obj = obj.to_object(tc)?;
+    let k = v8::String::new(tc, key)?;
+    let v = obj.get(tc, k.into())?;
     if v.is_undefined() {
       return None;
     }
-    Some(v.to_rust_string_lossy(scope))
+    let s = v.to_string(tc)?;
+    Some(s.to_rust_string_lossy(tc))
+  }
+
+  /// ToString of a thrown non-error, under its own TryCatch (a Symbol, or an object whose
+  /// toString throws, shows as a placeholder).
+  fn describe_thrown<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>) -> String {
+    v8::tc_scope!(let tc, scope);
+    match value.to_string(tc) {
+      Some(s) => s.to_rust_string_lossy(tc),
+      None => format!("[{} that cannot be converted to a string]", value.type_of(tc).to_rust_string_lossy(tc)),
+    }
   }
 
   /// The name, message and stack of a thrown value (an Error or anything else).
@@ -527,7 +563,7 @@ pub mod isolate {
         return ErrorInfo { name, message, stack, ..ErrorInfo::default() };
       }
     }
-    ErrorInfo::new("Error", exception.to_rust_string_lossy(scope))
+    ErrorInfo::new("Error", describe_thrown(scope, exception))
   }
 
   pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: &Value) -> Option<v8::Local<'s, v8::Value>> {
@@ -542,7 +578,7 @@ pub mod isolate {
   ) -> Option<v8::Local<'s, v8::Value>> {
     let made_now: v8::Local<'s, v8::Value> = match value {
       Value::Ref(i) => return made.get(*i).copied(),
-      Value::Undefined => return Some(v8::undefined(scope).into()),
+      Value::Undefined | Value::Hole => return Some(v8::undefined(scope).into()),
       Value::Null => return Some(v8::null(scope).into()),
       Value::Bool(b) => return Some(v8::Boolean::new(scope, *b).into()),
       Value::Number(n) => return Some(v8::Number::new(scope, *n).into()),
@@ -550,9 +586,13 @@ pub mod isolate {
       Value::String(s) => return Some(v8::String::new(scope, s)?.into()),
       Value::Utf16(u) => return Some(v8::String::new_from_two_byte(scope, u, v8::NewStringType::Normal)?.into()),
       Value::Array(items) => {
-        let arr = v8::Array::new(scope, 0);
+        // Made with its length: trailing holes count too.
+        let arr = v8::Array::new(scope, i32::try_from(items.len()).ok()?);
         made.push(arr.into());
         for (i, item) in items.iter().enumerate() {
+          if matches!(item, Value::Hole) {
+            continue;
+          }
           let v = write(scope, item, made)?;
           let k = v8::String::new(scope, &i.to_string())?;
           // Own data properties, as structured clone makes them: no setter of a prototype runs.
@@ -853,11 +893,11 @@ mod tests {
         let err = isolate::from_v8_within(scope, v, 1 << 20).unwrap_err();
         assert!(err.contains(want), "{code}: {err}");
       }
+      // HTML StructuredSerialize: a detached buffer, or a view on one, is a DataCloneError.
       let detached = run(scope, "const b = new ArrayBuffer(8); const u = new Uint8Array(b); b.transfer(); [b, u]");
-      assert_eq!(
-        isolate::from_v8_within(scope, detached, 1 << 20).unwrap(),
-        Value::Array(vec![Value::ArrayBuffer(vec![]), Value::View { kind: ViewKind::Uint8, bytes: vec![] }])
-      );
+      assert!(isolate::from_v8_within(scope, detached, 1 << 20).unwrap_err().contains("detached"));
+      let view = run(scope, "u");
+      assert!(isolate::from_v8_within(scope, view, 1 << 20).unwrap_err().contains("detached"));
       let cycle = run(scope, "const c = { n: 1 }; c.self = c; c");
       assert_eq!(
         isolate::from_v8_within(scope, cycle, 1 << 20).unwrap(),
@@ -884,6 +924,41 @@ mod tests {
           Object.getOwnPropertyDescriptor(made, 'k').value === 1, ran === false].every(Boolean)",
       );
       assert!(checks.is_true());
+    });
+  }
+
+  #[test]
+  fn isolate_array_holes_stay_holes_whatever_the_prototype_has() {
+    with_context(|scope| {
+      let v = run(scope, "Object.defineProperty(Array.prototype, 1, { get() { return 'junk' }, configurable: true }); [0, , 2, , ]");
+      let read = isolate::from_v8_within(scope, v, 1 << 20).unwrap();
+      assert_eq!(read, Value::Array(vec![Value::Number(0.0), Value::Hole, Value::Number(2.0), Value::Hole]));
+      let made = isolate::to_v8(scope, &read).unwrap();
+      let global = scope.get_current_context().global(scope);
+      let name = v8::String::new(scope, "made").unwrap();
+      global.set(scope, name.into(), made).unwrap();
+      let checks = run(scope, "made.length === 4 && !Object.hasOwn(made, 1) && !Object.hasOwn(made, 3) && made[0] === 0 && made[2] === 2");
+      assert!(checks.is_true());
+      // An own accessor is an element: its getter is read, as structured clone does.
+      let own = run(scope, "const a = [1, 2]; Object.defineProperty(a, 1, { get() { return 'own' }, enumerable: true }); a");
+      assert_eq!(isolate::from_v8_within(scope, own, 1 << 20).unwrap(), Value::Array(vec![Value::Number(1.0), Value::String("own".into())]));
+      // Holes are charged too: a huge sparse array fails fast.
+      let sparse = run(scope, "const s = []; s.length = 2 ** 32 - 1; s[5] = 1; s");
+      assert!(isolate::from_v8_within(scope, sparse, 1 << 16).unwrap_err().contains("memoryLimitMB"));
+    });
+  }
+
+  #[test]
+  fn isolate_error_info_drops_what_formatting_the_stack_throws() {
+    with_context(|scope| {
+      v8::tc_scope!(let tc, scope);
+      let e = run(tc, "Error.prepareStackTrace = () => ({ toString() { throw new Error('junk') } }); new Error('boom')");
+      let info = isolate::error_info(tc, e);
+      assert_eq!((info.name.as_str(), info.message.as_str(), info.stack), ("Error", "boom", None));
+      assert!(!tc.has_caught(), "the stack's exception must not be left pending");
+      let sym = run(tc, "Symbol('s')");
+      assert!(isolate::error_info(tc, sym).message.contains("symbol"));
+      assert!(!tc.has_caught());
     });
   }
 }

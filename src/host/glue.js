@@ -198,11 +198,26 @@
       else if (socket.readyState === 3) handlers.close({ code: 1006, reason: '', wasClean: false })
     }
 
+    // Bytes a bridged host socket may hold unsent (src/web/websocket/mod.rs's SEND_QUEUE).
+    const SEND_QUEUE = 16 * 1024 * 1024
+
     function socketCommand(cmd) {
       const entry = bridged.get(cmd.webSocket)
       if (!entry) return
       const { socket } = entry
       if (cmd.type === 'send') {
+        // What the host socket holds unsent counts too: past SEND_QUEUE (a peer that does not
+        // read) the isolate's socket is flagged full and fails, as a native one does
+        // (https://websockets.spec.whatwg.org/#dom-websocket-send), instead of the host's buffer
+        // growing with every send.
+        if (!(Number(socket.bufferedAmount) <= SEND_QUEUE)) {
+          entry.detach()
+          native.wsEvent(cmd.webSocket, 'close', 1006, '', false, true)
+          socket.addEventListener('error', () => {})
+          if (typeof socket.terminate === 'function') socket.terminate()
+          else socket.close()
+          return
+        }
         socket.send(cmd.data)
         native.wsEvent(cmd.webSocket, 'sent', typeof cmd.data === 'string' ? Buffer.byteLength(cmd.data) : cmd.data.byteLength)
       } else if (cmd.type === 'close') {

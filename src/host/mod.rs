@@ -88,15 +88,18 @@ pub fn console_cap(limit_bytes: usize) -> usize {
 pub struct Inflight {
   limit: usize,
   console: AtomicUsize,
-  /// Async host calls awaiting their reply, open host iterators, commands not yet delivered.
+  /// Async host calls awaiting their reply (until the isolate takes it), open host iterators,
+  /// commands not yet delivered.
   calls: AtomicUsize,
+  /// Refusals of async host calls the isolate has not taken yet (`REFUSAL_BYTES` each).
+  refused: AtomicUsize,
   dropped_entries: AtomicU64,
   dropped_commands: AtomicU64,
 }
 
 impl Inflight {
   fn new(limit: usize) -> Arc<Self> {
-    Arc::new(Self { limit, console: AtomicUsize::new(0), calls: AtomicUsize::new(0), dropped_entries: AtomicU64::new(0), dropped_commands: AtomicU64::new(0) })
+    Arc::new(Self { limit, console: AtomicUsize::new(0), calls: AtomicUsize::new(0), refused: AtomicUsize::new(0), dropped_entries: AtomicU64::new(0), dropped_commands: AtomicU64::new(0) })
   }
 
   /// Adds `bytes` to `counter` unless that would pass `cap`.
@@ -117,6 +120,39 @@ impl Inflight {
   fn release_call(&self, bytes: usize) {
     Self::release(&self.calls, bytes)
   }
+}
+
+/// What a refused async host call's reply is charged until the isolate takes it. A script that
+/// never yields (a synchronous loop of calls) never takes replies: past `memoryLimitMB / 2` of
+/// them its runtime ends with MemoryLimitError instead of queueing refusals without bound.
+const REFUSAL_BYTES: usize = 512;
+
+/// Bytes of `Inflight::calls` (or `refused`) held until dropped: moved with a reply to the
+/// isolate, so they are given back when the isolate takes the reply, or when the reply is dropped
+/// with the runtime.
+struct Held {
+  inflight: Arc<Inflight>,
+  refusal: bool,
+  bytes: usize,
+}
+
+impl Drop for Held {
+  fn drop(&mut self) {
+    let counter = if self.refusal { &self.inflight.refused } else { &self.inflight.calls };
+    Inflight::release(counter, self.bytes);
+  }
+}
+
+/// Sends `outcome` of async call `id` to the isolate, with `held` given back only when the
+/// isolate takes it (a task on its loop that passes the reply on), not when the host is done:
+/// replies a busy isolate has not taken yet stay counted.
+fn reply_held(reply: &Mailbox, id: u64, outcome: Outcome, held: Held) {
+  let again = reply.clone();
+  let task: crate::runtime::IsolateTask = Box::new(move |_scope| {
+    drop(held);
+    let _ = again.send(Msg::Reply { id, outcome });
+  });
+  let _ = reply.send(Msg::Task(task));
 }
 
 pub struct NodeHost {
@@ -293,12 +329,20 @@ impl Host for NodeHost {
   fn call_async(&self, op: HostOp, id: u64, reply: Mailbox) {
     let cost = op_cost(&op);
     if !self.inflight.charge_call(cost) {
+      if !Inflight::try_charge(&self.inflight.refused, REFUSAL_BYTES, self.limit / 2) {
+        // Refusals the script does not take either: it hoards calls without ever yielding. The
+        // call's promise goes with the runtime.
+        if let Some(core) = reply.core() {
+          core.shared.budget.trip();
+        }
+        return;
+      }
+      let held = Held { inflight: self.inflight.clone(), refusal: true, bytes: REFUSAL_BYTES };
       let mb = crate::errors::fmt_mb(self.limit as f64 / (1024.0 * 1024.0));
       let message = format!(
         "too many host calls in flight: their arguments and pending results would take more than the runtime's memoryLimitMB ({mb} MB); await some before starting more"
       );
-      let _ = reply.send(Msg::Reply { id, outcome: Err(Value::Error(crate::errors::ErrorInfo::range_error(message))) });
-      return;
+      return reply_held(&reply, id, Err(Value::Error(crate::errors::ErrorInfo::range_error(message))), held);
     }
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
@@ -310,9 +354,9 @@ impl Host for NodeHost {
     let posted = self.bridge.post(move |raw| {
       let env = unsafe { Env::from_raw(raw) };
       let ctx = OpCtx { cbs, glue, iterators, next_iter, inflight: inflight.clone(), limit };
+      let held = Held { inflight: inflight.clone(), refusal: false, bytes: cost };
       let done = move |env: Env, settled: Settled| {
-        inflight.release_call(cost);
-        let _ = reply.send(Msg::Reply { id, outcome: outcome(env, settled, limit) });
+        reply_held(&reply, id, outcome(env, settled, limit), held);
       };
       run_op(env, &ctx, op, done);
     });

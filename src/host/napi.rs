@@ -217,8 +217,9 @@ impl Env {
     self.val("napi_create_object", |v| unsafe { sys::napi_create_object(self.0, v) })
   }
 
-  pub fn array(self) -> NResult<Val> {
-    self.val("napi_create_array", |v| unsafe { sys::napi_create_array(self.0, v) })
+  /// An array of `len` holes (its `length` is `len`, no element exists yet).
+  pub fn array_with_length(self, len: usize) -> NResult<Val> {
+    self.val("napi_create_array_with_length", |v| unsafe { sys::napi_create_array_with_length(self.0, len, v) })
   }
 
   pub fn date(self, t: f64) -> NResult<Val> {
@@ -318,6 +319,11 @@ impl Env {
 
   pub fn get_element(self, arr: Val, i: u32) -> NResult<Val> {
     self.val("napi_get_element", |v| unsafe { sys::napi_get_element(self.0, arr, i, v) })
+  }
+
+  /// `i in arr` (own or inherited).
+  pub fn has_element(self, arr: Val, i: u32) -> NResult<bool> {
+    self.out("napi_has_element", |b| unsafe { sys::napi_has_element(self.0, arr, i, b) }, false)
   }
 
   pub fn array_length(self, arr: Val) -> NResult<u32> {

@@ -281,6 +281,13 @@ fn read(env: Env, v: Val, depth: usize, seen: &mut Seen, budget: &mut Budget) ->
     let mut items = Vec::new();
     let len = env.array_length(v).or_clone(env)?;
     for i in 0..len {
+      // A hole stays a hole. (`in` sees the prototype too: the host's own arrays, whose
+      // prototypes are the host's, need no own-property check.)
+      if !env.has_element(v, i).or_clone(env)? {
+        budget.charge(NODE_BYTES)?;
+        items.push(Value::Hole);
+        continue;
+      }
       let e = env.get_element(v, i).or_clone(env)?;
       items.push(read(env, e, depth + 1, seen, budget)?);
     }
@@ -354,7 +361,7 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
   // Primitives and references: nothing to record.
   match value {
     Value::Ref(i) => return made.get(*i).copied().ok_or(Fail::Status(sys::Status::napi_invalid_arg, "a reference in a cloned value")),
-    Value::Undefined => return env.undefined(),
+    Value::Undefined | Value::Hole => return env.undefined(),
     Value::Null => return env.null(),
     Value::Bool(b) => return env.boolean(*b),
     Value::Number(n) => return env.double(*n),
@@ -366,10 +373,14 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
   // Containers are recorded before their children, so a child can refer back to them.
   let out = match value {
     Value::Array(items) => {
-      let out = env.array()?;
+      // Made with its length: holes stay holes, trailing ones included.
+      let out = env.array_with_length(items.len())?;
       made.push(out);
       let mut props = Vec::with_capacity(items.len());
       for (i, item) in items.iter().enumerate() {
+        if matches!(item, Value::Hole) {
+          continue;
+        }
         props.push((key(env, &i.to_string())?, write(env, item, made)?));
       }
       env.define_data(out, &props)?;

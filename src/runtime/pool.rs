@@ -320,6 +320,8 @@ impl Pool {
           let seen = *t.tripped_seen.get_or_insert(now);
           if now.saturating_duration_since(seen) >= STUCK && t.core.contain_stuck() {
             self.contained.fetch_add(1, Ordering::AcqRel);
+            // What its heap may hold (the heap cannot be read while the stuck thread is in it).
+            self.contained_bytes.fetch_add(t.core.shared.heap_limit.load(Ordering::Relaxed) as usize, Ordering::AcqRel);
             self.runtime_ended();
             // SAFETY: lowers the priority of one of our own threads.
             unsafe { libc::setpriority(libc::PRIO_PROCESS, w.tid as libc::id_t, 19) };
@@ -477,9 +479,9 @@ pub fn contain_and_park() {
     let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr_unchecked(std::mem::transmute::<*mut std::ffi::c_void, v8::UnsafeRawIsolatePtr>(raw)) };
     isolate.get_heap_statistics().total_physical_size()
   };
-  pool.contained_bytes.fetch_add(heap, Ordering::AcqRel);
   // A worker the monitor already wrote off as stuck was counted and made up for then.
   if core.contain() {
+    pool.contained_bytes.fetch_add(heap, Ordering::AcqRel);
     pool.contained.fetch_add(1, Ordering::AcqRel);
     WORKER.with(|w| {
       if let Some(w) = w.get() {

@@ -121,8 +121,59 @@
   const {
     ArrayIteratorPrototypeNext, MapIteratorPrototypeNext, SetIteratorPrototypeNext, ArrayPrototypeSymbolIterator,
     MapPrototypeEntries, MapPrototypeKeys, MapPrototypeValues, SetPrototypeValues, StringPrototypeSymbolIterator,
-    StringIteratorPrototypeNext, PromisePrototypeThen, ReflectApply, ObjectFreeze,
+    StringIteratorPrototypeNext, ReflectApply, ObjectFreeze,
   } = P
+  const rawThen = P.PromisePrototypeThen
+
+  // `then` on a promise the platform made (a native's, or one made with the captured Promise),
+  // whatever user code did to Promise.prototype.constructor or Promise[Symbol.species]:
+  // Promise.prototype.then asks those for the class of its result (SpeciesConstructor,
+  // https://tc39.es/ecma262/#sec-speciesconstructor), which lets user code run inside `then`, see
+  // what the handlers return, or hand back a non-promise ("resolve or reject function is not
+  // callable"). While both are as they were (checked without reading through an accessor), the
+  // plain `then` asks only them. Otherwise, for the length of the call, the promise gets an own
+  // `constructor` of undefined (SpeciesConstructor then takes %Promise%), put back as it was
+  // before anything else runs. A promise that refuses (frozen, or a non-configurable own
+  // `constructor`) gets the plain `then`.
+  const {
+    defineProperty: ReflectDefineProperty, deleteProperty: ReflectDeleteProperty,
+    getOwnPropertyDescriptor: ReflectGetOwnPropertyDescriptor,
+  } = Reflect
+  const hasOwn = uncurryThis(Object.prototype.hasOwnProperty)
+  // Own accessors only (checked with hasOwn first): nothing is looked up along a prototype chain.
+  const lookupGetter = uncurryThis(Object.prototype.__lookupGetter__)
+  const IntrinsicPromise = P.Promise
+  const IntrinsicPromisePrototype = IntrinsicPromise.prototype
+  const speciesGetter = getOwnPropertyDescriptor(IntrinsicPromise, Symbol.species).get
+  const SymbolSpecies = Symbol.species
+  const untampered = (promise) =>
+    getPrototypeOf(promise) === IntrinsicPromisePrototype &&
+    !hasOwn(promise, 'constructor') &&
+    hasOwn(IntrinsicPromisePrototype, 'constructor') &&
+    lookupGetter(IntrinsicPromisePrototype, 'constructor') === undefined &&
+    IntrinsicPromisePrototype.constructor === IntrinsicPromise &&
+    hasOwn(IntrinsicPromise, SymbolSpecies) &&
+    lookupGetter(IntrinsicPromise, SymbolSpecies) === speciesGetter
+  const NO_SPECIES = freeze({ __proto__: null, value: undefined, writable: true, enumerable: false, configurable: true })
+  const safeThen = (promise, onFulfilled, onRejected) => {
+    if (typeof promise !== 'object' || promise === null || untampered(promise)) return rawThen(promise, onFulfilled, onRejected)
+    const own = ReflectGetOwnPropertyDescriptor(promise, 'constructor')
+    if (own !== undefined) {
+      // A descriptor inherits from Object.prototype: no user accessor may add `get`/`set` to it.
+      setPrototypeOf(own, null)
+      if (!own.configurable) return rawThen(promise, onFulfilled, onRejected)
+    }
+    if (!ReflectDefineProperty(promise, 'constructor', NO_SPECIES)) return rawThen(promise, onFulfilled, onRejected)
+    try {
+      return rawThen(promise, onFulfilled, onRejected)
+    } finally {
+      if (own === undefined) ReflectDeleteProperty(promise, 'constructor')
+      else ReflectDefineProperty(promise, 'constructor', own)
+    }
+  }
+  P.PromisePrototypeThen = safeThen
+  P.SafePromisePrototypeThen = safeThen
+  const PromisePrototypeThen = safeThen
 
   // An iterator over an iterator of `source` that ignores every user patch of `next`.
   const makeSafeIterator = (factory, next, name) => {
@@ -268,18 +319,6 @@
       }
       PromisePrototypeThen(promise, (v) => { after(() => resolve(v)) }, (e) => { after(() => reject(e)) })
     })
-  // `then` on a promise the platform made (a native's, or one made with the captured Promise),
-  // whatever user code did to Promise.prototype.constructor or Promise[Symbol.species]:
-  // PromisePrototypeThen asks those for the class of its result (SpeciesConstructor), which lets
-  // user code see what the handlers return and throw from inside `then`. An own `constructor` of
-  // undefined makes it use %Promise%. Never on a promise user code can see (the property would
-  // show), and never `await` or PromiseResolve such a promise afterwards (they read `constructor`
-  // too, and would call the public `then`).
-  const NO_SPECIES = freeze({ __proto__: null, value: undefined, writable: false, enumerable: false, configurable: false })
-  P.SafePromisePrototypeThen = (promise, onFulfilled, onRejected) => {
-    defineProperty(promise, 'constructor', NO_SPECIES)
-    return PromisePrototypeThen(promise, onFulfilled, onRejected)
-  }
   // Marks a promise handled (no "Uncaught (in promise)" report).
   P.PromisePrototypeMarkHandled = (promise) => {
     PromisePrototypeThen(promise, undefined, () => {})

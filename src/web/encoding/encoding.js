@@ -11,7 +11,7 @@
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
     ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, FunctionPrototypeCall, ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf,
-    RangeError, SafeFinalizationRegistry, TypeError,
+    RangeError, TypeError,
   } = internals.primordials
   // V8 adds SharedArrayBuffer to each context it makes, not to the one the snapshot is made in:
   // taken once per runtime, before user code.
@@ -72,13 +72,13 @@
   webidl(TextEncoder, 'TextEncoder')
 
   // https://encoding.spec.whatwg.org/#interface-textdecoder
-  let registry = null // made on first streaming use: a FinalizationRegistry is per runtime
-  const freeDecoder = (id) => natives.decoderFree(id)
   class TextDecoder {
     #encoding
     #fatal
     #ignoreBOM
-    #id = 0 // the Rust decoder kept between stream: true calls, 0 when none
+    // The Rust decoder kept between stream: true calls (mod.rs), freed by the GC with this object;
+    // 0 when no stream is under way.
+    #handle = 0
     constructor(label = 'utf-8', options = undefined) {
       const opts = dictionary(options, "construct 'TextDecoder'")
       const fatal = !!opts.fatal
@@ -100,26 +100,11 @@
         throw new TypeError("Failed to execute 'decode' on 'TextDecoder': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.")
       }
       const stream = !!dictionary(options, "execute 'decode' on 'TextDecoder'").stream
-      let id = this.#id
-      if (stream && id === 0) {
-        id = this.#id = natives.decoderNew(enc, this.#ignoreBOM)
-        registry ??= new SafeFinalizationRegistry(freeDecoder)
-        registry.register(this, id, this)
-      }
-      if (!stream && id !== 0) {
-        this.#id = 0
-        registry.unregister(this)
-      }
-      try {
-        return natives.decode(input, enc, this.#ignoreBOM, this.#fatal, id, stream)
-      } catch (e) {
-        // The native dropped the decoder; the next call starts a new stream.
-        if (this.#id !== 0) {
-          this.#id = 0
-          registry.unregister(this)
-        }
-        throw e
-      }
+      let handle = this.#handle
+      if (stream && handle === 0) handle = this.#handle = natives.decoderNew()
+      // The stream ends here: the handle's decoder is used once more, then dropped with it.
+      if (!stream) this.#handle = 0
+      return natives.decode(input, enc, this.#ignoreBOM, this.#fatal, handle, stream)
     }
   }
   webidl(TextDecoder, 'TextDecoder')

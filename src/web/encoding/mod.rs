@@ -2,14 +2,15 @@
 //!
 //! Encoding is V8's own UTF-8 writer, straight into the destination. Decoding is `encoding_rs`. A
 //! TextDecoder in the middle of a stream (`decode(x, { stream: true })`) keeps its
-//! `encoding_rs::Decoder` in a per-isolate table under a numeric id; the JS side frees the entry
-//! when the stream ends, and a FinalizationRegistry frees it if the TextDecoder is dropped
-//! mid-stream. Ids are never reused, so a late free is harmless.
+//! `encoding_rs::Decoder` in the backing store of an ArrayBuffer that only the TextDecoder holds
+//! (`util::owner`), charged to the ArrayBuffer limit: the GC frees it with the TextDecoder, during
+//! the collection that finds it dead. (A FinalizationRegistry would keep a cell per decoder until
+//! its cleanup task runs, which a synchronous loop never lets happen.)
 
-use super::util::{throw_range_error, throw_type_error, uint8_array, with_bytes};
+use super::util::{charge_or_trip, owned, owner, throw_range_error, throw_type_error, uint8_array, with_bytes};
 use super::{Area, Natives};
+use crate::limits::{Charge, Pool};
 use encoding_rs::{CoderResult, Decoder, DecoderResult, Encoding};
-use std::collections::HashMap;
 use v8::MapFnTo;
 
 pub const AREA: Area = Area { name: "encoding", js: include_str!("encoding.js"), natives };
@@ -20,24 +21,19 @@ fn natives() -> Natives {
     ("encodeInto", encode_into.map_fn_to()),
     ("lookup", lookup.map_fn_to()),
     ("decoderNew", decoder_new.map_fn_to()),
-    ("decoderFree", decoder_free.map_fn_to()),
     ("decode", decode.map_fn_to()),
   ]
 }
 
-/// Streaming decoders of one isolate (an isolate slot).
-#[derive(Default)]
-struct Decoders {
-  next: u64,
-  live: HashMap<u64, Decoder>,
+/// A streaming decoder between two `decode` calls (None: none started, or reset after an
+/// error), with its charge of the budget.
+struct Streaming {
+  decoder: Option<Decoder>,
+  _charge: Charge,
 }
 
-fn decoders(isolate: &mut v8::Isolate) -> Option<&mut Decoders> {
-  if isolate.get_slot::<Decoders>().is_none() {
-    isolate.set_slot(Decoders { next: 1, live: HashMap::new() });
-  }
-  isolate.get_slot_mut::<Decoders>()
-}
+/// What a streaming decoder's handle is charged: the decoder, its cell and V8's backing store.
+const STREAMING_BYTES: usize = 256;
 
 /// https://encoding.spec.whatwg.org/#concept-encoding-get, minus "replacement" (which
 /// TextDecoder refuses). Returns the encoding's name as TextDecoder's `encoding` reports it.
@@ -154,41 +150,26 @@ fn encode_into<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackA
   rv.set(obj.into());
 }
 
-/// decoderNew(name, ignoreBOM) -> id of a fresh streaming decoder.
-fn decoder_new<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
-  let name = string_arg(scope, args.get(0));
-  let ignore_bom = args.get(1).boolean_value(scope);
-  let Some(enc) = encoding_by_name(&name) else { return throw_range_error(scope, "unknown encoding") };
-  let Some(table) = decoders(scope) else { return };
-  let id = table.next;
-  table.next += 1;
-  table.live.insert(id, new_decoder(enc, ignore_bom));
-  rv.set(v8::Number::new(scope, id as f64).into());
+/// decoderNew() -> a handle for a streaming decoder (made by the first `decode` with it). Past
+/// the memory limit it trips (the runtime ends with MemoryLimitError) and returns undefined.
+fn decoder_new<'s>(scope: &mut v8::PinScope<'s, '_>, _args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, STREAMING_BYTES) else { return };
+  rv.set(owner(scope, Streaming { decoder: None, _charge: charge }).into());
 }
 
-/// decoderFree(id)
-fn decoder_free<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
-  let id = args.get(0).number_value(scope).unwrap_or(0.0) as u64;
-  if let Some(table) = decoders(scope) {
-    table.live.remove(&id);
-  }
-}
-
-/// decode(input, name, ignoreBOM, fatal, id, stream) -> string, or undefined when `input` is not
-/// a BufferSource. `id` 0 decodes in one shot; otherwise the streaming decoder `id` is used, and
-/// dropped unless `stream`. Throws a TypeError when `fatal` and the input is malformed.
+/// decode(input, name, ignoreBOM, fatal, handle, stream) -> string, or undefined when `input` is
+/// not a BufferSource. With no handle (0) it decodes in one shot; otherwise the handle's streaming
+/// decoder is used, and kept only while `stream`. Throws a TypeError when `fatal` and the input is
+/// malformed (the handle's decoder is then reset).
 fn decode<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let input = args.get(0);
   let name = string_arg(scope, args.get(1));
   let ignore_bom = args.get(2).boolean_value(scope);
   let fatal = args.get(3).boolean_value(scope);
-  let id = args.get(4).number_value(scope).unwrap_or(0.0) as u64;
+  let handle = args.get(4);
   let stream = args.get(5).boolean_value(scope);
   let Some(enc) = encoding_by_name(&name) else { return throw_range_error(scope, "unknown encoding") };
-  let mut decoder = match id {
-    0 => new_decoder(enc, ignore_bom),
-    id => decoders(scope).and_then(|t| t.live.remove(&id)).unwrap_or_else(|| new_decoder(enc, ignore_bom)),
-  };
+  let mut decoder = owned::<Streaming>(handle).and_then(|h| h.decoder.take()).unwrap_or_else(|| new_decoder(enc, ignore_bom));
   let out = if input.is_undefined() {
     Some(run_decoder(&mut decoder, &[], !stream, fatal))
   } else {
@@ -201,9 +182,9 @@ fn decode<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgume
       throw_type_error(scope, &format!("The encoded data was not valid for encoding {}", spec_name(enc)))
     }
     Some(units) => {
-      if stream && id != 0 {
-        if let Some(table) = decoders(scope) {
-          table.live.insert(id, decoder);
+      if stream {
+        if let Some(h) = owned::<Streaming>(handle) {
+          h.decoder = Some(decoder);
         }
       }
       if let Some(s) = v8::String::new_from_two_byte(scope, &units, v8::NewStringType::Normal) {

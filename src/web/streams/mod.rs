@@ -13,7 +13,8 @@
 //! never keeps the isolate in native code for long: the execution timeout and dispose can stop
 //! it between two calls.
 
-use super::util::{throw_type_error, with_bytes};
+use super::util::{charge_or_trip, throw_type_error, with_bytes};
+use crate::limits::{Charge, Pool};
 use super::{Area, Natives};
 use flate2::{Compress, Compression, Crc, Decompress, FlushCompress, FlushDecompress, Status};
 use std::ffi::c_void;
@@ -311,10 +312,20 @@ impl Codec {
 }
 
 /// What the handle ArrayBuffer's backing store holds. `magic` guards against a wrong buffer.
+/// The charge stays until the cell is freed (by the GC with the stream, or when the isolate
+/// goes), so codecs count against the memory limit even once `codecFree` dropped theirs.
 struct Cell {
   magic: u64,
   codec: Option<Codec>,
+  _charge: Charge,
 }
+
+/// What a codec is charged to the ArrayBuffer limit: about what zlib allocates for it (a
+/// compressor's window, hash chains and pending buffer at the default level; a decompressor's
+/// window and tables). The GC does not see this memory, so without the charge a loop of
+/// abandoned streams would grow native memory far past the limit before any collection.
+const COMPRESS_BYTES: usize = 320 << 10;
+const DECOMPRESS_BYTES: usize = 48 << 10;
 
 const MAGIC: u64 = 0x6564_6765_7a6c_6962;
 
@@ -348,7 +359,10 @@ fn codec_new<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   if kind > 5 {
     return throw_type_error(scope, "Unsupported compression format");
   }
-  let boxed = Box::new(Cell { magic: MAGIC, codec: Some(Codec::new(format, kind < 3)) });
+  let cost = if kind < 3 { COMPRESS_BYTES } else { DECOMPRESS_BYTES };
+  // Past the limit (after collecting dead streams) the runtime ends with MemoryLimitError.
+  let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, cost) else { return };
+  let boxed = Box::new(Cell { magic: MAGIC, codec: Some(Codec::new(format, kind < 3)), _charge: charge });
   let len = std::mem::size_of::<Cell>();
   // SAFETY: the pointer is valid for `len` bytes until drop_cell frees it.
   let store = unsafe { v8::ArrayBuffer::new_backing_store_from_ptr(Box::into_raw(boxed) as *mut c_void, len, drop_cell, std::ptr::null_mut()) };

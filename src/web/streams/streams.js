@@ -33,7 +33,7 @@
     ObjectGetPrototypeOf, Promise: PromiseCtor, PromisePrototypeMarkHandled: markHandled, SafeArrayIterator, String,
     StringPrototypeCharCodeAt, StringPrototypeSlice, SymbolToStringTag, TypeError, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array, FunctionPrototypeCall,
-    TypedArrayPrototypeGetBuffer,
+    TypedArrayPrototypeGetBuffer, PromisePrototypeThen,
   } = primordials
   const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
 
@@ -170,12 +170,16 @@
     const handle = natives.codecNew(kind)
     let scratch = null
     // Each codecRead does a bounded slice of the chunk (-1: no output yet, call again), so the
-    // isolate can be stopped between two calls however large the chunk is.
+    // isolate can be stopped between two calls however large the chunk is. Output is made as the
+    // readable side is read: once a piece waits unread (backpressure), the rest of the chunk waits
+    // for the next pull, so a small chunk that inflates to gigabytes is handed out piece by piece
+    // instead of being queued whole. Returns undefined when the chunk is used up, else a promise
+    // of that.
     const drain = (controller, chunk, finishing) => {
       for (;;) {
         if (scratch === null) scratch = new Uint8Array(OUT_SIZE)
         const n = natives.codecRead(handle, chunk, scratch, finishing)
-        if (n === 0) return
+        if (n === 0) return undefined
         if (n < 0) continue
         if (n === OUT_SIZE) {
           enqueue(controller, scratch)
@@ -185,6 +189,8 @@
           TypedArrayPrototypeSet(out, new Uint8Array(TypedArrayPrototypeGetBuffer(scratch), 0, n))
           enqueue(controller, out)
         }
+        const relieved = A.transformBackpressure(controller)
+        if (relieved !== undefined) return PromisePrototypeThen(relieved, () => drain(controller, chunk, finishing))
       }
     }
     return transformStream(
@@ -193,11 +199,12 @@
           natives.codecFree(handle)
           throw new TypeError('The chunk must be an ArrayBuffer or an ArrayBufferView')
         }
-        drain(controller, chunk, false)
+        return drain(controller, chunk, false)
       },
       (controller) => {
-        drain(controller, undefined, true)
-        natives.codecFree(handle)
+        const done = drain(controller, undefined, true)
+        if (done === undefined) return natives.codecFree(handle)
+        return PromisePrototypeThen(done, () => natives.codecFree(handle))
       },
       () => natives.codecFree(handle),
     )

@@ -287,6 +287,12 @@ const abstract = `
         isDisturbed: stream => stream[$disturbed],
         stateOf: stream => stream[$state],
         storedErrorOf: stream => stream[$storedError],
+        // A promise that settles when the transform stream of \`controller\` has its backpressure
+        // relieved (its readable side is pulled, or it errors), or undefined when it has none.
+        transformBackpressure: controller => {
+            const stream = controller[$controlledTransformStream];
+            return stream[$backpressure] ? stream[$backpressureChangePromise] : undefined;
+        },
     };
 `
 const symbols = [...names].sort().map((n) => `    const $${n} = Symbol('${n}');`).join('\n')
