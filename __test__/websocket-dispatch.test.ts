@@ -370,9 +370,9 @@ describe('connection ids', () => {
   it('unknown connection ids reject with a clear error', async () => {
     const { fetch } = await wsApp(ECHO)
     expect((await errorOf(() => fetch.dispatchWebSocketOpen('nope'))).message).toMatch(/No pending WebSocket upgrade 'nope'/)
-    expect((await errorOf(() => fetch.dispatchWebSocketMessage('nope', 'x'))).message).toBe("No open WebSocket connection 'nope'")
-    expect((await errorOf(() => fetch.dispatchWebSocketClose('nope', 1000, ''))).message).toBe("No open WebSocket connection 'nope'")
-    expect((await errorOf(() => fetch.dispatchWebSocketError('nope', new Error('x')))).message).toBe("No open WebSocket connection 'nope'")
+    expect((await errorOf(() => fetch.dispatchWebSocketMessage('nope', 'x'))).message).toBe("No open WebSocket connection 'nope': open it with dispatchWebSocketOpen first (or it has closed)")
+    expect((await errorOf(() => fetch.dispatchWebSocketClose('nope', 1000, ''))).message).toBe("No open WebSocket connection 'nope': open it with dispatchWebSocketOpen first (or it has closed)")
+    expect((await errorOf(() => fetch.dispatchWebSocketError('nope', new Error('x')))).message).toBe("No open WebSocket connection 'nope': open it with dispatchWebSocketOpen first (or it has closed)")
   })
 
   it('a connection cannot be opened twice', async () => {

@@ -287,7 +287,9 @@ fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Ms
             let recv = v8::undefined(tc).into();
             match argv {
               [Some(a), Some(b), Some(c)] if f.call(tc, recv, &[a, b, c]).is_some() => None,
-              _ if tc.has_terminated() => None,
+              // Terminated, or failed because the memory limit just tripped: the limit's error
+              // settles the call (not the plain error of the interrupted allocation).
+              _ if tc.has_terminated() || core.shared.budget.exceeded.load(std::sync::atomic::Ordering::Acquire) => None,
               _ => Some(super::modules::exception_info(tc)),
             }
           };

@@ -729,7 +729,10 @@
   const socket = (cid) => {
     const ws = sockets.get(connectionId(cid))
     // The id is the host's: a long one is cut so the message stays readable.
-    if (ws === undefined) throw new Error(`No open WebSocket connection '${cid.length > 64 ? StringPrototypeSlice(cid, 0, 64) + '...' : cid}'`)
+    if (ws === undefined) {
+      const shown = cid.length > 64 ? StringPrototypeSlice(cid, 0, 64) + '...' : cid
+      throw new Error(`No open WebSocket connection '${shown}': open it with dispatchWebSocketOpen first (or it has closed)`)
+    }
     return ws
   }
 
