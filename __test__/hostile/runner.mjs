@@ -136,8 +136,8 @@ async function innocentWorks(rt, seen) {
 
 // ---- warm-up: one-time process costs (V8 platform, snapshot, glue, tokio) before the baseline ---
 async function warmUp(c, ctx) {
-  // With a timeout: the watchdog thread starts on first use.
-  const rts = await Promise.all([0, 1, 2].map(() => pkg.createRuntime({ console: { onEntry() {} }, executionTimeout: 5000 })))
+  // With a timeout (the watchdog thread starts on first use), generous: a loaded CI machine may be slow.
+  const rts = await Promise.all([0, 1, 2].map(() => pkg.createRuntime({ console: { onEntry() {} }, executionTimeout: 60_000 })))
   await Promise.all(
     rts.map((rt) =>
       rt.eval(`
