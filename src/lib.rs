@@ -14,6 +14,7 @@ mod web;
 mod fetch_glue;
 mod testenv;
 mod server;
+mod compat;
 
 use errors::ErrorInfo;
 use host::bridge::{Deferred, HostBridge, Settle};
@@ -38,6 +39,8 @@ pub struct Runtime {
   test_api: std::sync::Mutex<Option<host::Ref>>,
   /// Whether the runtime has the test environment, and its executionTimeout (a run's deadline).
   test_env: (bool, Option<u64>),
+  /// The `runtime.timers` and `runtime.console` objects, made on first use.
+  compat_api: std::sync::Mutex<[Option<host::Ref>; 2]>,
 }
 
 /// Resource use of a runtime, sampled without stopping it.
@@ -106,6 +109,7 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
           fetch_api: std::sync::Mutex::new(None),
           test_api: std::sync::Mutex::new(None),
           test_env,
+          compat_api: std::sync::Mutex::new([None, None]),
         };
         if needs_glue {
           rt.glue_api(env)?;
@@ -304,6 +308,37 @@ impl Runtime {
   #[napi(catch_unwind, ts_args_type = "options?: ListenOptions", ts_return_type = "Promise<Server>")]
   pub fn listen<'a>(&self, env: &'a Env, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
     server::host::listen(env, &self.handle, &self.bridge, options)
+  }
+
+  /// `{ clearAll() }`: clears every pending timer and interval of the runtime, synchronously.
+  #[napi(getter, catch_unwind, ts_return_type = "RuntimeTimers")]
+  pub fn timers<'a>(&self, env: &'a Env) -> Result<Unknown<'a>> {
+    self.compat(env, 0, |e, h| unsafe { compat::timers(e, h) })
+  }
+
+  /// `{ getCounters(), getTimers(), getGroupDepth(), reset() }`: the isolate's console state,
+  /// read and reset synchronously.
+  #[napi(getter, catch_unwind, ts_return_type = "RuntimeConsole")]
+  pub fn console<'a>(&self, env: &'a Env) -> Result<Unknown<'a>> {
+    self.compat(env, 1, |e, h| unsafe { compat::console(e, h) })
+  }
+
+  fn compat<'a>(&self, env: &'a Env, i: usize, make: impl FnOnce(host::napi::Env, &Arc<RuntimeHandle>) -> host::napi::NResult<sys::napi_value>) -> Result<Unknown<'a>> {
+    let raw = env.raw();
+    let existing = self.compat_api.lock().ok().and_then(|g| g.get(i).and_then(|r| r.as_ref()).map(|r| unsafe { r.get(raw) }));
+    let api = match existing {
+      Some(api) => api,
+      None => {
+        let api = make(unsafe { host::napi::Env::from_raw(raw) }, &self.handle)?;
+        if let Ok(mut g) = self.compat_api.lock() {
+          if let Some(slot) = g.get_mut(i) {
+            *slot = Some(unsafe { host::Ref::new(raw, api) }?);
+          }
+        }
+        api
+      }
+    };
+    Ok(unsafe { Unknown::from_raw_unchecked(raw, api) })
   }
 
   /// Heap and CPU use of this runtime.

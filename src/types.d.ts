@@ -293,3 +293,21 @@ export interface ServerConnection extends ServerConnectionInfo {
   /** Bytes queued for the client and not yet written. */
   bufferedAmount: number
 }
+
+/** `runtime.timers`, as in @ricsam/isolate-runtime. Synchronous; throws RuntimeDisposedError once the runtime is gone. */
+export interface RuntimeTimers {
+  /** Clears every pending `setTimeout` and `setInterval` of the runtime: none of them fires after this returns (timers started afterwards do). */
+  clearAll(): void
+}
+
+/** `runtime.console`: the console state of the isolate, as @ricsam/isolate-console's handle gives it. Synchronous, current even while an eval runs; throws RuntimeDisposedError once the runtime is gone. */
+export interface RuntimeConsole {
+  /** `console.count` labels and their counts, in the order they were first counted. */
+  getCounters(): Map<string, number>
+  /** Running `console.time` labels and their start, on the isolate's `performance.now()` clock (ms). */
+  getTimers(): Map<string, number>
+  /** The current `console.group` depth. */
+  getGroupDepth(): number
+  /** Forgets every counter and timer and returns to group depth 0 (inside too). */
+  reset(): void
+}

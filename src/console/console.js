@@ -152,6 +152,9 @@
   const promiseDetails = typeof hooks.promiseDetails === 'function' ? hooks.promiseDetails : undefined;
   const proxyDetails = typeof hooks.proxyDetails === 'function' ? hooks.proxyDetails : undefined;
   const previewEntries = typeof hooks.previewEntries === 'function' ? hooks.previewEntries : undefined;
+  // Counters, timers and the group depth live in the runtime (src/console/mod.rs), where the host
+  // reads and resets them synchronously (runtime.console.getCounters(), reset()).
+  const { consoleCount, consoleCountReset, consoleTime, consoleTimer, consoleGroup } = hooks;
 
   // Global constructor names present before user code, like Node's
   // builtInObjects (used by `%s` and `showHidden`). Only the name list is
@@ -2002,17 +2005,16 @@
   // The console namespace (https://console.spec.whatwg.org/#console-namespace).
   // Methods close over this state rather than `this`, so detached calls such
   // as `const { log } = console` work as in browsers and Node.
-  let groupDepth = 0;
-  const timers = { __proto__: null };
-  const counts = { __proto__: null };
+  const depth = () => consoleGroup(0);
 
   const toLabel = (label) => (label === undefined ? 'default' : `${label}`);
   const output = (level, data) => {
-    emit({ type: 'output', level, stdout: format(data), groupDepth });
+    const stdout = format(data);
+    emit({ type: 'output', level, stdout, groupDepth: depth() });
   };
   // Node reports these through process warnings on stderr.
   const warning = (message) => {
-    emit({ type: 'output', level: 'warn', stdout: `Warning: ${message}`, groupDepth });
+    emit({ type: 'output', level: 'warn', stdout: `Warning: ${message}`, groupDepth: depth() });
   };
 
   // WebIDL gives the console namespace object an empty object as prototype.
@@ -2046,75 +2048,74 @@
         type: 'trace',
         stdout: message,
         stack: typeof stack === 'string' ? stack : format([stack]),
-        groupDepth,
+        groupDepth: depth(),
       });
     },
     dir(item = undefined, options = undefined) {
-      emit({ type: 'dir', stdout: inspect(item, { customInspect: false, ...options }), groupDepth });
+      const stdout = inspect(item, { customInspect: false, ...options });
+      emit({ type: 'dir', stdout, groupDepth: depth() });
     },
     table(tabularData = undefined, properties = undefined) {
-      emit({ type: 'table', stdout: formatTable(tabularData, properties), groupDepth });
+      const stdout = formatTable(tabularData, properties);
+      emit({ type: 'table', stdout, groupDepth: depth() });
     },
     assert(condition = false, ...data) {
       if (condition) return;
       // Node's wording: the first argument is stringified after the prefix and
       // the rest are formatted as for log.
       data[0] = `Assertion failed${data.length === 0 ? '' : `: ${data[0]}`}`;
-      emit({ type: 'assert', stdout: format(data), groupDepth });
+      const stdout = format(data);
+      emit({ type: 'assert', stdout, groupDepth: depth() });
     },
     count(label = undefined) {
       label = toLabel(label);
-      const count = (counts[label] || 0) + 1;
-      counts[label] = count;
-      emit({ type: 'count', label, count, groupDepth });
+      const count = consoleCount(label);
+      emit({ type: 'count', label, count, groupDepth: depth() });
     },
     countReset(label = undefined) {
       label = toLabel(label);
-      if (counts[label] === undefined) {
+      if (!consoleCountReset(label)) {
         warning(`Count for '${label}' does not exist`);
-      } else {
-        delete counts[label];
       }
-      emit({ type: 'countReset', label, groupDepth });
+      emit({ type: 'countReset', label, groupDepth: depth() });
     },
     group(...data) {
-      emit({ type: 'group', label: data.length > 0 ? format(data) : 'default', collapsed: false, groupDepth });
-      groupDepth++;
+      const label = data.length > 0 ? format(data) : 'default';
+      emit({ type: 'group', label, collapsed: false, groupDepth: depth() });
+      consoleGroup(1);
     },
     groupCollapsed(...data) {
-      emit({ type: 'group', label: data.length > 0 ? format(data) : 'default', collapsed: true, groupDepth });
-      groupDepth++;
+      const label = data.length > 0 ? format(data) : 'default';
+      emit({ type: 'group', label, collapsed: true, groupDepth: depth() });
+      consoleGroup(1);
     },
     groupEnd() {
-      if (groupDepth > 0) groupDepth--;
-      emit({ type: 'groupEnd', groupDepth });
+      emit({ type: 'groupEnd', groupDepth: consoleGroup(-1) });
     },
     time(label = undefined) {
       label = toLabel(label);
-      if (timers[label] !== undefined) {
+      if (!consoleTime(label, now())) {
         warning(`Label '${label}' already exists for console.time()`);
-        return;
       }
-      timers[label] = now();
     },
     timeLog(label = undefined, ...data) {
       label = toLabel(label);
-      const start = timers[label];
+      const start = consoleTimer(label, false);
       if (start === undefined) {
         warning(`No such label '${label}' for console.timeLog()`);
         return;
       }
-      emit({ type: 'timeLog', label, duration: now() - start, stdout: formatRest(data), groupDepth });
+      const stdout = formatRest(data);
+      emit({ type: 'timeLog', label, duration: now() - start, stdout, groupDepth: depth() });
     },
     timeEnd(label = undefined) {
       label = toLabel(label);
-      const start = timers[label];
+      const start = consoleTimer(label, true);
       if (start === undefined) {
         warning(`No such label '${label}' for console.timeEnd()`);
         return;
       }
-      delete timers[label];
-      emit({ type: 'time', label, duration: now() - start, groupDepth });
+      emit({ type: 'time', label, duration: now() - start, groupDepth: depth() });
     },
     clear() {
       emit({ type: 'clear' });

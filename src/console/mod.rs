@@ -11,6 +11,11 @@ pub fn hooks() -> Natives {
     ("promiseDetails", promise_details.map_fn_to()),
     ("proxyDetails", proxy_details.map_fn_to()),
     ("previewEntries", preview_entries.map_fn_to()),
+    ("consoleCount", console_count.map_fn_to()),
+    ("consoleCountReset", console_count_reset.map_fn_to()),
+    ("consoleTime", console_time.map_fn_to()),
+    ("consoleTimer", console_timer.map_fn_to()),
+    ("consoleGroup", console_group.map_fn_to()),
   ]
 }
 
@@ -49,4 +54,187 @@ fn preview_entries<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallb
   };
   let key_value = v8::Boolean::new(scope, key_value).into();
   rv.set(v8::Array::new_with_elements(scope, &[entries, key_value]).into());
+}
+
+/// The console's counters, timers and group depth (`console.count`, `console.time`,
+/// `console.group`), kept here rather than in the isolate so the host reads and resets them
+/// synchronously (`runtime.console.getCounters()`, `reset()`, as @ricsam/isolate-console keeps
+/// them host-side), whatever the isolate is doing at that moment.
+#[derive(Default)]
+pub struct ConsoleState(std::sync::Mutex<Labels>);
+
+#[derive(Default)]
+struct Labels {
+  counters: std::collections::HashMap<String, Slot>,
+  timers: std::collections::HashMap<String, Slot>,
+  group_depth: u32,
+  /// Insertion order of the maps (a JS Map's iteration order for the host).
+  seq: u64,
+}
+
+/// A label's value; `_charge` keeps the label's bytes counted against memoryLimitMB while the
+/// label is held.
+struct Slot {
+  seq: u64,
+  value: f64,
+  _charge: Option<crate::limits::Charge>,
+}
+
+impl ConsoleState {
+  fn with<R>(&self, f: impl FnOnce(&mut Labels) -> R) -> Option<R> {
+    self.0.lock().ok().map(|mut l| f(&mut l))
+  }
+
+  /// Entries in insertion order.
+  fn ordered(map: &std::collections::HashMap<String, Slot>) -> Vec<(String, f64)> {
+    let mut v: Vec<(u64, String, f64)> = map.iter().map(|(k, s)| (s.seq, k.clone(), s.value)).collect();
+    v.sort_by_key(|e| e.0);
+    v.into_iter().map(|(_, k, n)| (k, n)).collect()
+  }
+
+  pub fn counters(&self) -> Vec<(String, f64)> {
+    self.with(|l| Self::ordered(&l.counters)).unwrap_or_default()
+  }
+
+  pub fn timers(&self) -> Vec<(String, f64)> {
+    self.with(|l| Self::ordered(&l.timers)).unwrap_or_default()
+  }
+
+  pub fn group_depth(&self) -> u32 {
+    self.with(|l| l.group_depth).unwrap_or(0)
+  }
+
+  /// Forgets every counter and timer and returns to group depth 0.
+  pub fn reset(&self) {
+    self.with(|l| {
+      l.counters.clear();
+      l.timers.clear();
+      l.group_depth = 0;
+    });
+  }
+
+  /// Adds one to `label`'s count; returns the new count.
+  fn count(&self, label: String, charge: Option<crate::limits::Charge>) -> f64 {
+    self
+      .with(|l| {
+        l.seq += 1;
+        let seq = l.seq;
+        let slot = l.counters.entry(label).or_insert(Slot { seq, value: 0.0, _charge: charge });
+        slot.value += 1.0;
+        slot.value
+      })
+      .unwrap_or(1.0)
+  }
+
+  fn count_reset(&self, label: &str) -> bool {
+    self.with(|l| l.counters.remove(label).is_some()).unwrap_or(false)
+  }
+
+  /// Starts timer `label` at `start`; false when it already runs.
+  fn time(&self, label: String, start: f64, charge: Option<crate::limits::Charge>) -> bool {
+    self
+      .with(|l| {
+        if l.timers.contains_key(&label) {
+          return false;
+        }
+        l.seq += 1;
+        let seq = l.seq;
+        l.timers.insert(label, Slot { seq, value: start, _charge: charge });
+        true
+      })
+      .unwrap_or(false)
+  }
+
+  /// The start of timer `label`, removing it when `end`.
+  fn timer(&self, label: &str, end: bool) -> Option<f64> {
+    self.with(|l| if end { l.timers.remove(label).map(|s| s.value) } else { l.timers.get(label).map(|s| s.value) }).flatten()
+  }
+
+  /// Moves the group depth by `delta` (never below 0); returns the new depth.
+  fn group(&self, delta: i32) -> u32 {
+    self
+      .with(|l| {
+        l.group_depth = if delta < 0 { l.group_depth.saturating_sub(1) } else if delta > 0 { l.group_depth.saturating_add(1) } else { l.group_depth };
+        l.group_depth
+      })
+      .unwrap_or(0)
+  }
+}
+
+/// The runtime's console state and the label argument as a Rust string, charged to the runtime's
+/// memory budget (None: past the limit, which has tripped, or not a runtime's isolate).
+fn label_arg<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCallbackArguments<'s>) -> Option<(std::sync::Arc<crate::runtime::Shared>, String, crate::limits::Charge)> {
+  let state = crate::runtime::State::get(scope)?;
+  let shared = state.try_borrow().ok()?.shared.clone();
+  let v = args.get(0);
+  if !v.is_string() {
+    return None;
+  }
+  let charge = crate::web::util::hold_strings(scope, &[v])?;
+  Some((shared, v.to_rust_string_lossy(scope), charge))
+}
+
+/// `consoleCount(label) -> count`.
+fn console_count<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some((shared, label, charge)) = label_arg(scope, &args) else { return };
+  rv.set_double(shared.console.count(label, Some(charge)));
+}
+
+/// `consoleCountReset(label) -> existed`.
+fn console_count_reset<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some((shared, label, _charge)) = label_arg(scope, &args) else { return };
+  rv.set_bool(shared.console.count_reset(&label));
+}
+
+/// `consoleTime(label, start) -> started` (false: the label already runs).
+fn console_time<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let start = args.get(1).number_value(scope).unwrap_or(0.0);
+  let Some((shared, label, charge)) = label_arg(scope, &args) else { return };
+  rv.set_bool(shared.console.time(label, start, Some(charge)));
+}
+
+/// `consoleTimer(label, end) -> start | undefined`; `end` removes the timer.
+fn console_timer<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let end = args.get(1).is_true();
+  let Some((shared, label, _charge)) = label_arg(scope, &args) else { return };
+  if let Some(start) = shared.console.timer(&label, end) {
+    rv.set_double(start);
+  }
+}
+
+/// `consoleGroup(delta) -> depth`: +1 group, -1 groupEnd, 0 reads.
+fn console_group<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let Some(state) = crate::runtime::State::get(scope) else { return rv.set_uint32(0) };
+  let Some(shared) = state.try_borrow().ok().map(|s| s.shared.clone()) else { return rv.set_uint32(0) };
+  let delta = args.get(0).int32_value(scope).unwrap_or(0);
+  rv.set_uint32(shared.console.group(delta));
+}
+
+#[cfg(test)]
+mod state_tests {
+  use super::ConsoleState;
+
+  #[test]
+  fn counters_keep_insertion_order_and_reset_clears_everything() {
+    let c = ConsoleState::default();
+    assert_eq!(c.count("b".into(), None), 1.0);
+    assert_eq!(c.count("a".into(), None), 1.0);
+    assert_eq!(c.count("b".into(), None), 2.0);
+    assert_eq!(c.counters(), vec![("b".to_string(), 2.0), ("a".to_string(), 1.0)]);
+    assert!(c.count_reset("b"));
+    assert!(!c.count_reset("b"));
+    assert_eq!(c.count("b".into(), None), 1.0);
+    assert_eq!(c.counters(), vec![("a".to_string(), 1.0), ("b".to_string(), 1.0)]);
+    assert!(c.time("t".into(), 5.0, None));
+    assert!(!c.time("t".into(), 9.0, None));
+    assert_eq!(c.timer("t", false), Some(5.0));
+    assert_eq!(c.group(1), 1);
+    assert_eq!(c.group(-1), 0);
+    assert_eq!(c.group(-1), 0);
+    c.group(1);
+    c.reset();
+    assert!(c.counters().is_empty() && c.timers().is_empty());
+    assert_eq!(c.group_depth(), 0);
+    assert_eq!(c.timer("t", true), None);
+  }
 }

@@ -296,11 +296,17 @@ fn settled<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
   super::event_loop::complete_call(&core, &state, id, result);
 }
 
-fn timer_start<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+/// `timerStart(id, delay) -> purged`: true once after the host's `timers.clearAll()` dropped
+/// timers, so the bootstrap forgets the ones it knew of before this call.
+fn timer_start<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let id = args.get(0).uint32_value(scope).unwrap_or(0);
   let delay = args.get(1).number_value(scope).unwrap_or(0.0);
-  state.borrow_mut().start_timer(id, delay);
+  let mut s = state.borrow_mut();
+  s.start_timer(id, delay);
+  let purged = std::mem::take(&mut s.timers_purged);
+  drop(s);
+  rv.set_bool(purged);
 }
 
 fn timer_clear<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {

@@ -57,10 +57,13 @@
     const n = Number(ms)
     return NumberIsFinite(n) && n > 0 ? n : 0
   }
+  // timerStart answers true once after the host's runtime.timers.clearAll() dropped timers:
+  // every timer known here before this one is forgotten (it will never fire).
   function schedule(handler, ms, args, repeat) {
     const id = nextTimerId++
-    timers.set(id, { handler, args, repeat, ms: toDelay(ms) })
-    natives.timerStart(id, toDelay(ms))
+    const entry = { handler, args, repeat, ms: toDelay(ms) }
+    if (natives.timerStart(id, entry.ms)) timers.clear()
+    timers.set(id, entry)
     return id
   }
   function clear(id) {
@@ -78,8 +81,13 @@
   function fireTimer(id) {
     const t = timers.get(id)
     if (!t) return
-    if (t.repeat) natives.timerStart(id, t.ms)
-    else timers.delete(id)
+    if (t.repeat) {
+      // This interval is the only timer that survived a clearAll() being reported now.
+      if (natives.timerStart(id, t.ms)) {
+        timers.clear()
+        timers.set(id, t)
+      }
+    } else timers.delete(id)
     if (typeof t.handler !== 'function') return
     try {
       ReflectApply(t.handler, global, t.args)

@@ -207,6 +207,10 @@ pub struct Shared {
   cpu_ns: AtomicU64,
   /// What the host's `runtime.fetch` reads without waiting for the isolate.
   pub serve: ServeState,
+  /// console.count/time/group state, which the host reads and resets synchronously.
+  pub console: crate::console::ConsoleState,
+  /// Bumped by the host's `runtime.timers.clearAll()`: timers started before it never fire.
+  pub timer_epoch: AtomicU64,
   tripped: Mutex<Option<Trip>>,
   /// Set once the runtime stops taking work; the reason is given to every later call.
   dead: Mutex<Option<String>>,
@@ -224,6 +228,8 @@ impl Shared {
       heap_limit: AtomicU64::new(limit_bytes as u64),
       cpu_ns: AtomicU64::new(0),
       serve: ServeState::default(),
+      console: Default::default(),
+      timer_epoch: AtomicU64::new(0),
       tripped: Mutex::new(None),
       dead: Mutex::new(None),
       alive: AtomicBool::new(true),

@@ -50,6 +50,10 @@ pub struct State {
   pub timers: BTreeMap<(Instant, u64), u32>,
   pub timer_keys: HashMap<u32, (Instant, u64)>,
   pub timer_seq: u64,
+  /// The host's `timers.clearAll()` count this loop has acted on, and whether the bootstrap's
+  /// timer table still holds the timers dropped then (see `timers_cleared`).
+  pub timer_epoch: u64,
+  pub timers_purged: bool,
   /// The bootstrap's `fireTimer(id)`.
   pub fire_timer: Option<v8::Global<v8::Function>>,
   /// V8's own delayed foreground tasks.
@@ -97,6 +101,8 @@ impl State {
       timers: BTreeMap::new(),
       timer_keys: HashMap::new(),
       timer_seq: 0,
+      timer_epoch: 0,
+      timers_purged: false,
       fire_timer: None,
       v8_delayed: Vec::new(),
       next_id: 1,
@@ -126,7 +132,19 @@ impl State {
     id
   }
 
+  /// Drops every timer started before the host's latest `runtime.timers.clearAll()`.
+  fn sync_timer_epoch(&mut self) {
+    let epoch = self.shared.timer_epoch.load(std::sync::atomic::Ordering::Acquire);
+    if epoch != self.timer_epoch {
+      self.timer_epoch = epoch;
+      self.timers.clear();
+      self.timer_keys.clear();
+      self.timers_purged = true;
+    }
+  }
+
   pub fn start_timer(&mut self, id: u32, delay_ms: f64) {
+    self.sync_timer_epoch();
     self.clear_timer(id);
     let delay = if delay_ms.is_finite() && delay_ms > 0.0 { Duration::from_secs_f64(delay_ms.min(2_147_483_647.0) / 1000.0) } else { Duration::ZERO };
     self.timer_seq += 1;
@@ -153,6 +171,7 @@ impl State {
 
   /// Removes and returns the first timer that is due.
   pub fn pop_due_timer(&mut self, now: Instant) -> Option<u32> {
+    self.sync_timer_epoch();
     let (&key, &id) = self.timers.iter().next()?;
     if key.0 > now {
       return None;
