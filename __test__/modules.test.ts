@@ -29,7 +29,8 @@ describe('static imports', () => {
     const r = await createRuntime({ customFunctions, moduleLoader })
     await r.eval(`import seven, { greet } from './greet.js'\nreport(greet('world')); report(seven)`, 'main.js')
     expect(reported).toEqual(['hello world', 7])
-    expect(calls).toEqual([['./greet.js', 'main.js']])
+    // importer.path is absolute and normalized, as in @ricsam/isolate-runtime: eval 'main.js' is '/main.js'.
+    expect(calls).toEqual([['./greet.js', '/main.js']])
   })
 
   it('resolves nested imports with the importing module’s filename as importer', async () => {
@@ -43,7 +44,7 @@ describe('static imports', () => {
     await r.eval(`import { a } from './a.js'\nreport(a)`, 'entry.js')
     expect(reported).toEqual(['ABC'])
     expect(calls).toEqual([
-      ['./a.js', 'entry.js'],
+      ['./a.js', '/entry.js'],
       ['./b.js', '/mods/a.js'],
       ['pkg-c', '/mods/b.js'],
     ])
@@ -123,7 +124,7 @@ describe('static imports', () => {
     const r = await createRuntime({ customFunctions, moduleLoader })
     await r.eval(`import { value } from 'outer'\nreport(value)`, 'main.js')
     expect(reported).toEqual(['async ok'])
-    expect(seen).toEqual(['outer <- main.js', 'inner <- /outer.js'])
+    expect(seen).toEqual(['outer <- /main.js', 'inner <- /outer.js'])
   })
 
   it('a loader that throws rejects the eval with that message', async () => {
@@ -170,6 +171,14 @@ describe('static imports', () => {
     expect(err.message).toMatch(/moduleLoader/)
     const err2 = await errorOf(() => r.eval("await import('./y.js')", 'main.js'))
     expect(err2.message).toMatch(/moduleLoader/)
+  })
+
+  it("without a moduleLoader, the message starts with @ricsam/isolate-runtime's 'No module loader registered' and keeps the advice", async () => {
+    const r = await createRuntime()
+    const err = await errorOf(() => r.eval("import { x } from './x.js'", 'src/main.js'))
+    expect(err.message).toBe("No module loader registered. Cannot import './x.js' from '/src/main.js': pass a moduleLoader option to createRuntime()")
+    const err2 = await errorOf(() => r.eval("await import('pkg')", 'main.js'))
+    expect(err2.message).toContain('No module loader registered')
   })
 
   it('a syntax error in a loaded module names the module’s filename', async () => {
@@ -221,8 +230,8 @@ describe('dynamic import()', () => {
     )
     expect(reported).toEqual(['dynamic', 5, 'nested dynamic'])
     expect(calls).toEqual([
-      ['./dyn.js', 'dynamic-main.js'],
-      ['./lazy-importer.js', 'dynamic-main.js'],
+      ['./dyn.js', '/dynamic-main.js'],
+      ['./lazy-importer.js', '/dynamic-main.js'],
       ['./nested.js', '/dyn/lazy-importer.js'],
     ])
   })
@@ -261,5 +270,72 @@ describe('dynamic import()', () => {
     await r.eval(`import { o } from 'obj'\nconst m = await import('obj')\nreport(m.o === o)`, 'main.js')
     expect(reported).toEqual([true])
     expect(calls).toHaveLength(1)
+  })
+})
+
+describe('importer and resolveDir (@ricsam/isolate-runtime shapes)', () => {
+  it('the loader gets importer.path absolute and normalized, and importer.resolveDir its directory', async () => {
+    const seen: Array<[string, { path: string; resolveDir: string }]> = []
+    const moduleLoader = (specifier: string, importer: { path: string; resolveDir: string }) => {
+      seen.push([specifier, { ...importer }])
+      if (specifier === './lib/a.js') return { code: "import './b.js'", filename: '/app/lib/a.js' }
+      return { code: 'export default 1', filename: '/app/lib/b.js' }
+    }
+    const r = await createRuntime({ moduleLoader })
+    await r.eval(`import './lib/a.js'`, 'app/./x/../entry.js')
+    expect(seen).toEqual([
+      ['./lib/a.js', { path: '/app/entry.js', resolveDir: '/app' }],
+      ['./b.js', { path: '/app/lib/a.js', resolveDir: '/app/lib' }],
+    ])
+  })
+
+  it('an eval named entry.js imports with importer { path: "/entry.js", resolveDir: "/" }', async () => {
+    const seen: unknown[] = []
+    const r = await createRuntime({
+      moduleLoader: (s: string, importer: unknown) => (seen.push(importer), { code: 'export default 1', filename: '/m.js' }),
+    })
+    await r.eval(`import 'm'`, 'entry.js')
+    expect(seen).toEqual([{ path: '/entry.js', resolveDir: '/' }])
+  })
+
+  it('a loader may return { code, resolveDir }: the module is named <resolveDir>/<basename of the specifier> and its relative imports resolve there', async () => {
+    const { calls: reported, customFunctions } = reporter()
+    const seen: Array<[string, string, string]> = []
+    const moduleLoader = (specifier: string, importer: { path: string; resolveDir: string }) => {
+      seen.push([specifier, importer.path, importer.resolveDir])
+      if (specifier === './utils/math.js') return { code: "export { two } from './two.js'", resolveDir: '/src/utils' }
+      if (specifier === './two.js') return { code: 'export const two = 2', resolveDir: importer.resolveDir }
+      throw new Error('unexpected ' + specifier)
+    }
+    const r = await createRuntime({ customFunctions, moduleLoader })
+    await r.eval(`import { two } from './utils/math.js'\nreport(two)`, 'main.js')
+    expect(reported).toEqual([2])
+    expect(seen).toEqual([
+      ['./utils/math.js', '/main.js', '/'],
+      ['./two.js', '/src/utils/math.js', '/src/utils'],
+    ])
+  })
+
+  it('a module returned with { code, resolveDir } has that path in its stack traces', async () => {
+    const r = await createRuntime({
+      moduleLoader: () => ({ code: "export function boom() { throw new Error('boom') }", resolveDir: '/pkg/lib' }),
+    })
+    const err = await errorOf(() => r.eval(`import { boom } from './x/thrower.js'\nboom()`, 'main.js'))
+    expect(err.stack).toContain('/pkg/lib/thrower.js:1')
+  })
+
+  it('without filename or resolveDir, a relative specifier resolves against the importer’s directory: same file, one module', async () => {
+    const { calls: reported, customFunctions } = reporter()
+    let loads = 0
+    const moduleLoader = (specifier: string) => {
+      if (specifier === './dir/a.js') return { code: "import { n } from '../shared.js'\nexport const a = n", filename: '/dir/a.js' }
+      loads++
+      return { code: "report('shared evaluated')\nexport const n = {}" }
+    }
+    const r = await createRuntime({ customFunctions, moduleLoader })
+    // '/shared.js' reached as './shared.js' from /main.js and as '../shared.js' from /dir/a.js.
+    await r.eval(`import { a } from './dir/a.js'\nimport { n } from './shared.js'\nreport(a === n)`, 'main.js')
+    expect(reported).toEqual(['shared evaluated', true])
+    expect(loads).toBe(2) // called once per importer and specifier, compiled once per path
   })
 })

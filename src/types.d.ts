@@ -47,10 +47,21 @@ export type CustomFunction =
   | { type: 'async'; fn: (...args: any[]) => Promise<CloneValue> | CloneValue }
   | { type: 'asyncIterator'; fn: (...args: any[]) => AsyncIterable<CloneValue> | AsyncIterator<CloneValue> }
 
+/** What a moduleLoader returns: `{ code, filename }` or `{ code, resolveDir }` (as in @ricsam/isolate-runtime). */
 export interface ModuleSource {
   code: string
   /** Names the module in stack traces and as the importer of its own imports. */
-  filename: string
+  filename?: string
+  /** Without `filename`: the module is named `<resolveDir>/<last segment of the specifier>`, and its relative imports resolve in this directory. */
+  resolveDir?: string
+}
+
+/** The module doing the import, as a moduleLoader sees it. */
+export interface ModuleImporter {
+  /** Absolute, normalized path of the importer (an eval named `entry.js` is `/entry.js`). */
+  path: string
+  /** Its directory (`/` for `/entry.js`). */
+  resolveDir: string
 }
 
 export interface RuntimeOptions {
@@ -64,7 +75,7 @@ export interface RuntimeOptions {
   /** Host functions exposed to the isolate as globals. */
   customFunctions?: Record<string, CustomFunction>
   /** Resolves `import` specifiers; called once per importer and specifier. */
-  moduleLoader?: (specifier: string, importer: { path: string }) => ModuleSource | Promise<ModuleSource>
+  moduleLoader?: (specifier: string, importer: ModuleImporter) => ModuleSource | Promise<ModuleSource>
   /** Takes every `fetch()` of the isolate; its Response streams back in. */
   onFetch?: OnFetch
   /** Alias of `onFetch`, as in @ricsam/isolate-runtime. */

@@ -570,7 +570,9 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
       let Some(Some(f)) = with_callbacks(&ctx.cbs, |c| c.module_loader.as_ref().and_then(|r| r.value(env))) else {
         return done(env, Err(error_value(env, "Error", "no moduleLoader was passed to createRuntime")));
       };
-      let importer = Value::Object(vec![("path".into(), Value::String(importer))]);
+      // `importer` is absolute and normalized (src/runtime/modules.rs); resolveDir is its directory.
+      let resolve_dir = crate::runtime::modules::dir_of(&importer);
+      let importer = Value::Object(vec![("path".into(), Value::String(importer)), ("resolveDir".into(), Value::String(resolve_dir))]);
       match args_to_host(env, &[Value::String(specifier), importer], limit) {
         Ok(argv) => call_and_await(env, this, f, &argv, done),
         Err(e) => done(env, Err(error_value(env, "Error", &e))),

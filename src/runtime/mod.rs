@@ -8,7 +8,7 @@
 mod bindings;
 pub mod core;
 mod event_loop;
-mod modules;
+pub(crate) mod modules;
 pub mod pool;
 mod rejections;
 mod snapshot;

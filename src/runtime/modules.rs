@@ -228,9 +228,11 @@ fn request(scope: &mut v8::PinScope, state: &StateRef, load: u64, key: (String, 
   let mut s = state.borrow_mut();
   if !s.config.has_module_loader {
     drop(s);
+    // The first words are @ricsam/isolate-runtime's, which code migrating from it matches on.
     let err = ErrorInfo::type_error(format!(
-      "Cannot import '{}' from '{}': imports need a moduleLoader option in createRuntime()",
-      key.1, key.0
+      "No module loader registered. Cannot import '{}' from '{}': pass a moduleLoader option to createRuntime()",
+      key.1,
+      absolute(&key.0)
     ));
     return fail(scope, state, load, err);
   }
@@ -246,19 +248,59 @@ fn request(scope: &mut v8::PinScope, state: &StateRef, load: u64, key: (String, 
   s.pending.insert(id, Pending::Load { key: key.clone() });
   let (host, tx) = (s.host.clone(), s.tx.clone());
   drop(s);
-  host.call_async(HostOp::Load { specifier: key.1, importer: key.0 }, id, tx);
+  host.call_async(HostOp::Load { specifier: key.1, importer: absolute(&key.0) }, id, tx);
+}
+
+/// `name` as an absolute, normalized POSIX path, as the loader's `importer.path` (an eval's
+/// `entry.js` is `/entry.js`, as @ricsam/isolate-runtime names it): `.` and empty segments
+/// dropped, `..` taken back (never above `/`).
+pub fn absolute(name: &str) -> String {
+  let mut parts: Vec<&str> = Vec::new();
+  for seg in name.split('/') {
+    match seg {
+      "" | "." => {}
+      ".." => {
+        parts.pop();
+      }
+      s => parts.push(s),
+    }
+  }
+  format!("/{}", parts.join("/"))
+}
+
+/// The directory of an absolute path (`/` for a top-level file): the importer's `resolveDir`.
+pub fn dir_of(path: &str) -> String {
+  match path.rfind('/') {
+    Some(0) | None => "/".to_string(),
+    Some(i) => path.get(..i).unwrap_or("/").to_string(),
+  }
+}
+
+/// What a module the loader returned is named (in stack traces, and as the importer of its
+/// own imports): its `filename` as given; else, with `resolveDir`, the specifier's last segment
+/// in that directory (as @ricsam/isolate-runtime does); else a relative specifier resolved
+/// against the importer's directory, or the specifier itself.
+fn module_name(importer: &str, specifier: &str, filename: Option<&Value>, resolve_dir: Option<&Value>) -> String {
+  if let Some(Value::String(f)) = filename {
+    return f.clone();
+  }
+  let base = specifier.rsplit('/').next().unwrap_or(specifier);
+  if let Some(Value::String(dir)) = resolve_dir {
+    return absolute(&format!("{}/{base}", absolute(dir)));
+  }
+  if specifier.starts_with("./") || specifier.starts_with("../") {
+    return absolute(&format!("{}/{specifier}", dir_of(&absolute(importer))));
+  }
+  specifier.to_string()
 }
 
 /// A loader reply arrived for (importer, specifier).
 pub fn on_loaded(scope: &mut v8::PinScope, state: &StateRef, key: (String, String), outcome: Outcome) {
   let waiters = state.borrow_mut().modules.inflight.remove(&key).unwrap_or_default();
   let loaded = match outcome {
-    Ok(v) => match (v.get("code").and_then(Value::as_str), v.get("filename")) {
-      (Some(code), f) => {
-        let filename = match f {
-          Some(Value::String(f)) => f.clone(),
-          _ => key.1.clone(),
-        };
+    Ok(v) => match v.get("code").and_then(Value::as_str) {
+      Some(code) => {
+        let filename = module_name(&key.0, &key.1, v.get("filename"), v.get("resolveDir"));
         let existing = state.borrow().modules.by_name.get(&filename).cloned();
         match existing {
           Some(m) => Ok((m, filename)),
@@ -266,7 +308,7 @@ pub fn on_loaded(scope: &mut v8::PinScope, state: &StateRef, key: (String, Strin
         }
       }
       _ => Err(ErrorInfo::type_error(format!(
-        "moduleLoader must return {{ code: string, filename: string }} for '{}' imported from '{}'",
+        "moduleLoader must return {{ code: string, filename: string }} or {{ code: string, resolveDir: string }} for '{}' imported from '{}'",
         key.1, key.0
       ))),
     },
@@ -474,5 +516,32 @@ mod tests {
   fn multibyte_characters_count_as_one_column() {
     let frame = code_frame("m.js", 1, 4, "é = ü + 1").unwrap();
     assert!(frame.ends_with("|     ^"), "{frame}");
+  }
+}
+
+#[cfg(test)]
+mod path_tests {
+  use super::{absolute, dir_of, module_name};
+  use crate::value::Value;
+
+  #[test]
+  fn importer_paths_are_absolute_and_normalized() {
+    assert_eq!(absolute("entry.js"), "/entry.js");
+    assert_eq!(absolute("/a//b/./c/../d.js"), "/a/b/d.js");
+    assert_eq!(absolute("../../x.js"), "/x.js");
+    assert_eq!(absolute(""), "/");
+    assert_eq!(dir_of("/entry.js"), "/");
+    assert_eq!(dir_of("/src/lib/a.js"), "/src/lib");
+    assert_eq!(dir_of("/"), "/");
+  }
+
+  #[test]
+  fn module_names_follow_filename_then_resolve_dir_then_the_importer() {
+    let s = |v: &str| Value::String(v.to_string());
+    assert_eq!(module_name("main.js", "./a.js", Some(&s("lib/a.js")), Some(&s("/x"))), "lib/a.js");
+    assert_eq!(module_name("main.js", "./lib/util.js", None, Some(&s("/src/lib/"))), "/src/lib/util.js");
+    assert_eq!(module_name("/src/app/main.js", "../util.js", None, None), "/src/util.js");
+    assert_eq!(module_name("main.js", "pkg", None, None), "pkg");
+    assert_eq!(module_name("main.js", "pkg", Some(&Value::Number(1.0)), None), "pkg");
   }
 }
