@@ -80,7 +80,7 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
   let bridge = HostBridge::new(raw)?;
   let (deferred, promise_value) = Deferred::new(raw, &bridge)?;
   let parsed = unsafe { options::parse_runtime_options(raw, options.map(|o| o.raw())) };
-  let (config, callbacks) = match parsed {
+  let (config, mut callbacks) = match parsed {
     Ok(p) => p,
     Err(e) => {
       deferred.reject(e);
@@ -88,9 +88,10 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
     }
   };
   // The glue's hooks (src/host/glue.js) call the host's onFetch, webSocket and onConnect
-  // callbacks: they must exist before any eval runs. Other runtimes make them on first use of
-  // `runtime.fetch`.
-  let needs_glue = config.has_web_socket || config.has_on_fetch || config.has_on_connect;
+  // callbacks: they must exist before any eval runs, as must an onWebSocketCommand listener.
+  // Other runtimes make them on first use of `runtime.fetch`.
+  let ws_command = callbacks.on_web_socket_command.take();
+  let needs_glue = config.has_web_socket || config.has_on_fetch || config.has_on_connect || ws_command.is_some();
   let test_env = (config.test_environment.is_some(), config.execution_timeout_ms);
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
   let glue = host.glue.clone();
@@ -112,11 +113,23 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
           compat_api: std::sync::Mutex::new([None, None]),
         };
         if needs_glue {
-          rt.glue_api(env)?;
+          let api = rt.glue_api(env)?;
+          if let Some(listener) = ws_command {
+            let e = unsafe { host::napi::Env::from_raw(env) };
+            let callback = unsafe { listener.get(env) };
+            unsafe { listener.delete(env) };
+            let subscribe = e.get_named(api, "onWebSocketCommand")?;
+            e.call(api, subscribe, &[callback])?;
+          }
         }
         Ok(Settle::Resolve(unsafe { Runtime::to_napi_value(env, rt) }?))
       }),
-      Err(e) => deferred.reject(e),
+      Err(e) => deferred.settle(move |env| {
+        if let Some(listener) = ws_command {
+          unsafe { listener.delete(env) };
+        }
+        Ok(Settle::Reject(e.to_host(unsafe { host::napi::Env::from_raw(env) })))
+      }),
     })
   };
   let handle = RuntimeHandle::spawn(config, host, ready).map_err(to_napi_error)?;

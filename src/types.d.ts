@@ -78,6 +78,8 @@ export interface RuntimeOptions {
   moduleLoader?: (specifier: string, importer: ModuleImporter) => ModuleSource | Promise<ModuleSource>
   /** Takes every `fetch()` of the isolate; its Response streams back in. */
   onFetch?: OnFetch
+  /** Subscribed to `runtime.fetch.onWebSocketCommand` before any eval runs (as in @ricsam/isolate-runtime). */
+  onWebSocketCommand?: (command: WebSocketCommand) => void
   /** Alias of `onFetch`, as in @ricsam/isolate-runtime. */
   fetch?: OnFetch
   /** Decides every `new WebSocket()` of the isolate: false/null/throw blocks it, true lets the native client connect (under `network`), a host WebSocket object is bridged to it. */
@@ -190,10 +192,21 @@ export type OnConnectResult =
   | { on(event: string, listener: (...args: any[]) => void): unknown; read(size?: number): unknown; write(chunk: Uint8Array, cb?: (error?: Error | null) => void): boolean; end(cb?: () => void): unknown; destroy(): unknown }
   | { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }
 
+/** What `onFetch` may return instead of a Response (as @ricsam/isolate-runtime accepts): a body given with 204/304 is ignored. */
+export interface ResponseLike {
+  /** 200–599. */
+  status: number
+  statusText?: string
+  headers?: HeadersInit
+  body?: ReadableStream<Uint8Array> | string | ArrayBuffer | ArrayBufferView | Blob | null
+  url?: string
+  redirected?: boolean
+}
+
 export type OnFetch = (
   url: string,
   init: { method: string; headers: [string, string][]; body: Uint8Array | ReadableStream<Uint8Array> | null; signal: AbortSignal },
-) => Response | Promise<Response>
+) => Response | ResponseLike | Promise<Response | ResponseLike>
 
 /** What a `webSocket` callback may return to bridge an isolate WebSocket: Node's WebSocket or the `ws` package's. */
 export interface WebSocketLike {
@@ -243,10 +256,12 @@ export interface UpgradeRequest {
 export interface RuntimeFetch {
   /** Runs the isolate's `fetch` handler. Bodies stream both ways; aborting `signal` or `request.signal` aborts `request.signal` inside. */
   dispatchRequest(request: Request, options?: { signal?: AbortSignal }): Promise<Response>
-  hasServeHandler(): Promise<boolean>
-  hasActiveConnections(): Promise<boolean>
-  /** The latest `server.upgrade()` not yet opened, or null. */
-  getUpgradeRequest(): Promise<UpgradeRequest | null>
+  /** Whether serve() was called. Synchronous (false right after createRuntime); current once the eval that called serve() settled. Throws RuntimeDisposedError once the runtime is gone. */
+  hasServeHandler(): boolean
+  /** Whether any WebSocket opened with dispatchWebSocketOpen is still open. Synchronous, like hasServeHandler. */
+  hasActiveConnections(): boolean
+  /** The latest `server.upgrade()` not yet opened, or null. Synchronous, current once the dispatch that upgraded settled. */
+  getUpgradeRequest(): UpgradeRequest | null
   dispatchWebSocketOpen(connectionId: string): Promise<void>
   /** Strings stay strings; bytes arrive as an ArrayBuffer. */
   dispatchWebSocketMessage(connectionId: string, data: string | ArrayBuffer | ArrayBufferView): Promise<void>

@@ -280,17 +280,17 @@
           } else if (body instanceof Uint8Array) {
             init.body = body
           }
-          const response = await callback(url, init)
-          if (typeof Response !== 'function' || !(response instanceof Response)) {
-            throw new TypeError('onFetch must return a Response (or a Promise of one)')
+          const response = responseLike(await callback(url, init))
+          const head = [response.status, response.statusText, response.headers, response.url || url, response.redirected]
+          // https://fetch.spec.whatwg.org/#null-body-status: a body given with 204/304 (a
+          // Response-like object can have one) is let go, never waited for.
+          if (nullBody(response.status) && response.body !== null) {
+            response.body.cancel().catch(() => {})
+            return [...head, 0, null]
           }
-          const head = [response.status, response.statusText, [...response.headers], response.url || url, response.redirected]
           if (response.body === null) return [...head, 0, null]
           // A small body of known length crosses at once.
-          const length = Number(response.headers.get('content-length'))
-          if (response.headers.get('content-length') !== null && length <= 65536) {
-            return [...head, 1, new Uint8Array(await response.arrayBuffer())]
-          }
+          if (response.arrayBuffer !== null) return [...head, 1, new Uint8Array(await response.arrayBuffer())]
           const bid = nextId++
           bodies.set(bid, response.body.getReader())
           fetchBodies.set(id, bid)
@@ -432,6 +432,35 @@
       },
     }
 
+    // What onFetch returned, as { status, statusText, headers: [name, value][], url, redirected,
+    // body: ReadableStream | null, arrayBuffer: (() => Promise<ArrayBuffer>) | null } (arrayBuffer
+    // set for a small body of known length, which crosses at once). A Response, or a Response-like
+    // object as @ricsam/isolate-runtime accepts: { status, statusText?, headers?, body? } with
+    // headers a Headers, pairs or a record, and body a ReadableStream, string, bytes or Blob.
+    function responseLike(response) {
+      if (typeof Response === 'function' && response instanceof Response) {
+        const length = Number(response.headers.get('content-length'))
+        const small = response.body !== null && response.headers.get('content-length') !== null && length <= 65536
+        return {
+          status: response.status, statusText: response.statusText, headers: [...response.headers], url: response.url,
+          redirected: response.redirected, body: response.body, arrayBuffer: small ? () => response.arrayBuffer() : null,
+        }
+      }
+      if (response === null || typeof response !== 'object' || !Number.isInteger(response.status) || response.status < 200 || response.status > 599) {
+        throw new TypeError('onFetch must return a Response, or an object such as { status: 200, headers, body } with status from 200 to 599 (or a Promise of one)')
+      }
+      const status = response.status
+      const statusText = response.statusText === undefined ? '' : String(response.statusText)
+      const headers = [...new Headers(response.headers ?? undefined)]
+      let body = response.body ?? null
+      if (body !== null && !(body instanceof ReadableStream)) {
+        // Strings, bytes and Blobs: read as a Response would read them (also checks the type).
+        body = new Response(body).body
+      }
+      const url = typeof response.url === 'string' ? response.url : ''
+      return { status, statusText, headers, url, redirected: response.redirected === true, body, arrayBuffer: null }
+    }
+
     // `finished` runs once the body has ended, errored or been cancelled.
     function responseBody(payload, finished) {
       // Pulled one chunk at a time: the isolate produces only as fast as the host reads.
@@ -518,14 +547,17 @@
           if (!streaming) finished()
         }
       },
-      // native.state() throws once the runtime is gone, so these reject like the others.
-      async hasServeHandler() {
+      // Synchronous, as @ricsam/isolate-runtime's in-process runtime has them (awaiting a value
+      // yields it, so code written for its daemon client works too). native.state() reads what
+      // the isolate recorded before the eval or dispatch that changed it settled; it throws
+      // RuntimeDisposedError once the runtime is gone.
+      hasServeHandler() {
         return native.state()[0]
       },
-      async hasActiveConnections() {
+      hasActiveConnections() {
         return native.state()[1] > 0
       },
-      async getUpgradeRequest() {
+      getUpgradeRequest() {
         const id = native.state()[2]
         return id === null ? null : { requested: true, connectionId: id }
       },

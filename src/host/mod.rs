@@ -68,6 +68,9 @@ pub struct Callbacks {
   pub on_test_event: Option<Ref>,
   /// `onConnect(address, { secureTransport })`: decides every isolate `connect()` socket.
   pub on_connect: Option<Ref>,
+  /// `onWebSocketCommand(cmd)`: subscribed to `runtime.fetch.onWebSocketCommand` before any eval
+  /// (taken out by createRuntime; never kept here).
+  pub on_web_socket_command: Option<Ref>,
   /// The runtime's memory limit in bytes: bounds each conversion and what waits for the host.
   pub limit_bytes: usize,
 }

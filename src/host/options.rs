@@ -111,6 +111,7 @@ unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) 
     web_socket: None,
     on_test_event: None,
     on_connect: None,
+    on_web_socket_command: None,
     limit_bytes: 0,
   };
   let o = match options {
@@ -164,6 +165,9 @@ unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) 
   config.has_web_socket = callbacks.web_socket.is_some();
   callbacks.on_connect = function(env, field(env, o, "onConnect", "onConnect")?, "onConnect")?;
   config.has_on_connect = callbacks.on_connect.is_some();
+  // As in @ricsam/isolate-runtime: the listener `runtime.fetch.onWebSocketCommand` would add,
+  // registered before any eval so no command is missed.
+  callbacks.on_web_socket_command = function(env, field(env, o, "onWebSocketCommand", "onWebSocketCommand")?, "onWebSocketCommand")?;
   if let Some(n) = field(env, o, "network", "network")? {
     config.network = Some(network(env, n)?);
   }

@@ -44,6 +44,9 @@
   let nextResponse = 1
   const upgrades = new SafeMap() // connection id -> { data } until the host opens it
   const upgradeHeaders = new SafeWeakMap() // upgraded Request -> Headers for its 101 response
+  // Requests the host dispatched (runtime.fetch.dispatchRequest): the host owns their socket, so
+  // server.upgrade() needs no `Upgrade: websocket` header on them (as in @ricsam/isolate-fetch).
+  const dispatched = new SafeWeakMap()
   const sockets = new SafeMap() // connection id -> ServerWebSocket
   const draining = new SafeSet() // sockets whose send returned -1, waiting for `drain`
   const topics = new SafeMap() // pub/sub topic -> SafeSet of ServerWebSocket
@@ -347,8 +350,11 @@
     // dispatchWebSocketOpen(getUpgradeRequest().connectionId).
     upgrade(request, init = undefined) {
       if (!isRequest(request)) throw new TypeError('server.upgrade(request): request must be the Request passed to fetch')
+      // Bun's check; a dispatched request may also come without the header, but not with
+      // another protocol's (`Upgrade: h2c`).
       const upgrade = requestHeader(request, 'upgrade')
-      if (upgrade === null || StringPrototypeToLowerCase(upgrade) !== 'websocket') return false
+      const header = upgrade === null ? null : StringPrototypeToLowerCase(upgrade)
+      if (header !== 'websocket' && !(header === null && dispatched.get(request) === true)) return false
       // A native request that is no valid HTTP/1.1 WebSocket handshake (or was upgraded already)
       // cannot be upgraded.
       const native = addresses.has(request)
@@ -591,6 +597,8 @@
         address = { __proto__: null, address: String(remote[0]), family: String(remote[1]), port: Number(remote[2]) }
         addresses.set(request, address)
         if (remote[3] === true) nativeUpgrades.set(request, true)
+      } else {
+        dispatched.set(request, true)
       }
       result = runHandler(request, address)
     } catch (error) {
