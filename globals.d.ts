@@ -75,7 +75,36 @@ export interface ServeOptions<T = undefined> {
   websocket?: WebSocketHandler<T>
 }
 
+/** What `path.parse()` returns and `path.format()` takes. */
+export interface ParsedPath {
+  root: string
+  dir: string
+  base: string
+  ext: string
+  name: string
+}
+
+/** The `path` global: node:path/posix; `resolve()` starts from createRuntime's `cwd` (default '/'). */
+export interface PosixPath {
+  resolve(...paths: string[]): string
+  normalize(path: string): string
+  isAbsolute(path: string): boolean
+  join(...paths: string[]): string
+  relative(from: string, to: string): string
+  dirname(path: string): string
+  basename(path: string, suffix?: string): string
+  extname(path: string): string
+  format(pathObject: Partial<ParsedPath>): string
+  parse(path: string): ParsedPath
+  toNamespacedPath(path: string): string
+  readonly sep: '/'
+  readonly delimiter: ':'
+  readonly posix: PosixPath
+}
+
 declare global {
+  /** POSIX path functions, as node:path/posix. */
+  var path: PosixPath
   /** Registers the handler the host reaches with `runtime.fetch.dispatchRequest()` and the
    * `dispatchWebSocket*` methods (Bun's `serve()`; a later call replaces it). */
   function serve<T = undefined>(options: ServeOptions<T>): Server<T>

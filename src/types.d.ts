@@ -78,6 +78,8 @@ export interface RuntimeOptions {
   moduleLoader?: (specifier: string, importer: ModuleImporter) => ModuleSource | Promise<ModuleSource>
   /** Takes every `fetch()` of the isolate; its Response streams back in. */
   onFetch?: OnFetch
+  /** The directory the `path` global's `resolve()` starts from: an absolute POSIX path. Default "/". */
+  cwd?: string
   /** Subscribed to `runtime.fetch.onWebSocketCommand` before any eval runs (as in @ricsam/isolate-runtime). */
   onWebSocketCommand?: (command: WebSocketCommand) => void
   /** Alias of `onFetch`, as in @ricsam/isolate-runtime. */

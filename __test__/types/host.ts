@@ -51,8 +51,22 @@ export async function main(): Promise<void> {
     else void (cmd.code satisfies number)
   })
   off()
+  // Synchronous handles of @ricsam/isolate-runtime (issue #14).
+  const now: boolean = rt.fetch.hasServeHandler() || rt.fetch.hasActiveConnections()
+  const counters: Map<string, number> = rt.console.getCounters()
+  const timers: Map<string, number> = rt.console.getTimers()
+  const depth: number = rt.console.getGroupDepth()
+  rt.console.reset()
+  rt.timers.clearAll()
+  const r2 = await createRuntime({
+    cwd: '/app',
+    onWebSocketCommand: (cmd: WebSocketCommand) => void cmd.connectionId,
+    onFetch: () => ({ status: 204, headers: { a: 'b' }, body: null }),
+    moduleLoader: (specifier, importer) => ({ code: '', resolveDir: importer.resolveDir + '/' + specifier }),
+  })
+  await r2.dispose()
   await rt.dispose()
-  void [id, used, res, has]
+  void [id, used, res, has, now, counters, timers, depth]
 
   try {
     await rt.eval('while (true) {}')

@@ -65,3 +65,8 @@ serve({
     },
   },
 })
+
+// The path global (node:path/posix).
+const joined: string = path.join('/a', path.basename('b.txt', '.txt'))
+const parsed: { root: string; ext: string } = path.parse(joined)
+void [parsed, path.sep satisfies '/']

@@ -171,6 +171,22 @@ unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) 
   if let Some(n) = field(env, o, "network", "network")? {
     config.network = Some(network(env, n)?);
   }
+  if let Some(c) = field(env, o, "cwd", "cwd")? {
+    let t = type_of(env, c, "cwd")?;
+    if t != sys::ValueType::napi_string {
+      return Err(ErrorInfo::type_error(format!("cwd must be an absolute POSIX path such as '/app' (got {})", kind_name(t))));
+    }
+    let cwd = string(env, c, "cwd")?;
+    // The path global's resolve() starts from it: it must be absolute, as process.cwd() is.
+    if !cwd.starts_with('/') {
+      return Err(ErrorInfo::type_error(format!("cwd must be an absolute POSIX path such as '/app' (got {cwd:?})")));
+    }
+    // Bounded like any path: it is copied into the isolate.
+    if cwd.len() > 4096 {
+      return Err(ErrorInfo::range_error("cwd must be at most 4096 bytes long"));
+    }
+    config.cwd = Some(cwd);
+  }
   if let Some(t) = field(env, o, "testEnvironment", "testEnvironment")? {
     let (options, on_event) = test_environment(env, t)?;
     config.test_environment = options;

@@ -130,7 +130,10 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
   // Per-runtime options of the areas' setup (`internals.perRuntime`).
   let options = {
     let s = state.borrow();
-    Value::Object(vec![("testEnvironment".into(), s.config.test_environment.as_ref().map_or(Value::Undefined, |t| t.to_value()))])
+    Value::Object(vec![
+      ("testEnvironment".into(), s.config.test_environment.as_ref().map_or(Value::Undefined, |t| t.to_value())),
+      ("cwd".into(), s.config.cwd.clone().map_or(Value::Undefined, Value::String)),
+    ])
   };
   let functions = to_v8(scope, &functions).ok_or_else(setup_failed)?;
   let options = to_v8(scope, &options).ok_or_else(setup_failed)?;

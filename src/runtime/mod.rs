@@ -55,6 +55,8 @@ pub struct Config {
   pub network: Option<crate::net::policy::NetworkOptions>,
   /// `testEnvironment`: the test globals are defined, with these options (src/testenv/).
   pub test_environment: Option<crate::testenv::Options>,
+  /// `cwd`: where the `path` global's resolve() starts (absolute; default "/").
+  pub cwd: Option<String>,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
       has_on_connect: false,
       network: None,
       test_environment: None,
+      cwd: None,
     }
   }
 }

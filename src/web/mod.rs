@@ -18,6 +18,7 @@ mod egress;
 pub mod websocket;
 pub mod sockets;
 mod wasm;
+mod path;
 
 pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
 
@@ -41,5 +42,6 @@ pub const AREAS: &[Area] = &[
   egress::AREA,
   sockets::AREA,
   wasm::AREA,
+  path::AREA,
   crate::testenv::AREA,
 ];
