@@ -19,7 +19,10 @@ serve({
     const url = new URL(request.url)
     if (url.pathname === '/ws') {
       const data = { name: url.searchParams.get('name') ?? 'anonymous' }
-      if (server.upgrade(request, { data, headers: { 'x-served-by': 'edge-isolate' } })) return new Response(null, { status: 101 })
+      // A dispatched request may be upgraded without the header (the host owns the socket), so
+      // the app checks it, as @ricsam/isolate-fetch's examples do.
+      const wantsSocket = request.headers.get('upgrade')?.toLowerCase() === 'websocket'
+      if (wantsSocket && server.upgrade(request, { data, headers: { 'x-served-by': 'edge-isolate' } })) return new Response(null, { status: 101 })
       return new Response('expected a WebSocket upgrade', { status: 426 })
     }
     if (url.pathname === '/echo' && request.method === 'POST') {
