@@ -47,10 +47,21 @@ export type CustomFunction =
   | { type: 'async'; fn: (...args: any[]) => Promise<CloneValue> | CloneValue }
   | { type: 'asyncIterator'; fn: (...args: any[]) => AsyncIterable<CloneValue> | AsyncIterator<CloneValue> }
 
+/** What a moduleLoader returns: `{ code, filename }` or `{ code, resolveDir }` (as in @ricsam/isolate-runtime). */
 export interface ModuleSource {
   code: string
   /** Names the module in stack traces and as the importer of its own imports. */
-  filename: string
+  filename?: string
+  /** Without `filename`: the module is named `<resolveDir>/<last segment of the specifier>`, and its relative imports resolve in this directory. */
+  resolveDir?: string
+}
+
+/** The module doing the import, as a moduleLoader sees it. */
+export interface ModuleImporter {
+  /** Absolute, normalized path of the importer (an eval named `entry.js` is `/entry.js`). */
+  path: string
+  /** Its directory (`/` for `/entry.js`). */
+  resolveDir: string
 }
 
 export interface RuntimeOptions {
@@ -64,9 +75,13 @@ export interface RuntimeOptions {
   /** Host functions exposed to the isolate as globals. */
   customFunctions?: Record<string, CustomFunction>
   /** Resolves `import` specifiers; called once per importer and specifier. */
-  moduleLoader?: (specifier: string, importer: { path: string }) => ModuleSource | Promise<ModuleSource>
+  moduleLoader?: (specifier: string, importer: ModuleImporter) => ModuleSource | Promise<ModuleSource>
   /** Takes every `fetch()` of the isolate; its Response streams back in. */
   onFetch?: OnFetch
+  /** The directory the `path` global's `resolve()` starts from: an absolute POSIX path. Default "/". */
+  cwd?: string
+  /** Subscribed to `runtime.fetch.onWebSocketCommand` before any eval runs (as in @ricsam/isolate-runtime). */
+  onWebSocketCommand?: (command: WebSocketCommand) => void
   /** Alias of `onFetch`, as in @ricsam/isolate-runtime. */
   fetch?: OnFetch
   /** Decides every `new WebSocket()` of the isolate: false/null/throw blocks it, true lets the native client connect (under `network`), a host WebSocket object is bridged to it. */
@@ -179,10 +194,21 @@ export type OnConnectResult =
   | { on(event: string, listener: (...args: any[]) => void): unknown; read(size?: number): unknown; write(chunk: Uint8Array, cb?: (error?: Error | null) => void): boolean; end(cb?: () => void): unknown; destroy(): unknown }
   | { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }
 
+/** What `onFetch` may return instead of a Response (as @ricsam/isolate-runtime accepts): a body given with 204/304 is ignored. */
+export interface ResponseLike {
+  /** 200–599. */
+  status: number
+  statusText?: string
+  headers?: HeadersInit
+  body?: ReadableStream<Uint8Array> | string | ArrayBuffer | ArrayBufferView | Blob | null
+  url?: string
+  redirected?: boolean
+}
+
 export type OnFetch = (
   url: string,
   init: { method: string; headers: [string, string][]; body: Uint8Array | ReadableStream<Uint8Array> | null; signal: AbortSignal },
-) => Response | Promise<Response>
+) => Response | ResponseLike | Promise<Response | ResponseLike>
 
 /** What a `webSocket` callback may return to bridge an isolate WebSocket: Node's WebSocket or the `ws` package's. */
 export interface WebSocketLike {
@@ -232,10 +258,12 @@ export interface UpgradeRequest {
 export interface RuntimeFetch {
   /** Runs the isolate's `fetch` handler. Bodies stream both ways; aborting `signal` or `request.signal` aborts `request.signal` inside. */
   dispatchRequest(request: Request, options?: { signal?: AbortSignal }): Promise<Response>
-  hasServeHandler(): Promise<boolean>
-  hasActiveConnections(): Promise<boolean>
-  /** The latest `server.upgrade()` not yet opened, or null. */
-  getUpgradeRequest(): Promise<UpgradeRequest | null>
+  /** Whether serve() was called. Synchronous (false right after createRuntime); current once the eval that called serve() settled. Throws RuntimeDisposedError once the runtime is gone. */
+  hasServeHandler(): boolean
+  /** Whether any WebSocket opened with dispatchWebSocketOpen is still open. Synchronous, like hasServeHandler. */
+  hasActiveConnections(): boolean
+  /** The latest `server.upgrade()` not yet opened, or null. Synchronous, current once the dispatch that upgraded settled. */
+  getUpgradeRequest(): UpgradeRequest | null
   dispatchWebSocketOpen(connectionId: string): Promise<void>
   /** Strings stay strings; bytes arrive as an ArrayBuffer. */
   dispatchWebSocketMessage(connectionId: string, data: string | ArrayBuffer | ArrayBufferView): Promise<void>
@@ -294,6 +322,24 @@ export interface ServerConnection extends ServerConnectionInfo {
   bufferedAmount: number
 }
 
+/** `runtime.timers`, as in @ricsam/isolate-runtime. Synchronous; throws RuntimeDisposedError once the runtime is gone. */
+export interface RuntimeTimers {
+  /** Clears every pending `setTimeout` and `setInterval` of the runtime: none of them fires after this returns (timers started afterwards do). */
+  clearAll(): void
+}
+
+/** `runtime.console`: the console state of the isolate, as @ricsam/isolate-console's handle gives it. Synchronous, current even while an eval runs; throws RuntimeDisposedError once the runtime is gone. */
+export interface RuntimeConsole {
+  /** `console.count` labels and their counts, in the order they were first counted. */
+  getCounters(): Map<string, number>
+  /** Running `console.time` labels and their start, on the isolate's `performance.now()` clock (ms). */
+  getTimers(): Map<string, number>
+  /** The current `console.group` depth. */
+  getGroupDepth(): number
+  /** Forgets every counter and timer and returns to group depth 0 (inside too). */
+  reset(): void
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -325,6 +371,13 @@ export declare class Runtime {
   get testEnvironment(): RuntimeTestEnvironment
   /** Serves the runtime's handler over HTTP and WebSocket from a native server (src/server/). */
   listen(options?: ListenOptions): Promise<Server>
+  /** `{ clearAll() }`: clears every pending timer and interval of the runtime, synchronously. */
+  get timers(): RuntimeTimers
+  /**
+   * `{ getCounters(), getTimers(), getGroupDepth(), reset() }`: the isolate's console state,
+   * read and reset synchronously.
+   */
+  get console(): RuntimeConsole
   /** Heap and CPU use of this runtime. */
   stats(): RuntimeStats
 }
