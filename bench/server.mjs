@@ -276,9 +276,9 @@ export async function run() {
 
   const result = {
     node: process.version,
-    deno: deno.version ?? deno.na,
-    bun: bun.version ?? bun.na,
-    wrk: wrkTool.version ?? wrkTool.na,
+    deno: deno.version ?? null, // null: not there (the columns say why)
+    bun: bun.version ?? null,
+    wrk: wrkTool.version ?? null,
     cpus: `${cpus().length}x ${cpus()[0]?.model.trim()}`,
     seconds: SECONDS,
     connections: CONNECTIONS,
@@ -339,8 +339,8 @@ export function render(r) {
   const rows = [
     ['(a) runtime.listen', 'listen'],
     ['(b) node:http + the same handler (Request/Response adapter)', 'nodeHttp'],
-    [`(c) Deno.serve (Deno ${typeof r.deno === 'string' && /^\d/.test(r.deno) ? r.deno : '?'})`, 'deno'],
-    [`(d) Bun.serve (Bun ${typeof r.bun === 'string' && /^\d/.test(r.bun) ? r.bun : '?'})`, 'bun'],
+    [`(c) Deno.serve${r.deno ? ` (Deno ${r.deno})` : ''}`, 'deno'],
+    [`(d) Bun.serve${r.bun ? ` (Bun ${r.bun})` : ''}`, 'bun'],
     ['(e) node:http + dispatchRequest (same adapter)', 'dispatch'],
     ["node:http, res.end('Hello') (no Request/Response)", 'nodePlain'],
   ].map(([label, k]) => {
@@ -349,7 +349,7 @@ export function render(r) {
     return [label, cell(x?.rps), fmt(x?.p50Ms), fmt(x?.p99Ms), ratio(x?.rps, deno)]
   })
   const lines = [
-    `Hello world, wrk ${typeof r.wrk === 'string' && !r.wrk.includes(' ') ? r.wrk : ''} (1 thread, ${r.connections} connections, best of 2 × ${r.seconds} s), loopback; goal: (a) ≥ Deno.serve\n`,
+    `Hello world, wrk${r.wrk ? ` ${r.wrk}` : ''} (1 thread, ${r.connections} connections, best of 2 × ${r.seconds} s), loopback; goal: (a) ≥ Deno.serve\n`,
     table(['server', 'requests/s', 'p50 (ms)', 'p99 (ms)', 'vs Deno.serve (goal (a) ≥ 1.00x)'], rows),
   ]
   const errs = Object.entries(h).filter(([, x]) => x?.errors > 0)
