@@ -102,7 +102,13 @@ function start(cmd, args, env = {}) {
         await exited
         clearTimeout(t)
       }
-      resolve({ port, stop, stderr: () => err })
+      // What a failed measurement reports: whether the server died, and its last stderr lines.
+      const state = () => {
+        const dead = child.exitCode !== null || child.signalCode !== null
+        const tail = err.trim().split('\n').slice(-3).join(' / ')
+        return `${dead ? `server exited (${child.signalCode ?? child.exitCode})` : 'server still running'}${tail ? `: ${tail}` : ''}`
+      }
+      resolve({ port, stop, state })
     })
   })
 }
@@ -256,10 +262,10 @@ async function rounds(live, results, measure, better = (a, b) => a > b) {
       if (results[k]?.na) continue
       try {
         const r = await measure(live[k].port)
-        if (r?.na) results[k] = r
+        if (r?.na) results[k] = na(`${r.na}; ${live[k].state()}`)
         else if (results[k] === undefined || better(r, results[k])) results[k] = r
       } catch (e) {
-        results[k] = na(why(e))
+        results[k] = na(`${why(e)}; ${live[k].state()}`)
       }
     }
   }
