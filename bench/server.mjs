@@ -126,6 +126,7 @@ function request(port, method = 'GET', body) {
       res.on('error', reject)
     })
     req.on('error', reject)
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')))
     req.end(body)
   })
 }
@@ -155,7 +156,7 @@ async function openClients(port, n) {
   return Promise.all(
     Array.from({ length: n }, async () => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false })
-      await once(ws, 'open')
+      await once(ws, 'open', { signal: AbortSignal.timeout(10_000) })
       return ws
     }),
   )
@@ -166,7 +167,10 @@ async function checkEcho(port) {
   const [ws] = await openClients(port, 1)
   for (const [payload, binary] of [['ping', false], [Buffer.alloc(1024, 1), true]]) {
     ws.send(payload)
-    const [m, isBinary] = await once(ws, 'message')
+    const [m, isBinary] = await once(ws, 'message', { signal: AbortSignal.timeout(10_000) }).catch((e) => {
+      ws.terminate()
+      throw e
+    })
     if (isBinary !== binary || Buffer.compare(Buffer.from(m), Buffer.from(payload)) !== 0) {
       ws.terminate()
       throw new Error(`echo of a ${binary ? 'binary' : 'text'} message came back wrong`)
@@ -215,6 +219,7 @@ function uploadDownload(port) {
       },
     )
     req.on('error', reject)
+    req.setTimeout(60_000, () => req.destroy(new Error('stalled for 60 s')))
     let left = total
     const pump = () => {
       while (left > 0) {
