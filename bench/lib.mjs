@@ -8,7 +8,14 @@ const root = new URL('../', import.meta.url)
 const require = createRequire(import.meta.url)
 
 export const MEMORY_LIMIT_MB = 128
-export const IVM_VERSION = JSON.parse(readFileSync(require.resolve('isolated-vm/package.json'), 'utf8')).version
+// Benches that do not use isolated-vm (server.mjs) still load without it.
+export const IVM_VERSION = (() => {
+  try {
+    return JSON.parse(readFileSync(require.resolve('isolated-vm/package.json'), 'utf8')).version
+  } catch {
+    return 'not installed'
+  }
+})()
 
 // While the addon is not built yet, its column is skipped. Once index.js and a .node file exist,
 // any load error is a real failure and is thrown.

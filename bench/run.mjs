@@ -2,6 +2,7 @@
 // table for the README. Installs nothing: run `node setup.mjs` first (the "bench" npm script does).
 import { cpus } from 'node:os'
 import { IVM_VERSION, fmt, oursBuilt, ratio, runJson, table } from './lib.mjs'
+import { render as renderServer } from './server.mjs'
 
 // isolated-vm 5 on Node >= 20 must run with --no-node-snapshot; our addon runs under the same flags.
 const startup = runJson(['--no-node-snapshot'], './startup.mjs')
@@ -11,8 +12,10 @@ const dispatch = oursBuilt() ? runJson([], './dispatch.mjs') : { error: 'dispatc
 const egress = oursBuilt() ? runJson([], './egress.mjs') : { error: 'egress.mjs: edge-isolate is not built' }
 const sockets = oursBuilt() ? runJson([], './sockets.mjs') : { error: 'sockets.mjs: edge-isolate is not built' }
 const pingpong = oursBuilt() ? runJson([], './pingpong.mjs') : { error: 'pingpong.mjs: edge-isolate is not built' }
+// Runs without the addon too: its columns then say n/a, like those of a missing wrk, Deno or Bun.
+const server = runJson([], './server.mjs')
 
-const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress, sockets, pingpong].filter((r) => r?.error)
+const failures = [startup, density, density.ours, density.ivm, density.ivmPoly, webapi, dispatch, egress, sockets, pingpong, server].filter((r) => r?.error)
 for (const f of failures) console.error(`FAILED: ${f.error}`)
 
 // Third engine: isolated-vm with polyfills for the Web classes ours has built in (build-polyfills.mjs).
@@ -88,4 +91,6 @@ if (!pingpong.error) {
   ])}`)
   console.log(`\n20 MB upload + download: node:http echo ${fmt(pingpong.nodeHttp, 0)} MB/s, dispatchRequest echo ${fmt(pingpong.dispatch, 0)} MB/s (${ratio(pingpong.dispatch, pingpong.nodeHttp)}).`)
 }
+// The native server against unsandboxed peers: goal (a) runtime.listen ≥ Deno.serve.
+if (!server.error) console.log(`\n${renderServer(server)}`)
 if (failures.length) process.exitCode = 1

@@ -1,6 +1,8 @@
 // Installs bench/ dependencies (isolated-vm, a node-gyp native module; the polyfills and esbuild)
 // when they are missing or do not load on this Node, and builds polyfills.bundle.js when it is
-// missing. Does nothing when all is there and works.
+// missing. Does nothing when all is there and works. Then the server bench's tools, none of them
+// required (server.mjs reports a missing one as n/a): wrk from apt-get when we are root, and the
+// Deno and Bun binaries of bench/'s optional npm dependencies on linux-x64 glibc.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -16,6 +18,31 @@ const loads = () =>
 const deps = Object.keys(JSON.parse(readFileSync(join(benchDir, 'package.json'), 'utf8')).dependencies)
 const missing = () => deps.filter((d) => !existsSync(join(benchDir, 'node_modules', d)))
 const bundled = () => existsSync(join(benchDir, 'polyfills.bundle.js'))
+
+// The server bench's tools. Failing to get one is reported, never fatal.
+function serverTools() {
+  const has = (cmd, args) => !spawnSync(cmd, args, { stdio: 'ignore' }).error
+  if (!has('wrk', ['-v'])) {
+    const root = process.getuid?.() === 0
+    if (process.platform === 'linux' && root && has('apt-get', ['--version'])) {
+      console.error('bench/setup: apt-get install wrk (for server.mjs)')
+      const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0
+      if (!(apt(['update']) && apt(['install', '-y', 'wrk']))) console.error('bench/setup: apt-get install wrk failed: server.mjs reports its HTTP rows as n/a')
+    } else {
+      console.error('bench/setup: wrk is missing and needs apt-get as root to install: server.mjs reports its HTTP rows as n/a')
+    }
+  }
+  // npm installs optional dependencies only where they fit (os, cpu, libc); elsewhere they stay missing.
+  const glibc = process.platform === 'linux' && process.arch === 'x64' && Boolean(process.report?.getReport().header.glibcVersionRuntime)
+  const optional = Object.keys(JSON.parse(readFileSync(join(benchDir, 'package.json'), 'utf8')).optionalDependencies ?? {})
+  if (glibc && optional.some((d) => !existsSync(join(benchDir, 'node_modules', d)))) {
+    console.error(`bench/setup: npm install (${optional.join(', ')}, for server.mjs)`)
+    const ok = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: benchDir, stdio: 'inherit' }).status === 0
+    if (!ok) console.error('bench/setup: npm install failed: server.mjs reports Deno and Bun as n/a')
+  }
+}
+serverTools()
+
 if (loads() && missing().length === 0 && bundled()) process.exit(0)
 
 // isolated-vm's prebuilt binaries are downloaded from GitHub, not shipped on npm; without them node-gyp
