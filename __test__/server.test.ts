@@ -447,4 +447,23 @@ describe('runtime.listen: limits and lifecycle', () => {
     expect(kept.stdout).toContain('still alive')
     expect(kept.status).toBe(0)
   })
+
+  it('keeps serving after the host dropped every reference to the runtime and GC ran', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { INDEX_PATH } = await import('./helpers')
+    const script = `
+      const { createRuntime } = require(${JSON.stringify(INDEX_PATH)})
+      ;(async () => {
+        let rt = await createRuntime()
+        await rt.eval("serve({ fetch() { return new Response('still here') } })")
+        const server = await rt.listen({ port: 0, hostname: '127.0.0.1' })
+        rt = null
+        for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 100)) }
+        console.log(await (await fetch(server.url)).text())
+        await server.close()
+      })().catch((e) => { console.log('FAILED', e.message, e.cause && e.cause.code); process.exitCode = 3 })`
+    const res = spawnSync(process.execPath, ['--expose-gc', '-e', script], { timeout: 20_000, encoding: 'utf8' })
+    expect(res.stdout.trim()).toBe('still here')
+    expect(res.status).toBe(0)
+  })
 })

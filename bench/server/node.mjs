@@ -45,10 +45,6 @@ if (mode === 'listen' || mode === 'listen-ws') {
   const rt = await createRuntime({ memoryLimitMB: 128 })
   await rt.eval(mode === 'listen' ? HELLO : ECHO, 'app.js')
   server = await rt.listen({ port: 0 })
-  // Held on purpose: a runtime that becomes unreachable is collected and disposed, which closes its
-  // server even though the Server object is still referenced (seen here: the listener went away
-  // after ~8 s of idling).
-  globalThis.runtime = rt
   process.stdout.write(`${JSON.stringify({ port: server.port })}\n`)
 } else {
   let handler

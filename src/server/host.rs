@@ -87,6 +87,9 @@ pub fn listen<'a>(env: &'a Env, handle: &Arc<RuntimeHandle>, rt_bridge: &Arc<Hos
   }
   let mailbox = handle.mailbox();
   let shared = handle.shared.clone();
+  // A listening server keeps its runtime alive, as a listening net.Server keeps its handler: the
+  // host may drop every reference to the Runtime (a forgotten one is disposed when collected).
+  let keep = handle.clone();
   rt.spawn(async move {
     match super::start(opts, mailbox, shared, gone, events).await {
       Err(e) => deferred.reject(e),
@@ -97,6 +100,7 @@ pub fn listen<'a>(env: &'a Env, handle: &Arc<RuntimeHandle>, rt_bridge: &Arc<Hos
           let (core, bridge, hold) = (core.clone(), bridge.clone(), hold.clone());
           tokio::spawn(async move {
             core.stopped().await;
+            drop(keep);
             let b = bridge.clone();
             bridge.post(move |env| {
               if let Ok(mut h) = hold.lock() {
