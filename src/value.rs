@@ -827,16 +827,43 @@ mod tests {
     );
   }
 
-  /// Runs `f` on a bare isolate with a context (no runtime around it).
-  fn with_context(f: impl FnOnce(&mut v8::PinScope)) {
-    crate::platform::init();
-    let mut isolate = v8::Isolate::new(Default::default());
-    {
-      v8::scope!(let hs, &mut isolate);
-      let context = v8::Context::new(hs, Default::default());
-      let scope = &mut v8::ContextScope::new(hs, context);
-      f(scope);
+  struct NoHost;
+
+  impl crate::runtime::Host for NoHost {
+    fn console_entry(&self, _entry: Value) {}
+    fn call_sync(&self, _index: usize, _args: Vec<Value>) -> crate::runtime::Outcome {
+      Ok(Value::Undefined)
     }
+    fn call_async(&self, _op: crate::runtime::HostOp, _id: u64, _reply: crate::runtime::Mailbox) {}
+    fn command(&self, _command: Value) {}
+    fn shutdown(&self) {}
+  }
+
+  /// Runs `f` as a task of a fresh runtime and returns what it returns (a panic in `f` is
+  /// re-raised here). A runtime, not a bare isolate: its isolate has the State that ArrayBuffers
+  /// are charged to, and every isolate of the process then comes from the same startup snapshot
+  /// (a bare isolate from V8's built-in snapshot, alive while a runtime's isolate is being
+  /// created, made V8 abort in the shared read-only heap: "vector[] index out of bounds" in
+  /// SharedHeapDeserializer::DeserializeStringTable).
+  fn in_runtime<T: Send + 'static>(f: impl for<'s, 'i> FnOnce(&mut v8::PinScope<'s, 'i>) -> T + Send + 'static) -> T {
+    use crate::runtime::{Msg, RuntimeHandle};
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let rt = RuntimeHandle::spawn(Default::default(), Arc::new(NoHost), Box::new(move |r| ready_tx.send(r).unwrap())).unwrap();
+    ready_rx.recv_timeout(Duration::from_secs(10)).unwrap().unwrap();
+    let (tx, rx) = mpsc::channel();
+    assert!(rt.send(Msg::Task(Box::new(move |scope| {
+      let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(scope))));
+    }))));
+    let out = rx.recv_timeout(Duration::from_secs(120)).unwrap();
+    rt.stop_and_wait(Duration::from_secs(10));
+    out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+  }
+
+  /// Runs `f` in a fresh runtime's context.
+  fn with_context(f: impl for<'s, 'i> FnOnce(&mut v8::PinScope<'s, 'i>) + Send + 'static) {
+    in_runtime(f)
   }
 
   fn run<'s>(scope: &mut v8::PinScope<'s, '_>, code: &str) -> v8::Local<'s, v8::Value> {
@@ -960,5 +987,228 @@ mod tests {
       assert!(isolate::error_info(tc, sym).message.contains("symbol"));
       assert!(!tc.has_caught());
     });
+  }
+
+  /// Random values written into a runtime's isolate and read back (the path of every host call
+  /// and of structured clone's host side). The generators make canonical values, as JS has them
+  /// (an object's index keys first, no duplicate Map keys or Set items, a Date's time clipped),
+  /// so what comes back must be the very same tree.
+  mod round_trip {
+    use super::super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use std::collections::HashSet;
+
+    fn number() -> impl Strategy<Value = f64> {
+      prop_oneof![
+        1 => any::<f64>(),
+        1 => (-1e6f64..1e6).prop_map(f64::trunc),
+        2 => prop::sample::select(vec![f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, 5e-324, 2f64.powi(53), 8.64e15, -8.64e15, 8.64e15 + 1.0]),
+      ]
+    }
+
+    /// ECMA-262 TimeClip: what a Date holds.
+    fn time_clip(t: f64) -> f64 {
+      if !t.is_finite() || t.abs() > 8.64e15 {
+        f64::NAN
+      } else {
+        t.trunc() + 0.0
+      }
+    }
+
+    /// UTF-16 with lone surrogates mixed in; valid text is a String (as the reader makes it).
+    fn utf16() -> impl Strategy<Value = Value> {
+      proptest::collection::vec(prop_oneof![0xd800u16..0xe000, 0x20u16..0x80, any::<u16>()], 0..12).prop_map(|units| match String::from_utf16(&units) {
+        Ok(s) => Value::String(s),
+        Err(_) => Value::Utf16(units),
+      })
+    }
+
+    fn bigint() -> impl Strategy<Value = Value> {
+      (any::<bool>(), proptest::collection::vec(prop_oneof![any::<u64>(), Just(0u64)], 0..4)).prop_map(|(negative, mut words)| {
+        while words.last() == Some(&0) {
+          words.pop();
+        }
+        Value::BigInt { negative: negative && !words.is_empty(), words }
+      })
+    }
+
+    fn view() -> impl Strategy<Value = Value> {
+      use ViewKind::*;
+      let kinds = vec![Int8, Uint8, Uint8Clamped, Int16, Uint16, Int32, Uint32, Float32, Float64, BigInt64, BigUint64, DataView];
+      (prop::sample::select(kinds), proptest::collection::vec(any::<u8>(), 0..40)).prop_map(|(kind, mut bytes)| {
+        let size = match kind {
+          Int16 | Uint16 => 2,
+          Int32 | Uint32 | Float32 => 4,
+          Float64 | BigInt64 | BigUint64 => 8,
+          _ => 1,
+        };
+        bytes.truncate(bytes.len() / size * size);
+        Value::View { kind, bytes }
+      })
+    }
+
+    fn error() -> impl Strategy<Value = Value> {
+      let names = vec!["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "AbortError", "", "名前"];
+      (prop::sample::select(names), ".{0,12}", ".{0,24}").prop_map(|(name, message, stack)| {
+        Value::Error(ErrorInfo { name: name.into(), message, stack: Some(stack), ..ErrorInfo::default() })
+      })
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+      prop_oneof![
+        Just(Value::Undefined),
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        number().prop_map(Value::Number),
+        ".{0,16}".prop_map(Value::String),
+        "[\u{0}-\u{ff}]{0,16}".prop_map(Value::String),
+        utf16(),
+        bigint(),
+        number().prop_map(|t| Value::Date(time_clip(t))),
+        // Valid patterns only (an invalid one is refused), and none V8 re-escapes (`/`, newlines).
+        (prop_oneof!["[a-z.]{1,6}", prop::sample::select(vec!["a*b+", "(x|y)?", "[^\\d]", "\\u{1F600}", "^$"]).prop_map(String::from)], prop::sample::select(vec!["", "g", "dgimsuy", "i", "my", "v", "gv"]))
+          .prop_map(|(source, flags)| Value::RegExp { source, flags: flags.into() }),
+        proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::ArrayBuffer),
+        view(),
+        error(),
+        // Resolved (or replaced) by `fix_refs` once the tree is made.
+        any::<usize>().prop_map(Value::Ref),
+      ]
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+      prop_oneof![".{0,8}", "[0-9]{1,3}", prop::sample::select(vec!["__proto__", "constructor", "toString", "length", "4294967295", "4294967294", "-0", "01"]).prop_map(String::from)]
+    }
+
+    /// An array index (ECMA-262 §6.1.7): such keys come first, ascending, in any object.
+    fn index(k: &str) -> Option<u32> {
+      k.parse::<u32>().ok().filter(|i| *i != u32::MAX && i.to_string() == k)
+    }
+
+    /// Identity for SameValueZero of primitives (Map keys, Set items); None for objects.
+    fn same_value_zero_key(v: &Value) -> Option<String> {
+      Some(match v {
+        Value::Undefined | Value::Hole => "u".into(),
+        Value::Null => "n".into(),
+        Value::Bool(b) => format!("b{b}"),
+        Value::Number(n) if n.is_nan() => "nan".into(),
+        Value::Number(n) => format!("n{}", n + 0.0),
+        Value::String(s) => format!("s{s}"),
+        Value::Utf16(u) => format!("w{u:?}"),
+        Value::BigInt { negative, words } => format!("i{negative}{words:?}"),
+        _ => return None,
+      })
+    }
+
+    /// Map and Set turn -0 into +0 (ECMA-262 Map.prototype.set, Set.prototype.add).
+    fn plus_zero(v: Value) -> Value {
+      match v {
+        Value::Number(n) => Value::Number(n + 0.0),
+        v => v,
+      }
+    }
+
+    fn tree() -> impl Strategy<Value = Value> {
+      leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+          proptest::collection::vec(prop_oneof![4 => inner.clone(), 1 => Just(Value::Hole)], 0..6).prop_map(Value::Array),
+          proptest::collection::vec((key(), inner.clone()), 0..6).prop_map(|props| {
+            let mut seen = HashSet::new();
+            let mut props: Vec<_> = props.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect();
+            // Stable: named keys keep their order after the indices.
+            props.sort_by_key(|(k, _)| index(k).map_or((1, 0), |i| (0, i)));
+            Value::Object(props)
+          }),
+          proptest::collection::vec((inner.clone(), inner.clone()), 0..4).prop_map(|entries| {
+            let mut seen = HashSet::new();
+            Value::Map(
+              entries
+                .into_iter()
+                .map(|(k, v)| (plus_zero(k), v))
+                .filter(|(k, _)| same_value_zero_key(k).is_none_or(|id| seen.insert(id)))
+                .collect(),
+            )
+          }),
+          proptest::collection::vec(inner, 0..5).prop_map(|items| {
+            let mut seen = HashSet::new();
+            Value::Set(items.into_iter().map(plus_zero).filter(|v| same_value_zero_key(v).is_none_or(|id| seen.insert(id))).collect())
+          }),
+        ]
+      })
+      .prop_map(|mut v| {
+        fix_refs(&mut v, &mut 0, false);
+        v
+      })
+    }
+
+    /// Points each Ref at an object made before it (depth-first pre-order, as the conversions
+    /// count); a Ref that is a Map key or Set item becomes a fresh object instead (the same
+    /// object twice would be one key), as does one with nothing before it.
+    fn fix_refs(v: &mut Value, count: &mut usize, identity: bool) {
+      match v {
+        Value::Ref(i) if *count > 0 && !identity => *i %= *count,
+        Value::Ref(_) => {
+          *v = Value::Object(Vec::new());
+          *count += 1;
+        }
+        Value::Array(items) => {
+          *count += 1;
+          items.iter_mut().for_each(|i| fix_refs(i, count, false));
+        }
+        Value::Set(items) => {
+          *count += 1;
+          items.iter_mut().for_each(|i| fix_refs(i, count, true));
+        }
+        Value::Object(props) => {
+          *count += 1;
+          props.iter_mut().for_each(|(_, i)| fix_refs(i, count, false));
+        }
+        Value::Map(entries) => {
+          *count += 1;
+          for (k, i) in entries {
+            fix_refs(k, count, true);
+            fix_refs(i, count, false);
+          }
+        }
+        Value::Date(_) | Value::RegExp { .. } | Value::ArrayBuffer(_) | Value::View { .. } | Value::Error(_) => *count += 1,
+        _ => {}
+      }
+    }
+
+    /// Equal trees; numbers as Object.is compares them (NaN is NaN, -0 is not 0).
+    fn same(a: &Value, b: &Value) -> bool {
+      let num = |x: &f64, y: &f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+      let all = |x: &[Value], y: &[Value]| x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y));
+      match (a, b) {
+        (Value::Number(x), Value::Number(y)) | (Value::Date(x), Value::Date(y)) => num(x, y),
+        (Value::Array(x), Value::Array(y)) | (Value::Set(x), Value::Set(y)) => all(x, y),
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().zip(y).all(|((kx, x), (ky, y))| kx == ky && same(x, y)),
+        (Value::Map(x), Value::Map(y)) => x.len() == y.len() && x.iter().zip(y).all(|((kx, x), (ky, y))| same(kx, ky) && same(x, y)),
+        (Value::Error(x), Value::Error(y)) => (&x.name, &x.message, &x.stack) == (&y.name, &y.message, &y.stack),
+        _ => a == b,
+      }
+    }
+
+    #[test]
+    fn random_values_survive_the_isolate_both_ways() {
+      let failure = super::in_runtime(|scope| {
+        let scope = std::cell::RefCell::new(scope);
+        let mut runner = TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+        runner
+          .run(&tree(), |v| {
+            let mut guard = scope.borrow_mut();
+            let scope: &mut v8::PinScope = &mut guard;
+            v8::scope!(let hs, scope);
+            let made = isolate::to_v8(hs, &v).ok_or_else(|| TestCaseError::fail("to_v8 refused the value"))?;
+            let back = isolate::from_v8_within(hs, made, 16 << 20).map_err(TestCaseError::fail)?;
+            prop_assert!(same(&back, &v), "came back as {:?}", back);
+            Ok(())
+          })
+          .err()
+          .map(|e| e.to_string())
+      });
+      assert_eq!(failure, None);
+    }
   }
 }

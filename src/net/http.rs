@@ -256,7 +256,7 @@ impl Client {
         None => res.status().canonical_reason().unwrap_or("").to_string(),
       };
       let head_only = method == Method::HEAD || matches!(status, 204 | 304);
-      let response_headers = res.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.as_bytes().iter().map(|&b| b as char).collect())).collect();
+      let response_headers = header_list(res.headers());
       let encoding = res.headers().get(hyper::header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_ascii_lowercase());
       let incoming = res.into_body();
       let inner = if head_only || hyper::body::Body::is_end_stream(&incoming) {
@@ -412,6 +412,12 @@ fn request_headers(list: &[(String, String)]) -> Result<HeaderMap, Failure> {
   Ok(map)
 }
 
+/// A header map as the isolate's header list: names lowercase, values as ByteStrings (one char
+/// per byte, https://webidl.spec.whatwg.org/#idl-ByteString), in the map's order.
+fn header_list(map: &HeaderMap) -> Vec<(String, String)> {
+  map.iter().map(|(k, v)| (k.as_str().to_string(), v.as_bytes().iter().map(|&b| b as char).collect())).collect()
+}
+
 /// Says why a request failed, from the error chain: the policy or DNS (our resolver), TLS
 /// (rustls), a timeout, or the connection.
 fn classify(e: &(dyn StdError + 'static), connect: bool) -> Failure {
@@ -435,4 +441,90 @@ fn classify(e: &(dyn StdError + 'static), connect: bool) -> Failure {
     };
   }
   Failure::new(if connect { "connect" } else { "network" }, messages.join(": "))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use proptest::prelude::*;
+
+  /// Hop-by-hop and framing headers: the connection owns them.
+  const DROPPED: [&str; 9] = ["host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "content-length"];
+
+  /// https://fetch.spec.whatwg.org/#header-name (RFC 9110 token).
+  fn name() -> impl Strategy<Value = String> {
+    "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,16}".prop_filter("a dropped name", |n| !DROPPED.contains(&n.to_ascii_lowercase().as_str()))
+  }
+
+  /// A ByteString value the wire can carry: HTAB, visible ASCII, space, obs-text.
+  fn value() -> impl Strategy<Value = String> {
+    proptest::collection::vec(prop_oneof![Just(0x09u8), 0x20u8..0x7f, 0x80u8..=0xff], 0..24).prop_map(|b| b.into_iter().map(char::from).collect())
+  }
+
+  /// A value with at least one of CR, LF, NUL somewhere in it.
+  fn bad_value() -> impl Strategy<Value = String> {
+    (value(), prop::sample::select(vec!['\r', '\n', '\0']), value()).prop_map(|(a, c, b)| format!("{a}{c}{b}"))
+  }
+
+  /// The values of `name` (lowercase) in a header list, in order.
+  fn values_of<'a>(list: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    list.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+  }
+
+  proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn valid_headers_reach_the_wire_unchanged(list in proptest::collection::vec((name(), value()), 0..10)) {
+      let map = request_headers(&list).map_err(|f| TestCaseError::fail(f.message))?;
+      let back = header_list(&map);
+      for (k, _) in &list {
+        let lower = k.to_ascii_lowercase();
+        prop_assert_eq!(values_of(&back, &lower), values_of(&list, &lower), "{}", lower);
+        prop_assert!(back.iter().any(|(n, _)| *n == lower));
+      }
+      // The defaults fill only what the script did not set.
+      for (k, v) in [("accept", "*/*"), ("accept-encoding", "gzip, deflate, br"), ("user-agent", "edge-isolate/0.1")] {
+        if values_of(&list, k).is_empty() {
+          prop_assert_eq!(values_of(&back, k), vec![v]);
+        }
+      }
+      prop_assert_eq!(back.len(), list.len() + 3 - ["accept", "accept-encoding", "user-agent"].iter().filter(|k| !values_of(&list, k).is_empty()).count());
+    }
+
+    #[test]
+    fn cr_lf_and_nul_in_a_value_are_refused(list in proptest::collection::vec((name(), value()), 0..4), bad in (name(), bad_value()), at in any::<usize>()) {
+      let mut list = list;
+      let at = at % (list.len() + 1);
+      list.insert(at, bad.clone());
+      let err = request_headers(&list).err().ok_or_else(|| TestCaseError::fail("accepted"))?;
+      prop_assert_eq!(err.kind, "invalid");
+      prop_assert!(err.message.contains(&bad.0), "{}", err.message);
+    }
+
+    #[test]
+    fn invalid_names_are_refused(prefix in name(), junk in prop::sample::select(vec![' ', ':', '\r', '\n', '\0', '(', '"', '/', 'é', '\u{100}']), v in value()) {
+      let err = request_headers(&[(format!("{prefix}{junk}"), v)]).err().ok_or_else(|| TestCaseError::fail("accepted"))?;
+      prop_assert_eq!(err.kind, "invalid");
+    }
+
+    #[test]
+    fn arbitrary_headers_never_panic(list in proptest::collection::vec((".{0,12}", ".{0,12}"), 0..6)) {
+      if let Err(e) = request_headers(&list) {
+        prop_assert_eq!(e.kind, "invalid");
+      }
+    }
+
+    #[test]
+    fn headers_the_connection_owns_are_dropped(i in 0..DROPPED.len(), upper in any::<bool>(), v in value()) {
+      let k = if upper { DROPPED[i].to_ascii_uppercase() } else { DROPPED[i].to_string() };
+      let map = request_headers(&[(k, v)]).map_err(|f| TestCaseError::fail(f.message))?;
+      prop_assert!(!map.contains_key(DROPPED[i]));
+    }
+  }
+
+  #[test]
+  fn an_empty_name_is_refused() {
+    assert!(request_headers(&[(String::new(), "v".into())]).is_err());
+  }
 }

@@ -324,6 +324,122 @@ mod tests {
     }
   }
 
+  mod props {
+    use super::super::*;
+    use proptest::prelude::*;
+
+    /// A part as a browser's FormData serialisation writes it (HTML spec's escaping of `"`, CR, LF).
+    #[derive(Debug, Clone)]
+    struct Gen {
+      name: String,
+      filename: Option<String>,
+      content_type: Option<String>,
+      body: Vec<u8>,
+    }
+
+    fn escape(s: &str) -> String {
+      s.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A")
+    }
+
+    fn serialise(parts: &[Gen], boundary: &[u8]) -> Vec<u8> {
+      let mut out = b"preamble\r\n".to_vec();
+      for p in parts {
+        out.extend_from_slice(b"--");
+        out.extend_from_slice(boundary);
+        out.extend_from_slice(format!("\r\nContent-Disposition: form-data; name=\"{}\"", escape(&p.name)).as_bytes());
+        if let Some(f) = &p.filename {
+          out.extend_from_slice(format!("; filename=\"{}\"", escape(f)).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        if let Some(t) = &p.content_type {
+          out.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&p.body);
+        out.extend_from_slice(b"\r\n");
+      }
+      out.extend_from_slice(b"--");
+      out.extend_from_slice(boundary);
+      out.extend_from_slice(b"--\r\n");
+      out
+    }
+
+    // Names and filenames: any text but `%` (which the spec does not escape, so `%22` in a
+    // name is ambiguous by design) and `\` (quoted-pair in the parser).
+    fn text() -> impl Strategy<Value = String> {
+      "[^%\\\\]{0,16}"
+    }
+
+    fn part(boundary: Vec<u8>) -> impl Strategy<Value = Gen> {
+      (
+        text(),
+        proptest::option::of(text()),
+        proptest::option::of("[a-z]{1,8}/[a-z0-9.+-]{1,12}(; charset=utf-8)?"),
+        proptest::collection::vec(any::<u8>(), 0..200),
+      )
+        .prop_map(move |(name, filename, content_type, mut body)| {
+          // A body may hold anything but its delimiter; break each occurrence of it. (Nothing
+          // can straddle the body's end: the delimiter's only CR is its first byte.)
+          let mut delim = b"\r\n--".to_vec();
+          delim.extend_from_slice(&boundary);
+          while let Some(i) = find(&body, &delim, 0) {
+            body[i] = b'x';
+          }
+          Gen { name, filename, content_type, body }
+        })
+    }
+
+    fn boundary() -> impl Strategy<Value = Vec<u8>> {
+      // RFC 2046 bchars, never ending in a space.
+      "[0-9A-Za-z'()+_,./:=?-]{1,70}".prop_map(String::into_bytes)
+    }
+
+    proptest! {
+      #![proptest_config(ProptestConfig::with_cases(512))]
+
+      #[test]
+      fn arbitrary_input_never_panics_and_bodies_lie_within_it(
+        body in proptest::collection::vec(any::<u8>(), 0..400),
+        boundary in proptest::collection::vec(any::<u8>(), 0..80),
+      ) {
+        if let Ok(parts) = parse(&body, &boundary) {
+          let range = body.as_ptr_range();
+          for p in parts {
+            let r = p.body.as_ptr_range();
+            prop_assert!(range.start <= r.start && r.end <= range.end);
+          }
+        }
+      }
+
+      #[test]
+      fn token_soup_never_panics(
+        tokens in proptest::collection::vec(prop_oneof![
+          Just(&b"--b"[..]), Just(&b"\r\n"[..]), Just(&b"--"[..]), Just(&b":"[..]), Just(&b";"[..]), Just(&b"\""[..]),
+          Just(&b"\\"[..]), Just(&b"="[..]), Just(&b" "[..]), Just(&b"Content-Disposition: form-data"[..]),
+          Just(&b" name=\"x\""[..]), Just(&b"filename*=utf-8''%"[..]), Just(&b"Content-Type:"[..]), Just(&b"\xff"[..]),
+        ], 0..40),
+      ) {
+        let body: Vec<u8> = tokens.concat();
+        let _ = parse(&body, b"b");
+      }
+
+      #[test]
+      fn serialised_parts_parse_back_exactly(
+        (boundary, parts) in boundary().prop_flat_map(|b| (Just(b.clone()), proptest::collection::vec(part(b), 0..6))),
+      ) {
+        let body = serialise(&parts, &boundary);
+        let parsed = parse(&body, &boundary).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(parsed.len(), parts.len());
+        for (got, want) in parsed.iter().zip(&parts) {
+          prop_assert_eq!(&got.name, &want.name);
+          prop_assert_eq!(&got.filename, &want.filename);
+          prop_assert_eq!(&got.content_type, &want.content_type);
+          prop_assert_eq!(got.body, &want.body[..]);
+        }
+      }
+    }
+  }
+
   #[test]
   fn find_works_at_edges() {
     assert_eq!(find(b"abcabd", b"abd", 0), Some(3));

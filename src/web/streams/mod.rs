@@ -579,4 +579,138 @@ mod tests {
       assert_eq!(run(&mut Codec::new(format, false), &[&packed], 3).unwrap(), b"");
     }
   }
+
+  mod props {
+    use super::super::*;
+    use proptest::prelude::*;
+
+    /// How `run` ended when it did not end normally.
+    #[derive(Debug, PartialEq)]
+    enum Stop {
+      Error(&'static str),
+      /// More read calls than the work can take: a codec that never says it is done.
+      Hang,
+    }
+
+    /// Feeds `chunks` as streams.js does, with an output buffer whose size cycles through
+    /// `outs` (each >= 1), at most `max_calls` read calls in all. Checks that no call reports
+    /// more output than its buffer holds.
+    fn run(codec: &mut Codec, chunks: &[&[u8]], outs: &[usize], max_calls: usize) -> Result<Vec<u8>, Stop> {
+      let mut all = Vec::new();
+      let mut calls = 0usize;
+      let mut step = |codec: &mut Codec, input: &[u8], finishing: bool, all: &mut Vec<u8>| -> Result<bool, Stop> {
+        let size = outs[calls % outs.len()];
+        calls += 1;
+        if calls > max_calls {
+          return Err(Stop::Hang);
+        }
+        let mut buf = vec![0u8; size];
+        let (n, more) = codec.read(input, &mut buf, finishing).map_err(Stop::Error)?;
+        assert!(n <= size, "{n} bytes reported written into a {size}-byte buffer");
+        all.extend_from_slice(&buf[..n]);
+        Ok(n > 0 || more)
+      };
+      for c in chunks {
+        codec.begin();
+        while step(codec, c, false, &mut all)? {}
+      }
+      while step(codec, &[], true, &mut all)? {}
+      Ok(all)
+    }
+
+    fn split<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+      let mut points: Vec<usize> = cuts.iter().map(|c| c % (data.len() + 1)).collect();
+      points.sort_unstable();
+      let mut out = Vec::new();
+      let mut from = 0;
+      for p in points {
+        out.push(&data[from..p]);
+        from = p;
+      }
+      out.push(&data[from..]);
+      out
+    }
+
+    fn format() -> impl Strategy<Value = Format> {
+      prop_oneof![Just(Format::Gzip), Just(Format::Deflate), Just(Format::DeflateRaw)]
+    }
+
+    /// Random bytes, or text-like runs that compress well (long matches, many blocks).
+    fn data() -> impl Strategy<Value = Vec<u8>> {
+      prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..3000),
+        proptest::collection::vec((any::<u8>(), 1usize..300), 0..40)
+          .prop_map(|runs| runs.into_iter().flat_map(|(b, n)| std::iter::repeat_n(b % 4 + b'a', n)).collect()),
+      ]
+    }
+
+    fn cuts() -> impl Strategy<Value = Vec<usize>> {
+      proptest::collection::vec(any::<usize>(), 0..12)
+    }
+
+    fn outs() -> impl Strategy<Value = Vec<usize>> {
+      proptest::collection::vec(1usize..80, 1..6)
+    }
+
+    /// Calls enough for any honest run: one byte of output or input per call at worst.
+    fn budget(bytes: usize) -> usize {
+      4 * bytes + 200
+    }
+
+    fn pack(format: Format, data: &[u8]) -> Vec<u8> {
+      run(&mut Codec::new(format, true), &[data], &[4096], budget(data.len())).unwrap_or_default()
+    }
+
+    proptest! {
+      #![proptest_config(ProptestConfig::with_cases(256))]
+
+      #[test]
+      fn data_round_trips_whatever_the_chunking_and_buffer_sizes(
+        format in format(), data in data(), cuts_in in cuts(), outs_in in outs(), cuts_out in cuts(), outs_out in outs(),
+      ) {
+        let packed = run(&mut Codec::new(format, true), &split(&data, &cuts_in), &outs_in, budget(data.len() + 100));
+        let packed = packed.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let unpacked = run(&mut Codec::new(format, false), &split(&packed, &cuts_out), &outs_out, budget(data.len() + packed.len()));
+        prop_assert_eq!(unpacked, Ok(data));
+      }
+
+      #[test]
+      fn arbitrary_bytes_end_in_output_or_an_error_never_a_panic_or_hang(
+        format in format(), bytes in proptest::collection::vec(any::<u8>(), 0..600), cuts in cuts(), outs in outs(),
+      ) {
+        // Random bytes rarely get past a header: also try them after a valid one.
+        let mut prefixed = match format {
+          Format::Gzip => GZIP_HEADER.to_vec(),
+          Format::Deflate => vec![0x78, 0x9c],
+          Format::DeflateRaw => Vec::new(),
+        };
+        prefixed.extend_from_slice(&bytes);
+        for input in [&bytes, &prefixed] {
+          // A deflate stream expands at most ~1032:1, so its output bounds the calls.
+          let r = run(&mut Codec::new(format, false), &split(input, &cuts), &outs, budget(input.len() * 1100));
+          prop_assert!(r != Err(Stop::Hang), "{:?} did not end", format);
+        }
+      }
+
+      #[test]
+      fn a_truncated_stream_ends_in_an_error(
+        format in format(), data in data(), cut in any::<usize>(), cuts in cuts(), outs in outs(),
+      ) {
+        let packed = pack(format, &data);
+        let short = &packed[..cut % packed.len()];
+        let r = run(&mut Codec::new(format, false), &split(short, &cuts), &outs, budget(data.len() + packed.len()));
+        prop_assert!(matches!(r, Err(Stop::Error(_))), "{:?} cut to {} of {} bytes: {:?}", format, short.len(), packed.len(), r.map(|v| v.len()));
+      }
+
+      #[test]
+      fn a_stream_with_trailing_bytes_is_refused(
+        format in format(), data in data(), junk in proptest::collection::vec(any::<u8>(), 1..8), outs in outs(),
+      ) {
+        let mut packed = pack(format, &data);
+        packed.extend_from_slice(&junk);
+        let r = run(&mut Codec::new(format, false), &[&packed], &outs, budget(data.len() + packed.len()));
+        prop_assert!(matches!(r, Err(Stop::Error(_))), "{:?}: {:?}", format, r.map(|v| v.len()));
+      }
+    }
+  }
 }
