@@ -44,10 +44,15 @@ describe('runtime.timers.clearAll()', () => {
     await rt.eval(`setInterval(() => report('tick'), 5)`)
     await sleep(30)
     rt.timers.clearAll()
+    // A tick already running when clearAll() was called may still be waiting for this thread to
+    // take its sync report(): at most that one arrives after the clear.
     const n = fired.length
     // A timer made after the clear is kept (and drops the bootstrap's stale entries).
     await rt.eval(`await new Promise((r) => setTimeout(r, 20))`)
-    expect(fired.length).toBe(n)
+    const after = fired.length
+    expect(after - n).toBeLessThanOrEqual(1)
+    await sleep(50)
+    expect(fired.length).toBe(after)
   })
 
   it('throws RuntimeDisposedError after dispose()', async () => {
