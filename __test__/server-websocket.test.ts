@@ -141,7 +141,8 @@ describe('runtime.listen: WebSocket', () => {
     expect(results).toContain(-1)
     // Past 4x the limit a message is dropped (0), as Bun drops one.
     expect(results).toContain(0)
-    expect(entries.some((e) => e.startsWith('log: drain'))).toBe(false)
+    // (Whether drain fires before the client resumes depends on how much the loopback's kernel
+    // buffers absorb while the client is paused, so only drain after resuming is asserted.)
     ;(c.ws as any)._socket.resume()
     await until('drain', () => entries.some((e) => e.startsWith('log: drain')), 10_000)
     const sent = results.filter((n) => n !== 0).length
