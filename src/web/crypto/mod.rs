@@ -561,6 +561,8 @@ fn b64u_encode<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8:
 
 /// base64url without padding (RFC 7515 §2); undefined if `s` is not that.
 fn b64u_decode<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
+  // The Rust copy is charged before it is made (a JWK member may be a huge string).
+  let Some(_held) = crate::web::util::hold_strings(scope, &[args.get(0)]) else { return };
   let s = string_arg(scope, args.get(0));
   if let Ok(b) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')) {
     set_buffer(scope, &mut rv, b);
@@ -580,6 +582,9 @@ fn copy_bytes_native<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut r
 
 /// For wrapKey/unwrapKey of JWKs (JSON text as UTF-8).
 fn utf8_encode<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, mut rv: v8::ReturnValue<'s>) {
+  if crate::web::util::hold_strings(scope, &[args.get(0)]).is_none() {
+    return;
+  }
   let s = string_arg(scope, args.get(0));
   set_buffer(scope, &mut rv, s.into_bytes());
 }
