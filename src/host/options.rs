@@ -15,7 +15,7 @@ pub const MAX_MEMORY_MB: f64 = 16384.0;
 
 type R<T> = Result<T, ErrorInfo>;
 
-fn kind_name(t: sys::napi_valuetype) -> &'static str {
+pub(crate) fn kind_name(t: sys::napi_valuetype) -> &'static str {
   match t {
     sys::ValueType::napi_undefined => "undefined",
     sys::ValueType::napi_null => "null",
@@ -30,7 +30,7 @@ fn kind_name(t: sys::napi_valuetype) -> &'static str {
 }
 
 /// A failure while reading option `what`, as a TypeError naming it.
-fn unreadable(env: Env, what: &str, f: Fail) -> ErrorInfo {
+pub(crate) fn unreadable(env: Env, what: &str, f: Fail) -> ErrorInfo {
   match f {
     Fail::Threw(e) => {
       let cause = error_info(env, e);
@@ -40,12 +40,12 @@ fn unreadable(env: Env, what: &str, f: Fail) -> ErrorInfo {
   }
 }
 
-fn type_of(env: Env, v: Val, what: &str) -> R<sys::napi_valuetype> {
+pub(crate) fn type_of(env: Env, v: Val, what: &str) -> R<sys::napi_valuetype> {
   env.type_of(v).map_err(|f| unreadable(env, what, f))
 }
 
 /// `obj[key]`, None when undefined.
-fn field(env: Env, obj: Val, key: &str, what: &str) -> R<Option<Val>> {
+pub(crate) fn field(env: Env, obj: Val, key: &str, what: &str) -> R<Option<Val>> {
   let v = env.get_named(obj, key).map_err(|f| unreadable(env, what, f))?;
   Ok((type_of(env, v, what)? != sys::ValueType::napi_undefined).then_some(v))
 }
@@ -54,7 +54,7 @@ fn string(env: Env, v: Val, what: &str) -> R<String> {
   env.get_string(v).map_err(|f| unreadable(env, what, f))
 }
 
-fn number(env: Env, v: Val, what: &str) -> R<f64> {
+pub(crate) fn number(env: Env, v: Val, what: &str) -> R<f64> {
   let t = type_of(env, v, what)?;
   if t != sys::ValueType::napi_number {
     return Err(ErrorInfo::type_error(format!("{what} must be a number (got {})", kind_name(t))));
@@ -71,7 +71,7 @@ pub fn timeout(env: Env, v: Val, what: &str) -> R<u64> {
   Ok(n.ceil() as u64)
 }
 
-fn function(env: Env, v: Option<Val>, what: &str) -> R<Option<Ref>> {
+pub(crate) fn function(env: Env, v: Option<Val>, what: &str) -> R<Option<Ref>> {
   let Some(v) = v else { return Ok(None) };
   let t = type_of(env, v, what)?;
   if t != sys::ValueType::napi_function {
@@ -92,7 +92,7 @@ pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::nap
 }
 
 /// `prefix` + the error's message, unless the message names the call already.
-fn named(mut e: ErrorInfo, prefix: &str) -> ErrorInfo {
+pub(crate) fn named(mut e: ErrorInfo, prefix: &str) -> ErrorInfo {
   let call = prefix.split('(').next().unwrap_or(prefix);
   if !e.message.starts_with(call) {
     e.message = format!("{prefix}{}", e.message);

@@ -3,8 +3,9 @@
 //! (getters), and a throw is reported as a TypeError naming it.
 
 use crate::errors::ErrorInfo;
-use crate::host::napi::{Env, Fail, Val};
-use crate::host::value::{describe, error_info};
+use crate::host::napi::{Env, Val};
+// The option readers createRuntime uses; `named` puts "listen(options): " before their messages.
+use crate::host::options::{field, function, kind_name, named, number, type_of, unreadable};
 use crate::host::Ref;
 use napi::sys;
 use std::sync::Arc;
@@ -62,47 +63,6 @@ pub struct Callbacks {
   pub on_disconnection: Option<Ref>,
 }
 
-fn kind_name(t: sys::napi_valuetype) -> &'static str {
-  match t {
-    sys::ValueType::napi_undefined => "undefined",
-    sys::ValueType::napi_null => "null",
-    sys::ValueType::napi_boolean => "boolean",
-    sys::ValueType::napi_number => "number",
-    sys::ValueType::napi_string => "string",
-    sys::ValueType::napi_symbol => "symbol",
-    sys::ValueType::napi_function => "function",
-    sys::ValueType::napi_bigint => "bigint",
-    _ => "object",
-  }
-}
-
-fn unreadable(env: Env, what: &str, f: Fail) -> ErrorInfo {
-  match f {
-    Fail::Threw(e) => {
-      let cause = error_info(env, e);
-      ErrorInfo::type_error(format!("listen(options): {what} could not be read: {}", describe(env, e))).with_cause(cause)
-    }
-    Fail::Status(_, call) => ErrorInfo::type_error(format!("listen(options): {what} could not be read ({call} failed)")),
-  }
-}
-
-fn type_of(env: Env, v: Val, what: &str) -> R<sys::napi_valuetype> {
-  env.type_of(v).map_err(|f| unreadable(env, what, f))
-}
-
-fn field(env: Env, obj: Val, key: &str, what: &str) -> R<Option<Val>> {
-  let v = env.get_named(obj, key).map_err(|f| unreadable(env, what, f))?;
-  Ok((type_of(env, v, what)? != sys::ValueType::napi_undefined).then_some(v))
-}
-
-fn number(env: Env, v: Val, what: &str) -> R<f64> {
-  let t = type_of(env, v, what)?;
-  if t != sys::ValueType::napi_number {
-    return Err(ErrorInfo::type_error(format!("listen(options): {what} must be a number (got {})", kind_name(t))));
-  }
-  env.get_double(v).map_err(|f| unreadable(env, what, f))
-}
-
 /// An integer in `min..=max`.
 fn integer(env: Env, v: Val, what: &str, min: f64, max: f64, unit: &str) -> R<f64> {
   let n = number(env, v, what)?;
@@ -135,15 +95,6 @@ fn pem(env: Env, v: Val, what: &str) -> R<Vec<u8>> {
   Err(ErrorInfo::type_error(format!("listen(options): {what} must be a PEM string or a Buffer (got {})", kind_name(t))))
 }
 
-fn callback(env: Env, v: Option<Val>, what: &str) -> R<Option<Ref>> {
-  let Some(v) = v else { return Ok(None) };
-  let t = type_of(env, v, what)?;
-  if t != sys::ValueType::napi_function {
-    return Err(ErrorInfo::type_error(format!("listen(options): {what} must be a function (got {})", kind_name(t))));
-  }
-  unsafe { Ref::new(env.raw(), v) }.map(Some).map_err(|e| ErrorInfo::new("Error", e.reason))
-}
-
 /// rustls server config from PEM key and certificate chain; ALPN h2 and http/1.1.
 pub fn tls_config(key: &[u8], cert: &[u8]) -> R<Arc<rustls::ServerConfig>> {
   use rustls::pki_types::pem::PemObject;
@@ -170,6 +121,10 @@ pub fn tls_config(key: &[u8], cert: &[u8]) -> R<Arc<rustls::ServerConfig>> {
 /// # Safety
 /// On the main thread, with the env of the current call.
 pub unsafe fn parse(env: sys::napi_env, options: Option<Val>) -> R<(Options, Callbacks)> {
+  unsafe { listen_options(env, options) }.map_err(|e| named(e, "listen(options): "))
+}
+
+unsafe fn listen_options(env: sys::napi_env, options: Option<Val>) -> R<(Options, Callbacks)> {
   let env = unsafe { Env::from_raw(env) };
   let mut opts = Options::default();
   let mut cbs = Callbacks::default();
@@ -248,8 +203,8 @@ pub unsafe fn parse(env: sys::napi_env, options: Option<Val>) -> R<(Options, Cal
       }
     }
   }
-  cbs.on_connection = callback(env, field(env, o, "onConnection", "onConnection")?, "onConnection")?;
-  cbs.on_disconnection = callback(env, field(env, o, "onDisconnection", "onDisconnection")?, "onDisconnection")?;
+  cbs.on_connection = function(env, field(env, o, "onConnection", "onConnection")?, "onConnection")?;
+  cbs.on_disconnection = function(env, field(env, o, "onDisconnection", "onDisconnection")?, "onDisconnection")?;
   Ok((opts, cbs))
 }
 
