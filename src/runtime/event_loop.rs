@@ -120,6 +120,7 @@ fn init(core: &Arc<Core>) -> Option<Engine> {
     Ok(b) => b,
     Err(e) => return fail(e, ready),
   };
+  super::snapshot::anchor(blob);
   let params = v8::CreateParams::default()
     .heap_limits(0, shared.budget.limit_bytes)
     .array_buffer_allocator(shared.budget.allocator())
