@@ -91,7 +91,7 @@ fn state(env: Env, handle: &Arc<RuntimeHandle>) -> Result<Val, Val> {
   if !handle.shared.is_alive() {
     return Err(handle.shared.later_error().to_host(env));
   }
-  let serve = &handle.shared.serve;
+  let serve = handle.shared.ext.get::<crate::web::serve::ServeState>();
   let upgrade = serve.upgrade.lock().ok().and_then(|u| u.clone());
   let v = Value::Array(vec![
     Value::Bool(serve.registered.load(Ordering::Acquire)),
@@ -141,6 +141,6 @@ fn ws_event(env: Env, handle: &Arc<RuntimeHandle>, args: &[Val]) -> Result<Val, 
     }
     _ => return Ok(undefined),
   };
-  let _ = handle.send(Msg::WebSocket { id, event });
+  let _ = handle.send(crate::web::websocket::message(id, event));
   Ok(undefined)
 }

@@ -310,10 +310,6 @@ fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Ms
         in_context!(isolate, state, |scope| settle(scope, core, state));
       }
     }
-    Msg::WebSocket { id, event } => in_context!(isolate, state, |scope| {
-      crate::web::websocket::deliver(scope, id, event);
-      settle(scope, core, state);
-    }),
     Msg::Task(task) => in_context!(isolate, state, |scope| {
       task(scope);
       settle(scope, core, state);

@@ -181,8 +181,6 @@ pub enum Msg {
   V8Task(v8::Task, f64),
   /// Something outside the loop (a deadline, a timer) wants the runtime to look at its state.
   Wake,
-  /// Something happened to isolate WebSocket `id` (a network task or a bridged host socket).
-  WebSocket { id: u64, event: crate::web::websocket::Event },
   /// Runs a closure of a Web area on the isolate's loop, as a task (followed by a microtask
   /// checkpoint): how Rust code outside the loop (a network task) hands events to the isolate.
   Task(IsolateTask),
@@ -208,8 +206,9 @@ pub struct Shared {
   pub heap_limit: AtomicU64,
   /// CPU time the runtime's turns used, in ns.
   cpu_ns: AtomicU64,
-  /// What the host's `runtime.fetch` reads without waiting for the isolate.
-  pub serve: ServeState,
+  /// State of the Web areas that the host reads or writes from other threads (e.g. what
+  /// `runtime.fetch` reads without waiting for the isolate), one value per type.
+  pub ext: SharedExtensions,
   /// console.count/time/group state, which the host reads and resets synchronously.
   pub console: crate::console::ConsoleState,
   /// Bumped by the host's `runtime.timers.clearAll()`: timers started before it never fire.
@@ -230,7 +229,7 @@ impl Shared {
       heap_used: AtomicU64::new(0),
       heap_limit: AtomicU64::new(limit_bytes as u64),
       cpu_ns: AtomicU64::new(0),
-      serve: ServeState::default(),
+      ext: SharedExtensions::default(),
       console: Default::default(),
       timer_epoch: AtomicU64::new(0),
       tripped: Mutex::new(None),
@@ -320,16 +319,28 @@ impl Shared {
   }
 }
 
+/// Like `state::Extensions`, for state shared across threads: one `Arc<T>` per type, made on
+/// first use; the runtime core holds it without knowing what it is.
 #[derive(Default)]
-pub struct ServeState {
-  pub registered: AtomicBool,
-  /// Bytes of WebSocket commands posted to the host and not yet delivered to its listeners.
-  pub pending_bytes: std::sync::atomic::AtomicUsize,
-  /// A `ws.send` returned -1: call the isolate's `drain` once the host catches up.
-  pub drain_wanted: AtomicBool,
-  pub connections: std::sync::atomic::AtomicUsize,
-  /// The connection id of the latest `server.upgrade()` not yet opened.
-  pub upgrade: Mutex<Option<String>>,
+pub struct SharedExtensions(Mutex<std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl SharedExtensions {
+  pub fn get<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+    let mut map = match self.0.lock() {
+      Ok(m) => m,
+      Err(poisoned) => poisoned.into_inner(),
+    };
+    let slot = map.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default()));
+    match slot.clone().downcast::<T>() {
+      Ok(t) => t,
+      // The entry for T's TypeId only ever holds a T; replace it anyway rather than fail.
+      Err(_) => {
+        let t = Arc::new(T::default());
+        *slot = t.clone();
+        t
+      }
+    }
+  }
 }
 
 /// The host's handle of a runtime. Dropping the last one (the host forgot the runtime without

@@ -347,12 +347,13 @@ pub fn on_loaded(scope: &mut v8::PinScope, state: &StateRef, key: (String, Strin
   }
 }
 
-/// Built-in modules (`cloudflare:sockets`, `edge-isolate:sockets`) resolve before the host's
-/// moduleLoader: registered on first import, under their own name.
+/// Built-in modules of the Web areas (`crate::web::BUILTIN_MODULES`) resolve before the host's
+/// moduleLoader: registered on first import, under their first name.
 fn builtin(scope: &mut v8::PinScope, state: &StateRef, key: &(String, String)) {
-  let Some(name) = crate::web::sockets::MODULE_NAMES.first().filter(|_| crate::web::sockets::MODULE_NAMES.contains(&key.1.as_str())) else { return };
+  let Some(module) = crate::web::BUILTIN_MODULES.iter().find(|m| m.names.contains(&key.1.as_str())) else { return };
+  let Some(name) = module.names.first() else { return };
   if !state.borrow().modules.by_name.contains_key(*name) {
-    let Some(m) = crate::web::sockets::builtin_module(scope, &key.1) else { return };
+    let Some(m) = (module.make)(scope) else { return };
     state.borrow_mut().modules.register(scope, m, name);
   }
   state.borrow_mut().modules.resolved.insert(key.clone(), name.to_string());

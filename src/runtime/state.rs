@@ -70,8 +70,8 @@ pub struct State {
   pub host_entry: Option<v8::Global<v8::Function>>,
   /// Deadlines on the clock of host-initiated operations in flight, by waiter id.
   pub call_deadlines: HashMap<u64, u64>,
-  /// The isolate's WebSocket connections; dropping it ends their network tasks.
-  pub web_sockets: crate::web::websocket::Sockets,
+  /// Per-runtime state of the Web areas (e.g. the WebSocket connections), dropped with the runtime.
+  pub ext: Extensions,
   /// `internals.evalModuleEvaluated(namespace)`: told of each eval's module namespace once it
   /// evaluated (how a module's `export default { fetch }` becomes the request handler).
   pub module_evaluated: Option<v8::Global<v8::Function>>,
@@ -118,7 +118,7 @@ impl State {
       report_exception: None,
       module_evaluated: None,
       uncaught: Vec::new(),
-      web_sockets: Default::default(),
+      ext: Extensions::default(),
     }
   }
 
@@ -192,5 +192,46 @@ impl State {
       }
     }
     due
+  }
+}
+
+/// State a Web area keeps per runtime, one value per type, made on first use: the runtime core
+/// holds it without knowing what it is.
+#[derive(Default)]
+pub struct Extensions(HashMap<std::any::TypeId, Box<dyn std::any::Any>>);
+
+impl Extensions {
+  /// The area's state, made with `Default` the first time it is asked for.
+  pub fn get_mut<T: Default + 'static>(&mut self) -> &mut T {
+    let slot = self.0.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Box::new(T::default()));
+    // The entry for T's TypeId only ever holds a T.
+    match slot.downcast_mut::<T>() {
+      Some(t) => t,
+      None => unreachable!("extension slot of another type"),
+    }
+  }
+
+  /// The area's state, if it made any.
+  pub fn get<T: 'static>(&self) -> Option<&T> {
+    self.0.get(&std::any::TypeId::of::<T>()).and_then(|b| b.downcast_ref::<T>())
+  }
+}
+
+#[cfg(test)]
+mod ext_tests {
+  use super::Extensions;
+
+  #[test]
+  fn each_type_gets_its_own_slot_made_on_first_use() {
+    #[derive(Default)]
+    struct A(u32);
+    #[derive(Default)]
+    struct B(String);
+    let mut e = Extensions::default();
+    assert!(e.get::<A>().is_none());
+    e.get_mut::<A>().0 = 7;
+    e.get_mut::<B>().0.push_str("x");
+    assert_eq!(e.get::<A>().map(|a| a.0), Some(7));
+    assert_eq!(e.get::<B>().map(|b| b.0.as_str()), Some("x"));
   }
 }

@@ -7,7 +7,7 @@
 
 mod events;
 mod encoding;
-mod serve;
+pub mod serve;
 mod url;
 pub mod util;
 mod streams;
@@ -27,6 +27,15 @@ pub struct Area {
   pub js: &'static str,
   pub natives: fn() -> Natives,
 }
+
+/// A module the runtime provides by name (e.g. `cloudflare:sockets`), resolved before the host's
+/// moduleLoader and registered on first import under its first name.
+pub struct BuiltinModule {
+  pub names: &'static [&'static str],
+  pub make: for<'s> fn(&mut v8::PinScope<'s, '_>) -> Option<v8::Local<'s, v8::Module>>,
+}
+
+pub const BUILTIN_MODULES: &[BuiltinModule] = &[sockets::MODULE];
 
 /// In install order: an area may use what earlier ones put on `internals` or the global.
 pub const AREAS: &[Area] = &[

@@ -2,7 +2,7 @@
 
 use super::{Area, Natives};
 use crate::runtime::State;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use v8::MapFnTo;
 
 pub const AREA: Area = Area { name: "serve", js: include_str!("serve.js"), natives };
@@ -124,12 +124,26 @@ fn native_command<'s>(scope: &mut v8::PinScope<'s, '_>, cmd: v8::Local<'s, v8::V
   })
 }
 
+/// What the host's `runtime.fetch` reads without waiting for the isolate (kept in the runtime's
+/// `Shared::ext`).
+#[derive(Default)]
+pub struct ServeState {
+  pub registered: AtomicBool,
+  /// Bytes of WebSocket commands posted to the host and not yet delivered to its listeners.
+  pub pending_bytes: std::sync::atomic::AtomicUsize,
+  /// A `ws.send` returned -1: call the isolate's `drain` once the host catches up.
+  pub drain_wanted: AtomicBool,
+  pub connections: std::sync::atomic::AtomicUsize,
+  /// The connection id of the latest `server.upgrade()` not yet opened.
+  pub upgrade: std::sync::Mutex<Option<String>>,
+}
+
 /// `serveState(kind, arg)`: what the host reads synchronously. 0: serve() was called;
 /// 1: `arg` is a new pending upgrade; 2: `arg` connections are open; 3: upgrade `arg` was opened.
 fn serve_state<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let shared = state.borrow().shared.clone();
-  let serve = &shared.serve;
+  let serve = shared.ext.get::<ServeState>();
   match args.get(0).uint32_value(scope).unwrap_or(u32::MAX) {
     0 => serve.registered.store(true, Ordering::Release),
     1 => {
@@ -181,26 +195,26 @@ fn command<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
     return rv.set_int32(n);
   }
   let Some(state) = State::get(scope) else { return };
-  let (host, tx, shared) = {
+  let (host, tx, serve) = {
     let s = state.borrow();
-    (s.host.clone(), s.tx.clone(), s.shared.clone())
+    (s.host.clone(), s.tx.clone(), s.shared.ext.get::<ServeState>())
   };
   // Checked before the message is copied out of the isolate.
   let size = data_size(scope, args.get(0)).unwrap_or(0);
-  if size > 0 && shared.serve.pending_bytes.load(Ordering::Acquire).saturating_add(size) > DROP_LIMIT {
+  if size > 0 && serve.pending_bytes.load(Ordering::Acquire).saturating_add(size) > DROP_LIMIT {
     return rv.set_int32(0);
   }
   let Ok(cmd) = crate::value::isolate::from_v8(scope, args.get(0)) else {
     return super::util::throw_type_error(scope, "WebSocket data must be a string or bytes");
   };
-  let before = shared.serve.pending_bytes.fetch_add(size, Ordering::AcqRel);
+  let before = serve.pending_bytes.fetch_add(size, Ordering::AcqRel);
   let backpressured = before + size > BACKPRESSURE_LIMIT;
   if backpressured {
-    shared.serve.drain_wanted.store(true, Ordering::Release);
+    serve.drain_wanted.store(true, Ordering::Release);
   }
   let delivered = Box::new(move || {
-    let left = shared.serve.pending_bytes.fetch_sub(size, Ordering::AcqRel).saturating_sub(size);
-    if left <= BACKPRESSURE_LIMIT / 2 && shared.serve.drain_wanted.swap(false, Ordering::AcqRel) {
+    let left = serve.pending_bytes.fetch_sub(size, Ordering::AcqRel).saturating_sub(size);
+    if left <= BACKPRESSURE_LIMIT / 2 && serve.drain_wanted.swap(false, Ordering::AcqRel) {
       let _ = tx.send(crate::runtime::Msg::Call { op: "wsDrain".into(), args: Vec::new(), done: Box::new(|_| {}) });
     }
   });

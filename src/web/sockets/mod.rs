@@ -221,10 +221,9 @@ fn exports<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
 
 /// The module of `specifier` if it is one of ours: a synthetic module exporting `connect`,
 /// `SocketError` and `default` (an object with both).
-pub fn builtin_module<'s>(scope: &mut v8::PinScope<'s, '_>, specifier: &str) -> Option<v8::Local<'s, v8::Module>> {
-  if !MODULE_NAMES.contains(&specifier) {
-    return None;
-  }
+pub const MODULE: super::BuiltinModule = super::BuiltinModule { names: &MODULE_NAMES, make: builtin_module };
+
+fn builtin_module<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<v8::Local<'s, v8::Module>> {
   let name = v8::String::new(scope, MODULE_NAMES[0])?;
   let mut names = Vec::new();
   for e in EXPORTS {

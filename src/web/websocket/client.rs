@@ -4,7 +4,6 @@
 
 use super::{credit_of, Cmd, Event, BLOCKED};
 use crate::net::policy::{self, NetworkOptions};
-use crate::runtime::Msg;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -27,7 +26,8 @@ pub struct Conn {
   pub protocols: Vec<String>,
   pub policy: NetworkOptions,
   /// Hands a message to the runtime's loop.
-  pub tx: Box<dyn Fn(Msg) + Send + Sync>,
+  /// Hands an event of connection `id` to the isolate (see `super::message`).
+  pub tx: Box<dyn Fn(u64, Event) + Send + Sync>,
   /// The runtime's incoming window (`window` bytes): taken per received message, given back as
   /// the isolate handles it.
   pub credit: std::sync::Arc<tokio::sync::Semaphore>,
@@ -42,7 +42,7 @@ pub struct Conn {
 
 impl Conn {
   fn emit(&self, event: Event) {
-    (self.tx)(Msg::WebSocket { id: self.id, event });
+    (self.tx)(self.id, event);
   }
 }
 
@@ -273,10 +273,10 @@ mod tests {
   #![allow(clippy::unwrap_used)]
   use super::*;
 
-  fn conn(url: &str, policy: NetworkOptions) -> (Conn, std::sync::mpsc::Receiver<Msg>) {
+  fn conn(url: &str, policy: NetworkOptions) -> (Conn, std::sync::mpsc::Receiver<Event>) {
     let (sender, rx) = std::sync::mpsc::channel();
-    let tx: Box<dyn Fn(Msg) + Send + Sync> = Box::new(move |m| {
-      let _ = sender.send(m);
+    let tx: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |_, event| {
+      let _ = sender.send(event);
     });
     let window = super::super::INCOMING_WINDOW;
     let credit = std::sync::Arc::new(tokio::sync::Semaphore::new(window));
@@ -285,13 +285,8 @@ mod tests {
     (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx, credit, window, max_message: 1 << 20, unsent, full }, rx)
   }
 
-  fn events(rx: &std::sync::mpsc::Receiver<Msg>) -> Vec<Event> {
-    rx.try_iter()
-      .filter_map(|m| match m {
-        Msg::WebSocket { event, .. } => Some(event),
-        _ => None,
-      })
-      .collect()
+  fn events(rx: &std::sync::mpsc::Receiver<Event>) -> Vec<Event> {
+    rx.try_iter().collect()
   }
 
   #[test]

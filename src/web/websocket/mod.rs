@@ -2,10 +2,10 @@
 //! connection is one of:
 //! - native: a tokio task (client.rs) under the runtime's `network` policy;
 //! - bridged: a host WebSocket the host's `webSocket` callback returned, driven by the host glue
-//!   (src/host/glue.js) through `Host::command` one way and `Msg::WebSocket` the other;
+//!   (src/host/glue.js) through `Host::command` one way and `message()` tasks the other;
 //! - blocked: it fails at once.
 //!
-//! Everything that happens to a connection reaches the isolate as a `Msg::WebSocket` task on the
+//! Everything that happens to a connection reaches the isolate as a `message()` task on the
 //! runtime's loop, which calls the JS `dispatch` function given to `wsOpen`.
 
 mod client;
@@ -123,6 +123,11 @@ pub struct Sockets {
 }
 
 /// Runs the JS dispatch for one event (a task of the runtime's loop).
+/// The loop message that hands `event` of WebSocket `id` to the isolate, as a task.
+pub fn message(id: u64, event: Event) -> Msg {
+  Msg::Task(Box::new(move |scope| deliver(scope, id, event)))
+}
+
 pub fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
   let Some(state) = State::get(scope) else { return };
   let dispatch = {
@@ -132,14 +137,14 @@ pub fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
       Event::Binary(b) => b.len(),
       _ => 0,
     };
-    let native = matches!(s.web_sockets.links.get(&id), Some(Link { route: Route::Native { .. }, .. }));
-    if let (true, true, Some((credit, window))) = (native, received > 0, &s.web_sockets.credit) {
+    let native = matches!(s.ext.get_mut::<Sockets>().links.get(&id), Some(Link { route: Route::Native { .. }, .. }));
+    if let (true, true, Some((credit, window))) = (native, received > 0, &s.ext.get_mut::<Sockets>().credit) {
       credit.add_permits(credit_of(received, *window) as usize);
     }
     if matches!(event, Event::Close { .. }) {
-      s.web_sockets.links.remove(&id);
+      s.ext.get_mut::<Sockets>().links.remove(&id);
     }
-    s.web_sockets.dispatch.clone()
+    s.ext.get_mut::<Sockets>().dispatch.clone()
   };
   let Some(dispatch) = dispatch else { return };
   v8::tc_scope!(let tc, scope);
@@ -193,12 +198,12 @@ fn ws_open<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
   };
   let (id, ask_host, host) = {
     let mut s = state.borrow_mut();
-    if s.web_sockets.dispatch.is_none() {
-      s.web_sockets.dispatch = Some(v8::Global::new(scope, dispatch));
+    if s.ext.get_mut::<Sockets>().dispatch.is_none() {
+      s.ext.get_mut::<Sockets>().dispatch = Some(v8::Global::new(scope, dispatch));
     }
-    s.web_sockets.next += 1;
-    let id = s.web_sockets.next;
-    s.web_sockets.links.insert(id, Link::new(Route::Pending { url: url.clone(), protocols: protocols.clone(), queued: Vec::new() }));
+    s.ext.get_mut::<Sockets>().next += 1;
+    let id = s.ext.get_mut::<Sockets>().next;
+    s.ext.get_mut::<Sockets>().links.insert(id, Link::new(Route::Pending { url: url.clone(), protocols: protocols.clone(), queued: Vec::new() }));
     (id, s.config.has_web_socket, s.host.clone())
   };
   let decision: v8::Local<v8::Value> = if ask_host {
@@ -224,10 +229,10 @@ fn ws_decide<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
 
 fn decide(state: &StateRef, id: u64, decision: &str) {
   let mut s = state.borrow_mut();
-  let Some(Link { route: Route::Pending { url, protocols, queued }, unsent, full }) = s.web_sockets.links.remove(&id) else { return };
+  let Some(Link { route: Route::Pending { url, protocols, queued }, unsent, full }) = s.ext.get_mut::<Sockets>().links.remove(&id) else { return };
   let tx = s.tx.clone();
   let emit = |event: Event| {
-    let _ = tx.send(Msg::WebSocket { id, event });
+    let _ = tx.send(message(id, event));
   };
   let closed_early = queued.iter().any(|c| matches!(c, Cmd::Abort));
   match decision {
@@ -243,7 +248,7 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
       let Ok(slot) = policy.connection_slot() else { return emit(Event::failed("")) };
       // A message larger than the runtime's memory could never be delivered.
       let max_message = s.shared.budget.limit_bytes;
-      let (credit, window) = s.web_sockets.credit.get_or_insert_with(|| {
+      let (credit, window) = s.ext.get_mut::<Sockets>().credit.get_or_insert_with(|| {
         let window = INCOMING_WINDOW.min(max_message / 2).max(1);
         (Arc::new(Semaphore::new(window)), window)
       });
@@ -251,18 +256,18 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
       if full {
         cancel.cancel();
       }
-      let tx: Box<dyn Fn(Msg) + Send + Sync> = Box::new(move |m| {
-        let _ = tx.send(m);
+      let tx: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| {
+        let _ = tx.send(message(id, event));
       });
       let conn = client::Conn { id, url, protocols, policy, tx, credit: credit.clone(), window: *window, max_message, unsent: unsent.clone(), full: cancel.clone() };
-      s.web_sockets.links.insert(id, Link { route: Route::Native { tx: cmd_tx, full: cancel }, unsent, full });
+      s.ext.get_mut::<Sockets>().links.insert(id, Link { route: Route::Native { tx: cmd_tx, full: cancel }, unsent, full });
       rt.spawn(async move {
         client::run(conn, cmd_rx).await;
         drop(slot);
       });
     }
     "bridged" => {
-      s.web_sockets.links.insert(id, Link { route: Route::Host, unsent: unsent.clone(), full });
+      s.ext.get_mut::<Sockets>().links.insert(id, Link { route: Route::Host, unsent: unsent.clone(), full });
       let host = s.host.clone();
       drop(s);
       for c in queued {
@@ -317,7 +322,7 @@ fn host_command(id: u64, cmd: Cmd) -> (Value, usize, Option<Charge>) {
 
 fn route(state: &StateRef, id: u64, cmd: Cmd) {
   let mut s = state.borrow_mut();
-  let Some(link) = s.web_sockets.links.get_mut(&id) else { return };
+  let Some(link) = s.ext.get_mut::<Sockets>().links.get_mut(&id) else { return };
   match &mut link.route {
     Route::Pending { queued, .. } => queued.push(cmd),
     // A task that ended already reported its close.
@@ -351,7 +356,7 @@ fn ws_send<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
   rv.set(v8::Number::new(scope, size as f64).into());
   let (unsent, full, cap) = {
     let s = state.borrow();
-    let Some(link) = s.web_sockets.links.get(&id) else { return };
+    let Some(link) = s.ext.get::<Sockets>().and_then(|w| w.links.get(&id)) else { return };
     (link.unsent.clone(), link.full, SEND_QUEUE.min(s.shared.budget.limit_bytes / 2))
   };
   if full {
@@ -364,7 +369,7 @@ fn ws_send<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
     // connection is failed at once (its writer may be stuck on a peer that does not read); the
     // others get an abort after what they have queued.
     let mut s = state.borrow_mut();
-    let Some(link) = s.web_sockets.links.get_mut(&id) else { return };
+    let Some(link) = s.ext.get_mut::<Sockets>().links.get_mut(&id) else { return };
     link.full = true;
     if let Route::Native { full, .. } = &link.route {
       return full.cancel();
