@@ -39,6 +39,21 @@ export interface ConsoleOptions {
   onEntry?: (entry: ConsoleEntry) => void
 }
 
+/** Callbacks by level for `simpleConsoleHandler`, each given an entry's text. */
+export interface SimpleConsoleCallbacks {
+  log?: (message: string) => void
+  warn?: (message: string) => void
+  error?: (message: string) => void
+  info?: (message: string) => void
+  debug?: (message: string) => void
+}
+
+/** Console options sending each entry's text to the callback of its level, as
+ * @ricsam/isolate-runtime's helper does: `assert` goes to `error`; `trace` (its stack), `dir`,
+ * `table`, `time`/`timeLog` ("label: 1.23ms") and `count` ("label: 2") to `log`; `group`,
+ * `groupEnd`, `countReset` and `clear` nowhere. */
+export declare function simpleConsoleHandler(callbacks: SimpleConsoleCallbacks): ConsoleOptions
+
 /** A value that crosses between host and isolate by structured clone. */
 export type CloneValue = unknown
 

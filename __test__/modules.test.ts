@@ -316,6 +316,26 @@ describe('importer and resolveDir (@ricsam/isolate-runtime shapes)', () => {
     ])
   })
 
+  it('a loader may return { code, filename, resolveDir } with a bare filename: the module is <resolveDir>/<filename>', async () => {
+    const { calls: reported, customFunctions } = reporter()
+    const seen: Array<[string, string, string]> = []
+    const moduleLoader = (specifier: string, importer: { path: string; resolveDir: string }) => {
+      seen.push([specifier, importer.path, importer.resolveDir])
+      if (specifier === '@/a') return { code: "import { b } from '@/b'\nexport const a = b + 1", filename: 'moduleA', resolveDir: '/modules' }
+      if (specifier === '@/b') return { code: "export const b = 10\nexport function boom() { throw new Error('boom') }", filename: 'b.js', resolveDir: 'lib/./x/' }
+      throw new Error('unexpected ' + specifier)
+    }
+    const r = await createRuntime({ customFunctions, moduleLoader })
+    await r.eval(`import { a } from '@/a'\nreport(a)`, 'main.js')
+    expect(reported).toEqual([11])
+    expect(seen).toEqual([
+      ['@/a', '/main.js', '/'],
+      ['@/b', '/modules/moduleA', '/modules'],
+    ])
+    const err = await errorOf(() => r.eval(`import { boom } from '@/b'\nboom()`, 'other.js'))
+    expect(err.stack).toContain('/lib/x/b.js:2')
+  })
+
   it('a module returned with { code, resolveDir } has that path in its stack traces', async () => {
     const r = await createRuntime({
       moduleLoader: () => ({ code: "export function boom() { throw new Error('boom') }", resolveDir: '/pkg/lib' }),
