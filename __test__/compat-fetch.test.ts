@@ -183,3 +183,40 @@ describe('onFetch returning a Response-like object', () => {
     expect(calls).toHaveLength(2)
   })
 })
+
+describe('onFetch init.rawBody', () => {
+  it('is the body bytes (null without a body), as the family gives it; spreading init leaves it out', async () => {
+    const seen: any[] = []
+    const rt = await createRuntime({
+      onFetch: (url, init) => {
+        seen.push([init.method, init.rawBody === null ? null : Array.from(init.rawBody), init.rawBody === init.body, 'rawBody' in { ...init }])
+        return new Response('ok')
+      },
+    })
+    await rt.eval(`await fetch('https://example.com/a'); await fetch('https://example.com/b', { method: 'POST', body: 'hi' })`)
+    expect(seen).toEqual([['GET', null, true, false], ['POST', [104, 105], true, false]])
+  })
+
+  it('throws a TypeError naming init.body when the isolate streams the body, which still arrives whole', async () => {
+    const seen: any[] = []
+    const rt = await createRuntime({
+      onFetch: async (url, init) => {
+        const e = errorOfSync(() => init.rawBody)
+        seen.push([e?.name, e?.message, await new Response(init.body as ReadableStream).text()])
+        return new Response('ok')
+      },
+    })
+    await rt.eval(`await fetch('https://example.com/', { method: 'PUT', duplex: 'half',
+      body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('st')); c.enqueue(new TextEncoder().encode('ream')); c.close() } }) })`)
+    expect(seen).toEqual([['TypeError', 'onFetch init.rawBody: this request body is a stream; read init.body (a ReadableStream) instead', 'stream']])
+  })
+})
+
+function errorOfSync(f: () => unknown): Error | undefined {
+  try {
+    f()
+  } catch (e) {
+    return e as Error
+  }
+  return undefined
+}

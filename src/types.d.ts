@@ -222,7 +222,14 @@ export interface ResponseLike {
 
 export type OnFetch = (
   url: string,
-  init: { method: string; headers: [string, string][]; body: Uint8Array | ReadableStream<Uint8Array> | null; signal: AbortSignal },
+  init: {
+    method: string
+    headers: [string, string][]
+    body: Uint8Array | ReadableStream<Uint8Array> | null
+    /** `body` when it is bytes or null, as @ricsam/isolate-runtime's; throws a TypeError when the body is a stream. */
+    readonly rawBody: Uint8Array | null
+    signal: AbortSignal
+  },
 ) => Response | ResponseLike | Promise<Response | ResponseLike>
 
 /** What a `webSocket` callback may return to bridge an isolate WebSocket: Node's WebSocket or the `ws` package's. */

@@ -280,6 +280,12 @@
           } else if (body instanceof Uint8Array) {
             init.body = body
           }
+          // @ricsam/isolate-runtime's init also has rawBody, the body's bytes (it buffers every
+          // body). A body the isolate streams stays a stream: reading rawBody then throws rather
+          // than giving null for a body that exists. Not enumerable: `{ ...init }` skips it.
+          Object.defineProperty(init, 'rawBody', typeof body === 'number'
+            ? { get() { throw new TypeError('onFetch init.rawBody: this request body is a stream; read init.body (a ReadableStream) instead') } }
+            : { value: init.body })
           const response = responseLike(await callback(url, init))
           const head = [response.status, response.statusText, response.headers, response.url || url, response.redirected]
           // https://fetch.spec.whatwg.org/#null-body-status: a body given with 204/304 (a
