@@ -380,6 +380,12 @@ export declare class Runtime {
    */
   eval(code: string, options?: string | EvalOptions): Promise<void>
   /**
+   * Forgets the modules imported so far (as @ricsam/isolate-runtime's `clearModuleCache()`):
+   * later imports call the moduleLoader again. Ordered with evals: one started after this call
+   * sees the empty cache. Throws RuntimeDisposedError once the runtime is gone.
+   */
+  clearModuleCache(): void
+  /**
    * Stops the runtime and frees its isolate. Idempotent; pending calls reject with
    * "Runtime has been disposed".
    */

@@ -1,5 +1,6 @@
 // import: static and dynamic imports resolved through moduleLoader, caching, async loaders, loader errors.
 import { describe, expect, it } from 'vitest'
+import { RuntimeDisposedError } from '../index.js'
 import { errorOf, reporter, sleep, useRuntimes } from './helpers'
 
 const make = useRuntimes()
@@ -357,5 +358,29 @@ describe('importer and resolveDir (@ricsam/isolate-runtime shapes)', () => {
     await r.eval(`import { a } from './dir/a.js'\nimport { n } from './shared.js'\nreport(a === n)`, 'main.js')
     expect(reported).toEqual(['shared evaluated', true])
     expect(loads).toBe(2) // called once per importer and specifier, compiled once per path
+  })
+})
+
+describe('runtime.clearModuleCache() (@ricsam/isolate-runtime)', () => {
+  it('later imports call the loader again and evaluate the new code; earlier evals are unaffected', async () => {
+    const { calls: reported, customFunctions } = reporter()
+    let loads = 0
+    const r = await createRuntime({
+      customFunctions,
+      moduleLoader: () => ({ code: `report('evaluated ${++loads}')\nexport const n = ${loads}`, filename: '/counter.js' }),
+    })
+    await r.eval(`import { n } from '@/counter'\nreport(n)`)
+    await r.eval(`import { n } from '@/counter'\nreport(n)`)
+    expect(loads).toBe(1)
+    expect(r.clearModuleCache()).toBeUndefined()
+    await r.eval(`import { n } from '@/counter'\nreport(n)`)
+    expect(loads).toBe(2)
+    expect(reported).toEqual(['evaluated 1', 1, 1, 'evaluated 2', 2])
+  })
+
+  it('throws RuntimeDisposedError after dispose()', async () => {
+    const r = await createRuntime()
+    await r.dispose()
+    expect(() => r.clearModuleCache()).toThrow(RuntimeDisposedError)
   })
 })

@@ -42,6 +42,13 @@ impl Registry {
     g
   }
 
+  /// `runtime.clearModuleCache()`: later imports call the loader again and compile afresh.
+  /// Modules already linked keep their imports; `names` stays, so they are still named.
+  pub fn clear_cache(&mut self) {
+    self.by_name.clear();
+    self.resolved.clear();
+  }
+
   fn filename_of(&self, scope: &mut v8::PinScope, module: v8::Local<v8::Module>) -> Option<String> {
     let list = self.names.get(&module.get_identity_hash().get())?;
     list.iter().find(|(g, _)| v8::Local::new(scope, g) == module).map(|(_, n)| n.clone())
