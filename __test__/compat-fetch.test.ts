@@ -220,3 +220,33 @@ function errorOfSync(f: () => unknown): Error | undefined {
   }
   return undefined
 }
+
+describe('dispatchWebSocket* not awaited (the family returns nothing)', () => {
+  it('a handler that throws, an unknown connection or a disposed runtime is no unhandled rejection; awaiting still gets the error', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (e: unknown) => void unhandled.push(e)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const rt = await createRuntime()
+      await rt.eval(`serve({ fetch(r, s) { s.upgrade(r); return new Response(null, { status: 101 }) },
+        websocket: { message(ws, m) { throw new Error('handler boom ' + m) }, close() { throw new Error('close boom') } } })`)
+      await rt.fetch.dispatchRequest(new Request('http://h/'))
+      const id = rt.fetch.getUpgradeRequest()!.connectionId
+      void rt.fetch.dispatchWebSocketOpen(id)
+      void rt.fetch.dispatchWebSocketMessage(id, 'x')
+      void rt.fetch.dispatchWebSocketMessage('nope', 'y')
+      void rt.fetch.dispatchWebSocketClose(id, 42)
+      await expect(rt.fetch.dispatchWebSocketMessage(id, 'z')).rejects.toThrow('handler boom z')
+      await expect(rt.fetch.dispatchWebSocketMessage('nope', 'y')).rejects.toThrow(/No open WebSocket connection 'nope'/)
+      await expect(rt.fetch.dispatchWebSocketClose(id, 42)).rejects.toThrow(RangeError)
+      await rt.dispose()
+      void rt.fetch.dispatchWebSocketMessage(id, 'after')
+      void rt.fetch.dispatchWebSocketError(id, new Error('e'))
+      await expect(rt.fetch.dispatchWebSocketOpen(id)).rejects.toThrow(/Runtime has been disposed/)
+      await new Promise((r) => setTimeout(r, 100))
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+    expect(unhandled).toEqual([])
+  })
+})
