@@ -14,5 +14,6 @@ export const {
   TimeoutError,
   CpuLimitError,
   RuntimeDisposedError,
+  simpleConsoleHandler,
 } = binding
 export default binding

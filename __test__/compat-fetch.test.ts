@@ -183,3 +183,70 @@ describe('onFetch returning a Response-like object', () => {
     expect(calls).toHaveLength(2)
   })
 })
+
+describe('onFetch init.rawBody', () => {
+  it('is the body bytes (null without a body), as the family gives it; spreading init leaves it out', async () => {
+    const seen: any[] = []
+    const rt = await createRuntime({
+      onFetch: (url, init) => {
+        seen.push([init.method, init.rawBody === null ? null : Array.from(init.rawBody), init.rawBody === init.body, 'rawBody' in { ...init }])
+        return new Response('ok')
+      },
+    })
+    await rt.eval(`await fetch('https://example.com/a'); await fetch('https://example.com/b', { method: 'POST', body: 'hi' })`)
+    expect(seen).toEqual([['GET', null, true, false], ['POST', [104, 105], true, false]])
+  })
+
+  it('throws a TypeError naming init.body when the isolate streams the body, which still arrives whole', async () => {
+    const seen: any[] = []
+    const rt = await createRuntime({
+      onFetch: async (url, init) => {
+        const e = errorOfSync(() => init.rawBody)
+        seen.push([e?.name, e?.message, await new Response(init.body as ReadableStream).text()])
+        return new Response('ok')
+      },
+    })
+    await rt.eval(`await fetch('https://example.com/', { method: 'PUT', duplex: 'half',
+      body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('st')); c.enqueue(new TextEncoder().encode('ream')); c.close() } }) })`)
+    expect(seen).toEqual([['TypeError', 'onFetch init.rawBody: this request body is a stream; read init.body (a ReadableStream) instead', 'stream']])
+  })
+})
+
+function errorOfSync(f: () => unknown): Error | undefined {
+  try {
+    f()
+  } catch (e) {
+    return e as Error
+  }
+  return undefined
+}
+
+describe('dispatchWebSocket* not awaited (the family returns nothing)', () => {
+  it('a handler that throws, an unknown connection or a disposed runtime is no unhandled rejection; awaiting still gets the error', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (e: unknown) => void unhandled.push(e)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const rt = await createRuntime()
+      await rt.eval(`serve({ fetch(r, s) { s.upgrade(r); return new Response(null, { status: 101 }) },
+        websocket: { message(ws, m) { throw new Error('handler boom ' + m) }, close() { throw new Error('close boom') } } })`)
+      await rt.fetch.dispatchRequest(new Request('http://h/'))
+      const id = rt.fetch.getUpgradeRequest()!.connectionId
+      void rt.fetch.dispatchWebSocketOpen(id)
+      void rt.fetch.dispatchWebSocketMessage(id, 'x')
+      void rt.fetch.dispatchWebSocketMessage('nope', 'y')
+      void rt.fetch.dispatchWebSocketClose(id, 42)
+      await expect(rt.fetch.dispatchWebSocketMessage(id, 'z')).rejects.toThrow('handler boom z')
+      await expect(rt.fetch.dispatchWebSocketMessage('nope', 'y')).rejects.toThrow(/No open WebSocket connection 'nope'/)
+      await expect(rt.fetch.dispatchWebSocketClose(id, 42)).rejects.toThrow(RangeError)
+      await rt.dispose()
+      void rt.fetch.dispatchWebSocketMessage(id, 'after')
+      void rt.fetch.dispatchWebSocketError(id, new Error('e'))
+      await expect(rt.fetch.dispatchWebSocketOpen(id)).rejects.toThrow(/Runtime has been disposed/)
+      await new Promise((r) => setTimeout(r, 100))
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+    expect(unhandled).toEqual([])
+  })
+})

@@ -1,5 +1,6 @@
 // import: static and dynamic imports resolved through moduleLoader, caching, async loaders, loader errors.
 import { describe, expect, it } from 'vitest'
+import { RuntimeDisposedError } from '../index.js'
 import { errorOf, reporter, sleep, useRuntimes } from './helpers'
 
 const make = useRuntimes()
@@ -316,6 +317,26 @@ describe('importer and resolveDir (@ricsam/isolate-runtime shapes)', () => {
     ])
   })
 
+  it('a loader may return { code, filename, resolveDir } with a bare filename: the module is <resolveDir>/<filename>', async () => {
+    const { calls: reported, customFunctions } = reporter()
+    const seen: Array<[string, string, string]> = []
+    const moduleLoader = (specifier: string, importer: { path: string; resolveDir: string }) => {
+      seen.push([specifier, importer.path, importer.resolveDir])
+      if (specifier === '@/a') return { code: "import { b } from '@/b'\nexport const a = b + 1", filename: 'moduleA', resolveDir: '/modules' }
+      if (specifier === '@/b') return { code: "export const b = 10\nexport function boom() { throw new Error('boom') }", filename: 'b.js', resolveDir: 'lib/./x/' }
+      throw new Error('unexpected ' + specifier)
+    }
+    const r = await createRuntime({ customFunctions, moduleLoader })
+    await r.eval(`import { a } from '@/a'\nreport(a)`, 'main.js')
+    expect(reported).toEqual([11])
+    expect(seen).toEqual([
+      ['@/a', '/main.js', '/'],
+      ['@/b', '/modules/moduleA', '/modules'],
+    ])
+    const err = await errorOf(() => r.eval(`import { boom } from '@/b'\nboom()`, 'other.js'))
+    expect(err.stack).toContain('/lib/x/b.js:2')
+  })
+
   it('a module returned with { code, resolveDir } has that path in its stack traces', async () => {
     const r = await createRuntime({
       moduleLoader: () => ({ code: "export function boom() { throw new Error('boom') }", resolveDir: '/pkg/lib' }),
@@ -337,5 +358,29 @@ describe('importer and resolveDir (@ricsam/isolate-runtime shapes)', () => {
     await r.eval(`import { a } from './dir/a.js'\nimport { n } from './shared.js'\nreport(a === n)`, 'main.js')
     expect(reported).toEqual(['shared evaluated', true])
     expect(loads).toBe(2) // called once per importer and specifier, compiled once per path
+  })
+})
+
+describe('runtime.clearModuleCache() (@ricsam/isolate-runtime)', () => {
+  it('later imports call the loader again and evaluate the new code; earlier evals are unaffected', async () => {
+    const { calls: reported, customFunctions } = reporter()
+    let loads = 0
+    const r = await createRuntime({
+      customFunctions,
+      moduleLoader: () => ({ code: `report('evaluated ${++loads}')\nexport const n = ${loads}`, filename: '/counter.js' }),
+    })
+    await r.eval(`import { n } from '@/counter'\nreport(n)`)
+    await r.eval(`import { n } from '@/counter'\nreport(n)`)
+    expect(loads).toBe(1)
+    expect(r.clearModuleCache()).toBeUndefined()
+    await r.eval(`import { n } from '@/counter'\nreport(n)`)
+    expect(loads).toBe(2)
+    expect(reported).toEqual(['evaluated 1', 1, 1, 'evaluated 2', 2])
+  })
+
+  it('throws RuntimeDisposedError after dispose()', async () => {
+    const r = await createRuntime()
+    await r.dispose()
+    expect(() => r.clearModuleCache()).toThrow(RuntimeDisposedError)
   })
 })

@@ -59,7 +59,14 @@ pub unsafe fn console(env: Env, handle: &Arc<RuntimeHandle>) -> NResult<Val> {
   let h = handle.clone();
   let timers = func::function(env, "getTimers", move |env, _| {
     alive(env, &h)?;
-    map(env, h.shared.console.timers()).map_err(|f| thrown(env, f))
+    // Starts on Node's performance.now() clock, as @ricsam/isolate-console's (the isolate's
+    // clock starts with the runtime): `performance.now() - start` on the host is the time run.
+    let starts = || -> NResult<Val> {
+      let perf = env.get_named(env.global()?, "performance")?;
+      let now = env.get_double(env.call(perf, env.get_named(perf, "now")?, &[])?)?;
+      map(env, h.shared.console.timer_ages().into_iter().map(|(k, age)| (k, now - age)).collect())
+    };
+    starts().map_err(|f| thrown(env, f))
   })?;
   let h = handle.clone();
   let depth = func::function(env, "getGroupDepth", move |env, _| {

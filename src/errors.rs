@@ -73,7 +73,13 @@ impl ErrorInfo {
 
   /// Wording as @ricsam/isolate-runtime's: "Execution timed out after 100ms".
   pub fn timeout(ms: u64) -> Self {
-    Self::of_kind(ErrorKind::Timeout, format!("Execution timed out after {ms}ms"))
+    Self::timeout_of("Execution", ms)
+  }
+
+  /// A TimeoutError "<what> timed out after <ms>ms" (a test run's is "Test timed out after
+  /// 100ms", as @ricsam/isolate-runtime words it).
+  pub fn timeout_of(what: &str, ms: u64) -> Self {
+    Self::of_kind(ErrorKind::Timeout, format!("{what} timed out after {ms}ms"))
   }
 
   pub fn memory_limit(limit_mb: f64) -> Self {
@@ -153,6 +159,12 @@ pub fn fmt_mb(mb: f64) -> String {
   }
 }
 
+/// The reason given when `executionTimeout` (or a test run's deadline) ends a runtime: later
+/// calls then say "… runtime execution timed out after 100ms …", as @ricsam/isolate-runtime's do.
+pub fn runtime_timed_out(ms: u64, what: &str) -> String {
+  format!("runtime execution timed out after {ms}ms ({what})")
+}
+
 /// Why a runtime stopped, for the message of every later call.
 pub fn disposed_because(reason: &str) -> String {
   format!("{DISPOSED}: {reason}. Create a new runtime with createRuntime() to continue")
@@ -194,16 +206,44 @@ pub mod classes {
     define(C.prototype, 'name', name)
     return C
   }
+  // @ricsam/isolate-runtime's helper, so code that imports it from there works unchanged: console
+  // options sending each entry's text to the callback of its level (assert to error; trace, dir,
+  // table, time, timeLog and count to log; group, countReset and clear nowhere).
+  const simpleConsoleHandler = (callbacks) => {
+    if (callbacks === null || typeof callbacks !== 'object') {
+      throw new TypeError('simpleConsoleHandler(callbacks): callbacks must be an object of { log, warn, error, info, debug } functions')
+    }
+    const call = (level, text) => {
+      const f = callbacks[level]
+      if (typeof f === 'function') f(text)
+    }
+    const ms = (e) => `${e.label}: ${Number(e.duration).toFixed(2)}ms`
+    return {
+      onEntry(e) {
+        switch (e.type) {
+          case 'output': return call(e.level, e.stdout)
+          case 'assert': return call('error', e.stdout)
+          case 'trace': return call('log', e.stack)
+          case 'dir': case 'table': return call('log', e.stdout)
+          case 'time': return call('log', ms(e))
+          case 'timeLog': return call('log', e.stdout ? `${ms(e)} ${e.stdout}` : ms(e))
+          case 'count': return call('log', `${e.label}: ${e.count}`)
+        }
+      },
+    }
+  }
   return {
     IsolateError,
     MemoryLimitError: make('MemoryLimitError', 'ERR_ISOLATE_MEMORY_LIMIT'),
     TimeoutError: make('TimeoutError', 'ERR_ISOLATE_TIMEOUT'),
     CpuLimitError: make('CpuLimitError', 'ERR_ISOLATE_CPU_LIMIT'),
     RuntimeDisposedError: make('RuntimeDisposedError', 'ERR_ISOLATE_DISPOSED'),
+    simpleConsoleHandler,
   }
 })()"#;
 
-  pub const NAMES: [&str; 5] = ["IsolateError", "MemoryLimitError", "TimeoutError", "CpuLimitError", "RuntimeDisposedError"];
+  /// The error classes, and `simpleConsoleHandler` (a host-side helper made in the same script).
+  pub const NAMES: [&str; 6] = ["IsolateError", "MemoryLimitError", "TimeoutError", "CpuLimitError", "RuntimeDisposedError", "simpleConsoleHandler"];
 
   struct Classes {
     refs: Vec<(&'static str, sys::napi_ref)>,
@@ -256,10 +296,13 @@ mod tests {
   #[test]
   fn messages_tell_the_user_what_to_do() {
     assert_eq!(ErrorInfo::timeout(250).message, "Execution timed out after 250ms");
+    assert_eq!(ErrorInfo::timeout_of("Test", 100).message, "Test timed out after 100ms");
+    assert_eq!(ErrorInfo::timeout_of("Test", 100).name, "TimeoutError");
     assert_eq!(ErrorInfo::memory_limit(32.0).message, "Memory limit of 32 MB exceeded");
     assert_eq!(ErrorInfo::memory_limit(0.5).message, "Memory limit of 0.5 MB exceeded");
     assert_eq!(ErrorInfo::cpu_limit(50).message, "CPU time limit of 50ms exceeded");
-    let m = disposed_because("execution timed out");
+    let m = disposed_because(&runtime_timed_out(100, "an eval"));
+    assert_eq!(m, "Runtime has been disposed: runtime execution timed out after 100ms (an eval). Create a new runtime with createRuntime() to continue");
     assert!(m.starts_with(DISPOSED));
     assert!(m.contains("createRuntime()"));
   }

@@ -249,6 +249,25 @@ impl Runtime {
     Ok(promise(env, promise_value))
   }
 
+  /// Forgets the modules imported so far (as @ricsam/isolate-runtime's `clearModuleCache()`):
+  /// later imports call the moduleLoader again. Ordered with evals: one started after this call
+  /// sees the empty cache. Throws RuntimeDisposedError once the runtime is gone.
+  #[napi(catch_unwind)]
+  pub fn clear_module_cache(&self, env: &Env) -> Result<()> {
+    if !self.handle.shared.is_alive() {
+      let e = self.handle.shared.later_error().to_host(unsafe { host::napi::Env::from_raw(env.raw()) });
+      return Err(napi::Error::from(unsafe { Unknown::from_raw_unchecked(env.raw(), e) }));
+    }
+    let _ = self.handle.send(Msg::Task(Box::new(|scope| {
+      if let Some(state) = runtime::State::get(scope) {
+        if let Ok(mut s) = state.try_borrow_mut() {
+          s.modules.clear_cache();
+        }
+      }
+    })));
+    Ok(())
+  }
+
   /// Stops the runtime and frees its isolate. Idempotent; pending calls reject with
   /// "Runtime has been disposed".
   #[napi(catch_unwind, ts_return_type = "Promise<void>")]

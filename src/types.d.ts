@@ -39,6 +39,21 @@ export interface ConsoleOptions {
   onEntry?: (entry: ConsoleEntry) => void
 }
 
+/** Callbacks by level for `simpleConsoleHandler`, each given an entry's text. */
+export interface SimpleConsoleCallbacks {
+  log?: (message: string) => void
+  warn?: (message: string) => void
+  error?: (message: string) => void
+  info?: (message: string) => void
+  debug?: (message: string) => void
+}
+
+/** Console options sending each entry's text to the callback of its level, as
+ * @ricsam/isolate-runtime's helper does: `assert` goes to `error`; `trace` (its stack), `dir`,
+ * `table`, `time`/`timeLog` ("label: 1.23ms") and `count` ("label: 2") to `log`; `group`,
+ * `groupEnd`, `countReset` and `clear` nowhere. */
+export declare function simpleConsoleHandler(callbacks: SimpleConsoleCallbacks): ConsoleOptions
+
 /** A value that crosses between host and isolate by structured clone. */
 export type CloneValue = unknown
 
@@ -207,7 +222,14 @@ export interface ResponseLike {
 
 export type OnFetch = (
   url: string,
-  init: { method: string; headers: [string, string][]; body: Uint8Array | ReadableStream<Uint8Array> | null; signal: AbortSignal },
+  init: {
+    method: string
+    headers: [string, string][]
+    body: Uint8Array | ReadableStream<Uint8Array> | null
+    /** `body` when it is bytes or null, as @ricsam/isolate-runtime's; throws a TypeError when the body is a stream. */
+    readonly rawBody: Uint8Array | null
+    signal: AbortSignal
+  },
 ) => Response | ResponseLike | Promise<Response | ResponseLike>
 
 /** What a `webSocket` callback may return to bridge an isolate WebSocket: Node's WebSocket or the `ws` package's. */

@@ -6,6 +6,7 @@ import {
   MemoryLimitError,
   RuntimeDisposedError,
   TimeoutError,
+  simpleConsoleHandler,
   type ConsoleEntry,
   type CustomFunction,
   type RuntimeOptions,
@@ -58,13 +59,17 @@ export async function main(): Promise<void> {
   const depth: number = rt.console.getGroupDepth()
   rt.console.reset()
   rt.timers.clearAll()
+  rt.clearModuleCache()
   const r2 = await createRuntime({
     cwd: '/app',
+    console: simpleConsoleHandler({ log: (m: string) => void m.length, error: (m) => void m }),
     onWebSocketCommand: (cmd: WebSocketCommand) => void cmd.connectionId,
     onFetch: () => ({ status: 204, headers: { a: 'b' }, body: null }),
-    moduleLoader: (specifier, importer) => ({ code: '', resolveDir: importer.resolveDir + '/' + specifier }),
+    moduleLoader: (specifier, importer) => ({ code: '', filename: 'x.js', resolveDir: importer.resolveDir + '/' + specifier }),
   })
   await r2.dispose()
+  const r3 = await createRuntime({ fetch: (url, init) => new Response(`${url} ${init.rawBody?.byteLength ?? 0}`) })
+  await r3.dispose()
   await rt.dispose()
   void [id, used, res, has, now, counters, timers, depth]
 

@@ -73,10 +73,11 @@ struct Labels {
 }
 
 /// A label's value; `_charge` keeps the label's bytes counted against memoryLimitMB while the
-/// label is held.
+/// label is held; `at`, when a timer started (the host reads its start on its own clock).
 struct Slot {
   seq: u64,
   value: f64,
+  at: Option<std::time::Instant>,
   _charge: Option<crate::limits::Charge>,
 }
 
@@ -96,8 +97,25 @@ impl ConsoleState {
     self.with(|l| Self::ordered(&l.counters)).unwrap_or_default()
   }
 
-  pub fn timers(&self) -> Vec<(String, f64)> {
+  #[cfg(test)]
+  fn timers(&self) -> Vec<(String, f64)> {
     self.with(|l| Self::ordered(&l.timers)).unwrap_or_default()
+  }
+
+  /// How long each running timer has run, in ms, in insertion order: the host turns this into a
+  /// start on its own `performance.now()` clock, as @ricsam/isolate-console's getTimers() gives.
+  pub fn timer_ages(&self) -> Vec<(String, f64)> {
+    let now = std::time::Instant::now();
+    let ages = |l: &mut Labels| {
+      let mut v: Vec<(u64, String, f64)> = l
+        .timers
+        .iter()
+        .map(|(k, s)| (s.seq, k.clone(), s.at.map_or(0.0, |at| now.saturating_duration_since(at).as_secs_f64() * 1000.0)))
+        .collect();
+      v.sort_by_key(|e| e.0);
+      v.into_iter().map(|(_, k, a)| (k, a)).collect()
+    };
+    self.with(ages).unwrap_or_default()
   }
 
   pub fn group_depth(&self) -> u32 {
@@ -119,7 +137,7 @@ impl ConsoleState {
       .with(|l| {
         l.seq += 1;
         let seq = l.seq;
-        let slot = l.counters.entry(label).or_insert(Slot { seq, value: 0.0, _charge: charge });
+        let slot = l.counters.entry(label).or_insert(Slot { seq, value: 0.0, at: None, _charge: charge });
         slot.value += 1.0;
         slot.value
       })
@@ -139,7 +157,7 @@ impl ConsoleState {
         }
         l.seq += 1;
         let seq = l.seq;
-        l.timers.insert(label, Slot { seq, value: start, _charge: charge });
+        l.timers.insert(label, Slot { seq, value: start, at: Some(std::time::Instant::now()), _charge: charge });
         true
       })
       .unwrap_or(false)
@@ -228,6 +246,11 @@ mod state_tests {
     assert!(c.time("t".into(), 5.0, None));
     assert!(!c.time("t".into(), 9.0, None));
     assert_eq!(c.timer("t", false), Some(5.0));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let ages = c.timer_ages();
+    assert_eq!(ages.len(), 1);
+    assert_eq!(ages[0].0, "t");
+    assert!(ages[0].1 >= 20.0 && ages[0].1 < 10_000.0, "age {}", ages[0].1);
     assert_eq!(c.group(1), 1);
     assert_eq!(c.group(-1), 0);
     assert_eq!(c.group(-1), 0);

@@ -21,6 +21,13 @@
     if (typeof id !== 'string' || id === '') throw new TypeError(`${what}: connectionId must be a non-empty string`)
     return id
   }
+  // Runs `f` (async) and returns its promise, marked handled: a caller that does not await it
+  // gets no unhandled rejection; one that does still gets the error.
+  const handled = (f) => {
+    const p = f()
+    p.catch(() => {})
+    return p
+  }
 
   // Headers cross as one string, 'name\nvalue\nname\nvalue': header names are tokens and values
   // cannot hold CR, LF or NUL (https://fetch.spec.whatwg.org/#header-value), and one string is
@@ -280,6 +287,12 @@
           } else if (body instanceof Uint8Array) {
             init.body = body
           }
+          // @ricsam/isolate-runtime's init also has rawBody, the body's bytes (it buffers every
+          // body). A body the isolate streams stays a stream: reading rawBody then throws rather
+          // than giving null for a body that exists. Not enumerable: `{ ...init }` skips it.
+          Object.defineProperty(init, 'rawBody', typeof body === 'number'
+            ? { get() { throw new TypeError('onFetch init.rawBody: this request body is a stream; read init.body (a ReadableStream) instead') } }
+            : { value: init.body })
           const response = responseLike(await callback(url, init))
           const head = [response.status, response.statusText, response.headers, response.url || url, response.redirected]
           // https://fetch.spec.whatwg.org/#null-body-status: a body given with 204/304 (a
@@ -561,21 +574,33 @@
         const id = native.state()[2]
         return id === null ? null : { requested: true, connectionId: id }
       },
-      async dispatchWebSocketOpen(id) {
-        await native.call('wsOpen', [connectionId(id, 'dispatchWebSocketOpen')])
+      // Code written for @ricsam/isolate-runtime calls these without awaiting (its return
+      // nothing): their rejections (a handler that threw, an unknown connection, a disposed
+      // runtime) are marked handled, so they never end the Node process as unhandled
+      // rejections; awaiting one still gets its error.
+      dispatchWebSocketOpen(id) {
+        return handled(async () => {
+          await native.call('wsOpen', [connectionId(id, 'dispatchWebSocketOpen')])
+        })
       },
-      async dispatchWebSocketMessage(id, data) {
-        await native.call('wsMessage', [connectionId(id, 'dispatchWebSocketMessage'), bytesOf(data, 'dispatchWebSocketMessage')])
+      dispatchWebSocketMessage(id, data) {
+        return handled(async () => {
+          await native.call('wsMessage', [connectionId(id, 'dispatchWebSocketMessage'), bytesOf(data, 'dispatchWebSocketMessage')])
+        })
       },
-      async dispatchWebSocketClose(id, code = 1005, reason = '') {
-        if (!Number.isInteger(code) || code < 1000 || code > 4999) {
-          throw new RangeError(`dispatchWebSocketClose: code must be an integer from 1000 to 4999 (got ${code})`)
-        }
-        await native.call('wsClose', [connectionId(id, 'dispatchWebSocketClose'), code, String(reason)])
+      dispatchWebSocketClose(id, code = 1005, reason = '') {
+        return handled(async () => {
+          if (!Number.isInteger(code) || code < 1000 || code > 4999) {
+            throw new RangeError(`dispatchWebSocketClose: code must be an integer from 1000 to 4999 (got ${code})`)
+          }
+          await native.call('wsClose', [connectionId(id, 'dispatchWebSocketClose'), code, String(reason)])
+        })
       },
-      async dispatchWebSocketError(id, error) {
-        const e = error instanceof Error ? error : new Error(String(error))
-        await native.call('wsError', [connectionId(id, 'dispatchWebSocketError'), e])
+      dispatchWebSocketError(id, error) {
+        return handled(async () => {
+          const e = error instanceof Error ? error : new Error(String(error))
+          await native.call('wsError', [connectionId(id, 'dispatchWebSocketError'), e])
+        })
       },
       onWebSocketCommand(callback) {
         if (typeof callback !== 'function') throw new TypeError('onWebSocketCommand(callback): callback must be a function')

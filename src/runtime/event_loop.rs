@@ -336,7 +336,7 @@ fn arm_deadline(core: &Arc<Core>, id: u64, ms: u64, what: &'static str) -> u64 {
   Watchdog::global().arm(Instant::now() + Duration::from_millis(ms), move || {
     let Some(core) = weak.upgrade() else { return };
     if core.has_waiter(id) {
-      core.shared.trip(ErrorInfo::timeout(ms), format!("{what} timed out after {ms} ms"));
+      core.shared.trip(ErrorInfo::timeout(ms), crate::errors::runtime_timed_out(ms, what));
       core.wake();
     }
   })

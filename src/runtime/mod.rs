@@ -278,7 +278,7 @@ impl Shared {
 
   /// A task ran past `executionTimeout`.
   pub fn trip_task_timeout(&self, ms: u64) {
-    self.trip(ErrorInfo::timeout(ms), format!("a task ran longer than its executionTimeout of {ms} ms"))
+    self.trip(ErrorInfo::timeout(ms), crate::errors::runtime_timed_out(ms, "a task ran longer than its executionTimeout"))
   }
 
   /// A task used more than `cpuTimeLimit` of CPU.

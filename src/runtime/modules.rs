@@ -42,6 +42,13 @@ impl Registry {
     g
   }
 
+  /// `runtime.clearModuleCache()`: later imports call the loader again and compile afresh.
+  /// Modules already linked keep their imports; `names` stays, so they are still named.
+  pub fn clear_cache(&mut self) {
+    self.by_name.clear();
+    self.resolved.clear();
+  }
+
   fn filename_of(&self, scope: &mut v8::PinScope, module: v8::Local<v8::Module>) -> Option<String> {
     let list = self.names.get(&module.get_identity_hash().get())?;
     list.iter().find(|(g, _)| v8::Local::new(scope, g) == module).map(|(_, n)| n.clone())
@@ -277,15 +284,23 @@ pub fn dir_of(path: &str) -> String {
 }
 
 /// What a module the loader returned is named (in stack traces, and as the importer of its
-/// own imports): its `filename` as given; else, with `resolveDir`, the specifier's last segment
-/// in that directory (as @ricsam/isolate-runtime does); else a relative specifier resolved
-/// against the importer's directory, or the specifier itself.
+/// own imports): a bare `filename` (no `/`) with `resolveDir` is that file in that directory,
+/// as @ricsam/isolate-runtime joins them; any other `filename` as given; else, with
+/// `resolveDir`, the specifier's last segment in that directory (as the family does); else a
+/// relative specifier resolved against the importer's directory, or the specifier itself.
 fn module_name(importer: &str, specifier: &str, filename: Option<&Value>, resolve_dir: Option<&Value>) -> String {
+  let dir = match resolve_dir {
+    Some(Value::String(dir)) => Some(dir),
+    _ => None,
+  };
   if let Some(Value::String(f)) = filename {
-    return f.clone();
+    return match dir {
+      Some(dir) if !f.contains('/') => absolute(&format!("{}/{f}", absolute(dir))),
+      _ => f.clone(),
+    };
   }
   let base = specifier.rsplit('/').next().unwrap_or(specifier);
-  if let Some(Value::String(dir)) = resolve_dir {
+  if let Some(dir) = dir {
     return absolute(&format!("{}/{base}", absolute(dir)));
   }
   if specifier.starts_with("./") || specifier.starts_with("../") {
@@ -540,6 +555,10 @@ mod path_tests {
   fn module_names_follow_filename_then_resolve_dir_then_the_importer() {
     let s = |v: &str| Value::String(v.to_string());
     assert_eq!(module_name("main.js", "./a.js", Some(&s("lib/a.js")), Some(&s("/x"))), "lib/a.js");
+    // A bare filename with resolveDir: joined, as @ricsam/isolate-runtime names it.
+    assert_eq!(module_name("/main.js", "@/moduleA", Some(&s("moduleA")), Some(&s("/modules"))), "/modules/moduleA");
+    assert_eq!(module_name("/main.js", "x", Some(&s("x.js")), Some(&s("modules/./a/"))), "/modules/a/x.js");
+    assert_eq!(module_name("/main.js", "x", Some(&s("x.js")), None), "x.js");
     assert_eq!(module_name("main.js", "./lib/util.js", None, Some(&s("/src/lib/"))), "/src/lib/util.js");
     assert_eq!(module_name("/src/app/main.js", "../util.js", None, None), "/src/util.js");
     assert_eq!(module_name("main.js", "pkg", None, None), "pkg");

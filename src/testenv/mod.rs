@@ -178,7 +178,7 @@ fn call(env: Env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, run_tim
     let flag = finished.clone();
     let id = Watchdog::global().arm(Instant::now() + Duration::from_millis(ms), move || {
       if !flag.load(Ordering::Acquire) {
-        shared.trip(ErrorInfo::timeout(ms), format!("a test run timed out after {ms} ms"));
+        shared.trip(ErrorInfo::timeout_of("Test", ms), crate::errors::runtime_timed_out(ms, "a test run"));
         // The runtime may be idle (a test waiting on a promise): make it look at its limits.
         let _ = mailbox.send(Msg::Wake);
       }
