@@ -14,5 +14,9 @@ export const {
   TimeoutError,
   CpuLimitError,
   RuntimeDisposedError,
+  createNodeDirectoryHandler,
+  createInMemoryDirectoryHandler,
+  NodeDirectoryHandler,
+  InMemoryDirectoryHandler,
 } = binding
 export default binding
