@@ -150,6 +150,8 @@ describe('File System Access API over the in-memory handler', () => {
     expect((await run(`new FileSystemFileHandle()`))[0]).toBe('TypeError')
     expect((await run(`root.getFileHandle('file.txt').then((h) => h.createWritable()).then((w) => w.write({ type: 'seek' }))`)).slice(0, 2)).toEqual(['SyntaxError', true])
     expect((await run(`root.getFileHandle('file.txt').then((h) => h.createWritable()).then((w) => w.write({ type: 'write', position: -1, data: 'x' }))`))[0]).toBe('TypeError')
+    // A write the memory limit cannot hold: QuotaExceededError before anything is allocated; the runtime lives on.
+    expect((await run(`root.getFileHandle('file.txt').then((h) => h.createWritable()).then(async (w) => { await w.seek(2 ** 52); return w.write('x') })`)).slice(0, 2)).toEqual(['QuotaExceededError', true])
     // A closed writable refuses more writes (the WritableStream's own TypeError).
     expect((await run(`root.getFileHandle('file.txt').then((h) => h.createWritable()).then(async (w) => { await w.close(); return w.write('x') })`))[0]).toBe('TypeError')
     // Nothing was created by the refused names.

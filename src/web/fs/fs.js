@@ -33,9 +33,11 @@
   const MAX_NAME = 255
 
   let fsIndex = -1 // the runtime's fs host function (src/host/options.rs), -1 without the option
+  let limit = 0 // the runtime's memory limit in bytes: no writable grows past it
   internals.perRuntime.push((options) => {
     if (typeof options.fs !== 'number') return
     fsIndex = options.fs
+    limit = options.memoryLimitBytes
     define(global, 'getDirectory', getDirectory)
   })
 
@@ -264,14 +266,19 @@
   function newWritable(slot, initial) {
     // buf holds the file's bytes [0, size); bytes past size are always zero.
     const st = { __proto__: null, buf: new Uint8Array(0), size: 0, pos: 0 }
+    // https://fs.spec.whatwg.org/#write-a-chunk: past the quota, QuotaExceededError. The quota is
+    // the memory limit, checked before allocating (a refused ArrayBuffer ends the runtime).
+    const quota = (end) =>
+      new DOMException(`write: a file of ${end} bytes does not fit in this runtime's memory limit (${limit} bytes); write less or raise memoryLimitMB`, 'QuotaExceededError')
     const ensure = (end) => {
       if (end <= lengthOf(st.buf)) return
-      const cap = MathMax(end, MathMin(lengthOf(st.buf) * 2, end + (64 << 20)))
+      if (end > limit) throw quota(end)
+      const cap = MathMin(limit, MathMax(end, MathMin(lengthOf(st.buf) * 2, end + (64 << 20))))
       let next
       try {
         next = new Uint8Array(cap)
       } catch {
-        throw new DOMException(`write: ${end} bytes do not fit in this runtime's memory limit; write less or raise memoryLimitMB`, 'QuotaExceededError')
+        throw quota(end)
       }
       TypedArrayPrototypeSet(next, st.buf)
       st.buf = next

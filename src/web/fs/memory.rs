@@ -224,6 +224,8 @@ pub struct InMemoryDirectoryHandler {
 /// A handler whose files live in the host's memory: `initialFiles` maps paths ('a/b.txt' or
 /// '/a/b.txt') to contents; their directories are made.
 #[napi(catch_unwind, ts_args_type = "initialFiles?: Record<string, string | Uint8Array>")]
+// Called from JS only (napi registers it); unit tests do not build that registration.
+#[cfg_attr(test, allow(dead_code))]
 pub fn create_in_memory_directory_handler(initial_files: Option<HashMap<String, Either<String, Uint8Array>>>) -> napi::Result<InMemoryDirectoryHandler> {
   let mut tree = Tree::default();
   for (path, content) in initial_files.unwrap_or_default() {

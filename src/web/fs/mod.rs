@@ -185,7 +185,7 @@ fn too_big(path: &str, size: u64, max: u64) -> FsError {
 
 /// A write position from JS (a safe non-negative integer).
 fn position(p: f64, what: &str) -> FsResult<u64> {
-  if !p.is_finite() || p < 0.0 || p > 9007199254740991.0 {
+  if !p.is_finite() || !(0.0..=9007199254740991.0).contains(&p) {
     return Err(FsError::new("TypeError", format!("{what} must be a non-negative integer")));
   }
   Ok(p as u64)

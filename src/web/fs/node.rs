@@ -28,6 +28,8 @@ pub struct NodeDirectoryHandler {
 /// A handler over the real directory `rootDir` (it must exist) for the `fs` option: every path it
 /// is given stays inside `rootDir` (`..` and symlinks out are refused with NotAllowedError).
 #[napi(catch_unwind)]
+// Called from JS only (napi registers it); unit tests do not build that registration.
+#[cfg_attr(test, allow(dead_code))]
 pub fn create_node_directory_handler(root_dir: String) -> napi::Result<NodeDirectoryHandler> {
   let root = fs::canonicalize(&root_dir)
     .map_err(|e| napi::Error::new(napi::Status::InvalidArg, format!("createNodeDirectoryHandler: cannot open '{root_dir}': {e}")))?;
