@@ -4,10 +4,10 @@
 
 use napi_derive::napi;
 use super::{
-  max_bytes, mime_type, position, segments, shown, too_big, FsCreateOptions, FsDirectoryEntry, FsFileData, FsFileMetadata, FsError, FsResult,
+  max_bytes, mime_type, position, segments, shown, too_big, FsCreateOptions, FsTask, FsDirectoryEntry, FsFileData, FsFileMetadata, FsError, FsResult,
   FsReadOptions, FsRemoveOptions,
 };
-use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::bindgen_prelude::{AsyncTask, Either, ToNapiValue, TypeName, Uint8Array};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -239,9 +239,13 @@ pub fn create_in_memory_directory_handler(initial_files: Option<HashMap<String, 
 }
 
 impl InMemoryDirectoryHandler {
-  fn with<T>(&self, f: impl FnOnce(&mut Tree) -> FsResult<T>) -> napi::Result<T> {
-    let mut t = self.tree.lock().map_err(|_| napi::Error::from(FsError::new("Error", "the in-memory handler is broken")))?;
-    f(&mut t).map_err(Into::into)
+  /// Runs `f` on the tree off Node's main thread (a large copy should not stall it either).
+  fn run<T: Send + ToNapiValue + TypeName + 'static>(&self, f: impl FnOnce(&mut Tree) -> FsResult<T> + Send + 'static) -> AsyncTask<FsTask<T>> {
+    let tree = self.tree.clone();
+    FsTask::run(move || {
+      let mut t = tree.lock().map_err(|_| FsError::new("Error", "the in-memory handler is broken"))?;
+      f(&mut t)
+    })
   }
 }
 
@@ -251,52 +255,58 @@ fn name_of(path: &str) -> &str {
 
 #[napi]
 impl InMemoryDirectoryHandler {
-  #[napi]
-  pub async fn get_file_handle(&self, path: String, options: Option<FsCreateOptions>) -> napi::Result<()> {
-    self.with(|t| t.get_file_handle(&path, options.and_then(|o| o.create).unwrap_or(false)))
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn get_file_handle(&self, path: String, options: Option<FsCreateOptions>) -> AsyncTask<FsTask<()>> {
+    let create = options.and_then(|o| o.create).unwrap_or(false);
+    self.run(move |t| t.get_file_handle(&path, create))
   }
 
-  #[napi]
-  pub async fn get_directory_handle(&self, path: String, options: Option<FsCreateOptions>) -> napi::Result<()> {
-    self.with(|t| t.get_directory_handle(&path, options.and_then(|o| o.create).unwrap_or(false)))
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn get_directory_handle(&self, path: String, options: Option<FsCreateOptions>) -> AsyncTask<FsTask<()>> {
+    let create = options.and_then(|o| o.create).unwrap_or(false);
+    self.run(move |t| t.get_directory_handle(&path, create))
   }
 
-  #[napi]
-  pub async fn remove_entry(&self, path: String, options: Option<FsRemoveOptions>) -> napi::Result<()> {
-    self.with(|t| t.remove_entry(&path, options.and_then(|o| o.recursive).unwrap_or(false)))
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn remove_entry(&self, path: String, options: Option<FsRemoveOptions>) -> AsyncTask<FsTask<()>> {
+    let recursive = options.and_then(|o| o.recursive).unwrap_or(false);
+    self.run(move |t| t.remove_entry(&path, recursive))
   }
 
-  #[napi]
-  pub async fn read_directory(&self, path: String) -> napi::Result<Vec<FsDirectoryEntry>> {
-    self.with(|t| t.read_directory(&path))
+  #[napi(ts_return_type = "Promise<Array<FsDirectoryEntry>>")]
+  pub fn read_directory(&self, path: String) -> AsyncTask<FsTask<Vec<FsDirectoryEntry>>> {
+    self.run(move |t| t.read_directory(&path))
   }
 
-  #[napi]
-  pub async fn read_file(&self, path: String, options: Option<FsReadOptions>) -> napi::Result<FsFileData> {
+  #[napi(ts_return_type = "Promise<FsFileData>")]
+  pub fn read_file(&self, path: String, options: Option<FsReadOptions>) -> AsyncTask<FsTask<FsFileData>> {
     let max = max_bytes(&options);
-    let (data, last_modified) = self.with(|t| t.read_file(&path, max))?;
-    Ok(FsFileData { size: data.len() as f64, data: data.into(), last_modified, mime: mime_type(name_of(&path)).into() })
+    self.run(move |t| {
+      let (data, last_modified) = t.read_file(&path, max)?;
+      Ok(FsFileData { size: data.len() as f64, data: data.into(), last_modified, mime: mime_type(name_of(&path)).into() })
+    })
   }
 
-  #[napi]
-  pub async fn write_file(&self, path: String, data: Uint8Array, position: Option<f64>) -> napi::Result<()> {
-    let at = match position {
-      Some(p) => Some(super::position(p, "writeFile: position")?),
-      None => None,
-    };
-    self.with(|t| t.write_file(&path, &data, at))
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn write_file(&self, path: String, data: Uint8Array, position: Option<f64>) -> AsyncTask<FsTask<()>> {
+    let bytes = data.to_vec();
+    self.run(move |t| {
+      let at = position.map(|p| super::position(p, "writeFile: position")).transpose()?;
+      t.write_file(&path, &bytes, at)
+    })
   }
 
-  #[napi]
-  pub async fn truncate_file(&self, path: String, size: f64) -> napi::Result<()> {
-    let size = position(size, "truncateFile: size")?;
-    self.with(|t| t.truncate_file(&path, size))
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn truncate_file(&self, path: String, size: f64) -> AsyncTask<FsTask<()>> {
+    self.run(move |t| t.truncate_file(&path, position(size, "truncateFile: size")?))
   }
 
-  #[napi]
-  pub async fn get_file_metadata(&self, path: String) -> napi::Result<FsFileMetadata> {
-    let (size, last_modified) = self.with(|t| t.metadata(&path))?;
-    Ok(FsFileMetadata { size: size as f64, last_modified, mime: mime_type(name_of(&path)).into() })
+  #[napi(ts_return_type = "Promise<FsFileMetadata>")]
+  pub fn get_file_metadata(&self, path: String) -> AsyncTask<FsTask<FsFileMetadata>> {
+    self.run(move |t| {
+      let (size, last_modified) = t.metadata(&path)?;
+      Ok(FsFileMetadata { size: size as f64, last_modified, mime: mime_type(name_of(&path)).into() })
+    })
   }
 }
 

@@ -11,6 +11,8 @@ use napi_derive::napi;
 use super::{Area, Natives};
 use crate::errors::ErrorInfo;
 use crate::host::napi::{Env, Val};
+use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
+use napi::Task;
 
 pub const AREA: Area = Area { name: "fs", js: include_str!("fs.js"), natives };
 
@@ -55,6 +57,34 @@ impl From<FsError> for napi::Error {
 }
 
 pub type FsResult<T> = Result<T, FsError>;
+
+/// A handler method's work, run on libuv's thread pool (napi's `async fn` would start a second
+/// tokio runtime; the project keeps one), settling the method's promise.
+pub struct FsTask<T>(Option<Box<dyn FnOnce() -> FsResult<T> + Send>>);
+
+impl<T: Send + ToNapiValue + TypeName + 'static> FsTask<T> {
+  pub fn run(f: impl FnOnce() -> FsResult<T> + Send + 'static) -> AsyncTask<Self> {
+    AsyncTask::new(Self(Some(Box::new(f))))
+  }
+}
+
+impl<T: Send + ToNapiValue + TypeName + 'static> Task for FsTask<T> {
+  type Output = T;
+  type JsValue = T;
+
+  fn compute(&mut self) -> napi::Result<T> {
+    let internal = || napi::Error::from(FsError::new("Error", "edge-isolate: internal error in the directory handler"));
+    let f = self.0.take().ok_or_else(internal)?;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+      Ok(r) => r.map_err(Into::into),
+      Err(_) => Err(internal()),
+    }
+  }
+
+  fn resolve(&mut self, _env: napi::Env, output: T) -> napi::Result<T> {
+    Ok(output)
+  }
+}
 
 /// The segments of a handler path: '/' (none) or '/a/b'. Every segment must be a valid file name
 /// (https://fs.spec.whatwg.org/#valid-file-name), so no path can climb out of the root.

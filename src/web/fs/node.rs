@@ -9,9 +9,10 @@
 
 use napi_derive::napi;
 use super::{
-  max_bytes, mime_type, position, segments, shown, too_big, FsCreateOptions, FsDirectoryEntry, FsFileData, FsFileMetadata, FsError, FsResult,
+  max_bytes, mime_type, position, segments, shown, too_big, FsCreateOptions, FsTask, FsDirectoryEntry, FsFileData, FsFileMetadata, FsError, FsResult,
   FsReadOptions, FsRemoveOptions,
 };
+use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
@@ -231,14 +232,6 @@ pub(crate) fn truncate_file(root: &Path, path: &str, size: u64) -> FsResult<()> 
   open_nofollow(&p, true, path)?.set_len(size).map_err(|e| io_error(e, path))
 }
 
-/// Runs blocking file work off Node's main thread.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> FsResult<T> + Send + 'static) -> napi::Result<T> {
-  match tokio::task::spawn_blocking(move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))).await {
-    Ok(Ok(r)) => r.map_err(Into::into),
-    _ => Err(FsError::new("Error", "edge-isolate: internal error in the directory handler").into()),
-  }
-}
-
 fn name_of(path: &str) -> &str {
   path.rsplit('/').next().unwrap_or("")
 }
@@ -251,71 +244,67 @@ impl NodeDirectoryHandler {
     self.root.to_string_lossy().into_owned()
   }
 
-  #[napi]
-  pub async fn get_file_handle(&self, path: String, options: Option<FsCreateOptions>) -> napi::Result<()> {
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn get_file_handle(&self, path: String, options: Option<FsCreateOptions>) -> AsyncTask<FsTask<()>> {
     let root = self.root.clone();
     let create = options.and_then(|o| o.create).unwrap_or(false);
-    blocking(move || get_file_handle(&root, &path, create)).await
+    FsTask::run(move || get_file_handle(&root, &path, create))
   }
 
-  #[napi]
-  pub async fn get_directory_handle(&self, path: String, options: Option<FsCreateOptions>) -> napi::Result<()> {
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn get_directory_handle(&self, path: String, options: Option<FsCreateOptions>) -> AsyncTask<FsTask<()>> {
     let root = self.root.clone();
     let create = options.and_then(|o| o.create).unwrap_or(false);
-    blocking(move || get_directory_handle(&root, &path, create)).await
+    FsTask::run(move || get_directory_handle(&root, &path, create))
   }
 
-  #[napi]
-  pub async fn remove_entry(&self, path: String, options: Option<FsRemoveOptions>) -> napi::Result<()> {
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn remove_entry(&self, path: String, options: Option<FsRemoveOptions>) -> AsyncTask<FsTask<()>> {
     let root = self.root.clone();
     let recursive = options.and_then(|o| o.recursive).unwrap_or(false);
-    blocking(move || remove_entry(&root, &path, recursive)).await
+    FsTask::run(move || remove_entry(&root, &path, recursive))
   }
 
-  #[napi]
-  pub async fn read_directory(&self, path: String) -> napi::Result<Vec<FsDirectoryEntry>> {
+  #[napi(ts_return_type = "Promise<Array<FsDirectoryEntry>>")]
+  pub fn read_directory(&self, path: String) -> AsyncTask<FsTask<Vec<FsDirectoryEntry>>> {
     let root = self.root.clone();
-    blocking(move || read_directory(&root, &path)).await
+    FsTask::run(move || read_directory(&root, &path))
   }
 
-  #[napi]
-  pub async fn read_file(&self, path: String, options: Option<FsReadOptions>) -> napi::Result<FsFileData> {
+  #[napi(ts_return_type = "Promise<FsFileData>")]
+  pub fn read_file(&self, path: String, options: Option<FsReadOptions>) -> AsyncTask<FsTask<FsFileData>> {
     let root = self.root.clone();
     let max = max_bytes(&options);
-    blocking(move || {
+    FsTask::run(move || {
       let (data, last_modified) = read_file(&root, &path, max)?;
       let mime = mime_type(name_of(&path)).to_string();
       Ok(FsFileData { size: data.len() as f64, data: data.into(), last_modified, mime })
     })
-    .await
   }
 
-  #[napi]
-  pub async fn write_file(&self, path: String, data: napi::bindgen_prelude::Uint8Array, position: Option<f64>) -> napi::Result<()> {
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn write_file(&self, path: String, data: Uint8Array, position: Option<f64>) -> AsyncTask<FsTask<()>> {
     let root = self.root.clone();
-    let at = match position {
-      Some(p) => Some(super::position(p, "writeFile: position")?),
-      None => None,
-    };
     let bytes = data.to_vec();
-    blocking(move || write_file(&root, &path, &bytes, at)).await
+    FsTask::run(move || {
+      let at = position.map(|p| super::position(p, "writeFile: position")).transpose()?;
+      write_file(&root, &path, &bytes, at)
+    })
   }
 
-  #[napi]
-  pub async fn truncate_file(&self, path: String, size: f64) -> napi::Result<()> {
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn truncate_file(&self, path: String, size: f64) -> AsyncTask<FsTask<()>> {
     let root = self.root.clone();
-    let size = position(size, "truncateFile: size")?;
-    blocking(move || truncate_file(&root, &path, size)).await
+    FsTask::run(move || truncate_file(&root, &path, position(size, "truncateFile: size")?))
   }
 
-  #[napi]
-  pub async fn get_file_metadata(&self, path: String) -> napi::Result<FsFileMetadata> {
+  #[napi(ts_return_type = "Promise<FsFileMetadata>")]
+  pub fn get_file_metadata(&self, path: String) -> AsyncTask<FsTask<FsFileMetadata>> {
     let root = self.root.clone();
-    blocking(move || {
+    FsTask::run(move || {
       let (_, m) = file_at(&root, &path)?;
       Ok(FsFileMetadata { size: m.len() as f64, last_modified: millis(&m), mime: mime_type(name_of(&path)).to_string() })
     })
-    .await
   }
 }
 
