@@ -298,6 +298,54 @@ describe('the fs option', () => {
   })
 })
 
+describe('the fs API against hostile scripts', () => {
+  it('works with built-ins patched by the script', async () => {
+    const mem = createInMemoryDirectoryHandler()
+    const got = await inside(
+      `
+      const root = await getDirectory('/')
+      WritableStream.prototype.getWriter = () => { throw new Error('patched getWriter') }
+      WritableStreamDefaultWriter.prototype.write = () => { throw new Error('patched write') }
+      Array.prototype[Symbol.iterator] = function* () { throw new Error('patched iterator') }
+      Object.defineProperty(Uint8Array.prototype, 'length', { get() { return 0 } })
+      const f = await root.getFileHandle('t.txt', { create: true })
+      const w = await f.createWritable()
+      await w.write('patched?')
+      await w.close()
+      const text = await (await f.getFile()).text()
+      return text
+      `,
+      { fs: mem },
+    )
+    expect(got).toBe('patched?')
+  })
+
+  it('the host function behind getDirectory is no global; a custom function named fs still is', async () => {
+    const rt = await createRuntime({
+      fs: createInMemoryDirectoryHandler(),
+      customFunctions: { fs: { type: 'sync', fn: () => 'mine' }, put: { type: 'sync', fn: (v: unknown) => void (got = v) } },
+    })
+    let got: unknown
+    await rt.eval(`put([fs(), typeof getDirectory, Object.getOwnPropertyNames(globalThis).filter((k) => /^fs$|^__/.test(k))])`)
+    expect(got).toEqual(['mine', 'function', ['fs']])
+  })
+
+  it('data written is charged against memoryLimitMB: a writable past it fails, the host untouched', async () => {
+    const mem = createInMemoryDirectoryHandler({ 'f.bin': '' })
+    const rt = await createRuntime({ memoryLimitMB: 16, fs: mem })
+    const e = await errorOf(() =>
+      rt.eval(`
+        const w = await (await (await getDirectory('/')).getFileHandle('f.bin')).createWritable()
+        const mb = new Uint8Array(1 << 20)
+        for (let i = 0; i < 64; i++) await w.write(mb)
+        await w.close()
+      `),
+    )
+    expect(['QuotaExceededError', 'MemoryLimitError']).toContain(e.name)
+    expect((await mem.getFileMetadata('/f.bin')).size).toBe(0)
+  })
+})
+
 describe('createNodeDirectoryHandler', () => {
   let dir: string
   let root: string

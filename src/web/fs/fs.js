@@ -20,9 +20,8 @@
     TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength, TypedArrayPrototypeGetSymbolToStringTag,
     TypedArrayPrototypeSet, Uint8Array, uncurryThis,
   } = internals.primordials
-  const { isAnyArrayBuffer, isBlob, blobBytes, bodyUtf8Encode, WritableStream } = internals
+  const { isAnyArrayBuffer, isBlob, blobBytes, bodyUtf8Encode, fileFromBytes, WritableStream } = internals
   // Captured before any user code runs (this script runs into the startup snapshot).
-  const File = global.File
   const getWriter = uncurryThis(WritableStream.prototype.getWriter)
   const WriterProto = global.WritableStreamDefaultWriter.prototype
   const writerWrite = uncurryThis(WriterProto.write)
@@ -104,6 +103,15 @@
     }
   }
 
+  // { data: Uint8Array, type, lastModified } as src/web/fs/host.js makes it.
+  async function readFile(s) {
+    const r = await call('readFile', s.root, s.path)
+    if (r === null || typeof r !== 'object' || !ArrayBufferIsView(r.data) || TypedArrayPrototypeGetSymbolToStringTag(r.data) !== 'Uint8Array') {
+      throw new TypeError("getFile: the host's fs handler gave no file data")
+    }
+    return r
+  }
+
   // https://fs.spec.whatwg.org/#api-filesystemhandle
   class FileSystemHandle {
     constructor() { throw illegal() }
@@ -126,14 +134,14 @@
   }
   define(FileSystemFileHandle.prototype, 'getFile', rejecting(async (self) => {
     const s = slotOf(self, 'getFile')
-    const r = await call('readFile', s.root, s.path)
-    return new File([r.data], s.name, { __proto__: null, type: r.type, lastModified: r.lastModified })
+    const r = await readFile(s)
+    return fileFromBytes(r.data, s.name, r.type, r.lastModified)
   }))
   define(FileSystemFileHandle.prototype, 'createWritable', rejecting(async (self, options) => {
     const s = slotOf(self, 'createWritable')
     const keep = flag(options, 'keepExistingData', 'createWritable')
     let initial = null
-    if (keep) initial = (await call('readFile', s.root, s.path)).data
+    if (keep) initial = (await readFile(s)).data
     else await call('getFileHandle', s.root, s.path, false)
     return newWritable(s, initial)
   }))
