@@ -108,4 +108,7 @@ declare global {
   /** Registers the handler the host reaches with `runtime.fetch.dispatchRequest()` and the
    * `dispatchWebSocket*` methods (Bun's `serve()`; a later call replaces it). */
   function serve<T = undefined>(options: ServeOptions<T>): Server<T>
+  /** The directory `path` of the host's `fs` option (File System Access API handles as in lib.dom);
+   * defined only when the runtime has that option. */
+  function getDirectory(path: string): Promise<FileSystemDirectoryHandle>
 }

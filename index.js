@@ -835,8 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.InMemoryDirectoryHandler = nativeBinding.InMemoryDirectoryHandler
+module.exports.NodeDirectoryHandler = nativeBinding.NodeDirectoryHandler
 module.exports.Runtime = nativeBinding.Runtime
 module.exports.Server = nativeBinding.Server
 module.exports.configurePool = nativeBinding.configurePool
+module.exports.createInMemoryDirectoryHandler = nativeBinding.createInMemoryDirectoryHandler
+module.exports.createNodeDirectoryHandler = nativeBinding.createNodeDirectoryHandler
 module.exports.createRuntime = nativeBinding.createRuntime
 module.exports.processStats = nativeBinding.processStats

@@ -15,5 +15,9 @@ export const {
   CpuLimitError,
   RuntimeDisposedError,
   simpleConsoleHandler,
+  createNodeDirectoryHandler,
+  createInMemoryDirectoryHandler,
+  NodeDirectoryHandler,
+  InMemoryDirectoryHandler,
 } = binding
 export default binding

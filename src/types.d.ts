@@ -107,6 +107,32 @@ export interface RuntimeOptions {
   network?: NetworkOptions
   /** Defines Jest/Vitest-style test globals inside (`describe`, `it`, `test`, hooks, `expect`, `jest`/`vi`/`mock`); `runtime.testEnvironment` runs them. Default: off. */
   testEnvironment?: boolean | TestEnvironmentOptions
+  /** The File System Access API inside: `getDirectory(path)` and its handles, every operation a call of the handler, which decides what exists. `{ getDirectory(path) }` returns the handler for the directory a script asks for (as in @ricsam/isolate-runtime); a handler given directly serves `getDirectory(path)` from its directory `path`. Without it, `getDirectory` is not defined. */
+  fs?: FsOptions | FileSystemHandler
+}
+
+/** The `fs` option as in @ricsam/isolate-runtime: the handler of each directory a script opens with `getDirectory(path)` (`path` normalized: absolute, no `..`; a handler is asked for again after many other roots). */
+export interface FsOptions {
+  getDirectory(path: string): FileSystemHandler | Promise<FileSystemHandler>
+}
+
+/** What the isolate's file system calls, in @ricsam/isolate-fs's interface: `path` is `/` or `/a/b` below the handler's root, names in it are valid file names (no `..`). A method rejects with an error whose message starts with the DOMException name the script should see, `'[NotFoundError]…'` (or whose `name` is one): NotFoundError, TypeMismatchError, InvalidModificationError, NotAllowedError, QuotaExceededError… `createNodeDirectoryHandler` and `createInMemoryDirectoryHandler` make ready ones. */
+export interface FileSystemHandler {
+  /** Succeeds if `path` is a file; with `create`, makes a missing one empty. A directory there: TypeMismatchError. */
+  getFileHandle(path: string, options?: { create?: boolean }): Promise<void>
+  /** Succeeds if `path` is a directory; with `create`, makes a missing one. */
+  getDirectoryHandle(path: string, options?: { create?: boolean }): Promise<void>
+  /** Removes a file, or a directory (not empty: InvalidModificationError unless `recursive`). */
+  removeEntry(path: string, options?: { recursive?: boolean }): Promise<void>
+  readDirectory(path: string): Promise<Array<{ name: string; kind: 'file' | 'directory' }>>
+  /** The file's bytes; `maxBytes` (the runtime's memory limit) may be honoured by refusing a larger file. */
+  readFile(path: string, options?: { maxBytes?: number }): Promise<{ data: Uint8Array; size?: number; lastModified?: number; type?: string }>
+  /** Replaces the file's content (a writable's close()); the file exists (else NotFoundError). */
+  writeFile(path: string, data: Uint8Array, position?: number): Promise<void>
+  /** Not used by the runtime (kept for @ricsam/isolate-fs handlers). */
+  truncateFile?(path: string, size: number): Promise<void>
+  /** Optional: lets getFile() refuse a file larger than the memory limit before reading it. */
+  getFileMetadata?(path: string): Promise<{ size: number; lastModified?: number; type?: string }>
 }
 
 export interface TestEnvironmentOptions {

@@ -1,6 +1,9 @@
 // Host-side API types: options, runtime methods, error classes, as both import styles see them.
 import {
   createRuntime,
+  createInMemoryDirectoryHandler,
+  createNodeDirectoryHandler,
+  type FileSystemHandler,
   CpuLimitError,
   IsolateError,
   MemoryLimitError,
@@ -81,6 +84,31 @@ export async function main(): Promise<void> {
     if (e instanceof CpuLimitError) void (e.code satisfies 'ERR_ISOLATE_CPU_LIMIT')
     if (e instanceof RuntimeDisposedError) void (e.cause satisfies IsolateError | undefined)
   }
+}
+
+// The fs option: a ready handler, { getDirectory } returning one, or the user's own object.
+export async function fsOptions(dir: string): Promise<void> {
+  const node = createNodeDirectoryHandler(dir)
+  const mem = createInMemoryDirectoryHandler({ 'a.txt': 'x', 'b.bin': new Uint8Array(1) })
+  const own: FileSystemHandler = {
+    async getFileHandle() {},
+    async getDirectoryHandle() {},
+    async removeEntry() {},
+    async readDirectory() {
+      return [{ name: 'a', kind: 'file' }]
+    },
+    async readFile() {
+      return { data: new Uint8Array(), type: 'text/plain' }
+    },
+    async writeFile() {},
+  }
+  for (const fs of [node, mem, own, { getDirectory: async () => node }, { getDirectory: (p: string) => (p === '/' ? mem : own) }]) {
+    await (await createRuntime({ fs })).dispose()
+  }
+  // @ts-expect-error getDirectory returns a handler
+  await createRuntime({ fs: { getDirectory: () => 'dir' } })
+  // @ts-expect-error a handler needs its methods
+  await createRuntime({ fs: { readFile: async () => ({ data: new Uint8Array() }) } })
 }
 
 // Negative cases: each line below must be a type error.

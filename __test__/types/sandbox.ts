@@ -70,3 +70,15 @@ serve({
 const joined: string = path.join('/a', path.basename('b.txt', '.txt'))
 const parsed: { root: string; ext: string } = path.parse(joined)
 void [parsed, path.sep satisfies '/']
+
+// The fs option's File System Access API inside.
+export async function useFs(): Promise<string> {
+  const root: FileSystemDirectoryHandle = await getDirectory('/data')
+  const fh = await root.getFileHandle('a.txt', { create: true })
+  const w = await fh.createWritable()
+  await w.write('x')
+  await w.close()
+  // @ts-expect-error getDirectory takes a path
+  await getDirectory()
+  return (await fh.getFile()).text()
+}

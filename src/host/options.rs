@@ -226,6 +226,23 @@ unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) 
       callbacks.functions.push((name, kind, r));
     }
   }
+  // `fs`: a host function after the customFunctions, not defined as a global (config.functions
+  // does not list it); the isolate's fs area calls it by index (src/web/fs/).
+  if let Some(f) = field(env, o, "fs", "fs")? {
+    let t = type_of(env, f, "fs")?;
+    if !matches!(t, sys::ValueType::napi_undefined | sys::ValueType::napi_null) {
+      if !is_object(t) {
+        return Err(ErrorInfo::type_error(format!(
+          "fs must be {{ getDirectory(path) }} returning a directory handler, or a directory handler such as createNodeDirectoryHandler(rootDir) (got {})",
+          kind_name(t)
+        )));
+      }
+      let call = crate::web::fs::host_function(env, f, callbacks.limit_bytes)?;
+      let r = unsafe { Ref::new(env.raw(), call) }.map_err(|e| ErrorInfo::new("Error", e.reason))?;
+      config.fs = Some(callbacks.functions.len());
+      callbacks.functions.push(("fs".into(), FnKind::Async, r));
+    }
+  }
   Ok((config, callbacks))
 }
 

@@ -57,6 +57,8 @@ pub struct Config {
   pub test_environment: Option<crate::testenv::Options>,
   /// `cwd`: where the `path` global's resolve() starts (absolute; default "/").
   pub cwd: Option<String>,
+  /// `fs`: the index of the hidden host function behind the isolate's getDirectory() (src/web/fs/).
+  pub fs: Option<usize>,
 }
 
 impl Default for Config {
@@ -74,6 +76,7 @@ impl Default for Config {
       network: None,
       test_environment: None,
       cwd: None,
+      fs: None,
     }
   }
 }

@@ -19,6 +19,7 @@ pub mod websocket;
 pub mod sockets;
 mod wasm;
 mod path;
+pub mod fs;
 
 pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
 
@@ -52,5 +53,6 @@ pub const AREAS: &[Area] = &[
   sockets::AREA,
   wasm::AREA,
   path::AREA,
+  fs::AREA,
   crate::testenv::AREA,
 ];

@@ -491,4 +491,71 @@ export default define('boundary', [
     expect: { resolve: true, reported: [32] },
   },
   { id: 'blob/slice-extremes', options: B, script: `const b = new Blob(['abc']); report([await b.slice(-(2 ** 53), 2 ** 53).text(), await b.slice(2 ** 53).text(), b.slice(1, -1, 'x/y').size, b.slice(NaN, Infinity).size])`, expect: { resolve: true, reported: [['abc', '', 1, 3]] } },
+  // The File System Access API (src/web/fs/): every name and path a script gives is hostile.
+  {
+    id: 'fs/path-junk',
+    why: 'names with NUL, "..", slashes, 1 MB, throwing toString; paths of 1 MB: TypeErrors, the host handler never sees them',
+    options: B,
+    host: (ctx) => {
+      const mem = ctx.pkg.createInMemoryDirectoryHandler()
+      ctx.seen = []
+      const seen = (f) => async (...a) => (ctx.seen.push(a[0]), f(...a))
+      return {
+        customFunctions: { seen: { type: 'sync', fn: () => ctx.seen.filter((p) => p !== '/') } },
+        fs: {
+          getFileHandle: seen((p, o) => mem.getFileHandle(p, o)),
+          getDirectoryHandle: seen((p, o) => mem.getDirectoryHandle(p, o)),
+          removeEntry: seen((p, o) => mem.removeEntry(p, o)),
+          readDirectory: seen((p) => mem.readDirectory(p)),
+          readFile: seen((p, o) => mem.readFile(p, o)),
+          writeFile: seen((p, d) => mem.writeFile(p, d)),
+        },
+      }
+    },
+    script: `
+      const root = await getDirectory('/')
+      const names = ['', '.', '..', 'a/b', 'a\\\\b', 'a\\0b', '../../etc/passwd', 'x'.repeat(1 << 20), { toString() { throw new TypeError('nope') } }, Symbol('s')]
+      const out = []
+      for (const n of names) {
+        for (const op of ['getFileHandle', 'getDirectoryHandle', 'removeEntry']) {
+          try { await root[op](n, { create: true, recursive: true }); out.push('accepted') } catch (e) { out.push(e.name) }
+        }
+      }
+      for (const p of ['x'.repeat(1 << 20), 'a\\0b']) {
+        try { await getDirectory(p); out.push('accepted') } catch (e) { out.push(e.name) }
+      }
+      report([...new Set(out)], seen())
+    `,
+    expect: { resolve: true, reported: [[['TypeError'], []]] },
+  },
+  {
+    id: 'fs/deep-nesting',
+    why: 'getDirectoryHandle({ create }) nested until the path passes 4096 characters: a TypeError, nothing deeper made',
+    options: B,
+    host: (ctx) => ({ fs: ctx.pkg.createInMemoryDirectoryHandler() }),
+    script: `
+      let d = await getDirectory('/')
+      let depth = 0
+      try { for (;;) { d = await d.getDirectoryHandle('d'.repeat(200), { create: true }); depth++ } } catch (e) { report([e.name, depth]) }
+    `,
+    expect: { resolve: true, reported: [['TypeError', 20]] },
+  },
+  {
+    id: 'fs/many-handles-and-roots',
+    why: '20,000 handles kept and 5,000 distinct getDirectory roots: handles are isolate objects, the host keeps a bounded cache of roots',
+    options: { memoryLimitMB: 64, executionTimeout: 30_000 },
+    withinMs: 30_000,
+    host: (ctx) => {
+      const mem = ctx.pkg.createInMemoryDirectoryHandler({ 'f.txt': 'x' })
+      return { fs: { getDirectory: async () => mem } }
+    },
+    script: `
+      const root = await getDirectory('/')
+      const keep = []
+      for (let i = 0; i < 20000; i++) keep.push(await root.getFileHandle('f.txt'))
+      for (let i = 0; i < 5000; i++) keep.push(await getDirectory('/r' + i))
+      report(keep.length)
+    `,
+    expect: { resolve: true, reported: [25000] },
+  },
 ])

@@ -310,6 +310,67 @@ export default define('swell', [
     `,
     expect: TIMEOUT,
   },
+  // The File System Access API (src/web/fs/): a writable's data is an isolate ArrayBuffer (charged
+  // against the limit), a file read from the host is refused past the limit before it is copied.
+  {
+    id: 'fs-writable-grows',
+    why: 'a writable fed 1 MB chunks forever: its swap buffer is refused at the limit (QuotaExceededError); nothing reaches the host before close()',
+    options: SWELL,
+    host: (ctx) => ({ fs: ctx.pkg.createInMemoryDirectoryHandler() }),
+    script: `
+      const root = await getDirectory('/')
+      const w = await (await root.getFileHandle('big.bin', { create: true })).createWritable()
+      const mb = new Uint8Array(1 << 20)
+      for (;;) await w.write(mb)
+    `,
+    expect: [{ error: 'QuotaExceededError' }, MEM],
+  },
+  {
+    id: 'fs-writable-far-seek',
+    why: 'seek(2^52) then a 1-byte write would need a 4 PB buffer: QuotaExceededError at once',
+    options: SWELL,
+    host: (ctx) => ({ fs: ctx.pkg.createInMemoryDirectoryHandler() }),
+    script: `
+      const root = await getDirectory('/')
+      const w = await (await root.getFileHandle('f', { create: true })).createWritable()
+      await w.seek(2 ** 52)
+      await w.write('x')
+    `,
+    expect: { error: 'QuotaExceededError' },
+  },
+  {
+    id: 'fs-writes-kept-in-many-writables',
+    why: '1 MB in each of endless open writables: all isolate memory, the limit ends it',
+    options: SWELL,
+    host: (ctx) => ({ fs: ctx.pkg.createInMemoryDirectoryHandler() }),
+    script: `
+      const root = await getDirectory('/')
+      const f = await root.getFileHandle('f', { create: true })
+      const keep = []
+      const mb = new Uint8Array(1 << 20)
+      for (;;) { const w = await f.createWritable(); await w.write(mb); keep.push(w) }
+    `,
+    expect: [{ error: 'QuotaExceededError' }, MEM],
+  },
+  {
+    id: 'fs-host-file-200MB',
+    why: 'the host handler returns a 200 MB file (no getFileMetadata to refuse it first) to a 32 MB isolate: refused on the host side',
+    options: SWELL,
+    warm: (ctx) => void (ctx.big = new Uint8Array(200 << 20).fill(1)),
+    peakMB: 4 * 32 + 150 + 200,
+    host: (ctx) => ({
+      fs: {
+        getFileHandle: async () => {},
+        getDirectoryHandle: async () => {},
+        removeEntry: async () => {},
+        readDirectory: async () => [],
+        readFile: async () => ({ data: ctx.big }),
+        writeFile: async () => {},
+      },
+    }),
+    script: `await (await (await getDirectory('/')).getFileHandle('big')).getFile()`,
+    expect: { error: 'RangeError', message: /more than this runtime's memory limit/ },
+  },
   { id: 'functions-compiled-kept', options: SWELL, script: `const keep = []; for (let i = 0; ; i++) { const f = new Function('return ' + i + ' + ' + '1+'.repeat(1000) + '0'); f(); keep.push(f) }`, expect: MEM },
   { id: 'regexps-compiled-kept', options: SWELL, script: `const keep = []; for (let i = 0; ; i++) { const r = new RegExp('(a|b)'.repeat(200) + i); r.test('ab'.repeat(100)); keep.push(r) }`, expect: MEM },
 ])

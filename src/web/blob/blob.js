@@ -414,6 +414,12 @@
       setBlobBytes(b, bytes)
       return b
     },
+    // A File over `bytes` (taken, not copied): getFile() of the File System Access API (src/web/fs/).
+    fileFromBytes(bytes, name, type, lastModified) {
+      const f = new File(undefined, name, { __proto__: null, type, lastModified })
+      setBlobBytes(f, bytes)
+      return f
+    },
     isFile,
     isFormData: (x) => {
       try {
