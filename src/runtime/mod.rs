@@ -57,6 +57,8 @@ pub struct Config {
   pub test_environment: Option<crate::testenv::Options>,
   /// `cwd`: where the `path` global's resolve() starts (absolute; default "/").
   pub cwd: Option<String>,
+  /// `typescript`: evals and loaded modules are TypeScript whatever their names (src/typescript.rs).
+  pub typescript: bool,
 }
 
 impl Default for Config {
@@ -74,6 +76,7 @@ impl Default for Config {
       network: None,
       test_environment: None,
       cwd: None,
+      typescript: false,
     }
   }
 }
@@ -173,7 +176,8 @@ pub struct Init {
 }
 
 pub enum Msg {
-  Eval { code: String, filename: String, timeout_ms: Option<u64>, done: Completion },
+  /// `typescript`: the eval's own option; None: by its filename or the runtime's default.
+  Eval { code: String, filename: String, timeout_ms: Option<u64>, typescript: Option<bool>, done: Completion },
   /// Runs an isolate-side operation of the host API (`internals.host(op, id, args)`, e.g. a
   /// request dispatch); it answers through the `settled` native.
   Call { op: String, args: Vec<Value>, done: Reply },
