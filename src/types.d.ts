@@ -54,6 +54,8 @@ export interface ModuleSource {
   filename?: string
   /** Without `filename`: the module is named `<resolveDir>/<last segment of the specifier>`, and its relative imports resolve in this directory. */
   resolveDir?: string
+  /** The code is TypeScript: its types are stripped (see `EvalOptions.typescript`). Default: by the filename's or the specifier's extension (`.ts`, `.mts`, `.cts`, `.tsx`), else the runtime's `typescript`. */
+  typescript?: boolean
 }
 
 /** The module doing the import, as a moduleLoader sees it. */
@@ -92,6 +94,8 @@ export interface RuntimeOptions {
   network?: NetworkOptions
   /** Defines Jest/Vitest-style test globals inside (`describe`, `it`, `test`, hooks, `expect`, `jest`/`vi`/`mock`); `runtime.testEnvironment` runs them. Default: off. */
   testEnvironment?: boolean | TestEnvironmentOptions
+  /** Every eval and loaded module is TypeScript (types stripped; see `EvalOptions.typescript`) unless it says otherwise. Default false: only `.ts`, `.mts`, `.cts` and `.tsx` names are. */
+  typescript?: boolean
 }
 
 export interface TestEnvironmentOptions {
@@ -241,6 +245,14 @@ export interface EvalOptions {
   filename?: string
   /** Overrides the runtime's executionTimeout for this eval. */
   executionTimeout?: number
+  /**
+   * The code is TypeScript: its types are stripped (swc's strip-only mode, as Node's
+   * `stripTypeScriptTypes`), every line and column kept, `import type` elided. Syntax with runtime
+   * semantics (`enum`, namespaces with values, parameter properties, `<T>x` assertions, JSX) is
+   * a SyntaxError. Default: true for a filename ending in `.ts`, `.mts`, `.cts` or `.tsx`, else the
+   * runtime's `typescript`. Plain JavaScript is never parsed twice.
+   */
+  typescript?: boolean
 }
 
 /** A command from a server WebSocket inside the isolate (`ws.send` / `ws.close`). */
