@@ -15,6 +15,7 @@ mod fetch_glue;
 mod testenv;
 mod server;
 mod compat;
+mod typescript;
 
 use errors::ErrorInfo;
 use host::bridge::{Deferred, HostBridge, Settle};
@@ -245,7 +246,7 @@ impl Runtime {
       Err(e) => deferred.reject(e),
     });
     // If the runtime is gone, the message and its completion are dropped, which rejects.
-    let _ = self.handle.send(Msg::Eval { code: args.code, filename: args.filename, timeout_ms: args.timeout_ms, done });
+    let _ = self.handle.send(Msg::Eval { code: args.code, filename: args.filename, timeout_ms: args.timeout_ms, typescript: args.typescript, done });
     Ok(promise(env, promise_value))
   }
 

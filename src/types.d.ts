@@ -69,6 +69,8 @@ export interface ModuleSource {
   filename?: string
   /** Without `filename`: the module is named `<resolveDir>/<last segment of the specifier>`, and its relative imports resolve in this directory. */
   resolveDir?: string
+  /** The code is TypeScript: its types are stripped (see `EvalOptions.typescript`). Default: by the filename's or the specifier's extension (`.ts`, `.mts`, `.cts`, `.tsx`), else the runtime's `typescript`. */
+  typescript?: boolean
 }
 
 /** The module doing the import, as a moduleLoader sees it. */
@@ -109,6 +111,8 @@ export interface RuntimeOptions {
   testEnvironment?: boolean | TestEnvironmentOptions
   /** The File System Access API inside: `getDirectory(path)` and its handles, every operation a call of the handler, which decides what exists. `{ getDirectory(path) }` returns the handler for the directory a script asks for (as in @ricsam/isolate-runtime); a handler given directly serves `getDirectory(path)` from its directory `path`. Without it, `getDirectory` is not defined. */
   fs?: FsOptions | FileSystemHandler
+  /** Every eval and loaded module is TypeScript (types stripped; see `EvalOptions.typescript`) unless it says otherwise. Default false: only `.ts`, `.mts`, `.cts` and `.tsx` names are. */
+  typescript?: boolean
 }
 
 /** The `fs` option as in @ricsam/isolate-runtime: the handler of each directory a script opens with `getDirectory(path)` (`path` normalized: absolute, no `..`; a handler is asked for again after many other roots). */
@@ -289,6 +293,14 @@ export interface EvalOptions {
   filename?: string
   /** Overrides the runtime's executionTimeout for this eval. */
   executionTimeout?: number
+  /**
+   * The code is TypeScript: its types are stripped (swc's strip-only mode, as Node's
+   * `stripTypeScriptTypes`), every line and column kept, `import type` elided. Syntax with runtime
+   * semantics (`enum`, namespaces with values, parameter properties, `<T>x` assertions, JSX) is
+   * a SyntaxError. Default: true for a filename ending in `.ts`, `.mts`, `.cts` or `.tsx`, else the
+   * runtime's `typescript`. Plain JavaScript is never parsed twice.
+   */
+  typescript?: boolean
 }
 
 /** A command from a server WebSocket inside the isolate (`ws.send` / `ws.close`). */

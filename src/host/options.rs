@@ -80,6 +80,15 @@ pub(crate) fn function(env: Env, v: Option<Val>, what: &str) -> R<Option<Ref>> {
   unsafe { Ref::new(env.raw(), v) }.map(Some).map_err(|e| ErrorInfo::new("Error", e.reason))
 }
 
+/// A boolean option (no truthiness: `typescript: 'yes'` is a mistake worth saying).
+fn boolean(env: Env, v: Val, what: &str) -> R<bool> {
+  let t = type_of(env, v, what)?;
+  if t != sys::ValueType::napi_boolean {
+    return Err(ErrorInfo::type_error(format!("{what} must be a boolean (got {})", kind_name(t))));
+  }
+  env.get_bool(v).map_err(|f| unreadable(env, what, f))
+}
+
 fn is_object(t: sys::napi_valuetype) -> bool {
   t == sys::ValueType::napi_object
 }
@@ -186,6 +195,9 @@ unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) 
       return Err(ErrorInfo::range_error("cwd must be at most 4096 bytes long"));
     }
     config.cwd = Some(cwd);
+  }
+  if let Some(v) = field(env, o, "typescript", "typescript")? {
+    config.typescript = boolean(env, v, "typescript")?;
   }
   if let Some(t) = field(env, o, "testEnvironment", "testEnvironment")? {
     let (options, on_event) = test_environment(env, t)?;
@@ -347,6 +359,8 @@ pub struct EvalArgs {
   pub code: String,
   pub filename: String,
   pub timeout_ms: Option<u64>,
+  /// `typescript`: strip types (true) or not (false) whatever the filename.
+  pub typescript: Option<bool>,
 }
 
 /// # Safety
@@ -362,7 +376,7 @@ unsafe fn eval_args(env: sys::napi_env, code: sys::napi_value, options: Option<s
     return Err(ErrorInfo::type_error(format!("eval(code): code must be a string of JavaScript (got {})", kind_name(t))));
   }
   let code = string(env, code, "eval(code): code")?;
-  let mut args = EvalArgs { code, filename: "main.js".into(), timeout_ms: None };
+  let mut args = EvalArgs { code, filename: "main.js".into(), timeout_ms: None, typescript: None };
   let Some(o) = options else { return Ok(args) };
   match type_of(env, o, "options")? {
     sys::ValueType::napi_undefined | sys::ValueType::napi_null => {}
@@ -378,10 +392,13 @@ unsafe fn eval_args(env: sys::napi_env, code: sys::napi_value, options: Option<s
       if let Some(v) = field(env, o, "executionTimeout", "options.executionTimeout")? {
         args.timeout_ms = Some(timeout(env, v, "options.executionTimeout")?);
       }
+      if let Some(v) = field(env, o, "typescript", "options.typescript")? {
+        args.typescript = Some(boolean(env, v, "options.typescript")?);
+      }
     }
     other => {
       return Err(ErrorInfo::type_error(format!(
-        "eval(code, options): options must be a filename string or {{ filename, executionTimeout }} (got {})",
+        "eval(code, options): options must be a filename string or {{ filename, executionTimeout, typescript }} (got {})",
         kind_name(other)
       )))
     }

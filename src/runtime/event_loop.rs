@@ -232,10 +232,10 @@ macro_rules! in_context {
 
 fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Msg) {
   match msg {
-    Msg::Eval { code, filename, timeout_ms, done } => {
+    Msg::Eval { code, filename, timeout_ms, typescript, done } => {
       let id = core.next_id();
       core.add_waiter(id, Waiter::Eval(done));
-      state.borrow_mut().evals.push_back(EvalRequest { id, code, filename, timeout_ms });
+      state.borrow_mut().evals.push_back(EvalRequest { id, code, filename, timeout_ms, typescript });
       in_context!(isolate, state, |scope| {
         start_next_eval(scope, core, state);
         settle(scope, core, state);
@@ -435,7 +435,8 @@ fn start_next_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef)
       (req, timeout)
     };
     let deadline = timeout.map(|ms| arm_deadline(core, req.id, ms, "an eval"));
-    match modules::compile(scope, state, &req.code, &req.filename) {
+    let typescript = req.typescript.unwrap_or_else(|| state.borrow().config.typescript || crate::typescript::is_typescript(&req.filename));
+    match modules::compile(scope, state, &req.code, &req.filename, typescript) {
       Ok(module) => {
         let load = modules::new_eval_load(state, module.clone());
         state.borrow_mut().current = Some(CurrentEval { id: req.id, deadline, phase: EvalPhase::Loading(load) });

@@ -59,6 +59,8 @@ pub struct Config {
   pub cwd: Option<String>,
   /// `fs`: the index of the hidden host function behind the isolate's getDirectory() (src/web/fs/).
   pub fs: Option<usize>,
+  /// `typescript`: evals and loaded modules are TypeScript whatever their names (src/typescript.rs).
+  pub typescript: bool,
 }
 
 impl Default for Config {
@@ -77,6 +79,7 @@ impl Default for Config {
       test_environment: None,
       cwd: None,
       fs: None,
+      typescript: false,
     }
   }
 }
@@ -176,7 +179,8 @@ pub struct Init {
 }
 
 pub enum Msg {
-  Eval { code: String, filename: String, timeout_ms: Option<u64>, done: Completion },
+  /// `typescript`: the eval's own option; None: by its filename or the runtime's default.
+  Eval { code: String, filename: String, timeout_ms: Option<u64>, typescript: Option<bool>, done: Completion },
   /// Runs an isolate-side operation of the host API (`internals.host(op, id, args)`, e.g. a
   /// request dispatch); it answers through the `settled` native.
   Call { op: String, args: Vec<Value>, done: Reply },

@@ -156,7 +156,8 @@ pub fn code_frame(file: &str, line_no: usize, col: usize, source: &str) -> Optio
   Some(format!("\n\n {file}:{line_no}:{}\n > {gutter} | {excerpt}\n   {pad} | {}^", col + 1, " ".repeat(caret)))
 }
 
-pub fn compile(scope: &mut v8::PinScope, state: &StateRef, code: &str, filename: &str) -> Result<v8::Global<v8::Module>, ErrorInfo> {
+/// Compiles a module; `typescript`: its types are stripped first (src/typescript.rs).
+pub fn compile(scope: &mut v8::PinScope, state: &StateRef, code: &str, filename: &str, typescript: bool) -> Result<v8::Global<v8::Module>, ErrorInfo> {
   // The source lives in the heap: one larger than the whole limit could only end the runtime.
   let (limit, limit_mb) = {
     let s = state.borrow();
@@ -169,6 +170,14 @@ pub fn compile(scope: &mut v8::PinScope, state: &StateRef, code: &str, filename:
       crate::errors::fmt_mb(limit_mb)
     )));
   }
+  let stripped;
+  let code = if typescript {
+    let budget = state.borrow().shared.budget.clone();
+    stripped = crate::typescript::strip(code, filename, &budget)?;
+    stripped.as_str()
+  } else {
+    code
+  };
   v8::tc_scope!(let tc, scope);
   let (Some(source), Some(name)) = (v8::String::new(tc, code), v8::String::new(tc, filename)) else {
     return Err(ErrorInfo::range_error(format!("the source of {filename} is too large")));
@@ -319,7 +328,14 @@ pub fn on_loaded(scope: &mut v8::PinScope, state: &StateRef, key: (String, Strin
         let existing = state.borrow().modules.by_name.get(&filename).cloned();
         match existing {
           Some(m) => Ok((m, filename)),
-          None => compile(scope, state, code, &filename).map(|m| (m, filename)),
+          None => {
+            // TypeScript by the loader's word, else by its name or the specifier's, else the runtime's default.
+            let typescript = match v.get("typescript") {
+              Some(Value::Bool(b)) => *b,
+              _ => state.borrow().config.typescript || crate::typescript::is_typescript(&filename) || crate::typescript::is_typescript(&key.1),
+            };
+            compile(scope, state, code, &filename, typescript).map(|m| (m, filename))
+          }
         }
       }
       _ => Err(ErrorInfo::type_error(format!(

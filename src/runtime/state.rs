@@ -14,6 +14,7 @@ pub struct EvalRequest {
   pub code: String,
   pub filename: String,
   pub timeout_ms: Option<u64>,
+  pub typescript: Option<bool>,
 }
 
 pub enum EvalPhase {

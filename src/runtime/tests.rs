@@ -54,6 +54,7 @@ fn eval_async(rt: &RuntimeHandle, code: &str, timeout_ms: Option<u64>) -> Receiv
     code: code.into(),
     filename: "test.js".into(),
     timeout_ms,
+    typescript: None,
     done: Box::new(move |r| {
       let _ = tx.send(r);
     }),

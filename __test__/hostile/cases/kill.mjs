@@ -236,4 +236,45 @@ export default define('kill', [
   { id: 'subtle-importKey-jwk-2^27', why: 'the decoder\'s copy of the JWK member is charged before it is made: refused', options: KILL, script: `await crypto.subtle.importKey('jwk', { kty: 'oct', k: 'A'.repeat(2 ** 27) }, { name: 'HMAC', hash: 'SHA-256' }, true, ['sign'])`, expect: MEM },
   { id: 'btoa-2^27', why: 'README: btoa/atob refuse a result larger than the memory limit with a RangeError (the runtime lives on), or the limit trips', options: KILL, ...granted(128), script: `btoa('x'.repeat(2 ** 27))`, expect: [MEM, { error: 'RangeError', message: /too large for the runtime's memory limit/ }] },
   { id: 'atob-2^28', why: 'README: btoa/atob refuse a result larger than the memory limit with a RangeError (the runtime lives on), or the limit trips', options: KILL, ...granted(256), script: `atob('A'.repeat(2 ** 28))`, expect: [MEM, { error: 'RangeError', message: /too large for the runtime's memory limit/ }] },
+  // ---- TypeScript: swc's recursive parser runs on a thread of its own, behind a linear pre-scan
+  // of nesting (README: TypeScript); its memory is charged before it starts ----
+  ...[
+    ['parens-100k', `const v: number = ${'('.repeat(1e5)}1${')'.repeat(1e5)}`],
+    ['generics-100k', `type T = ${'A<'.repeat(1e5)}1${'>'.repeat(1e5)}\nexport {}`],
+    ['arrays-1M', `const v: any = ${'['.repeat(1e6)}${']'.repeat(1e6)}`],
+    ['unary-1M', `const v: number = ${'-'.repeat(1e6)}1`],
+    ['arrows-100k', `const f: any = ${'x=>'.repeat(1e5)}1`],
+    ['type-objects-100k', `type T = ${'{a:'.repeat(1e5)}1${'}'.repeat(1e5)}\nexport {}`],
+    ['binary-chain-1M', `const v: number = 1${'+1'.repeat(1e6)}`],
+  ].map(([name, code]) => ({
+    id: `ts-eval-${name}`,
+    why: 'deep TypeScript is refused before the strip parses it (a RangeError naming the file and line), the runtime lives on',
+    options: KILL,
+    warm: (ctx) => void (ctx.source = code),
+    run: (ctx) => ctx.rt.eval(ctx.source, 'deep.ts'),
+    expect: { error: 'RangeError', message: /deep\.ts:1:\d+: TypeScript nested more than 5000 levels deep/ },
+  })),
+  {
+    id: 'ts-import-parens-100k',
+    why: 'the same through moduleLoader and a dynamic import: the import rejects inside the isolate with a RangeError',
+    options: KILL,
+    host: () => ({ moduleLoader: () => ({ code: `export const v = ${'('.repeat(1e5)}1${')'.repeat(1e5)}`, filename: '/deep.ts' }) }),
+    script: `try { await import('./deep.ts') } catch (e) { throw new RangeError(e.constructor.name + ': ' + e.message) }`,
+    expect: { error: 'RangeError', message: /^RangeError: \/deep\.ts:1:\d+: TypeScript nested more than/ },
+  },
+  {
+    id: 'ts-eval-within-the-bound',
+    why: 'nesting just under the pre-scan bound is stripped on the strip thread; V8 then parses it or refuses with its own stack RangeError',
+    options: KILL,
+    run: (ctx) => ctx.rt.eval(`const v: number = ${'('.repeat(4990)}1${')'.repeat(4990)}`, 'deep.ts'),
+    expect: [{ resolve: true }, RANGE_STACK],
+  },
+  {
+    id: 'ts-eval-dense-8MB',
+    why: 'an 8 MB TypeScript source of 4M tokens would take ~400 MB to strip: refused against the 16 MB limit before any of it is made',
+    options: KILL,
+    warm: (ctx) => void (ctx.source = 'let a: number;' + 'a;'.repeat(4e6)),
+    run: (ctx) => ctx.rt.eval(ctx.source, 'dense.ts'),
+    expect: { error: 'RangeError', message: /stripping the types of dense\.ts .* more than is left of the runtime's memoryLimitMB/ },
+  },
 ])
