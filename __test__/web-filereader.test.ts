@@ -92,3 +92,34 @@ describe('FileReader', () => {
     expect(calls).toEqual([[0, 1, 2, 2, 0], true, ['TypeError', 'TypeError', 'TypeError'], [true, 'progress', true, 5, 10, 0]])
   })
 })
+
+describe('blob: URLs', () => {
+  it('createObjectURL makes a unique blob: URL that fetch() resolves until it is revoked', async () => {
+    const calls = await run(`
+      const b = new Blob(['hello'], { type: 'text/plain;charset=utf-8' })
+      const u1 = URL.createObjectURL(b), u2 = URL.createObjectURL(b)
+      report([u1 !== u2, /^blob:null\\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(u1), new URL(u1).protocol])
+      const r = await fetch(u1)
+      report([r.status, r.statusText, r.url === u1, r.type, r.headers.get('content-type'), r.headers.get('content-length'), await r.text()])
+      report(await (await fetch(u1 + '#fragment')).text())
+      const fails = async (p) => { try { await p; return 'ok' } catch (e) { return e.name } }
+      report([await fails(fetch(u1 + '?query')), await fails(fetch(u1, { method: 'POST' })), await fails(fetch('blob:null/nothing'))])
+      URL.revokeObjectURL(u1 + '#fragment') // not the exact URL: nothing revoked
+      report(await fails(fetch(u1)))
+      URL.revokeObjectURL(u1)
+      report([await fails(fetch(u1)), await fails(fetch(u2))])
+      report((await fetch(URL.createObjectURL(new Blob([], { type: 'invalid' })))).headers.get('content-type'))
+      try { URL.createObjectURL('not a blob') } catch (e) { report(e.name) }
+    `)
+    expect(calls).toEqual([
+      [true, true, 'blob:'],
+      [200, 'OK', true, 'basic', 'text/plain;charset=utf-8', '5', 'hello'],
+      'hello',
+      ['TypeError', 'TypeError', 'TypeError'],
+      'ok',
+      ['TypeError', 'ok'],
+      '',
+      'TypeError',
+    ])
+  })
+})

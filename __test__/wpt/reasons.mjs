@@ -13,7 +13,7 @@ export const RULES = [
   [null, /XMLHttpRequest is not defined/, 'needs XMLHttpRequest: the runtime offers fetch() only'],
   [null, /FileReaderSync is not defined/, 'FileReaderSync is not implemented'],
   [null, /FileReader is not defined|have a FileReader property/, 'FileReader is not implemented'],
-  [null, /createObjectURL is not supported/, 'URL.createObjectURL (blob: URLs) is not supported'],
+  [/^FileAPI\/url\/url-with-fetch/, /no Blob for/, 'a Request resolves its blob: URL when fetch() is called, not when it is constructed (revoking in between fails the fetch)'],
   [null, /caches is not defined/, 'needs the Cache API (caches), which the runtime does not have'],
   [null, /VideoFrame is not defined/, 'needs VideoFrame (WebCodecs)'],
   [null, /WebSocketStream is not defined|WebSocketError is not defined|WebSocketStream/, 'WebSocketStream/WebSocketError (tentative) are not implemented'],

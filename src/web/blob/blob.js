@@ -5,6 +5,7 @@
 //   internals.bodyUtf8Encode(string) -> Uint8Array, internals.bodyUtf8Decode(bytes) -> string
 //     (Rust, whole buffer at once; decode strips a BOM)
 //   internals.blobBytes(blob) -> Uint8Array (shared, never hand it to user code without copying)
+//   internals.blobType(blob) -> its type; internals.resolveBlobURL(href) -> the Blob of a blob: URL, or undefined
 //   internals.isBlob(x), internals.isFormData(x), internals.formDataEntries(fd) -> [[name, value], ...]
 //   internals.serializeFormData(fd) -> { bytes, type } (multipart/form-data with a fresh boundary)
 //   internals.parseFormData(bytes, contentType) -> FormData; throws TypeError for other types or
@@ -19,7 +20,7 @@
     ArrayBufferIsView, ObjectAssign, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
     DataViewPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, ArrayPrototypePush, DateNow, MathFloor, MathMax,
     MathMin, MathRandom, MathTrunc, Number, NumberIsFinite, NumberPrototypeToString, ObjectCreate,
-    ObjectDefineProperty, PromiseReject, PromiseResolve, ReflectApply,
+    ObjectDefineProperty, PromiseReject, PromiseResolve, ReflectApply, SafeMap,
     RegExpPrototypeExec, RegExpPrototypeSymbolReplace, SafeArrayIterator, SafeRegExp, SafeWeakMap,
     String, StringPrototypeIndexOf, StringPrototypePadStart, StringPrototypeSlice,
     StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToWellFormed, StringPrototypeTrim,
@@ -565,6 +566,43 @@
   internals.webidl(FileReader, 'FileReader')
   define(global, 'ProgressEvent', ProgressEvent)
   define(global, 'FileReader', FileReader)
+
+  // --- blob: URLs: https://w3c.github.io/FileAPI/#url
+  // The isolate's blob URL store: URL (without fragment) -> Blob, until revoked (or the runtime
+  // ends). Entries live on the heap with their blobs: a script that never revokes is bounded by
+  // the memory limit. fetch() resolves them (src/web/fetch/fetch.js, internals.resolveBlobURL).
+  const blobURLs = new SafeMap()
+  const hex = (n) => StringPrototypePadStart(NumberPrototypeToString(MathFloor(MathRandom() * 2 ** (n * 4)), 16), n, '0')
+  // A v4 UUID. Only this isolate can resolve the URL, so it need not be unguessable: MathRandom.
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${NumberPrototypeToString(8 + MathFloor(MathRandom() * 4), 16)}${hex(3)}-${hex(6)}${hex(6)}`
+  const withoutFragment = (url) => {
+    const i = StringPrototypeIndexOf(url, '#')
+    return i === -1 ? url : StringPrototypeSlice(url, 0, i)
+  }
+  const URL = global.URL
+  ObjectDefineProperty(URL, 'createObjectURL', {
+    __proto__: null, writable: true, enumerable: true, configurable: true,
+    value: function createObjectURL(obj) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'createObjectURL' on 'URL': 1 argument required, but only 0 present.")
+      if (!isBlob(obj)) throw new TypeError("Failed to execute 'createObjectURL' on 'URL': parameter 1 is not of type 'Blob'.")
+      // https://w3c.github.io/FileAPI/#unicodeBlobURL: the settings object's origin (opaque,
+      // "null", unless the host gave the global a location).
+      const url = `blob:${internals.settingsOrigin()}/${uuid()}`
+      blobURLs.set(url, obj)
+      return url
+    },
+  })
+  ObjectDefineProperty(URL, 'revokeObjectURL', {
+    __proto__: null, writable: true, enumerable: true, configurable: true,
+    value: function revokeObjectURL(url) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'revokeObjectURL' on 'URL': 1 argument required, but only 0 present.")
+      // Only the exact URL revokes (a fragment or query makes another string).
+      const href = internals.parseURL(usv(url))
+      if (href !== null) blobURLs.delete(href)
+    },
+  })
+  // https://w3c.github.io/FileAPI/#blob-url-resolve: the Blob of a serialized blob: URL, or undefined.
+  internals.resolveBlobURL = (href) => blobURLs.get(withoutFragment(href))
   define(global, 'Blob', Blob)
   define(global, 'File', File)
   define(global, 'FormData', FormData)
@@ -573,6 +611,7 @@
     bodyUtf8Encode: utf8Encode,
     bodyUtf8Decode: utf8Decode,
     blobBytes,
+    blobType,
     isBlob,
     // A Blob over `bytes` (taken, not copied) with `type` normalized as the constructor does.
     blobFromBytes(bytes, type) {

@@ -11,6 +11,7 @@
 //   internals.isEvent(v), internals.isEventTarget(v), internals.isAbortSignal(v) -> boolean
 //   internals.defineEventHandler(proto, name)      an `on<type>` attribute on proto (name: 'onfoo')
 //   internals.reportException(error)               as reportError(error)
+//   internals.settingsOrigin() -> string           the global's origin: its location's, else 'null'
 //   internals.createAbortSignal() -> AbortSignal   a fresh, non-aborted signal
 //   internals.signalAbort(signal, reason)          abort it (reason undefined: an AbortError)
 //   internals.addAbortAlgorithm(signal, fn) -> remove()  fn() runs once when the signal aborts,
@@ -917,6 +918,7 @@
   internals.isEventTarget = isEventTarget
   internals.isAbortSignal = isAbortSignal
   internals.defineEventHandler = defineEventHandler
+  internals.settingsOrigin = originOf
   internals.reportException = reportException
   internals.createAbortSignal = createSignal
   internals.signalAbort = signalAbort

@@ -41,7 +41,7 @@
     Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectKeys,
     ObjectPrototypePropertyIsEnumerable, Promise, PromiseReject, PromiseResolve, RangeError, ReflectApply,
     ReflectOwnKeys, SafeMap, SafePromisePrototypeThen, SafeSet, SafeWeakMap, String, StringPrototypeCharCodeAt,
-    StringPrototypeSlice, StringPrototypeToLowerCase, StringPrototypeToUpperCase, StringPrototypeToWellFormed, Symbol,
+    StringPrototypeSlice, StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToUpperCase, StringPrototypeToWellFormed, Symbol,
     SymbolIterator, SymbolToStringTag, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array,
     uncurryThis,
@@ -921,6 +921,26 @@
   internals.fetchHandler = function fetchHandler(request) {
     return PromiseReject(new TypeError('network access is disabled: pass onFetch or network to createRuntime'))
   }
+  // https://fetch.spec.whatwg.org/#scheme-fetch "blob": the isolate's own blob URLs, resolved when
+  // fetch() is called (a revoked or unknown URL, or a method other than GET, is a network error).
+  // A blob's type if it is a MIME type (type/subtype, then parameters), else '' (as browsers do).
+  const mimeOrEmpty = (t) => {
+    let end = 0
+    while (end < t.length && t[end] !== ';') end++
+    const essence = StringPrototypeSlice(t, 0, end)
+    let slash = 0
+    while (slash < essence.length && essence[slash] !== '/') slash++
+    const top = StringPrototypeSlice(essence, 0, slash), sub = StringPrototypeSlice(essence, slash + 1)
+    return slash < essence.length && top !== '' && sub !== '' && isToken(top) && isToken(sub) ? t : ''
+  }
+  function fetchBlobURL(s) {
+    const blob = internals.resolveBlobURL(s.url)
+    if (s.method !== 'GET' || blob === undefined) throw new TypeError(`Failed to fetch: ${s.method !== 'GET' ? 'only GET can fetch' : 'no Blob for'} ${s.url}`)
+    return internals.responseFromParts({
+      __proto__: null, status: 200, statusText: 'OK', url: s.url,
+      headers: [['content-length', `${TypedArrayPrototypeGetByteLength(internals.blobBytes(blob))}`], ['content-type', mimeOrEmpty(internals.blobType(blob))]], body: blob,
+    })
+  }
   // Not an async function: its promise would adopt the handler's by calling its `then`.
   function fetch(input, init = undefined) {
     try {
@@ -928,6 +948,7 @@
       const request = new Request(input, init)
       const signal = signalOf(requestState(request))
       if (signalAborted(signal)) throw signalReason(signal)
+      if (StringPrototypeStartsWith(requestState(request).url, 'blob:')) return PromiseResolve(fetchBlobURL(requestState(request)))
       return internals.fetchHandler(request)
     } catch (e) {
       return PromiseReject(e)
