@@ -40,6 +40,18 @@ export default define('hang', [
     expectFor: later,
   }),
   ...both('regexp-catastrophic', { script: `/(a+)+$/.test('a'.repeat(40) + 'b')`, expectFor: limitError }),
+  ...both('urlpattern-catastrophic', {
+    why: 'a URLPattern group runs on V8\'s backtracking RegExp (ECMAScript syntax, as the standard says), which checks for termination while it backtracks',
+    script: `new URLPattern({ pathname: '/((?:a|a)+)' }).test('https://h/' + 'a'.repeat(40) + 'b')`,
+    expectFor: limitError,
+  }),
+  {
+    id: 'messageport-ping-pong',
+    why: 'two ports answering each other for ever: every delivery is a short task of its own, so executionTimeout (wall clock) ends it',
+    options: T,
+    script: `const { port1, port2 } = new MessageChannel(); port1.onmessage = () => port2.postMessage(0); port2.onmessage = () => port1.postMessage(0); port1.postMessage(0); await new Promise(() => {})`,
+    expect: TIMEOUT,
+  },
   ...both('microtask-storm', { script: `(function f() { Promise.resolve().then(f) })(); await new Promise((r) => setTimeout(r, 10))`, expectFor: limitError }),
   ...both('queueMicrotask-storm-after-eval', { run: thenProbe(`setTimeout(() => { (function f() { queueMicrotask(f) })() }, 5)`, WAIT), expectFor: later }),
   ...both('platform-calls-toString', { script: `new URL({ toString() { for (;;) {} } })`, expectFor: limitError }),

@@ -1,10 +1,11 @@
-// Blob, File, FormData (https://w3c.github.io/FileAPI/, https://xhr.spec.whatwg.org/#interface-formdata)
+// Blob, File, FileReader, ProgressEvent, FormData (https://w3c.github.io/FileAPI/, https://xhr.spec.whatwg.org/#interface-formdata)
 //
 // A Blob holds one immutable Uint8Array (parts are concatenated once, at construction; `slice`
 // shares it). Offered on `internals` for fetch.js:
 //   internals.bodyUtf8Encode(string) -> Uint8Array, internals.bodyUtf8Decode(bytes) -> string
 //     (Rust, whole buffer at once; decode strips a BOM)
 //   internals.blobBytes(blob) -> Uint8Array (shared, never hand it to user code without copying)
+//   internals.blobType(blob) -> its type; internals.resolveBlobURL(href) -> the Blob of a blob: URL, or undefined
 //   internals.isBlob(x), internals.isFormData(x), internals.formDataEntries(fd) -> [[name, value], ...]
 //   internals.serializeFormData(fd) -> { bytes, type } (multipart/form-data with a fresh boundary)
 //   internals.parseFormData(bytes, contentType) -> FormData; throws TypeError for other types or
@@ -19,14 +20,15 @@
     ArrayBufferIsView, ObjectAssign, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
     DataViewPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, ArrayPrototypePush, DateNow, MathFloor, MathMax,
     MathMin, MathRandom, MathTrunc, Number, NumberIsFinite, NumberPrototypeToString, ObjectCreate,
-    ObjectDefineProperty, PromiseReject, PromiseResolve, ReflectApply,
+    ObjectDefineProperty, PromiseReject, PromiseResolve, ReflectApply, SafeMap,
     RegExpPrototypeExec, RegExpPrototypeSymbolReplace, SafeArrayIterator, SafeRegExp, SafeWeakMap,
     String, StringPrototypeIndexOf, StringPrototypePadStart, StringPrototypeSlice,
     StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToWellFormed, StringPrototypeTrim,
     SymbolIterator, SymbolToStringTag, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength, TypedArrayPrototypeSet,
-    Uint8Array,
+    Uint8Array, StringFromCharCode,
   } = internals.primordials
+  const { DOMException } = internals
   const { isAnyArrayBuffer } = internals
   const { utf8Encode, utf8Decode, parseMultipart, parseUrlencoded } = natives
   const empty = new Uint8Array(0)
@@ -399,6 +401,208 @@
     return undefined
   }
 
+
+  // --- ProgressEvent: https://xhr.spec.whatwg.org/#interface-progressevent
+  const Event = global.Event
+  const EventTarget = global.EventTarget
+  class ProgressEvent extends Event {
+    #lengthComputable
+    #loaded
+    #total
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length === 0) super()
+      else super(type, eventInitDict)
+      const init = eventInitDict ?? {}
+      this.#lengthComputable = !!init.lengthComputable
+      this.#loaded = init.loaded === undefined ? 0 : unsignedLongLong(init.loaded)
+      this.#total = init.total === undefined ? 0 : unsignedLongLong(init.total)
+    }
+    get lengthComputable() { return this.#lengthComputable }
+    get loaded() { return this.#loaded }
+    get total() { return this.#total }
+  }
+  // Web IDL unsigned long long (not [EnforceRange]): modulo 2^64, which a double keeps as is up to 2^53.
+  function unsignedLongLong(v) {
+    const n = Number(v)
+    if (!NumberIsFinite(n)) return 0
+    const t = MathTrunc(n)
+    return t < 0 ? 0 : t
+  }
+  internals.webidl(ProgressEvent, 'ProgressEvent')
+
+  // --- FileReader: https://w3c.github.io/FileAPI/#APIASynch
+  // A Blob's bytes are in memory, so a read needs no stream: its events are tasks (timer tasks)
+  // queued in the spec's order, loadstart, progress (non-empty blobs), then load or error, loadend.
+  const EMPTY_STATE = 0, LOADING = 1, DONE = 2
+  const AS_BUFFER = 0, AS_BINARY = 1, AS_TEXT = 2, AS_DATA_URL = 3
+  const setTimeout = global.setTimeout
+  const queueMicrotask = global.queueMicrotask
+  const TextDecoder = global.TextDecoder
+  const btoa = global.btoa
+  // https://w3c.github.io/FileAPI/#blob-package-data
+  const binaryString = (bytes) => {
+    let s = ''
+    const n = lengthOf(bytes)
+    for (let i = 0; i < n; i += 8192) s += ReflectApply(StringFromCharCode, null, new Uint8Array(TypedArrayPrototypeGetBuffer(bytes), TypedArrayPrototypeGetByteOffset(bytes) + i, MathMin(8192, n - i)))
+    return s
+  }
+  const decodeText = (bytes, label, type) => {
+    // https://encoding.spec.whatwg.org/#decode: a BOM decides; else the label, the blob type's
+    // charset, UTF-8.
+    let encoding
+    let start = 0
+    if (lengthOf(bytes) >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) (encoding = 'utf-8'), (start = 3)
+    else if (lengthOf(bytes) >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) (encoding = 'utf-16be'), (start = 2)
+    else if (lengthOf(bytes) >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) (encoding = 'utf-16le'), (start = 2)
+    const candidates = encoding !== undefined ? [encoding] : [label, mimeParam(type, 'charset'), 'utf-8']
+    for (let i = 0; i < candidates.length; i++) {
+      if (candidates[i] === undefined) continue
+      let d
+      try {
+        d = new TextDecoder(candidates[i], { __proto__: null, ignoreBOM: true })
+      } catch {
+        continue
+      }
+      const rest = new Uint8Array(TypedArrayPrototypeGetBuffer(bytes), TypedArrayPrototypeGetByteOffset(bytes) + start, lengthOf(bytes) - start)
+      return d.decode(rest)
+    }
+    return ''
+  }
+  const packageData = (bytes, kind, type, label) => {
+    if (kind === AS_BUFFER) return TypedArrayPrototypeGetBuffer(copyBytes(bytes))
+    if (kind === AS_BINARY) return binaryString(bytes)
+    if (kind === AS_TEXT) return decodeText(bytes, label, type)
+    return `data:${type === '' ? 'application/octet-stream' : type};base64,${btoa(binaryString(bytes))}`
+  }
+  let fireProgress
+  class FileReader extends EventTarget {
+    #state = EMPTY_STATE
+    #result = null
+    #error = null
+    #generation = 0 // a read's tasks do nothing once abort() or a new read moved it on
+    static {
+      fireProgress = (reader, type, loaded, total) => {
+        internals.dispatch(reader, new ProgressEvent(type, { __proto__: null, lengthComputable: true, loaded, total }))
+      }
+    }
+    #read(blob, kind, label, what) {
+      if (!(#state in this)) throw new TypeError('Illegal invocation')
+      if (!isBlob(blob)) throw new TypeError(`Failed to execute '${what}' on 'FileReader': parameter 1 is not of type 'Blob'.`)
+      if (this.#state === LOADING) throw new DOMException(`Failed to execute '${what}' on 'FileReader': The object is already busy reading Blobs.`, 'InvalidStateError')
+      this.#state = LOADING
+      this.#result = null
+      this.#error = null
+      const gen = ++this.#generation
+      const bytes = blobBytes(blob)
+      const type = blobType(blob)
+      const total = lengthOf(bytes)
+      const live = () => this.#generation === gen
+      setTimeout(() => {
+        if (!live()) return
+        fireProgress(this, 'loadstart', 0, total)
+        setTimeout(() => {
+          if (!live()) return
+          if (total > 0) fireProgress(this, 'progress', total, total)
+          setTimeout(() => {
+            if (!live()) return
+            this.#state = DONE
+            let ok = true
+            try {
+              this.#result = packageData(bytes, kind, type, label)
+            } catch (e) {
+              ok = false
+              this.#error = e
+            }
+            fireProgress(this, ok ? 'load' : 'error', total, total)
+            // loadend belongs to the same task; a browser runs microtasks after each listener
+            // called from its event loop, so what a `load` listener's promises do comes first.
+            if (this.#state !== LOADING) queueMicrotask(() => fireProgress(this, 'loadend', total, total))
+          }, 0)
+        }, 0)
+      }, 0)
+    }
+    readAsArrayBuffer(blob) {
+      required(arguments.length, "readAsArrayBuffer")
+      this.#read(blob, AS_BUFFER, undefined, 'readAsArrayBuffer')
+    }
+    readAsBinaryString(blob) {
+      required(arguments.length, "readAsBinaryString")
+      this.#read(blob, AS_BINARY, undefined, 'readAsBinaryString')
+    }
+    readAsText(blob, encoding = undefined) {
+      required(arguments.length, "readAsText")
+      this.#read(blob, AS_TEXT, encoding === undefined ? undefined : String(encoding), 'readAsText')
+    }
+    readAsDataURL(blob) {
+      required(arguments.length, "readAsDataURL")
+      this.#read(blob, AS_DATA_URL, undefined, 'readAsDataURL')
+    }
+    abort() {
+      if (!(#state in this)) throw new TypeError('Illegal invocation')
+      if (this.#state === EMPTY_STATE || this.#state === DONE) {
+        this.#result = null
+        return
+      }
+      this.#state = DONE
+      this.#result = null
+      this.#generation++
+      fireProgress(this, 'abort', 0, 0)
+      if (this.#state !== LOADING) fireProgress(this, 'loadend', 0, 0)
+    }
+    get readyState() { return this.#state }
+    get result() { return this.#result }
+    get error() { return this.#error }
+  }
+  const required = (n, what) => {
+    if (n < 1) throw new TypeError(`Failed to execute '${what}' on 'FileReader': 1 argument required, but only 0 present.`)
+  }
+  for (const [name, value] of new SafeArrayIterator([['EMPTY', EMPTY_STATE], ['LOADING', LOADING], ['DONE', DONE]])) {
+    ObjectDefineProperty(FileReader, name, { __proto__: null, value, enumerable: true })
+    ObjectDefineProperty(FileReader.prototype, name, { __proto__: null, value, enumerable: true })
+  }
+  for (const name of new SafeArrayIterator(['onloadstart', 'onprogress', 'onload', 'onabort', 'onerror', 'onloadend'])) {
+    internals.defineEventHandler(FileReader.prototype, name)
+  }
+  internals.webidl(FileReader, 'FileReader')
+  define(global, 'ProgressEvent', ProgressEvent)
+  define(global, 'FileReader', FileReader)
+
+  // --- blob: URLs: https://w3c.github.io/FileAPI/#url
+  // The isolate's blob URL store: URL (without fragment) -> Blob, until revoked (or the runtime
+  // ends). Entries live on the heap with their blobs: a script that never revokes is bounded by
+  // the memory limit. fetch() resolves them (src/web/fetch/fetch.js, internals.resolveBlobURL).
+  const blobURLs = new SafeMap()
+  const hex = (n) => StringPrototypePadStart(NumberPrototypeToString(MathFloor(MathRandom() * 2 ** (n * 4)), 16), n, '0')
+  // A v4 UUID. Only this isolate can resolve the URL, so it need not be unguessable: MathRandom.
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${NumberPrototypeToString(8 + MathFloor(MathRandom() * 4), 16)}${hex(3)}-${hex(6)}${hex(6)}`
+  const withoutFragment = (url) => {
+    const i = StringPrototypeIndexOf(url, '#')
+    return i === -1 ? url : StringPrototypeSlice(url, 0, i)
+  }
+  const URL = global.URL
+  ObjectDefineProperty(URL, 'createObjectURL', {
+    __proto__: null, writable: true, enumerable: true, configurable: true,
+    value: function createObjectURL(obj) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'createObjectURL' on 'URL': 1 argument required, but only 0 present.")
+      if (!isBlob(obj)) throw new TypeError("Failed to execute 'createObjectURL' on 'URL': parameter 1 is not of type 'Blob'.")
+      // https://w3c.github.io/FileAPI/#unicodeBlobURL: the settings object's origin (opaque,
+      // "null", unless the host gave the global a location).
+      const url = `blob:${internals.settingsOrigin()}/${uuid()}`
+      blobURLs.set(url, obj)
+      return url
+    },
+  })
+  ObjectDefineProperty(URL, 'revokeObjectURL', {
+    __proto__: null, writable: true, enumerable: true, configurable: true,
+    value: function revokeObjectURL(url) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'revokeObjectURL' on 'URL': 1 argument required, but only 0 present.")
+      // Only the exact URL revokes (a fragment or query makes another string).
+      const href = internals.parseURL(usv(url))
+      if (href !== null) blobURLs.delete(href)
+    },
+  })
+  // https://w3c.github.io/FileAPI/#blob-url-resolve: the Blob of a serialized blob: URL, or undefined.
+  internals.resolveBlobURL = (href) => blobURLs.get(withoutFragment(href))
   define(global, 'Blob', Blob)
   define(global, 'File', File)
   define(global, 'FormData', FormData)
@@ -407,6 +611,7 @@
     bodyUtf8Encode: utf8Encode,
     bodyUtf8Decode: utf8Decode,
     blobBytes,
+    blobType,
     isBlob,
     // A Blob over `bytes` (taken, not copied) with `type` normalized as the constructor does.
     blobFromBytes(bytes, type) {

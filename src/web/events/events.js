@@ -1,5 +1,5 @@
 // Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortController,
-// AbortSignal, reportError, navigator (https://dom.spec.whatwg.org/,
+// AbortSignal, reportError, navigator, MessageChannel, MessagePort, BroadcastChannel (https://dom.spec.whatwg.org/,
 // https://html.spec.whatwg.org/multipage/webappapis.html#runtime-script-errors)
 //
 // The global object is an EventTarget the way a worker's is: addEventListener, removeEventListener
@@ -11,6 +11,7 @@
 //   internals.isEvent(v), internals.isEventTarget(v), internals.isAbortSignal(v) -> boolean
 //   internals.defineEventHandler(proto, name)      an `on<type>` attribute on proto (name: 'onfoo')
 //   internals.reportException(error)               as reportError(error)
+//   internals.settingsOrigin() -> string           the global's origin: its location's, else 'null'
 //   internals.createAbortSignal() -> AbortSignal   a fresh, non-aborted signal
 //   internals.signalAbort(signal, reason)          abort it (reason undefined: an AbortError)
 //   internals.addAbortAlgorithm(signal, fn) -> remove()  fn() runs once when the signal aborts,
@@ -22,7 +23,8 @@
   const { define, webidl } = internals
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
-    ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, SafeArrayCopy,
+    ArrayBufferPrototypeGetByteLength, ArrayBufferPrototypeGetDetached, ArrayBufferPrototypeTransfer,
+    ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, ArrayPrototypeSplice, ObjectGetPrototypeOf, SafeArrayCopy,
     Error, FunctionPrototypeSymbolHasInstance, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
     ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
     SafeWeakRef, String, StringPrototypeSlice, Symbol, SymbolIterator, TypeError,
@@ -652,7 +654,253 @@
   webidl(Navigator, 'Navigator')
   const navigator = new Navigator(SECRET)
 
-  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator])) {
+  // ---------------------------------------------------------------------------------------------
+  // MessageChannel, MessagePort, BroadcastChannel within the isolate:
+  // https://html.spec.whatwg.org/multipage/web-messaging.html
+  // A message is structured-cloned when it is posted (so `messageerror` never fires: a value that
+  // cannot be cloned throws DataCloneError at postMessage), its transferred ArrayBuffers are
+  // detached and its transferred ports handed over; each delivery is a task of its own (a timer
+  // task), one message per task. Queues live on the JS heap: a script that posts without end fills
+  // it and the runtime ends with MemoryLimitError. MessagePorts reach the receiver through
+  // `event.ports` (a port inside the message's value arrives as a plain object).
+  const structuredClone = global.structuredClone
+  const tasks = [] // [fn], run one per timer task, first in first out
+  let taskHead = 0
+  let pumping = false
+  const pump = () => {
+    const fn = tasks[taskHead]
+    tasks[taskHead++] = undefined
+    if (taskHead === tasks.length) {
+      tasks.length = 0
+      taskHead = 0
+      pumping = false
+    } else {
+      setTimeout(pump, 0)
+    }
+    fn()
+  }
+  const queueTask = (fn) => {
+    ArrayPrototypePush(tasks, fn)
+    if (!pumping) {
+      pumping = true
+      setTimeout(pump, 0)
+    }
+  }
+  const fire = (target, type, init) => {
+    const event = type === 'message' ? new MessageEvent(type, init) : new Event(type)
+    setTrusted(event)
+    dispatchEvent_(target, event)
+  }
+  const dataCloneError = (message) => new DOMException(message, 'DataCloneError')
+  const isArrayBuffer = (v) => {
+    try {
+      ArrayBufferPrototypeGetByteLength(v) // throws for anything but a (non-shared) ArrayBuffer
+      return true
+    } catch {
+      return false
+    }
+  }
+  // sequence<object> transfer, or StructuredSerializeOptions { transfer }
+  const transferList = (v, what) => {
+    let list = v
+    if (!(isObject(v) && typeof v[SymbolIterator] === 'function')) {
+      list = dictionary(v, what).transfer
+      if (list === undefined) return []
+      if (!isObject(list) || typeof list[SymbolIterator] !== 'function') {
+        throw new TypeError(`Failed to ${what}: The provided value cannot be converted to a sequence.`)
+      }
+    }
+    const out = []
+    for (const item of list) {
+      if (!isObject(item)) throw new TypeError(`Failed to ${what}: Value is not of type 'object'.`)
+      ArrayPrototypePush(out, item)
+    }
+    return out
+  }
+  let portState // (port) -> its record; set in MessagePort's static block
+  let newPort
+  // https://html.spec.whatwg.org/multipage/structured-data.html#structuredserializewithtransfer,
+  // then the transfer: returns { data, ports } for the receiving side.
+  const serializeWithTransfer = (message, transfer, source) => {
+    const seen = new SafeSet()
+    for (let i = 0; i < transfer.length; i++) {
+      const t = transfer[i]
+      if (t === source) throw dataCloneError('Failed to execute \'postMessage\' on \'MessagePort\': Port at index ' + i + ' contains the source port.')
+      if (portState(t) === undefined && !isArrayBuffer(t)) throw dataCloneError(`Value at index ${i} of the transfer list is not transferable (only ArrayBuffers and MessagePorts are).`)
+      if (seen.has(t)) throw dataCloneError(`Value at index ${i} of the transfer list is a duplicate.`)
+      seen.add(t)
+    }
+    const data = structuredClone(message)
+    for (let i = 0; i < transfer.length; i++) {
+      const t = transfer[i]
+      const s = portState(t)
+      if (s !== undefined ? s.detached : ArrayBufferPrototypeGetDetached(t)) {
+        throw dataCloneError(`Value at index ${i} of the transfer list is detached (closed or already transferred).`)
+      }
+    }
+    const ports = []
+    for (let i = 0; i < transfer.length; i++) {
+      const t = transfer[i]
+      if (portState(t) === undefined) ArrayBufferPrototypeTransfer(t) // detaches it; `data` holds a copy
+      else ArrayPrototypePush(ports, newPort(t))
+    }
+    return { data, ports }
+  }
+
+  class MessagePort extends EventTarget {
+    #s
+    constructor(key = undefined) {
+      if (key !== SECRET) illegal()
+      super()
+      // other: the entangled port; queue: messages waiting for start(); enabled: start() called
+      this.#s = { other: null, queue: [], head: 0, enabled: false, detached: false }
+    }
+    static {
+      portState = (v) => (isObject(v) && #s in v ? v.#s : undefined)
+      // The transfer steps: a new port takes over `port`'s entanglement and queue.
+      newPort = (port) => {
+        const from = port.#s
+        const p = new MessagePort(SECRET)
+        const s = p.#s
+        s.queue = SafeArrayCopy(from.queue, from.head)
+        s.other = from.other
+        if (s.other !== null) s.other.#s.other = p
+        from.other = null
+        from.queue = []
+        from.head = 0
+        from.detached = true
+        return p
+      }
+    }
+    #deliver() {
+      const s = this.#s
+      if (s.head >= s.queue.length) return
+      const m = s.queue[s.head]
+      s.queue[s.head++] = undefined
+      if (s.head === s.queue.length) {
+        s.queue = []
+        s.head = 0
+      }
+      fire(this, 'message', { data: m.data, ports: m.ports })
+    }
+    postMessage(message, transfer = undefined) {
+      const what = "execute 'postMessage' on 'MessagePort'"
+      if (!(#s in this)) throw new TypeError('Illegal invocation')
+      required(arguments.length, 1, what)
+      const list = transferList(transfer, what)
+      const m = serializeWithTransfer(message, list, this)
+      const target = this.#s.other
+      if (target === null) return // not entangled (closed, or the other side closed): dropped
+      const t = target.#s
+      ArrayPrototypePush(t.queue, m)
+      if (t.enabled) queueTask(() => target.#deliver())
+    }
+    start() {
+      if (!(#s in this)) throw new TypeError('Illegal invocation')
+      const s = this.#s
+      if (s.enabled || s.detached) return
+      s.enabled = true
+      for (let i = s.head; i < s.queue.length; i++) queueTask(() => this.#deliver())
+    }
+    close() {
+      if (!(#s in this)) throw new TypeError('Illegal invocation')
+      const s = this.#s
+      s.detached = true
+      const other = s.other
+      if (other === null) return
+      // https://html.spec.whatwg.org/multipage/web-messaging.html#disentangle: both sides get `close`.
+      s.other = null
+      other.#s.other = null
+      queueTask(() => fire(other, 'close'))
+      queueTask(() => fire(this, 'close'))
+    }
+  }
+  defineEventHandler(MessagePort.prototype, 'onmessage')
+  defineEventHandler(MessagePort.prototype, 'onmessageerror')
+  defineEventHandler(MessagePort.prototype, 'onclose')
+  {
+    // Setting onmessage starts the port (https://html.spec.whatwg.org/multipage/web-messaging.html#dom-messageport-onmessage).
+    const d = ObjectGetOwnPropertyDescriptor(MessagePort.prototype, 'onmessage')
+    const set = d.set
+    const start = MessagePort.prototype.start
+    ObjectDefineProperty(MessagePort.prototype, 'onmessage', { __proto__: null, set: { 'set onmessage'(v) {
+      ReflectApply(set, this, [v])
+      ReflectApply(start, this, [])
+    } }['set onmessage'] })
+  }
+  webidl(MessagePort, 'MessagePort')
+
+  class MessageChannel {
+    #port1
+    #port2
+    constructor() {
+      const a = new MessagePort(SECRET)
+      const b = new MessagePort(SECRET)
+      portState(a).other = b
+      portState(b).other = a
+      this.#port1 = a
+      this.#port2 = b
+    }
+    get port1() { return this.#port1 }
+    get port2() { return this.#port2 }
+  }
+  webidl(MessageChannel, 'MessageChannel')
+
+  // https://html.spec.whatwg.org/multipage/web-messaging.html#broadcasting-to-other-browsing-contexts:
+  // every channel of the isolate with the same name, in creation order.
+  const channels = new SafeMap() // name -> [BroadcastChannel], open ones only
+  const originOf = () => {
+    // The runtime has no origin unless the host gave the global a location (an opaque one: 'null').
+    const d = ObjectGetOwnPropertyDescriptor(global, 'location')
+    const l = d !== undefined && 'value' in d ? d.value : undefined
+    const o = isObject(l) ? ObjectGetOwnPropertyDescriptor(l, 'origin') ?? ObjectGetOwnPropertyDescriptor(ObjectGetPrototypeOf(l) ?? EMPTY, 'origin') : undefined
+    if (o === undefined) return 'null'
+    const v = 'value' in o ? o.value : typeof o.get === 'function' ? ReflectApply(o.get, l, []) : undefined
+    return typeof v === 'string' ? v : 'null'
+  }
+  class BroadcastChannel extends EventTarget {
+    #name
+    #closed = false
+    constructor(name) {
+      required(arguments.length, 1, "construct 'BroadcastChannel'")
+      super()
+      this.#name = domString(name)
+      let list = channels.get(this.#name)
+      if (list === undefined) channels.set(this.#name, (list = []))
+      ArrayPrototypePush(list, this)
+    }
+    get name() { return this.#name }
+    postMessage(message) {
+      const what = "execute 'postMessage' on 'BroadcastChannel'"
+      if (!(#closed in this)) throw new TypeError('Illegal invocation')
+      required(arguments.length, 1, what)
+      if (this.#closed) throw new DOMException(`Failed to ${what}: Channel is closed`, 'InvalidStateError')
+      const data = structuredClone(message)
+      const origin = originOf()
+      const list = channels.get(this.#name)
+      for (let i = 0; i < list.length; i++) {
+        const dest = list[i]
+        if (dest === this) continue
+        // Each destination gets its own copy, cloned now (its delivery is a task of its own).
+        const copy = structuredClone(data)
+        queueTask(() => { if (!dest.#closed) fire(dest, 'message', { data: copy, origin }) })
+      }
+    }
+    close() {
+      if (!(#closed in this)) throw new TypeError('Illegal invocation')
+      if (this.#closed) return
+      this.#closed = true
+      const list = channels.get(this.#name)
+      const i = ArrayPrototypeIndexOf(list, this)
+      if (i >= 0) ArrayPrototypeSplice(list, i, 1)
+      if (list.length === 0) channels.delete(this.#name)
+    }
+  }
+  defineEventHandler(BroadcastChannel.prototype, 'onmessage')
+  defineEventHandler(BroadcastChannel.prototype, 'onmessageerror')
+  webidl(BroadcastChannel, 'BroadcastChannel')
+
+  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator, MessageChannel, MessagePort, BroadcastChannel])) {
     define(global, cls.name, cls)
   }
   define(global, 'navigator', navigator)
@@ -670,6 +918,7 @@
   internals.isEventTarget = isEventTarget
   internals.isAbortSignal = isAbortSignal
   internals.defineEventHandler = defineEventHandler
+  internals.settingsOrigin = originOf
   internals.reportException = reportException
   internals.createAbortSignal = createSignal
   internals.signalAbort = signalAbort

@@ -41,7 +41,7 @@
     Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectKeys,
     ObjectPrototypePropertyIsEnumerable, Promise, PromiseReject, PromiseResolve, RangeError, ReflectApply,
     ReflectOwnKeys, SafeMap, SafePromisePrototypeThen, SafeSet, SafeWeakMap, String, StringPrototypeCharCodeAt,
-    StringPrototypeSlice, StringPrototypeToLowerCase, StringPrototypeToUpperCase, StringPrototypeToWellFormed, Symbol,
+    StringFromCharCode, StringPrototypeSlice, StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToUpperCase, StringPrototypeToWellFormed, Symbol,
     SymbolIterator, SymbolToStringTag, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array,
     uncurryThis,
@@ -267,7 +267,8 @@
     const v = pair[1]
     return { value: s.kind === 'key' ? k : s.kind === 'value' ? v : [k, v], done: false }
   }
-  define(HeadersIteratorPrototype, 'next', headersNext)
+  // https://webidl.spec.whatwg.org/#es-iterator-prototype-object: `next` is enumerable, as operations are.
+  ObjectDefineProperty(HeadersIteratorPrototype, 'next', { __proto__: null, value: headersNext, writable: true, enumerable: true, configurable: true })
   ObjectDefineProperty(HeadersIteratorPrototype, SymbolToStringTag, { __proto__: null, value: 'Headers Iterator', configurable: true })
   function headersIterator(target, kind) {
     sortedList(target) // brand check
@@ -276,6 +277,13 @@
     return it
   }
 
+  // https://webidl.spec.whatwg.org/#es-ByteString: no code unit above 0xFF.
+  const byteString = (s, what) => {
+    for (let i = 0; i < s.length; i++) {
+      if (StringPrototypeCharCodeAt(s, i) > 0xff) throw new TypeError(`Failed to construct 'Headers': ${what} has a character above U+00FF, which a ByteString cannot hold.`)
+    }
+    return s
+  }
   // https://fetch.spec.whatwg.org/#concept-headers-fill: sequence<sequence<ByteString>> or
   // record<ByteString, ByteString>. The init's own iterators and getters are used, as WebIDL says.
   function fillHeaders(headers, init) {
@@ -315,8 +323,9 @@
       if (!ObjectPrototypePropertyIsEnumerable(init, key)) continue
       // A symbol key cannot become a ByteString.
       if (typeof key === 'symbol') throw new TypeError('Headers: a record key is a Symbol.')
-      ArrayPrototypePush(pairs, key)
-      ArrayPrototypePush(pairs, String(init[key]))
+      // Each key and value becomes a ByteString as it is read (Web IDL order), before the next.
+      ArrayPrototypePush(pairs, byteString(key, 'a header name'))
+      ArrayPrototypePush(pairs, byteString(String(init[key]), 'a header value'))
     }
     for (let i = 0; i < pairs.length; i += 2) appendHeader(headers, pairs[i], pairs[i + 1])
   }
@@ -921,6 +930,93 @@
   internals.fetchHandler = function fetchHandler(request) {
     return PromiseReject(new TypeError('network access is disabled: pass onFetch or network to createRuntime'))
   }
+  // https://fetch.spec.whatwg.org/#scheme-fetch "blob": the isolate's own blob URLs, resolved when
+  // fetch() is called (a revoked or unknown URL, or a method other than GET, is a network error).
+  // https://fetch.spec.whatwg.org/#data-url-processor: { type, bytes } of a serialized data: URL,
+  // or null (failure).
+  const globalAtob = global.atob
+  const trimHttpWhitespace = (t) => {
+    let a = 0, b = t.length
+    while (a < b && isHttpWhitespace(StringPrototypeCharCodeAt(t, a))) a++
+    while (b > a && isHttpWhitespace(StringPrototypeCharCodeAt(t, b - 1))) b--
+    return StringPrototypeSlice(t, a, b)
+  }
+  const hexValue = (c) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1)
+  function processDataURL(href) {
+    let input = StringPrototypeSlice(href, 5) // after "data:"
+    let i = 0
+    while (i < input.length && input[i] !== '#') i++
+    input = StringPrototypeSlice(input, 0, i) // without the fragment
+    let comma = 0
+    while (comma < input.length && input[comma] !== ',') comma++
+    if (comma === input.length) return null
+    let type = trimHttpWhitespace(StringPrototypeSlice(input, 0, comma))
+    // Percent-decode the body into bytes (the serialized URL is ASCII).
+    const body = StringPrototypeSlice(input, comma + 1)
+    const out = new Uint8Array(body.length)
+    let n = 0
+    for (let j = 0; j < body.length; j++) {
+      const c = StringPrototypeCharCodeAt(body, j)
+      if (c === 0x25 && j + 2 < body.length && hexValue(StringPrototypeCharCodeAt(body, j + 1)) >= 0 && hexValue(StringPrototypeCharCodeAt(body, j + 2)) >= 0) {
+        out[n++] = hexValue(StringPrototypeCharCodeAt(body, j + 1)) * 16 + hexValue(StringPrototypeCharCodeAt(body, j + 2))
+        j += 2
+      } else {
+        out[n++] = c & 0xff
+      }
+    }
+    let bytes = new Uint8Array(TypedArrayPrototypeGetBuffer(out), 0, n)
+    // ";base64" at the end of the type (spaces allowed before it), ASCII case-insensitive.
+    let k = type.length
+    const lower = StringPrototypeToLowerCase(type)
+    if (k >= 6 && StringPrototypeSlice(lower, k - 6) === 'base64') {
+      let m = k - 6
+      while (m > 0 && type[m - 1] === ' ') m--
+      if (m > 0 && type[m - 1] === ';') {
+        type = StringPrototypeSlice(type, 0, m - 1)
+        let binary = ''
+        for (let j = 0; j < n; j++) binary += StringFromCharCode(bytes[j])
+        let decoded
+        try {
+          decoded = globalAtob(binary)
+        } catch {
+          return null
+        }
+        bytes = new Uint8Array(decoded.length)
+        for (let j = 0; j < decoded.length; j++) bytes[j] = StringPrototypeCharCodeAt(decoded, j)
+      }
+    }
+    if (type[0] === ';') type = 'text/plain' + type
+    const essenceEnd = (() => { let e = 0; while (e < type.length && type[e] !== ';') e++; return e })()
+    const essence = trimHttpWhitespace(StringPrototypeSlice(type, 0, essenceEnd))
+    if (mimeOrEmpty(essence) === '') return { type: 'text/plain;charset=US-ASCII', bytes }
+    return { type: StringPrototypeToLowerCase(essence) + StringPrototypeSlice(type, essenceEnd), bytes }
+  }
+  function fetchDataURL(s) {
+    const data = processDataURL(s.url)
+    if (data === null) throw new TypeError(`Failed to fetch: ${StringPrototypeSlice(s.url, 0, 64)} is not a valid data: URL`)
+    return internals.responseFromParts({
+      __proto__: null, status: 200, statusText: 'OK', url: s.url,
+      headers: [['content-type', data.type]], body: s.method === 'HEAD' ? null : data.bytes,
+    })
+  }
+  // A blob's type if it is a MIME type (type/subtype, then parameters), else '' (as browsers do).
+  const mimeOrEmpty = (t) => {
+    let end = 0
+    while (end < t.length && t[end] !== ';') end++
+    const essence = StringPrototypeSlice(t, 0, end)
+    let slash = 0
+    while (slash < essence.length && essence[slash] !== '/') slash++
+    const top = StringPrototypeSlice(essence, 0, slash), sub = StringPrototypeSlice(essence, slash + 1)
+    return slash < essence.length && top !== '' && sub !== '' && isToken(top) && isToken(sub) ? t : ''
+  }
+  function fetchBlobURL(s) {
+    const blob = internals.resolveBlobURL(s.url)
+    if (s.method !== 'GET' || blob === undefined) throw new TypeError(`Failed to fetch: ${s.method !== 'GET' ? 'only GET can fetch' : 'no Blob for'} ${s.url}`)
+    return internals.responseFromParts({
+      __proto__: null, status: 200, statusText: 'OK', url: s.url,
+      headers: [['content-length', `${TypedArrayPrototypeGetByteLength(internals.blobBytes(blob))}`], ['content-type', mimeOrEmpty(internals.blobType(blob))]], body: blob,
+    })
+  }
   // Not an async function: its promise would adopt the handler's by calling its `then`.
   function fetch(input, init = undefined) {
     try {
@@ -928,6 +1024,8 @@
       const request = new Request(input, init)
       const signal = signalOf(requestState(request))
       if (signalAborted(signal)) throw signalReason(signal)
+      if (StringPrototypeStartsWith(requestState(request).url, 'blob:')) return PromiseResolve(fetchBlobURL(requestState(request)))
+      if (StringPrototypeStartsWith(requestState(request).url, 'data:')) return PromiseResolve(fetchDataURL(requestState(request)))
       return internals.fetchHandler(request)
     } catch (e) {
       return PromiseReject(e)

@@ -10,6 +10,8 @@ use super::{Area, Natives};
 use url::{form_urlencoded, quirks, Url};
 use v8::MapFnTo;
 
+mod pattern;
+
 pub const AREA: Area = Area { name: "url", js: include_str!("url.js"), natives };
 
 fn natives() -> Natives {
@@ -19,6 +21,8 @@ fn natives() -> Natives {
     ("parseQuery", parse_query.map_fn_to()),
     ("serializeQuery", serialize_query.map_fn_to()),
     ("domainToASCII", domain_to_ascii.map_fn_to()),
+    ("patternParse", pattern::pattern_parse.map_fn_to()),
+    ("patternMatchInput", pattern::pattern_match_input.map_fn_to()),
   ]
 }
 

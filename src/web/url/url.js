@@ -9,7 +9,7 @@
   // Captured intrinsics (primordials.js): user code patching built-ins changes nothing here.
   const {
     ArrayPrototypePush, ArrayPrototypeSort, FunctionPrototypeCall, ObjectCreate, ObjectDefineProperty,
-    ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, SafeArrayIterator, SafeWeakMap, StringPrototypeSlice,
+    ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, RegExpPrototypeExec, SafeArrayIterator, SafeRegExp, SafeWeakMap, StringPrototypeSlice,
     StringPrototypeToWellFormed, SymbolIterator, SymbolToStringTag, TypeError,
   } = internals.primordials
   const DOMException = internals.DOMException
@@ -285,6 +285,145 @@
     }
   }
   webidl(URL, 'URL')
+
+  // --- URLPattern: https://urlpattern.spec.whatwg.org/#urlpattern-class
+  // The `urlpattern` crate (src/web/url/pattern.rs) parses and canonicalizes; the component
+  // regular expressions run here, on the isolate's RegExp (ECMAScript syntax, as the standard says),
+  // so a pattern whose expression backtracks without end is stopped by the runtime's time limits.
+  const COMPONENTS = ['protocol', 'username', 'password', 'hostname', 'port', 'pathname', 'search', 'hash']
+  // https://urlpattern.spec.whatwg.org/#dictdef-urlpatterninit: members in Web IDL (sorted) order.
+  const INIT_SORTED = ['baseURL', 'hash', 'hostname', 'password', 'pathname', 'port', 'protocol', 'search', 'username']
+  // The order pattern.rs reads them in.
+  const INIT_NATIVE = ['protocol', 'username', 'password', 'hostname', 'port', 'pathname', 'search', 'hash', 'baseURL']
+  const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
+  // Web IDL (USVString or URLPatternInit): null, undefined and objects are the dictionary.
+  // Returns the string, or { dict, flat } for a dictionary (flat: what pattern.rs reads).
+  const toPatternInput = (v) => {
+    if (!isObject(v) && v !== undefined && v !== null) return usv(v)
+    const dict = { __proto__: null }
+    for (let i = 0; i < INIT_SORTED.length; i++) {
+      const key = INIT_SORTED[i]
+      const x = v === undefined || v === null ? undefined : v[key]
+      if (x !== undefined) dict[key] = usv(x)
+    }
+    const flat = []
+    for (let i = 0; i < INIT_NATIVE.length; i++) ArrayPrototypePush(flat, dict[INIT_NATIVE[i]])
+    return { dict, flat }
+  }
+  // The dictionary as result.inputs holds it: an object of the members given.
+  const initObject = (dict) => {
+    const o = {}
+    for (let i = 0; i < INIT_SORTED.length; i++) {
+      const key = INIT_SORTED[i]
+      if (dict[key] !== undefined) o[key] = dict[key]
+    }
+    return o
+  }
+  // Web IDL URLPatternOptions.
+  const toOptions = (v, what) => {
+    if (v === undefined || v === null) return false
+    if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'URLPatternOptions'.`)
+    return !!v.ignoreCase
+  }
+  class URLPattern {
+    #patterns // [pattern string] x 8
+    #regexps // [source, SafeRegExp] x 8
+    #names // [[group names]] x 8
+    #hasRegExpGroups
+    // constructor(URLPatternInput input, USVString baseURL, optional URLPatternOptions options = {})
+    // constructor(optional URLPatternInput input = {}, optional URLPatternOptions options = {})
+    constructor(input = undefined, baseURL = undefined, options = undefined) {
+      const what = "construct 'URLPattern'"
+      // Overload resolution: a second argument that is an object, null or undefined is the
+      // options dictionary, anything else the base URL.
+      let ignoreCase
+      let parsedInput
+      if (arguments.length >= 2 && !isObject(baseURL) && baseURL !== undefined && baseURL !== null) {
+        parsedInput = toPatternInput(input)
+        baseURL = usv(baseURL)
+        ignoreCase = toOptions(options, what)
+      } else {
+        parsedInput = toPatternInput(input)
+        ignoreCase = toOptions(baseURL, what)
+        baseURL = undefined
+      }
+      if (typeof parsedInput !== 'string' && baseURL !== undefined) {
+        throw new TypeError(`Failed to ${what}: a base URL cannot be given with a URLPatternInit; use its baseURL member`)
+      }
+      const parsed = natives.patternParse(typeof parsedInput === 'string' ? parsedInput : parsedInput.flat, baseURL, ignoreCase)
+      const patterns = [], regexps = [], names = []
+      for (let i = 0; i < 8; i++) {
+        const source = parsed[2 + i * 3]
+        ArrayPrototypePush(patterns, parsed[1 + i * 3])
+        let re
+        try {
+          re = new SafeRegExp(source, ignoreCase ? 'vi' : 'v')
+        } catch (e) {
+          throw new TypeError(`Failed to ${what}: the ${COMPONENTS[i]} component is not a valid regular expression: ${e.message}`)
+        }
+        ArrayPrototypePush(regexps, [source, re])
+        ArrayPrototypePush(names, parsed[3 + i * 3])
+      }
+      this.#patterns = patterns
+      this.#regexps = regexps
+      this.#names = names
+      this.#hasRegExpGroups = parsed[0]
+    }
+    // https://urlpattern.spec.whatwg.org/#url-pattern-match: null, or the inputs, the component
+    // values and their groups.
+    #match(input, baseURL, what) {
+      const parsedInput = toPatternInput(input)
+      const hasBase = baseURL !== undefined
+      if (hasBase) baseURL = usv(baseURL)
+      if (typeof parsedInput !== 'string' && hasBase) {
+        throw new TypeError(`Failed to execute '${what}' on 'URLPattern': a base URL cannot be given with a URLPatternInit; use its baseURL member`)
+      }
+      const values = natives.patternMatchInput(typeof parsedInput === 'string' ? parsedInput : parsedInput.flat, baseURL)
+      if (values === null) return null
+      const groups = []
+      for (let i = 0; i < 8; i++) {
+        const value = values[i]
+        const names = this.#names[i]
+        const { 0: source, 1: re } = this.#regexps[i]
+        const g = {}
+        if (source === '^$') {
+          // The empty pattern: no RegExp needed.
+          if (value !== '') return null
+        } else if (source === '^(.*)$' && names.length === 1) {
+          g[names[0]] = value
+        } else {
+          const m = RegExpPrototypeExec(re, value)
+          if (m === null) return null
+          for (let j = 0; j < names.length; j++) g[names[j]] = m[j + 1]
+        }
+        ArrayPrototypePush(groups, g)
+      }
+      const inputs = [typeof parsedInput === 'string' ? parsedInput : initObject(parsedInput.dict)]
+      if (hasBase) ArrayPrototypePush(inputs, baseURL)
+      return { inputs, values, groups }
+    }
+    test(input = undefined, baseURL = undefined) {
+      return this.#match(input, baseURL, 'test') !== null
+    }
+    exec(input = undefined, baseURL = undefined) {
+      const r = this.#match(input, baseURL, 'exec')
+      if (r === null) return null
+      const result = { inputs: r.inputs }
+      for (let i = 0; i < 8; i++) result[COMPONENTS[i]] = { input: r.values[i], groups: r.groups[i] }
+      return result
+    }
+    get protocol() { return this.#patterns[0] }
+    get username() { return this.#patterns[1] }
+    get password() { return this.#patterns[2] }
+    get hostname() { return this.#patterns[3] }
+    get port() { return this.#patterns[4] }
+    get pathname() { return this.#patterns[5] }
+    get search() { return this.#patterns[6] }
+    get hash() { return this.#patterns[7] }
+    get hasRegExpGroups() { return this.#hasRegExpGroups }
+  }
+  webidl(URLPattern, 'URLPattern')
+  define(global, 'URLPattern', URLPattern)
 
   define(global, 'URL', URL)
   define(global, 'URLSearchParams', URLSearchParams)
