@@ -176,14 +176,16 @@ export interface RunResults {
   errors?: Array<TestError & { hook: 'afterAll'; suitePath: string[] }>
 }
 
-/** The host side of the test environment. Every method rejects with a TypeError on a runtime created without `testEnvironment`, and with "Runtime has been disposed" once it is gone. */
+/** The host side of the test environment. On a runtime created without `testEnvironment`, `runTests` rejects and the others throw a TypeError; once the runtime is gone, a RuntimeDisposedError. */
 export interface RuntimeTestEnvironment {
   /** Runs every declared test. `timeout` (ms; default the runtime's executionTimeout) bounds the whole run: past it the runtime ends with a TimeoutError, as an eval would. */
   runTests(timeout?: number): Promise<RunResults>
-  hasTests(): Promise<boolean>
-  getTestCount(): Promise<number>
-  /** Forgets every declared test and hook. */
-  reset(): Promise<void>
+  /** Synchronous: whether tests are declared, current once the eval that declared them settled. */
+  hasTests(): boolean
+  /** Synchronous: the number of declared tests (skipped and todo ones included). */
+  getTestCount(): number
+  /** Synchronous: forgets every declared test and hook, inside before any later eval or run; throws while a run is in progress. */
+  reset(): void
 }
 
 /** What `onConnect` may answer: a verdict, or a duplex to bridge the script's socket to. */
