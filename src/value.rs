@@ -298,7 +298,9 @@ pub mod isolate {
     v8::tc_scope!(let tc, scope);
     let recv = v8::undefined(tc).into();
     let Some(result) = out.call(tc, recv, &[obj.into()]) else {
-      return Err("the object could not be read".into());
+      // E.g. a Request whose body was already used.
+      let message = tc.exception().map(|e| error_info(tc, e)).map(|i| format!("{}: {}", i.name, i.message));
+      return Err(message.unwrap_or_else(|| "the object could not be read".into()));
     };
     let Ok(pair) = v8::Local::<v8::Array>::try_from(result) else { return Ok(None) };
     let (Some(tag), Some(payload)) = (pair.get_index(tc, 0), pair.get_index(tc, 1)) else { return Ok(None) };

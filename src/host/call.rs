@@ -102,12 +102,13 @@ pub fn outcome(env: Env, settled: Settled, limit: usize) -> Outcome {
 /// iterator's step, a host function's result): functions, promises and async iterables in it
 /// are kept on the host with `keep`, and the bytes of Blobs in it are awaited before `done`
 /// runs (on the main thread, exactly once unless a Blob's read never settles).
-pub fn outcome_then(env: Env, settled: Settled, limit: usize, keep: Keep, done: impl FnOnce(Env, Outcome) + Send + 'static) {
+pub fn outcome_then(env: Env, settled: Settled, limit: usize, keep: Keep, hooks: Option<Val>, done: impl FnOnce(Env, Outcome) + Send + 'static) {
   let v = match settled {
     Ok(v) => v,
     Err(e) => return done(env, outcome(env, Err(e), limit)),
   };
   let mut reading = Reading::new(Some(keep));
+  reading.hooks = hooks;
   let mut value = match from_host_reading(env, v, limit, &mut reading) {
     Ok(value) => value,
     Err(m) => return done(env, Err(data_clone_error(m))),

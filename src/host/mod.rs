@@ -169,6 +169,7 @@ pub const KEPT_BYTES: usize = 256;
 /// (`wireRelease`), when a promise is awaited, when an iterator finishes, or at dispose.
 #[derive(Clone)]
 struct Keeper {
+  glue: GlueSlot,
   kept: Arc<Mutex<HashMap<u64, Ref>>>,
   iterators: Arc<Mutex<HashMap<u64, Ref>>>,
   next_iter: Arc<AtomicU64>,
@@ -245,7 +246,12 @@ impl Keeper {
   fn outcome(&self, env: Env, settled: Settled, limit: usize, done: impl FnOnce(Env, Outcome) + Send + 'static) {
     let keeper = self.clone();
     let keep = move |env: Env, tag: Tag, v: Val| keeper.keep(env, tag, v);
-    outcome_then(env, settled, limit, &keep, done)
+    outcome_then(env, settled, limit, &keep, self.hooks(env), done)
+  }
+
+  /// The glue's hooks, which move Request and Response bodies.
+  fn hooks(&self, env: Env) -> Option<Val> {
+    hooks_of(env, &self.glue)
   }
 }
 
@@ -342,9 +348,19 @@ fn custom_function(cbs: &Mutex<Option<Callbacks>>, env: Env, index: usize) -> Op
   with_callbacks(cbs, |c| c.functions.get(index).and_then(|(n, _, r)| r.value(env).map(|f| (n.clone(), f)))).flatten()
 }
 
+fn hooks_of(env: Env, glue: &GlueSlot) -> Option<Val> {
+  glue.lock().ok().and_then(|g| g.as_ref().and_then(|r| r.value(env)))
+}
+
 /// Converts call arguments as one array, so references between them are kept.
 fn args_to_host(env: Env, args: &[Value], limit: usize) -> Result<Vec<Val>, String> {
-  let arr = value::to_host(env, &Value::Array(args.to_vec()), limit)?;
+  args_to_host_glue(env, args, limit, None)
+}
+
+/// Like [`args_to_host`], for a customFunction: Requests and Responses are made too (with the
+/// glue's `hooks`).
+fn args_to_host_glue(env: Env, args: &[Value], limit: usize, hooks: Option<Val>) -> Result<Vec<Val>, String> {
+  let arr = value::to_host_glue(env, &Value::Array(args.to_vec()), limit, hooks)?;
   (0..args.len())
     .map(|i| {
       let i = u32::try_from(i).map_err(|_| "too many arguments".to_string())?;
@@ -394,7 +410,7 @@ impl Host for NodeHost {
         let _ = tx.send(Err(gone()));
         return;
       };
-      let argv = match args_to_host(env, &args, limit) {
+      let argv = match args_to_host_glue(env, &args, limit, keeper.hooks(env)) {
         Ok(a) => a,
         Err(e) => {
           let _ = tx.send(Err(data_clone_error(e)));
@@ -426,6 +442,17 @@ impl Host for NodeHost {
   }
 
   fn call_async(&self, op: HostOp, id: u64, reply: Mailbox) {
+    if let HostOp::Glue { name, args } = &op {
+      if name == "wireRelease" {
+        // The isolate let go of a stand-in (from its GC, maybe while a script loops without
+        // yielding): no reply, and nothing charged — one post per kept value, which was charged.
+        if let Some(Value::Number(n)) = args.first() {
+          let (keeper, n) = (self.keeper(), *n as u64);
+          self.bridge.post(move |raw| keeper.release(unsafe { Env::from_raw(raw) }, n));
+        }
+        return;
+      }
+    }
     let cost = op_cost(&op);
     if !self.inflight.charge_call(cost) {
       if !Inflight::try_charge(&self.inflight.refused, REFUSAL_BYTES, self.limit / 2) {
@@ -553,7 +580,7 @@ impl Host for NodeHost {
 
 impl NodeHost {
   fn keeper(&self) -> Keeper {
-    Keeper { kept: self.kept.clone(), iterators: self.iterators.clone(), next_iter: self.next_iter.clone(), inflight: self.inflight.clone() }
+    Keeper { glue: self.glue.clone(), kept: self.kept.clone(), iterators: self.iterators.clone(), next_iter: self.next_iter.clone(), inflight: self.inflight.clone() }
   }
 }
 
@@ -611,7 +638,7 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
       let Some((_, f)) = function(index) else {
         return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
       };
-      match args_to_host(env, &args, limit) {
+      match args_to_host_glue(env, &args, limit, ctx.keeper.hooks(env)) {
         Ok(argv) => call_and_await(env, this, f, &argv, done),
         Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
       }
@@ -620,7 +647,7 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
       let Some((name, f)) = function(index) else {
         return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
       };
-      let argv = match args_to_host(env, &args, limit) {
+      let argv = match args_to_host_glue(env, &args, limit, ctx.keeper.hooks(env)) {
         Ok(a) => a,
         Err(e) => return done(env, Err(error_value(env, "DataCloneError", &e))),
       };
@@ -672,7 +699,7 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
         Some(Value::Array(items)) => items.clone(),
         _ => Vec::new(),
       };
-      match args_to_host(env, &call_args, limit) {
+      match args_to_host_glue(env, &call_args, limit, ctx.keeper.hooks(env)) {
         Ok(argv) => call_and_await(env, this, f, &argv, done),
         Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
       }
@@ -691,15 +718,6 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
       match v {
         Some(v) => call::await_value(env, v, done),
         None => done(env, Err(error_value(env, "Error", "the host promise is no longer available"))),
-      }
-    }
-    HostOp::Glue { name, args } if name == "wireRelease" => {
-      if let Some(Value::Number(id)) = args.first() {
-        ctx.keeper.release(env, *id as u64);
-      }
-      match env.undefined() {
-        Ok(u) => done(env, Ok(u)),
-        Err(f) => done(env, Err(failed(env, f))),
       }
     }
     HostOp::Glue { name, args } if name == "onFetch" => call_on_fetch(env, ctx, &args, done),

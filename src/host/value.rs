@@ -148,14 +148,14 @@ fn construct(env: Env, ctor: &str, args: &[Val]) -> NResult<Val> {
 }
 
 /// An object of the host's own class for a tagged value from the isolate.
-fn write_tagged(env: Env, tag: Tag, payload: &Value) -> NResult<Val> {
+fn write_tagged(env: Env, tag: Tag, payload: &Value, hooks: Option<Val>) -> NResult<Val> {
   let bad = || Fail::Status(sys::Status::napi_invalid_arg, "a tagged value");
   let items = match payload {
     Value::Array(items) => items.as_slice(),
     _ => &[],
   };
   let item = |i: usize| items.get(i).ok_or_else(bad);
-  let one = |v: &Value| write(env, v, &mut Vec::new());
+  let one = |v: &Value| write(env, v, &mut Vec::new(), hooks);
   let options = |props: &[(&str, Val)]| -> NResult<Val> {
     let o = env.object()?;
     let defs = props.iter().map(|(k, v)| Ok((env.string(k)?, *v))).collect::<NResult<Vec<_>>>()?;
@@ -187,6 +187,11 @@ fn write_tagged(env: Env, tag: Tag, payload: &Value) -> NResult<Val> {
         env.call(fd, append, &[one(k)?, one(v)?])?;
       }
       Ok(fd)
+    }
+    Tag::Request | Tag::Response => {
+      let hooks = hooks.ok_or(Fail::Status(sys::Status::napi_invalid_arg, "a Request or Response cannot be passed here"))?;
+      let make = env.get_named(hooks, if tag == Tag::Request { "makeWireRequest" } else { "makeWireResponse" })?;
+      env.call(hooks, make, &[one(payload)?])
     }
     // What stays on the host never comes back from the isolate.
     _ => Err(bad()),
@@ -272,11 +277,14 @@ pub struct Reading<'a> {
   keep: Option<Keep<'a>>,
   /// A host array of `blob.arrayBuffer()` promises, in the order of the placeholders.
   pub blobs: Option<Val>,
+  /// The host glue's hooks (src/host/glue.js), which keep Request and Response bodies for the
+  /// isolate to pull (None: Requests and Responses are refused).
+  pub hooks: Option<Val>,
 }
 
 impl<'a> Reading<'a> {
   pub fn new(keep: Option<Keep<'a>>) -> Self {
-    Self { keep, blobs: None }
+    Self { keep, blobs: None, hooks: None }
   }
 }
 
@@ -409,6 +417,17 @@ fn tagged(env: Env, v: Val, budget: &mut Budget, reading: &mut Reading) -> R<Opt
   }
   if instance_of(env, v, "FormData") {
     return Ok(Some(Value::Tagged(Tag::FormData, Box::new(pairs(env, v, budget, reading)?))));
+  }
+  for (ctor, tag, parts) in [("Request", Tag::Request, "wireRequestParts"), ("Response", Tag::Response, "wireResponseParts")] {
+    if instance_of(env, v, ctor) {
+      let Some(hooks) = reading.hooks else { return Err(format!("a {ctor} cannot be passed here")) };
+      // [method, url, headers, body, redirect] / [status, statusText, headers, body, url], the
+      // body a stream id the glue keeps for the isolate to pull.
+      let f = env.get_named(hooks, parts).or_clone(env)?;
+      let p = env.call(hooks, f, &[v]).or_clone(env)?;
+      let payload = read(env, p, 1, &mut Seen::new(), budget, &mut Reading::new(None))?;
+      return Ok(Some(Value::Tagged(tag, Box::new(payload))));
+    }
   }
   Ok(None)
 }
@@ -574,8 +593,14 @@ fn copy(data: *const u8, len: usize) -> Vec<u8> {
 
 /// Writes a value for the host. `limit` bounds what the conversion makes (see [`Budget`]).
 pub fn to_host(env: Env, value: &Value, limit: usize) -> R<Val> {
+  to_host_glue(env, value, limit, None)
+}
+
+/// Like [`to_host`]; with the glue's `hooks`, Requests and Responses from the isolate are made
+/// too (their bodies pulled from the isolate).
+pub fn to_host_glue(env: Env, value: &Value, limit: usize, hooks: Option<Val>) -> R<Val> {
   value.check(limit)?;
-  write(env, value, &mut Vec::new()).map_err(|f| match f {
+  write(env, value, &mut Vec::new(), hooks).map_err(|f| match f {
     Fail::Threw(e) => format!("the value could not be made on the host: {}", describe(env, e)),
     Fail::Status(_, what) => format!("the value could not be made on the host ({what} failed)"),
   })
@@ -587,7 +612,7 @@ fn key(env: Env, k: &str) -> NResult<Val> {
 }
 
 /// `made` holds the objects created so far, in the pre-order `Value::Ref` counts in.
-fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
+fn write(env: Env, value: &Value, made: &mut Vec<Val>, hooks: Option<Val>) -> NResult<Val> {
   // Primitives and references: nothing to record.
   match value {
     Value::Ref(i) => return made.get(*i).copied().ok_or(Fail::Status(sys::Status::napi_invalid_arg, "a reference in a cloned value")),
@@ -611,7 +636,7 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
         if matches!(item, Value::Hole) {
           continue;
         }
-        props.push((key(env, &i.to_string())?, write(env, item, made)?));
+        props.push((key(env, &i.to_string())?, write(env, item, made, hooks)?));
       }
       env.define_data(out, &props)?;
       return Ok(out);
@@ -621,7 +646,7 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
       made.push(out);
       let mut defs = Vec::with_capacity(props.len());
       for (k, item) in props {
-        defs.push((key(env, k)?, write(env, item, made)?));
+        defs.push((key(env, k)?, write(env, item, made, hooks)?));
       }
       env.define_data(out, &defs)?;
       return Ok(out);
@@ -631,7 +656,7 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
       made.push(out);
       let set = env.get_named(out, "set")?;
       for (k, v) in entries {
-        let args = [write(env, k, made)?, write(env, v, made)?];
+        let args = [write(env, k, made, hooks)?, write(env, v, made, hooks)?];
         env.call(out, set, &args)?;
       }
       return Ok(out);
@@ -641,7 +666,7 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
       made.push(out);
       let add = env.get_named(out, "add")?;
       for item in items {
-        let arg = write(env, item, made)?;
+        let arg = write(env, item, made, hooks)?;
         env.call(out, add, &[arg])?;
       }
       return Ok(out);
@@ -679,7 +704,7 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>) -> NResult<Val> {
       // Numbered before its payload, whose objects are its own.
       let index = made.len();
       made.push(env.undefined()?);
-      let out = write_tagged(env, *tag, payload)?;
+      let out = write_tagged(env, *tag, payload, hooks)?;
       if let Some(slot) = made.get_mut(index) {
         *slot = out;
       }
