@@ -304,7 +304,12 @@ pub mod isolate {
     };
     let Ok(pair) = v8::Local::<v8::Array>::try_from(result) else { return Ok(None) };
     let (Some(tag), Some(payload)) = (pair.get_index(tc, 0), pair.get_index(tc, 1)) else { return Ok(None) };
-    let Some(tag) = tag.number_value(tc).and_then(super::Tag::from_number) else { return Ok(None) };
+    let tag = tag.number_value(tc).unwrap_or(f64::NAN);
+    if tag == -1.0 {
+      // A platform object that cannot cross: `payload` says why.
+      return Err(payload.to_rust_string_lossy(tc));
+    }
+    let Some(tag) = super::Tag::from_number(tag) else { return Ok(None) };
     let mut sub = Reader { by_hash: Default::default(), count: 0, budget: r.budget, wire: None };
     sub.wire = wire_out(tc);
     let payload = read(tc, payload, depth + 1, &mut sub);

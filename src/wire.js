@@ -65,6 +65,8 @@
       const p = responseParts(x)
       return [TAG_RESPONSE, [p.status, p.statusText, p.headers, outBody(p.body), '']]
     }
+    // Refused (a DataCloneError with this message) rather than sent as an empty object.
+    if (isReadableStream(x)) return [-1, 'a ReadableStream cannot be passed to the host on its own; pass new Response(stream) to stream it']
     return undefined
   }
 
