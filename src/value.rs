@@ -1003,6 +1003,30 @@ mod tests {
   }
 
   #[test]
+  fn tags_are_read_only_from_their_numbers() {
+    for t in [Tag::Url, Tag::Headers, Tag::Blob, Tag::File, Tag::FormData, Tag::Request, Tag::Response, Tag::Function, Tag::Promise, Tag::AsyncIterator] {
+      assert_eq!(Tag::from_number(t as u8 as f64), Some(t));
+    }
+    for n in [-1.0, 0.5, 10.0, f64::NAN, f64::INFINITY, 1e300] {
+      assert_eq!(Tag::from_number(n), None, "{n}");
+    }
+  }
+
+  #[test]
+  fn a_tagged_value_counts_its_payload_in_cost_and_depth() {
+    let payload = Value::Array(vec![Value::String("text/plain".into()), Value::View { kind: ViewKind::Uint8, bytes: vec![0; 1000] }]);
+    let tagged = Value::Tagged(Tag::Blob, Box::new(payload.clone()));
+    assert_eq!(tagged.cost(), NODE_BYTES + payload.cost());
+    assert_eq!(tagged.depth(), payload.depth() + 1);
+    assert!(tagged.check(NODE_BYTES + 1000).is_err());
+    let mut deep = Value::Null;
+    for _ in 0..=MAX_DEPTH {
+      deep = Value::Tagged(Tag::Url, Box::new(deep));
+    }
+    assert_eq!(deep.check(usize::MAX), Err(too_deep()));
+  }
+
+  #[test]
   fn the_too_large_message_names_the_limit() {
     assert_eq!(
       too_large(32 << 20),

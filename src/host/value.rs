@@ -715,3 +715,40 @@ fn write(env: Env, value: &Value, made: &mut Vec<Val>, hooks: Option<Val>) -> NR
   made.push(out);
   Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn blob_placeholder(tag: Tag, i: f64) -> Value {
+    Value::Tagged(tag, Box::new(Value::Array(vec![Value::String(String::new()), Value::Number(i)])))
+  }
+
+  #[test]
+  fn blob_bytes_fill_their_placeholders_in_order_wherever_they_are() {
+    let mut v = Value::Object(vec![
+      ("a".into(), blob_placeholder(Tag::Blob, 0.0)),
+      ("m".into(), Value::Map(vec![(Value::Null, blob_placeholder(Tag::File, 1.0))])),
+      ("fd".into(), Value::Tagged(Tag::FormData, Box::new(Value::Array(vec![Value::Array(vec![Value::String("f".into()), blob_placeholder(Tag::File, 2.0)])])))),
+    ]);
+    let mut bytes = vec![Some(vec![1]), Some(vec![2, 2]), Some(vec![3])];
+    assert_eq!(fill_blobs(&mut v, &mut bytes), Ok(()));
+    let bytes_at = |v: &Value| match v {
+      Value::Tagged(_, p) => match p.as_ref() {
+        Value::Array(items) => items.get(1).cloned(),
+        _ => None,
+      },
+      _ => None,
+    };
+    assert_eq!(bytes_at(v.get("a").unwrap_or(&Value::Null)), Some(Value::View { kind: ViewKind::Uint8, bytes: vec![1] }));
+    assert!(bytes.iter().all(Option::is_none));
+  }
+
+  #[test]
+  fn a_missing_blob_read_is_an_error_not_a_panic() {
+    let mut v = blob_placeholder(Tag::Blob, 5.0);
+    assert!(fill_blobs(&mut v, &mut vec![None]).is_err());
+    let mut v = blob_placeholder(Tag::Blob, 0.0);
+    assert!(fill_blobs(&mut v, &mut vec![None]).is_err());
+  }
+}
