@@ -39,7 +39,16 @@ export interface ConsoleOptions {
   onEntry?: (entry: ConsoleEntry) => void
 }
 
-/** A value that crosses between host and isolate by structured clone. */
+/**
+ * A value that crosses between host and isolate: structured-clone values (primitives, plain
+ * objects, arrays, Date, RegExp, Map, Set, ArrayBuffer and typed arrays, Error) and, both ways,
+ * `URL`, `Headers`, `Blob`, `File`, `FormData`, `Request` and `Response` (each side gets its own
+ * classes; Request and Response bodies stream, pulled one chunk per read). In what a custom
+ * function returns (or yields), functions, promises and async iterables stay on the host: inside,
+ * a function returns a promise (each call a host round trip), a promise resolves to the host
+ * promise's value, an async iterable is an async iterator pulled one `next()` per host round
+ * trip (`return()` reaches the host's iterator).
+ */
 export type CloneValue = unknown
 
 export type CustomFunction =

@@ -306,7 +306,7 @@ pub fn from_host_reading(env: Env, v: Val, limit: usize, reading: &mut Reading) 
 }
 
 /// Puts the bytes of the Blobs `from_host_reading` met into their placeholders (in order).
-pub fn fill_blobs(value: &mut Value, bytes: &mut Vec<Option<Vec<u8>>>) -> R<()> {
+pub fn fill_blobs(value: &mut Value, bytes: &mut [Option<Vec<u8>>]) -> R<()> {
   let mut stack = vec![value];
   while let Some(v) = stack.pop() {
     match v {
