@@ -855,6 +855,25 @@ describe('platform objects', () => {
     expect(out).toBeUndefined()
   })
 
+  it('a host body the isolate drops unread is cancelled on the host once the isolate collects it', async () => {
+    let cancelled = 0
+    const r = await createRuntime({
+      memoryLimitMB: 32,
+      customFunctions: {
+        give: { type: 'sync', fn: () => new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(16)) }, cancel() { cancelled++ } })) },
+      },
+    })
+    // The streams' start steps run as microtasks: yield once, then make garbage for a GC.
+    await r.eval(`
+      for (let i = 0; i < 2000; i++) give()
+      await new Promise((r) => setTimeout(r, 10))
+      let g = []; for (let i = 0; i < 300000; i++) g.push({ i }); g = null
+      await new Promise((r) => setTimeout(r, 50))
+    `)
+    for (let i = 0; i < 50 && cancelled < 2000; i++) await sleep(20)
+    expect(cancelled).toBe(2000)
+  })
+
   it('a host function in a result is callable inside: each call a host round trip returning a promise', async () => {
     const calls: any[] = []
     const r = await createRuntime({

@@ -810,12 +810,14 @@ pub mod isolate {
   struct Release {
     host: std::sync::Arc<dyn crate::runtime::Host>,
     tx: crate::runtime::Mailbox,
+    /// `wireRelease` (a kept value) or `wireBodyRelease` (a body stream the glue keeps).
+    op: &'static str,
     id: f64,
   }
 
   impl Drop for Release {
     fn drop(&mut self) {
-      let op = crate::runtime::HostOp::Glue { name: "wireRelease".into(), args: vec![Value::Number(self.id)] };
+      let op = crate::runtime::HostOp::Glue { name: self.op.into(), args: vec![Value::Number(self.id)] };
       // Waiter 0 is never a pending call: the reply is dropped.
       self.host.call_async(op, 0, self.tx.clone());
     }
@@ -827,16 +829,25 @@ pub mod isolate {
     let into = scope.get_slot::<Wire>().map(|w| w.into.clone())?;
     let into = v8::Local::new(scope, &into);
     let payload_v = write(scope, payload, &mut Vec::new())?;
-    let owner: v8::Local<v8::Value> = match (tag, payload) {
-      (Tag::Function | Tag::AsyncIterator, Value::Number(id)) => {
+    let released = match (tag, payload) {
+      (Tag::Function | Tag::AsyncIterator, Value::Number(id)) => Some(("wireRelease", *id)),
+      // A Request's or Response's body stream, kept by the glue until read, cancelled or let go.
+      (Tag::Request | Tag::Response, Value::Array(items)) => match items.get(3) {
+        Some(Value::Number(id)) => Some(("wireBodyRelease", *id)),
+        _ => None,
+      },
+      _ => None,
+    };
+    let owner: v8::Local<v8::Value> = match released {
+      Some((op, id)) => {
         let state = crate::runtime::State::get(scope)?;
         let (host, tx) = {
           let s = state.borrow();
           (s.host.clone(), s.tx.clone())
         };
-        crate::web::util::owner(scope, Release { host, tx, id: *id }).into()
+        crate::web::util::owner(scope, Release { host, tx, op, id }).into()
       }
-      _ => v8::undefined(scope).into(),
+      None => v8::undefined(scope).into(),
     };
     let tag_v = v8::Number::new(scope, tag as u8 as f64).into();
     // Under a TryCatch of its own (what `into` throws is dropped: the value is not made), then

@@ -443,12 +443,21 @@ impl Host for NodeHost {
 
   fn call_async(&self, op: HostOp, id: u64, reply: Mailbox) {
     if let HostOp::Glue { name, args } = &op {
-      if name == "wireRelease" {
+      if name == "wireRelease" || name == "wireBodyRelease" {
         // The isolate let go of a stand-in (from its GC, maybe while a script loops without
-        // yielding): no reply, and nothing charged — one post per kept value, which was charged.
+        // yielding): no reply, and nothing charged — one post per kept value or body.
         if let Some(Value::Number(n)) = args.first() {
-          let (keeper, n) = (self.keeper(), *n as u64);
-          self.bridge.post(move |raw| keeper.release(unsafe { Env::from_raw(raw) }, n));
+          let (keeper, n, body) = (self.keeper(), *n, name == "wireBodyRelease");
+          let limit = self.limit;
+          self.bridge.post(move |raw| {
+            let env = unsafe { Env::from_raw(raw) };
+            if body {
+              // A body nobody can read any more: the host's stream is cancelled (a no-op once read).
+              call_glue(env, &keeper.glue, "cancelBody", &[Value::Number(n), Value::String(String::new())], limit, |_, _| {});
+            } else {
+              keeper.release(env, n as u64);
+            }
+          });
         }
         return;
       }
