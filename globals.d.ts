@@ -15,14 +15,30 @@
 */
 import type { CustomFunction } from './index.js'
 
+/** What a value the host returns (or yields) is inside: a function returns a Promise (each call
+ * a host round trip), a Promise is a Promise of the inside value, an async iterable is an
+ * AsyncGenerator; URL, Headers, Blob, File, FormData, Request, Response and the structured-clone
+ * values stay what they are; an object's properties map the same way. */
+export type SandboxValue<T> = T extends (...args: infer A) => infer R
+  ? (...args: A) => Promise<SandboxValue<Awaited<R>>>
+  : T extends PromiseLike<infer V>
+    ? Promise<SandboxValue<V>>
+    : T extends URL | Headers | Blob | FormData | Request | Response | Date | RegExp | Error | ArrayBuffer | ArrayBufferView | Map<unknown, unknown> | Set<unknown>
+      ? T
+      : T extends AsyncIterable<infer V>
+        ? AsyncGenerator<SandboxValue<V>, void, undefined>
+        : T extends object
+          ? { [K in keyof T]: SandboxValue<T[K]> }
+          : T
+
 /** The inside signature of one custom function: `sync` keeps its signature, `async` returns a
- * Promise, `asyncIterator` returns an AsyncGenerator. Values cross by structured clone. */
+ * Promise, `asyncIterator` returns an AsyncGenerator; results map as {@link SandboxValue}. */
 export type SandboxFunction<F> = F extends { type: 'sync'; fn: (...args: infer A) => infer R }
-  ? (...args: A) => R
+  ? (...args: A) => SandboxValue<R>
   : F extends { type: 'async'; fn: (...args: infer A) => infer R }
-    ? (...args: A) => Promise<Awaited<R>>
+    ? (...args: A) => Promise<SandboxValue<Awaited<R>>>
     : F extends { type: 'asyncIterator'; fn: (...args: infer A) => AsyncIterable<infer T> | AsyncIterator<infer T> }
-      ? (...args: A) => AsyncGenerator<T, void, undefined>
+      ? (...args: A) => AsyncGenerator<SandboxValue<T>, void, undefined>
       : never
 
 /** The globals a host's `customFunctions` object gives the code inside, by name. */

@@ -708,3 +708,286 @@ describe('customFunctions validation', () => {
     expect(err.message.length).toBeGreaterThan(10)
   })
 })
+
+// URL, Headers, Blob, File, FormData, Request, Response cross as the other side's own classes;
+// host functions, promises and async iterables in results become stand-ins inside.
+describe('platform objects', () => {
+  /** A runtime whose `take(...args)` records its arguments on the host. */
+  async function taker(options: Record<string, any> = {}) {
+    const got: any[][] = []
+    const r = await createRuntime({ ...options, customFunctions: { ...options.customFunctions, take: { type: 'sync', fn: (...args: any[]) => void got.push(args) } } })
+    return { r, got }
+  }
+
+  it('URL and Headers: isolate → host as Node\'s own URL and Headers', async () => {
+    const { r, got } = await taker()
+    await r.eval(`take(new URL('/p?q=1#h', 'https://a.example'), new Headers([['X-A', '1'], ['x-a', '2'], ['Set-Cookie', 'a=b'], ['Set-Cookie', 'c=d']]))`)
+    const [u, h] = got[0]
+    expect(u).toBeInstanceOf(URL)
+    expect(u.href).toBe('https://a.example/p?q=1#h')
+    expect(h).toBeInstanceOf(Headers)
+    expect(h.get('x-a')).toBe('1, 2')
+    expect(h.getSetCookie()).toEqual(['a=b', 'c=d'])
+  })
+
+  it('URL and Headers: host → isolate as the isolate\'s URL and Headers, sync and async', async () => {
+    const value = () => ({ u: new URL('https://b.example/x?y=2'), h: new Headers({ 'x-b': '3', 'set-cookie': 'k=v' }) })
+    const r = await createRuntime({ customFunctions: { give: { type: 'sync', fn: value }, giveLater: { type: 'async', fn: async () => value() } } })
+    await r.eval(CHECK + `
+      for (const v of [give(), await giveLater()]) {
+        check(v.u instanceof URL && v.u.href === 'https://b.example/x?y=2' && v.u.searchParams.get('y') === '2', 'URL')
+        check(v.h instanceof Headers && v.h.get('x-b') === '3' && v.h.getSetCookie().join() === 'k=v', 'Headers')
+        v.h.append('x-c', '4') // a Headers of its own, not a read-only copy
+        check(v.h.get('x-c') === '4', 'mutable')
+      }
+    `)
+  })
+
+  it('Blob, File and FormData: isolate → host with their bytes, type, name and lastModified', async () => {
+    const { r, got } = await taker()
+    await r.eval(`
+      const fd = new FormData()
+      fd.append('name', 'Ada')
+      fd.append('upload', new Blob([new Uint8Array([1, 2, 3])], { type: 'application/x-bin' }), 'data.bin')
+      take(new Blob(['hé', new Uint8Array([0xff])], { type: 'text/plain' }), new File(['file body'], 'notes.txt', { type: 'text/markdown', lastModified: 1234 }), fd)
+    `)
+    const [b, f, fd] = got[0]
+    expect(b).toBeInstanceOf(Blob)
+    expect(b.type).toBe('text/plain')
+    expect([...new Uint8Array(await b.arrayBuffer())]).toEqual([0x68, 0xc3, 0xa9, 0xff])
+    expect(f).toBeInstanceOf(File)
+    expect([f.name, f.type, f.lastModified, await f.text()]).toEqual(['notes.txt', 'text/markdown', 1234, 'file body'])
+    expect(fd).toBeInstanceOf(FormData)
+    expect(fd.get('name')).toBe('Ada')
+    const upload = fd.get('upload') as File
+    expect(upload).toBeInstanceOf(File)
+    expect([upload.name, upload.type, [...new Uint8Array(await upload.arrayBuffer())]]).toEqual(['data.bin', 'application/x-bin', [1, 2, 3]])
+  })
+
+  it('Blob, File and FormData: host → isolate, bytes awaited on the host, sync and async', async () => {
+    const value = () => {
+      const fd = new FormData()
+      fd.append('k', 'v')
+      fd.append('f', new File(['zz'], 'z.txt', { type: 'text/plain', lastModified: 99 }))
+      return { b: new Blob(['blob ', 'text'], { type: 'text/x' }), f: new File([new Uint8Array([9, 8])], 'f.bin', { lastModified: 7 }), fd }
+    }
+    const r = await createRuntime({ customFunctions: { give: { type: 'sync', fn: value }, giveLater: { type: 'async', fn: async () => value() } } })
+    await r.eval(CHECK + `
+      for (const v of [give(), await giveLater()]) {
+        check(v.b instanceof Blob && v.b.type === 'text/x' && (await v.b.text()) === 'blob text', 'Blob')
+        check(v.f instanceof File && v.f.name === 'f.bin' && v.f.lastModified === 7 && (await v.f.bytes()).join() === '9,8', 'File')
+        check(v.fd instanceof FormData && v.fd.get('k') === 'v', 'FormData string')
+        const f = v.fd.get('f')
+        check(f instanceof File && f.name === 'z.txt' && f.lastModified === 99 && (await f.text()) === 'zz', 'FormData file')
+      }
+    `)
+  })
+
+  it('Request and Response: isolate → host as Node\'s own, the body streamed', async () => {
+    const seen: any[] = []
+    const r = await createRuntime({
+      customFunctions: {
+        send: {
+          type: 'async',
+          fn: async (x: Request | Response) => {
+            if (x instanceof Request) seen.push(['Request', x.method, x.url, x.headers.get('x-a'), await x.text()])
+            else seen.push(['Response', x.status, x.statusText, x.headers.get('content-type'), await x.text()])
+          },
+        },
+      },
+    })
+    await r.eval(`
+      await send(new Request('https://a.example/up', { method: 'POST', headers: { 'x-a': '1' }, body: 'string body' }))
+      const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('chunk 1, ')); c.enqueue(new TextEncoder().encode('chunk 2')); c.close() } })
+      await send(new Response(stream, { status: 201, statusText: 'Made', headers: { 'content-type': 'text/x' } }))
+      await send(new Request('https://a.example/get'))
+    `)
+    expect(seen).toEqual([
+      ['Request', 'POST', 'https://a.example/up', '1', 'string body'],
+      ['Response', 201, 'Made', 'text/x', 'chunk 1, chunk 2'],
+      ['Request', 'GET', 'https://a.example/get', null, ''],
+    ])
+  })
+
+  it('Request and Response: host → isolate as the isolate\'s own, the body streamed', async () => {
+    const r = await createRuntime({
+      customFunctions: {
+        give: {
+          type: 'async',
+          fn: async () => ({
+            req: new Request('https://h.example/p', { method: 'PUT', headers: { 'x-h': '1' }, body: 'host request' }),
+            res: new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('one ')); c.enqueue(new TextEncoder().encode('two')); c.close() } }), { status: 202, headers: { 'x-r': '2' } }),
+            empty: new Response(null, { status: 204 }),
+          }),
+        },
+      },
+    })
+    await r.eval(CHECK + `
+      const { req, res, empty } = await give()
+      check(req instanceof Request && req.method === 'PUT' && req.url === 'https://h.example/p' && req.headers.get('x-h') === '1', 'Request head')
+      check((await req.text()) === 'host request', 'Request body')
+      check(res instanceof Response && res.status === 202 && res.headers.get('x-r') === '2', 'Response head')
+      check((await res.text()) === 'one two', 'Response body')
+      check(empty.status === 204 && empty.body === null, 'null body')
+    `)
+  })
+
+  it('a body larger than memoryLimitMB streams through in chunks, both ways', async () => {
+    const MB = 1 << 20
+    const r = await createRuntime({
+      memoryLimitMB: 16,
+      customFunctions: {
+        // 48 MiB, one 1 MiB chunk per pull: the isolate reads it as it comes.
+        download: { type: 'async', fn: async () => { let i = 0; return new Response(new ReadableStream({ pull(c) { if (i++ === 48) c.close(); else c.enqueue(new Uint8Array(MB).fill(i)) } })) } },
+        upload: { type: 'async', fn: async (res: Response) => { let total = 0, chunks = 0; for await (const c of res.body as any) { total += c.byteLength; chunks++ } return [total, chunks > 1] } },
+      },
+    })
+    const out = await r.eval(CHECK + `
+      const res = await download()
+      let total = 0, last = 0
+      for await (const c of res.body) { total += c.byteLength; last = c[0] }
+      check(total === 48 * ${MB} && last === 48, 'downloaded ' + total)
+      let n = 0
+      const body = new ReadableStream({ pull(c) { if (n++ === 48) c.close(); else c.enqueue(new Uint8Array(${MB})) } })
+      const [sent, chunked] = await upload(new Response(body))
+      check(sent === 48 * ${MB} && chunked, 'uploaded ' + sent)
+    `)
+    expect(out).toBeUndefined()
+  })
+
+  it('a host body the isolate drops unread is cancelled on the host once the isolate collects it', async () => {
+    let cancelled = 0
+    const r = await createRuntime({
+      memoryLimitMB: 32,
+      customFunctions: {
+        give: { type: 'sync', fn: () => new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(16)) }, cancel() { cancelled++ } })) },
+      },
+    })
+    // The streams' start steps run as microtasks: yield once, then make garbage for a GC.
+    await r.eval(`
+      for (let i = 0; i < 2000; i++) give()
+      await new Promise((r) => setTimeout(r, 10))
+      let g = []; for (let i = 0; i < 300000; i++) g.push({ i }); g = null
+      await new Promise((r) => setTimeout(r, 50))
+    `)
+    for (let i = 0; i < 50 && cancelled < 2000; i++) await sleep(20)
+    expect(cancelled).toBe(2000)
+  })
+
+  it('a host function in a result is callable inside: each call a host round trip returning a promise', async () => {
+    const calls: any[] = []
+    const r = await createRuntime({
+      customFunctions: {
+        api: {
+          type: 'async',
+          fn: async () => ({
+            add: (a: number, b: number) => { calls.push([a, b]); return a + b },
+            later: async (u: URL) => ({ host: u.host, next: (n: number) => n + 1 }),
+            fail: () => { throw new RangeError('host says no') },
+          }),
+        },
+      },
+    })
+    await r.eval(CHECK + `
+      const api_ = await api()
+      const p = api_.add(2, 3)
+      check(p instanceof Promise && (await p) === 5, 'add')
+      const nested = await api_.later(new URL('https://n.example/'))
+      check(nested.host === 'n.example' && (await nested.next(41)) === 42, 'nested')
+      const e = await api_.fail().catch((e) => e)
+      check(e instanceof RangeError && e.message === 'host says no', 'typed rejection')
+    `)
+    expect(calls).toEqual([[2, 3]])
+  })
+
+  it('host functions are let go once the isolate drops them: 100,000 calls, sync and async, in an 8 MB runtime', async () => {
+    const r = await createRuntime({
+      memoryLimitMB: 8,
+      customFunctions: {
+        make: { type: 'async', fn: async (i: number) => ({ f: (x: number) => x + i }) },
+        makeSync: { type: 'sync', fn: (i: number) => (x: number) => x + i },
+      },
+    })
+    // Held at once, they would be refused past memoryLimitMB / 256 B = 32768.
+    await r.eval(CHECK + `
+      let sum = 0
+      for (let i = 0; i < 100000; i++) { const { f } = await make(i); if (i % 10000 === 0) sum += await f(1) }
+      for (let i = 0; i < 100000; i++) makeSync(i)
+      check(sum === 450010, 'sum ' + sum)
+    `)
+  }, 60_000)
+
+  it('a promise in a result resolves inside to the host promise\'s value; a rejection keeps its name and message', async () => {
+    let rejectLater!: (e: Error) => void
+    const r = await createRuntime({
+      customFunctions: {
+        give: {
+          type: 'sync',
+          fn: () => ({
+            soon: new Promise((resolve) => setTimeout(() => resolve({ n: 1, at: new URL('https://p.example/') }), 20)),
+            // Rejected before the isolate looks at it: no unhandled rejection on the host.
+            early: Promise.reject(new TypeError('early no')),
+            late: new Promise((_, reject) => { rejectLater = reject }),
+          }),
+        },
+      },
+    })
+    const run = r.eval(CHECK + `
+      const v = give()
+      check(v.soon instanceof Promise, 'a promise')
+      const soon = await v.soon
+      check(soon.n === 1 && soon.at instanceof URL, 'value')
+      const early = await v.early.catch((e) => e)
+      check(early instanceof TypeError && early.message === 'early no', 'early rejection')
+      const late = await v.late.catch((e) => e)
+      check(late.name === 'SyntaxError' && late.message === 'late no', 'late rejection')
+    `)
+    await sleep(50)
+    rejectLater(new SyntaxError('late no'))
+    await run
+  })
+
+  it('an async iterator in a result is pulled one next() at a time; break calls the host iterator\'s return()', async () => {
+    const log: string[] = []
+    const r = await createRuntime({
+      customFunctions: {
+        feed: {
+          type: 'async',
+          fn: async () => ({
+            items: (async function* () {
+              try {
+                for (let i = 0; ; i++) {
+                  log.push('produce ' + i)
+                  yield { i, blob: new Blob([String(i)]) }
+                }
+              } finally {
+                log.push('finally')
+              }
+            })(),
+          }),
+        },
+      },
+    })
+    await r.eval(CHECK + `
+      const { items } = await feed()
+      check(typeof items[Symbol.asyncIterator] === 'function', 'async iterable')
+      const first = await items.next()
+      check(first.done === false && first.value.i === 0 && (await first.value.blob.text()) === '0', 'first')
+      for await (const x of items) { if (x.i === 2) break }
+    `)
+    expect(log).toEqual(['produce 0', 'produce 1', 'produce 2', 'finally'])
+  })
+
+  it('what still cannot cross is a DataCloneError that says so', async () => {
+    const r = await createRuntime({ customFunctions: { take: { type: 'sync', fn: () => 1 }, takeAsync: { type: 'async', fn: async () => 1 } } })
+    await r.eval(CHECK + `
+      const msg = (f) => { try { f(); return 'no error' } catch (e) { return e.name + ': ' + e.message } }
+      check(msg(() => take(() => 1)) === 'DataCloneError: a function cannot be cloned', msg(() => take(() => 1)))
+      check(msg(() => take(new ReadableStream())) === 'DataCloneError: a ReadableStream cannot be passed to the host on its own; pass new Response(stream) to stream it', 'stream')
+      const used = new Response('x'); await used.text()
+      check(/^DataCloneError: TypeError: .*(used|read)/i.test(msg(() => take(used))), msg(() => take(used)))
+      const e = await takeAsync(Promise.resolve(1)).catch((e) => e)
+      check(e.name === 'DataCloneError' && e.message === 'a Promise cannot be cloned; await it first', 'promise argument')
+    `)
+  })
+})

@@ -2,8 +2,18 @@
 // isolate and runtime.testEnvironment on the host, through the public API. Matcher messages are
 // Vitest's wording (its chai-based expect); each is checked exactly, passing and failing.
 import { describe, expect, it } from 'vitest'
-import { CpuLimitError, TimeoutError } from '../index.js'
+import { CpuLimitError, RuntimeDisposedError, TimeoutError } from '../index.js'
 import { rejectionOf, useRuntimes } from './helpers'
+
+/** What `fn` threw synchronously; fails the test when it did not throw. */
+function thrownBy(fn: () => unknown): any {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected a synchronous throw')
+}
 
 const createRuntime = useRuntimes()
 
@@ -589,7 +599,8 @@ describe('async tests and timeouts', () => {
     // own executionTimeout, due at about the same time, may end it first.
     expect(e.message).toMatch(/^(Test|Execution) timed out after 300ms$/)
     expect(events.map((e) => e.type + ':' + (e.test?.name ?? ''))).toEqual(['runStart:', 'testStart:ok', 'testEnd:ok', 'testStart:spins'])
-    const later = await rejectionOf(() => rt.testEnvironment.hasTests())
+    const later = thrownBy(() => rt.testEnvironment.hasTests())
+    expect(later).toBeInstanceOf(RuntimeDisposedError)
     expect(later.message).toMatch(/^Runtime has been disposed/)
   })
 
@@ -651,19 +662,52 @@ describe('runtime.testEnvironment', () => {
     const rt = await createRuntime({ testEnvironment: true })
     const te = rt.testEnvironment
     expect(rt.testEnvironment).toBe(te)
-    expect(await te.hasTests()).toBe(false)
-    expect(await te.getTestCount()).toBe(0)
+    // Plain values, synchronously, as the family's in-process runtime gives them.
+    expect(te.hasTests()).toBe(false)
+    expect(te.getTestCount()).toBe(0)
     await rt.eval(`test('a', () => {}); describe('s', () => { test('b', () => {}); test.todo('c') })`)
+    expect(te.hasTests()).toBe(true)
+    expect(te.getTestCount()).toBe(3)
+    // Code written for the daemon client awaits them: that keeps working.
     expect(await te.hasTests()).toBe(true)
     expect(await te.getTestCount()).toBe(3)
     expect((await te.runTests()).total).toBe(3)
     expect((await te.runTests()).total).toBe(3)
+    expect(te.getTestCount()).toBe(3)
+    expect(te.reset()).toBeUndefined()
+    expect(te.getTestCount()).toBe(0)
+    expect(te.hasTests()).toBe(false)
     expect(await te.reset()).toBeUndefined()
-    expect(await te.getTestCount()).toBe(0)
     await rt.eval(`test('new', () => expect(1).toBe(2))`)
+    expect(te.getTestCount()).toBe(1)
     const r = await te.runTests()
     expect(r.tests.map((t) => t.name)).toEqual(['new'])
     expect(r.success).toBe(false)
+  })
+
+  it('give counts current the moment an eval settles, and reset before the next eval runs', async () => {
+    const rt = await createRuntime({ testEnvironment: true })
+    const te = rt.testEnvironment
+    // Declared after an await inside the eval: still counted when the eval settles.
+    await rt.eval(`test('a', () => {}); await new Promise((r) => setTimeout(r, 20)); describe('s', () => { test('b', () => {}) })`)
+    expect(te.getTestCount()).toBe(2)
+    // A describe whose body throws keeps what it declared, as the run would see it.
+    await rt.eval(`try { describe('t', () => { test('c', () => {}); throw new Error('x') }) } catch {}`)
+    expect(te.getTestCount()).toBe(3)
+    // reset() without awaiting anything, then an eval: the eval sees no earlier tests.
+    te.reset()
+    await rt.eval(`test('only', () => {})`)
+    expect(te.getTestCount()).toBe(1)
+    expect((await te.runTests()).tests.map((t) => t.name)).toEqual(['only'])
+    // A test declared while tests run is refused, so the count stays.
+    await rt.eval(`test('declares', () => { try { test('late', () => {}) } catch {} })`)
+    expect(te.getTestCount()).toBe(2)
+    await te.runTests()
+    expect(te.getTestCount()).toBe(2)
+    await rt.dispose()
+    for (const call of [() => te.hasTests(), () => te.getTestCount(), () => te.reset()]) {
+      expect(thrownBy(call)).toBeInstanceOf(RuntimeDisposedError)
+    }
   })
 
   it('refuse a second run while one is in progress', async () => {
@@ -672,9 +716,15 @@ describe('runtime.testEnvironment', () => {
     const first = rt.testEnvironment.runTests()
     const second = await rejectionOf(() => rt.testEnvironment.runTests())
     expect(second.message).toBe('runTests(): a test run is already in progress in this runtime')
-    const reset = await rejectionOf(() => rt.testEnvironment.reset())
+    const reset = thrownBy(() => rt.testEnvironment.reset())
     expect(reset.message).toBe('reset(): a test run is in progress; wait for runTests() to settle first')
+    // Refused at once, even before the isolate has started the run.
+    const again = rt.testEnvironment.runTests()
+    again.catch(() => {}) // awaited below, after the first run
+    expect(thrownBy(() => rt.testEnvironment.reset()).message).toBe('reset(): a test run is in progress; wait for runTests() to settle first')
     expect((await first).passed).toBe(1)
+    expect((await rejectionOf(() => again)).message).toBe('runTests(): a test run is already in progress in this runtime')
+    expect(rt.testEnvironment.getTestCount()).toBe(1)
   })
 
   it('has no test globals and rejects with a TypeError without the option', async () => {
@@ -683,8 +733,11 @@ describe('runtime.testEnvironment', () => {
     await rt.eval(`report([typeof describe, typeof it, typeof test, typeof expect, typeof jest, typeof vi, typeof mock, typeof beforeEach])`)
     expect(seen).toEqual([['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined']])
     const message = 'testEnvironment is not enabled for this runtime: pass { testEnvironment: true } (or { testEnvironment: { onEvent, testTimeout } }) to createRuntime'
-    for (const call of [() => rt.testEnvironment.runTests(), () => rt.testEnvironment.hasTests(), () => rt.testEnvironment.getTestCount(), () => rt.testEnvironment.reset()]) {
-      const e = await rejectionOf(call)
+    const e = await rejectionOf(() => rt.testEnvironment.runTests())
+    expect(e).toBeInstanceOf(TypeError)
+    expect(e.message).toBe(message)
+    for (const call of [() => rt.testEnvironment.hasTests(), () => rt.testEnvironment.getTestCount(), () => rt.testEnvironment.reset()]) {
+      const e = thrownBy(call)
       expect(e).toBeInstanceOf(TypeError)
       expect(e.message).toBe(message)
     }
@@ -804,7 +857,7 @@ describe('hostile test code', () => {
         for (let t = 0; t < 100; t++) test('t' + t, () => { expect(s * 100 + t).toBe(s === 99 && t === 99 ? -1 : s * 100 + t) })
       })
     `)
-    expect(await rt.testEnvironment.getTestCount()).toBe(10_000)
+    expect(rt.testEnvironment.getTestCount()).toBe(10_000)
     const started = Date.now()
     const r = await rt.testEnvironment.runTests()
     const elapsed = Date.now() - started

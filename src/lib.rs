@@ -92,7 +92,8 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
   // callbacks: they must exist before any eval runs, as must an onWebSocketCommand listener.
   // Other runtimes make them on first use of `runtime.fetch`.
   let ws_command = callbacks.on_web_socket_command.take();
-  let needs_glue = config.has_web_socket || config.has_on_fetch || config.has_on_connect || ws_command.is_some();
+  // customFunctions move Request and Response bodies through the glue too.
+  let needs_glue = config.has_web_socket || config.has_on_fetch || config.has_on_connect || ws_command.is_some() || !config.functions.is_empty();
   let test_env = (config.test_environment.is_some(), config.execution_timeout_ms);
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
   let glue = host.glue.clone();

@@ -54,7 +54,16 @@ export interface SimpleConsoleCallbacks {
  * `groupEnd`, `countReset` and `clear` nowhere. */
 export declare function simpleConsoleHandler(callbacks: SimpleConsoleCallbacks): ConsoleOptions
 
-/** A value that crosses between host and isolate by structured clone. */
+/**
+ * A value that crosses between host and isolate: structured-clone values (primitives, plain
+ * objects, arrays, Date, RegExp, Map, Set, ArrayBuffer and typed arrays, Error) and, both ways,
+ * `URL`, `Headers`, `Blob`, `File`, `FormData`, `Request` and `Response` (each side gets its own
+ * classes; Request and Response bodies stream, pulled one chunk per read). In what a custom
+ * function returns (or yields), functions, promises and async iterables stay on the host: inside,
+ * a function returns a promise (each call a host round trip), a promise resolves to the host
+ * promise's value, an async iterable is an async iterator pulled one `next()` per host round
+ * trip (`return()` reaches the host's iterator).
+ */
 export type CloneValue = unknown
 
 export type CustomFunction =
@@ -221,14 +230,16 @@ export interface RunResults {
   errors?: Array<TestError & { hook: 'afterAll'; suitePath: string[] }>
 }
 
-/** The host side of the test environment. Every method rejects with a TypeError on a runtime created without `testEnvironment`, and with "Runtime has been disposed" once it is gone. */
+/** The host side of the test environment. On a runtime created without `testEnvironment`, `runTests` rejects and the others throw a TypeError; once the runtime is gone, a RuntimeDisposedError. */
 export interface RuntimeTestEnvironment {
   /** Runs every declared test. `timeout` (ms; default the runtime's executionTimeout) bounds the whole run: past it the runtime ends with a TimeoutError, as an eval would. */
   runTests(timeout?: number): Promise<RunResults>
-  hasTests(): Promise<boolean>
-  getTestCount(): Promise<number>
-  /** Forgets every declared test and hook. */
-  reset(): Promise<void>
+  /** Synchronous: whether tests are declared, current once the eval that declared them settled. */
+  hasTests(): boolean
+  /** Synchronous: the number of declared tests (skipped and todo ones included). */
+  getTestCount(): number
+  /** Synchronous: forgets every declared test and hook, inside before any later eval or run; throws while a run is in progress. */
+  reset(): void
 }
 
 /** What `onConnect` may answer: a verdict, or a duplex to bridge the script's socket to. */

@@ -51,6 +51,56 @@ pub enum Value {
   /// The same object as the n-th object (in depth-first pre-order) of this value: shared
   /// references and cycles survive the crossing, as structured clone requires.
   Ref(usize),
+  /// A platform object that crosses by kind (a URL, Headers, a Blob, …) or a handle to something
+  /// that stays on the host (a function, a promise, an async iterator). Made only by the
+  /// conversions after a brand check of the object itself (internal slots inside, the host's own
+  /// classes outside), never from a plain object's fields; `payload` is plain data the kind's
+  /// maker on the other side reads (see [`Tag`]). Counts as one object for [`Value::Ref`],
+  /// numbered before its payload.
+  Tagged(Tag, Box<Value>),
+}
+
+/// What a [`Value::Tagged`] is, and its payload:
+/// - `Url`: the href string.
+/// - `Headers`: an array of `[name, value]` arrays.
+/// - `Blob`: `[type, bytes]` (bytes a Uint8Array view).
+/// - `File`: `[type, bytes, name, lastModified]`.
+/// - `FormData`: an array of `[name, string | File]` arrays.
+/// - `Request`: `[method, url, headers, body, redirect]`; `Response`: `[status, statusText,
+///   headers, body, url]`; `body` null, or the id of a stream the receiver pulls (see
+///   src/host/glue.js and src/host/wire.js).
+/// - `Function`, `Promise`, `AsyncIterator`: the id of the host's value, which stays on the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+  Url = 0,
+  Headers = 1,
+  Blob = 2,
+  File = 3,
+  FormData = 4,
+  Request = 5,
+  Response = 6,
+  Function = 7,
+  Promise = 8,
+  AsyncIterator = 9,
+}
+
+impl Tag {
+  pub fn from_number(n: f64) -> Option<Tag> {
+    Some(match n as i64 {
+      _ if n.fract() != 0.0 => return None,
+      0 => Tag::Url,
+      1 => Tag::Headers,
+      2 => Tag::Blob,
+      3 => Tag::File,
+      4 => Tag::FormData,
+      5 => Tag::Request,
+      6 => Tag::Response,
+      7 => Tag::Function,
+      8 => Tag::Promise,
+      9 => Tag::AsyncIterator,
+      _ => return None,
+    })
+  }
 }
 
 impl Value {
@@ -68,6 +118,9 @@ impl Value {
     }
   }
 }
+
+/// The isolate side of customFunctions values that cross by kind (see [`Tag`]).
+pub const WIRE_JS: &str = include_str!("wire.js");
 
 /// A value that cannot be cloned: the message of the DataCloneError to throw.
 pub type CloneError = String;
@@ -127,6 +180,7 @@ impl Value {
       total = total.saturating_add(NODE_BYTES + v.own_bytes());
       match v {
         Value::Array(items) | Value::Set(items) => stack.extend(items),
+        Value::Tagged(_, payload) => stack.push(payload),
         Value::Object(props) => {
           for (k, item) in props {
             total = total.saturating_add(KEY_BYTES + k.len());
@@ -166,6 +220,7 @@ impl Value {
       deepest = deepest.max(d);
       match v {
         Value::Array(items) | Value::Set(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+        Value::Tagged(_, payload) => stack.push((payload, d + 1)),
         Value::Object(props) => stack.extend(props.iter().map(|(_, i)| (i, d + 1))),
         Value::Map(entries) => {
           for (k, i) in entries {
@@ -201,6 +256,65 @@ pub mod isolate {
     by_hash: std::collections::HashMap<i32, Vec<(v8::Local<'s, v8::Object>, usize)>>,
     count: usize,
     budget: Budget,
+    /// src/wire.js's `out` and the context's `Object.prototype` (None without a runtime).
+    wire: Option<(v8::Local<'s, v8::Function>, v8::Local<'s, v8::Value>)>,
+  }
+
+  /// The platform's customFunctions value makers (src/wire.js), kept per isolate.
+  struct Wire {
+    out: v8::Global<v8::Function>,
+    into: v8::Global<v8::Function>,
+    object_prototype: v8::Global<v8::Value>,
+  }
+
+  /// The natives of src/wire.js.
+  pub fn wire_natives() -> crate::web::Natives {
+    use v8::MapFnTo;
+    vec![("wireInstall", wire_install.map_fn_to())]
+  }
+
+  /// `wireInstall(out, into, Object.prototype)`: run once per runtime, before user code.
+  fn wire_install<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+    let (Ok(out), Ok(into)) = (v8::Local::<v8::Function>::try_from(args.get(0)), v8::Local::<v8::Function>::try_from(args.get(1))) else { return };
+    let wire = Wire { out: v8::Global::new(scope, out), into: v8::Global::new(scope, into), object_prototype: v8::Global::new(scope, args.get(2)) };
+    scope.set_slot(wire);
+  }
+
+  fn wire_out<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<(v8::Local<'s, v8::Function>, v8::Local<'s, v8::Value>)> {
+    let (out, proto) = scope.get_slot::<Wire>().map(|w| (w.out.clone(), w.object_prototype.clone()))?;
+    Some((v8::Local::new(scope, &out), v8::Local::new(scope, &proto)))
+  }
+
+  /// Reads what `out(obj)` of src/wire.js says `obj` is: None when it is not a platform object
+  /// that crosses by kind. The payload is read as a value of its own (its objects are fresh,
+  /// never referred to from outside), within what is left of `r`'s budget.
+  fn tagged<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    out: v8::Local<'s, v8::Function>,
+    obj: v8::Local<'s, v8::Object>,
+    depth: usize,
+    r: &mut Reader<'s>,
+  ) -> Result<Option<Value>, CloneError> {
+    v8::tc_scope!(let tc, scope);
+    let recv = v8::undefined(tc).into();
+    let Some(result) = out.call(tc, recv, &[obj.into()]) else {
+      // E.g. a Request whose body was already used.
+      let message = tc.exception().map(|e| error_info(tc, e)).map(|i| format!("{}: {}", i.name, i.message));
+      return Err(message.unwrap_or_else(|| "the object could not be read".into()));
+    };
+    let Ok(pair) = v8::Local::<v8::Array>::try_from(result) else { return Ok(None) };
+    let (Some(tag), Some(payload)) = (pair.get_index(tc, 0), pair.get_index(tc, 1)) else { return Ok(None) };
+    let tag = tag.number_value(tc).unwrap_or(f64::NAN);
+    if tag == -1.0 {
+      // A platform object that cannot cross: `payload` says why.
+      return Err(payload.to_rust_string_lossy(tc));
+    }
+    let Some(tag) = super::Tag::from_number(tag) else { return Ok(None) };
+    let mut sub = Reader { by_hash: Default::default(), count: 0, budget: r.budget, wire: None };
+    sub.wire = wire_out(tc);
+    let payload = read(tc, payload, depth + 1, &mut sub);
+    r.budget = sub.budget;
+    Ok(Some(Value::Tagged(tag, Box::new(payload?))))
   }
 
   /// The runtime's memory limit, which bounds one conversion.
@@ -219,7 +333,8 @@ pub mod isolate {
 
   /// Reads an isolate value; it may account for at most `limit` bytes (see [`Budget`]).
   pub fn from_v8_within<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>, limit: usize) -> Result<Value, CloneError> {
-    let mut reader = Reader { by_hash: Default::default(), count: 0, budget: Budget::new(limit) };
+    let wire = wire_out(scope);
+    let mut reader = Reader { by_hash: Default::default(), count: 0, budget: Budget::new(limit), wire };
     read(scope, value, 0, &mut reader)
   }
 
@@ -374,6 +489,19 @@ pub mod isolate {
     }
     if value.is_module_namespace_object() || value.is_wasm_module_object() || value.is_wasm_memory_object() {
       return Err("this object cannot be cloned".into());
+    }
+    // A platform object (URL, Headers, Blob, File, FormData) crosses by kind. Plain objects, the
+    // common case, are not asked about: their prototype is Object.prototype or null.
+    if let Some((out, object_prototype)) = r.wire {
+      let plain = match obj.get_prototype(scope) {
+        Some(p) => p.is_null() || p.strict_equals(object_prototype),
+        None => true,
+      };
+      if !plain {
+        if let Some(v) = tagged(scope, out, obj, depth, r)? {
+          return Ok(v);
+        }
+      }
     }
     let args = v8::GetPropertyNamesArgs {
       mode: v8::KeyCollectionMode::OwnOnly,
@@ -662,9 +790,74 @@ pub mod isolate {
         }
       }
       Value::Error(info) => make_error(scope, info)?,
+      Value::Tagged(tag, payload) => {
+        // Numbered before its payload, whose objects are its own (see `tagged`).
+        let index = made.len();
+        made.push(v8::undefined(scope).into());
+        let obj = make_tagged(scope, *tag, payload)?;
+        if let Some(slot) = made.get_mut(index) {
+          *slot = obj;
+        }
+        return Some(obj);
+      }
     };
     made.push(made_now);
     Some(made_now)
+  }
+
+  /// Tells the host to let go of value `id` (a function or async iterator it handed over) once
+  /// the isolate's stand-in for it is collected, or the isolate goes away.
+  struct Release {
+    host: std::sync::Arc<dyn crate::runtime::Host>,
+    tx: crate::runtime::Mailbox,
+    /// `wireRelease` (a kept value) or `wireBodyRelease` (a body stream the glue keeps).
+    op: &'static str,
+    id: f64,
+  }
+
+  impl Drop for Release {
+    fn drop(&mut self) {
+      let op = crate::runtime::HostOp::Glue { name: self.op.into(), args: vec![Value::Number(self.id)] };
+      // Waiter 0 is never a pending call: the reply is dropped.
+      self.host.call_async(op, 0, self.tx.clone());
+    }
+  }
+
+  /// A platform object, or a stand-in for a host value, made by src/wire.js's `into`.
+  fn make_tagged<'s>(scope: &mut v8::PinScope<'s, '_>, tag: super::Tag, payload: &Value) -> Option<v8::Local<'s, v8::Value>> {
+    use super::Tag;
+    let into = scope.get_slot::<Wire>().map(|w| w.into.clone())?;
+    let into = v8::Local::new(scope, &into);
+    let payload_v = write(scope, payload, &mut Vec::new())?;
+    let released = match (tag, payload) {
+      (Tag::Function | Tag::AsyncIterator, Value::Number(id)) => Some(("wireRelease", *id)),
+      // A Request's or Response's body stream, kept by the glue until read, cancelled or let go.
+      (Tag::Request | Tag::Response, Value::Array(items)) => match items.get(3) {
+        Some(Value::Number(id)) => Some(("wireBodyRelease", *id)),
+        _ => None,
+      },
+      _ => None,
+    };
+    let owner: v8::Local<v8::Value> = match released {
+      Some((op, id)) => {
+        let state = crate::runtime::State::get(scope)?;
+        let (host, tx) = {
+          let s = state.borrow();
+          (s.host.clone(), s.tx.clone())
+        };
+        crate::web::util::owner(scope, Release { host, tx, op, id }).into()
+      }
+      None => v8::undefined(scope).into(),
+    };
+    let tag_v = v8::Number::new(scope, tag as u8 as f64).into();
+    // Under a TryCatch of its own (what `into` throws is dropped: the value is not made), then
+    // handed out of it through a Global.
+    let made = {
+      v8::tc_scope!(let tc, scope);
+      let recv = v8::undefined(tc).into();
+      into.call(tc, recv, &[tag_v, payload_v, owner]).map(|m| v8::Global::new(tc, m))
+    }?;
+    Some(v8::Local::new(scope, &made))
   }
 
   /// A copy of `bytes`, counted against the runtime's ArrayBuffer limit like every buffer made
@@ -751,6 +944,7 @@ mod tests {
   fn children(v: &Value) -> Vec<&Value> {
     match v {
       Value::Array(items) | Value::Set(items) => items.iter().collect(),
+      Value::Tagged(_, payload) => vec![payload],
       Value::Object(props) => props.iter().map(|(_, v)| v).collect(),
       Value::Map(entries) => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
       _ => Vec::new(),
@@ -817,6 +1011,30 @@ mod tests {
     while let Value::Array(mut items) = v {
       v = items.pop().unwrap_or(Value::Null);
     }
+  }
+
+  #[test]
+  fn tags_are_read_only_from_their_numbers() {
+    for t in [Tag::Url, Tag::Headers, Tag::Blob, Tag::File, Tag::FormData, Tag::Request, Tag::Response, Tag::Function, Tag::Promise, Tag::AsyncIterator] {
+      assert_eq!(Tag::from_number(t as u8 as f64), Some(t));
+    }
+    for n in [-1.0, 0.5, 10.0, f64::NAN, f64::INFINITY, 1e300] {
+      assert_eq!(Tag::from_number(n), None, "{n}");
+    }
+  }
+
+  #[test]
+  fn a_tagged_value_counts_its_payload_in_cost_and_depth() {
+    let payload = Value::Array(vec![Value::String("text/plain".into()), Value::View { kind: ViewKind::Uint8, bytes: vec![0; 1000] }]);
+    let tagged = Value::Tagged(Tag::Blob, Box::new(payload.clone()));
+    assert_eq!(tagged.cost(), NODE_BYTES + payload.cost());
+    assert_eq!(tagged.depth(), payload.depth() + 1);
+    assert!(tagged.check(NODE_BYTES + 1000).is_err());
+    let mut deep = Value::Null;
+    for _ in 0..=MAX_DEPTH {
+      deep = Value::Tagged(Tag::Url, Box::new(deep));
+    }
+    assert_eq!(deep.check(usize::MAX), Err(too_deep()));
   }
 
   #[test]

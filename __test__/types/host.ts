@@ -19,6 +19,7 @@ import {
 export const customFunctions = {
   getUser: { type: 'async', fn: async (id: number) => ({ id, name: 'Ada' }) },
   now: { type: 'sync', fn: () => Date.now() },
+  api: { type: 'async', fn: async () => ({ add: (a: number, b: number) => a + b, url: new URL('https://a.example/'), later: Promise.resolve('x'), items: (async function* () { yield 1 })() }) },
   ticks: {
     type: 'asyncIterator',
     fn: async function* (n: number) {

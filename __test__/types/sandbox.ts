@@ -7,6 +7,7 @@ declare global {
   const getUser: Host['getUser']
   const now: Host['now']
   const ticks: Host['ticks']
+  const api: Host['api']
 }
 
 export async function useHost(): Promise<void> {
@@ -15,6 +16,15 @@ export async function useHost(): Promise<void> {
   const gen: AsyncGenerator<number, void, undefined> = ticks(3) // asyncIterator → AsyncGenerator
   for await (const i of gen) void (i satisfies number)
   void [user, t]
+  const a = await api()
+  const sum: number = await a.add(1, 2) // a host function: each call returns a Promise
+  const href: string = a.url.href
+  const later: string = await a.later
+  for await (const i of a.items) void (i satisfies number)
+  void [sum, href, later]
+  // @ts-expect-error a host function's result is a Promise
+  const notAwaitedSum: number = a.add(1, 2)
+  void notAwaitedSum
 
   // @ts-expect-error getUser returns a Promise, not the user
   const notAwaited: { name: string } = getUser(7)

@@ -18,9 +18,12 @@ export async function testEnvironment(): Promise<void> {
   const first: TestResult | undefined = results.tests[0]
   void (first?.error?.message satisfies string | undefined)
   void (first?.error?.expected satisfies string | undefined)
+  void (te.hasTests() satisfies boolean)
+  void (te.getTestCount() satisfies number)
+  void (te.reset() satisfies void)
+  // Code written for the daemon client awaits them.
   void ((await te.hasTests()) satisfies boolean)
   void ((await te.getTestCount()) satisfies number)
-  void ((await te.reset()) satisfies void)
 }
 
 // Negative cases: each line below must be a type error.

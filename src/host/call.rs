@@ -1,7 +1,7 @@
 //! Calling host functions on Node's main thread and awaiting what they return.
 
 use super::napi::{Env, Fail, Val};
-use super::value::{error_info, from_host};
+use super::value::{error_info, fill_blobs, from_host, from_host_reading, Keep, Reading};
 use crate::runtime::Outcome;
 use crate::value::Value;
 use napi::sys;
@@ -96,6 +96,55 @@ pub fn outcome(env: Env, settled: Settled, limit: usize) -> Outcome {
       }
     }
   }
+}
+
+/// Like [`outcome`], for a value the isolate gets from a customFunction (its result, an
+/// iterator's step, a host function's result): functions, promises and async iterables in it
+/// are kept on the host with `keep`, and the bytes of Blobs in it are awaited before `done`
+/// runs (on the main thread, exactly once unless a Blob's read never settles).
+pub fn outcome_then(env: Env, settled: Settled, limit: usize, keep: Keep, hooks: Option<Val>, done: impl FnOnce(Env, Outcome) + Send + 'static) {
+  let v = match settled {
+    Ok(v) => v,
+    Err(e) => return done(env, outcome(env, Err(e), limit)),
+  };
+  let mut reading = Reading::new(Some(keep));
+  reading.hooks = hooks;
+  let mut value = match from_host_reading(env, v, limit, &mut reading) {
+    Ok(value) => value,
+    Err(m) => return done(env, Err(data_clone_error(m))),
+  };
+  let Some(blobs) = reading.blobs else { return done(env, Ok(value)) };
+  let all = env
+    .global()
+    .and_then(|g| env.get_named(g, "Promise"))
+    .and_then(|p| env.get_named(p, "all").and_then(|all| env.call(p, all, &[blobs])));
+  let all = match all {
+    Ok(a) => a,
+    Err(f) => return done(env, Err(data_clone_error(format!("a Blob could not be read: {}", super::value::describe(env, failed(env, f)))))),
+  };
+  await_value(env, all, move |env, settled| {
+    let buffers = match settled {
+      Ok(b) => b,
+      Err(e) => return done(env, Err(data_clone_error(format!("a Blob could not be read: {}", super::value::describe(env, e))))),
+    };
+    let n = env.array_length(buffers).unwrap_or(0);
+    let mut bytes = Vec::new();
+    for i in 0..n {
+      // Each was charged (by the Blob's size) when the Blob was read.
+      let b = env.get_element(buffers, i).and_then(|b| env.arraybuffer_info(b)).ok();
+      bytes.push(b.map(|(data, len)| copy_bytes(data, len)));
+    }
+    let filled = fill_blobs(&mut value, &mut bytes).map(|_| value).map_err(data_clone_error);
+    done(env, filled)
+  });
+}
+
+fn copy_bytes(data: *const u8, len: usize) -> Vec<u8> {
+  if data.is_null() || len == 0 {
+    return Vec::new();
+  }
+  // SAFETY: N-API reported `len` readable bytes at `data`, alive while we run on this thread.
+  unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
 }
 
 pub fn data_clone_error(message: String) -> Value {

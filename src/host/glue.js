@@ -239,7 +239,47 @@
       }
     }
 
+    // A body stream of a Request or Response from the isolate (a customFunctions value), pulled
+    // one chunk per read.
+    const wireStream = (id) =>
+      new ReadableStream(
+        {
+          async pull(c) {
+            const chunk = await native.call('wirePull', [id])
+            if (chunk === null) c.close()
+            else c.enqueue(chunk)
+          },
+          cancel(reason) {
+            return native.call('wireCancel', [id, reason === undefined ? '' : String(reason)])
+          },
+        },
+        { highWaterMark: 0 },
+      )
+    const wireBody = (body) => (typeof body === 'number' ? wireStream(body) : body)
+    // A host body stream for the isolate, which reads it with readBody(id).
+    const keepBody = (body) => {
+      if (body === null) return null
+      const id = nextId++
+      bodies.set(id, body.getReader())
+      return id
+    }
+
     const hooks = {
+      // customFunctions values (src/host/value.rs): Node's Request and Response as parts, with
+      // the body kept here for the isolate to pull, and back.
+      wireRequestParts: (r) => [r.method, r.url, [...r.headers], keepBody(r.body), r.redirect],
+      wireResponseParts: (r) => [r.status, r.statusText, [...r.headers], keepBody(r.body), r.url],
+      makeWireRequest([method, url, headers, body, redirect]) {
+        const init = { method, headers, redirect }
+        if (body !== null) {
+          init.body = wireBody(body)
+          init.duplex = 'half'
+        }
+        return new Request(url, init)
+      },
+      makeWireResponse([status, statusText, headers, body]) {
+        return new Response(nullBody(status) ? null : wireBody(body), { status, statusText, headers })
+      },
       async readBody(id) {
         const reader = bodies.get(id)
         if (!reader) return null

@@ -16,7 +16,8 @@ pub mod value;
 use crate::runtime::{FnKind, Host, HostOp, Mailbox, Msg, Outcome};
 use crate::value::Value;
 use bridge::HostBridge;
-use call::{call_and_await, data_clone_error, failed, outcome, Settled};
+use call::{call_and_await, data_clone_error, failed, outcome_then, Settled};
+use crate::value::Tag;
 use self::napi::{Env, Val};
 use ::napi::sys;
 use std::collections::HashMap;
@@ -158,12 +159,109 @@ fn reply_held(reply: &Mailbox, id: u64, outcome: Outcome, held: Held) {
   let _ = reply.send(Msg::Task(task));
 }
 
+/// What one host function or promise kept for the isolate is charged against the memory limit
+/// while kept (an async iterable is charged like an open iterator, [`HOST_CALL_BYTES`]).
+pub const KEPT_BYTES: usize = 256;
+
+/// Host values the isolate holds stand-ins for: functions and promises (`kept`), async
+/// iterators (`iterators`, shared with `asyncIterator` customFunctions). Each is charged against
+/// the memory limit while kept, and let go when the isolate's stand-in is collected
+/// (`wireRelease`), when a promise is awaited, when an iterator finishes, or at dispose.
+#[derive(Clone)]
+struct Keeper {
+  glue: GlueSlot,
+  kept: Arc<Mutex<HashMap<u64, Ref>>>,
+  iterators: Arc<Mutex<HashMap<u64, Ref>>>,
+  next_iter: Arc<AtomicU64>,
+  inflight: Arc<Inflight>,
+}
+
+impl Keeper {
+  fn keep(&self, env: Env, tag: Tag, v: Val) -> Result<u64, String> {
+    let full = || {
+      let mb = crate::errors::fmt_mb(self.inflight.limit as f64 / (1024.0 * 1024.0));
+      format!("too many host functions, promises and iterators are held by the isolate (more than the runtime's memoryLimitMB, {mb} MB, of them); let some go")
+    };
+    let (value, bytes, map) = match tag {
+      Tag::AsyncIterator => {
+        let it = match async_iterator_of(env, v) {
+          Ok(Some(it)) => it,
+          Ok(None) => return Err("an async iterable's [Symbol.asyncIterator]() did not return an iterator".into()),
+          Err(e) => return Err(format!("[Symbol.asyncIterator]() threw: {}", value::describe(env, e))),
+        };
+        (it, HOST_CALL_BYTES, &self.iterators)
+      }
+      Tag::Promise => {
+        // Handled now: a rejection before the isolate awaits it is not an unhandled one.
+        call::await_value(env, v, |_, _| {});
+        (v, KEPT_BYTES, &self.kept)
+      }
+      _ => (v, KEPT_BYTES, &self.kept),
+    };
+    if !self.inflight.charge_call(bytes) {
+      return Err(full());
+    }
+    let r = match unsafe { Ref::new(env.raw(), value) } {
+      Ok(r) => r,
+      Err(e) => {
+        self.inflight.release_call(bytes);
+        return Err(e.reason);
+      }
+    };
+    let id = self.next_iter.fetch_add(1, Ordering::Relaxed);
+    match map.lock() {
+      Ok(mut m) => {
+        m.insert(id, r);
+        Ok(id)
+      }
+      Err(_) => {
+        self.inflight.release_call(bytes);
+        unsafe { r.delete(env.raw()) };
+        Err("the runtime is shutting down".into())
+      }
+    }
+  }
+
+  /// Takes kept value `id` out (its charge given back); the caller deletes the Ref.
+  fn take(&self, id: u64) -> Option<Ref> {
+    let r = self.kept.lock().ok().and_then(|mut m| m.remove(&id));
+    if r.is_some() {
+      self.inflight.release_call(KEPT_BYTES);
+    }
+    r
+  }
+
+  /// Lets go of value `id` (the isolate's stand-in was collected).
+  fn release(&self, env: Env, id: u64) {
+    if let Some(r) = self.take(id) {
+      unsafe { r.delete(env.raw()) };
+    }
+    if let Some(r) = self.iterators.lock().ok().and_then(|mut m| m.remove(&id)) {
+      unsafe { r.delete(env.raw()) };
+      self.inflight.release_call(HOST_CALL_BYTES);
+    }
+  }
+
+  /// Converts a settled host value for the isolate (see [`outcome_then`]).
+  fn outcome(&self, env: Env, settled: Settled, limit: usize, done: impl FnOnce(Env, Outcome) + Send + 'static) {
+    let keeper = self.clone();
+    let keep = move |env: Env, tag: Tag, v: Val| keeper.keep(env, tag, v);
+    outcome_then(env, settled, limit, &keep, self.hooks(env), done)
+  }
+
+  /// The glue's hooks, which move Request and Response bodies.
+  fn hooks(&self, env: Env) -> Option<Val> {
+    hooks_of(env, &self.glue)
+  }
+}
+
 pub struct NodeHost {
   bridge: Arc<HostBridge>,
   callbacks: Arc<Mutex<Option<Callbacks>>>,
   pub glue: GlueSlot,
   iterators: Arc<Mutex<HashMap<u64, Ref>>>,
   next_iter: Arc<AtomicU64>,
+  kept: Arc<Mutex<HashMap<u64, Ref>>>,
   limit: usize,
   pub inflight: Arc<Inflight>,
 }
@@ -177,6 +275,7 @@ impl NodeHost {
       glue: Arc::new(Mutex::new(None)),
       iterators: Arc::new(Mutex::new(HashMap::new())),
       next_iter: Arc::new(AtomicU64::new(1)),
+      kept: Arc::new(Mutex::new(HashMap::new())),
       limit,
       inflight: Inflight::new(limit),
     }
@@ -249,9 +348,19 @@ fn custom_function(cbs: &Mutex<Option<Callbacks>>, env: Env, index: usize) -> Op
   with_callbacks(cbs, |c| c.functions.get(index).and_then(|(n, _, r)| r.value(env).map(|f| (n.clone(), f)))).flatten()
 }
 
+fn hooks_of(env: Env, glue: &GlueSlot) -> Option<Val> {
+  glue.lock().ok().and_then(|g| g.as_ref().and_then(|r| r.value(env)))
+}
+
 /// Converts call arguments as one array, so references between them are kept.
 fn args_to_host(env: Env, args: &[Value], limit: usize) -> Result<Vec<Val>, String> {
-  let arr = value::to_host(env, &Value::Array(args.to_vec()), limit)?;
+  args_to_host_glue(env, args, limit, None)
+}
+
+/// Like [`args_to_host`], for a customFunction: Requests and Responses are made too (with the
+/// glue's `hooks`).
+fn args_to_host_glue(env: Env, args: &[Value], limit: usize, hooks: Option<Val>) -> Result<Vec<Val>, String> {
+  let arr = value::to_host_glue(env, &Value::Array(args.to_vec()), limit, hooks)?;
   (0..args.len())
     .map(|i| {
       let i = u32::try_from(i).map_err(|_| "too many arguments".to_string())?;
@@ -294,13 +403,14 @@ impl Host for NodeHost {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(1);
     let cbs = self.callbacks.clone();
     let limit = self.limit;
+    let keeper = self.keeper();
     let posted = self.bridge.post(move |raw| {
       let env = unsafe { Env::from_raw(raw) };
       let Some((name, f)) = custom_function(&cbs, env, index) else {
         let _ = tx.send(Err(gone()));
         return;
       };
-      let argv = match args_to_host(env, &args, limit) {
+      let argv = match args_to_host_glue(env, &args, limit, keeper.hooks(env)) {
         Ok(a) => a,
         Err(e) => {
           let _ = tx.send(Err(data_clone_error(e)));
@@ -321,7 +431,9 @@ impl Host for NodeHost {
         }
         Err(f) => Err(failed(env, f)),
       };
-      let _ = tx.send(outcome(env, settled, limit));
+      keeper.outcome(env, settled, limit, move |_, o| {
+        let _ = tx.send(o);
+      });
     });
     if !posted {
       return Err(gone());
@@ -330,6 +442,26 @@ impl Host for NodeHost {
   }
 
   fn call_async(&self, op: HostOp, id: u64, reply: Mailbox) {
+    if let HostOp::Glue { name, args } = &op {
+      if name == "wireRelease" || name == "wireBodyRelease" {
+        // The isolate let go of a stand-in (from its GC, maybe while a script loops without
+        // yielding): no reply, and nothing charged — one post per kept value or body.
+        if let Some(Value::Number(n)) = args.first() {
+          let (keeper, n, body) = (self.keeper(), *n, name == "wireBodyRelease");
+          let limit = self.limit;
+          self.bridge.post(move |raw| {
+            let env = unsafe { Env::from_raw(raw) };
+            if body {
+              // A body nobody can read any more: the host's stream is cancelled (a no-op once read).
+              call_glue(env, &keeper.glue, "cancelBody", &[Value::Number(n), Value::String(String::new())], limit, |_, _| {});
+            } else {
+              keeper.release(env, n as u64);
+            }
+          });
+        }
+        return;
+      }
+    }
     let cost = op_cost(&op);
     if !self.inflight.charge_call(cost) {
       if !Inflight::try_charge(&self.inflight.refused, REFUSAL_BYTES, self.limit / 2) {
@@ -354,12 +486,13 @@ impl Host for NodeHost {
     let fail_tx = reply.clone();
     let inflight = self.inflight.clone();
     let limit = self.limit;
+    let keeper = self.keeper();
     let posted = self.bridge.post(move |raw| {
       let env = unsafe { Env::from_raw(raw) };
-      let ctx = OpCtx { cbs, glue, iterators, next_iter, inflight: inflight.clone(), limit };
+      let ctx = OpCtx { cbs, glue, iterators, next_iter, inflight: inflight.clone(), limit, keeper: keeper.clone() };
       let held = Held { inflight: inflight.clone(), refusal: false, bytes: cost };
       let done = move |env: Env, settled: Settled| {
-        reply_held(&reply, id, outcome(env, settled, limit), held);
+        keeper.outcome(env, settled, limit, move |_, o| reply_held(&reply, id, o, held));
       };
       run_op(env, &ctx, op, done);
     });
@@ -421,6 +554,7 @@ impl Host for NodeHost {
   fn shutdown(&self) {
     let cbs = self.callbacks.clone();
     let iterators = self.iterators.clone();
+    let kept = self.kept.clone();
     let glue = self.glue.clone();
     let limit = self.limit;
     self.bridge.post(move |raw| {
@@ -444,7 +578,18 @@ impl Host for NodeHost {
           unsafe { r.delete(raw) };
         }
       }
+      if let Ok(mut k) = kept.lock() {
+        for (_, r) in k.drain() {
+          unsafe { r.delete(raw) };
+        }
+      }
     });
+  }
+}
+
+impl NodeHost {
+  fn keeper(&self) -> Keeper {
+    Keeper { glue: self.glue.clone(), kept: self.kept.clone(), iterators: self.iterators.clone(), next_iter: self.next_iter.clone(), inflight: self.inflight.clone() }
   }
 }
 
@@ -456,6 +601,7 @@ struct OpCtx {
   next_iter: Arc<AtomicU64>,
   inflight: Arc<Inflight>,
   limit: usize,
+  keeper: Keeper,
 }
 
 fn error_value(env: Env, name: &str, message: &str) -> Val {
@@ -501,7 +647,7 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
       let Some((_, f)) = function(index) else {
         return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
       };
-      match args_to_host(env, &args, limit) {
+      match args_to_host_glue(env, &args, limit, ctx.keeper.hooks(env)) {
         Ok(argv) => call_and_await(env, this, f, &argv, done),
         Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
       }
@@ -510,7 +656,7 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
       let Some((name, f)) = function(index) else {
         return done(env, Err(error_value(env, "Error", "the runtime was disposed")));
       };
-      let argv = match args_to_host(env, &args, limit) {
+      let argv = match args_to_host_glue(env, &args, limit, ctx.keeper.hooks(env)) {
         Ok(a) => a,
         Err(e) => return done(env, Err(error_value(env, "DataCloneError", &e))),
       };
@@ -547,6 +693,40 @@ fn run_op(env: Env, ctx: &OpCtx, op: HostOp, done: impl FnOnce(Env, Settled) + S
           ctx.inflight.release_call(HOST_CALL_BYTES);
           done(env, Err(error_value(env, "Error", &e.reason)))
         }
+      }
+    }
+    HostOp::Glue { name, args } if name == "wireCall" => {
+      // A host function the isolate holds a stand-in for: [id, args].
+      let f = match args.first() {
+        Some(Value::Number(id)) => ctx.keeper.kept.lock().ok().and_then(|m| m.get(&(*id as u64)).and_then(|r| r.value(env))),
+        _ => None,
+      };
+      let Some(f) = f else {
+        return done(env, Err(error_value(env, "Error", "the host function is no longer available")));
+      };
+      let call_args = match args.get(1) {
+        Some(Value::Array(items)) => items.clone(),
+        _ => Vec::new(),
+      };
+      match args_to_host_glue(env, &call_args, limit, ctx.keeper.hooks(env)) {
+        Ok(argv) => call_and_await(env, this, f, &argv, done),
+        Err(e) => done(env, Err(error_value(env, "DataCloneError", &e))),
+      }
+    }
+    HostOp::Glue { name, args } if name == "wireAwait" => {
+      // A host promise the isolate awaits (once: it is let go now).
+      let p = match args.first() {
+        Some(Value::Number(id)) => ctx.keeper.take(*id as u64),
+        _ => None,
+      };
+      let Some(p) = p else {
+        return done(env, Err(error_value(env, "Error", "the host promise is no longer available")));
+      };
+      let v = p.value(env);
+      unsafe { p.delete(env.raw()) };
+      match v {
+        Some(v) => call::await_value(env, v, done),
+        None => done(env, Err(error_value(env, "Error", "the host promise is no longer available"))),
       }
     }
     HostOp::Glue { name, args } if name == "onFetch" => call_on_fetch(env, ctx, &args, done),

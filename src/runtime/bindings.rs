@@ -40,6 +40,7 @@ pub fn all_natives() -> Vec<v8::FunctionCallback> {
   natives()
     .into_iter()
     .chain(crate::console::hooks())
+    .chain(crate::value::isolate::wire_natives())
     .chain(crate::web::AREAS.iter().flat_map(|a| (a.natives)()))
     .map(|(_, f)| f)
     .collect()
@@ -84,6 +85,9 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
     let name = format!("edge-isolate:web/{}", area.name);
     run_setup(scope, area.js, &name, &[global.into(), natives.into(), internals.into()])?;
   }
+  // customFunctions values that cross by kind (src/value.rs `Tag`): after the areas it uses.
+  let wire_natives = natives_object(scope, crate::value::isolate::wire_natives())?;
+  run_setup(scope, crate::value::WIRE_JS, "edge-isolate:wire", &[global.into(), wire_natives.into(), internals.into()])?;
   let host_entry = get(scope, internals, "host")?;
   let report_exception = get(scope, internals, "reportException")?;
   let module_evaluated = get(scope, internals, "evalModuleEvaluated")?;

@@ -220,6 +220,8 @@ pub struct Shared {
   pub console: crate::console::ConsoleState,
   /// Bumped by the host's `runtime.timers.clearAll()`: timers started before it never fire.
   pub timer_epoch: AtomicU64,
+  /// Tests declared in the test environment, which `runtime.testEnvironment` reads synchronously.
+  pub test_count: AtomicU64,
   tripped: Mutex<Option<Trip>>,
   /// Set once the runtime stops taking work; the reason is given to every later call.
   dead: Mutex<Option<String>>,
@@ -239,6 +241,7 @@ impl Shared {
       ext: SharedExtensions::default(),
       console: Default::default(),
       timer_epoch: AtomicU64::new(0),
+      test_count: AtomicU64::new(0),
       tripped: Mutex::new(None),
       dead: Mutex::new(None),
       alive: AtomicBool::new(true),

@@ -50,7 +50,16 @@ impl Options {
 }
 
 fn natives() -> Natives {
-  vec![("emitEvent", emit_event.map_fn_to())]
+  vec![("emitEvent", emit_event.map_fn_to()), ("testCount", test_count.map_fn_to())]
+}
+
+/// `testCount(n)`: the number of declared tests, recorded where the host reads it synchronously
+/// (`hasTests()`, `getTestCount()`), before the eval that declared them settles.
+fn test_count<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let shared = state.borrow().shared.clone();
+  let n = args.get(0).number_value(scope).filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(0.0);
+  shared.test_count.store(n as u64, Ordering::Release);
 }
 
 /// Bytes of events that may wait for the host before the run waits: an eighth of the memory
@@ -103,7 +112,7 @@ fn emit_event<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackAr
 }
 
 /// The isolate-side operations the glue may ask for.
-const OPS: &[&str] = &["testRun", "testHas", "testCount", "testReset"];
+const OPS: &[&str] = &["testRun", "testReset"];
 
 /// Makes the `runtime.testEnvironment` object. `enabled`: the runtime was created with
 /// `testEnvironment`; `run_timeout_ms`: the runtime's executionTimeout, the default deadline of a
@@ -118,8 +127,33 @@ pub unsafe fn create(env: sys::napi_env, handle: &Arc<RuntimeHandle>, bridge: &A
   let h = handle.clone();
   let b = bridge.clone();
   let call = func::function(env, "call", move |env, args| call(env, &h, &b, run_timeout_ms, args))?;
-  env.define_data(native, &[(env.string("call")?, call)])?;
+  let h = handle.clone();
+  let count = func::function(env, "count", move |env, _| {
+    alive(env, &h)?;
+    env.double(h.shared.test_count.load(Ordering::Acquire) as f64).map_err(|f| failed(env, f))
+  })?;
+  let h = handle.clone();
+  let reset = func::function(env, "reset", move |env, _| reset(env, &h))?;
+  env.define_data(native, &[(env.string("call")?, call), (env.string("count")?, count), (env.string("reset")?, reset)])?;
   Ok(env.call(env.undefined()?, factory, &[native, env.boolean(enabled)?])?)
+}
+
+/// Throws RuntimeDisposedError once the runtime is gone.
+fn alive(env: Env, handle: &RuntimeHandle) -> Result<(), Val> {
+  if handle.shared.is_alive() {
+    Ok(())
+  } else {
+    Err(handle.shared.later_error().to_host(env))
+  }
+}
+
+/// `native.reset()`: forgets the declared tests now (as the host sees them) and inside before
+/// any later eval or run (the runtime's mailbox keeps order). The glue refuses it during a run.
+fn reset(env: Env, handle: &Arc<RuntimeHandle>) -> Result<Val, Val> {
+  alive(env, handle)?;
+  handle.shared.test_count.store(0, Ordering::Release);
+  let _ = handle.send(Msg::Call { op: "testReset".into(), args: Vec::new(), done: Box::new(|_| {}) });
+  env.undefined().map_err(|f| failed(env, f))
 }
 
 /// `native.call(op, timeoutMs?) → Promise`: runs an isolate-side operation; a test run gets a

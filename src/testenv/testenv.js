@@ -1810,6 +1810,7 @@
     if (mode === 'todo') fn = undefined
     append(current.entries, { __proto__: null, kind: 'test', name: title, fn, mode, timeout, eachArgs })
     testCount++
+    natives.testCount(testCount)
   }
   function addSuite(what, name, fn, mode, eachArgs) {
     assertCollecting(what)
@@ -2415,16 +2416,8 @@
     root = newSuite('', 'run', null)
     current = root
     testCount = 0
+    natives.testCount(0)
   }
-  const countRegistered = (suite) => {
-    let n = 0
-    for (let i = 0; i < suite.entries.length; i++) {
-      const e = suite.entries[i]
-      n += e.kind === 'test' ? 1 : countRegistered(e)
-    }
-    return n
-  }
-
   // Host operations (native.call in src/testenv/glue.js); others go to the areas before this one.
   const ops = {
     __proto__: null,
@@ -2436,14 +2429,6 @@
         running = false
         internals.settled(id, ok, value)
       })
-    },
-    testHas(id) {
-      if (runOptions === null) return internals.settled(id, false, new TypeError(notEnabled))
-      internals.settled(id, true, countRegistered(root) > 0)
-    },
-    testCount(id) {
-      if (runOptions === null) return internals.settled(id, false, new TypeError(notEnabled))
-      internals.settled(id, true, countRegistered(root))
     },
     testReset(id) {
       if (runOptions === null) return internals.settled(id, false, new TypeError(notEnabled))

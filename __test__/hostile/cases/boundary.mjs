@@ -252,7 +252,7 @@ export default define('boundary', [
   { id: 'customFunction/sync-returns-promise', why: 'a Promise is not cloneable', options: B, host: () => ({ customFunctions: { f: { type: 'sync', fn: async () => 1 } } }), script: `f()`, expect: [{ error: 'DataCloneError' }, { error: 'TypeError' }] },
   { id: 'customFunction/returns-throwing-getter', why: 'the getter’s error, as structured clone propagates it', options: B, host: () => ({ customFunctions: { f: { type: 'sync', fn: () => ({ get a() { throw new Error('getter') } }) } } }), script: `f()`, expect: [{ error: 'Error', message: 'getter' }, { error: 'DataCloneError' }] },
   { id: 'customFunction/returns-proxy', options: B, host: () => ({ customFunctions: { f: { type: 'sync', fn: () => new Proxy({}, { ownKeys() { throw new RangeError('trap') } }) } } }), script: `f()`, expect: [{ error: 'DataCloneError' }, { error: 'RangeError', message: 'trap' }] },
-  { id: 'customFunction/returns-function', options: B, host: () => ({ customFunctions: { f: { type: 'sync', fn: () => () => 1 } } }), script: `f()`, expect: { error: 'DataCloneError' } },
+  { id: 'customFunction/returns-function', why: 'a returned function stays on the host: inside, each call is a host round trip returning a promise', options: B, host: () => ({ customFunctions: { f: { type: 'sync', fn: () => () => 1 } } }), script: `const g = f(); report([typeof g, await g()])`, expect: { resolve: true, reported: [['function', 1]] } },
   { id: 'customFunction/returns-symbol', options: B, host: () => ({ customFunctions: { f: { type: 'sync', fn: () => Symbol('x') } } }), script: `f()`, expect: { error: 'DataCloneError' } },
   {
     id: 'customFunction/returns-sparse-2^32-1',
@@ -343,6 +343,79 @@ export default define('boundary', [
       return [Object.hasOwn(v, '__proto__'), ({}).polluted === undefined]
     },
     expect: { resolve: true, value: [true, true] },
+  },
+
+  // ---- platform objects crossing by kind (customFunctions): brand checks on internal slots ----
+  {
+    id: 'value/fake-Headers-to-host',
+    why: 'an object with Headers.prototype and a patched iterator is not a Headers: it crosses as a plain object',
+    options: BT,
+    host: (ctx) => toHost(ctx, (v) => [v instanceof Headers, Object.keys(v)]),
+    script: `Headers.prototype[Symbol.iterator] = function* () { for (;;) yield ['x', 'y'] }; take(Object.setPrototypeOf({ a: 1 }, Headers.prototype))`,
+    expect: { resolve: true, reported: [[false, ['a']]] },
+  },
+  {
+    id: 'value/patched-Headers-to-host',
+    why: 'a real Headers crosses from its internal list: patched prototype methods and getters are not called',
+    options: BT,
+    host: (ctx) => toHost(ctx, (v) => [v instanceof Headers, [...v]]),
+    script: `const h = new Headers({ a: '1' })
+      for (const k of ['entries', 'forEach', 'get', 'keys', 'values', Symbol.iterator]) Headers.prototype[k] = function () { for (;;) {} }
+      take(h)`,
+    expect: { resolve: true, reported: [[true, [['a', '1']]]] },
+  },
+  {
+    id: 'value/fake-Request-to-host',
+    why: 'Request.prototype on a plain object does not make a Request: no body is pulled, nothing is fetched',
+    options: BT,
+    host: (ctx) => toHost(ctx, (v) => [v instanceof Request, v.url]),
+    script: `take(Object.setPrototypeOf({ url: 'http://evil.example/', method: 'POST' }, Request.prototype))`,
+    expect: { resolve: true, reported: [[false, 'http://evil.example/']] },
+  },
+  {
+    id: 'value/patched-Request-getters-to-host',
+    why: 'a real Request crosses from its internal state: getters that loop are not called',
+    options: BT,
+    host: (ctx) => toHost(ctx, (v) => [v instanceof Request, v.method, v.url, v.headers.get('x-a')]),
+    script: `const r = new Request('https://a.example/p', { method: 'PUT', headers: { 'x-a': '1' } })
+      for (const k of ['url', 'method', 'headers', 'body', 'bodyUsed', 'signal']) Object.defineProperty(Request.prototype, k, { get() { for (;;) {} } })
+      take(r)`,
+    expect: { resolve: true, reported: [[true, 'PUT', 'https://a.example/p', '1']] },
+  },
+  {
+    id: 'value/blobs-past-the-limit-to-host',
+    why: 'Blob bytes are charged against memoryLimitMB before the host copy is made',
+    options: { memoryLimitMB: 16, executionTimeout: 5000 },
+    host: (ctx) => toHost(ctx, () => 'received'),
+    // Three Blobs over the same 6 MB: 18 MB to copy for the host, 6 MB held inside.
+    script: `const a = new Blob([new Uint8Array(6 << 20)])
+      try { take([a, new Blob([a]), new Blob([a])]) } catch (e) { report([e.name, /memoryLimitMB/.test(e.message)]) }`,
+    expect: { resolve: true, reported: [['DataCloneError', true]] },
+  },
+  {
+    id: 'value/kept-host-functions-flood',
+    why: 'each host function the isolate holds costs its stand-in inside (and a charge on the host): holding a million ends the runtime at its memory limit; the host lets go of them all at dispose',
+    options: { memoryLimitMB: 16, executionTimeout: 10000 },
+    host: () => ({ customFunctions: { mk: { type: 'sync', fn: () => () => 1 } } }),
+    script: `const keep = []; for (let i = 0; i < 1e6; i++) keep.push(mk())`,
+    expect: MEM,
+  },
+  {
+    id: 'value/identity-with-platform-objects-to-host',
+    why: 'a platform object is one object among the others: shared references and cycles survive',
+    options: B,
+    host: (ctx) => toHost(ctx, (v) => [v.self === v, v.again === v.u, v.u instanceof URL, v.u.href]),
+    script: `const o = { u: new URL('http://a.example/') }; o.self = o; o.again = o.u; take(o)`,
+    expect: { resolve: true, reported: [[true, true, true, 'http://a.example/']] },
+  },
+  {
+    id: 'value/request-body-not-bytes-to-host',
+    why: 'a streamed body whose chunks are not bytes errors the host stream; the runtime goes on',
+    options: BT,
+    host: () => ({ customFunctions: { read: { type: 'async', fn: async (r) => { try { await r.text(); return 'read' } catch (e) { return 'failed: ' + e.name } } } } }),
+    script: `const body = new ReadableStream({ pull(c) { c.enqueue('not bytes'); c.close() } })
+      report(await read(new Request('https://a.example/', { method: 'POST', body, duplex: 'half' })))`,
+    expect: { resolve: true, reported: ['failed: TypeError'] },
   },
 
   // ---- errors named like the package's: never the package's, never end the runtime ----

@@ -626,6 +626,16 @@
       return f
     },
     isFile,
+    // For customFunctions values (src/wire.js): a Blob's type, a File's name and lastModified,
+    // and a File over `bytes` (taken, not copied).
+    blobType,
+    fileName,
+    fileLastModified,
+    fileFromBytes(bytes, type, name, lastModified) {
+      const f = new File(undefined, name, { __proto__: null, type, lastModified })
+      setBlobBytes(f, bytes)
+      return f
+    },
     isFormData: (x) => {
       try {
         formDataEntries(x)

@@ -1092,6 +1092,9 @@
   }
   internals.consumeBytes = (x) => tryConsume(x, sourceBytes)
   internals.headersList = (h) => sortedList(h)
+  // For customFunctions values (src/wire.js): a brand check, and a Headers from valid pairs.
+  internals.isHeaders = isHeaders
+  internals.headersFromList = (list) => newHeaders(list, 'none')
   internals.requestHeader = (request, name) => headerValue(requestState(request).headers, name)
   internals.requestSignal = (request) => signalOf(requestState(request))
   internals.cancelUnreadBody = (x, reason) => {

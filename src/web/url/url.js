@@ -213,6 +213,10 @@
   class URL {
     #c // components
     #params = null // URLSearchParams, made on first use
+    static {
+      // For customFunctions values (src/wire.js): a URL's href, or undefined for anything else.
+      internals.urlHref = (x) => (x !== null && typeof x === 'object' && #c in x ? x.#c[HREF] : undefined)
+    }
     constructor(url, base = undefined) {
       required(arguments.length, 1, "construct 'URL'")
       url = usv(url)
