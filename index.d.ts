@@ -39,6 +39,21 @@ export interface ConsoleOptions {
   onEntry?: (entry: ConsoleEntry) => void
 }
 
+/** Callbacks by level for `simpleConsoleHandler`, each given an entry's text. */
+export interface SimpleConsoleCallbacks {
+  log?: (message: string) => void
+  warn?: (message: string) => void
+  error?: (message: string) => void
+  info?: (message: string) => void
+  debug?: (message: string) => void
+}
+
+/** Console options sending each entry's text to the callback of its level, as
+ * @ricsam/isolate-runtime's helper does: `assert` goes to `error`; `trace` (its stack), `dir`,
+ * `table`, `time`/`timeLog` ("label: 1.23ms") and `count` ("label: 2") to `log`; `group`,
+ * `groupEnd`, `countReset` and `clear` nowhere. */
+export declare function simpleConsoleHandler(callbacks: SimpleConsoleCallbacks): ConsoleOptions
+
 /**
  * A value that crosses between host and isolate: structured-clone values (primitives, plain
  * objects, arrays, Date, RegExp, Map, Set, ArrayBuffer and typed arrays, Error) and, both ways,
@@ -63,6 +78,8 @@ export interface ModuleSource {
   filename?: string
   /** Without `filename`: the module is named `<resolveDir>/<last segment of the specifier>`, and its relative imports resolve in this directory. */
   resolveDir?: string
+  /** The code is TypeScript: its types are stripped (see `EvalOptions.typescript`). Default: by the filename's or the specifier's extension (`.ts`, `.mts`, `.cts`, `.tsx`), else the runtime's `typescript`. */
+  typescript?: boolean
 }
 
 /** The module doing the import, as a moduleLoader sees it. */
@@ -101,6 +118,34 @@ export interface RuntimeOptions {
   network?: NetworkOptions
   /** Defines Jest/Vitest-style test globals inside (`describe`, `it`, `test`, hooks, `expect`, `jest`/`vi`/`mock`); `runtime.testEnvironment` runs them. Default: off. */
   testEnvironment?: boolean | TestEnvironmentOptions
+  /** The File System Access API inside: `getDirectory(path)` and its handles, every operation a call of the handler, which decides what exists. `{ getDirectory(path) }` returns the handler for the directory a script asks for (as in @ricsam/isolate-runtime); a handler given directly serves `getDirectory(path)` from its directory `path`. Without it, `getDirectory` is not defined. */
+  fs?: FsOptions | FileSystemHandler
+  /** Every eval and loaded module is TypeScript (types stripped; see `EvalOptions.typescript`) unless it says otherwise. Default false: only `.ts`, `.mts`, `.cts` and `.tsx` names are. */
+  typescript?: boolean
+}
+
+/** The `fs` option as in @ricsam/isolate-runtime: the handler of each directory a script opens with `getDirectory(path)` (`path` normalized: absolute, no `..`; a handler is asked for again after many other roots). */
+export interface FsOptions {
+  getDirectory(path: string): FileSystemHandler | Promise<FileSystemHandler>
+}
+
+/** What the isolate's file system calls, in @ricsam/isolate-fs's interface: `path` is `/` or `/a/b` below the handler's root, names in it are valid file names (no `..`). A method rejects with an error whose message starts with the DOMException name the script should see, `'[NotFoundError]…'` (or whose `name` is one): NotFoundError, TypeMismatchError, InvalidModificationError, NotAllowedError, QuotaExceededError… `createNodeDirectoryHandler` and `createInMemoryDirectoryHandler` make ready ones. */
+export interface FileSystemHandler {
+  /** Succeeds if `path` is a file; with `create`, makes a missing one empty. A directory there: TypeMismatchError. */
+  getFileHandle(path: string, options?: { create?: boolean }): Promise<void>
+  /** Succeeds if `path` is a directory; with `create`, makes a missing one. */
+  getDirectoryHandle(path: string, options?: { create?: boolean }): Promise<void>
+  /** Removes a file, or a directory (not empty: InvalidModificationError unless `recursive`). */
+  removeEntry(path: string, options?: { recursive?: boolean }): Promise<void>
+  readDirectory(path: string): Promise<Array<{ name: string; kind: 'file' | 'directory' }>>
+  /** The file's bytes; `maxBytes` (the runtime's memory limit) may be honoured by refusing a larger file. */
+  readFile(path: string, options?: { maxBytes?: number }): Promise<{ data: Uint8Array; size?: number; lastModified?: number; type?: string }>
+  /** Replaces the file's content (a writable's close()); the file exists (else NotFoundError). */
+  writeFile(path: string, data: Uint8Array, position?: number): Promise<void>
+  /** Not used by the runtime (kept for @ricsam/isolate-fs handlers). */
+  truncateFile?(path: string, size: number): Promise<void>
+  /** Optional: lets getFile() refuse a file larger than the memory limit before reading it. */
+  getFileMetadata?(path: string): Promise<{ size: number; lastModified?: number; type?: string }>
 }
 
 export interface TestEnvironmentOptions {
@@ -218,7 +263,14 @@ export interface ResponseLike {
 
 export type OnFetch = (
   url: string,
-  init: { method: string; headers: [string, string][]; body: Uint8Array | ReadableStream<Uint8Array> | null; signal: AbortSignal },
+  init: {
+    method: string
+    headers: [string, string][]
+    body: Uint8Array | ReadableStream<Uint8Array> | null
+    /** `body` when it is bytes or null, as @ricsam/isolate-runtime's; throws a TypeError when the body is a stream. */
+    readonly rawBody: Uint8Array | null
+    signal: AbortSignal
+  },
 ) => Response | ResponseLike | Promise<Response | ResponseLike>
 
 /** What a `webSocket` callback may return to bridge an isolate WebSocket: Node's WebSocket or the `ws` package's. */
@@ -252,6 +304,14 @@ export interface EvalOptions {
   filename?: string
   /** Overrides the runtime's executionTimeout for this eval. */
   executionTimeout?: number
+  /**
+   * The code is TypeScript: its types are stripped (swc's strip-only mode, as Node's
+   * `stripTypeScriptTypes`), every line and column kept, `import type` elided. Syntax with runtime
+   * semantics (`enum`, namespaces with values, parameter properties, `<T>x` assertions, JSX) is
+   * a SyntaxError. Default: true for a filename ending in `.ts`, `.mts`, `.cts` or `.tsx`, else the
+   * runtime's `typescript`. Plain JavaScript is never parsed twice.
+   */
+  typescript?: boolean
 }
 
 /** A command from a server WebSocket inside the isolate (`ws.send` / `ws.close`). */
@@ -359,6 +419,32 @@ export interface RuntimeConsole {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A handler over a tree in memory (made by `createInMemoryDirectoryHandler`). */
+export declare class InMemoryDirectoryHandler {
+  getFileHandle(path: string, options?: FsCreateOptions | undefined | null): Promise<void>
+  getDirectoryHandle(path: string, options?: FsCreateOptions | undefined | null): Promise<void>
+  removeEntry(path: string, options?: FsRemoveOptions | undefined | null): Promise<void>
+  readDirectory(path: string): Promise<Array<FsDirectoryEntry>>
+  readFile(path: string, options?: FsReadOptions | undefined | null): Promise<FsFileData>
+  writeFile(path: string, data: Uint8Array, position?: number | undefined | null): Promise<void>
+  truncateFile(path: string, size: number): Promise<void>
+  getFileMetadata(path: string): Promise<FsFileMetadata>
+}
+
+/** A handler over `rootDir` (made by `createNodeDirectoryHandler`). */
+export declare class NodeDirectoryHandler {
+  /** The directory it serves (canonical). */
+  get rootDir(): string
+  getFileHandle(path: string, options?: FsCreateOptions | undefined | null): Promise<void>
+  getDirectoryHandle(path: string, options?: FsCreateOptions | undefined | null): Promise<void>
+  removeEntry(path: string, options?: FsRemoveOptions | undefined | null): Promise<void>
+  readDirectory(path: string): Promise<Array<FsDirectoryEntry>>
+  readFile(path: string, options?: FsReadOptions | undefined | null): Promise<FsFileData>
+  writeFile(path: string, data: Uint8Array, position?: number | undefined | null): Promise<void>
+  truncateFile(path: string, size: number): Promise<void>
+  getFileMetadata(path: string): Promise<FsFileMetadata>
+}
+
 /** A sandbox: one V8 isolate with its own heap, running on its own thread. */
 export declare class Runtime {
   /** A UUID identifying this runtime. */
@@ -368,6 +454,12 @@ export declare class Runtime {
    * persist across them.
    */
   eval(code: string, options?: string | EvalOptions): Promise<void>
+  /**
+   * Forgets the modules imported so far (as @ricsam/isolate-runtime's `clearModuleCache()`):
+   * later imports call the moduleLoader again. Ordered with evals: one started after this call
+   * sees the empty cache. Throws RuntimeDisposedError once the runtime is gone.
+   */
+  clearModuleCache(): void
   /**
    * Stops the runtime and frees its isolate. Idempotent; pending calls reject with
    * "Runtime has been disposed".
@@ -426,8 +518,57 @@ export declare class Server {
 /** Sets the size of the runtime pool, once per process, before the first `createRuntime()`. */
 export declare function configurePool(options: PoolOptions): void
 
+/**
+ * A handler whose files live in the host's memory: `initialFiles` maps paths ('a/b.txt' or
+ * '/a/b.txt') to contents; their directories are made.
+ */
+export declare function createInMemoryDirectoryHandler(initialFiles?: Record<string, string | Uint8Array>): InMemoryDirectoryHandler
+
+/**
+ * A handler over the real directory `rootDir` (it must exist) for the `fs` option: every path it
+ * is given stays inside `rootDir` (`..` and symlinks out are refused with NotAllowedError).
+ */
+export declare function createNodeDirectoryHandler(rootDir: string): NodeDirectoryHandler
+
 /** Creates a runtime. Resolves once its isolate is ready. */
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>
+
+/** `{ create }` of getFileHandle/getDirectoryHandle. */
+export interface FsCreateOptions {
+  create?: boolean
+}
+
+/** One entry of readDirectory. */
+export interface FsDirectoryEntry {
+  name: string
+  kind: 'file' | 'directory'
+}
+
+/** What readFile gives. */
+export interface FsFileData {
+  data: Uint8Array
+  size: number
+  /** Milliseconds since the epoch. */
+  lastModified: number
+  type: string
+}
+
+/** What getFileMetadata gives. */
+export interface FsFileMetadata {
+  size: number
+  lastModified: number
+  type: string
+}
+
+/** `{ maxBytes }` of readFile: a larger file is refused (RangeError) instead of read. */
+export interface FsReadOptions {
+  maxBytes?: number
+}
+
+/** `{ recursive }` of removeEntry. */
+export interface FsRemoveOptions {
+  recursive?: boolean
+}
 
 /** Options of the process-wide runtime pool. */
 export interface PoolOptions {
