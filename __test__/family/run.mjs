@@ -123,6 +123,7 @@ for (const [r, c] of [...byReason].sort((a, b) => b[1] - a[1])) console.log(`  $
 const pending = [...byReason].filter(([r]) => r.startsWith('pending ')).reduce((s, [, c]) => s + c, 0)
 if (pending) console.log(`  once the pending areas land: ${passed + pending}/${results.size} (${((100 * (passed + pending)) / results.size).toFixed(1)}%)`)
 for (const e of errors) console.log(`  file error: ${e}`)
+if (process.env.FAMILY_VERBOSE) for (const [n, r] of results) if (!r.pass) console.log(`  FAIL ${n}\n      ${r.message}`)
 for (const [n, r] of unexpected) console.log(`  NEW FAILURE ${n}\n      ${r.message}`)
 for (const n of fixed) console.log(`  NOW PASSES (remove from expectations.json) ${n}`)
 for (const n of missing) console.log(`  NOT RUN (remove from expectations.json) ${n}`)
