@@ -120,6 +120,9 @@ fn init(core: &Arc<Core>) -> Option<Engine> {
     Ok(b) => b,
     Err(e) => return fail(e, ready),
   };
+  if let Err(why) = super::room::check() {
+    return fail(ErrorInfo::range_error(format!("createRuntime(): {why}")), ready);
+  }
   super::snapshot::anchor(blob);
   let params = v8::CreateParams::default()
     .heap_limits(0, shared.budget.limit_bytes)

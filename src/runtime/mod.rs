@@ -11,6 +11,7 @@ mod event_loop;
 pub(crate) mod modules;
 pub mod pool;
 mod rejections;
+mod room;
 mod snapshot;
 mod state;
 #[cfg(test)]
