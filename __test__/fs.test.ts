@@ -59,7 +59,7 @@ describe('File System Access API over the in-memory handler', () => {
     expect(got.values).toEqual(['hello.txt:file'])
   })
 
-  it('seek, truncate, WriteParams and keepExistingData; nothing is written before close()', async () => {
+  it('seek, truncate, WriteParams and keepExistingData; each write reaches the handler as it is made', async () => {
     const mem = createInMemoryDirectoryHandler({ 'f.bin': 'abcdef' })
     const got = await inside(
       `
@@ -69,13 +69,14 @@ describe('File System Access API over the in-memory handler', () => {
       await w.seek(2)
       await w.write('XY')
       await w.write({ type: 'write', position: 8, data: new Uint8Array([33]) })
-      const before = await (await fh.getFile()).text()
+      const before = Array.from(new Uint8Array(await (await fh.getFile()).arrayBuffer()))
       await w.write({ type: 'truncate', size: 7 })
       await w.write({ type: 'seek', position: 0 })
       await w.write('_')
       await w.close()
       const after = new Uint8Array(await (await fh.getFile()).arrayBuffer())
       const fresh = await fh.createWritable()
+      const emptied = (await fh.getFile()).size
       await fresh.write('new')
       await fresh.truncate(5)
       await fresh.close()
@@ -84,19 +85,78 @@ describe('File System Access API over the in-memory handler', () => {
       await aborted.write('lost')
       await aborted.abort()
       const kept = await (await fh.getFile()).text()
-      return { before, after: Array.from(after), replaced: Array.from(replaced), kept, isStream: w instanceof WritableStream && w instanceof FileSystemWritableFileStream }
+      return { before, after: Array.from(after), emptied, replaced: Array.from(replaced), kept, isStream: w instanceof WritableStream && w instanceof FileSystemWritableFileStream }
       `,
       { fs: { getDirectory: async () => mem } },
     )
-    expect(got.before).toBe('abcdef')
-    // 'abXYef' then 0 at 6, '!' at 8, truncated to 7, '_' at 0.
+    // 'abXYef', then 0 at 6 and 7 and '!' at 8, before close().
+    expect(got.before).toEqual([97, 98, 88, 89, 101, 102, 0, 0, 33])
+    // Truncated to 7, '_' at 0.
     expect(got.after).toEqual([95, 98, 88, 89, 101, 102, 0])
+    // createWritable() without keepExistingData empties the file at once.
+    expect(got.emptied).toBe(0)
     expect(got.replaced).toEqual([110, 101, 119, 0, 0])
-    expect(got.kept).toBe('new\0\0')
+    // No swap file: abort() cannot take back what was written.
+    expect(got.kept).toBe('lost')
     expect(got.isStream).toBe(true)
-    // The host's handler sees what close() wrote.
     const r = await mem.readFile('/f.bin')
-    expect(Array.from(r.data)).toEqual([110, 101, 119, 0, 0])
+    expect(new TextDecoder().decode(r.data)).toBe('lost')
+  })
+
+  it('the handler gets each chunk at its position as it is written, one chunk in flight at a time', async () => {
+    const log: string[] = []
+    let inFlight = 0
+    let most = 0
+    const handler = {
+      async getFileHandle() {},
+      async getDirectoryHandle() {},
+      async removeEntry() {},
+      async readDirectory() {
+        return []
+      },
+      async readFile() {
+        return { data: new Uint8Array(), size: 0, lastModified: 0, type: '' }
+      },
+      async writeFile(path: string, data: Uint8Array, position?: number) {
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise((r) => setTimeout(r, 5))
+        log.push(`write ${path} ${new TextDecoder().decode(data)} @${position}`)
+        inFlight--
+      },
+      async truncateFile(path: string, size: number) {
+        log.push(`truncate ${path} ${size}`)
+      },
+    }
+    const got = await inside(
+      `
+      const fh = await (await getDirectory('/')).getFileHandle('up.txt', { create: true })
+      const w = await fh.createWritable()
+      const writer = w.getWriter()
+      // Not awaited one by one: the stream queues them and hands them over one at a time.
+      const all = [writer.write('aa'), writer.write('bbb'), writer.write({ type: 'write', position: 10, data: 'c' }), writer.write('d')]
+      await Promise.all(all)
+      await writer.write({ type: 'truncate', size: 4 })
+      await writer.close()
+      const piped = await fh.createWritable()
+      await new ReadableStream({ start(c) { c.enqueue('x'); c.enqueue('yz'); c.close() } }).pipeTo(piped)
+      return 'done'
+      `,
+      { fs: { getDirectory: async () => handler } },
+    )
+    expect(got).toBe('done')
+    expect(log).toEqual([
+      'truncate /up.txt 0',
+      'write /up.txt aa @0',
+      'write /up.txt bbb @2',
+      'write /up.txt c @10',
+      'write /up.txt d @11',
+      'truncate /up.txt 4',
+      'truncate /up.txt 0',
+      'write /up.txt x @0',
+      'write /up.txt yz @1',
+    ])
+    expect(most).toBe(1)
   })
 
   it('removeEntry, recursive and not; isSameEntry and resolve', async () => {
@@ -227,8 +287,8 @@ describe('the fs option', () => {
         if (!data) throw new Error('[NotFoundError]gone')
         return { data, size: data.length, lastModified: 1700000000000, type: 'text/markdown' }
       },
-      async writeFile(path: string, data: Uint8Array) {
-        calls.push(`writeFile ${path} ${data.length}`)
+      async writeFile(path: string, data: Uint8Array, position?: number) {
+        calls.push(`writeFile ${path} ${data.length} @${position}`)
         files.set(path, data)
       },
       async truncateFile() {},
@@ -255,7 +315,7 @@ describe('the fs option', () => {
     expect(got).toEqual(['readme.md', 'text/markdown', 1700000000000, '# hi', ['readme.md', 'new.txt'], ['NotFoundError', 'flat']])
     expect(new TextDecoder().decode(files.get('/new.txt'))).toBe('abc')
     expect(calls).toContain('getFileHandle /new.txt true')
-    expect(calls).toContain('writeFile /new.txt 3')
+    expect(calls).toContain('writeFile /new.txt 3 @0')
   })
 
   it('a handler error without a known name arrives as a plain Error with its message', async () => {
@@ -330,19 +390,36 @@ describe('the fs API against hostile scripts', () => {
     expect(got).toEqual(['mine', 'function', ['fs']])
   })
 
-  it('data written is charged against memoryLimitMB: a writable past it fails, the host untouched', async () => {
+  it('a file larger than memoryLimitMB is written in chunks: only the chunk in flight is held', async () => {
+    const mem = createInMemoryDirectoryHandler({ 'f.bin': '' })
+    const rt = await createRuntime({ memoryLimitMB: 16, fs: mem })
+    await rt.eval(`
+      const w = await (await (await getDirectory('/')).getFileHandle('f.bin')).createWritable()
+      const mb = new Uint8Array(1 << 20)
+      for (let i = 0; i < 40; i++) {
+        mb.fill(i)
+        await w.write(mb)
+      }
+      await w.close()
+    `)
+    const r = await mem.readFile('/f.bin')
+    expect(r.data.length).toBe(40 << 20)
+    expect([r.data[0], r.data[(1 << 20) + 1], r.data[(40 << 20) - 1]]).toEqual([0, 1, 39])
+  })
+
+  it('chunks queued without waiting are charged against memoryLimitMB: past it the runtime ends, the host untouched', async () => {
     const mem = createInMemoryDirectoryHandler({ 'f.bin': '' })
     const rt = await createRuntime({ memoryLimitMB: 16, fs: mem })
     const e = await errorOf(() =>
       rt.eval(`
-        const w = await (await (await getDirectory('/')).getFileHandle('f.bin')).createWritable()
-        const mb = new Uint8Array(1 << 20)
-        for (let i = 0; i < 64; i++) await w.write(mb)
-        await w.close()
+        const w = (await (await (await getDirectory('/')).getFileHandle('f.bin')).createWritable()).getWriter()
+        const queued = []
+        for (let i = 0; i < 64; i++) queued.push(w.write(new Uint8Array(1 << 20)))
+        await Promise.all(queued)
       `),
     )
     expect(['QuotaExceededError', 'MemoryLimitError']).toContain(e.name)
-    expect((await mem.getFileMetadata('/f.bin')).size).toBe(0)
+    expect((await mem.getFileMetadata('/f.bin')).size).toBeLessThan(64 << 20)
   })
 })
 

@@ -140,9 +140,9 @@ export interface FileSystemHandler {
   readDirectory(path: string): Promise<Array<{ name: string; kind: 'file' | 'directory' }>>
   /** The file's bytes; `maxBytes` (the runtime's memory limit) may be honoured by refusing a larger file. */
   readFile(path: string, options?: { maxBytes?: number }): Promise<{ data: Uint8Array; size?: number; lastModified?: number; type?: string }>
-  /** Replaces the file's content (a writable's close()); the file exists (else NotFoundError). */
+  /** Writes one chunk of a writable at byte `position` (always given by the runtime), growing the file with zeros if needed; the file exists (else NotFoundError). Without `position`: replaces the content. */
   writeFile(path: string, data: Uint8Array, position?: number): Promise<void>
-  /** Not used by the runtime (kept for @ricsam/isolate-fs handlers). */
+  /** Sets the file's size (cut or zero-filled): `createWritable()` without keepExistingData calls it with 0, a writable's `truncate(size)` with `size`. Optional: without it, emptying falls back to `writeFile(path, empty)` and other sizes are refused (NotAllowedError). */
   truncateFile?(path: string, size: number): Promise<void>
   /** Optional: lets getFile() refuse a file larger than the memory limit before reading it. */
   getFileMetadata?(path: string): Promise<{ size: number; lastModified?: number; type?: string }>

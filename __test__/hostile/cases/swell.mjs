@@ -310,24 +310,40 @@ export default define('swell', [
     `,
     expect: TIMEOUT,
   },
-  // The File System Access API (src/web/fs/): a writable's data is an isolate ArrayBuffer (charged
-  // against the limit), a file read from the host is refused past the limit before it is copied.
+  // The File System Access API (src/web/fs/): a writable hands each chunk to the host's handler as
+  // it is written (one in flight, charged while it is); a file read from the host is refused past
+  // the limit before it is copied.
   {
     id: 'fs-writable-grows',
-    why: 'a writable fed 1 MB chunks forever: its swap buffer is refused at the limit (QuotaExceededError); nothing reaches the host before close()',
+    why: 'a writable fed 1 MB chunks forever: each goes to the handler as written, the isolate holds one; the handler refuses past 256 MB (QuotaExceededError)',
     options: SWELL,
-    host: (ctx) => ({ fs: ctx.pkg.createInMemoryDirectoryHandler() }),
+    host: () => {
+      const quota = 256 << 20
+      return {
+        fs: {
+          getFileHandle: async () => {},
+          getDirectoryHandle: async () => {},
+          removeEntry: async () => {},
+          readDirectory: async () => [],
+          readFile: async () => ({ data: new Uint8Array() }),
+          writeFile: async (_p, data, position) => {
+            if (position + data.byteLength > quota) throw new Error('[QuotaExceededError]past 256 MB')
+          },
+          truncateFile: async () => {},
+        },
+      }
+    },
     script: `
       const root = await getDirectory('/')
       const w = await (await root.getFileHandle('big.bin', { create: true })).createWritable()
       const mb = new Uint8Array(1 << 20)
       for (;;) await w.write(mb)
     `,
-    expect: [{ error: 'QuotaExceededError' }, MEM],
+    expect: { error: 'QuotaExceededError' },
   },
   {
     id: 'fs-writable-far-seek',
-    why: 'seek(2^52) then a 1-byte write would need a 4 PB buffer: QuotaExceededError at once',
+    why: "seek(2^52) then a 1-byte write: the in-memory handler refuses the position (QuotaExceededError), nothing allocated",
     options: SWELL,
     host: (ctx) => ({ fs: ctx.pkg.createInMemoryDirectoryHandler() }),
     script: `
@@ -339,18 +355,28 @@ export default define('swell', [
     expect: { error: 'QuotaExceededError' },
   },
   {
-    id: 'fs-writes-kept-in-many-writables',
-    why: '1 MB in each of endless open writables: all isolate memory, the limit ends it',
+    id: 'fs-writes-queued-unawaited',
+    why: '1 MB chunks queued each millisecond on a writable whose handler takes 50 ms a chunk: the queue is isolate memory, the limit ends it',
     options: SWELL,
-    host: (ctx) => ({ fs: ctx.pkg.createInMemoryDirectoryHandler() }),
+    host: () => ({
+      fs: {
+        getFileHandle: async () => {},
+        getDirectoryHandle: async () => {},
+        removeEntry: async () => {},
+        readDirectory: async () => [],
+        readFile: async () => ({ data: new Uint8Array() }),
+        writeFile: () => new Promise((r) => setTimeout(r, 50)),
+        truncateFile: async () => {},
+      },
+    }),
     script: `
-      const root = await getDirectory('/')
-      const f = await root.getFileHandle('f', { create: true })
-      const keep = []
-      const mb = new Uint8Array(1 << 20)
-      for (;;) { const w = await f.createWritable(); await w.write(mb); keep.push(w) }
+      const w = (await (await (await getDirectory('/')).getFileHandle('f')).createWritable()).getWriter()
+      for (;;) {
+        w.write(new Uint8Array(1 << 20)).catch(() => {})
+        await new Promise((r) => setTimeout(r, 1))
+      }
     `,
-    expect: [{ error: 'QuotaExceededError' }, MEM],
+    expect: MEM,
   },
   {
     id: 'fs-host-file-200MB',

@@ -619,15 +619,9 @@
       setBlobBytes(b, bytes)
       return b
     },
-    // A File over `bytes` (taken, not copied): getFile() of the File System Access API (src/web/fs/).
-    fileFromBytes(bytes, name, type, lastModified) {
-      const f = new File(undefined, name, { __proto__: null, type, lastModified })
-      setBlobBytes(f, bytes)
-      return f
-    },
     isFile,
     // For customFunctions values (src/wire.js): a Blob's type, a File's name and lastModified,
-    // and a File over `bytes` (taken, not copied).
+    // and a File over `bytes` (taken, not copied; also getFile() of src/web/fs/).
     blobType,
     fileName,
     fileLastModified,

@@ -6,19 +6,19 @@
 //
 // A handle is (root, path): `root` is the normalized path given to getDirectory(), `path` the
 // entry's path below it ('/' for the root itself). Names are checked as the spec's "valid file
-// name" (TypeError). A writable's data lives in an isolate ArrayBuffer (so the runtime's memory
-// limit charges it) until close() hands it to the handler in one write (the spec's swap file).
+// name" (TypeError). A writable hands each chunk to the handler as it is written (no swap file:
+// see newWritable).
 (function (global, natives, internals) {
   'use strict'
   const { define, webidl, DOMException } = internals
   const {
     ArrayBufferIsView, ArrayPrototypeJoin, ArrayPrototypePop, ArrayPrototypePush, ArrayIsArray,
     DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength, DataViewPrototypeGetByteOffset,
-    Error, MathMax, MathMin, MathTrunc, Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, PromiseReject,
+    Error, MathTrunc, Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, PromiseReject,
     PromiseResolve, RangeError, SafeArrayIterator, SafeWeakMap, String, StringPrototypeIncludes, StringPrototypeSlice, StringPrototypeSplit,
-    StringPrototypeToWellFormed, SymbolAsyncIterator, TypeError, TypedArrayPrototypeFill, TypedArrayPrototypeGetBuffer,
+    StringPrototypeToWellFormed, SymbolAsyncIterator, TypeError, TypedArrayPrototypeGetBuffer,
     TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength, TypedArrayPrototypeGetSymbolToStringTag,
-    TypedArrayPrototypeSet, Uint8Array, uncurryThis,
+    Uint8Array, uncurryThis,
   } = internals.primordials
   const { isAnyArrayBuffer, isBlob, blobBytes, bodyUtf8Encode, fileFromBytes, WritableStream } = internals
   // Captured before any user code runs (this script runs into the startup snapshot).
@@ -135,15 +135,16 @@
   define(FileSystemFileHandle.prototype, 'getFile', rejecting(async (self) => {
     const s = slotOf(self, 'getFile')
     const r = await readFile(s)
-    return fileFromBytes(r.data, s.name, r.type, r.lastModified)
+    return fileFromBytes(r.data, r.type, s.name, r.lastModified)
   }))
   define(FileSystemFileHandle.prototype, 'createWritable', rejecting(async (self, options) => {
     const s = slotOf(self, 'createWritable')
+    // Without keepExistingData the file starts empty (truncated now, as @ricsam/isolate-fs does:
+    // there is no swap file); with it, writes land over the existing bytes.
     const keep = flag(options, 'keepExistingData', 'createWritable')
-    let initial = null
-    if (keep) initial = (await readFile(s)).data
-    else await call('getFileHandle', s.root, s.path, false)
-    return newWritable(s, initial)
+    await call('getFileHandle', s.root, s.path, false)
+    if (!keep) await call('truncateFile', s.root, s.path, 0)
+    return newWritable(s)
   }))
 
   // https://fs.spec.whatwg.org/#api-filesystemdirectoryhandle
@@ -257,7 +258,7 @@
     if (!NumberIsFinite(n) || n < 0) throw new TypeError(`${what} must be a non-negative number (got ${String(v)})`)
     return n
   }
-  // Bytes of a write's data (copied later into the swap buffer, so shared views are fine).
+  // Bytes of a write's data (copied when they cross to the host).
   function bytesOf(data) {
     if (typeof data === 'string') return bodyUtf8Encode(data)
     if (isAnyArrayBuffer(data)) return new Uint8Array(data)
@@ -271,43 +272,21 @@
     return bodyUtf8Encode(StringPrototypeToWellFormed(`${data}`))
   }
 
-  function newWritable(slot, initial) {
-    // buf holds the file's bytes [0, size); bytes past size are always zero.
-    const st = { __proto__: null, buf: new Uint8Array(0), size: 0, pos: 0 }
-    // https://fs.spec.whatwg.org/#write-a-chunk: past the quota, QuotaExceededError. The quota is
-    // the memory limit, checked before allocating (a refused ArrayBuffer ends the runtime).
-    const quota = (end) =>
-      new DOMException(`write: a file of ${end} bytes does not fit in this runtime's memory limit (${limit} bytes); write less or raise memoryLimitMB`, 'QuotaExceededError')
-    const ensure = (end) => {
-      if (end <= lengthOf(st.buf)) return
-      if (end > limit) throw quota(end)
-      const cap = MathMin(limit, MathMax(end, MathMin(lengthOf(st.buf) * 2, end + (64 << 20))))
-      let next
-      try {
-        next = new Uint8Array(cap)
-      } catch {
-        throw quota(end)
+  // Each chunk goes to the handler as it is written (writeFile(path, bytes, position)), as
+  // @ricsam/isolate-fs does, so a file larger than the memory limit can be written in chunks. The
+  // one deviation from https://fs.spec.whatwg.org/#api-filesystemwritablefilestream: there is no
+  // swap file, so abort() cannot undo what was already written. The stream's highWaterMark of 1
+  // keeps one chunk in flight per writable; its bytes stay referenced here (so charged to the
+  // runtime's memory limit) until the handler has written them.
+  function newWritable(slot) {
+    const st = { __proto__: null, pos: 0 }
+    const writeAt = async (bytes) => {
+      const n = lengthOf(bytes)
+      if (n > limit) {
+        throw new DOMException(`write: a chunk of ${n} bytes is more than this runtime's memory limit (${limit} bytes); write it in smaller chunks`, 'QuotaExceededError')
       }
-      TypedArrayPrototypeSet(next, st.buf)
-      st.buf = next
-    }
-    if (initial !== null) {
-      ensure(lengthOf(initial))
-      TypedArrayPrototypeSet(st.buf, initial)
-      st.size = lengthOf(initial)
-    }
-    const writeAt = (bytes) => {
-      const end = st.pos + lengthOf(bytes)
-      ensure(end)
-      TypedArrayPrototypeSet(st.buf, bytes, st.pos)
-      st.pos = end
-      if (end > st.size) st.size = end
-    }
-    const truncate = (size) => {
-      ensure(size)
-      if (size < st.size) TypedArrayPrototypeFill(st.buf, 0, size, st.size)
-      st.size = size
-      if (st.pos > size) st.pos = size
+      await call('writeFile', slot.root, slot.path, bytes, st.pos)
+      st.pos += n
     }
     // https://fs.spec.whatwg.org/#write-a-chunk
     const sink = {
@@ -333,19 +312,18 @@
         if (type === 'truncate') {
           const size = chunk.size
           if (size === undefined || size === null) throw new DOMException('truncate: WriteParams of type "truncate" need a size', 'SyntaxError')
-          return truncate(offset(size, 'truncate: size'))
+          const n = offset(size, 'truncate: size')
+          return (async () => {
+            await call('truncateFile', slot.root, slot.path, n)
+            if (st.pos > n) st.pos = n
+          })()
         }
         // Not WriteParams: written as text, as WebIDL's union conversion would.
         return writeAt(bytesOf(chunk))
       },
-      async close() {
-        const data = new Uint8Array(TypedArrayPrototypeGetBuffer(st.buf), 0, st.size)
-        st.buf = new Uint8Array(0)
-        await call('writeFile', slot.root, slot.path, data)
-      },
-      abort() {
-        st.buf = new Uint8Array(0)
-      },
+      // The stream calls close() only after every queued write has settled.
+      close() {},
+      abort() {},
     }
     const stream = new FileSystemWritableFileStream(KEY, sink)
     wstate.set(stream, st)

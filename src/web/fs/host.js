@@ -6,9 +6,9 @@
 // What the isolate sends is checked again here: the isolate is hostile.
 (function () {
   'use strict'
-  // The methods used (truncateFile is not: a writable's data is kept in the isolate until close,
-  // then written whole; getFileMetadata is optional: when present it lets getFile() refuse a file
-  // too large before reading it).
+  // The methods required. truncateFile is optional: without it createWritable() empties a file
+  // with writeFile(path, empty) and truncate(n) to another size fails. getFileMetadata is optional:
+  // when present it lets getFile() refuse a file too large before reading it.
   const METHODS = ['getFileHandle', 'getDirectoryHandle', 'removeEntry', 'readDirectory', 'readFile', 'writeFile']
   const NAMES = new Set([
     'NotFoundError', 'TypeMismatchError', 'InvalidModificationError', 'NotAllowedError', 'InvalidStateError',
@@ -135,9 +135,20 @@
             const lastModified = typeof r.lastModified === 'number' && Number.isFinite(r.lastModified) ? r.lastModified : Date.now()
             return [0, { data, type, lastModified }]
           }
+          // One chunk of a writable, at its position (src/web/fs/fs.js keeps one in flight).
           case 'writeFile': {
             if (!(a instanceof Uint8Array)) throw fail('TypeError', 'writeFile: data must be bytes')
-            await handler.writeFile(at, a)
+            if (!Number.isSafeInteger(b) || b < 0 || b + a.byteLength > Number.MAX_SAFE_INTEGER) {
+              throw fail('QuotaExceededError', 'write: the position is past the largest file size this API can address')
+            }
+            await handler.writeFile(at, a, b)
+            return [0, null]
+          }
+          case 'truncateFile': {
+            if (!Number.isSafeInteger(a) || a < 0) throw fail('QuotaExceededError', 'truncate: the size is past the largest file size this API can address')
+            if (typeof handler.truncateFile === 'function') await handler.truncateFile(at, a)
+            else if (a === 0) await handler.writeFile(at, new Uint8Array(0))
+            else throw fail('NotAllowedError', "truncate: the fs handler has no truncateFile method; give it one to truncate files")
             return [0, null]
           }
           default:
