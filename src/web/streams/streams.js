@@ -216,11 +216,14 @@
       natives.codecFree(handle)
     }
     // Each codecRead does a bounded slice of the chunk (-1: no output yet, call again), so the
-    // isolate can be stopped between two calls however large the chunk is. Output is made as the
-    // readable side is read: once a piece waits unread (backpressure), the rest of the chunk waits
-    // for the next pull, so a small chunk that inflates to gigabytes is handed out piece by piece
-    // instead of being queued whole. Returns undefined when the chunk is used up, else a promise
+    // isolate can be stopped between two calls however large the chunk is. Decompressed output is
+    // made as the readable side is read: once a piece waits unread (backpressure), the rest of the
+    // chunk waits for the next pull, so a small chunk that inflates to gigabytes is handed out
+    // piece by piece instead of being queued whole. Compressed output is queued whole, as the spec
+    // does: deflate's is never much larger than its input, which the writer holds anyway, and that
+    // spares a copy of a large chunk. Returns undefined when the chunk is used up, else a promise
     // of that. `owned`: `bytes` is this stream's own copy, not the writer's buffer.
+    const lazy = kind >= 3
     const drain = (controller, bytes, finishing, owned) => {
       for (;;) {
         if (stopped) return undefined
@@ -236,7 +239,7 @@
           TypedArrayPrototypeSet(out, new Uint8Array(TypedArrayPrototypeGetBuffer(scratch), 0, n))
           enqueue(controller, out)
         }
-        const relieved = A.transformBackpressure(controller)
+        const relieved = lazy ? A.transformBackpressure(controller) : undefined
         if (relieved !== undefined) {
           // The rest is read after the write settled, when the writer may reuse its buffer: the
           // spec's transform works on a copy taken at write time. Same bytes, so the codec's
@@ -282,8 +285,9 @@
           throw new TypeError('The chunk must be an ArrayBuffer or an ArrayBufferView, not backed by a SharedArrayBuffer')
         }
         if (busy === null) return take(controller, bytes, false)
-        const copy = copyBytes(bytes)
-        return PromisePrototypeThen(busy, () => (stopped ? undefined : take(controller, copy, true)))
+        // Read once the previous chunk is done, while this write is still pending: what the
+        // spec's transform would read then, as it runs only once the readable side has room.
+        return PromisePrototypeThen(busy, () => (stopped ? undefined : take(controller, bytes, false)))
       },
       (controller) => {
         const finish = () => {
