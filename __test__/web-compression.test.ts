@@ -97,6 +97,164 @@ describe('CompressionStream / DecompressionStream', () => {
     ])
   })
 
+  // Issue #10: a write must settle as a TransformStream's does (once the transform took the chunk
+  // and the readable side has room), not only once all of its output is read.
+  it('a write settles once its chunk is taken, without its whole output read (WPT decompression-uint8array-output)', async () => {
+    const calls = await run(`
+      const settled = (p) => Promise.race([p.then(() => 'fulfilled', (e) => e.constructor.name), new Promise((r) => setTimeout(() => r('pending'), 200))])
+      for (const format of ['gzip', 'deflate', 'deflate-raw']) {
+        // About 190 KB of output: several pieces, of which one is read before the write is awaited.
+        const packed = await through(new CompressionStream(format), sample)
+        const ds = new DecompressionStream(format)
+        const writer = ds.writable.getWriter()
+        const reader = ds.readable.getReader()
+        const write = writer.write(packed)
+        // Nothing read: the readable side has no room (highWaterMark 0), so the write waits.
+        const before = await settled(write)
+        const first = await reader.read()
+        report(format, before, first.value.constructor === Uint8Array, await settled(write))
+      }
+      // The same for compression: a chunk whose output is not read settles once taken.
+      const cs = new CompressionStream('gzip')
+      const cw = cs.writable.getWriter()
+      const cr = cs.readable.getReader()
+      const w1 = cw.write(sample)
+      await cr.read()
+      report(await settled(w1))
+    `)
+    expect(calls).toEqual([
+      ['gzip', 'pending', true, 'fulfilled'],
+      ['deflate', 'pending', true, 'fulfilled'],
+      ['deflate-raw', 'pending', true, 'fulfilled'],
+      'fulfilled',
+    ])
+  })
+
+  it('output made after a write settled comes from the bytes written then, not from the reused buffer', async () => {
+    const calls = await run(`
+      const packed = await through(new CompressionStream('deflate'), sample)
+      const ds = new DecompressionStream('deflate')
+      const writer = ds.writable.getWriter()
+      const reader = ds.readable.getReader()
+      // A writer that reuses its buffer once a write settled (as a file or socket reader does).
+      const buf = new Uint8Array(packed.length + 8)
+      buf.set(packed)
+      const view = new DataView(buf.buffer, 0, packed.length)
+      const write = writer.write(view)
+      const chunks = [(await reader.read()).value]
+      await write
+      buf.fill(0xff)
+      const close = writer.close()
+      for (;;) { const { value, done } = await reader.read(); if (done) break; chunks.push(value) }
+      await close
+      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+      let o = 0
+      for (const c of chunks) { all.set(c, o); o += c.length }
+      report(chunks.length > 1, same(all, sample))
+    `)
+    expect(calls).toEqual([[true, true]])
+  })
+
+  it('bad data found after a write settled errors both sides with a TypeError', async () => {
+    const calls = await run(`
+      const gz = await through(new CompressionStream('gzip'), sample)
+      // The CRC is checked at the end, long after the first piece settled the write.
+      gz[gz.length - 6] ^= 1
+      const ds = new DecompressionStream('gzip')
+      const writer = ds.writable.getWriter()
+      const reader = ds.readable.getReader()
+      const write = writer.write(gz)
+      await reader.read()
+      await write
+      let err
+      try { for (;;) { if ((await reader.read()).done) break } } catch (e) { err = e }
+      report(err?.constructor.name, await writer.close().then(() => 'ok', (e) => e.constructor.name))
+    `)
+    expect(calls).toEqual([['TypeError', 'TypeError']])
+  })
+
+  it('later chunks wait for the output of earlier ones: a bomb in two writes is read in bounded memory', { timeout: 60_000 }, async () => {
+    const bomb = deflateRawSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 })
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({
+      memoryLimitMB: 16,
+      customFunctions: { ...customFunctions, bomb: { type: 'sync', fn: () => new Uint8Array(bomb) } },
+    })
+    await r.eval(`
+      const b = bomb()
+      const half = b.length >> 1
+      const ds = new DecompressionStream('deflate-raw')
+      const w = ds.writable.getWriter()
+      const reader = ds.readable.getReader()
+      const first = w.write(b.subarray(0, half))
+      let n = (await reader.read()).value.byteLength
+      await first
+      const second = w.write(b.subarray(half))
+      const close = w.close()
+      let largest = 0
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        n += value.byteLength
+        largest = Math.max(largest, value.byteLength)
+      }
+      await second
+      await close
+      report([n, largest])
+    `)
+    expect(calls).toEqual([[256 * 1024 * 1024, 65536]])
+  })
+
+  it('chunks that are no BufferSource error the stream with a TypeError (WPT compression-bad-chunks)', async () => {
+    const calls = await run(`
+      const shared = () => new WebAssembly.Memory({ shared: true, initial: 1, maximum: 1 }).buffer
+      const bad = { undefined: undefined, null: null, number: 3.14, object: {}, array: [65], string: 'abc',
+        SharedArrayBuffer: shared(), 'shared Uint8Array': new Uint8Array(shared()), 'shared DataView': new DataView(shared()) }
+      for (const [name, chunk] of Object.entries(bad)) {
+        const out = []
+        for (const s of [new CompressionStream('gzip'), new DecompressionStream('deflate')]) {
+          const writer = s.writable.getWriter()
+          const reader = s.readable.getReader()
+          const r = await Promise.all([writer.write(chunk), reader.read()].map((p) => p.then(() => 'ok', (e) => e.constructor.name)))
+          out.push(...r)
+        }
+        report(name, out)
+      }
+      // A detached ArrayBuffer holds no bytes (WebIDL "get a copy of the buffer source"): it is empty input.
+      const detached = new ArrayBuffer(8)
+      const views = [new Uint8Array(detached, 2), new DataView(detached, 1)]
+      detached.transfer()
+      const packed = await through(new CompressionStream('gzip'), new Uint8Array(0))
+      const cs = new CompressionStream('gzip')
+      const cw = cs.writable.getWriter()
+      cw.write(detached); cw.write(views[0]); cw.write(views[1]); cw.close()
+      const chunks = []
+      for await (const c of cs.readable) chunks.push(...c)
+      report('detached', same(new Uint8Array(chunks), packed))
+    `)
+    const both = ['TypeError', 'TypeError', 'TypeError', 'TypeError']
+    expect(calls).toEqual([
+      ['undefined', both], ['null', both], ['number', both], ['object', both], ['array', both], ['string', both],
+      ['SharedArrayBuffer', both], ['shared Uint8Array', both], ['shared DataView', both],
+      ['detached', true],
+    ])
+  })
+
+  it('cancelling the readable side while output is still pending frees the stream and errors later writes', async () => {
+    const calls = await run(`
+      const packed = await through(new CompressionStream('gzip'), sample)
+      const ds = new DecompressionStream('gzip')
+      const writer = ds.writable.getWriter()
+      const reader = ds.readable.getReader()
+      const write = writer.write(packed)
+      await reader.read()
+      await write
+      await reader.cancel(new RangeError('enough'))
+      report(await writer.write(packed).then(() => 'ok', (e) => e.constructor.name))
+    `)
+    expect(calls).toEqual(['RangeError'])
+  })
+
   it('interoperates with node:zlib on the host, both ways', async () => {
     const text = 'héllo from the host '.repeat(500)
     const fromHost = {

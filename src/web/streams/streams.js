@@ -33,7 +33,9 @@
     ObjectGetPrototypeOf, Promise: PromiseCtor, PromisePrototypeMarkHandled: markHandled, SafeArrayIterator, String,
     StringPrototypeCharCodeAt, StringPrototypeSlice, SymbolToStringTag, TypeError, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array, FunctionPrototypeCall,
-    TypedArrayPrototypeGetBuffer, PromisePrototypeThen,
+    TypedArrayPrototypeGetBuffer, PromisePrototypeThen, ArrayBufferIsView, TypedArrayPrototypeGetByteOffset,
+    DataViewPrototypeGetBuffer, DataViewPrototypeGetByteOffset, DataViewPrototypeGetByteLength,
+    ArrayBufferPrototypeGetByteLength, ArrayBufferPrototypeGetDetached,
   } = primordials
   const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
 
@@ -82,9 +84,10 @@
   }
 
   // Controllers' methods as installed (user code may patch the prototypes later).
-  const { enqueue: transformEnqueue } = P.TransformStreamDefaultController.prototype
+  const { enqueue: transformEnqueue, error: transformErrorFn } = P.TransformStreamDefaultController.prototype
   const { enqueue: byteEnqueueFn, close: byteCloseFn } = P.ReadableByteStreamController.prototype
   const enqueue = (controller, chunk) => FunctionPrototypeCall(transformEnqueue, controller, chunk)
+  const transformError = (controller, e) => FunctionPrototypeCall(transformErrorFn, controller, e)
   const byteEnqueue = (controller, chunk) => FunctionPrototypeCall(byteEnqueueFn, controller, chunk)
   const byteClose = (controller) => FunctionPrototypeCall(byteCloseFn, controller)
 
@@ -166,19 +169,66 @@
   const FORMATS = { __proto__: null, gzip: 0, deflate: 1, 'deflate-raw': 2 }
   const OUT_SIZE = 65536
 
+  // https://webidl.spec.whatwg.org/#BufferSource: an ArrayBuffer or a view on one, never a
+  // SharedArrayBuffer (nor a view on one). Brand check: SharedArrayBuffers fail it.
+  const isArrayBuffer = (v) => {
+    if (typeof v !== 'object' || v === null) return false
+    try {
+      ArrayBufferPrototypeGetByteLength(v)
+      return true
+    } catch {
+      return false
+    }
+  }
+  // The bytes of a BufferSource chunk, as a Uint8Array on the same memory (empty when detached:
+  // https://webidl.spec.whatwg.org/#dfn-get-buffer-source-copy), or undefined if it is none.
+  const chunkBytes = (chunk) => {
+    let buffer = chunk
+    let view = null
+    if (ArrayBufferIsView(chunk)) {
+      view = TypedArrayPrototypeGetSymbolToStringTag(chunk) !== undefined
+      buffer = view ? TypedArrayPrototypeGetBuffer(chunk) : DataViewPrototypeGetBuffer(chunk)
+    }
+    if (!isArrayBuffer(buffer)) return undefined
+    if (ArrayBufferPrototypeGetDetached(buffer)) return new Uint8Array(0)
+    if (view === null) return new Uint8Array(buffer)
+    return view
+      ? new Uint8Array(buffer, TypedArrayPrototypeGetByteOffset(chunk), TypedArrayPrototypeGetByteLength(chunk))
+      : new Uint8Array(buffer, DataViewPrototypeGetByteOffset(chunk), DataViewPrototypeGetByteLength(chunk))
+  }
+  const copyBytes = (bytes) => {
+    const out = new Uint8Array(TypedArrayPrototypeGetByteLength(bytes))
+    TypedArrayPrototypeSet(out, bytes)
+    return out
+  }
+
   function codecStream(kind) {
     const handle = natives.codecNew(kind)
     let scratch = null
+    // Set once the codec is freed (close, cancel, abort, error): output still pending is dropped.
+    let stopped = false
+    // While a chunk's output is still being made after its write settled: a promise that settles
+    // when the chunk is used up (rejects if its data was bad), else null.
+    let busy = null
+    const free = () => {
+      stopped = true
+      busy = null
+      natives.codecFree(handle)
+    }
     // Each codecRead does a bounded slice of the chunk (-1: no output yet, call again), so the
-    // isolate can be stopped between two calls however large the chunk is. Output is made as the
-    // readable side is read: once a piece waits unread (backpressure), the rest of the chunk waits
-    // for the next pull, so a small chunk that inflates to gigabytes is handed out piece by piece
-    // instead of being queued whole. Returns undefined when the chunk is used up, else a promise
-    // of that.
-    const drain = (controller, chunk, finishing) => {
+    // isolate can be stopped between two calls however large the chunk is. Decompressed output is
+    // made as the readable side is read: once a piece waits unread (backpressure), the rest of the
+    // chunk waits for the next pull, so a small chunk that inflates to gigabytes is handed out
+    // piece by piece instead of being queued whole. Compressed output is queued whole, as the spec
+    // does: deflate's is never much larger than its input, which the writer holds anyway, and that
+    // spares a copy of a large chunk. Returns undefined when the chunk is used up, else a promise
+    // of that. `owned`: `bytes` is this stream's own copy, not the writer's buffer.
+    const lazy = kind >= 3
+    const drain = (controller, bytes, finishing, owned) => {
       for (;;) {
+        if (stopped) return undefined
         if (scratch === null) scratch = new Uint8Array(OUT_SIZE)
-        const n = natives.codecRead(handle, chunk, scratch, finishing)
+        const n = natives.codecRead(handle, bytes, scratch, finishing)
         if (n === 0) return undefined
         if (n < 0) continue
         if (n === OUT_SIZE) {
@@ -189,24 +239,65 @@
           TypedArrayPrototypeSet(out, new Uint8Array(TypedArrayPrototypeGetBuffer(scratch), 0, n))
           enqueue(controller, out)
         }
-        const relieved = A.transformBackpressure(controller)
-        if (relieved !== undefined) return PromisePrototypeThen(relieved, () => drain(controller, chunk, finishing))
+        const relieved = lazy ? A.transformBackpressure(controller) : undefined
+        if (relieved !== undefined) {
+          // The rest is read after the write settled, when the writer may reuse its buffer: the
+          // spec's transform works on a copy taken at write time. Same bytes, so the codec's
+          // position in them holds.
+          if (!owned && bytes !== undefined) bytes = copyBytes(bytes)
+          return PromisePrototypeThen(relieved, () => drain(controller, bytes, finishing, true))
+        }
       }
+    }
+    // https://compression.spec.whatwg.org/#decompress-and-enqueue-a-chunk: the transform takes
+    // the chunk, and its write settles, once the first piece of output is queued (or the chunk is
+    // used up); the rest is made in the background as the readable side is read. Waiting for the
+    // whole output instead would leave the write unsettled until someone read it all, which no
+    // TransformStream does (https://streams.spec.whatwg.org/#transform-stream-default-sink-write-algorithm:
+    // a write waits only for room on the readable side). A later chunk, and the flush, wait for
+    // this one's output first (busy), so at most one piece is queued unread.
+    const take = (controller, bytes, owned) => {
+      natives.codecPush(handle, bytes)
+      const rest = drain(controller, bytes, false, owned)
+      if (rest === undefined) return
+      const current = PromisePrototypeThen(
+        rest,
+        () => {
+          if (busy === current) busy = null
+        },
+        (e) => {
+          // Bad data found after the write settled errors both sides, as the transform would.
+          if (!stopped) {
+            free()
+            transformError(controller, e)
+          }
+          throw e
+        },
+      )
+      markHandled(current)
+      busy = current
     }
     return transformStream(
       (chunk, controller) => {
-        if (!natives.codecPush(handle, chunk)) {
-          natives.codecFree(handle)
-          throw new TypeError('The chunk must be an ArrayBuffer or an ArrayBufferView')
+        const bytes = chunkBytes(chunk)
+        if (bytes === undefined) {
+          free()
+          throw new TypeError('The chunk must be an ArrayBuffer or an ArrayBufferView, not backed by a SharedArrayBuffer')
         }
-        return drain(controller, chunk, false)
+        if (busy === null) return take(controller, bytes, false)
+        // Read once the previous chunk is done, while this write is still pending: what the
+        // spec's transform would read then, as it runs only once the readable side has room.
+        return PromisePrototypeThen(busy, () => (stopped ? undefined : take(controller, bytes, false)))
       },
       (controller) => {
-        const done = drain(controller, undefined, true)
-        if (done === undefined) return natives.codecFree(handle)
-        return PromisePrototypeThen(done, () => natives.codecFree(handle))
+        const finish = () => {
+          const done = stopped ? undefined : drain(controller, undefined, true, true)
+          if (done === undefined) return free()
+          return PromisePrototypeThen(done, free)
+        }
+        return busy === null ? finish() : PromisePrototypeThen(busy, finish)
       },
-      () => natives.codecFree(handle),
+      free,
     )
   }
 
