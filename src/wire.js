@@ -14,8 +14,8 @@
   } = internals.primordials
   const { urlHref, isHeaders, headersList, headersFromList, isBlob, isFile, blobBytes, blobType, fileName, fileLastModified } = internals
   const { blobFromBytes, fileFromBytes, formDataEntries, isFormData, hostAsync, isRequest, isResponse, requestParts, responseParts } = internals
-  const { requestFromParts, responseFromParts, ReadableStream, isReadableStream, readableStreamCancel, readableStreamGetReader } = internals
-  const { readableStreamReaderRead, bodyUtf8Encode, hostReply: reply, hostFail: fail } = internals
+  const { requestFromParts, responseFromParts, ReadableStream, isReadableStream, readableStreamGetReader } = internals
+  const { bodyUtf8Encode, hostReply: reply, hostFail: fail } = internals
   const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
   const byteController = global.ReadableByteStreamController.prototype
   const { enqueue: byteEnqueue, close: byteClose, error: byteError } = byteController
@@ -26,7 +26,7 @@
   const FormDataClass = global.FormData
   const formDataAppend = uncurryThis(FormDataClass.prototype.append)
   const ObjectPrototype = Object.prototype
-  const OP_ITER_NEXT = 2, OP_ITER_RETURN = 3, OP_GLUE = 5
+  const OP_GLUE = 5
   const TAG_URL = 0, TAG_HEADERS = 1, TAG_BLOB = 2, TAG_FILE = 3, TAG_FORM_DATA = 4, TAG_REQUEST = 5, TAG_RESPONSE = 6
   const TAG_FUNCTION = 7, TAG_PROMISE = 8, TAG_ASYNC_ITERATOR = 9
 
@@ -131,24 +131,7 @@
   // A host async iterator: pull-based, one host round trip per next(); return() (a `break` out of
   // `for await`) is passed on to the host's iterator.
   function hostIterator(id, owner) {
-    const it = (async function* hostAsyncIterator() {
-      let finished = false
-      try {
-        while (true) {
-          const step = await hostAsync(OP_ITER_NEXT, id, [])
-          if (step.done) {
-            finished = true
-            return step.value
-          }
-          yield step.value
-        }
-      } catch (e) {
-        finished = true
-        throw e
-      } finally {
-        if (!finished) await hostAsync(OP_ITER_RETURN, id, [])
-      }
-    })()
+    const it = internals.pullHostIterator(id)
     owners.set(it, owner)
     return it
   }
@@ -185,35 +168,7 @@
   }
 
   // The host pulls a body stream sent to it: one chunk per call, null at its end.
-  function wirePull(id, args) {
-    const bid = args[0]
-    const entry = bodies.get(bid)
-    if (entry === undefined) return reply(id, null)
-    readableStreamReaderRead(
-      entry.reader,
-      (value) => {
-        if (isUint8Array(value)) return reply(id, value)
-        bodies.delete(bid)
-        SafePromisePrototypeThen(readableStreamCancel(entry.stream, undefined), undefined, ignore)
-        fail(id, new TypeError('body chunks must be Uint8Array'))
-      },
-      () => {
-        bodies.delete(bid)
-        reply(id, null)
-      },
-      (error) => {
-        bodies.delete(bid)
-        fail(id, error)
-      },
-    )
-  }
-  function wireCancel(id, args) {
-    const bid = args[0]
-    const entry = bodies.get(bid)
-    bodies.delete(bid)
-    if (entry === undefined) return reply(id, null)
-    SafePromisePrototypeThen(readableStreamCancel(entry.stream, args[1]), () => reply(id, null), (error) => fail(id, error))
-  }
+  const { pull: wirePull, cancel: wireCancel } = internals.bodyOps(bodies, 'body')
   const ops = { __proto__: null, wirePull, wireCancel }
   const next = internals.host
   internals.host = function host(op, id, args) {

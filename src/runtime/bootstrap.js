@@ -168,27 +168,33 @@
         // An async generator, so `for await`, `break` and `return()` behave as users expect.
         return {
           async *[name](...args) {
-            const id = await natives.hostAsync(OP_ITER_OPEN, index, args)
-            let finished = false
-            try {
-              while (true) {
-                const step = await natives.hostAsync(OP_ITER_NEXT, id, [])
-                if (step.done) {
-                  finished = true
-                  return step.value
-                }
-                yield step.value
-              }
-            } catch (e) {
-              finished = true
-              throw e
-            } finally {
-              if (!finished) await natives.hostAsync(OP_ITER_RETURN, id, [])
-            }
+            return yield* pullHostIterator(await natives.hostAsync(OP_ITER_OPEN, index, args))
           },
         }[name]
     }
   }
+  // Host iterator `id` (an asyncIterator customFunction's, or one nested in a result, see
+  // src/wire.js), pulled one host round trip per next(); return() (a `break` out of `for await`)
+  // is passed on to the host's iterator.
+  async function* pullHostIterator(id) {
+    let finished = false
+    try {
+      while (true) {
+        const step = await natives.hostAsync(OP_ITER_NEXT, id, [])
+        if (step.done) {
+          finished = true
+          return step.value
+        }
+        yield step.value
+      }
+    } catch (e) {
+      finished = true
+      throw e
+    } finally {
+      if (!finished) await natives.hostAsync(OP_ITER_RETURN, id, [])
+    }
+  }
+  internals.pullHostIterator = pullHostIterator
   // Setup that cannot live in the snapshot: V8 installs some globals (WebAssembly) only when it
   // makes each context, and some depend on the runtime's options (`options.testEnvironment`).
   // Areas push functions here; they run once per runtime, before user code, given the options.

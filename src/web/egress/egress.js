@@ -374,39 +374,46 @@
   // Answers to the host, as serve.js makes them (fresh values only).
   const { hostReply: reply, hostFail: fail } = internals
 
-  // The host pulls a stream request body: one chunk per call, null at its end.
-  function egressBody(id, args) {
-    const bid = args[0]
-    const entry = hostBodies.get(bid)
-    if (entry === undefined) return reply(id, null)
-    readableStreamReaderRead(
-      entry.reader,
-      (value) => {
-        if (isUint8Array(value)) return reply(id, value)
-        hostBodies.delete(bid)
-        SafePromisePrototypeThen(readableStreamCancel(entry.stream, undefined), undefined, ignore)
-        fail(id, new TypeError('fetch(): request body chunks must be Uint8Array'))
-      },
-      () => {
-        hostBodies.delete(bid)
-        reply(id, null)
-      },
-      (error) => {
-        hostBodies.delete(bid)
-        fail(id, error)
-      },
-    )
+  // A body stream the host pulls (a request body here; a customFunctions body in src/wire.js),
+  // from `bodies` (id -> { reader, stream }): one chunk per call, null at its end. `what` names
+  // the body in the TypeError of a chunk that is not bytes.
+  function bodyOps(bodies, what) {
+    function pull(id, args) {
+      const bid = args[0]
+      const entry = bodies.get(bid)
+      if (entry === undefined) return reply(id, null)
+      readableStreamReaderRead(
+        entry.reader,
+        (value) => {
+          if (isUint8Array(value)) return reply(id, value)
+          bodies.delete(bid)
+          SafePromisePrototypeThen(readableStreamCancel(entry.stream, undefined), undefined, ignore)
+          fail(id, new TypeError(`${what} chunks must be Uint8Array`))
+        },
+        () => {
+          bodies.delete(bid)
+          reply(id, null)
+        },
+        (error) => {
+          bodies.delete(bid)
+          fail(id, error)
+        },
+      )
+    }
+    function cancel(id, args) {
+      const bid = args[0]
+      const entry = bodies.get(bid)
+      bodies.delete(bid)
+      if (entry === undefined) return reply(id, null)
+      SafePromisePrototypeThen(readableStreamCancel(entry.stream, args[1]), () => reply(id, null), (error) => fail(id, error))
+    }
+    return { __proto__: null, pull, cancel }
   }
-  function egressBodyCancel(id, args) {
-    const bid = args[0]
-    const entry = hostBodies.get(bid)
-    hostBodies.delete(bid)
-    if (entry === undefined) return reply(id, null)
-    SafePromisePrototypeThen(readableStreamCancel(entry.stream, args[1]), () => reply(id, null), (error) => fail(id, error))
-  }
+  internals.bodyOps = bodyOps
+  const requestBodies = bodyOps(hostBodies, 'fetch(): request body')
 
   // This area's operations; the others go to the serve area.
-  const ops = { __proto__: null, egressBody, egressBodyCancel }
+  const ops = { __proto__: null, egressBody: requestBodies.pull, egressBodyCancel: requestBodies.cancel }
   const next = internals.host
   internals.host = function host(op, id, args) {
     const f = ops[op]
