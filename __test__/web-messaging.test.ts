@@ -137,3 +137,38 @@ describe('messaging limits', () => {
     expect(ok).toEqual([1])
   })
 })
+
+describe('structuredClone with transfer', () => {
+  it('detaches transferred ArrayBuffers; the clone owns their bytes', async () => {
+    const calls = await run(`
+      const buf = new Uint8Array([1, 2, 3, 4]).buffer
+      const out = structuredClone({ b: buf, same: buf }, { transfer: [buf] })
+      report([buf.byteLength, buf.detached, out.b.byteLength, [...new Uint8Array(out.b)], out.b === out.same])
+      const plain = new ArrayBuffer(2)
+      structuredClone(plain)
+      structuredClone(plain, {})
+      structuredClone(plain, { transfer: [] })
+      report(plain.byteLength)
+    `)
+    expect(calls).toEqual([[0, true, 4, [1, 2, 3, 4], true], 2])
+  })
+
+  it('refuses bad transfer lists with the standard errors', async () => {
+    const calls = await run(`
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      const buf = new ArrayBuffer(1)
+      const detached = new ArrayBuffer(1); structuredClone(detached, { transfer: [detached] })
+      report([
+        name(() => structuredClone(1, { transfer: [buf, buf] })),
+        name(() => structuredClone(1, { transfer: [{}] })),
+        name(() => structuredClone(1, { transfer: [detached] })),
+        name(() => structuredClone(1, { transfer: 5 })),
+        name(() => structuredClone(1, { transfer: [1] })),
+        name(() => structuredClone(1, 5)),
+        name(() => structuredClone()),
+        buf.byteLength,
+      ])
+    `)
+    expect(calls).toEqual([['DataCloneError', 'DataCloneError', 'DataCloneError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 1]])
+  })
+})

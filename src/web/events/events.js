@@ -904,6 +904,23 @@
     define(global, cls.name, cls)
   }
   define(global, 'navigator', navigator)
+  // https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone: with
+  // `{ transfer }`, transferred ArrayBuffers are detached and the clone owns their bytes.
+  define(global, 'structuredClone', {
+    structuredClone(value, options = undefined) {
+      if (arguments.length === 0) {
+        throw new TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.")
+      }
+      const what = "execute 'structuredClone' on 'Window'"
+      // A dictionary, never the sequence overload postMessage also has.
+      const transfer = transferList({ __proto__: null, transfer: dictionary(options, what).transfer }, what)
+      if (transfer.length === 0) return structuredClone(value)
+      for (let i = 0; i < transfer.length; i++) {
+        if (portState(transfer[i]) !== undefined) throw dataCloneError(`Value at index ${i} of the transfer list is a MessagePort: structuredClone transfers ArrayBuffers only here; post ports with postMessage.`)
+      }
+      return serializeWithTransfer(value, transfer, undefined).data
+    },
+  }.structuredClone)
   for (const name of new SafeArrayIterator(['addEventListener', 'removeEventListener', 'dispatchEvent'])) {
     define(global, name, EventTarget.prototype[name])
   }
