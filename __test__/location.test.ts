@@ -92,6 +92,18 @@ describe('location option', () => {
     expect(asked.sort()).toEqual(['wss://example.com/app/socket?room=1', 'wss://example.com/live'])
   })
 
+  it("turns a Request referrer of another origin into about:client, as the Fetch standard's constructor does", async () => {
+    const calls = await run(
+      `const ref = (r) => new Request('x', { referrer: r }).referrer
+      report([ref('/from/here'), ref('https://example.com:443/p'), ref('https://other.test/p'), ref('http://example.com/p'), ref('about:client'), ref('')])`,
+      { location: LOCATION },
+    )
+    expect(calls).toEqual([['https://example.com/from/here', 'https://example.com/p', 'about:client', 'about:client', 'about:client', '']])
+    // An opaque origin (file:) is the same as no other: every referrer becomes about:client.
+    const opaque = await run(`report(new Request('x', { referrer: 'file:///srv/app/y' }).referrer)`, { location: 'file:///srv/app/' })
+    expect(opaque).toEqual(['about:client'])
+  })
+
   it('names blob: URLs after its origin', async () => {
     const calls = await run(`report(URL.createObjectURL(new Blob(['x'])).startsWith('blob:https://example.com/'))`, { location: LOCATION })
     expect(calls).toEqual([true])

@@ -70,7 +70,7 @@
   // From earlier areas (see the top comments of streams.js, events.js, url.js): internal
   // versions that user code cannot replace or reach.
   const {
-    parseURL: urlHref, parseAPIURL, noBaseHint, isAbortSignal, createAbortSignal, createDependentSignal,
+    parseURL: urlHref, parseAPIURL, noBaseHint, locationOrigin, sameOriginAsLocation, isAbortSignal, createAbortSignal, createDependentSignal,
     isReadableStream, isReadableStreamDisturbed: isDisturbed, isReadableStreamLocked: isLocked,
     readableStreamFromBytes, readableStreamTee, readAllBytes, readableStreamCancel, readableStreamGetReader, readableStreamReaderRead,
     ReadableStream,
@@ -696,6 +696,10 @@
         if (r === '') s.referrer = 'no-referrer'
         else {
           s.referrer = parseURL(r, what)
+          // https://fetch.spec.whatwg.org/#dom-request (step 15.3.3): a referrer of another origin
+          // than the global's becomes "client". Only with a location: without one the runtime has
+          // no origin to compare with, and referrers stay as given (as Node's do).
+          if (locationOrigin() !== null && (s.referrer === 'about:client' || !sameOriginAsLocation(s.referrer))) s.referrer = 'about:client'
         }
       }
       if (o.referrerPolicy !== undefined) s.referrerPolicy = enumValue(o.referrerPolicy, 'referrerPolicy', what)

@@ -7,6 +7,7 @@
 //   internals.noBaseHint(input) -> '' or a sentence for error messages: `input` is a relative URL
 //     and the runtime has no location to resolve it against
 //   internals.locationOrigin() -> the location's origin, or null without a location
+//   internals.sameOriginAsLocation(href) -> whether a URL has the location's (tuple) origin
 //   internals.domainToASCII(domain) -> string ('' if invalid)
 (function (global, natives, internals) {
   'use strict'
@@ -498,6 +499,13 @@
       ? " It is a relative URL and the runtime has no base URL to resolve it against: give the runtime one with createRuntime({ location: 'https://example.com/' }), or pass an absolute URL."
       : ''
   internals.locationOrigin = () => (location === null ? null : location[ORIGIN])
+  // https://html.spec.whatwg.org/multipage/browsers.html#same-origin: an opaque origin ('null')
+  // is the same as no other here (each URL's is a new one).
+  internals.sameOriginAsLocation = (href) => {
+    if (location === null || location[ORIGIN] === 'null') return false
+    const c = natives.parse(`${href}`)
+    return c !== undefined && c[ORIGIN] === location[ORIGIN]
+  }
 
   internals.parseURL = (input, base = undefined) => {
     const c = base === undefined ? natives.parse(`${input}`) : natives.parse(`${input}`, `${base}`)
