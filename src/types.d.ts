@@ -106,6 +106,8 @@ export interface RuntimeOptions {
   onFetch?: OnFetch
   /** The directory the `path` global's `resolve()` starts from: an absolute POSIX path. Default "/". */
   cwd?: string
+  /** The runtime's URL, as a worker's location (Deno's `--location`): an absolute URL such as `'https://example.com/app/'`. Defines `location` (a `WorkerLocation`) and `self.origin`, and is the base URL relative URLs resolve against in `new Request()`, `fetch()`, `Response.redirect()` and `new WebSocket()`. Default: none (no `location`; relative URLs there are errors). */
+  location?: string
   /** Subscribed to `runtime.fetch.onWebSocketCommand` before any eval runs (as in @ricsam/isolate-runtime). */
   onWebSocketCommand?: (command: WebSocketCommand) => void
   /** Alias of `onFetch`, as in @ricsam/isolate-runtime. */

@@ -534,10 +534,13 @@ export function buildBundle(test, server) {
   var g = globalThis;
   if (!('self' in g)) g.self = g;
   var u = new URL(${JSON.stringify(href)});
-  // A WorkerLocation (https://html.spec.whatwg.org/#workerlocation) for the test's URL.
-  var loc = { href: u.href, origin: u.origin, protocol: u.protocol, host: u.host, hostname: u.hostname, port: u.port,
+  // The engine's own location for the test's URL (edge-isolate's location option): its Request,
+  // fetch(), Response.redirect and WebSocket resolve relative URLs against it natively.
+  var native = g.location != null && typeof g.location === 'object' && g.location.href === u.href;
+  // Else (Node, Deno in compare.mjs) a WorkerLocation (https://html.spec.whatwg.org/#workerlocation) for it.
+  var loc = native ? g.location : { href: u.href, origin: u.origin, protocol: u.protocol, host: u.host, hostname: u.hostname, port: u.port,
     pathname: u.pathname, search: u.search, hash: u.hash, toString: function () { return u.href; } };
-  Object.defineProperty(g, 'location', { value: loc, configurable: true, enumerable: true, writable: true });
+  if (!native) Object.defineProperty(g, 'location', { value: loc, configurable: true, enumerable: true, writable: true });
   g.GLOBAL = { isWindow: function () { return false; }, isWorker: function () { return true; }, isShadowRealm: function () { return false; } };
   ${test.title ? `g.META_TITLE = ${JSON.stringify(test.title)};` : ''}
   var loaded = { '/resources/testharness.js': true };
@@ -552,9 +555,9 @@ export function buildBundle(test, server) {
       (0, eval)(text + '\\n//# sourceURL=' + url.href);
     }
   };
-  // The worker's base URL: relative URLs given to fetch() resolve against location, as in a worker.
-  // (Only fetch(): the test resources are loaded with it. Request, WebSocket… see the reasons in expectations.json.)
-  if (typeof g.fetch === 'function') {
+  // Without a native location, relative URLs given to fetch() resolve against this one, as in a
+  // worker. (Only fetch(): the test resources are loaded with it.)
+  if (!native && typeof g.fetch === 'function') {
     g.fetch = new Proxy(g.fetch, { apply: function (target, self, args) {
       if (typeof args[0] === 'string' && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(args[0])) args = [new URL(args[0], loc.href).href].concat(args.slice(1));
       return Reflect.apply(target, self, args);
@@ -646,6 +649,9 @@ export async function runEdge(test, server, createRuntime) {
       memoryLimitMB: 512,
       executionTimeout: harnessTimeout(test) + 10_000,
       network: { allowedHosts: ['127.0.0.1', 'localhost'], allowPrivateNetworks: true, caCertificates: [CA] },
+      // The worker's location, its base URL: relative URLs resolve against it (the bundle's prelude
+      // finds it and defines no location of its own).
+      location: `${server.origin}/${test.path}${test.variant}`,
       console: { onEntry: (e) => logs.push(e) },
       customFunctions: {
         __wpt_bundle: { type: 'sync', fn: () => bundle },

@@ -93,6 +93,21 @@ fn is_object(t: sys::napi_valuetype) -> bool {
   t == sys::ValueType::napi_object
 }
 
+/// Longest `location` accepted: it is copied into every runtime's isolate.
+const MAX_LOCATION_BYTES: usize = 16 * 1024;
+
+/// `location`: the runtime's base URL (a worker's location), serialized. It must be absolute:
+/// it is what relative URLs resolve against.
+fn location_href(s: &str) -> R<String> {
+  if s.len() > MAX_LOCATION_BYTES {
+    return Err(ErrorInfo::range_error(format!("location must be at most {MAX_LOCATION_BYTES} bytes long")));
+  }
+  match url::Url::parse(s) {
+    Ok(u) => Ok(u.into()),
+    Err(e) => Err(ErrorInfo::type_error(format!("location must be an absolute URL such as 'https://example.com/' (got {s:?}: {e})"))),
+  }
+}
+
 /// # Safety
 /// On the main thread, with the env of the current call.
 pub unsafe fn parse_runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) -> R<(Config, Callbacks)> {
@@ -195,6 +210,13 @@ unsafe fn runtime_options(env: sys::napi_env, options: Option<sys::napi_value>) 
       return Err(ErrorInfo::range_error("cwd must be at most 4096 bytes long"));
     }
     config.cwd = Some(cwd);
+  }
+  if let Some(v) = field(env, o, "location", "location")? {
+    let t = type_of(env, v, "location")?;
+    if t != sys::ValueType::napi_string {
+      return Err(ErrorInfo::type_error(format!("location must be an absolute URL string such as 'https://example.com/' (got {})", kind_name(t))));
+    }
+    config.location = Some(location_href(&string(env, v, "location")?)?);
   }
   if let Some(v) = field(env, o, "typescript", "typescript")? {
     config.typescript = boolean(env, v, "typescript")?;
@@ -404,4 +426,27 @@ unsafe fn eval_args(env: sys::napi_env, code: sys::napi_value, options: Option<s
     }
   }
   Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::location_href;
+
+  #[test]
+  fn location_is_an_absolute_url_serialized() {
+    assert_eq!(location_href("https://example.com").ok().as_deref(), Some("https://example.com/"));
+    assert_eq!(location_href("HTTP://Example.COM:80/a/../b?q#h").ok().as_deref(), Some("http://example.com/b?q#h"));
+    assert_eq!(location_href("file:///srv/app/").ok().as_deref(), Some("file:///srv/app/"));
+  }
+
+  #[test]
+  fn location_rejects_relative_and_oversized_urls() {
+    for bad in ["", "/path", "example.com", "//example.com/", "http://exa mple.com/", "https://[::1/"] {
+      let e = location_href(bad).err();
+      assert_eq!(e.as_ref().map(|e| e.name.as_str()), Some("TypeError"), "{bad:?}");
+      assert!(e.is_some_and(|e| e.message.starts_with("location must be an absolute URL")), "{bad:?}");
+    }
+    let long = format!("https://example.com/{}", "a".repeat(16 * 1024));
+    assert_eq!(location_href(&long).err().map(|e| e.name), Some("RangeError".to_string()));
+  }
 }

@@ -137,6 +137,7 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
     Value::Object(vec![
       ("testEnvironment".into(), s.config.test_environment.as_ref().map_or(Value::Undefined, |t| t.to_value())),
       ("cwd".into(), s.config.cwd.clone().map_or(Value::Undefined, Value::String)),
+      ("location".into(), s.config.location.clone().map_or(Value::Undefined, Value::String)),
       ("fs".into(), s.config.fs.map_or(Value::Undefined, |i| Value::Number(i as f64))),
       ("memoryLimitBytes".into(), Value::Number(s.config.memory_limit_mb * 1024.0 * 1024.0)),
     ])

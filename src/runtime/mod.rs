@@ -58,6 +58,9 @@ pub struct Config {
   pub test_environment: Option<crate::testenv::Options>,
   /// `cwd`: where the `path` global's resolve() starts (absolute; default "/").
   pub cwd: Option<String>,
+  /// `location`: the global's location and the base URL of relative URLs (src/web/url/), an
+  /// absolute URL, serialized.
+  pub location: Option<String>,
   /// `fs`: the index of the hidden host function behind the isolate's getDirectory() (src/web/fs/).
   pub fs: Option<usize>,
   /// `typescript`: evals and loaded modules are TypeScript whatever their names (src/typescript.rs).
@@ -79,6 +82,7 @@ impl Default for Config {
       network: None,
       test_environment: None,
       cwd: None,
+      location: None,
       fs: None,
       typescript: false,
     }

@@ -11,7 +11,7 @@
 //   internals.isEvent(v), internals.isEventTarget(v), internals.isAbortSignal(v) -> boolean
 //   internals.defineEventHandler(proto, name)      an `on<type>` attribute on proto (name: 'onfoo')
 //   internals.reportException(error)               as reportError(error)
-//   internals.settingsOrigin() -> string           the global's origin: its location's, else 'null'
+//   internals.settingsOrigin() -> string           the global's origin: its location's (the runtime's location option, url.js), else 'null'
 //   internals.createAbortSignal() -> AbortSignal   a fresh, non-aborted signal
 //   internals.signalAbort(signal, reason)          abort it (reason undefined: an AbortError)
 //   internals.addAbortAlgorithm(signal, fn) -> remove()  fn() runs once when the signal aborts,
@@ -850,7 +850,10 @@
   // every channel of the isolate with the same name, in creation order.
   const channels = new SafeMap() // name -> [BroadcastChannel], open ones only
   const originOf = () => {
-    // The runtime has no origin unless the host gave the global a location (an opaque one: 'null').
+    // The runtime's `location` option (url.js) gives it its origin; else a location the host
+    // defined on the global does; else it has an opaque one: 'null'.
+    const own = internals.locationOrigin?.() ?? null
+    if (own !== null) return own
     const d = ObjectGetOwnPropertyDescriptor(global, 'location')
     const l = d !== undefined && 'value' in d ? d.value : undefined
     const o = isObject(l) ? ObjectGetOwnPropertyDescriptor(l, 'origin') ?? ObjectGetOwnPropertyDescriptor(ObjectGetPrototypeOf(l) ?? EMPTY, 'origin') : undefined

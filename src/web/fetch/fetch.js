@@ -70,7 +70,7 @@
   // From earlier areas (see the top comments of streams.js, events.js, url.js): internal
   // versions that user code cannot replace or reach.
   const {
-    parseURL: urlHref, isAbortSignal, createAbortSignal, createDependentSignal,
+    parseURL: urlHref, parseAPIURL, noBaseHint, locationOrigin, sameOriginAsLocation, isAbortSignal, createAbortSignal, createDependentSignal,
     isReadableStream, isReadableStreamDisturbed: isDisturbed, isReadableStreamLocked: isLocked,
     readableStreamFromBytes, readableStreamTee, readAllBytes, readableStreamCancel, readableStreamGetReader, readableStreamReaderRead,
     ReadableStream,
@@ -523,10 +523,15 @@
 
   // --- Request: https://fetch.spec.whatwg.org/#request-class ------------------------------------
 
-  // The serialized URL; TypeError if `input` is not an absolute URL (there is no base URL here).
+  // The serialized URL, parsed with the API base URL (the runtime's `location` option) as the
+  // spec's "parse a URL" does: https://html.spec.whatwg.org/multipage/urls-and-fetching.html#encoding-parsing-a-url
+  // TypeError if it does not parse (a relative URL without a location included).
   function parseURL(input, what) {
-    const href = urlHref(input)
-    if (href === null) throw new TypeError(`${what}: Failed to parse URL from ${input}`)
+    const href = parseAPIURL(input)
+    if (href === null) {
+      const hint = noBaseHint(input)
+      throw new TypeError(`${what}: Failed to parse URL from ${input}${hint === '' ? '' : `.${hint}`}`)
+    }
     return href
   }
   // https://url.spec.whatwg.org/#include-credentials, on a serialized URL: an '@' in the
@@ -691,6 +696,10 @@
         if (r === '') s.referrer = 'no-referrer'
         else {
           s.referrer = parseURL(r, what)
+          // https://fetch.spec.whatwg.org/#dom-request (step 15.3.3): a referrer of another origin
+          // than the global's becomes "client". Only with a location: without one the runtime has
+          // no origin to compare with, and referrers stay as given (as Node's do).
+          if (locationOrigin() !== null && (s.referrer === 'about:client' || !sameOriginAsLocation(s.referrer))) s.referrer = 'about:client'
         }
       }
       if (o.referrerPolicy !== undefined) s.referrerPolicy = enumValue(o.referrerPolicy, 'referrerPolicy', what)
@@ -1048,6 +1057,12 @@
     if (isReadableStream(body)) return { source: null, stream: body, used: false }
     return newBody(extractBody(body))
   }
+  // The host's request URLs are absolute: no base URL applies.
+  const absoluteURL = (input) => {
+    const href = urlHref(input)
+    if (href === null) throw new TypeError(`requestFromParts: Failed to parse URL from ${input}`)
+    return href
+  }
   internals.requestFromParts = function requestFromParts(parts) {
     const h = new Headers()
     appendPairs(h, parts.headers)
@@ -1055,7 +1070,7 @@
     const m = parts.method === undefined ? 'GET' : String(parts.method)
     return fromState(Request, {
       method: isToken(m) ? normalizeMethod(m) : m,
-      url: parseURL(String(parts.url), 'requestFromParts'),
+      url: absoluteURL(String(parts.url)),
       headers: h, body: partsBody(parts.body), mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
       referrer: 'about:client', referrerPolicy: '', integrity: '', keepalive: false, duplex: 'half',
       signal: null, parentSignal: parts.signal ?? null,

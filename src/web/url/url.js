@@ -2,6 +2,12 @@
 //
 // Offers on `internals`:
 //   internals.parseURL(input, base?) -> href string, or null if it does not parse
+//   internals.parseAPIURL(input) -> href string, or null: parsed against the API base URL (the
+//     runtime's `location` option), as Request, fetch(), Response.redirect and WebSocket parse
+//   internals.noBaseHint(input) -> '' or a sentence for error messages: `input` is a relative URL
+//     and the runtime has no location to resolve it against
+//   internals.locationOrigin() -> the location's origin, or null without a location
+//   internals.sameOriginAsLocation(href) -> whether a URL has the location's (tuple) origin
 //   internals.domainToASCII(domain) -> string ('' if invalid)
 (function (global, natives, internals) {
   'use strict'
@@ -431,6 +437,75 @@
 
   define(global, 'URL', URL)
   define(global, 'URLSearchParams', URLSearchParams)
+
+  // --- WorkerLocation: https://html.spec.whatwg.org/multipage/workers.html#worker-locations
+  // The runtime's `location` option (createRuntime({ location })), as a worker's location is its
+  // script's URL. It is also the API base URL
+  // (https://html.spec.whatwg.org/multipage/webappapis.html#api-base-url) that Request, fetch(),
+  // Response.redirect() and WebSocket parse relative URLs against, and gives the global its origin.
+  // Without the option none of this exists and relative URLs stay errors, as today.
+  let location = null // the location's components (natives.parse), or null: no location
+  const KEY = ObjectCreate(null) // only this closure constructs a WorkerLocation
+  class WorkerLocation {
+    #c
+    constructor(key = undefined, c = undefined) {
+      if (key !== KEY) throw new TypeError('Illegal constructor')
+      this.#c = c
+    }
+    get href() { return this.#c[HREF] }
+    get origin() { return this.#c[ORIGIN] }
+    get protocol() { return this.#c[PROTOCOL] }
+    get host() { return this.#c[HOST] }
+    get hostname() { return this.#c[HOSTNAME] }
+    get port() { return this.#c[PORT] }
+    get pathname() { return this.#c[PATHNAME] }
+    get search() { return this.#c[SEARCH] }
+    get hash() { return this.#c[HASH] }
+    // stringifier: https://webidl.spec.whatwg.org/#es-stringifier
+    toString() { return this.#c[HREF] }
+  }
+  webidl(WorkerLocation, 'WorkerLocation')
+  internals.perRuntime.push((options) => {
+    if (typeof options.location !== 'string') return
+    // The host checked that it parses as an absolute URL (src/host/options.rs).
+    const c = natives.parse(options.location)
+    if (c === undefined) return
+    location = c
+    const instance = new WorkerLocation(KEY, c)
+    define(global, 'WorkerLocation', WorkerLocation)
+    // WorkerGlobalScope's `readonly attribute WorkerLocation location`: a getter, no setter.
+    ObjectDefineProperty(global, 'location', {
+      __proto__: null, get: function location() { return instance }, enumerable: true, configurable: true,
+    })
+    // WindowOrWorkerGlobalScope's `[Replaceable] readonly attribute USVString origin`:
+    // https://html.spec.whatwg.org/multipage/webappapis.html#dom-origin
+    const origin = c[ORIGIN]
+    ObjectDefineProperty(global, 'origin', {
+      __proto__: null,
+      get: function origin_() { return origin },
+      set: function origin_(v) {
+        ObjectDefineProperty(global, 'origin', { __proto__: null, value: v, writable: true, enumerable: true, configurable: true })
+      },
+      enumerable: true,
+      configurable: true,
+    })
+  })
+  internals.parseAPIURL = (input) => {
+    const c = location === null ? natives.parse(`${input}`) : natives.parse(`${input}`, location[HREF])
+    return c === undefined ? null : c[HREF]
+  }
+  internals.noBaseHint = (input) =>
+    location === null && natives.parse(`${input}`, 'http://a/') !== undefined
+      ? " It is a relative URL and the runtime has no base URL to resolve it against: give the runtime one with createRuntime({ location: 'https://example.com/' }), or pass an absolute URL."
+      : ''
+  internals.locationOrigin = () => (location === null ? null : location[ORIGIN])
+  // https://html.spec.whatwg.org/multipage/browsers.html#same-origin: an opaque origin ('null')
+  // is the same as no other here (each URL's is a new one).
+  internals.sameOriginAsLocation = (href) => {
+    if (location === null || location[ORIGIN] === 'null') return false
+    const c = natives.parse(`${href}`)
+    return c !== undefined && c[ORIGIN] === location[ORIGIN]
+  }
 
   internals.parseURL = (input, base = undefined) => {
     const c = base === undefined ? natives.parse(`${input}`) : natives.parse(`${input}`, `${base}`)

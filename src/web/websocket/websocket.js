@@ -15,7 +15,7 @@
     SymbolIterator, TypeError, TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetSymbolToStringTag, Uint8Array,
     uncurryThis, ObjectGetOwnPropertyDescriptor,
   } = internals.primordials
-  const { DOMException, dispatch, defineEventHandler, blobFromBytes, blobBytes, isBlob, parseURL, define, webidl } = internals
+  const { DOMException, dispatch, defineEventHandler, blobFromBytes, blobBytes, isBlob, parseAPIURL, noBaseHint, define, webidl } = internals
   const EventTarget = global.EventTarget
   const Event = global.Event
   const MessageEvent = global.MessageEvent
@@ -102,8 +102,9 @@
       super()
       // https://websockets.spec.whatwg.org/#dom-websocket-websocket
       const input = usv(url)
-      let href = parseURL(input)
-      if (href === null) throw new DOMException(`Failed to construct 'WebSocket': The URL '${input}' is invalid.`, 'SyntaxError')
+      // Parsed with the API base URL (the runtime's `location` option), as the spec's step 2 says.
+      let href = parseAPIURL(input)
+      if (href === null) throw new DOMException(`Failed to construct 'WebSocket': The URL '${input}' is invalid.${noBaseHint(input)}`, 'SyntaxError')
       const scheme = StringPrototypeSlice(href, 0, StringPrototypeIndexOf(href, ':'))
       if (scheme === 'http') href = 'ws' + StringPrototypeSlice(href, 4)
       else if (scheme === 'https') href = 'wss' + StringPrototypeSlice(href, 5)
