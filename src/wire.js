@@ -15,7 +15,7 @@
   const { urlHref, isHeaders, headersList, headersFromList, isBlob, isFile, blobBytes, blobType, fileName, fileLastModified } = internals
   const { blobFromBytes, fileFromBytes, formDataEntries, isFormData, hostAsync, isRequest, isResponse, requestParts, responseParts } = internals
   const { requestFromParts, responseFromParts, ReadableStream, isReadableStream, readableStreamGetReader } = internals
-  const { bodyUtf8Encode, hostReply: reply, hostFail: fail } = internals
+  const { bodyUtf8Encode } = internals
   const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array'
   const byteController = global.ReadableByteStreamController.prototype
   const { enqueue: byteEnqueue, close: byteClose, error: byteError } = byteController
@@ -169,17 +169,7 @@
 
   // The host pulls a body stream sent to it: one chunk per call, null at its end.
   const { pull: wirePull, cancel: wireCancel } = internals.bodyOps(bodies, 'body')
-  const ops = { __proto__: null, wirePull, wireCancel }
-  const next = internals.host
-  internals.host = function host(op, id, args) {
-    const f = ops[op]
-    if (f === undefined) return next(op, id, args)
-    try {
-      f(id, args)
-    } catch (error) {
-      fail(id, error)
-    }
-  }
+  internals.addHostOps({ __proto__: null, wirePull, wireCancel })
 
   internals.perRuntime[internals.perRuntime.length] = () => natives.wireInstall(out, into, ObjectPrototype)
 })

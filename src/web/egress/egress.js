@@ -412,16 +412,5 @@
   internals.bodyOps = bodyOps
   const requestBodies = bodyOps(hostBodies, 'fetch(): request body')
 
-  // This area's operations; the others go to the serve area.
-  const ops = { __proto__: null, egressBody: requestBodies.pull, egressBodyCancel: requestBodies.cancel }
-  const next = internals.host
-  internals.host = function host(op, id, args) {
-    const f = ops[op]
-    if (f === undefined) return next(op, id, args)
-    try {
-      f(id, args)
-    } catch (error) {
-      fail(id, error)
-    }
-  }
+  internals.addHostOps({ __proto__: null, egressBody: requestBodies.pull, egressBodyCancel: requestBodies.cancel })
 })

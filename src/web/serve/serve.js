@@ -818,11 +818,15 @@
     reply(id, null)
   }
 
-  // For the areas after this one (egress.js) that answer host operations too.
+  // For the areas after this one (egress.js, src/wire.js) that answer host operations too: they
+  // add them to this table, which the one `internals.host` below dispatches.
   internals.hostReply = reply
   internals.hostFail = fail
 
   const ops = { __proto__: null, dispatch, pull, cancel, abort, wsOpen, wsMessage, wsClose, wsError, wsDrain, wsCancel, wsPing, wsPong }
+  internals.addHostOps = (more) => {
+    for (const name in more) ops[name] = more[name]
+  }
   internals.host = function host(op, id, args) {
     const f = ops[op]
     try {
