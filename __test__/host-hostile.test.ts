@@ -3,6 +3,8 @@
 // process, which must exit with code 0 and print the contained outcome.
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { INDEX_PATH, rejectionOf, reporter, sleep, useRuntimes } from './helpers'
 
 const createRuntime = useRuntimes()
@@ -375,6 +377,31 @@ describe('queues toward the host are bounded', () => {
     expect(message).toMatch(/host calls in flight.*memoryLimitMB \(16 MB\)/)
     await rt.eval(`report('alive')`)
     expect(calls[1]).toBe('alive')
+  })
+
+  it('async host calls whose host promises are collected unsettled stay charged: the script cannot start more by making them garbage', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const { calls, customFunctions } = reporter()
+    let started = 0
+    const rt = await createRuntime({
+      memoryLimitMB: 16,
+      customFunctions: { ...customFunctions, hang: { type: 'async', fn: () => { started++; return new Promise(() => {}) } } },
+    })
+    const burst = (n: number) => `
+      let rejected = 0
+      for (let i = 0; i < ${n}; i++) hang().catch(() => { rejected++ })
+      await new Promise((r) => setTimeout(r, 100))
+      report(rejected)
+    `
+    await rt.eval(burst(20000))
+    const first = started
+    // The host's promises (and the callbacks awaiting them) are garbage now.
+    for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 10)) }
+    await rt.eval(burst(5000))
+    expect(first).toBeLessThanOrEqual(16384)
+    expect(started).toBe(first)
+    expect(calls[1]).toBe(5000)
   })
 
   it('a synchronous loop of async host calls that never yields ends with MemoryLimitError: their replies are counted until the isolate takes them', { timeout: 30_000 }, async () => {

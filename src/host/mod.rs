@@ -140,6 +140,27 @@ struct Held {
   bytes: usize,
 }
 
+impl Held {
+  /// Lets go without giving the bytes back: for a call whose host promise was collected unsettled.
+  /// The script's promise still waits for it, so it stays a call in flight (until dispose);
+  /// otherwise a script could start calls without bound by making the host's promises garbage.
+  fn orphan(mut self) {
+    self.bytes = 0;
+  }
+}
+
+/// The charge of an async call until the host answers; dropped unanswered (the host's promise
+/// never settled and was collected with the callbacks holding this), it stays charged.
+struct Unanswered(Option<Held>);
+
+impl Drop for Unanswered {
+  fn drop(&mut self) {
+    if let Some(held) = self.0.take() {
+      held.orphan();
+    }
+  }
+}
+
 impl Drop for Held {
   fn drop(&mut self) {
     let counter = if self.refusal { &self.inflight.refused } else { &self.inflight.calls };
@@ -490,9 +511,11 @@ impl Host for NodeHost {
     let posted = self.bridge.post(move |raw| {
       let env = unsafe { Env::from_raw(raw) };
       let ctx = OpCtx { cbs, glue, iterators, next_iter, inflight: inflight.clone(), limit, keeper: keeper.clone() };
-      let held = Held { inflight: inflight.clone(), refusal: false, bytes: cost };
+      let mut unanswered = Unanswered(Some(Held { inflight: inflight.clone(), refusal: false, bytes: cost }));
       let done = move |env: Env, settled: Settled| {
-        keeper.outcome(env, settled, limit, move |_, o| reply_held(&reply, id, o, held));
+        if let Some(held) = unanswered.0.take() {
+          keeper.outcome(env, settled, limit, move |_, o| reply_held(&reply, id, o, held));
+        }
       };
       run_op(env, &ctx, op, done);
     });
@@ -875,4 +898,23 @@ fn iterator_step(env: Env, ctx: &OpCtx, iter: u64, method: &'static str, arg: Va
     }
     done(env, settled)
   });
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_call_dropped_unanswered_stays_charged_and_an_answered_one_is_given_back() {
+    let inflight = Inflight::new(4096);
+    assert!(inflight.charge_call(1024));
+    assert!(inflight.charge_call(1024));
+    let answered = Unanswered(Some(Held { inflight: inflight.clone(), refusal: false, bytes: 1024 }));
+    let orphaned = Unanswered(Some(Held { inflight: inflight.clone(), refusal: false, bytes: 1024 }));
+    drop(orphaned);
+    assert_eq!(inflight.calls.load(Ordering::Acquire), 2048);
+    let mut answered = answered;
+    drop(answered.0.take());
+    assert_eq!(inflight.calls.load(Ordering::Acquire), 1024);
+  }
 }
