@@ -530,7 +530,7 @@ export declare function createInMemoryDirectoryHandler(initialFiles?: Record<str
  * A handler over the real directory `rootDir` (it must exist) for the `fs` option: every path it
  * is given stays inside `rootDir` (`..` and symlinks out are refused with NotAllowedError).
  */
-export declare function createNodeDirectoryHandler(rootDir: string): NodeDirectoryHandler
+export declare function createNodeDirectoryHandler(rootDir: string, options?: NodeDirectoryOptions | undefined | null): NodeDirectoryHandler
 
 /** Creates a runtime. Resolves once its isolate is ready. */
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>
@@ -570,6 +570,15 @@ export interface FsReadOptions {
 /** `{ recursive }` of removeEntry. */
 export interface FsRemoveOptions {
   recursive?: boolean
+}
+
+/** `createNodeDirectoryHandler`'s options. */
+export interface NodeDirectoryOptions {
+  /**
+   * The largest size a write or truncate may give a file (default 1 GiB); past it the script's
+   * write rejects with QuotaExceededError.
+   */
+  maxFileBytes?: number
 }
 
 /** Options of the process-wide runtime pool. */

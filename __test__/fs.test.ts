@@ -3,7 +3,7 @@
 // FileSystemWritableFileStream, every operation a call of the host's handler; the ready handlers
 // createNodeDirectoryHandler (confined to its directory) and createInMemoryDirectoryHandler.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync, realpathSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync, realpathSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInMemoryDirectoryHandler, createNodeDirectoryHandler } from '../index.js'
@@ -503,6 +503,31 @@ describe('createNodeDirectoryHandler', () => {
     expect(got.top.sort()).toEqual(['sub'])
     expect(readFileSync(join(dir, 'secret.txt'), 'utf8')).toBe('secret')
     expect(existsSync(join(dir, 'made-outside'))).toBe(false)
+  })
+
+  it('a file cannot grow past maxFileBytes (default 1 GiB): a huge truncate or far write rejects with QuotaExceededError and leaves no file of that size', async () => {
+    writeFileSync(join(root, 'f.bin'), 'abc')
+    const got = await inside(
+      `
+      const root = await getDirectory('/')
+      const out = []
+      const w = await (await root.getFileHandle('f.bin')).createWritable({ keepExistingData: true })
+      for (const p of [{ type: 'truncate', size: 2 ** 40 }, { type: 'write', position: 2 ** 40, data: 'x' }, { type: 'write', position: 2 ** 30, data: 'x' }]) {
+        try { await w.write(p); out.push('written') } catch (e) { out.push(e.name + ': ' + e.message) }
+      }
+      return out
+      `,
+      { fs: { getDirectory: async () => createNodeDirectoryHandler(root) } },
+    )
+    expect(got).toEqual(Array(3).fill(expect.stringMatching(/^QuotaExceededError: .*maxFileBytes \(1073741824 bytes\)/)))
+    expect(statSync(join(root, 'f.bin')).size).toBe(3)
+    // A smaller cap, straight at the handler.
+    const h = createNodeDirectoryHandler(root, { maxFileBytes: 4 })
+    await h.writeFile('/f.bin', new Uint8Array([1, 2]), 2)
+    expect((await errorOf(() => h.writeFile('/f.bin', new Uint8Array([1, 2]), 3))).message).toMatch(/^\[QuotaExceededError\]/)
+    expect((await errorOf(() => h.truncateFile('/f.bin', 5))).message).toMatch(/^\[QuotaExceededError\]/)
+    expect(statSync(join(root, 'f.bin')).size).toBe(4)
+    expect(() => createNodeDirectoryHandler(root, { maxFileBytes: -1 })).toThrow(/maxFileBytes must be a non-negative integer/)
   })
 
   it('refuses a root that does not exist or is not a directory', () => {

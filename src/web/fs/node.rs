@@ -24,6 +24,19 @@ use std::time::UNIX_EPOCH;
 #[napi]
 pub struct NodeDirectoryHandler {
   root: Arc<PathBuf>,
+  max_file: u64,
+}
+
+/// A file may grow to this by default: a script writing at a huge position or truncating to a
+/// huge size would otherwise make a file of that size (sparse or not) in the host's directory.
+const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// `createNodeDirectoryHandler`'s options.
+#[napi(object)]
+pub struct NodeDirectoryOptions {
+  /// The largest size a write or truncate may give a file (default 1 GiB); past it the script's
+  /// write rejects with QuotaExceededError.
+  pub max_file_bytes: Option<f64>,
 }
 
 /// A handler over the real directory `rootDir` (it must exist) for the `fs` option: every path it
@@ -31,13 +44,31 @@ pub struct NodeDirectoryHandler {
 #[napi(catch_unwind)]
 // Called from JS only (napi registers it); unit tests do not build that registration.
 #[cfg_attr(test, allow(dead_code))]
-pub fn create_node_directory_handler(root_dir: String) -> napi::Result<NodeDirectoryHandler> {
+pub fn create_node_directory_handler(root_dir: String, options: Option<NodeDirectoryOptions>) -> napi::Result<NodeDirectoryHandler> {
+  let max_file = match options.and_then(|o| o.max_file_bytes) {
+    None => DEFAULT_MAX_FILE_BYTES,
+    Some(n) if n.is_finite() && n >= 0.0 && n <= 9007199254740991.0 => n as u64,
+    Some(n) => {
+      return Err(napi::Error::new(napi::Status::InvalidArg, format!("createNodeDirectoryHandler: maxFileBytes must be a non-negative integer number of bytes (got {n})")))
+    }
+  };
   let root = fs::canonicalize(&root_dir)
     .map_err(|e| napi::Error::new(napi::Status::InvalidArg, format!("createNodeDirectoryHandler: cannot open '{root_dir}': {e}")))?;
   if !root.is_dir() {
     return Err(napi::Error::new(napi::Status::InvalidArg, format!("createNodeDirectoryHandler: '{root_dir}' is not a directory")));
   }
-  Ok(NodeDirectoryHandler { root: Arc::new(root) })
+  Ok(NodeDirectoryHandler { root: Arc::new(root), max_file })
+}
+
+/// Refuses a file size past the handler's `maxFileBytes`.
+fn within(path: &str, size: Option<u64>, max: u64) -> FsResult<()> {
+  match size {
+    Some(n) if n <= max => Ok(()),
+    _ => Err(FsError::new(
+      "QuotaExceededError",
+      format!("'{}' would grow past the handler's maxFileBytes ({max} bytes); the host can pass a larger maxFileBytes to createNodeDirectoryHandler", shown(path)),
+    )),
+  }
 }
 
 fn io_error(e: std::io::Error, path: &str) -> FsError {
@@ -217,7 +248,8 @@ pub(crate) fn read_file(root: &Path, path: &str, max: u64) -> FsResult<(Vec<u8>,
   Ok((data, millis(&m)))
 }
 
-pub(crate) fn write_file(root: &Path, path: &str, data: &[u8], at: Option<u64>) -> FsResult<()> {
+pub(crate) fn write_file(root: &Path, path: &str, data: &[u8], at: Option<u64>, max: u64) -> FsResult<()> {
+  within(path, at.unwrap_or(0).checked_add(data.len() as u64), max)?;
   let (p, _) = file_at(root, path)?;
   let mut f = open_nofollow(&p, true, path)?;
   match at {
@@ -227,7 +259,8 @@ pub(crate) fn write_file(root: &Path, path: &str, data: &[u8], at: Option<u64>) 
   .map_err(|e| io_error(e, path))
 }
 
-pub(crate) fn truncate_file(root: &Path, path: &str, size: u64) -> FsResult<()> {
+pub(crate) fn truncate_file(root: &Path, path: &str, size: u64, max: u64) -> FsResult<()> {
+  within(path, Some(size), max)?;
   let (p, _) = file_at(root, path)?;
   open_nofollow(&p, true, path)?.set_len(size).map_err(|e| io_error(e, path))
 }
@@ -284,18 +317,19 @@ impl NodeDirectoryHandler {
 
   #[napi(ts_return_type = "Promise<void>")]
   pub fn write_file(&self, path: String, data: Uint8Array, position: Option<f64>) -> AsyncTask<FsTask<()>> {
-    let root = self.root.clone();
+    let (root, max) = (self.root.clone(), self.max_file);
     let bytes = data.to_vec();
     FsTask::run(move || {
       let at = position.map(|p| super::position(p, "writeFile: position")).transpose()?;
-      write_file(&root, &path, &bytes, at)
+      write_file(&root, &path, &bytes, at, max)
     })
   }
 
   #[napi(ts_return_type = "Promise<void>")]
   pub fn truncate_file(&self, path: String, size: f64) -> AsyncTask<FsTask<()>> {
     let root = self.root.clone();
-    FsTask::run(move || truncate_file(&root, &path, position(size, "truncateFile: size")?))
+    let max = self.max_file;
+    FsTask::run(move || truncate_file(&root, &path, position(size, "truncateFile: size")?, max))
   }
 
   #[napi(ts_return_type = "Promise<FsFileMetadata>")]
@@ -326,11 +360,15 @@ mod tests {
     let root = d.join("root");
     assert!(get_file_handle(&root, "/a.txt", false).is_err_and(|e| e.name == "NotFoundError"));
     assert!(get_file_handle(&root, "/a.txt", true).is_ok());
-    assert!(write_file(&root, "/a.txt", b"hello", None).is_ok());
-    assert!(write_file(&root, "/a.txt", b"J", Some(0)).is_ok());
+    assert!(write_file(&root, "/a.txt", b"hello", None, 64).is_ok());
+    assert!(write_file(&root, "/a.txt", b"J", Some(0), 64).is_ok());
     assert_eq!(read_file(&root, "/a.txt", 100).ok().map(|r| r.0), Some(b"Jello".to_vec()));
     assert!(read_file(&root, "/a.txt", 4).is_err_and(|e| e.name == "RangeError"));
-    assert!(truncate_file(&root, "/a.txt", 2).is_ok());
+    assert!(truncate_file(&root, "/a.txt", 2, 64).is_ok());
+    // Past maxFileBytes (64 here): refused before the file is touched.
+    assert!(truncate_file(&root, "/a.txt", 65, 64).is_err_and(|e| e.name == "QuotaExceededError"));
+    assert!(write_file(&root, "/a.txt", b"xy", Some(63), 64).is_err_and(|e| e.name == "QuotaExceededError"));
+    assert!(write_file(&root, "/a.txt", b"x", Some(u64::MAX), 64).is_err_and(|e| e.name == "QuotaExceededError"));
     assert_eq!(read_file(&root, "/a.txt", 100).ok().map(|r| r.0), Some(b"Je".to_vec()));
     assert!(get_directory_handle(&root, "/a.txt", false).is_err_and(|e| e.name == "TypeMismatchError"));
     assert!(get_file_handle(&root, "/sub/b", true).is_ok());
@@ -349,7 +387,7 @@ mod tests {
     std::os::unix::fs::symlink(&d, root.join("up")).ok();
     std::os::unix::fs::symlink(d.join("nowhere"), root.join("dangling")).ok();
     assert!(read_file(&root, "/link", 100).is_err_and(|e| e.name == "NotAllowedError"));
-    assert!(write_file(&root, "/link", b"x", None).is_err_and(|e| e.name == "NotAllowedError"));
+    assert!(write_file(&root, "/link", b"x", None, 64).is_err_and(|e| e.name == "NotAllowedError"));
     assert!(read_file(&root, "/up/outside.txt", 100).is_err_and(|e| e.name == "NotAllowedError"));
     assert!(get_file_handle(&root, "/up/new.txt", true).is_err_and(|e| e.name == "NotAllowedError"));
     assert!(get_file_handle(&root, "/dangling", true).is_err_and(|e| e.name == "NotAllowedError"));
