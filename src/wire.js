@@ -171,5 +171,7 @@
   const { pull: wirePull, cancel: wireCancel } = internals.bodyOps(bodies, 'body')
   internals.addHostOps({ __proto__: null, wirePull, wireCancel })
 
-  internals.perRuntime[internals.perRuntime.length] = () => natives.wireInstall(out, into, ObjectPrototype)
+  internals.perRuntime[internals.perRuntime.length] = (options) => {
+    if (options.warming !== true) natives.wireInstall(out, into, ObjectPrototype)
+  }
 })

@@ -94,6 +94,12 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
   let emit_fn = get(scope, natives, "emit")?;
   let hooks = natives_object(scope, crate::console::hooks())?;
   run_setup(scope, crate::console::JS, "edge-isolate:console", &[global.into(), emit_fn, hooks.into()])?;
+  let warm = get(scope, core, "warmPerRuntime")?;
+  let recv = v8::undefined(scope).into();
+  v8::tc_scope!(let tc, scope);
+  if warm.cast::<v8::Function>().call(tc, recv, &[]).is_none() {
+    return Err(super::modules::exception_info(tc));
+  }
   Ok([fire, install_functions, dom, host_entry, report_exception, module_evaluated])
 }
 

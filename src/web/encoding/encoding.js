@@ -16,7 +16,8 @@
   // V8 adds SharedArrayBuffer to each context it makes, not to the one the snapshot is made in:
   // taken once per runtime, before user code.
   let sharedByteLength = null
-  internals.perRuntime.push(() => {
+  internals.perRuntime.push((options) => {
+    if (options.warming === true) return
     const SAB = global.SharedArrayBuffer
     if (typeof SAB === 'function') sharedByteLength = ObjectGetOwnPropertyDescriptor(SAB.prototype, 'byteLength').get
   })

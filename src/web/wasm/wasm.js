@@ -90,7 +90,8 @@
   define(ArrayBuffer.prototype, 'constructor', ArrayBufferProxy)
   define(global, 'ArrayBuffer', ArrayBufferProxy)
   // V8 installs SharedArrayBuffer when it makes each context, after the snapshot.
-  internals.perRuntime.push(() => {
+  internals.perRuntime.push((options) => {
+    if (options.warming === true) return
     const SharedArrayBuffer = global.SharedArrayBuffer
     if (typeof SharedArrayBuffer !== 'function') return
     const SharedArrayBufferProxy = growable(SharedArrayBuffer, 'SharedArrayBuffer')
@@ -108,7 +109,8 @@
   const ResponsePrototypeGetStatus = getter(Response.prototype, 'status')
   const HeadersPrototypeGet = uncurryThis(global.Headers.prototype.get)
 
-  internals.perRuntime.push(() => install(global.WebAssembly))
+  // Warming compiles install (it returns at once without WebAssembly).
+  internals.perRuntime.push((options) => install(options.warming === true ? undefined : global.WebAssembly))
   function install(WA) {
     if (typeof WA !== 'object' || WA === null) return
     const { Module, Instance, Memory, CompileError } = WA
