@@ -446,7 +446,7 @@ fn latin1(s: &str) -> Option<Vec<u8>> {
 pub fn forgiving_base64_decode(input: &str) -> Option<Vec<u8>> {
   use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
   let mut data: Vec<u8> = input.bytes().filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')).collect();
-  if data.len() % 4 == 0 {
+  if data.len().is_multiple_of(4) {
     if data.ends_with(b"==") {
       data.truncate(data.len() - 2);
     } else if data.ends_with(b"=") {

@@ -47,7 +47,7 @@ pub struct NodeDirectoryOptions {
 pub fn create_node_directory_handler(root_dir: String, options: Option<NodeDirectoryOptions>) -> napi::Result<NodeDirectoryHandler> {
   let max_file = match options.and_then(|o| o.max_file_bytes) {
     None => DEFAULT_MAX_FILE_BYTES,
-    Some(n) if n.is_finite() && n >= 0.0 && n <= 9007199254740991.0 => n as u64,
+    Some(n) if n.is_finite() && (0.0..=9007199254740991.0).contains(&n) => n as u64,
     Some(n) => {
       return Err(napi::Error::new(napi::Status::InvalidArg, format!("createNodeDirectoryHandler: maxFileBytes must be a non-negative integer number of bytes (got {n})")))
     }

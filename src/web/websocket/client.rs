@@ -82,6 +82,8 @@ pub async fn run(conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
   }
 }
 
+// One per connection, moved once into its pump: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 enum Stream {
   Plain(WebSocketStream<TcpStream>, String),
   Tls(WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>, String),
