@@ -19,6 +19,7 @@ pub mod websocket;
 pub mod sockets;
 mod wasm;
 mod path;
+mod timing;
 pub mod fs;
 
 pub type Natives = Vec<(&'static str, v8::FunctionCallback)>;
@@ -41,6 +42,7 @@ pub const BUILTIN_MODULES: &[BuiltinModule] = &[sockets::MODULE];
 /// In install order: an area may use what earlier ones put on `internals` or the global.
 pub const AREAS: &[Area] = &[
   events::AREA,
+  timing::AREA,
   encoding::AREA,
   url::AREA,
   streams::AREA,

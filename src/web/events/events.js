@@ -650,7 +650,25 @@
       if (this !== navigator) throw new TypeError('Illegal invocation')
       return 'edge-isolate/0.1'
     }
+    // https://html.spec.whatwg.org/multipage/workers.html#navigator.hardwareconcurrency
+    // A script runs on one thread and can start no workers: 1, as Cloudflare Workers report
+    // (the host's core count is not the sandbox's to know).
+    get hardwareConcurrency() {
+      if (this !== navigator) throw new TypeError('Illegal invocation')
+      return 1
+    }
+    // https://html.spec.whatwg.org/multipage/system-state.html#language-preferences: fixed, so a
+    // script learns nothing of the host's locale settings.
+    get language() {
+      if (this !== navigator) throw new TypeError('Illegal invocation')
+      return 'en-US'
+    }
+    get languages() {
+      if (this !== navigator) throw new TypeError('Illegal invocation')
+      return languages
+    }
   }
+  const languages = ObjectFreeze(['en-US'])
   webidl(Navigator, 'Navigator')
   const navigator = new Navigator(SECRET)
 
