@@ -480,3 +480,83 @@ describe('IDL shape', () => {
     ])
   })
 })
+
+// https://html.spec.whatwg.org/multipage/webappapis.html#unhandled-promise-rejections
+describe('unhandledrejection and rejectionhandled', () => {
+  const errors = (logs: any[]) => logs.filter((e) => e.level === 'error').map((e) => String(e.stdout).split('\n')[0])
+
+  it('a rejection still unhandled after the microtasks fires unhandledrejection on the global; preventDefault() keeps it off the console', async () => {
+    const calls = await run(`
+      let seen = []
+      const p1 = Promise.reject(new Error('one'))
+      addEventListener('unhandledrejection', (e) => {
+        seen.push([e.constructor.name, e.type, e.reason.message, e.promise === p1, e.cancelable, e.isTrusted, e.target === globalThis])
+        e.preventDefault()
+      })
+      await new Promise((r) => setTimeout(r, 5))
+      report(seen)
+    `)
+    expect(calls[0]).toEqual([['PromiseRejectionEvent', 'unhandledrejection', 'one', true, true, true, true]])
+    expect(errors(calls.logs)).toEqual([])
+  })
+
+  it('not cancelled, it is logged as "Uncaught (in promise)"; onunhandledrejection works too', async () => {
+    const calls = await run(`
+      let n = 0
+      onunhandledrejection = (e) => { n++ }
+      Promise.reject(new Error('logged'))
+      await new Promise((r) => setTimeout(r, 5))
+      report(n)
+    `)
+    expect(calls[0]).toBe(1)
+    expect(errors(calls.logs)).toEqual([expect.stringMatching(/^Uncaught \(in promise\) Error: logged/)])
+  })
+
+  it('a handler added in the same task means no event; one added after the report fires rejectionhandled in a later task', async () => {
+    const calls = await run(`
+      const events = []
+      addEventListener('unhandledrejection', (e) => { events.push('unhandled ' + e.reason); e.preventDefault() })
+      addEventListener('rejectionhandled', (e) => events.push('handled ' + e.reason + ' ' + e.cancelable))
+      Promise.reject('early').catch(() => {})
+      const late = Promise.reject('late')
+      await new Promise((r) => setTimeout(r, 5))
+      late.catch(() => {})
+      events.push('handler added')
+      await new Promise((r) => setTimeout(r, 5))
+      report(events)
+    `)
+    expect(calls[0]).toEqual(['unhandled late', 'handler added', 'handled late false'])
+  })
+
+  it('PromiseRejectionEvent: promise is a required object member', async () => {
+    const calls = await run(`
+      const p = Promise.resolve()
+      const e = new PromiseRejectionEvent('x', { promise: p, reason: 7, cancelable: true })
+      report([e.promise === p, e.reason, e.cancelable, e.isTrusted])
+      for (const init of [undefined, {}, { promise: 1 }]) {
+        try { new PromiseRejectionEvent('x', init); report('no error') } catch (err) { report(err.name) }
+      }
+      try { new PromiseRejectionEvent('x') } catch (err) { report(err.name) }
+    `)
+    expect(calls).toEqual([[true, 7, true, false], 'TypeError', 'TypeError', 'TypeError', 'TypeError'])
+  })
+
+  it('hostile: a listener that throws is reported and the runtime goes on; one that rejects again in every event keeps the loop busy, not stuck', async () => {
+    const calls = await run(`
+      addEventListener('unhandledrejection', (e) => { e.preventDefault(); throw new Error('from listener') })
+      addEventListener('error', (e) => { report('error event: ' + e.error.message); e.preventDefault() })
+      Promise.reject(1)
+      await new Promise((r) => setTimeout(r, 5))
+      report('alive')
+    `)
+    expect(calls).toEqual(['error event: from listener', 'alive'])
+    // Each event is its own task, as in a browser: other work still gets its turn, and dispose ends it.
+    const { calls: seen, customFunctions } = reporter()
+    const rt = await createRuntime({ executionTimeout: 200, customFunctions })
+    await rt.eval(`globalThis.n = 0; addEventListener('unhandledrejection', (e) => { e.preventDefault(); n++; Promise.reject(2) }); Promise.reject(1)`)
+    await new Promise((r) => setTimeout(r, 50))
+    await rt.eval('report(n > 1)')
+    expect(seen).toEqual([true])
+    await rt.dispose()
+  }, 20_000)
+})

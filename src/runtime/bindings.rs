@@ -62,10 +62,12 @@ pub const DOM_EXCEPTION: usize = 2;
 pub const HOST_ENTRY: usize = 3;
 pub const REPORT_EXCEPTION: usize = 4;
 pub const MODULE_EVALUATED: usize = 5;
+pub const REPORT_REJECTION: usize = 6;
+pub const REJECTION_HANDLED: usize = 7;
 
 /// Installs everything that is the same for every runtime into the current context: the core
 /// globals, the Web platform and the console. This is what the startup snapshot holds.
-pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Local<'s, v8::Value>; 6], ErrorInfo> {
+pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Local<'s, v8::Value>; 8], ErrorInfo> {
   let global = scope.get_current_context().global(scope);
   let natives = natives_object(scope, natives())?;
   let internals = v8::Object::new(scope);
@@ -91,6 +93,8 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
   let host_entry = get(scope, internals, "host")?;
   let report_exception = get(scope, internals, "reportException")?;
   let module_evaluated = get(scope, internals, "evalModuleEvaluated")?;
+  let report_rejection = get(scope, internals, "reportRejection")?;
+  let rejection_handled = get(scope, internals, "rejectionHandled")?;
   let emit_fn = get(scope, natives, "emit")?;
   let hooks = natives_object(scope, crate::console::hooks())?;
   run_setup(scope, crate::console::JS, "edge-isolate:console", &[global.into(), emit_fn, hooks.into()])?;
@@ -100,7 +104,7 @@ pub fn install_platform<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<[v8::Loc
   if warm.cast::<v8::Function>().call(tc, recv, &[]).is_none() {
     return Err(super::modules::exception_info(tc));
   }
-  Ok([fire, install_functions, dom, host_entry, report_exception, module_evaluated])
+  Ok([fire, install_functions, dom, host_entry, report_exception, module_evaluated, report_rejection, rejection_handled])
 }
 
 /// Per-runtime setup of a context made from the snapshot: keeps the handles the loop needs and
@@ -112,6 +116,8 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
   let host_entry = scope.get_context_data_from_snapshot_once::<v8::Function>(HOST_ENTRY).map_err(|_| setup_failed())?;
   let report = scope.get_context_data_from_snapshot_once::<v8::Function>(REPORT_EXCEPTION).map_err(|_| setup_failed())?;
   let module_evaluated = scope.get_context_data_from_snapshot_once::<v8::Function>(MODULE_EVALUATED).map_err(|_| setup_failed())?;
+  let report_rejection = scope.get_context_data_from_snapshot_once::<v8::Function>(REPORT_REJECTION).map_err(|_| setup_failed())?;
+  let rejection_handled = scope.get_context_data_from_snapshot_once::<v8::Function>(REJECTION_HANDLED).map_err(|_| setup_failed())?;
   let functions = {
     let s = state.borrow();
     Value::Array(
@@ -136,6 +142,8 @@ pub fn install_runtime(scope: &mut v8::PinScope, state: &StateRef) -> Result<(),
     s.host_entry = Some(v8::Global::new(scope, host_entry));
     s.report_exception = Some(v8::Global::new(scope, report));
     s.module_evaluated = Some(v8::Global::new(scope, module_evaluated));
+    s.report_rejection = Some(v8::Global::new(scope, report_rejection));
+    s.rejection_handled = Some(v8::Global::new(scope, rejection_handled));
   }
   // Per-runtime options of the areas' setup (`internals.perRuntime`).
   let options = {

@@ -421,7 +421,14 @@ fn settle(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) {
     let a = poll_eval(scope, core, state);
     let b = modules::poll_imports(scope, state);
     if !a && !b {
-      return super::rejections::report(scope, state);
+      if super::rejections::report(scope, state) {
+        // Listeners ran: their microtasks now; what they settle or reject is for a next task
+        // (a listener that rejects again each time keeps the loop busy, not stuck in one task).
+        scope.perform_microtask_checkpoint();
+        let tx = state.borrow().tx.clone();
+        let _ = tx.send(Msg::Task(Box::new(|_| {})));
+      }
+      return;
     }
   }
 }
@@ -515,7 +522,7 @@ fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bo
   }
   // Rejections nobody handled are reported first: every console entry of an eval reaches the
   // host before the eval settles.
-  super::rejections::report(scope, state);
+  let _ = super::rejections::report(scope, state);
   // Stats first: the host may read them as soon as the eval settles.
   update_heap_stats(scope, &core.shared);
   let cur = state.borrow_mut().current.take();

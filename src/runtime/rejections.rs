@@ -1,6 +1,7 @@
 //! Errors nobody handled, reported after each task's microtasks as HTML does:
-//! - unhandled promise rejections (https://html.spec.whatwg.org/multipage/webappapis.html#unhandled-promise-rejections),
-//!   logged as "Uncaught (in promise) …";
+//! - unhandled promise rejections (https://html.spec.whatwg.org/multipage/webappapis.html#unhandled-promise-rejections):
+//!   an `unhandledrejection` event on the global, logged as "Uncaught (in promise) …" unless a
+//!   listener cancels it; a handler added after that fires `rejectionhandled`;
 //! - exceptions thrown by microtask callbacks (queueMicrotask, FinalizationRegistry cleanups),
 //!   which V8 hands to its message listeners (without one, V8 prints them to the process's
 //!   stdout): reported as HTML's "report the exception" says — an `error` event on the global,
@@ -20,7 +21,16 @@ pub extern "C" fn on_reject(msg: v8::PromiseRejectMessage) {
       let entry = (v8::Global::new(scope, promise), v8::Global::new(scope, value));
       state.borrow_mut().rejections.push(entry);
     }
-    v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject => forget(scope, &state, promise),
+    v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject => {
+      // Not reported yet: it simply is no longer unhandled. Reported already: rejectionhandled.
+      let mut s = state.borrow_mut();
+      let before = s.rejections.len();
+      s.rejections.retain(|(p, _)| v8::Local::new(scope, p) != promise);
+      if s.rejections.len() == before {
+        let p = v8::Global::new(scope, promise);
+        s.handled_later.push(p);
+      }
+    }
     _ => {}
   }
 }
@@ -64,11 +74,52 @@ pub fn forget(scope: &mut v8::PinScope, state: &StateRef, promise: v8::Local<v8:
   s.rejections.retain(|(p, _)| v8::Local::new(scope, p) != promise);
 }
 
-/// Logs every rejection still unhandled.
-pub fn report(scope: &mut v8::PinScope, state: &StateRef) {
-  let pending = std::mem::take(&mut state.borrow_mut().rejections);
-  for (_, value) in pending {
+/// Reports every rejection still unhandled (an `unhandledrejection` event, then the log unless a
+/// listener cancelled it), then tells the platform of handlers added to reported ones. Returns
+/// whether any JS ran (its microtasks are then due).
+pub fn report(scope: &mut v8::PinScope, state: &StateRef) -> bool {
+  let (pending, later, hook, handled) = {
+    let mut s = state.borrow_mut();
+    (std::mem::take(&mut s.rejections), std::mem::take(&mut s.handled_later), s.report_rejection.clone(), s.rejection_handled.clone())
+  };
+  let mut ran = false;
+  for (promise, value) in pending {
+    let promise = v8::Local::new(scope, &promise);
+    // Handled meanwhile (by a handler added in the same checkpoint) is not reported.
+    if promise.has_handler() {
+      continue;
+    }
     let value = v8::Local::new(scope, &value);
-    super::event_loop::report_uncaught(scope, state, value, "Uncaught (in promise)");
+    let unhandled = match &hook {
+      Some(f) => {
+        ran = true;
+        v8::tc_scope!(let tc, scope);
+        let f = v8::Local::new(tc, f);
+        let recv = v8::undefined(tc).into();
+        // A hook that throws (out of stack, say) leaves the rejection unhandled.
+        f.call(tc, recv, &[promise.into(), value]).is_none_or(|r| r.is_true())
+      }
+      None => true,
+    };
+    if scope.is_execution_terminating() {
+      return ran;
+    }
+    if unhandled {
+      super::event_loop::report_uncaught(scope, state, value, "Uncaught (in promise)");
+    }
   }
+  if let Some(f) = &handled {
+    for promise in later {
+      ran = true;
+      v8::tc_scope!(let tc, scope);
+      let f = v8::Local::new(tc, f);
+      let promise = v8::Local::new(tc, &promise);
+      let recv = v8::undefined(tc).into();
+      let _ = f.call(tc, recv, &[promise.into()]);
+      if tc.is_execution_terminating() {
+        return ran;
+      }
+    }
+  }
+  ran
 }

@@ -82,6 +82,12 @@ pub struct State {
   pub uncaught: Vec<v8::Global<v8::Value>>,
   /// Rejected promises without a handler so far: (promise, reason).
   pub rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
+  /// Rejected promises given a handler after their rejection was reported (or consumed).
+  pub handled_later: Vec<v8::Global<v8::Promise>>,
+  /// The platform's `reportRejection(promise, reason)` (unhandledrejection; true: still unhandled)
+  /// and `rejectionHandled(promise)` (rejectionhandled).
+  pub report_rejection: Option<v8::Global<v8::Function>>,
+  pub rejection_handled: Option<v8::Global<v8::Function>>,
 }
 
 pub type StateRef = Rc<RefCell<State>>;
@@ -116,6 +122,9 @@ impl State {
       host_entry: None,
       call_deadlines: HashMap::new(),
       rejections: Vec::new(),
+      handled_later: Vec::new(),
+      report_rejection: None,
+      rejection_handled: None,
       report_exception: None,
       module_evaluated: None,
       uncaught: Vec::new(),

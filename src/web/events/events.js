@@ -26,7 +26,7 @@
     ArrayBufferPrototypeGetByteLength, ArrayBufferPrototypeGetDetached, ArrayBufferPrototypeTransfer,
     ArrayPrototypeIncludes, ArrayPrototypeIndexOf, ArrayPrototypePush, ArrayPrototypeSplice, ObjectGetPrototypeOf, SafeArrayCopy,
     Error, FunctionPrototypeSymbolHasInstance, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty, ObjectEntries,
-    ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap,
+    ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf, ReflectApply, SafeArrayIterator, SafeMap, SafeSet, SafeWeakMap, SafeWeakSet,
     SafeWeakRef, String, StringPrototypeSlice, Symbol, SymbolIterator, TypeError,
   } = internals.primordials
   const DOMException = internals.DOMException
@@ -389,6 +389,27 @@
   }
   webidl(ErrorEvent, 'ErrorEvent')
 
+  // https://html.spec.whatwg.org/multipage/webappapis.html#promiserejectionevent
+  class PromiseRejectionEvent extends Event {
+    #promise
+    #reason
+    constructor(type, eventInitDict) {
+      required(arguments.length, 2, "construct 'PromiseRejectionEvent'")
+      super(type, eventInitDict)
+      // A dictionary with a required member: null and undefined are an empty one, which lacks it.
+      const init = eventInitDict ?? EMPTY
+      if (!isObject(init)) throw new TypeError("Failed to construct 'PromiseRejectionEvent': The provided value is not of type 'PromiseRejectionEventInit'.")
+      const promise = init.promise
+      if (promise === undefined) throw new TypeError("Failed to construct 'PromiseRejectionEvent': required member promise is undefined.")
+      if (!isObject(promise)) throw new TypeError("Failed to construct 'PromiseRejectionEvent': member promise is not of type 'object'.")
+      this.#promise = promise
+      this.#reason = init.reason
+    }
+    get promise() { return this.#promise }
+    get reason() { return this.#reason }
+  }
+  webidl(PromiseRejectionEvent, 'PromiseRejectionEvent')
+
   // https://html.spec.whatwg.org/multipage/comms.html#messageevent
   class MessageEvent extends Event {
     #data
@@ -635,6 +656,30 @@
       reporting = false
     }
   }
+  // https://html.spec.whatwg.org/multipage/webappapis.html#notify-about-rejected-promises, called
+  // by the runtime after a task's microtasks for each promise rejected without a handler that still
+  // has none. Returns whether it is still unhandled (then the runtime logs it).
+  const outstanding = new SafeWeakSet() // reported rejections, for rejectionhandled
+  const setTimeout_ = global.setTimeout
+  internals.reportRejection = (promise, reason) => {
+    const event = new PromiseRejectionEvent('unhandledrejection', { __proto__: null, cancelable: true, promise, reason })
+    setTrusted(event)
+    const notCanceled = dispatchEvent_(global, event)
+    if (!natives.promiseHasHandler(promise)) outstanding.add(promise)
+    return notCanceled
+  }
+  // A handler was added to a rejected promise after its rejection was reported: a task fires
+  // rejectionhandled (HostPromiseRejectionTracker's "handle" operation).
+  internals.rejectionHandled = (promise) => {
+    if (!outstanding.has(promise)) return
+    outstanding.delete(promise)
+    setTimeout_(() => {
+      const event = new PromiseRejectionEvent('rejectionhandled', { __proto__: null, promise, reason: natives.promiseResult(promise) })
+      setTrusted(event)
+      dispatchEvent_(global, event)
+    }, 0)
+  }
+
   define(global, 'reportError', function reportError(e) {
     required(arguments.length, 1, "execute 'reportError'")
     reportException(e)
@@ -921,7 +966,7 @@
   defineEventHandler(BroadcastChannel.prototype, 'onmessageerror')
   webidl(BroadcastChannel, 'BroadcastChannel')
 
-  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator, MessageChannel, MessagePort, BroadcastChannel])) {
+  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator, MessageChannel, MessagePort, BroadcastChannel])) {
     define(global, cls.name, cls)
   }
   define(global, 'navigator', navigator)
@@ -945,6 +990,8 @@
   for (const name of new SafeArrayIterator(['addEventListener', 'removeEventListener', 'dispatchEvent'])) {
     define(global, name, EventTarget.prototype[name])
   }
+  defineEventHandler(global, 'onunhandledrejection')
+  defineEventHandler(global, 'onrejectionhandled')
   defineEventHandler(global, 'onerror')
   ObjectDefineProperty(global, 'onerror', { __proto__: null, enumerable: false })
 
