@@ -71,7 +71,10 @@ pub fn accept(
   if let Ok(v) = HeaderValue::from_str(&accept) {
     map.insert("sec-websocket-accept", v);
   }
-  tokio::spawn(run(core, peer, tls, cid, protocol.unwrap_or_default(), on_upgrade));
+  // On the runtime's loop, as its HTTP connection was: `ws.send` reaches the socket on the same
+  // thread.
+  let conns = core.conns.clone();
+  conns.spawn(run(core, peer, tls, cid, protocol.unwrap_or_default(), on_upgrade));
   response
 }
 
