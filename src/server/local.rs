@@ -34,6 +34,13 @@ const SCHEDULED: u8 = 1;
 const RUNNING: u8 = 2;
 /// A `run` is polling and a task was woken meanwhile.
 const NOTIFIED: u8 = 3;
+/// A task was woken by a handler's answer on the runtime's thread: `run_inline` polls it there.
+const INLINE: u8 = 4;
+
+std::thread_local! {
+  /// Set while `answer` wakes a connection from inside the runtime's turn.
+  static ANSWERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// Polls per `run`: past it the runtime's other messages (the handlers' calls) get their turn.
 const BUDGET: usize = 128;
@@ -100,12 +107,13 @@ impl Local {
     let mut s = self.state.load(Ordering::Acquire);
     loop {
       let next = match s {
+        IDLE if ANSWERING.get() => INLINE,
         IDLE => SCHEDULED,
         RUNNING => NOTIFIED,
         _ => return,
       };
       match self.state.compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire) {
-        Ok(_) if s == IDLE => return self.post(),
+        Ok(_) if next == SCHEDULED => return self.post(),
         Ok(_) => return,
         Err(now) => s = now,
       }
@@ -127,6 +135,18 @@ impl Local {
     });
     // A refused message is dropped here, and `Posted` hands the run to tokio.
     let _ = mailbox.send(Msg::Task(task));
+  }
+
+  /// Runs `wake` (a handler's answer reaching its connection, on the runtime's thread, inside its
+  /// turn), then polls the connection right there: hyper writes the answer without another
+  /// message through the runtime's inbox. Only for wakes on the runtime's own thread while it runs.
+  pub fn answer(&self, wake: impl FnOnce()) {
+    ANSWERING.set(true);
+    wake();
+    ANSWERING.set(false);
+    if self.state.compare_exchange(INLINE, SCHEDULED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+      self.run();
+    }
   }
 
   /// Polls the woken tasks, at most BUDGET of them.
