@@ -163,8 +163,10 @@ impl Local {
         let waker = Waker::from(task.clone());
         let mut cx = Context::from_waker(&waker);
         let Ok(mut slot) = task.fut.lock() else { continue };
+        // A connection whose poll panics (a bug in a library) is dropped alone, as a tokio task
+        // would be: no panic leaves here (this may run inside a V8 callback, see `answer`).
         let done = match slot.as_mut() {
-          Some(fut) => fut.as_mut().poll(&mut cx).is_ready(),
+          Some(fut) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(&mut cx).is_ready())).unwrap_or(true),
           None => false,
         };
         if done {
@@ -233,5 +235,22 @@ mod tests {
     drop(tx);
     let got: Vec<u32> = rt.block_on(async { tokio::task::spawn_blocking(move || rx.iter().collect()).await.unwrap_or_default() });
     assert_eq!(got.len(), 300);
+  }
+
+  // A task that panics is dropped alone; the others still run.
+  #[test]
+  fn a_panicking_task_is_dropped_alone() {
+    let Some(rt) = crate::net::tokio() else { return };
+    let local = Local::make(None);
+    let (tx, rx) = std::sync::mpsc::channel();
+    local.spawn(async { panic!("a bug in a connection") });
+    let t = tx.clone();
+    local.spawn(async move {
+      tokio::task::yield_now().await;
+      let _ = t.send(1u32);
+    });
+    drop(tx);
+    let got: Vec<u32> = rt.block_on(async { tokio::task::spawn_blocking(move || rx.iter().collect()).await.unwrap_or_default() });
+    assert_eq!(got, vec![1]);
   }
 }

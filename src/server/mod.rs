@@ -6,7 +6,9 @@
 //! `Msg::Call { op: "dispatch" }` on the runtime's mailbox (src/web/serve/serve.js answers it),
 //! its body pulled by the isolate from Rust (registry.rs), its response streamed back by `pull`
 //! calls. Node's main thread hears only of WebSocket opens and closes, and only when the host
-//! asked to (`onConnection`/`onDisconnection`).
+//! asked to (`onConnection`/`onDisconnection`). tokio accepts connections; each connection is then
+//! polled on the runtime's own loop (local.rs), so the handler's answer is written without
+//! crossing threads.
 
 pub mod host;
 mod http;
