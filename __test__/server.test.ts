@@ -28,6 +28,15 @@ describe('runtime.listen: HTTP', () => {
     expect(Math.abs(Date.parse(date) - Date.now())).toBeLessThan(5000)
   })
 
+  it('sends a string body as UTF-8, a lone surrogate as U+FFFD (as TextEncoder encodes it)', async () => {
+    const { server } = await serveApp(`serve({ fetch: () => new Response('é\\uD800€' + 'x'.repeat(70000)) })`)
+    const res = await fetch(server.url)
+    const bytes = Buffer.from(await res.arrayBuffer())
+    expect([...bytes.subarray(0, 8)]).toEqual([0xc3, 0xa9, 0xef, 0xbf, 0xbd, 0xe2, 0x82, 0xac])
+    expect(bytes.length).toBe(8 + 70000)
+    expect(res.headers.get('content-length')).toBe(String(8 + 70000))
+  })
+
   it('gives the handler the URL, method, headers and the client address (server.requestIP)', async () => {
     const { server } = await serveApp(`
       serve({ fetch(request, server) {

@@ -421,7 +421,7 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
   ];
   // If the client goes away before the answer, the handler's request.signal aborts.
   let mut abort = AbortOnDrop { core: core.clone(), dispatch: did, armed: true };
-  let result = call(&core.mailbox, "dispatch", args).await;
+  let result = dispatch(core, args).await;
   abort.armed = false;
   let reply = match result {
     Ok(Value::Array(items)) => items,
@@ -470,6 +470,10 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
       let charge = core.shared.budget.charge_anyway(Pool::ArrayBuffers, bytes.len());
       Kind::Full(Some(Bytes::from(bytes)), Some(charge))
     }
+    (3, Value::String(text)) if !null_body => {
+      let charge = core.shared.budget.charge_anyway(Pool::ArrayBuffers, text.len());
+      Kind::Full(Some(Bytes::from(text.into_bytes())), Some(charge))
+    }
     (2, Value::Number(rid)) if !null_body && !is_head => Kind::Stream(Pulled { core: core.clone(), rid, dispatch: did, pending: None, held: None, done: false }),
     (2, rid) => {
       notify(&core.mailbox, "cancel", vec![rid, Value::String(String::new())]);
@@ -501,6 +505,27 @@ fn latin1_bytes(s: &str) -> Vec<u8> {
     return s.as_bytes().to_vec();
   }
   s.chars().map(|c| u32::from(c).min(255) as u8).collect()
+}
+
+/// Like `call(…, "dispatch", …)`, except that the answer is written at once: the handler answers
+/// on the runtime's thread, inside its turn, and the connection is polled right there (see
+/// `Local::answer`).
+async fn dispatch(core: &Arc<Core>, args: Vec<Value>) -> Result<Value, ErrorInfo> {
+  let (tx, rx) = tokio::sync::oneshot::channel();
+  let conns = core.conns.clone();
+  let shared = core.shared.clone();
+  let done: crate::runtime::Reply = Box::new(move |r| {
+    // A runtime that is ending settles its calls from wherever it ends: no polling there.
+    if shared.is_alive() {
+      conns.answer(|| {
+        let _ = tx.send(r);
+      });
+    } else {
+      let _ = tx.send(r);
+    }
+  });
+  let _ = core.mailbox.send(crate::runtime::Msg::Call { op: "dispatch".into(), args, done });
+  rx.await.unwrap_or_else(|_| Err(ErrorInfo::disposed(crate::errors::DISPOSED)))
 }
 
 struct AbortOnDrop {

@@ -6,10 +6,13 @@
 //! `Msg::Call { op: "dispatch" }` on the runtime's mailbox (src/web/serve/serve.js answers it),
 //! its body pulled by the isolate from Rust (registry.rs), its response streamed back by `pull`
 //! calls. Node's main thread hears only of WebSocket opens and closes, and only when the host
-//! asked to (`onConnection`/`onDisconnection`).
+//! asked to (`onConnection`/`onDisconnection`). tokio accepts connections; each connection is then
+//! polled on the runtime's own loop (local.rs), so the handler's answer is written without
+//! crossing threads.
 
 pub mod host;
 mod http;
+mod local;
 mod options;
 pub mod registry;
 mod ws;
@@ -48,6 +51,8 @@ pub struct Core {
   open: AtomicUsize,
   all_closed: tokio::sync::Notify,
   pub events: Option<ConnEvents>,
+  /// Polls the connections on the runtime's own loop.
+  pub(crate) conns: Arc<local::Local>,
 }
 
 static NEXT_SERVER: AtomicU64 = AtomicU64::new(1);
@@ -88,6 +93,7 @@ pub async fn start(opts: Options, mailbox: Mailbox, shared: Arc<Shared>, gone: C
   let scheme = if opts.tls.is_some() { "https" } else { "http" };
   let url = format!("{scheme}://{}:{}/", bracket(&local.ip().to_string()), local.port());
   let builder = http::builder(&opts);
+  let mailbox_for_local = mailbox.clone();
   let core = Arc::new(Core {
     id: NEXT_SERVER.fetch_add(1, Ordering::Relaxed),
     owner: registry::owner_of(&shared),
@@ -103,6 +109,7 @@ pub async fn start(opts: Options, mailbox: Mailbox, shared: Arc<Shared>, gone: C
     open: AtomicUsize::new(0),
     all_closed: tokio::sync::Notify::new(),
     events,
+    conns: local::Local::new(mailbox_for_local),
   });
   let c = core.clone();
   tokio::spawn(async move {
@@ -159,7 +166,8 @@ async fn accept_loop(core: Arc<Core>, listener: TcpListener) {
     let _ = tcp.set_nodelay(true);
     let c = core.clone();
     let tls = tls.clone();
-    tokio::spawn(async move {
+    // On the runtime's loop: the handler's answer is written without crossing threads.
+    core.conns.spawn(async move {
       let guard = OpenGuard(c.clone());
       match tls {
         None => http::serve(c, tcp, peer, false).await,

@@ -71,7 +71,14 @@ pub fn accept(
   if let Ok(v) = HeaderValue::from_str(&accept) {
     map.insert("sec-websocket-accept", v);
   }
-  tokio::spawn(run(core, peer, tls, cid, protocol.unwrap_or_default(), on_upgrade));
+  // On the runtime's loop, as its HTTP connection was: `ws.send` reaches the socket on the same
+  // thread.
+  // Counted open from now (not from the task's first poll): a close() that comes right after the
+  // client saw the 101 waits for this connection and sends it 1001.
+  core.open.fetch_add(1, Ordering::AcqRel);
+  let open = super::OpenGuard(core.clone());
+  let conns = core.conns.clone();
+  conns.spawn(run(core, open, peer, tls, cid, protocol.unwrap_or_default(), on_upgrade));
   response
 }
 
@@ -90,9 +97,7 @@ struct End {
   reason: String,
 }
 
-async fn run(core: Arc<Core>, peer: SocketAddr, _tls: bool, cid: String, protocol: String, on_upgrade: OnUpgrade) {
-  core.open.fetch_add(1, Ordering::AcqRel);
-  let _open = super::OpenGuard(core.clone());
+async fn run(core: Arc<Core>, _open: super::OpenGuard, peer: SocketAddr, _tls: bool, cid: String, protocol: String, on_upgrade: OnUpgrade) {
   let upgraded = tokio::select! {
     _ = core.kill.cancelled() => None,
     r = on_upgrade => r.ok(),

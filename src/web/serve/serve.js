@@ -556,12 +556,13 @@
   }
 
   // What the host gets for a response: [status, statusText, headers, kind, payload]; kind 0 no
-  // body, 1 the bytes (payload), 2 a body to pull (payload: its id). Checked once more here,
+  // body, 1 the bytes (payload), 2 a body to pull (payload: its id), 3 (native server only) a
+  // string to send as UTF-8. Checked once more here,
   // right before it crosses.
   function head(status, statusText, headers, kind, payload) {
     if (!NumberIsInteger(status) || status < 0 || status > 999) throw new TypeError('invalid response status')
     if (typeof statusText !== 'string' || typeof headers !== 'string') throw new TypeError('invalid response head')
-    if (!((kind === 0 && payload === null) || (kind === 1 && isUint8Array(payload)) || (kind === 2 && NumberIsInteger(payload)))) {
+    if (!((kind === 0 && payload === null) || (kind === 1 && isUint8Array(payload)) || (kind === 2 && NumberIsInteger(payload)) || (kind === 3 && typeof payload === 'string'))) {
       throw new TypeError('invalid response body')
     }
     return [status, statusText, headers, kind, payload]
@@ -655,7 +656,10 @@
       return false
     }
     if (typeof out === 'string') {
-      reply(id, head(parts.status, parts.statusText, joined, 1, bodyUtf8Encode(out)))
+      // The native server takes the string itself (Rust encodes it as UTF-8, lone surrogates as
+      // U+FFFD, as TextEncoder does): no Uint8Array made and copied for it.
+      if (addresses.has(request)) reply(id, head(parts.status, parts.statusText, joined, 3, out))
+      else reply(id, head(parts.status, parts.statusText, joined, 1, bodyUtf8Encode(out)))
       return false
     }
     if (isUint8Array(out)) {
