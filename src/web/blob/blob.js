@@ -200,6 +200,20 @@
     return MathTrunc(n) || 0
   }
   tag(File, 'File')
+  // https://w3c.github.io/FileAPI/#blob-section (Serializable): a clone shares the original's
+  // immutable bytes, so cloning copies nothing.
+  internals.serializable(Blob, (b) => {
+    if (!isBlob(b)) return undefined
+    const c = new Blob(undefined, { __proto__: null, type: blobType(b) })
+    setBlobBytes(c, blobBytes(b))
+    return c
+  })
+  internals.serializable(File, (f) => {
+    if (!isFile(f)) return undefined
+    const c = newFile(fileName(f), { __proto__: null, type: blobType(f), lastModified: fileLastModified(f) })
+    setBlobBytes(c, blobBytes(f))
+    return c
+  })
   for (const k of new SafeArrayIterator(['name', 'lastModified'])) ObjectDefineProperty(File.prototype, k, { __proto__: null, enumerable: true })
 
   // https://xhr.spec.whatwg.org/#create-an-entry

@@ -121,6 +121,12 @@
     }
   }
   tag(CryptoKey, 'CryptoKey')
+  // https://w3c.github.io/webcrypto/#cryptokey-interface-clone: same slots, the key material
+  // (an immutable handle) shared.
+  internals.serializable(CryptoKey, (k) => {
+    const s = slots(k)
+    return s === undefined ? undefined : new CryptoKey(TOKEN, s.type, s.extractable, s.algorithm, s.usages, s.handle)
+  })
   enumerable(CryptoKey)
 
   const newKey = (type, extractable, algorithm, usages, handle) =>
