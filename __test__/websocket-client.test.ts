@@ -160,6 +160,10 @@ describe('WebSocket interface', () => {
       ws.onopen = f
       check(ws.onopen === f, 'onopen round-trips')
       report(Object.keys(WebSocket.prototype).filter((k) => k.startsWith('on')).sort())
+      // WebIDL attributes check their receiver.
+      const err = (f) => { try { f(); return 'ok' } catch (e) { return e.name } }
+      const setter = (k) => Object.getOwnPropertyDescriptor(WebSocket.prototype, k).set
+      report([err(() => WebSocket.prototype.onopen), err(() => setter('onmessage').call({}, null)), err(() => setter('binaryType').call({}, 'blob'))])
     `)
     expect(calls[0]).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]])
     expect(calls[1]).toEqual([false, true, false])
@@ -167,6 +171,7 @@ describe('WebSocket interface', () => {
     expect(calls[3]).toBe('arraybuffer')
     expect(calls[4]).toBe('blob')
     expect(calls[5]).toEqual(['onclose', 'onerror', 'onmessage', 'onopen'])
+    expect(calls[6]).toEqual(['TypeError', 'TypeError', 'TypeError'])
   })
 
   it('send while CONNECTING throws InvalidStateError; close validates code and reason', async () => {

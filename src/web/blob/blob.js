@@ -578,8 +578,30 @@
     internals.defineEventHandler(FileReader.prototype, name)
   }
   internals.webidl(FileReader, 'FileReader')
+
+  // --- FileReaderSync: https://w3c.github.io/FileAPI/#FileReaderSync (exposed in dedicated
+  // workers, which the runtime's global is): the same packaging, returned at once.
+  const syncRead = (reader, blob, kind, label, what, n) => {
+    if (!isSyncReader(reader)) throw new TypeError('Illegal invocation')
+    if (n < 1) throw new TypeError(`Failed to execute '${what}' on 'FileReaderSync': 1 argument required, but only 0 present.`)
+    if (!isBlob(blob)) throw new TypeError(`Failed to execute '${what}' on 'FileReaderSync': parameter 1 is not of type 'Blob'.`)
+    return packageData(blobBytes(blob), kind, blobType(blob), label)
+  }
+  let isSyncReader
+  class FileReaderSync {
+    #brand = true
+    static { isSyncReader = (x) => x !== null && typeof x === 'object' && #brand in x }
+    readAsArrayBuffer(blob) { return syncRead(this, blob, AS_BUFFER, undefined, 'readAsArrayBuffer', arguments.length) }
+    readAsBinaryString(blob) { return syncRead(this, blob, AS_BINARY, undefined, 'readAsBinaryString', arguments.length) }
+    readAsText(blob, encoding = undefined) {
+      return syncRead(this, blob, AS_TEXT, encoding === undefined ? undefined : String(encoding), 'readAsText', arguments.length)
+    }
+    readAsDataURL(blob) { return syncRead(this, blob, AS_DATA_URL, undefined, 'readAsDataURL', arguments.length) }
+  }
+  internals.webidl(FileReaderSync, 'FileReaderSync')
   define(global, 'ProgressEvent', ProgressEvent)
   define(global, 'FileReader', FileReader)
+  define(global, 'FileReaderSync', FileReaderSync)
 
   // --- blob: URLs: https://w3c.github.io/FileAPI/#url
   // The isolate's blob URL store: URL (without fragment) -> Blob, until revoked (or the runtime

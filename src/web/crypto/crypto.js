@@ -79,7 +79,8 @@
     #handle
     #algorithmCached
     #usagesCached
-    constructor(token, type, extractable, algorithm, usages, handle) {
+    // Defaults keep CryptoKey.length 0: WebIDL's for an interface with no constructor.
+    constructor(token = undefined, type = undefined, extractable = undefined, algorithm = undefined, usages = undefined, handle = undefined) {
       if (token !== TOKEN) throw new TypeError('Illegal constructor')
       this.#type = type
       this.#extractable = extractable

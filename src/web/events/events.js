@@ -337,8 +337,14 @@
     }
   }
   const defineEventHandler = (proto, name) => {
-    const get = { [`get ${name}`]() { return handlerGet(thisTarget(this), name) } }[`get ${name}`]
-    const set = { [`set ${name}`](v) { handlerSet(thisTarget(this), name, v) } }[`set ${name}`]
+    // WebIDL attributes check their receiver: an EventTarget (or the global), else TypeError.
+    const target = (t) => {
+      t = thisTarget(t)
+      if (!isEventTarget(t)) throw new TypeError('Illegal invocation')
+      return t
+    }
+    const get = { [`get ${name}`]() { return handlerGet(target(this), name) } }[`get ${name}`]
+    const set = { [`set ${name}`](v) { handlerSet(target(this), name, v) } }[`set ${name}`]
     ObjectDefineProperty(proto, name, { __proto__: null, get, set, enumerable: true, configurable: true })
   }
 
@@ -969,7 +975,27 @@
   defineEventHandler(BroadcastChannel.prototype, 'onmessageerror')
   webidl(BroadcastChannel, 'BroadcastChannel')
 
-  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator, MessageChannel, MessagePort, BroadcastChannel])) {
+  // The runtime's global is a dedicated worker's (https://html.spec.whatwg.org/multipage/workers.html#dedicatedworkerglobalscope):
+  // `self instanceof DedicatedWorkerGlobalScope`, `WorkerGlobalScope` and `EventTarget`, as the
+  // Web platform's worker-exposed APIs (and WebIDL's exposure rules) expect. It has no owner:
+  // postMessage() clones and transfers as the standard says, and the message is dropped, as one
+  // posted to a port whose other side has gone.
+  class WorkerGlobalScope extends EventTarget {
+    constructor() { illegal(); super() }
+  }
+  webidl(WorkerGlobalScope, 'WorkerGlobalScope')
+  class DedicatedWorkerGlobalScope extends WorkerGlobalScope {
+    constructor() { illegal(); super() }
+    postMessage(message, transfer = undefined) {
+      const what = "execute 'postMessage' on 'DedicatedWorkerGlobalScope'"
+      if (this !== global && this !== undefined) throw new TypeError('Illegal invocation')
+      required(arguments.length, 1, what)
+      serializeWithTransfer(message, transferList(transfer, what), undefined)
+    }
+  }
+  webidl(DedicatedWorkerGlobalScope, 'DedicatedWorkerGlobalScope')
+  ObjectSetPrototypeOf(global, DedicatedWorkerGlobalScope.prototype)
+  for (const cls of new SafeArrayIterator([WorkerGlobalScope, DedicatedWorkerGlobalScope, Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator, MessageChannel, MessagePort, BroadcastChannel])) {
     define(global, cls.name, cls)
   }
   define(global, 'navigator', navigator)

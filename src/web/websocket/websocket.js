@@ -162,6 +162,7 @@
     get protocol() { return this.#protocol }
     get binaryType() { return this.#binaryType }
     set binaryType(v) {
+      this.#binaryType // brand check
       v = domString(v)
       // An enumerated attribute: other values are ignored.
       if (v === 'blob' || v === 'arraybuffer') this.#binaryType = v
