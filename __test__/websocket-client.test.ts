@@ -19,6 +19,7 @@ type Seen = { path: string; text?: string; bytes?: number[]; close?: number; rea
  * '/no-protocol' picks none. `seen` records what it received. */
 async function startServer(options: { https?: boolean } = {}) {
   const seen: Seen[] = []
+  const handshakes: { origin?: string; authorization?: string; protocols?: string }[] = []
   let httpsServer: ReturnType<typeof createHttpsServer> | undefined
   if (options.https) {
     httpsServer = createHttpsServer({ cert: readFileSync(TLS.cert), key: readFileSync(TLS.key) })
@@ -37,6 +38,8 @@ async function startServer(options: { https?: boolean } = {}) {
   const port = ((httpsServer ?? wss).address() as AddressInfo).port
   wss.on('connection', (socket, request) => {
     const path = request.url ?? ''
+    const h = request.headers
+    handshakes.push({ origin: h.origin, authorization: h.authorization, protocols: h['sec-websocket-protocol'] })
     seen.push({ path, protocol: socket.protocol })
     socket.on('message', (data: Buffer, isBinary) => {
       seen.push(isBinary ? { path, bytes: [...data] } : { path, text: data.toString() })
@@ -48,6 +51,7 @@ async function startServer(options: { https?: boolean } = {}) {
   const server = {
     port,
     seen,
+    handshakes,
     url: (path: string) => `${httpsServer ? 'wss' : 'ws'}://127.0.0.1:${port}${path}`,
     close: async () => {
       for (const c of wss.clients) c.terminate()
@@ -117,6 +121,7 @@ describe('WebSocket interface', () => {
         err(() => new WebSocket('ws://example.com/#frag')),
         err(() => new WebSocket('ws://example.com/#')),
         err(() => new WebSocket('ws://example.com/', ['a', 'a'])),
+        err(() => new WebSocket('ws://example.com/', ['Chat', 'chAT'])),
         err(() => new WebSocket('ws://example.com/', ['a b'])),
         err(() => new WebSocket('ws://example.com/', '')),
         err(() => new WebSocket('ws://example.com/', ['é'])),
@@ -126,6 +131,7 @@ describe('WebSocket interface', () => {
       report([new WebSocket('http://example.com/a?b').url, new WebSocket('https://example.com:443/').url, new WebSocket('WSS://Example.COM/x').url])
     `)
     expect(calls[0]).toEqual([
+      'SyntaxError:dom',
       'SyntaxError:dom',
       'SyntaxError:dom',
       'SyntaxError:dom',
@@ -172,6 +178,24 @@ describe('WebSocket interface', () => {
     expect(calls[4]).toBe('blob')
     expect(calls[5]).toEqual(['onclose', 'onerror', 'onmessage', 'onopen'])
     expect(calls[6]).toEqual(['TypeError', 'TypeError', 'TypeError'])
+  })
+
+  it('the handshake carries the runtime origin, Basic credentials of the URL, and the protocols as given', async () => {
+    const server = await startServer()
+    const url = server.url('/echo')
+    await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(url.replace('ws://', 'ws://us%20er:p%40ss@'))}, ['Chat', 'x'])
+      ws.onopen = () => ws.close()
+      await track(ws)
+    `,
+      { network: LOOPBACK, location: 'https://app.example/page' },
+    )
+    await run(`const ws = new WebSocket(${JSON.stringify(url)}); ws.onopen = () => ws.close(); await track(ws)`, { network: LOOPBACK })
+    expect(server.handshakes).toEqual([
+      { origin: 'https://app.example', authorization: 'Basic ' + Buffer.from('us er:p@ss').toString('base64'), protocols: 'Chat, x' },
+      { origin: undefined, authorization: undefined, protocols: undefined },
+    ])
   })
 
   it('send while CONNECTING throws InvalidStateError; close validates code and reason', async () => {

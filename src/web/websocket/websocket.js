@@ -13,7 +13,7 @@
     Number, NumberIsInteger, NumberIsNaN, SafeMap, SafePromisePrototypeThen, SafeSet,
     SharedArrayBuffer, StringPrototypeCharCodeAt, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToWellFormed,
     SymbolIterator, TypeError, TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetSymbolToStringTag, Uint8Array,
-    uncurryThis, ObjectGetOwnPropertyDescriptor,
+    uncurryThis, ObjectGetOwnPropertyDescriptor, StringPrototypeToLowerCase, ArrayPrototypePush,
   } = internals.primordials
   const { DOMException, dispatch, defineEventHandler, blobFromBytes, blobBytes, isBlob, parseAPIURL, noBaseHint, define, webidl } = internals
   const EventTarget = global.EventTarget
@@ -133,17 +133,23 @@
       } else {
         list = [domString(protocols)]
       }
+      // Subprotocols are ASCII tokens, compared ASCII case-insensitively (RFC 6455 §4.1 via
+      // https://websockets.spec.whatwg.org/#dom-websocket-websocket step 8).
       const seen = new SafeSet()
+      const offered = []
       for (let i = 0; i < list.length; i++) {
         const p = list[i]
         if (typeof p !== 'string' || !isToken(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid.`, 'SyntaxError')
-        if (seen.has(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is duplicated.`, 'SyntaxError')
-        seen.add(p)
+        const key = StringPrototypeToLowerCase(p)
+        if (seen.has(key)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is duplicated.`, 'SyntaxError')
+        seen.add(key)
+        ArrayPrototypePush(offered, p)
       }
       this.#url = href
       this.#origin = urlOrigin(new URL(href))
       // The native reads a fresh array of checked strings.
-      const opened = wsOpen(href, [...seen], deliver)
+      // The handshake's Origin: the runtime's (its `location` option), when it has one.
+      const opened = wsOpen(href, offered, deliver, internals.locationOrigin?.() ?? null)
       const id = opened[0]
       const decision = opened[1]
       if (!NumberIsInteger(id)) throw new TypeError("Failed to construct 'WebSocket': the connection could not be registered.")
