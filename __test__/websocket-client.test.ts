@@ -799,3 +799,72 @@ describe('misuse', () => {
 })
 
 void within
+
+// https://websockets.spec.whatwg.org/#the-websocketstream-interface (tentative)
+describe('WebSocketStream and WebSocketError', () => {
+  it('WebSocketError validates its close code and reason', async () => {
+    const { calls } = await run(`
+      const err = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      const d = new WebSocketError()
+      const e = new WebSocketError('m', { closeCode: 3456, reason: 'r' })
+      report([d instanceof DOMException, d.name, d.code, d.message, d.closeCode, d.reason, e.message, e.closeCode, e.reason])
+      report([
+        new WebSocketError('', { reason: 'x' }).closeCode,
+        err(() => new WebSocketError('', { closeCode: 1001 })),
+        err(() => new WebSocketError('', { closeCode: 70000 })),
+        err(() => new WebSocketError('', { reason: '\\u{1F50C}'.repeat(31) })),
+        err(() => new WebSocketError('', 5)),
+      ])
+    `)
+    expect(calls).toEqual([
+      [true, 'WebSocketError', 0, '', null, '', 'm', 3456, 'r'],
+      [1000, 'InvalidAccessError', 'TypeError', 'SyntaxError', 'TypeError'],
+    ])
+  })
+
+  it('opens streams over the connection, echoes, and closes with a code and reason', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const wss = new WebSocketStream(${JSON.stringify(server.url('/echo'))}, { protocols: ['chat'] })
+      const { readable, writable, protocol, extensions } = await wss.opened
+      const writer = writable.getWriter()
+      const reader = readable.getReader()
+      await writer.write('hi')
+      await writer.write(new Uint8Array([1, 2, 3]))
+      const a = await reader.read()
+      const b = await reader.read()
+      wss.close({ closeCode: 3001, reason: 'bye' })
+      const closed = await wss.closed
+      const after = await reader.read()
+      report([wss.url, protocol, extensions, a.value, b.value instanceof Uint8Array, [...b.value], closed.closeCode, closed.reason, after.done])
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls).toEqual([[server.url('/echo'), 'chat', '', 'hi', true, [1, 2, 3], 3001, 'bye', true]])
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen.filter((s) => s.close !== undefined)).toEqual([{ path: '/echo', close: 3001, reason: 'bye' }])
+  })
+
+  it('rejects both promises with a WebSocketError when the connection fails, and with the abort reason when aborted first', async () => {
+    const { calls } = await run(
+      `
+      const outcome = (p) => p.then(() => 'resolved', (e) => [e.constructor.name, e.closeCode ?? e.name])
+      const failed = new WebSocketStream('ws://127.0.0.1:1/')
+      report([await outcome(failed.opened), await outcome(failed.closed)])
+      const ac = new AbortController()
+      ac.abort()
+      const aborted = new WebSocketStream('ws://127.0.0.1:1/', { signal: ac.signal })
+      report([await outcome(aborted.opened), await outcome(aborted.closed)])
+      const err = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      report([err(() => new WebSocketStream()), err(() => new WebSocketStream('ftp://x/')), err(() => new WebSocketStream('ws://x/', { protocols: 'a' })), err(() => new WebSocketStream('ws://x/', true))])
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls).toEqual([
+      [['WebSocketError', 1006], ['WebSocketError', 1006]],
+      [['DOMException', 'AbortError'], ['DOMException', 'AbortError']],
+      ['TypeError', 'SyntaxError', 'TypeError', 'TypeError'],
+    ])
+  })
+})
