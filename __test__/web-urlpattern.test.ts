@@ -176,3 +176,14 @@ describe('URLPattern.compareComponent', () => {
     ])
   })
 })
+
+// https://urlpattern.spec.whatwg.org/#canonicalize-a-hostname
+describe('URLPattern hostname patterns', () => {
+  it('refuse the code points the hostname parser would strip or stop at', async () => {
+    const calls = await run(`
+      const err = (h) => { try { return new URLPattern({ hostname: h }).hostname } catch (e) { return e.name } }
+      report(['bad#host', 'bad/host', 'bad\\\\\\\\host', 'bad\\nhost', 'bad\\rhost', 'bad\\thost', '{a/}?b', 'ok.example', ':sub.example', '*.example', 'a(\\\\d/)'].map(err))
+    `)
+    expect(calls).toEqual([['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'ok.example', ':sub.example', '*.example', 'a(\\d/)']])
+  })
+})

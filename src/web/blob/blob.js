@@ -94,37 +94,50 @@
       isBlob = (x) => x !== null && typeof x === 'object' && #bytes in x
     }
     constructor(blobParts = undefined, options = undefined) {
+      // Web IDL converts the arguments left to right: sequence<BlobPart> (each element as it is
+      // iterated, with the iterator method read once), then the BlobPropertyBag.
+      const parts = [] // bytes (Uint8Array) or a string still to be encoded
+      if (blobParts !== undefined && blobParts !== null) {
+        const method = typeof blobParts === 'object' || typeof blobParts === 'function' ? blobParts[SymbolIterator] : undefined
+        if (typeof method !== 'function') {
+          throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
+        }
+        const it = ReflectApply(method, blobParts, [])
+        if (it === null || (typeof it !== 'object' && typeof it !== 'function')) throw new TypeError("Failed to construct 'Blob': the iterator is not an object.")
+        const next = it.next
+        for (;;) {
+          const r = ReflectApply(next, it, [])
+          if (r === null || (typeof r !== 'object' && typeof r !== 'function')) throw new TypeError("Failed to construct 'Blob': the iterator result is not an object.")
+          if (r.done) break
+          const part = r.value
+          let bytes
+          if (isBlob(part)) bytes = part.#bytes
+          else if ((bytes = bufferSourceBytes(part)) === undefined) bytes = usv(part)
+          ArrayPrototypePush(parts, bytes)
+        }
+      } else if (blobParts === null) {
+        throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
+      }
       if (options !== undefined && options !== null && typeof options !== 'object' && typeof options !== 'function') {
         throw new TypeError("Failed to construct 'Blob': The provided value is not of type 'BlobPropertyBag'.")
       }
-      // https://webidl.spec.whatwg.org/#es-dictionary: members in lexicographic order.
-      const endings = options?.endings === undefined ? 'transparent' : String(options.endings)
-      const type = options?.type === undefined ? '' : String(options.type)
+      // https://webidl.spec.whatwg.org/#es-dictionary: each member read once, in lexicographic order.
+      const rawEndings = options === undefined || options === null ? undefined : options.endings
+      const endings = rawEndings === undefined ? 'transparent' : String(rawEndings)
+      const rawType = options === undefined || options === null ? undefined : options.type
+      const type = rawType === undefined ? '' : String(rawType)
       if (endings !== 'transparent' && endings !== 'native') {
         throw new TypeError(`Failed to construct 'Blob': The provided value '${endings}' is not a valid enum value of type EndingType.`)
       }
       const chunks = []
       let total = 0
-      if (blobParts !== undefined && blobParts !== null) {
-        if (typeof blobParts !== 'object' && typeof blobParts !== 'function' || typeof blobParts[SymbolIterator] !== 'function') {
-          throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
+      for (let i = 0; i < parts.length; i++) {
+        let bytes = parts[i]
+        if (typeof bytes === 'string') bytes = utf8Encode(endings === 'native' ? nativeEndings(bytes) : bytes)
+        if (lengthOf(bytes)) {
+          ArrayPrototypePush(chunks, bytes)
+          total += lengthOf(bytes)
         }
-        // WebIDL sequence<BlobPart>: the caller's own iterator, by spec.
-        for (const part of blobParts) {
-          let bytes
-          if (isBlob(part)) bytes = part.#bytes
-          else if ((bytes = bufferSourceBytes(part)) === undefined) {
-            let s = usv(part)
-            if (endings === 'native') s = nativeEndings(s)
-            bytes = utf8Encode(s)
-          }
-          if (lengthOf(bytes)) {
-            ArrayPrototypePush(chunks, bytes)
-            total += lengthOf(bytes)
-          }
-        }
-      } else if (blobParts === null) {
-        throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
       }
       this.#bytes = chunks.length ? concat(chunks, total) : empty
       this.#type = normalizeType(type)

@@ -477,6 +477,24 @@
   const EMPTY_FIXED = [PART_FIXED, MOD_NONE, '', '', '']
   const SPECIAL_SCHEMES = ['ftp', 'file', 'http', 'https', 'ws', 'wss']
 
+  // https://urlpattern.spec.whatwg.org/#canonicalize-a-hostname: the basic URL parser in hostname
+  // state strips tab, LF and CR and stops at '#', '/' and '\\', where the spec's hostname must be
+  // an error; the urlpattern crate lets these through, so the text the encoding callback would
+  // get (fixed parts, group prefixes and suffixes) is checked here first.
+  const forbiddenInHostname = new SafeRegExp('[\\t\\n\\r#/\\\\]')
+  const checkHostnameText = (pattern, what) => {
+    const parts = parsePattern(pattern, '.', '')
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]
+      const texts = p[0] === PART_FIXED ? [p[3]] : [p[2], p[4]]
+      for (let j = 0; j < texts.length; j++) {
+        if (RegExpPrototypeExec(forbiddenInHostname, texts[j]) !== null) {
+          throw new TypeError(`Failed to ${what}: Invalid hostname pattern '${pattern}': it contains a forbidden host code point.`)
+        }
+      }
+    }
+  }
+
   let patternParts
   class URLPattern {
     #patterns // [pattern string] x 8
@@ -503,6 +521,7 @@
       if (typeof parsedInput !== 'string' && baseURL !== undefined) {
         throw new TypeError(`Failed to ${what}: a base URL cannot be given with a URLPatternInit; use its baseURL member`)
       }
+      if (typeof parsedInput !== 'string' && parsedInput.dict.hostname !== undefined) checkHostnameText(parsedInput.dict.hostname, what)
       const parsed = natives.patternParse(typeof parsedInput === 'string' ? parsedInput : parsedInput.flat, baseURL, ignoreCase)
       const patterns = [], regexps = [], names = []
       for (let i = 0; i < 8; i++) {
