@@ -221,6 +221,36 @@ describe('structuredClone', () => {
   })
 })
 
+// https://html.spec.whatwg.org/multipage/workers.html#dedicatedworkerglobalscope
+describe('the global is a DedicatedWorkerGlobalScope', () => {
+  it('has the interfaces of a dedicated worker in its prototype chain', async () => {
+    const calls = await withReport(`
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      report([
+        self instanceof DedicatedWorkerGlobalScope, self instanceof WorkerGlobalScope, self instanceof EventTarget,
+        Object.getPrototypeOf(globalThis) === DedicatedWorkerGlobalScope.prototype,
+        Object.getPrototypeOf(DedicatedWorkerGlobalScope.prototype) === WorkerGlobalScope.prototype,
+        Object.prototype.toString.call(self),
+        name(() => new WorkerGlobalScope()), name(() => new DedicatedWorkerGlobalScope()),
+      ])
+    `)
+    expect(calls).toEqual([[true, true, true, true, true, '[object DedicatedWorkerGlobalScope]', 'TypeError', 'TypeError']])
+  })
+
+  it('postMessage() clones and transfers, then drops the message: the runtime has no owner', async () => {
+    const calls = await withReport(`
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      const buf = new ArrayBuffer(8)
+      let heard = 0
+      self.onmessage = () => heard++
+      postMessage({ buf }, [buf])
+      await new Promise((r) => setTimeout(r, 10))
+      report([buf.byteLength, heard, name(() => postMessage(() => {})), name(() => postMessage()), name(() => DedicatedWorkerGlobalScope.prototype.postMessage.call({}, 1))])
+    `)
+    expect(calls).toEqual([[0, 0, 'DataCloneError', 'TypeError', 'TypeError']])
+  })
+})
+
 describe('atob / btoa', () => {
   it('encode and decode base64', async () => {
     const calls = await withReport(`

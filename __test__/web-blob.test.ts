@@ -83,3 +83,28 @@ describe('Blob', () => {
     })
   })
 })
+
+// https://webidl.spec.whatwg.org/#es-sequence, https://webidl.spec.whatwg.org/#es-dictionary:
+// the Blob constructor converts its arguments left to right, each part as it is iterated.
+describe('Blob constructor argument conversion order', () => {
+  it('reads the iterator once, converts each part as iterated, and reads options only after the parts', async () => {
+    const calls = await inIsolate(createRuntime, `
+      const seen = []
+      const parts = {
+        get [Symbol.iterator]() { seen.push('iterator'); return Array.prototype[Symbol.iterator] },
+        get length() { seen.push('length'); return 2 },
+        get 0() { seen.push('get 0'); return { toString() { seen.push('toString 0'); return 'a\\n' } } },
+        get 1() { seen.push('get 1'); return new Uint8Array([98]) },
+      }
+      const b = new Blob(parts, { get endings() { seen.push('endings'); return 'native' }, get type() { seen.push('type'); return 'X/Y' } })
+      report(seen, await b.text(), b.type)
+      let typeRead = false
+      const err = new Error('boom')
+      try { new Blob([{ toString() { throw err } }], { get type() { typeRead = true } }) } catch (e) { report(e === err, typeRead) }
+    `)
+    expect(calls).toEqual([
+      [['iterator', 'length', 'get 0', 'toString 0', 'length', 'get 1', 'length', 'endings', 'type'], 'a\nb', 'x/y'],
+      [true, false],
+    ])
+  })
+})

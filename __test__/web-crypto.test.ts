@@ -115,6 +115,15 @@ describe('randomUUID', () => {
 })
 
 describe('CryptoKey', () => {
+  it('has no constructor: CryptoKey.length is 0 and new CryptoKey() throws', async () => {
+    const calls = await run(`
+      let name = 'no error'
+      try { new CryptoKey() } catch (e) { name = e.name }
+      report(CryptoKey.length, name)
+    `)
+    expect(calls).toEqual([[0, 'TypeError']])
+  })
+
   it('has the spec attributes and no visible key material', async () => {
     const calls = await run(`
       const k = await crypto.subtle.generateKey({ name: 'hmac', hash: 'sha-256' }, false, ['verify', 'sign', 'verify'])

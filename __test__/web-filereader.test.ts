@@ -123,3 +123,34 @@ describe('blob: URLs', () => {
     ])
   })
 })
+
+// https://w3c.github.io/FileAPI/#FileReaderSync: the runtime's global is a dedicated worker's.
+describe('FileReaderSync', () => {
+  it('reads a Blob at once in each of the four ways', async () => {
+    const calls = await run(`
+      const r = new FileReaderSync()
+      const b = new Blob(['h\\u00e9'], { type: 'text/plain;charset=utf-8' })
+      report([
+        r instanceof FileReaderSync,
+        r.readAsText(b), r.readAsText(new Blob([new Uint8Array([0xe9])]), 'latin1'), r.readAsText(new Blob()),
+        [...new Uint8Array(r.readAsArrayBuffer(b))], r.readAsArrayBuffer(new Blob()).byteLength,
+        r.readAsBinaryString(b).length, r.readAsDataURL(b), r.readAsDataURL(new Blob()),
+      ])
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      report([name(() => r.readAsText('x')), name(() => r.readAsText()), name(() => FileReaderSync.prototype.readAsText.call({}, b))])
+    `)
+    expect(calls).toEqual([
+      [true, 'hé', 'é', '', [0x68, 0xc3, 0xa9], 0, 3, 'data:text/plain;charset=utf-8;base64,aMOp', 'data:application/octet-stream;base64,'],
+      ['TypeError', 'TypeError', 'TypeError'],
+    ])
+  })
+
+  it('event handler attributes check their receiver (WebIDL): TypeError on the prototype', async () => {
+    const calls = await run(`
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      const d = Object.getOwnPropertyDescriptor(FileReader.prototype, 'onload')
+      report([name(() => FileReader.prototype.onload), name(() => d.set.call({}, null)), new FileReader().onload])
+    `)
+    expect(calls).toEqual([['TypeError', 'TypeError', null]])
+  })
+})

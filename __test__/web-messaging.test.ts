@@ -172,3 +172,91 @@ describe('structuredClone with transfer', () => {
     expect(calls).toEqual([['DataCloneError', 'DataCloneError', 'DataCloneError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 1]])
   })
 })
+
+// https://html.spec.whatwg.org/multipage/structured-data.html#serializable-objects
+describe('structuredClone of platform objects', () => {
+  it('clones Blob and File with their bytes, type, name and lastModified, keeping identity inside the value', async () => {
+    const calls = await run(`
+      const blob = new Blob(['h\\u00e9', new Uint8Array([0, 255])], { type: 'Text/Plain' })
+      class MyFile extends File {}
+      const file = new MyFile(['abc'], 'a.txt', { type: 'text/x', lastModified: 42 })
+      const out = structuredClone({ blob, again: blob, file, list: [blob] })
+      report([
+        out.blob instanceof Blob, out.blob !== blob, out.blob === out.again, out.list[0] === out.blob,
+        out.blob.type, out.blob.size, [...new Uint8Array(await out.blob.arrayBuffer())],
+        Object.getPrototypeOf(out.file) === File.prototype, out.file.name, out.file.type, out.file.lastModified, await out.file.text(),
+      ])
+      // An ordinary object made from Blob.prototype is no Blob: it clones as a plain object.
+      const fake = structuredClone(Object.create(Blob.prototype))
+      report([Object.getPrototypeOf(fake) === Object.prototype])
+      // The interface deleted from the global: the clone is still a Blob.
+      const B = globalThis.Blob
+      delete globalThis.Blob
+      const c = structuredClone(new B(['x']))
+      globalThis.Blob = B
+      report([c instanceof B, await c.text()])
+    `)
+    expect(calls).toEqual([
+      [true, true, true, true, 'text/plain', 5, [0x68, 0xc3, 0xa9, 0, 255], true, 'a.txt', 'text/x', 42, 'abc'],
+      [true],
+      [true, 'x'],
+    ])
+  })
+
+  it('posts a Blob through a MessagePort as a Blob', async () => {
+    const calls = await run(`
+      const { port1, port2 } = new MessageChannel()
+      port1.postMessage(new Blob(['ping'], { type: 'a/b' }))
+      const e = await new Promise((r) => { port2.onmessage = r })
+      report([e.data instanceof Blob, e.data.type, await e.data.text()])
+    `)
+    expect(calls).toEqual([[true, 'a/b', 'ping']])
+  })
+
+  it('clones a CryptoKey that still works', async () => {
+    const calls = await run(`
+      const key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+      const copy = structuredClone(key)
+      const data = new Uint8Array([1, 2, 3])
+      const sig = await crypto.subtle.sign('HMAC', key, data)
+      report([copy instanceof CryptoKey, copy !== key, copy.type, copy.extractable, copy.algorithm.name, copy.usages.join(), await crypto.subtle.verify('HMAC', copy, sig, data)])
+    `)
+    expect(calls).toEqual([[true, true, 'secret', false, 'HMAC', 'sign,verify', true]])
+  })
+
+  it('throws DataCloneError for platform objects that are not serializable', async () => {
+    const calls = await run(`
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      report([
+        name(() => structuredClone(new Response('x'))),
+        name(() => structuredClone({ r: new Request('http://a.test/') })),
+        name(() => structuredClone([new Headers()])),
+        name(() => structuredClone(new EventTarget())),
+        name(() => structuredClone(new Event('x'))),
+        name(() => structuredClone(new MessageChannel().port1)),
+        name(() => new MessageChannel().port1.postMessage(new Response(''))),
+        name(() => structuredClone(new Blob(), { transfer: [new Blob()] })),
+      ])
+    `)
+    expect(calls).toEqual([['DataCloneError', 'DataCloneError', 'DataCloneError', 'DataCloneError', 'DataCloneError', 'DataCloneError', 'DataCloneError', 'DataCloneError']])
+  })
+
+  it('transfers MessagePorts with structuredClone and inside posted values', async () => {
+    const calls = await run(`
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      const { port1, port2 } = new MessageChannel()
+      const moved = structuredClone({ p: port2 }, { transfer: [port2] }).p
+      const got = new Promise((r) => { port1.onmessage = (e) => r(e.data) })
+      moved.postMessage('via the new port')
+      report([moved instanceof MessagePort, moved !== port2, await got, name(() => structuredClone(port2, { transfer: [port2] }))])
+      // A port inside a posted value arrives as the same object as in event.ports.
+      const a = new MessageChannel(), b = new MessageChannel()
+      a.port1.postMessage({ port: b.port2 }, [b.port2])
+      const e = await new Promise((r) => { a.port2.onmessage = r })
+      const echo = new Promise((r) => { b.port1.onmessage = (m) => r(m.data) })
+      e.data.port.postMessage('hello')
+      report([e.data.port === e.ports[0], await echo])
+    `)
+    expect(calls).toEqual([[true, true, 'via the new port', 'DataCloneError'], [true, 'hello']])
+  })
+})

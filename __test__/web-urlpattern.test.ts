@@ -138,3 +138,52 @@ describe('URLPattern', () => {
     expect(ok).toEqual([true])
   })
 })
+
+// https://urlpattern.spec.whatwg.org/#dom-urlpattern-comparecomponent (tentative): fixed text
+// before named groups before wildcards; required before repeated before optional.
+describe('URLPattern.compareComponent', () => {
+  it('orders patterns from the most to the least specific', async () => {
+    const calls = await run(`
+      const c = (component, a, b) => URLPattern.compareComponent(component, new URLPattern(a), new URLPattern(b))
+      report([
+        c('pathname', { pathname: '/foo/a' }, { pathname: '/foo/b' }),
+        c('pathname', { pathname: '/foo/bar' }, { pathname: '/foo/:bar' }),
+        c('pathname', { pathname: '/foo/' }, { pathname: '/foo/:bar' }),
+        c('pathname', { pathname: '/foo/:bar' }, { pathname: '/foo/*' }),
+        c('pathname', { pathname: '/foo/*' }, { pathname: '/foo/:bar' }),
+        c('pathname', { pathname: '/foo/{bar}' }, { pathname: '/foo/(bar)' }),
+        c('pathname', { pathname: '/foo/{bar}+' }, { pathname: '/foo/{bar}?' }),
+        c('pathname', { pathname: '/foo/:b' }, { pathname: '/foo/:a' }),
+        c('pathname', { pathname: '*/foo' }, { pathname: '*' }),
+        c('pathname', { pathname: 'foo/:bar?/baz' }, { pathname: 'foo{/:bar}?/baz' }),
+        c('pathname', { pathname: '/foo/{bar}/baz' }, { pathname: '/foo/bar/baz' }),
+        c('port', { port: '9' }, { port: '100' }),
+        c('hostname', 'https://a.example.com/', 'https://:sub.example.com/'),
+      ])
+      const sorted = ['/*', '/books/:id', '/books/new', '/books/*', '/books/:id?']
+        .map((p) => new URLPattern({ pathname: p }))
+        .sort((a, b) => URLPattern.compareComponent('pathname', b, a))
+        .map((p) => p.pathname)
+      report(sorted)
+      const name = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      const p = new URLPattern({})
+      report([name(() => URLPattern.compareComponent('path', p, p)), name(() => URLPattern.compareComponent('hash', p, {})), name(() => URLPattern.compareComponent('hash', p))])
+    `)
+    expect(calls).toEqual([
+      [-1, 1, 1, 1, -1, 1, 1, 0, 1, 0, 0, 1, 1],
+      ['/books/new', '/books/:id', '/books/:id?', '/books/*', '/*'],
+      ['TypeError', 'TypeError', 'TypeError'],
+    ])
+  })
+})
+
+// https://urlpattern.spec.whatwg.org/#canonicalize-a-hostname
+describe('URLPattern hostname patterns', () => {
+  it('refuse the code points the hostname parser would strip or stop at', async () => {
+    const calls = await run(`
+      const err = (h) => { try { return new URLPattern({ hostname: h }).hostname } catch (e) { return e.name } }
+      report(['bad#host', 'bad/host', 'bad\\\\\\\\host', 'bad\\nhost', 'bad\\rhost', 'bad\\thost', '{a/}?b', 'ok.example', ':sub.example', '*.example', 'a(\\\\d/)'].map(err))
+    `)
+    expect(calls).toEqual([['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'ok.example', ':sub.example', '*.example', 'a(\\d/)']])
+  })
+})

@@ -19,6 +19,7 @@ type Seen = { path: string; text?: string; bytes?: number[]; close?: number; rea
  * '/no-protocol' picks none. `seen` records what it received. */
 async function startServer(options: { https?: boolean } = {}) {
   const seen: Seen[] = []
+  const handshakes: { origin?: string; authorization?: string; protocols?: string }[] = []
   let httpsServer: ReturnType<typeof createHttpsServer> | undefined
   if (options.https) {
     httpsServer = createHttpsServer({ cert: readFileSync(TLS.cert), key: readFileSync(TLS.key) })
@@ -37,6 +38,8 @@ async function startServer(options: { https?: boolean } = {}) {
   const port = ((httpsServer ?? wss).address() as AddressInfo).port
   wss.on('connection', (socket, request) => {
     const path = request.url ?? ''
+    const h = request.headers
+    handshakes.push({ origin: h.origin, authorization: h.authorization, protocols: h['sec-websocket-protocol'] })
     seen.push({ path, protocol: socket.protocol })
     socket.on('message', (data: Buffer, isBinary) => {
       seen.push(isBinary ? { path, bytes: [...data] } : { path, text: data.toString() })
@@ -48,6 +51,7 @@ async function startServer(options: { https?: boolean } = {}) {
   const server = {
     port,
     seen,
+    handshakes,
     url: (path: string) => `${httpsServer ? 'wss' : 'ws'}://127.0.0.1:${port}${path}`,
     close: async () => {
       for (const c of wss.clients) c.terminate()
@@ -117,6 +121,7 @@ describe('WebSocket interface', () => {
         err(() => new WebSocket('ws://example.com/#frag')),
         err(() => new WebSocket('ws://example.com/#')),
         err(() => new WebSocket('ws://example.com/', ['a', 'a'])),
+        err(() => new WebSocket('ws://example.com/', ['Chat', 'chAT'])),
         err(() => new WebSocket('ws://example.com/', ['a b'])),
         err(() => new WebSocket('ws://example.com/', '')),
         err(() => new WebSocket('ws://example.com/', ['é'])),
@@ -126,6 +131,7 @@ describe('WebSocket interface', () => {
       report([new WebSocket('http://example.com/a?b').url, new WebSocket('https://example.com:443/').url, new WebSocket('WSS://Example.COM/x').url])
     `)
     expect(calls[0]).toEqual([
+      'SyntaxError:dom',
       'SyntaxError:dom',
       'SyntaxError:dom',
       'SyntaxError:dom',
@@ -160,6 +166,10 @@ describe('WebSocket interface', () => {
       ws.onopen = f
       check(ws.onopen === f, 'onopen round-trips')
       report(Object.keys(WebSocket.prototype).filter((k) => k.startsWith('on')).sort())
+      // WebIDL attributes check their receiver.
+      const err = (f) => { try { f(); return 'ok' } catch (e) { return e.name } }
+      const setter = (k) => Object.getOwnPropertyDescriptor(WebSocket.prototype, k).set
+      report([err(() => WebSocket.prototype.onopen), err(() => setter('onmessage').call({}, null)), err(() => setter('binaryType').call({}, 'blob'))])
     `)
     expect(calls[0]).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]])
     expect(calls[1]).toEqual([false, true, false])
@@ -167,6 +177,25 @@ describe('WebSocket interface', () => {
     expect(calls[3]).toBe('arraybuffer')
     expect(calls[4]).toBe('blob')
     expect(calls[5]).toEqual(['onclose', 'onerror', 'onmessage', 'onopen'])
+    expect(calls[6]).toEqual(['TypeError', 'TypeError', 'TypeError'])
+  })
+
+  it('the handshake carries the runtime origin, Basic credentials of the URL, and the protocols as given', async () => {
+    const server = await startServer()
+    const url = server.url('/echo')
+    await run(
+      `
+      const ws = new WebSocket(${JSON.stringify(url.replace('ws://', 'ws://us%20er:p%40ss@'))}, ['Chat', 'x'])
+      ws.onopen = () => ws.close()
+      await track(ws)
+    `,
+      { network: LOOPBACK, location: 'https://app.example/page' },
+    )
+    await run(`const ws = new WebSocket(${JSON.stringify(url)}); ws.onopen = () => ws.close(); await track(ws)`, { network: LOOPBACK })
+    expect(server.handshakes).toEqual([
+      { origin: 'https://app.example', authorization: 'Basic ' + Buffer.from('us er:p@ss').toString('base64'), protocols: 'Chat, x' },
+      { origin: undefined, authorization: undefined, protocols: undefined },
+    ])
   })
 
   it('send while CONNECTING throws InvalidStateError; close validates code and reason', async () => {
@@ -770,3 +799,72 @@ describe('misuse', () => {
 })
 
 void within
+
+// https://websockets.spec.whatwg.org/#the-websocketstream-interface (tentative)
+describe('WebSocketStream and WebSocketError', () => {
+  it('WebSocketError validates its close code and reason', async () => {
+    const { calls } = await run(`
+      const err = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      const d = new WebSocketError()
+      const e = new WebSocketError('m', { closeCode: 3456, reason: 'r' })
+      report([d instanceof DOMException, d.name, d.code, d.message, d.closeCode, d.reason, e.message, e.closeCode, e.reason])
+      report([
+        new WebSocketError('', { reason: 'x' }).closeCode,
+        err(() => new WebSocketError('', { closeCode: 1001 })),
+        err(() => new WebSocketError('', { closeCode: 70000 })),
+        err(() => new WebSocketError('', { reason: '\\u{1F50C}'.repeat(31) })),
+        err(() => new WebSocketError('', 5)),
+      ])
+    `)
+    expect(calls).toEqual([
+      [true, 'WebSocketError', 0, '', null, '', 'm', 3456, 'r'],
+      [1000, 'InvalidAccessError', 'TypeError', 'SyntaxError', 'TypeError'],
+    ])
+  })
+
+  it('opens streams over the connection, echoes, and closes with a code and reason', async () => {
+    const server = await startServer()
+    const { calls } = await run(
+      `
+      const wss = new WebSocketStream(${JSON.stringify(server.url('/echo'))}, { protocols: ['chat'] })
+      const { readable, writable, protocol, extensions } = await wss.opened
+      const writer = writable.getWriter()
+      const reader = readable.getReader()
+      await writer.write('hi')
+      await writer.write(new Uint8Array([1, 2, 3]))
+      const a = await reader.read()
+      const b = await reader.read()
+      wss.close({ closeCode: 3001, reason: 'bye' })
+      const closed = await wss.closed
+      const after = await reader.read()
+      report([wss.url, protocol, extensions, a.value, b.value instanceof Uint8Array, [...b.value], closed.closeCode, closed.reason, after.done])
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls).toEqual([[server.url('/echo'), 'chat', '', 'hi', true, [1, 2, 3], 3001, 'bye', true]])
+    await until(() => server.seen.some((s) => s.close !== undefined), 'the server to see the close')
+    expect(server.seen.filter((s) => s.close !== undefined)).toEqual([{ path: '/echo', close: 3001, reason: 'bye' }])
+  })
+
+  it('rejects both promises with a WebSocketError when the connection fails, and with the abort reason when aborted first', async () => {
+    const { calls } = await run(
+      `
+      const outcome = (p) => p.then(() => 'resolved', (e) => [e.constructor.name, e.closeCode ?? e.name])
+      const failed = new WebSocketStream('ws://127.0.0.1:1/')
+      report([await outcome(failed.opened), await outcome(failed.closed)])
+      const ac = new AbortController()
+      ac.abort()
+      const aborted = new WebSocketStream('ws://127.0.0.1:1/', { signal: ac.signal })
+      report([await outcome(aborted.opened), await outcome(aborted.closed)])
+      const err = (f) => { try { f(); return 'no error' } catch (e) { return e.name } }
+      report([err(() => new WebSocketStream()), err(() => new WebSocketStream('ftp://x/')), err(() => new WebSocketStream('ws://x/', { protocols: 'a' })), err(() => new WebSocketStream('ws://x/', true))])
+    `,
+      { network: LOOPBACK },
+    )
+    expect(calls).toEqual([
+      [['WebSocketError', 1006], ['WebSocketError', 1006]],
+      [['DOMException', 'AbortError'], ['DOMException', 'AbortError']],
+      ['TypeError', 'SyntaxError', 'TypeError', 'TypeError'],
+    ])
+  })
+})

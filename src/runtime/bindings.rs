@@ -365,27 +365,79 @@ fn emit<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgument
   }
 }
 
-struct CloneDelegate;
+/// The serializer's delegate. With a `host` hook (platform JS: `(object) => clone | undefined`,
+/// which may throw DataCloneError), every object is offered to it first: platform objects come
+/// back already cloned per their interface (a Blob shares its immutable bytes, so nothing is
+/// copied onto Rust's heap) and travel as an index into `clones`; the rest V8 serializes itself.
+/// https://html.spec.whatwg.org/multipage/structured-data.html#serializable-objects
+struct CloneDelegate {
+  host: Option<v8::Global<v8::Function>>,
+  clones: std::rc::Rc<std::cell::RefCell<Vec<v8::Global<v8::Object>>>>,
+}
 
 impl v8::ValueSerializerImpl for CloneDelegate {
   fn throw_data_clone_error<'s>(&self, scope: &mut v8::PinScope<'s, '_>, message: v8::Local<'s, v8::String>) {
     let m = message.to_rust_string_lossy(scope);
     throw_dom_exception(scope, &m, "DataCloneError");
   }
+
+  fn has_custom_host_object(&self, _isolate: &v8::Isolate) -> bool {
+    self.host.is_some()
+  }
+
+  fn is_host_object<'s>(&self, scope: &mut v8::PinScope<'s, '_>, object: v8::Local<'s, v8::Object>) -> Option<bool> {
+    let Some(host) = &self.host else { return Some(false) };
+    let f = v8::Local::new(scope, host);
+    let recv = v8::undefined(scope);
+    let clone = f.call(scope, recv.into(), &[object.into()])?;
+    match v8::Local::<v8::Object>::try_from(clone) {
+      Ok(c) => {
+        self.clones.borrow_mut().push(v8::Global::new(scope, c));
+        Some(true)
+      }
+      Err(_) => Some(false),
+    }
+  }
+
+  // Called right after is_host_object said yes for the same object: its clone is the last one.
+  fn write_host_object<'s>(&self, scope: &mut v8::PinScope<'s, '_>, _object: v8::Local<'s, v8::Object>, ser: &dyn v8::ValueSerializerHelper) -> Option<bool> {
+    let n = self.clones.borrow().len();
+    let Some(i) = n.checked_sub(1).and_then(|i| u32::try_from(i).ok()) else {
+      throw_dom_exception(scope, "could not clone a platform object", "DataCloneError");
+      return None;
+    };
+    ser.write_uint32(i);
+    Some(true)
+  }
 }
 
-impl v8::ValueDeserializerImpl for CloneDelegate {}
+impl v8::ValueDeserializerImpl for CloneDelegate {
+  fn read_host_object<'s>(&self, scope: &mut v8::PinScope<'s, '_>, de: &dyn v8::ValueDeserializerHelper) -> Option<v8::Local<'s, v8::Object>> {
+    let mut i = 0u32;
+    let clone = if de.read_uint32(&mut i) { self.clones.borrow().get(i as usize).cloned() } else { None };
+    match clone {
+      Some(c) => Some(v8::Local::new(scope, c)),
+      None => {
+        throw_dom_exception(scope, "could not clone a platform object", "DataCloneError");
+        None
+      }
+    }
+  }
+}
 
 /// https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone, with V8's own
-/// serializer (the format browsers use for postMessage).
+/// serializer (the format browsers use for postMessage). Argument 1: the platform's host-object
+/// hook (see CloneDelegate).
 fn structured_clone<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let context = scope.get_current_context();
   let value = args.get(0);
+  let host = v8::Local::<v8::Function>::try_from(args.get(1)).ok().map(|f| v8::Global::new(scope, f));
+  let clones = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
   // The serializer's buffer may grow only to what is left of the ArrayBuffer limit (past it:
   // DataCloneError); strings repeated in the value are written out each time.
   let ceiling = State::get(scope).and_then(|s| s.try_borrow().ok().map(|s| s.shared.budget.ceiling()));
   let bytes = {
-    let ser = v8::ValueSerializer::new(scope, Box::new(CloneDelegate));
+    let ser = v8::ValueSerializer::new(scope, Box::new(CloneDelegate { host, clones: clones.clone() }));
     ser.write_header();
     if ser.write_value(context, value) != Some(true) {
       return;
@@ -393,7 +445,7 @@ fn structured_clone<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCall
     ser.release()
   };
   drop(ceiling);
-  let de = v8::ValueDeserializer::new(scope, Box::new(CloneDelegate), &bytes);
+  let de = v8::ValueDeserializer::new(scope, Box::new(CloneDelegate { host: None, clones }), &bytes);
   if de.read_header(context) != Some(true) {
     return throw_dom_exception(scope, "could not clone the value", "DataCloneError");
   }

@@ -110,7 +110,8 @@
     if (arguments.length === 0) {
       throw new TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.")
     }
-    return natives.structuredClone(value)
+    // internals.cloneHost (events.js): platform objects cloned per their interface, or DataCloneError.
+    return natives.structuredClone(value, internals.cloneHost)
   })
 
   // https://html.spec.whatwg.org/multipage/webappapis.html#atob

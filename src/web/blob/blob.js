@@ -94,37 +94,50 @@
       isBlob = (x) => x !== null && typeof x === 'object' && #bytes in x
     }
     constructor(blobParts = undefined, options = undefined) {
+      // Web IDL converts the arguments left to right: sequence<BlobPart> (each element as it is
+      // iterated, with the iterator method read once), then the BlobPropertyBag.
+      const parts = [] // bytes (Uint8Array) or a string still to be encoded
+      if (blobParts !== undefined && blobParts !== null) {
+        const method = typeof blobParts === 'object' || typeof blobParts === 'function' ? blobParts[SymbolIterator] : undefined
+        if (typeof method !== 'function') {
+          throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
+        }
+        const it = ReflectApply(method, blobParts, [])
+        if (it === null || (typeof it !== 'object' && typeof it !== 'function')) throw new TypeError("Failed to construct 'Blob': the iterator is not an object.")
+        const next = it.next
+        for (;;) {
+          const r = ReflectApply(next, it, [])
+          if (r === null || (typeof r !== 'object' && typeof r !== 'function')) throw new TypeError("Failed to construct 'Blob': the iterator result is not an object.")
+          if (r.done) break
+          const part = r.value
+          let bytes
+          if (isBlob(part)) bytes = part.#bytes
+          else if ((bytes = bufferSourceBytes(part)) === undefined) bytes = usv(part)
+          ArrayPrototypePush(parts, bytes)
+        }
+      } else if (blobParts === null) {
+        throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
+      }
       if (options !== undefined && options !== null && typeof options !== 'object' && typeof options !== 'function') {
         throw new TypeError("Failed to construct 'Blob': The provided value is not of type 'BlobPropertyBag'.")
       }
-      // https://webidl.spec.whatwg.org/#es-dictionary: members in lexicographic order.
-      const endings = options?.endings === undefined ? 'transparent' : String(options.endings)
-      const type = options?.type === undefined ? '' : String(options.type)
+      // https://webidl.spec.whatwg.org/#es-dictionary: each member read once, in lexicographic order.
+      const rawEndings = options === undefined || options === null ? undefined : options.endings
+      const endings = rawEndings === undefined ? 'transparent' : String(rawEndings)
+      const rawType = options === undefined || options === null ? undefined : options.type
+      const type = rawType === undefined ? '' : String(rawType)
       if (endings !== 'transparent' && endings !== 'native') {
         throw new TypeError(`Failed to construct 'Blob': The provided value '${endings}' is not a valid enum value of type EndingType.`)
       }
       const chunks = []
       let total = 0
-      if (blobParts !== undefined && blobParts !== null) {
-        if (typeof blobParts !== 'object' && typeof blobParts !== 'function' || typeof blobParts[SymbolIterator] !== 'function') {
-          throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
+      for (let i = 0; i < parts.length; i++) {
+        let bytes = parts[i]
+        if (typeof bytes === 'string') bytes = utf8Encode(endings === 'native' ? nativeEndings(bytes) : bytes)
+        if (lengthOf(bytes)) {
+          ArrayPrototypePush(chunks, bytes)
+          total += lengthOf(bytes)
         }
-        // WebIDL sequence<BlobPart>: the caller's own iterator, by spec.
-        for (const part of blobParts) {
-          let bytes
-          if (isBlob(part)) bytes = part.#bytes
-          else if ((bytes = bufferSourceBytes(part)) === undefined) {
-            let s = usv(part)
-            if (endings === 'native') s = nativeEndings(s)
-            bytes = utf8Encode(s)
-          }
-          if (lengthOf(bytes)) {
-            ArrayPrototypePush(chunks, bytes)
-            total += lengthOf(bytes)
-          }
-        }
-      } else if (blobParts === null) {
-        throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.")
       }
       this.#bytes = chunks.length ? concat(chunks, total) : empty
       this.#type = normalizeType(type)
@@ -200,6 +213,20 @@
     return MathTrunc(n) || 0
   }
   tag(File, 'File')
+  // https://w3c.github.io/FileAPI/#blob-section (Serializable): a clone shares the original's
+  // immutable bytes, so cloning copies nothing.
+  internals.serializable(Blob, (b) => {
+    if (!isBlob(b)) return undefined
+    const c = new Blob(undefined, { __proto__: null, type: blobType(b) })
+    setBlobBytes(c, blobBytes(b))
+    return c
+  })
+  internals.serializable(File, (f) => {
+    if (!isFile(f)) return undefined
+    const c = newFile(fileName(f), { __proto__: null, type: blobType(f), lastModified: fileLastModified(f) })
+    setBlobBytes(c, blobBytes(f))
+    return c
+  })
   for (const k of new SafeArrayIterator(['name', 'lastModified'])) ObjectDefineProperty(File.prototype, k, { __proto__: null, enumerable: true })
 
   // https://xhr.spec.whatwg.org/#create-an-entry
@@ -564,8 +591,30 @@
     internals.defineEventHandler(FileReader.prototype, name)
   }
   internals.webidl(FileReader, 'FileReader')
+
+  // --- FileReaderSync: https://w3c.github.io/FileAPI/#FileReaderSync (exposed in dedicated
+  // workers, which the runtime's global is): the same packaging, returned at once.
+  const syncRead = (reader, blob, kind, label, what, n) => {
+    if (!isSyncReader(reader)) throw new TypeError('Illegal invocation')
+    if (n < 1) throw new TypeError(`Failed to execute '${what}' on 'FileReaderSync': 1 argument required, but only 0 present.`)
+    if (!isBlob(blob)) throw new TypeError(`Failed to execute '${what}' on 'FileReaderSync': parameter 1 is not of type 'Blob'.`)
+    return packageData(blobBytes(blob), kind, blobType(blob), label)
+  }
+  let isSyncReader
+  class FileReaderSync {
+    #brand = true
+    static { isSyncReader = (x) => x !== null && typeof x === 'object' && #brand in x }
+    readAsArrayBuffer(blob) { return syncRead(this, blob, AS_BUFFER, undefined, 'readAsArrayBuffer', arguments.length) }
+    readAsBinaryString(blob) { return syncRead(this, blob, AS_BINARY, undefined, 'readAsBinaryString', arguments.length) }
+    readAsText(blob, encoding = undefined) {
+      return syncRead(this, blob, AS_TEXT, encoding === undefined ? undefined : String(encoding), 'readAsText', arguments.length)
+    }
+    readAsDataURL(blob) { return syncRead(this, blob, AS_DATA_URL, undefined, 'readAsDataURL', arguments.length) }
+  }
+  internals.webidl(FileReaderSync, 'FileReaderSync')
   define(global, 'ProgressEvent', ProgressEvent)
   define(global, 'FileReader', FileReader)
+  define(global, 'FileReaderSync', FileReaderSync)
 
   // --- blob: URLs: https://w3c.github.io/FileAPI/#url
   // The isolate's blob URL store: URL (without fragment) -> Blob, until revoked (or the runtime

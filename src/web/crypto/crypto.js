@@ -79,7 +79,8 @@
     #handle
     #algorithmCached
     #usagesCached
-    constructor(token, type, extractable, algorithm, usages, handle) {
+    // Defaults keep CryptoKey.length 0: WebIDL's for an interface with no constructor.
+    constructor(token = undefined, type = undefined, extractable = undefined, algorithm = undefined, usages = undefined, handle = undefined) {
       if (token !== TOKEN) throw new TypeError('Illegal constructor')
       this.#type = type
       this.#extractable = extractable
@@ -121,6 +122,12 @@
     }
   }
   tag(CryptoKey, 'CryptoKey')
+  // https://w3c.github.io/webcrypto/#cryptokey-interface-clone: same slots, the key material
+  // (an immutable handle) shared.
+  internals.serializable(CryptoKey, (k) => {
+    const s = slots(k)
+    return s === undefined ? undefined : new CryptoKey(TOKEN, s.type, s.extractable, s.algorithm, s.usages, s.handle)
+  })
   enumerable(CryptoKey)
 
   const newKey = (type, extractable, algorithm, usages, handle) =>

@@ -337,8 +337,14 @@
     }
   }
   const defineEventHandler = (proto, name) => {
-    const get = { [`get ${name}`]() { return handlerGet(thisTarget(this), name) } }[`get ${name}`]
-    const set = { [`set ${name}`](v) { handlerSet(thisTarget(this), name, v) } }[`set ${name}`]
+    // WebIDL attributes check their receiver: an EventTarget (or the global), else TypeError.
+    const target = (t) => {
+      t = thisTarget(t)
+      if (!isEventTarget(t)) throw new TypeError('Illegal invocation')
+      return t
+    }
+    const get = { [`get ${name}`]() { return handlerGet(target(this), name) } }[`get ${name}`]
+    const set = { [`set ${name}`](v) { handlerSet(target(this), name, v) } }[`set ${name}`]
     ObjectDefineProperty(proto, name, { __proto__: null, get, set, enumerable: true, configurable: true })
   }
 
@@ -725,7 +731,7 @@
   // detached and its transferred ports handed over; each delivery is a task of its own (a timer
   // task), one message per task. Queues live on the JS heap: a script that posts without end fills
   // it and the runtime ends with MemoryLimitError. MessagePorts reach the receiver through
-  // `event.ports` (a port inside the message's value arrives as a plain object).
+  // `event.ports`, and where the message's value holds them (as the same new ports).
   const structuredClone = global.structuredClone
   const tasks = [] // [fn], run one per timer task, first in first out
   let taskHead = 0
@@ -782,6 +788,30 @@
   }
   let portState // (port) -> its record; set in MessagePort's static block
   let newPort
+  // https://html.spec.whatwg.org/multipage/structured-data.html#serializable-objects: platform
+  // objects clone per their interface. Each interface registers `(object) => clone` (undefined
+  // when the object lacks its brand: an ordinary object made from its prototype clones as one),
+  // or throws DataCloneError when it is not serializable. structuredClone's native offers every
+  // object to cloneHost; the nearest registered prototype decides, so a subclass instance clones
+  // as its closest serializable superclass.
+  const serializers = new SafeMap() // interface prototype -> (object) => clone | undefined
+  internals.serializable = (cls, clone) => { serializers.set(cls.prototype, clone) }
+  internals.notSerializable = (cls, branded) => {
+    const name = cls.name
+    serializers.set(cls.prototype, (o) => {
+      if (branded(o)) throw dataCloneError(`Failed to clone: ${name} objects are not serializable.`)
+      return undefined
+    })
+  }
+  internals.cloneHost = (o) => {
+    for (let p = ObjectGetPrototypeOf(o); p !== null; p = ObjectGetPrototypeOf(p)) {
+      const clone = serializers.get(p)
+      if (clone !== undefined) return clone(o)
+    }
+    return undefined
+  }
+  // The ports of the transfer under way: port -> the new port that stands for it in the clone.
+  let transferring = null
   // https://html.spec.whatwg.org/multipage/structured-data.html#structuredserializewithtransfer,
   // then the transfer: returns { data, ports } for the receiving side.
   const serializeWithTransfer = (message, transfer, source) => {
@@ -793,7 +823,23 @@
       if (seen.has(t)) throw dataCloneError(`Value at index ${i} of the transfer list is a duplicate.`)
       seen.add(t)
     }
-    const data = structuredClone(message)
+    const shells = new SafeMap() // port -> its successor, entangled below once cloning succeeded
+    for (let i = 0; i < transfer.length; i++) {
+      const t = transfer[i]
+      const s = portState(t)
+      if (s !== undefined && s.detached) {
+        throw dataCloneError(`Value at index ${i} of the transfer list is detached (closed or already transferred).`)
+      }
+      if (s !== undefined) shells.set(t, new MessagePort(SECRET))
+    }
+    const outer = transferring
+    transferring = shells
+    let data
+    try {
+      data = structuredClone(message)
+    } finally {
+      transferring = outer
+    }
     for (let i = 0; i < transfer.length; i++) {
       const t = transfer[i]
       const s = portState(t)
@@ -805,7 +851,7 @@
     for (let i = 0; i < transfer.length; i++) {
       const t = transfer[i]
       if (portState(t) === undefined) ArrayBufferPrototypeTransfer(t) // detaches it; `data` holds a copy
-      else ArrayPrototypePush(ports, newPort(t))
+      else ArrayPrototypePush(ports, newPort(t, shells.get(t)))
     }
     return { data, ports }
   }
@@ -820,10 +866,9 @@
     }
     static {
       portState = (v) => (isObject(v) && #s in v ? v.#s : undefined)
-      // The transfer steps: a new port takes over `port`'s entanglement and queue.
-      newPort = (port) => {
+      // The transfer steps: a new port `p` takes over `port`'s entanglement and queue.
+      newPort = (port, p) => {
         const from = port.#s
-        const p = new MessagePort(SECRET)
         const s = p.#s
         s.queue = SafeArrayCopy(from.queue, from.head)
         s.other = from.other
@@ -878,6 +923,15 @@
       queueTask(() => fire(this, 'close'))
     }
   }
+  // A MessagePort is transferable, not serializable: in a message it must be in the transfer list.
+  internals.serializable(MessagePort, (o) => {
+    if (portState(o) === undefined) return undefined
+    const p = transferring?.get(o)
+    if (p === undefined) throw dataCloneError('Failed to clone: a MessagePort must be listed in the transfer list to be sent.')
+    return p
+  })
+  internals.notSerializable(EventTarget, (o) => targets.has(o))
+  internals.notSerializable(Event, (o) => isEvent(o))
   defineEventHandler(MessagePort.prototype, 'onmessage')
   defineEventHandler(MessagePort.prototype, 'onmessageerror')
   defineEventHandler(MessagePort.prototype, 'onclose')
@@ -966,7 +1020,27 @@
   defineEventHandler(BroadcastChannel.prototype, 'onmessageerror')
   webidl(BroadcastChannel, 'BroadcastChannel')
 
-  for (const cls of new SafeArrayIterator([Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator, MessageChannel, MessagePort, BroadcastChannel])) {
+  // The runtime's global is a dedicated worker's (https://html.spec.whatwg.org/multipage/workers.html#dedicatedworkerglobalscope):
+  // `self instanceof DedicatedWorkerGlobalScope`, `WorkerGlobalScope` and `EventTarget`, as the
+  // Web platform's worker-exposed APIs (and WebIDL's exposure rules) expect. It has no owner:
+  // postMessage() clones and transfers as the standard says, and the message is dropped, as one
+  // posted to a port whose other side has gone.
+  class WorkerGlobalScope extends EventTarget {
+    constructor() { illegal(); super() }
+  }
+  webidl(WorkerGlobalScope, 'WorkerGlobalScope')
+  class DedicatedWorkerGlobalScope extends WorkerGlobalScope {
+    constructor() { illegal(); super() }
+    postMessage(message, transfer = undefined) {
+      const what = "execute 'postMessage' on 'DedicatedWorkerGlobalScope'"
+      if (this !== global && this !== undefined) throw new TypeError('Illegal invocation')
+      required(arguments.length, 1, what)
+      serializeWithTransfer(message, transferList(transfer, what), undefined)
+    }
+  }
+  webidl(DedicatedWorkerGlobalScope, 'DedicatedWorkerGlobalScope')
+  ObjectSetPrototypeOf(global, DedicatedWorkerGlobalScope.prototype)
+  for (const cls of new SafeArrayIterator([WorkerGlobalScope, DedicatedWorkerGlobalScope, Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, MessageEvent, CloseEvent, AbortSignal, AbortController, Navigator, MessageChannel, MessagePort, BroadcastChannel])) {
     define(global, cls.name, cls)
   }
   define(global, 'navigator', navigator)
@@ -981,9 +1055,6 @@
       // A dictionary, never the sequence overload postMessage also has.
       const transfer = transferList({ __proto__: null, transfer: dictionary(options, what).transfer }, what)
       if (transfer.length === 0) return structuredClone(value)
-      for (let i = 0; i < transfer.length; i++) {
-        if (portState(transfer[i]) !== undefined) throw dataCloneError(`Value at index ${i} of the transfer list is a MessagePort: structuredClone transfers ArrayBuffers only here; post ports with postMessage.`)
-      }
       return serializeWithTransfer(value, transfer, undefined).data
     },
   }.structuredClone)

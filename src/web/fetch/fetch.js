@@ -892,6 +892,11 @@
     }
   }
   tag(Response, 'Response')
+  // Not serializable (https://html.spec.whatwg.org/multipage/structured-data.html#serializable-objects):
+  // structuredClone and postMessage throw DataCloneError.
+  internals.notSerializable(Headers, (x) => isHeaders(x))
+  internals.notSerializable(Request, (x) => isRequest(x))
+  internals.notSerializable(Response, (x) => isResponse(x))
   enumerable(Response, ['type', 'url', 'redirected', 'status', 'ok', 'statusText', 'headers', 'clone'])
   installBody(Response)
   for (const k of ['error', 'redirect', 'json']) ObjectDefineProperty(Response, k, { __proto__: null, enumerable: true })

@@ -16,7 +16,7 @@
   const {
     ArrayPrototypePush, ArrayPrototypeSort, FunctionPrototypeCall, ObjectCreate, ObjectDefineProperty,
     ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, RegExpPrototypeExec, SafeArrayIterator, SafeRegExp, SafeWeakMap, StringPrototypeSlice,
-    StringPrototypeToWellFormed, SymbolIterator, SymbolToStringTag, TypeError,
+    StringPrototypeToWellFormed, SymbolIterator, SymbolToStringTag, TypeError, StringPrototypeCodePointAt, StringPrototypeIndexOf,
   } = internals.primordials
   const DOMException = internals.DOMException
   const required = (n, count, what) => {
@@ -335,6 +335,167 @@
     if (!isObject(v)) throw new TypeError(`Failed to ${what}: The provided value is not of type 'URLPatternOptions'.`)
     return !!v.ignoreCase
   }
+  // --- URLPattern.compareComponent (tentative,
+  // https://urlpattern.spec.whatwg.org/#dom-urlpattern-comparecomponent, as Chromium ships it):
+  // the components' part lists compared part by part. The urlpattern crate
+  // keeps its part lists private, so the canonical pattern strings (which the spec's "generate a
+  // pattern string" makes to parse back into the same parts) are parsed again here, with the
+  // spec's tokenizer and parser (https://urlpattern.spec.whatwg.org/#tokenizing,
+  // https://urlpattern.spec.whatwg.org/#parsing-pattern-strings), lenient: the input is valid.
+  const PART_FULL_WILDCARD = 0, PART_REGEXP = 1, PART_SEGMENT_WILDCARD = 2, PART_FIXED = 3
+  const MOD_ZERO_OR_MORE = 0, MOD_OPTIONAL = 1, MOD_ONE_OR_MORE = 2, MOD_NONE = 3
+  const idStart = new SafeRegExp('^[$_\\p{ID_Start}]$', 'u')
+  const idPart = new SafeRegExp('^[$_\\u200C\\u200D\\p{ID_Continue}]$', 'u')
+  const charAt = (s, i) => {
+    const c = StringPrototypeCodePointAt(s, i)
+    return StringPrototypeSlice(s, i, i + (c > 0xffff ? 2 : 1))
+  }
+  const tokenizePattern = (s) => {
+    const tokens = []
+    let i = 0
+    while (i < s.length) {
+      const c = charAt(s, i)
+      if (c === '*') { ArrayPrototypePush(tokens, ['*', c]); i += 1; continue }
+      if (c === '+' || c === '?') { ArrayPrototypePush(tokens, ['mod', c]); i += 1; continue }
+      if (c === '{' || c === '}') { ArrayPrototypePush(tokens, [c, c]); i += 1; continue }
+      if (c === '\\') {
+        const e = i + 1 < s.length ? charAt(s, i + 1) : ''
+        ArrayPrototypePush(tokens, ['esc', e])
+        i += 1 + e.length
+        continue
+      }
+      if (c === ':') {
+        let j = i + 1
+        while (j < s.length) {
+          const d = charAt(s, j)
+          if (RegExpPrototypeExec(j === i + 1 ? idStart : idPart, d) === null) break
+          j += d.length
+        }
+        if (j > i + 1) { ArrayPrototypePush(tokens, ['name', StringPrototypeSlice(s, i + 1, j)]); i = j; continue }
+      }
+      if (c === '(') {
+        let depth = 1
+        let j = i + 1
+        while (j < s.length && depth > 0) {
+          const d = s[j]
+          if (d === '\\') { j += 2; continue }
+          if (d === ')') { if (--depth === 0) break } else if (d === '(') depth++
+          j++
+        }
+        ArrayPrototypePush(tokens, ['regexp', StringPrototypeSlice(s, i + 1, j)])
+        i = j + 1
+        continue
+      }
+      ArrayPrototypePush(tokens, ['char', c])
+      i += c.length
+    }
+    return tokens
+  }
+  const escapeRegExpString = (s) => {
+    let out = ''
+    for (let i = 0; i < s.length; i++) out += StringPrototypeIndexOf('.+*?^${}()[]|/\\', s[i]) !== -1 ? '\\' + s[i] : s[i]
+    return out
+  }
+  // -> [[type, modifier, prefix, value, suffix]]
+  const parsePattern = (s, delimiter, prefixCodePoint) => {
+    const tokens = tokenizePattern(s)
+    const segmentWildcard = `[^${escapeRegExpString(delimiter)}]+?`
+    const parts = []
+    let pending = ''
+    let index = 0
+    const take = (type) => {
+      if (index < tokens.length && tokens[index][0] === type) return tokens[index++]
+      return null
+    }
+    const regexpOrWildcard = (name) => {
+      const t = take('regexp')
+      return t === null && name === null ? take('*') : t
+    }
+    const modifierOf = () => {
+      const t = take('mod') ?? take('*')
+      if (t === null) return MOD_NONE
+      return t[1] === '?' ? MOD_OPTIONAL : t[1] === '*' ? MOD_ZERO_OR_MORE : MOD_ONE_OR_MORE
+    }
+    const text = () => {
+      let out = ''
+      for (let t; (t = take('char') ?? take('esc')) !== null;) out += t[1]
+      return out
+    }
+    const flush = () => {
+      if (pending === '') return
+      ArrayPrototypePush(parts, [PART_FIXED, MOD_NONE, '', pending, ''])
+      pending = ''
+    }
+    const addPart = (prefix, name, re, suffix, modifier) => {
+      if (name === null && re === null && modifier === MOD_NONE) { pending += prefix; return }
+      flush()
+      if (name === null && re === null) {
+        if (prefix !== '') ArrayPrototypePush(parts, [PART_FIXED, modifier, '', prefix, ''])
+        return
+      }
+      let value = re === null ? segmentWildcard : re[0] === '*' ? '.*' : re[1]
+      let type = PART_REGEXP
+      if (value === segmentWildcard) (type = PART_SEGMENT_WILDCARD), (value = '')
+      else if (value === '.*') (type = PART_FULL_WILDCARD), (value = '')
+      ArrayPrototypePush(parts, [type, modifier, prefix, value, suffix])
+    }
+    while (index < tokens.length) {
+      const ch = take('char')
+      const name = take('name')
+      const re = regexpOrWildcard(name)
+      if (name !== null || re !== null) {
+        let prefix = ch === null ? '' : ch[1]
+        if (prefix !== '' && prefix !== prefixCodePoint) { pending += prefix; prefix = '' }
+        flush()
+        addPart(prefix, name, re, '', modifierOf())
+        continue
+      }
+      const fixed = ch ?? take('esc')
+      if (fixed !== null) { pending += fixed[1]; continue }
+      if (take('{') !== null) {
+        const prefix = text()
+        const name2 = take('name')
+        const re2 = regexpOrWildcard(name2)
+        const suffix = text()
+        take('}')
+        addPart(prefix, name2, re2, suffix, modifierOf())
+        continue
+      }
+      flush()
+      index++ // a stray token (cannot happen in a canonical pattern string)
+    }
+    flush()
+    return parts
+  }
+  const compareParts = (a, b) => {
+    for (let k = 0; k < 5; k++) {
+      if (a[k] < b[k]) return -1
+      if (a[k] > b[k]) return 1
+    }
+    return 0
+  }
+  const EMPTY_FIXED = [PART_FIXED, MOD_NONE, '', '', '']
+  const SPECIAL_SCHEMES = ['ftp', 'file', 'http', 'https', 'ws', 'wss']
+
+  // https://urlpattern.spec.whatwg.org/#canonicalize-a-hostname: the basic URL parser in hostname
+  // state strips tab, LF and CR and stops at '#', '/' and '\\', where the spec's hostname must be
+  // an error; the urlpattern crate lets these through, so the text the encoding callback would
+  // get (fixed parts, group prefixes and suffixes) is checked here first.
+  const forbiddenInHostname = new SafeRegExp('[\\t\\n\\r#/\\\\]')
+  const checkHostnameText = (pattern, what) => {
+    const parts = parsePattern(pattern, '.', '')
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]
+      const texts = p[0] === PART_FIXED ? [p[3]] : [p[2], p[4]]
+      for (let j = 0; j < texts.length; j++) {
+        if (RegExpPrototypeExec(forbiddenInHostname, texts[j]) !== null) {
+          throw new TypeError(`Failed to ${what}: Invalid hostname pattern '${pattern}': it contains a forbidden host code point.`)
+        }
+      }
+    }
+  }
+
+  let patternParts
   class URLPattern {
     #patterns // [pattern string] x 8
     #regexps // [source, SafeRegExp] x 8
@@ -360,6 +521,7 @@
       if (typeof parsedInput !== 'string' && baseURL !== undefined) {
         throw new TypeError(`Failed to ${what}: a base URL cannot be given with a URLPatternInit; use its baseURL member`)
       }
+      if (typeof parsedInput !== 'string' && parsedInput.dict.hostname !== undefined) checkHostnameText(parsedInput.dict.hostname, what)
       const parsed = natives.patternParse(typeof parsedInput === 'string' ? parsedInput : parsedInput.flat, baseURL, ignoreCase)
       const patterns = [], regexps = [], names = []
       for (let i = 0; i < 8; i++) {
@@ -431,6 +593,47 @@
     get search() { return this.#patterns[6] }
     get hash() { return this.#patterns[7] }
     get hasRegExpGroups() { return this.#hasRegExpGroups }
+    static {
+      // The part list of component i (https://urlpattern.spec.whatwg.org/#url-pattern-create: the
+      // options each component is compiled with).
+      patternParts = (p, i) => {
+        if (!(#patterns in p)) return undefined
+        let delimiter = '', prefix = ''
+        if (i === 3) delimiter = '.'
+        else if (i === 5) {
+          const re = p.#regexps[0][1]
+          for (let k = 0; k < SPECIAL_SCHEMES.length; k++) {
+            if (RegExpPrototypeExec(re, SPECIAL_SCHEMES[k]) !== null) {
+              delimiter = prefix = '/'
+              break
+            }
+          }
+        }
+        return parsePattern(p.#patterns[i], delimiter, prefix)
+      }
+    }
+    // https://urlpattern.spec.whatwg.org/#dom-urlpattern-comparecomponent (tentative)
+    static compareComponent(component, left, right) {
+      const what = "execute 'compareComponent' on 'URLPattern'"
+      required(arguments.length, 3, what)
+      component = String(component)
+      let i = 0
+      while (i < 8 && COMPONENTS[i] !== component) i++
+      if (i === 8) throw new TypeError(`Failed to ${what}: The provided value '${component}' is not a valid enum value of type URLPatternComponent.`)
+      const a = isObject(left) ? patternParts(left, i) : undefined
+      if (a === undefined) throw new TypeError(`Failed to ${what}: parameter 2 is not of type 'URLPattern'.`)
+      const b = isObject(right) ? patternParts(right, i) : undefined
+      if (b === undefined) throw new TypeError(`Failed to ${what}: parameter 3 is not of type 'URLPattern'.`)
+      let k = 0
+      for (; k < a.length && k < b.length; k++) {
+        const r = compareParts(a[k], b[k])
+        if (r !== 0) return r
+      }
+      // One list is longer: its next part against an empty fixed part ("/foo/" before "/foo/*").
+      if (k < b.length) return compareParts(EMPTY_FIXED, b[k])
+      if (k < a.length) return compareParts(a[k], EMPTY_FIXED)
+      return 0
+    }
   }
   webidl(URLPattern, 'URLPattern')
   define(global, 'URLPattern', URLPattern)

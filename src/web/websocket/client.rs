@@ -24,6 +24,8 @@ pub struct Conn {
   pub id: u64,
   pub url: String,
   pub protocols: Vec<String>,
+  /// The Origin header's value (the runtime's `location` origin), if it has one.
+  pub origin: Option<String>,
   pub policy: NetworkOptions,
   /// Hands a message to the runtime's loop.
   /// Hands an event of connection `id` to the isolate (see `super::message`).
@@ -125,6 +127,16 @@ async fn connect(conn: &Conn) -> Result<Stream, Failure> {
     let value = http::HeaderValue::from_str(&conn.protocols.join(", ")).map_err(|e| failed(&e))?;
     request.headers_mut().insert("sec-websocket-protocol", value);
   }
+  // https://websockets.spec.whatwg.org/#concept-websocket-establish: the request's origin (the
+  // client's) and, as fetch does for a URL with credentials, Basic authorization from them.
+  if let Some(origin) = conn.origin.as_deref().filter(|o| *o != "null") {
+    let value = http::HeaderValue::from_str(origin).map_err(|e| failed(&e))?;
+    request.headers_mut().insert("origin", value);
+  }
+  if let Some(value) = basic_authorization(&url) {
+    let value = http::HeaderValue::from_str(&value).map_err(|e| failed(&e))?;
+    request.headers_mut().insert("authorization", value);
+  }
   // tungstenite's own limits (64 MiB messages, 16 MiB frames), lowered to the runtime's memory.
   let config = WebSocketConfig::default()
     .max_message_size(Some(conn.max_message.min(64 << 20)))
@@ -145,6 +157,39 @@ async fn connect(conn: &Conn) -> Result<Stream, Failure> {
     let (ws, response) = tokio_tungstenite::client_async_with_config(request, tcp, Some(config)).await.map_err(|e| failed(&e))?;
     Ok(Stream::Plain(ws, protocol_of(&response)))
   }
+}
+
+/// `Basic base64(username:password)` of a URL's credentials (percent-decoded), or None without
+/// them (https://fetch.spec.whatwg.org/#http-network-or-cache-fetch, step "authorization value").
+fn basic_authorization(url: &url::Url) -> Option<String> {
+  use base64::Engine as _;
+  if url.username().is_empty() && url.password().is_none() {
+    return None;
+  }
+  // Percent-decoding (https://url.spec.whatwg.org/#percent-decode): a bad escape stays as it is.
+  let decode = |s: &str| {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+      match (b[i], b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+        (b'%', Some(h), Some(l)) => {
+          out.push((h * 16 + l) as u8);
+          i += 3;
+        }
+        (c, ..) => {
+          out.push(c);
+          i += 1;
+        }
+      }
+    }
+    out
+  };
+  let mut pair = decode(url.username());
+  pair.push(b':');
+  pair.extend(decode(url.password().unwrap_or("")));
+  Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)))
 }
 
 /// How the writer stopped.
@@ -284,11 +329,21 @@ mod tests {
     let credit = std::sync::Arc::new(tokio::sync::Semaphore::new(window));
     let unsent = Default::default();
     let full = Default::default();
-    (Conn { id: 7, url: url.into(), protocols: Vec::new(), policy, tx, credit, window, max_message: 1 << 20, unsent, full }, rx)
+    (Conn { id: 7, url: url.into(), protocols: Vec::new(), origin: None, policy, tx, credit, window, max_message: 1 << 20, unsent, full }, rx)
   }
 
   fn events(rx: &std::sync::mpsc::Receiver<Event>) -> Vec<Event> {
     rx.try_iter().collect()
+  }
+
+  #[test]
+  fn basic_authorization_comes_from_url_credentials() {
+    let auth = |u: &str| basic_authorization(&url::Url::parse(u).expect("test URL"));
+    assert_eq!(auth("wss://foo:bar@example.com/").as_deref(), Some("Basic Zm9vOmJhcg=="));
+    // Percent-decoded first: "a b" and "p:%" (a bad escape is kept).
+    assert_eq!(auth("ws://a%20b:p%3A%zz@example.com/").as_deref(), Some("Basic YSBiOnA6JXp6"));
+    assert_eq!(auth("ws://user@example.com/").as_deref(), Some("Basic dXNlcjo="));
+    assert_eq!(auth("ws://example.com/"), None);
   }
 
   #[test]

@@ -92,7 +92,7 @@ pub enum Cmd {
 
 enum Route {
   /// The host has not decided yet; what the isolate asks meanwhile waits.
-  Pending { url: String, protocols: Vec<String>, queued: Vec<Cmd> },
+  Pending { url: String, protocols: Vec<String>, origin: Option<String>, queued: Vec<Cmd> },
   Native { tx: tokio::sync::mpsc::UnboundedSender<Cmd>, full: tokio_util::sync::CancellationToken },
   Host,
 }
@@ -196,6 +196,8 @@ fn ws_open<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
   let Ok(dispatch) = v8::Local::<v8::Function>::try_from(args.get(2)) else {
     return util::throw_type_error(scope, "wsOpen needs a dispatch function");
   };
+  // The runtime's origin (its `location`), for the handshake's Origin header.
+  let origin = args.get(3).is_string().then(|| args.get(3).to_rust_string_lossy(scope));
   let (id, ask_host, host) = {
     let mut s = state.borrow_mut();
     if s.ext.get_mut::<Sockets>().dispatch.is_none() {
@@ -203,7 +205,7 @@ fn ws_open<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
     }
     s.ext.get_mut::<Sockets>().next += 1;
     let id = s.ext.get_mut::<Sockets>().next;
-    s.ext.get_mut::<Sockets>().links.insert(id, Link::new(Route::Pending { url: url.clone(), protocols: protocols.clone(), queued: Vec::new() }));
+    s.ext.get_mut::<Sockets>().links.insert(id, Link::new(Route::Pending { url: url.clone(), protocols: protocols.clone(), origin, queued: Vec::new() }));
     (id, s.config.has_web_socket, s.host.clone())
   };
   let decision: v8::Local<v8::Value> = if ask_host {
@@ -229,7 +231,7 @@ fn ws_decide<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
 
 fn decide(state: &StateRef, id: u64, decision: &str) {
   let mut s = state.borrow_mut();
-  let Some(Link { route: Route::Pending { url, protocols, queued }, unsent, full }) = s.ext.get_mut::<Sockets>().links.remove(&id) else { return };
+  let Some(Link { route: Route::Pending { url, protocols, origin, queued }, unsent, full }) = s.ext.get_mut::<Sockets>().links.remove(&id) else { return };
   let tx = s.tx.clone();
   let emit = |event: Event| {
     let _ = tx.send(message(id, event));
@@ -259,7 +261,7 @@ fn decide(state: &StateRef, id: u64, decision: &str) {
       let tx: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| {
         let _ = tx.send(message(id, event));
       });
-      let conn = client::Conn { id, url, protocols, policy, tx, credit: credit.clone(), window: *window, max_message, unsent: unsent.clone(), full: cancel.clone() };
+      let conn = client::Conn { id, url, protocols, origin, policy, tx, credit: credit.clone(), window: *window, max_message, unsent: unsent.clone(), full: cancel.clone() };
       s.ext.get_mut::<Sockets>().links.insert(id, Link { route: Route::Native { tx: cmd_tx, full: cancel }, unsent, full });
       rt.spawn(async move {
         client::run(conn, cmd_rx).await;
