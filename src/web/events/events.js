@@ -945,6 +945,26 @@
   for (const name of new SafeArrayIterator(['addEventListener', 'removeEventListener', 'dispatchEvent'])) {
     define(global, name, EventTarget.prototype[name])
   }
+  // https://html.spec.whatwg.org/multipage/workers.html#dedicated-workers-and-the-dedicatedworkerglobalscope-interface:
+  // the global is a dedicated worker's (its `location` is a WorkerLocation), so its prototype chain
+  // is DedicatedWorkerGlobalScope.prototype -> WorkerGlobalScope.prototype -> EventTarget.prototype
+  // and `self instanceof WorkerGlobalScope` holds, as feature detection (and WebIDL's [Exposed]
+  // checks) expect of a worker. Neither interface can be constructed.
+  class WorkerGlobalScope extends EventTarget {
+    constructor() {
+      illegal()
+    }
+  }
+  webidl(WorkerGlobalScope, 'WorkerGlobalScope')
+  class DedicatedWorkerGlobalScope extends WorkerGlobalScope {
+    constructor() {
+      illegal()
+    }
+  }
+  webidl(DedicatedWorkerGlobalScope, 'DedicatedWorkerGlobalScope')
+  define(global, 'WorkerGlobalScope', WorkerGlobalScope)
+  define(global, 'DedicatedWorkerGlobalScope', DedicatedWorkerGlobalScope)
+  ObjectSetPrototypeOf(global, DedicatedWorkerGlobalScope.prototype)
   defineEventHandler(global, 'onerror')
   ObjectDefineProperty(global, 'onerror', { __proto__: null, enumerable: false })
 
