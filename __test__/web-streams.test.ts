@@ -486,6 +486,22 @@ describe('TextEncoderStream and TextDecoderStream', () => {
       'TypeError',
     ])
   })
+
+  // https://encoding.spec.whatwg.org/#decode-and-enqueue-a-chunk: the chunk is converted to a
+  // BufferSource, so undefined errors the stream (TextDecoder.decode() alone would accept it).
+  it('a TextDecoderStream errors on an undefined chunk: the write and a pending read reject with TypeError', async () => {
+    const calls = await run(`
+      const tds = new TextDecoderStream()
+      const reader = tds.readable.getReader()
+      const writer = tds.writable.getWriter()
+      const write = writer.write(undefined)
+      const read = reader.read()
+      report(await write.then(() => 'written', (e) => e.constructor.name))
+      report(await read.then(() => 'read', (e) => e.constructor.name))
+      report(await writer.closed.then(() => 'closed', (e) => e.constructor.name))
+    `)
+    expect(calls).toEqual(['TypeError', 'TypeError', 'TypeError'])
+  })
 })
 
 describe('snapshot and user tampering', () => {

@@ -588,7 +588,15 @@ export function buildBundle(test, server) {
 `
   const parts = [prelude, read('resources/testharness.js'), hooks]
   for (const s of test.scripts) parts.push(read(s))
-  parts.push(test.worker ? inlineImports(server, test.path, read(test.path)) : read(test.path))
+  if (test.worker) parts.push(inlineImports(server, test.path, read(test.path)))
+  else {
+    const text = read(test.path)
+    // A test whose directive prologue says 'use strict' runs strict, as its own <script> would: by
+    // direct eval, which sees the harness's and the META scripts' declarations (its own stay its own).
+    if (/^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(['"])use strict\1/.test(text)) {
+      parts.push(`eval(${JSON.stringify(`${text}\n//# sourceURL=${server.origin}/${test.path}`)})`)
+    } else parts.push(text)
+  }
   if (!test.worker) parts.push('\n;done();')
   return parts.join('\n;\n')
 }

@@ -146,6 +146,9 @@
       const streamOption = { __proto__: null, stream: true }
       this.#stream = transformStream(
         (chunk, controller) => {
+          // https://encoding.spec.whatwg.org/#decode-and-enqueue-a-chunk converts the chunk to a
+          // BufferSource: undefined is a TypeError there (decode() alone would take it as empty).
+          if (chunk === undefined) throw new TypeError("Failed to execute 'write' on 'TextDecoderStream': The chunk must be an ArrayBuffer or an ArrayBufferView, not undefined.")
           const s = FunctionPrototypeCall(decode, decoder, chunk, streamOption)
           if (s !== '') enqueue(controller, s)
         },
