@@ -430,6 +430,28 @@ describe('async iteration and ReadableStream.from', () => {
     ])
   })
 
+  // https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object: return() becomes the
+  // ongoing promise, so next() and return() called right after it settle after it, in call order.
+  it('next() and return() called before a return() settled wait for it', async () => {
+    const calls = await run(`
+      let resolveCancel
+      const rs = new ReadableStream({ cancel: () => new Promise((r) => { resolveCancel = r }) })
+      const it = rs.values()
+      const order = []
+      const all = Promise.all([
+        it.return('r1').then((v) => { order.push(['return 1', v.value, v.done]) }),
+        it.next().then((v) => { order.push(['next', v.value, v.done]) }),
+        it.return('r2').then((v) => { order.push(['return 2', v.value, v.done]) }),
+      ])
+      await new Promise((r) => setTimeout(r, 5))
+      report(order.length)
+      resolveCancel()
+      await all
+      report(order)
+    `)
+    expect(calls).toEqual([0, [['return 1', 'r1', true], ['next', undefined, true], ['return 2', 'r2', true]]])
+  })
+
   it('ReadableStream.from takes async and sync iterables, and rejects non-iterables with TypeError', async () => {
     const calls = await run(`
       async function* gen() { yield 1; yield 2 }

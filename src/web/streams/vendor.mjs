@@ -176,6 +176,24 @@ exact('Function.prototype.apply.call(F, V, args)', 'ReflectApply(F, V, args)')
 exact('Promise.resolve({', 'PromiseResolve({', 2)
 exact('Promise.all(actions.map(action => action()))', 'SafePromiseAllReturnVoid(callEach(actions))')
 exact('actions.push(', 'ArrayPrototypePush(actions, ', 2)
+// https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object: return() becomes the
+// ongoing promise too, so a next() or return() called before it settled waits for it (the
+// polyfill's let them run first), and its result is the iterator result of that promise.
+exact(
+  `        return(value) {
+            const returnSteps = () => this[$returnSteps](value);
+            return this[$ongoingPromise] ?
+                transformPromiseWith(this[$ongoingPromise], returnSteps, returnSteps) :
+                returnSteps();
+        }`,
+  `        return(value) {
+            const returnSteps = () => this[$returnSteps](value);
+            this[$ongoingPromise] = this[$ongoingPromise] ?
+                transformPromiseWith(this[$ongoingPromise], returnSteps, returnSteps) :
+                returnSteps();
+            return transformPromiseWith(this[$ongoingPromise], () => ({ value, done: true }));
+        }`,
+)
 // Polyfills of functions every engine we run on has.
 pattern(/\n    \/\/ [^\n]*\n    const NumberIsFinite = Number\.isFinite \|\| function \(x\) \{[\s\S]*?\n    \};/, '', 1)
 pattern(/\n    \/\/ [^\n]*\n    const MathTrunc = Math\.trunc \|\| function \(v\) \{[\s\S]*?\n    \};/, '', 1)

@@ -718,9 +718,10 @@
         }
         return(value) {
             const returnSteps = () => this[$returnSteps](value);
-            return this[$ongoingPromise] ?
+            this[$ongoingPromise] = this[$ongoingPromise] ?
                 transformPromiseWith(this[$ongoingPromise], returnSteps, returnSteps) :
                 returnSteps();
+            return transformPromiseWith(this[$ongoingPromise], () => ({ value, done: true }));
         }
         [$nextSteps]() {
             if (this[$isFinished]) {
