@@ -408,6 +408,33 @@ describe('pipeTo', () => {
   })
 })
 
+describe('pipeTo write timing', () => {
+  it("enqueue() does not run the destination's write synchronously, and a chunk read before an abort is still written", async () => {
+    const calls = await run(`
+      let con
+      let synchronous = false
+      const log = []
+      new ReadableStream({ start(c) { con = c } }, { highWaterMark: 0 }).pipeTo(new WritableStream({ write(x) { synchronous = true; log.push('write:' + x) } }))
+      await Promise.resolve()
+      con.enqueue('a')
+      report(synchronous)
+      await new Promise((r) => setTimeout(r, 5))
+      report(synchronous, log)
+      // The read is fulfilled, then the pipe is aborted in the same task: the chunk is written first.
+      let con2
+      const log2 = []
+      const ac = new AbortController()
+      const piped = new ReadableStream({ start(c) { con2 = c }, cancel() { log2.push('cancel') } }, { highWaterMark: 0 })
+        .pipeTo(new WritableStream({ write(x) { log2.push('write:' + x) }, abort(r) { log2.push('abort:' + r.name) } }), { signal: ac.signal })
+      await new Promise((r) => setTimeout(r, 5))
+      con2.enqueue('b')
+      ac.abort()
+      report(await piped.catch((e) => e.name), log2)
+    `)
+    expect(calls).toEqual([false, [true, ['write:a']], ['AbortError', ['write:b', 'abort:AbortError', 'cancel']]])
+  })
+})
+
 describe('async iteration and ReadableStream.from', () => {
   it('breaking out of for await cancels the stream, unless preventCancel', async () => {
     const calls = await run(`

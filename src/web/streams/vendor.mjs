@@ -194,6 +194,26 @@ exact(
             return transformPromiseWith(this[$ongoingPromise], () => ({ value, done: true }));
         }`,
 )
+// pipeTo: a chunk read from the source is written in a microtask, never inside the enqueue() that
+// fulfilled the read (WPT streams/piping/general-addition.any.js: the write algorithm must not run
+// synchronously). Until then currentWrite stands for that write, so a shutdown in between still
+// waits for it, as "wait until every chunk that has been read has been written" says.
+exact(
+  `                            [$chunkSteps]: chunk => {
+                                currentWrite = PerformPromiseThen(WritableStreamDefaultWriterWrite(writer, chunk), undefined, noop);
+                                resolveRead(false);
+                            },`,
+  `                            [$chunkSteps]: chunk => {
+                                let writeDone;
+                                currentWrite = newPromise(resolve => {
+                                    writeDone = resolve;
+                                });
+                                _queueMicrotask(() => {
+                                    PromisePrototypeThen(WritableStreamDefaultWriterWrite(writer, chunk), () => writeDone(), () => writeDone());
+                                    resolveRead(false);
+                                });
+                            },`,
+)
 // Polyfills of functions every engine we run on has.
 pattern(/\n    \/\/ [^\n]*\n    const NumberIsFinite = Number\.isFinite \|\| function \(x\) \{[\s\S]*?\n    \};/, '', 1)
 pattern(/\n    \/\/ [^\n]*\n    const MathTrunc = Math\.trunc \|\| function \(v\) \{[\s\S]*?\n    \};/, '', 1)

@@ -2921,8 +2921,14 @@
                     return newPromise((resolveRead, rejectRead) => {
                         ReadableStreamDefaultReaderRead(reader, {
                             [$chunkSteps]: chunk => {
-                                currentWrite = PerformPromiseThen(WritableStreamDefaultWriterWrite(writer, chunk), undefined, noop);
-                                resolveRead(false);
+                                let writeDone;
+                                currentWrite = newPromise(resolve => {
+                                    writeDone = resolve;
+                                });
+                                _queueMicrotask(() => {
+                                    PromisePrototypeThen(WritableStreamDefaultWriterWrite(writer, chunk), () => writeDone(), () => writeDone());
+                                    resolveRead(false);
+                                });
                             },
                             [$closeSteps]: () => resolveRead(true),
                             [$errorSteps]: rejectRead
