@@ -162,6 +162,58 @@ describe('ReadableStream', () => {
   })
 })
 
+// ReadableStream type "owning" (https://github.com/whatwg/streams/pull/1271).
+describe('owning streams', () => {
+  it('enqueue(chunk, { transfer }) enqueues a clone and detaches the transferred buffers; tee clones for the second branch', async () => {
+    const calls = await run(`
+      const buffer = new Uint8Array([1, 2, 3]).buffer
+      buffer.extra = 1
+      const obj = { buffer, n: 5 }
+      let ctrl
+      const rs = new ReadableStream({ type: 'owning', start(c) { ctrl = c; c.enqueue(obj, { transfer: [buffer] }) } })
+      report(ctrl instanceof ReadableStreamDefaultController, buffer.byteLength, ctrl.enqueue.length)
+      const { value } = await rs.getReader().read()
+      report(value !== obj, value.n, Array.from(new Uint8Array(value.buffer)), value.buffer.extra)
+      // tee: branch 2 gets its own copy of each chunk, branch 1 the enqueued one.
+      const src = new ReadableStream({ type: 'owning', start(c) { c.enqueue({ a: [1] }); c.close() } })
+      const [b1, b2] = src.tee()
+      const [c1, c2] = await Promise.all([b1.getReader().read(), b2.getReader().read()])
+      report(c1.value !== c2.value, c2.value.a[0])
+      // A chunk that cannot be cloned is refused by enqueue(); the stream stays usable. The transfer
+      // list is checked: a detached buffer is a DataCloneError, a non-sequence a TypeError.
+      new ReadableStream({ type: 'owning', start(c) {
+        try { c.enqueue({ f() {} }) } catch (e) { report(e.name, c.desiredSize) }
+        try { c.enqueue(buffer, { transfer: [buffer] }) } catch (e) { report(e.name) }
+        try { c.enqueue(1, { transfer: 5 }) } catch (e) { report(e.name) }
+      } })
+    `)
+    expect(calls).toEqual([
+      [true, 0, 0],
+      [true, 5, [1, 2, 3], undefined],
+      [true, 1],
+      ['DataCloneError', 1],
+      'DataCloneError',
+      'TypeError',
+    ])
+  })
+
+  it('other streams take a transfer option but refuse a non-empty list, and read the option before the state', async () => {
+    const calls = await run(`
+      const buffer = new ArrayBuffer(4)
+      new ReadableStream({ start(c) {
+        c.enqueue('a', { transfer: [] })
+        c.enqueue('b', undefined)
+        try { c.enqueue('c', { transfer: [buffer] }) } catch (e) { report(e.name, buffer.byteLength) }
+        c.close()
+        try { c.enqueue('d', { get transfer() { throw new RangeError('getter') } }) } catch (e) { report(e.name) }
+        try { c.enqueue('e', 7) } catch (e) { report(e.name) }
+      } })
+      try { new ReadableStream({ type: 'owned' }) } catch (e) { report(e.name) }
+    `)
+    expect(calls).toEqual([['TypeError', 4], 'RangeError', 'TypeError', 'TypeError'])
+  })
+})
+
 describe('byte streams', () => {
   it('BYOB reads fill the caller buffer (transferred), respecting min', async () => {
     const calls = await run(`

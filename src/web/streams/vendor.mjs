@@ -214,6 +214,91 @@ exact(
                                 });
                             },`,
 )
+// ReadableStream type "owning" (https://github.com/whatwg/streams/pull/1271, tested by WPT
+// streams/readable-streams/owning-type.any.js): a default stream whose controller's enqueue(chunk,
+// { transfer }) enqueues StructuredClone(chunk) with the transfer list transferred (ArrayBuffers
+// detached), and whose tee clones chunks for the second branch. Other streams take a transfer
+// option but refuse a non-empty list.
+exact(
+  `        if (type !== 'bytes') {
+            throw new TypeError(\`\${context} '\${type}' is not a valid enumeration value for ReadableStreamType\`);`,
+  `        if (type !== 'bytes' && type !== 'owning') {
+            throw new TypeError(\`\${context} '\${type}' is not a valid enumeration value for ReadableStreamType\`);`,
+)
+exact(
+  `    function SetUpReadableStreamDefaultControllerFromUnderlyingSource(stream, underlyingSource, highWaterMark, sizeAlgorithm) {
+        const controller = Object.create(ReadableStreamDefaultController.prototype);`,
+  `    function SetUpReadableStreamDefaultControllerFromUnderlyingSource(stream, underlyingSource, highWaterMark, sizeAlgorithm) {
+        const controller = Object.create(ReadableStreamDefaultController.prototype);
+        // Before start() runs, which may enqueue.
+        controller[$isOwning] = underlyingSource.type === 'owning';`,
+)
+exact(
+  `        enqueue(chunk = undefined) {
+            if (!IsReadableStreamDefaultController(this)) {
+                throw defaultControllerBrandCheckException$1('enqueue');
+            }
+            if (!ReadableStreamDefaultControllerCanCloseOrEnqueue(this)) {
+                throw new TypeError('The stream is not in a state that permits enqueue');
+            }
+            return ReadableStreamDefaultControllerEnqueue(this, chunk);`,
+  `        enqueue(chunk = undefined, options = undefined) {
+            if (!IsReadableStreamDefaultController(this)) {
+                throw defaultControllerBrandCheckException$1('enqueue');
+            }
+            // The StructuredSerializeOptions dictionary is read first, as WebIDL converts arguments.
+            if (options !== undefined && options !== null && typeof options !== 'object' && typeof options !== 'function') {
+                throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': The provided value is not of type 'StructuredSerializeOptions'.");
+            }
+            const transfer = options === undefined || options === null ? undefined : options.transfer;
+            let transferList = [];
+            if (transfer !== undefined) {
+                if ((typeof transfer !== 'object' && typeof transfer !== 'function') || transfer === null || typeof transfer[SymbolIterator] !== 'function') {
+                    throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': The provided value cannot be converted to a sequence.");
+                }
+                for (const item of transfer) {
+                    ArrayPrototypePush(transferList, item);
+                }
+            }
+            if (!ReadableStreamDefaultControllerCanCloseOrEnqueue(this)) {
+                throw new TypeError('The stream is not in a state that permits enqueue');
+            }
+            if (this[$isOwning] === true) {
+                chunk = structuredClone(chunk, { __proto__: null, transfer: transferList });
+            }
+            else if (transferList.length !== 0) {
+                throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': a transfer list needs a ReadableStream of type 'owning'.");
+            }
+            return ReadableStreamDefaultControllerEnqueue(this, chunk);`,
+)
+exact(
+  `        return ReadableStreamDefaultTee(stream);
+    }`,
+  `        return ReadableStreamDefaultTee(stream, cloneForBranch2 || stream[$readableStreamController][$isOwning] === true);
+    }`,
+)
+exact(
+  `                        const chunk1 = chunk;
+                        const chunk2 = chunk;
+                        // There is no way to access the cloning code right now in the reference implementation.
+                        // If we add one then we'll need an implementation for serializable objects.
+                        // if (!canceled2 && cloneForBranch2) {
+                        //   chunk2 = StructuredDeserialize(StructuredSerialize(chunk2));
+                        // }`,
+  `                        const chunk1 = chunk;
+                        let chunk2 = chunk;
+                        if (!canceled2 && cloneForBranch2) {
+                            try {
+                                chunk2 = structuredClone(chunk2);
+                            }
+                            catch (cloneError) {
+                                ReadableStreamDefaultControllerError(branch1[$readableStreamController], cloneError);
+                                ReadableStreamDefaultControllerError(branch2[$readableStreamController], cloneError);
+                                adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneError));
+                                return;
+                            }
+                        }`,
+)
 // Polyfills of functions every engine we run on has.
 pattern(/\n    \/\/ [^\n]*\n    const NumberIsFinite = Number\.isFinite \|\| function \(x\) \{[\s\S]*?\n    \};/, '', 1)
 pattern(/\n    \/\/ [^\n]*\n    const MathTrunc = Math\.trunc \|\| function \(v\) \{[\s\S]*?\n    \};/, '', 1)
@@ -333,6 +418,11 @@ const abstract = `
         },
     };
 `
+// Slots of our own patches (above), beside the polyfill's.
+for (const n of ['isOwning']) {
+  if (names.has(n) || body.includes(`$${n} =`)) throw new Error(`name clash: $${n}`)
+  names.add(n)
+}
 const symbols = [...names].sort().map((n) => `    const $${n} = Symbol('${n}');`).join('\n')
 const prelude = `    // Built-ins as they were before user code ran (src/runtime/primordials.js).
     const {
