@@ -248,7 +248,15 @@
           // spec's transform works on a copy taken at write time. Same bytes, so the codec's
           // position in them holds.
           if (!owned && bytes !== undefined) bytes = copyBytes(bytes)
-          return PromisePrototypeThen(relieved, () => drain(controller, bytes, finishing, true))
+          return PromisePrototypeThen(relieved, () => {
+            // Woken because the readable side was cancelled (or errored) during the flush: nobody
+            // reads the rest, so the codec is freed and the flush ends.
+            if (A.transformReadableState(controller) !== 'readable') {
+              if (!stopped) free()
+              return undefined
+            }
+            return drain(controller, bytes, finishing, true)
+          })
         }
       }
     }

@@ -299,6 +299,21 @@ exact(
                             }
                         }`,
 )
+// The readable side cancelled while the flush runs: the cancel waits for the flush (as the spec
+// says), so a flush that waits for backpressure to be relieved (streams.js's DecompressionStream
+// hands out a large output piece by piece) is woken instead of waiting forever for a read that
+// can no longer come; it sees the readable side closed and stops (abstract.transformReadableState).
+exact(
+  `        if (controller[$finishPromise] !== undefined) {
+            return controller[$finishPromise];
+        }
+        // stream[$writable] cannot change after construction, so caching it across a call to user code is safe.`,
+  `        if (controller[$finishPromise] !== undefined) {
+            TransformStreamUnblockWrite(stream);
+            return controller[$finishPromise];
+        }
+        // stream[$writable] cannot change after construction, so caching it across a call to user code is safe.`,
+)
 // Polyfills of functions every engine we run on has.
 pattern(/\n    \/\/ [^\n]*\n    const NumberIsFinite = Number\.isFinite \|\| function \(x\) \{[\s\S]*?\n    \};/, '', 1)
 pattern(/\n    \/\/ [^\n]*\n    const MathTrunc = Math\.trunc \|\| function \(v\) \{[\s\S]*?\n    \};/, '', 1)
@@ -416,6 +431,8 @@ const abstract = `
             const stream = controller[$controlledTransformStream];
             return stream[$backpressure] ? stream[$backpressureChangePromise] : undefined;
         },
+        // The state of the readable side of the transform stream of \`controller\`.
+        transformReadableState: controller => controller[$controlledTransformStream][$readable][$state],
     };
 `
 // Slots of our own patches (above), beside the polyfill's.

@@ -4588,6 +4588,7 @@
     function TransformStreamDefaultSourceCancelAlgorithm(stream, reason) {
         const controller = stream[$transformStreamController];
         if (controller[$finishPromise] !== undefined) {
+            TransformStreamUnblockWrite(stream);
             return controller[$finishPromise];
         }
         // stream[$writable] cannot change after construction, so caching it across a call to user code is safe.
@@ -4675,5 +4676,7 @@
             const stream = controller[$controlledTransformStream];
             return stream[$backpressure] ? stream[$backpressureChangePromise] : undefined;
         },
+        // The state of the readable side of the transform stream of `controller`.
+        transformReadableState: controller => controller[$controlledTransformStream][$readable][$state],
     };
 })
