@@ -255,6 +255,25 @@ describe('CompressionStream / DecompressionStream', () => {
     expect(calls).toEqual(['RangeError'])
   })
 
+  it('cancelling the readable side while close() is still handing out output ends both, instead of hanging', async () => {
+    const calls = await run(`
+      // 4 MB of zeros: a few KB that inflate to many 64 KB pieces, most of them made by the flush.
+      const packed = await through(new CompressionStream('deflate'), new Uint8Array(4_000_000), 1 << 20)
+      const ds = new DecompressionStream('deflate')
+      const writer = ds.writable.getWriter()
+      const reader = ds.readable.getReader()
+      writer.write(packed)
+      const closed = writer.close().then(() => 'closed', (e) => 'close rejected: ' + e)
+      await reader.read()
+      await new Promise((r) => setTimeout(r, 10))
+      const timeout = new Promise((r) => setTimeout(() => r('hung'), 2000))
+      report(await Promise.race([reader.cancel('enough').then(() => 'cancelled'), timeout]))
+      report(await Promise.race([closed, timeout]))
+      report(await reader.closed.then(() => 'reader closed'))
+    `)
+    expect(calls).toEqual(['cancelled', 'closed', 'reader closed'])
+  })
+
   it('interoperates with node:zlib on the host, both ways', async () => {
     const text = 'héllo from the host '.repeat(500)
     const fromHost = {

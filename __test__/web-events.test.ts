@@ -559,4 +559,37 @@ describe('unhandledrejection and rejectionhandled', () => {
     expect(seen).toEqual([true])
     await rt.dispose()
   }, 20_000)
+describe('the global object', () => {
+  // https://html.spec.whatwg.org/multipage/workers.html#dedicatedworkerglobalscope: a worker's global.
+  it('is a DedicatedWorkerGlobalScope, a WorkerGlobalScope and an EventTarget', async () => {
+    const calls = await run(`
+      const chain = []
+      for (let p = Object.getPrototypeOf(globalThis); p !== null; p = Object.getPrototypeOf(p)) chain.push(p.constructor.name)
+      report(chain)
+      report([self instanceof DedicatedWorkerGlobalScope, self instanceof WorkerGlobalScope, self instanceof EventTarget,
+        Object.prototype.toString.call(globalThis), String(self)])
+      report([Object.getPrototypeOf(DedicatedWorkerGlobalScope) === WorkerGlobalScope, Object.getPrototypeOf(WorkerGlobalScope) === EventTarget])
+      for (const C of [WorkerGlobalScope, DedicatedWorkerGlobalScope]) {
+        try { new C(); report('constructed') } catch (e) { report([e.name, e.message]) }
+        const d = Object.getOwnPropertyDescriptor(globalThis, C.name)
+        report([d.enumerable, d.writable, d.configurable])
+      }
+      // The inherited EventTarget methods act on the global, as its own ones do.
+      let got = 0
+      EventTarget.prototype.addEventListener.call(self, 'ping', () => got++)
+      dispatchEvent(new Event('ping'))
+      WorkerGlobalScope.prototype.dispatchEvent.call(self, new Event('ping'))
+      report(got)
+    `)
+    expect(calls).toEqual([
+      ['DedicatedWorkerGlobalScope', 'WorkerGlobalScope', 'EventTarget', 'Object'],
+      [true, true, true, '[object DedicatedWorkerGlobalScope]', '[object DedicatedWorkerGlobalScope]'],
+      [true, true],
+      ['TypeError', 'Illegal constructor'],
+      [false, true, true],
+      ['TypeError', 'Illegal constructor'],
+      [false, true, true],
+      2,
+    ])
+  })
 })

@@ -162,6 +162,58 @@ describe('ReadableStream', () => {
   })
 })
 
+// ReadableStream type "owning" (https://github.com/whatwg/streams/pull/1271).
+describe('owning streams', () => {
+  it('enqueue(chunk, { transfer }) enqueues a clone and detaches the transferred buffers; tee clones for the second branch', async () => {
+    const calls = await run(`
+      const buffer = new Uint8Array([1, 2, 3]).buffer
+      buffer.extra = 1
+      const obj = { buffer, n: 5 }
+      let ctrl
+      const rs = new ReadableStream({ type: 'owning', start(c) { ctrl = c; c.enqueue(obj, { transfer: [buffer] }) } })
+      report(ctrl instanceof ReadableStreamDefaultController, buffer.byteLength, ctrl.enqueue.length)
+      const { value } = await rs.getReader().read()
+      report(value !== obj, value.n, Array.from(new Uint8Array(value.buffer)), value.buffer.extra)
+      // tee: branch 2 gets its own copy of each chunk, branch 1 the enqueued one.
+      const src = new ReadableStream({ type: 'owning', start(c) { c.enqueue({ a: [1] }); c.close() } })
+      const [b1, b2] = src.tee()
+      const [c1, c2] = await Promise.all([b1.getReader().read(), b2.getReader().read()])
+      report(c1.value !== c2.value, c2.value.a[0])
+      // A chunk that cannot be cloned is refused by enqueue(); the stream stays usable. The transfer
+      // list is checked: a detached buffer is a DataCloneError, a non-sequence a TypeError.
+      new ReadableStream({ type: 'owning', start(c) {
+        try { c.enqueue({ f() {} }) } catch (e) { report(e.name, c.desiredSize) }
+        try { c.enqueue(buffer, { transfer: [buffer] }) } catch (e) { report(e.name) }
+        try { c.enqueue(1, { transfer: 5 }) } catch (e) { report(e.name) }
+      } })
+    `)
+    expect(calls).toEqual([
+      [true, 0, 0],
+      [true, 5, [1, 2, 3], undefined],
+      [true, 1],
+      ['DataCloneError', 1],
+      'DataCloneError',
+      'TypeError',
+    ])
+  })
+
+  it('other streams take a transfer option but refuse a non-empty list, and read the option before the state', async () => {
+    const calls = await run(`
+      const buffer = new ArrayBuffer(4)
+      new ReadableStream({ start(c) {
+        c.enqueue('a', { transfer: [] })
+        c.enqueue('b', undefined)
+        try { c.enqueue('c', { transfer: [buffer] }) } catch (e) { report(e.name, buffer.byteLength) }
+        c.close()
+        try { c.enqueue('d', { get transfer() { throw new RangeError('getter') } }) } catch (e) { report(e.name) }
+        try { c.enqueue('e', 7) } catch (e) { report(e.name) }
+      } })
+      try { new ReadableStream({ type: 'owned' }) } catch (e) { report(e.name) }
+    `)
+    expect(calls).toEqual([['TypeError', 4], 'RangeError', 'TypeError', 'TypeError'])
+  })
+})
+
 describe('byte streams', () => {
   it('BYOB reads fill the caller buffer (transferred), respecting min', async () => {
     const calls = await run(`
@@ -408,6 +460,33 @@ describe('pipeTo', () => {
   })
 })
 
+describe('pipeTo write timing', () => {
+  it("enqueue() does not run the destination's write synchronously, and a chunk read before an abort is still written", async () => {
+    const calls = await run(`
+      let con
+      let synchronous = false
+      const log = []
+      new ReadableStream({ start(c) { con = c } }, { highWaterMark: 0 }).pipeTo(new WritableStream({ write(x) { synchronous = true; log.push('write:' + x) } }))
+      await Promise.resolve()
+      con.enqueue('a')
+      report(synchronous)
+      await new Promise((r) => setTimeout(r, 5))
+      report(synchronous, log)
+      // The read is fulfilled, then the pipe is aborted in the same task: the chunk is written first.
+      let con2
+      const log2 = []
+      const ac = new AbortController()
+      const piped = new ReadableStream({ start(c) { con2 = c }, cancel() { log2.push('cancel') } }, { highWaterMark: 0 })
+        .pipeTo(new WritableStream({ write(x) { log2.push('write:' + x) }, abort(r) { log2.push('abort:' + r.name) } }), { signal: ac.signal })
+      await new Promise((r) => setTimeout(r, 5))
+      con2.enqueue('b')
+      ac.abort()
+      report(await piped.catch((e) => e.name), log2)
+    `)
+    expect(calls).toEqual([false, [true, ['write:a']], ['AbortError', ['write:b', 'abort:AbortError', 'cancel']]])
+  })
+})
+
 describe('async iteration and ReadableStream.from', () => {
   it('breaking out of for await cancels the stream, unless preventCancel', async () => {
     const calls = await run(`
@@ -428,6 +507,28 @@ describe('async iteration and ReadableStream.from', () => {
       ['[object ReadableStream AsyncIterator]', { value: undefined, done: true }, { value: 'r', done: true }],
       true,
     ])
+  })
+
+  // https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object: return() becomes the
+  // ongoing promise, so next() and return() called right after it settle after it, in call order.
+  it('next() and return() called before a return() settled wait for it', async () => {
+    const calls = await run(`
+      let resolveCancel
+      const rs = new ReadableStream({ cancel: () => new Promise((r) => { resolveCancel = r }) })
+      const it = rs.values()
+      const order = []
+      const all = Promise.all([
+        it.return('r1').then((v) => { order.push(['return 1', v.value, v.done]) }),
+        it.next().then((v) => { order.push(['next', v.value, v.done]) }),
+        it.return('r2').then((v) => { order.push(['return 2', v.value, v.done]) }),
+      ])
+      await new Promise((r) => setTimeout(r, 5))
+      report(order.length)
+      resolveCancel()
+      await all
+      report(order)
+    `)
+    expect(calls).toEqual([0, [['return 1', 'r1', true], ['next', undefined, true], ['return 2', 'r2', true]]])
   })
 
   it('ReadableStream.from takes async and sync iterables, and rejects non-iterables with TypeError', async () => {
@@ -485,6 +586,22 @@ describe('TextEncoderStream and TextDecoderStream', () => {
       '\uFFFD',
       'TypeError',
     ])
+  })
+
+  // https://encoding.spec.whatwg.org/#decode-and-enqueue-a-chunk: the chunk is converted to a
+  // BufferSource, so undefined errors the stream (TextDecoder.decode() alone would accept it).
+  it('a TextDecoderStream errors on an undefined chunk: the write and a pending read reject with TypeError', async () => {
+    const calls = await run(`
+      const tds = new TextDecoderStream()
+      const reader = tds.readable.getReader()
+      const writer = tds.writable.getWriter()
+      const write = writer.write(undefined)
+      const read = reader.read()
+      report(await write.then(() => 'written', (e) => e.constructor.name))
+      report(await read.then(() => 'read', (e) => e.constructor.name))
+      report(await writer.closed.then(() => 'closed', (e) => e.constructor.name))
+    `)
+    expect(calls).toEqual(['TypeError', 'TypeError', 'TypeError'])
   })
 })
 

@@ -6,7 +6,6 @@ const ALGS = 'AES-CBC|AES-CTR|AES-KW|RSA-OAEP|RSA-PSS|RSASSA-PKCS1-v1_5|ECDH|X25
 
 export const RULES = [
   // --- harness-level ---------------------------------------------------------------------------
-  [null, /Unexpected global object/, 'idlharness needs the global to be a WorkerGlobalScope/DedicatedWorkerGlobalScope; the runtime global has no such interface'],
   [/^webmessaging\/Channel_postMessage_Blob/, null, 'structuredClone does not clone Blob or File: a Blob in a message arrives as a plain object'],
   [/user-activation/, null, 'MessageEvent.userActivation (tentative) is not implemented'],
   [null, /\bWorker is not defined/, 'needs new Worker(): the runtime has no nested workers'],

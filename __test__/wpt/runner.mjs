@@ -542,6 +542,14 @@ export function buildBundle(test, server) {
     pathname: u.pathname, search: u.search, hash: u.hash, toString: function () { return u.href; } };
   if (!native) Object.defineProperty(g, 'location', { value: loc, configurable: true, enumerable: true, writable: true });
   g.GLOBAL = { isWindow: function () { return false; }, isWorker: function () { return true; }, isShadowRealm: function () { return false; } };
+  // A global that is a DedicatedWorkerGlobalScope (edge-isolate's) makes testharness.js report to
+  // the worker's parent through self.postMessage (DedicatedWorkerTestEnvironment), as wptserve's
+  // page that started the worker would receive them. This runner is that parent, and takes the
+  // results through add_completion_callback instead: without a postMessage of the engine's own,
+  // the harness's messages go to a sink standing for the parent.
+  if (typeof g.DedicatedWorkerGlobalScope === 'function' && g instanceof g.DedicatedWorkerGlobalScope && typeof g.postMessage !== 'function') {
+    Object.defineProperty(g, 'postMessage', { value: function postMessage(message) {}, configurable: true, writable: true });
+  }
   ${test.title ? `g.META_TITLE = ${JSON.stringify(test.title)};` : ''}
   var loaded = { '/resources/testharness.js': true };
   // importScripts for .worker.js tests: synchronous, from the suite, in the global scope.
@@ -580,7 +588,15 @@ export function buildBundle(test, server) {
 `
   const parts = [prelude, read('resources/testharness.js'), hooks]
   for (const s of test.scripts) parts.push(read(s))
-  parts.push(test.worker ? inlineImports(server, test.path, read(test.path)) : read(test.path))
+  if (test.worker) parts.push(inlineImports(server, test.path, read(test.path)))
+  else {
+    const text = read(test.path)
+    // A test whose directive prologue says 'use strict' runs strict, as its own <script> would: by
+    // direct eval, which sees the harness's and the META scripts' declarations (its own stay its own).
+    if (/^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(['"])use strict\1/.test(text)) {
+      parts.push(`eval(${JSON.stringify(`${text}\n//# sourceURL=${server.origin}/${test.path}`)})`)
+    } else parts.push(text)
+  }
   if (!test.worker) parts.push('\n;done();')
   return parts.join('\n;\n')
 }

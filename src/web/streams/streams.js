@@ -146,6 +146,9 @@
       const streamOption = { __proto__: null, stream: true }
       this.#stream = transformStream(
         (chunk, controller) => {
+          // https://encoding.spec.whatwg.org/#decode-and-enqueue-a-chunk converts the chunk to a
+          // BufferSource: undefined is a TypeError there (decode() alone would take it as empty).
+          if (chunk === undefined) throw new TypeError("Failed to execute 'write' on 'TextDecoderStream': The chunk must be an ArrayBuffer or an ArrayBufferView, not undefined.")
           const s = FunctionPrototypeCall(decode, decoder, chunk, streamOption)
           if (s !== '') enqueue(controller, s)
         },
@@ -245,7 +248,15 @@
           // spec's transform works on a copy taken at write time. Same bytes, so the codec's
           // position in them holds.
           if (!owned && bytes !== undefined) bytes = copyBytes(bytes)
-          return PromisePrototypeThen(relieved, () => drain(controller, bytes, finishing, true))
+          return PromisePrototypeThen(relieved, () => {
+            // Woken because the readable side was cancelled (or errored) during the flush: nobody
+            // reads the rest, so the codec is freed and the flush ends.
+            if (A.transformReadableState(controller) !== 'readable') {
+              if (!stopped) free()
+              return undefined
+            }
+            return drain(controller, bytes, finishing, true)
+          })
         }
       }
     }

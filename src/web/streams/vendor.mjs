@@ -176,6 +176,144 @@ exact('Function.prototype.apply.call(F, V, args)', 'ReflectApply(F, V, args)')
 exact('Promise.resolve({', 'PromiseResolve({', 2)
 exact('Promise.all(actions.map(action => action()))', 'SafePromiseAllReturnVoid(callEach(actions))')
 exact('actions.push(', 'ArrayPrototypePush(actions, ', 2)
+// https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object: return() becomes the
+// ongoing promise too, so a next() or return() called before it settled waits for it (the
+// polyfill's let them run first), and its result is the iterator result of that promise.
+exact(
+  `        return(value) {
+            const returnSteps = () => this[$returnSteps](value);
+            return this[$ongoingPromise] ?
+                transformPromiseWith(this[$ongoingPromise], returnSteps, returnSteps) :
+                returnSteps();
+        }`,
+  `        return(value) {
+            const returnSteps = () => this[$returnSteps](value);
+            this[$ongoingPromise] = this[$ongoingPromise] ?
+                transformPromiseWith(this[$ongoingPromise], returnSteps, returnSteps) :
+                returnSteps();
+            return transformPromiseWith(this[$ongoingPromise], () => ({ value, done: true }));
+        }`,
+)
+// pipeTo: a chunk read from the source is written in a microtask, never inside the enqueue() that
+// fulfilled the read (WPT streams/piping/general-addition.any.js: the write algorithm must not run
+// synchronously). Until then currentWrite stands for that write, so a shutdown in between still
+// waits for it, as "wait until every chunk that has been read has been written" says.
+exact(
+  `                            [$chunkSteps]: chunk => {
+                                currentWrite = PerformPromiseThen(WritableStreamDefaultWriterWrite(writer, chunk), undefined, noop);
+                                resolveRead(false);
+                            },`,
+  `                            [$chunkSteps]: chunk => {
+                                let writeDone;
+                                currentWrite = newPromise(resolve => {
+                                    writeDone = resolve;
+                                });
+                                _queueMicrotask(() => {
+                                    PromisePrototypeThen(WritableStreamDefaultWriterWrite(writer, chunk), () => writeDone(), () => writeDone());
+                                    resolveRead(false);
+                                });
+                            },`,
+)
+// ReadableStream type "owning" (https://github.com/whatwg/streams/pull/1271, tested by WPT
+// streams/readable-streams/owning-type.any.js): a default stream whose controller's enqueue(chunk,
+// { transfer }) enqueues StructuredClone(chunk) with the transfer list transferred (ArrayBuffers
+// detached), and whose tee clones chunks for the second branch. Other streams take a transfer
+// option but refuse a non-empty list.
+exact(
+  `        if (type !== 'bytes') {
+            throw new TypeError(\`\${context} '\${type}' is not a valid enumeration value for ReadableStreamType\`);`,
+  `        if (type !== 'bytes' && type !== 'owning') {
+            throw new TypeError(\`\${context} '\${type}' is not a valid enumeration value for ReadableStreamType\`);`,
+)
+exact(
+  `    function SetUpReadableStreamDefaultControllerFromUnderlyingSource(stream, underlyingSource, highWaterMark, sizeAlgorithm) {
+        const controller = Object.create(ReadableStreamDefaultController.prototype);`,
+  `    function SetUpReadableStreamDefaultControllerFromUnderlyingSource(stream, underlyingSource, highWaterMark, sizeAlgorithm) {
+        const controller = Object.create(ReadableStreamDefaultController.prototype);
+        // Before start() runs, which may enqueue.
+        controller[$isOwning] = underlyingSource.type === 'owning';`,
+)
+exact(
+  `        enqueue(chunk = undefined) {
+            if (!IsReadableStreamDefaultController(this)) {
+                throw defaultControllerBrandCheckException$1('enqueue');
+            }
+            if (!ReadableStreamDefaultControllerCanCloseOrEnqueue(this)) {
+                throw new TypeError('The stream is not in a state that permits enqueue');
+            }
+            return ReadableStreamDefaultControllerEnqueue(this, chunk);`,
+  `        enqueue(chunk = undefined, options = undefined) {
+            if (!IsReadableStreamDefaultController(this)) {
+                throw defaultControllerBrandCheckException$1('enqueue');
+            }
+            // The StructuredSerializeOptions dictionary is read first, as WebIDL converts arguments.
+            if (options !== undefined && options !== null && typeof options !== 'object' && typeof options !== 'function') {
+                throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': The provided value is not of type 'StructuredSerializeOptions'.");
+            }
+            const transfer = options === undefined || options === null ? undefined : options.transfer;
+            let transferList = [];
+            if (transfer !== undefined) {
+                if ((typeof transfer !== 'object' && typeof transfer !== 'function') || transfer === null || typeof transfer[SymbolIterator] !== 'function') {
+                    throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': The provided value cannot be converted to a sequence.");
+                }
+                for (const item of transfer) {
+                    ArrayPrototypePush(transferList, item);
+                }
+            }
+            if (!ReadableStreamDefaultControllerCanCloseOrEnqueue(this)) {
+                throw new TypeError('The stream is not in a state that permits enqueue');
+            }
+            if (this[$isOwning] === true) {
+                chunk = structuredClone(chunk, { __proto__: null, transfer: transferList });
+            }
+            else if (transferList.length !== 0) {
+                throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': a transfer list needs a ReadableStream of type 'owning'.");
+            }
+            return ReadableStreamDefaultControllerEnqueue(this, chunk);`,
+)
+exact(
+  `        return ReadableStreamDefaultTee(stream);
+    }`,
+  `        return ReadableStreamDefaultTee(stream, cloneForBranch2 || stream[$readableStreamController][$isOwning] === true);
+    }`,
+)
+exact(
+  `                        const chunk1 = chunk;
+                        const chunk2 = chunk;
+                        // There is no way to access the cloning code right now in the reference implementation.
+                        // If we add one then we'll need an implementation for serializable objects.
+                        // if (!canceled2 && cloneForBranch2) {
+                        //   chunk2 = StructuredDeserialize(StructuredSerialize(chunk2));
+                        // }`,
+  `                        const chunk1 = chunk;
+                        let chunk2 = chunk;
+                        if (!canceled2 && cloneForBranch2) {
+                            try {
+                                chunk2 = structuredClone(chunk2);
+                            }
+                            catch (cloneError) {
+                                ReadableStreamDefaultControllerError(branch1[$readableStreamController], cloneError);
+                                ReadableStreamDefaultControllerError(branch2[$readableStreamController], cloneError);
+                                adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneError));
+                                return;
+                            }
+                        }`,
+)
+// The readable side cancelled while the flush runs: the cancel waits for the flush (as the spec
+// says), so a flush that waits for backpressure to be relieved (streams.js's DecompressionStream
+// hands out a large output piece by piece) is woken instead of waiting forever for a read that
+// can no longer come; it sees the readable side closed and stops (abstract.transformReadableState).
+exact(
+  `        if (controller[$finishPromise] !== undefined) {
+            return controller[$finishPromise];
+        }
+        // stream[$writable] cannot change after construction, so caching it across a call to user code is safe.`,
+  `        if (controller[$finishPromise] !== undefined) {
+            TransformStreamUnblockWrite(stream);
+            return controller[$finishPromise];
+        }
+        // stream[$writable] cannot change after construction, so caching it across a call to user code is safe.`,
+)
 // Polyfills of functions every engine we run on has.
 pattern(/\n    \/\/ [^\n]*\n    const NumberIsFinite = Number\.isFinite \|\| function \(x\) \{[\s\S]*?\n    \};/, '', 1)
 pattern(/\n    \/\/ [^\n]*\n    const MathTrunc = Math\.trunc \|\| function \(v\) \{[\s\S]*?\n    \};/, '', 1)
@@ -293,8 +431,15 @@ const abstract = `
             const stream = controller[$controlledTransformStream];
             return stream[$backpressure] ? stream[$backpressureChangePromise] : undefined;
         },
+        // The state of the readable side of the transform stream of \`controller\`.
+        transformReadableState: controller => controller[$controlledTransformStream][$readable][$state],
     };
 `
+// Slots of our own patches (above), beside the polyfill's.
+for (const n of ['isOwning']) {
+  if (names.has(n) || body.includes(`$${n} =`)) throw new Error(`name clash: $${n}`)
+  names.add(n)
+}
 const symbols = [...names].sort().map((n) => `    const $${n} = Symbol('${n}');`).join('\n')
 const prelude = `    // Built-ins as they were before user code ran (src/runtime/primordials.js).
     const {

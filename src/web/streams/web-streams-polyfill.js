@@ -134,6 +134,7 @@
     const $inFlightCloseRequest = Symbol('inFlightCloseRequest');
     const $inFlightWriteRequest = Symbol('inFlightWriteRequest');
     const $isFinished = Symbol('isFinished');
+    const $isOwning = Symbol('isOwning');
     const $next = Symbol('next');
     const $nextSteps = Symbol('nextSteps');
     const $ongoingPromise = Symbol('ongoingPromise');
@@ -718,9 +719,10 @@
         }
         return(value) {
             const returnSteps = () => this[$returnSteps](value);
-            return this[$ongoingPromise] ?
+            this[$ongoingPromise] = this[$ongoingPromise] ?
                 transformPromiseWith(this[$ongoingPromise], returnSteps, returnSteps) :
                 returnSteps();
+            return transformPromiseWith(this[$ongoingPromise], () => ({ value, done: true }));
         }
         [$nextSteps]() {
             if (this[$isFinished]) {
@@ -2920,8 +2922,14 @@
                     return newPromise((resolveRead, rejectRead) => {
                         ReadableStreamDefaultReaderRead(reader, {
                             [$chunkSteps]: chunk => {
-                                currentWrite = PerformPromiseThen(WritableStreamDefaultWriterWrite(writer, chunk), undefined, noop);
-                                resolveRead(false);
+                                let writeDone;
+                                currentWrite = newPromise(resolve => {
+                                    writeDone = resolve;
+                                });
+                                _queueMicrotask(() => {
+                                    PromisePrototypeThen(WritableStreamDefaultWriterWrite(writer, chunk), () => writeDone(), () => writeDone());
+                                    resolveRead(false);
+                                });
                             },
                             [$closeSteps]: () => resolveRead(true),
                             [$errorSteps]: rejectRead
@@ -3056,12 +3064,32 @@
             }
             ReadableStreamDefaultControllerClose(this);
         }
-        enqueue(chunk = undefined) {
+        enqueue(chunk = undefined, options = undefined) {
             if (!IsReadableStreamDefaultController(this)) {
                 throw defaultControllerBrandCheckException$1('enqueue');
             }
+            // The StructuredSerializeOptions dictionary is read first, as WebIDL converts arguments.
+            if (options !== undefined && options !== null && typeof options !== 'object' && typeof options !== 'function') {
+                throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': The provided value is not of type 'StructuredSerializeOptions'.");
+            }
+            const transfer = options === undefined || options === null ? undefined : options.transfer;
+            let transferList = [];
+            if (transfer !== undefined) {
+                if ((typeof transfer !== 'object' && typeof transfer !== 'function') || transfer === null || typeof transfer[SymbolIterator] !== 'function') {
+                    throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': The provided value cannot be converted to a sequence.");
+                }
+                for (const item of transfer) {
+                    ArrayPrototypePush(transferList, item);
+                }
+            }
             if (!ReadableStreamDefaultControllerCanCloseOrEnqueue(this)) {
                 throw new TypeError('The stream is not in a state that permits enqueue');
+            }
+            if (this[$isOwning] === true) {
+                chunk = structuredClone(chunk, { __proto__: null, transfer: transferList });
+            }
+            else if (transferList.length !== 0) {
+                throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': a transfer list needs a ReadableStream of type 'owning'.");
             }
             return ReadableStreamDefaultControllerEnqueue(this, chunk);
         }
@@ -3267,6 +3295,8 @@
     }
     function SetUpReadableStreamDefaultControllerFromUnderlyingSource(stream, underlyingSource, highWaterMark, sizeAlgorithm) {
         const controller = ObjectCreate(ReadableStreamDefaultController.prototype);
+        // Before start() runs, which may enqueue.
+        controller[$isOwning] = underlyingSource.type === 'owning';
         let startAlgorithm;
         let pullAlgorithm;
         let cancelAlgorithm;
@@ -3299,7 +3329,7 @@
         if (IsReadableByteStreamController(stream[$readableStreamController])) {
             return ReadableByteStreamTee(stream);
         }
-        return ReadableStreamDefaultTee(stream);
+        return ReadableStreamDefaultTee(stream, cloneForBranch2 || stream[$readableStreamController][$isOwning] === true);
     }
     function ReadableStreamDefaultTee(stream, cloneForBranch2) {
         const reader = AcquireReadableStreamDefaultReader(stream);
@@ -3331,12 +3361,18 @@
                     _queueMicrotask(() => {
                         readAgain = false;
                         const chunk1 = chunk;
-                        const chunk2 = chunk;
-                        // There is no way to access the cloning code right now in the reference implementation.
-                        // If we add one then we'll need an implementation for serializable objects.
-                        // if (!canceled2 && cloneForBranch2) {
-                        //   chunk2 = StructuredDeserialize(StructuredSerialize(chunk2));
-                        // }
+                        let chunk2 = chunk;
+                        if (!canceled2 && cloneForBranch2) {
+                            try {
+                                chunk2 = structuredClone(chunk2);
+                            }
+                            catch (cloneError) {
+                                ReadableStreamDefaultControllerError(branch1[$readableStreamController], cloneError);
+                                ReadableStreamDefaultControllerError(branch2[$readableStreamController], cloneError);
+                                adoptPromise(resolveCancelPromise, rejectCancelPromise, ReadableStreamCancel(stream, cloneError));
+                                return;
+                            }
+                        }
                         if (!canceled1) {
                             ReadableStreamDefaultControllerEnqueue(branch1[$readableStreamController], chunk1);
                         }
@@ -3773,7 +3809,7 @@
     }
     function convertReadableStreamType(type, context) {
         type = `${type}`;
-        if (type !== 'bytes') {
+        if (type !== 'bytes' && type !== 'owning') {
             throw new TypeError(`${context} '${type}' is not a valid enumeration value for ReadableStreamType`);
         }
         return type;
@@ -4552,6 +4588,7 @@
     function TransformStreamDefaultSourceCancelAlgorithm(stream, reason) {
         const controller = stream[$transformStreamController];
         if (controller[$finishPromise] !== undefined) {
+            TransformStreamUnblockWrite(stream);
             return controller[$finishPromise];
         }
         // stream[$writable] cannot change after construction, so caching it across a call to user code is safe.
@@ -4639,5 +4676,7 @@
             const stream = controller[$controlledTransformStream];
             return stream[$backpressure] ? stream[$backpressureChangePromise] : undefined;
         },
+        // The state of the readable side of the transform stream of `controller`.
+        transformReadableState: controller => controller[$controlledTransformStream][$readable][$state],
     };
 })
