@@ -559,6 +559,8 @@ describe('unhandledrejection and rejectionhandled', () => {
     expect(seen).toEqual([true])
     await rt.dispose()
   }, 20_000)
+})
+
 describe('the global object', () => {
   // https://html.spec.whatwg.org/multipage/workers.html#dedicatedworkerglobalscope: a worker's global.
   it('is a DedicatedWorkerGlobalScope, a WorkerGlobalScope and an EventTarget', async () => {
