@@ -510,7 +510,7 @@ fn poll_eval(scope: &mut v8::PinScope, core: &Arc<Core>, state: &StateRef) -> bo
     v8::PromiseState::Pending => return false,
     v8::PromiseState::Fulfilled => module_evaluated(scope, state, &module),
     v8::PromiseState::Rejected => {
-      super::rejections::forget(scope, state, promise);
+      let _ = super::rejections::forget(scope, state, promise);
       let e = promise.result(scope);
       Err(super::modules::rejection_info(scope, e))
     }

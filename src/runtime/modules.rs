@@ -509,7 +509,7 @@ pub fn poll_imports(scope: &mut v8::PinScope, state: &StateRef) -> bool {
       }
       v8::PromiseState::Rejected => {
         progressed = true;
-        super::rejections::forget(scope, state, promise);
+        let _ = super::rejections::forget(scope, state, promise);
         let e = promise.result(scope);
         resolver.reject(scope, e);
       }

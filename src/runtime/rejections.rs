@@ -21,15 +21,10 @@ pub extern "C" fn on_reject(msg: v8::PromiseRejectMessage) {
       let entry = (v8::Global::new(scope, promise), v8::Global::new(scope, value));
       state.borrow_mut().rejections.push(entry);
     }
-    v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject => {
-      // Not reported yet: it simply is no longer unhandled. Reported already: rejectionhandled.
-      let mut s = state.borrow_mut();
-      let before = s.rejections.len();
-      s.rejections.retain(|(p, _)| v8::Local::new(scope, p) != promise);
-      if s.rejections.len() == before {
-        let p = v8::Global::new(scope, promise);
-        s.handled_later.push(p);
-      }
+    // Not reported yet: it simply is no longer unhandled. Reported already: rejectionhandled.
+    v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject if !forget(scope, &state, promise) => {
+      let p = v8::Global::new(scope, promise);
+      state.borrow_mut().handled_later.push(p);
     }
     _ => {}
   }
@@ -68,10 +63,13 @@ pub fn report_uncaught(scope: &mut v8::PinScope, state: &StateRef) {
   }
 }
 
-/// The runtime consumed this promise's rejection itself (an eval's or an import's evaluation).
-pub fn forget(scope: &mut v8::PinScope, state: &StateRef, promise: v8::Local<v8::Promise>) {
+/// Drops `promise` from the rejections not reported yet (the runtime consumed it itself, an
+/// eval's or an import's evaluation, or a handler came in time); false if it was not there.
+pub fn forget(scope: &mut v8::PinScope, state: &StateRef, promise: v8::Local<v8::Promise>) -> bool {
   let mut s = state.borrow_mut();
+  let before = s.rejections.len();
   s.rejections.retain(|(p, _)| v8::Local::new(scope, p) != promise);
+  s.rejections.len() != before
 }
 
 /// Reports every rejection still unhandled (an `unhandledrejection` event, then the log unless a
@@ -80,6 +78,10 @@ pub fn forget(scope: &mut v8::PinScope, state: &StateRef, promise: v8::Local<v8:
 pub fn report(scope: &mut v8::PinScope, state: &StateRef) -> bool {
   let (pending, later, hook, handled) = {
     let mut s = state.borrow_mut();
+    // After every task: nothing to do (the usual case) costs no handle copies.
+    if s.rejections.is_empty() && s.handled_later.is_empty() {
+      return false;
+    }
     (std::mem::take(&mut s.rejections), std::mem::take(&mut s.handled_later), s.report_rejection.clone(), s.rejection_handled.clone())
   };
   let mut ran = false;
