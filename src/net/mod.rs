@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod policy;
+pub mod stream;
 pub mod tls;
 
 use std::sync::OnceLock;

@@ -10,6 +10,7 @@ pub mod core;
 mod event_loop;
 pub(crate) mod modules;
 pub mod pool;
+pub mod reactor;
 mod rejections;
 mod room;
 mod snapshot;

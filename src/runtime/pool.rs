@@ -35,6 +35,12 @@ const TICK: Duration = Duration::from_millis(2);
 /// How long an idle worker spins for new work before sleeping: a runtime answering a host that
 /// answers back at once (ping/pong) then never waits for a thread to wake up.
 const SPIN: Duration = Duration::from_micros(200);
+/// How often a sleeping worker looks at the sockets while no worker waits in the reactor.
+const IO_CHECK: Duration = Duration::from_millis(2);
+
+fn reactor() -> Option<&'static super::reactor::Reactor> {
+  super::reactor::Reactor::global()
+}
 
 static POOL_SIZE: OnceLock<usize> = OnceLock::new();
 
@@ -81,6 +87,10 @@ pub struct Pool {
   idle: AtomicUsize,
   /// Workers spinning for work (they need no wake-up).
   spinning: AtomicUsize,
+  /// Workers waiting on `work` (the condition variable); read under the queue's lock.
+  sleeping: AtomicUsize,
+  /// Workers running a turn.
+  running: AtomicUsize,
   /// Runtimes in the queue (read without the lock by spinning workers).
   queued: AtomicUsize,
   /// Workers that cannot take work now (in a sync host call or a long task, or lost).
@@ -98,6 +108,13 @@ thread_local! {
   static WORKER: Cell<Option<&'static Worker>> = const { Cell::new(None) };
   /// The runtime this worker is running now, for the out-of-memory handler.
   static CURRENT: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
+  /// Set while this worker looks for work (`next`): work it schedules meanwhile (sockets it found
+  /// ready) it takes itself, without waking another thread.
+  static LOOKING: Cell<bool> = const { Cell::new(false) };
+  /// Work put off until the running runtime's inbox runs dry (see `defer`).
+  static DEFERRED: std::cell::RefCell<Vec<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(Vec::new()) };
+  /// Set while this worker runs a turn.
+  static IN_TURN: Cell<bool> = const { Cell::new(false) };
 }
 
 impl Pool {
@@ -114,6 +131,8 @@ impl Pool {
         threads: AtomicUsize::new(0),
         idle: AtomicUsize::new(0),
         spinning: AtomicUsize::new(0),
+        sleeping: AtomicUsize::new(0),
+        running: AtomicUsize::new(0),
         queued: AtomicUsize::new(0),
         blocked: AtomicUsize::new(0),
         live: AtomicUsize::new(0),
@@ -163,14 +182,26 @@ impl Pool {
 
   /// Queues a runtime that has work.
   pub fn schedule(&'static self, core: Arc<Core>) {
-    if let Ok(mut q) = self.queue.lock() {
-      q.runnable.push_back(core);
-      self.queued.fetch_add(1, Ordering::SeqCst);
-    }
+    let (sleeping, parked) = match self.queue.lock() {
+      Ok(mut q) => {
+        q.runnable.push_back(core);
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        // Read under the lock: a worker going to sleep or into the reactor counts itself first.
+        (self.sleeping.load(Ordering::SeqCst), reactor().is_some_and(|r| r.is_parked()))
+      }
+      Err(_) => return,
+    };
     // A spinning worker takes it without a wake-up (it re-checks the queue under the lock
-    // before it sleeps, so none is lost).
-    if self.queued.load(Ordering::SeqCst) > self.spinning.load(Ordering::SeqCst) {
-      self.work.notify_one();
+    // before it sleeps, so none is lost); so does the worker scheduling it from `next`.
+    let taker = usize::from(LOOKING.get());
+    if self.queued.load(Ordering::SeqCst) > self.spinning.load(Ordering::SeqCst) + taker {
+      if sleeping > 0 {
+        self.work.notify_one();
+      } else if parked {
+        if let Some(r) = reactor() {
+          r.unpark();
+        }
+      }
       self.make_up();
     }
   }
@@ -224,7 +255,13 @@ impl Pool {
     loop {
       let Some(core) = self.next(worker) else { break };
       CURRENT.with(|c| c.set(Arc::as_ptr(&core)));
+      self.running.fetch_add(1, Ordering::AcqRel);
+      IN_TURN.set(true);
       let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::event_loop::run_turn(&core, SLICE)));
+      IN_TURN.set(false);
+      // What the turn put off and did not get to (it ended on its slice, or the runtime ended).
+      run_deferred();
+      self.running.fetch_sub(1, Ordering::AcqRel);
       CURRENT.with(|c| c.set(std::ptr::null()));
       if core.is_contained() {
         // Written off while stuck (the pool made up for it): this thread leaves.
@@ -246,6 +283,19 @@ impl Pool {
 
   /// Waits for a runnable runtime; None when this surplus worker should exit.
   fn next(&self, _worker: &Worker) -> Option<Arc<Core>> {
+    LOOKING.set(true);
+    let found = self.look();
+    LOOKING.set(false);
+    found
+  }
+
+  /// Where an idle worker waits: while no other worker runs a turn, in the reactor, so that a
+  /// socket's readiness wakes the thread that will run its runtime; otherwise on the condition
+  /// variable, and the running worker polls the sockets when its runtime's inbox runs dry (a
+  /// thread blocked in the reactor would be woken by each readiness meanwhile: a thread switch
+  /// per request under load). While sockets exist and nobody waits in the reactor, a sleeper
+  /// looks at them every IO_CHECK, so a long task elsewhere delays them at most that much.
+  fn look(&self) -> Option<Arc<Core>> {
     let mut q = self.queue.lock().ok()?;
     let mut spun = false;
     loop {
@@ -253,7 +303,11 @@ impl Pool {
         self.queued.fetch_sub(1, Ordering::SeqCst);
         return Some(core);
       }
-      if !spun {
+      let reactor = reactor();
+      // With sockets to watch and nobody else running, the reactor is where the next work comes
+      // from: wait there at once (spinning would take the core the peer needs).
+      let io_next = reactor.is_some_and(|r| r.has_sources()) && self.running.load(Ordering::Acquire) == 0;
+      if !spun && !io_next {
         spun = true;
         drop(q);
         self.spin();
@@ -261,24 +315,51 @@ impl Pool {
         continue;
       }
       spun = false;
-      self.idle.fetch_add(1, Ordering::AcqRel);
-      let (g, timeout) = match self.work.wait_timeout(q, IDLE_EXIT) {
-        Ok(r) => r,
-        Err(_) => {
-          self.idle.fetch_sub(1, Ordering::AcqRel);
+      let driver = reactor.filter(|_| self.running.load(Ordering::Acquire) == 0).and_then(|r| r.try_driver());
+      if let (Some(r), Some(mut driver)) = (reactor, driver) {
+        r.set_parked(true);
+        self.idle.fetch_add(1, Ordering::AcqRel);
+        drop(q);
+        let ready = r.wait(&mut driver, IDLE_EXIT);
+        r.set_parked(false);
+        drop(driver);
+        self.idle.fetch_sub(1, Ordering::AcqRel);
+        q = self.queue.lock().ok()?;
+        if ready == 0 && q.runnable.is_empty() && self.surplus() {
           return None;
         }
-      };
+        continue;
+      }
+      let watch = reactor.is_some_and(|r| r.has_sources() && !r.is_parked());
+      self.idle.fetch_add(1, Ordering::AcqRel);
+      self.sleeping.fetch_add(1, Ordering::SeqCst);
+      let waited = self.work.wait_timeout(q, if watch { IO_CHECK } else { IDLE_EXIT });
+      self.sleeping.fetch_sub(1, Ordering::SeqCst);
       self.idle.fetch_sub(1, Ordering::AcqRel);
+      let (g, timeout) = waited.ok()?;
       q = g;
       if timeout.timed_out() && q.runnable.is_empty() {
-        let threads = self.threads.load(Ordering::Acquire);
-        let blocked = self.blocked.load(Ordering::Acquire);
-        if threads.saturating_sub(blocked) > self.size {
+        if watch {
+          drop(q);
+          if let Some(r) = reactor {
+            r.poll_now();
+          }
+          q = self.queue.lock().ok()?;
+          spun = true;
+          continue;
+        }
+        if self.surplus() {
           return None;
         }
       }
     }
+  }
+
+  /// More workers than the pool's size can run work now: this idle one may go.
+  fn surplus(&self) -> bool {
+    let threads = self.threads.load(Ordering::Acquire);
+    let blocked = self.blocked.load(Ordering::Acquire);
+    threads.saturating_sub(blocked) > self.size
   }
 
   fn register(&self, worker: &'static Worker) {
@@ -378,22 +459,54 @@ pub fn thread_cpu_time() -> Duration {
   cpu_time(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 
+/// Puts `f` off until the running runtime's inbox runs dry (or its turn ends), on this worker:
+/// for work a task triggers that costs less in a batch, such as writing the answers of several
+/// requests back to back (a peer waiting for them is then woken once, not once per answer).
+/// Off a turn, `f` is given back to run now.
+pub fn defer(f: Box<dyn FnOnce()>) -> Result<(), Box<dyn FnOnce()>> {
+  if !IN_TURN.get() {
+    return Err(f);
+  }
+  DEFERRED.with(|d| match d.try_borrow_mut() {
+    Ok(mut d) => {
+      d.push(f);
+      Ok(())
+    }
+    Err(_) => Err(f),
+  })
+}
+
+/// Runs what was put off, including what that puts off in turn; true if anything ran.
+pub fn run_deferred() -> bool {
+  let mut ran = false;
+  loop {
+    let batch = DEFERRED.with(|d| d.try_borrow_mut().map(|mut d| std::mem::take(&mut *d)).unwrap_or_default());
+    if batch.is_empty() {
+      return ran;
+    }
+    ran = true;
+    for f in batch {
+      // A panic in one (a bug) must not skip the others or leave this worker.
+      let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    }
+  }
+}
+
+/// Handles the sockets that are ready now, if any are registered and no other thread is polling
+/// them; true if some were.
+pub fn poll_io() -> bool {
+  reactor().is_some_and(|r| r.has_sources() && r.poll_now())
+}
+
 /// Marks the start of a task of `core` on this worker, under its limits.
 pub fn begin_task(core: &Arc<Core>, wall_limit: Option<Duration>, cpu_limit: Option<Duration>) {
   WORKER.with(|w| {
     let Some(w) = w.get() else { return };
+    let now = Instant::now();
+    // The thread's CPU clock is a system call: read only when a CPU limit needs it.
+    let cpu_start = if cpu_limit.is_some() { cpu_time(w.clock) } else { Duration::ZERO };
     if let Ok(mut t) = w.task.lock() {
-      *t = Some(Task {
-        core: core.clone(),
-        started: Instant::now(),
-        cpu_start: cpu_time(w.clock),
-        wall_limit,
-        cpu_limit,
-        blocked: false,
-        in_host_call: false,
-        heap_checked: Instant::now(),
-        tripped_seen: None,
-      });
+      *t = Some(Task { core: core.clone(), started: now, cpu_start, wall_limit, cpu_limit, blocked: false, in_host_call: false, heap_checked: now, tripped_seen: None });
     }
   })
 }

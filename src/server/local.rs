@@ -138,14 +138,27 @@ impl Local {
   }
 
   /// Runs `wake` (a handler's answer reaching its connection, on the runtime's thread, inside its
-  /// turn), then polls the connection right there: hyper writes the answer without another
-  /// message through the runtime's inbox. Only for wakes on the runtime's own thread while it runs.
+  /// turn), then polls the connection on this thread once the runtime's inbox runs dry
+  /// (`pool::defer`): hyper writes the answer without another message through the runtime's
+  /// inbox. Only for wakes on the runtime's own thread while it runs.
   pub fn answer(&self, wake: impl FnOnce()) {
     ANSWERING.set(true);
     wake();
     ANSWERING.set(false);
     if self.state.compare_exchange(INLINE, SCHEDULED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-      self.run();
+      // Polled once the runtime's inbox runs dry: the answers of a batch of requests are then
+      // written back to back.
+      let Some(me) = self.me.upgrade() else { return };
+      let posted = Posted(Some(me));
+      let run = Box::new(move || {
+        let mut posted = posted;
+        if let Some(local) = posted.0.take() {
+          local.run();
+        }
+      });
+      if let Err(run) = crate::runtime::pool::defer(run) {
+        run();
+      }
     }
   }
 

@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use crate::net::stream::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// A WebSocket opened or closed: (connection info, opened).
@@ -80,7 +80,7 @@ pub async fn start(opts: Options, mailbox: Mailbox, shared: Arc<Shared>, gone: C
     .await
     .map_err(|e| ErrorInfo::new("Error", format!("listen(options): hostname '{}' could not be resolved: {e}", opts.hostname)))?;
   let first = addrs.next().ok_or_else(|| ErrorInfo::new("Error", format!("listen(options): hostname '{}' has no address", opts.hostname)))?;
-  let listener = TcpListener::bind(first).await.map_err(|e| {
+  let listener = TcpListener::bind(first).map_err(|e| {
     let code = match e.kind() {
       std::io::ErrorKind::AddrInUse => "EADDRINUSE",
       std::io::ErrorKind::PermissionDenied => "EACCES",
