@@ -27,14 +27,23 @@ impl<S: mio::event::Source> Registered<S> {
     Ok(Self { io, token, state, reactor })
   }
 
-  /// Runs `op` once the source is ready for `interest`, again after each `WouldBlock`.
-  fn poll_io<R>(&self, cx: &mut Context<'_>, interest: usize, bit: usize, mut op: impl FnMut(&S) -> io::Result<R>) -> Poll<io::Result<R>> {
+  /// Runs `op` once the source is ready for `interest`, again after each `WouldBlock`. `partial`
+  /// says whether a result moved fewer bytes than asked: the socket is then drained (or full), so
+  /// its readiness is cleared at once, as tokio does, sparing the system call that would only
+  /// return `WouldBlock`.
+  fn poll_io<R>(&self, cx: &mut Context<'_>, interest: usize, bit: usize, partial: impl Fn(&R) -> bool, mut op: impl FnMut(&S) -> io::Result<R>) -> Poll<io::Result<R>> {
     loop {
       let snapshot = ready!(self.state.poll_ready(cx, interest));
       match op(&self.io) {
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.state.clear(snapshot, bit),
         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-        r => return Poll::Ready(r),
+        Ok(r) => {
+          if partial(&r) {
+            self.state.clear(snapshot, bit);
+          }
+          return Poll::Ready(Ok(r));
+        }
+        Err(e) => return Poll::Ready(Err(e)),
       }
     }
   }
@@ -66,7 +75,9 @@ impl AsyncRead for TcpStream {
     // only the `n` bytes it reports are marked initialised below. tokio's own TcpStream reads
     // the same way.
     let slice = unsafe { &mut *(buf.unfilled_mut() as *mut [MaybeUninit<u8>] as *mut [u8]) };
-    let n = ready!(self.0.poll_io(cx, READ_INTEREST, READABLE, |mut io| io.read(slice)))?;
+    let len = slice.len();
+    // A read of 0 (end of stream) or of less than asked drained the socket.
+    let n = ready!(self.0.poll_io(cx, READ_INTEREST, READABLE, |&n| n > 0 && n < len, |mut io| io.read(slice)))?;
     // SAFETY: the kernel wrote `n` bytes at the start of the unfilled part.
     unsafe { buf.assume_init(n) };
     buf.advance(n);
@@ -76,11 +87,13 @@ impl AsyncRead for TcpStream {
 
 impl AsyncWrite for TcpStream {
   fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-    self.0.poll_io(cx, WRITE_INTEREST, WRITABLE, |mut io| io.write(data))
+    let len = data.len();
+    self.0.poll_io(cx, WRITE_INTEREST, WRITABLE, |&n| n > 0 && n < len, |mut io| io.write(data))
   }
 
   fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
-    self.0.poll_io(cx, WRITE_INTEREST, WRITABLE, |mut io| io.write_vectored(bufs))
+    let len = bufs.iter().map(|b| b.len()).sum::<usize>();
+    self.0.poll_io(cx, WRITE_INTEREST, WRITABLE, |&n| n > 0 && n < len, |mut io| io.write_vectored(bufs))
   }
 
   fn is_write_vectored(&self) -> bool {
@@ -115,7 +128,7 @@ impl TcpListener {
   }
 
   pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-    let (io, peer) = ready!(self.0.poll_io(cx, READ_INTEREST, READABLE, |io| io.accept()))?;
+    let (io, peer) = ready!(self.0.poll_io(cx, READ_INTEREST, READABLE, |_| false, |io| io.accept()))?;
     Poll::Ready(TcpStream::new(io).map(|s| (s, peer)))
   }
 
