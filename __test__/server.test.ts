@@ -253,6 +253,24 @@ describe('runtime.listen: HTTP', () => {
     expect(seen).toBe('AbortError')
   })
 
+  it('a request.signal first read after the client went away is already aborted', async () => {
+    let seen: unknown = null
+    const { server } = await serveApp(`
+      serve({ async fetch(request) {
+        await new Promise((r) => setTimeout(r, 300))
+        seen([request.signal.aborted, request.signal.reason && request.signal.reason.name])
+        return new Response('late')
+      } })`, {}, { customFunctions: { seen: { type: 'sync', fn: (v: unknown) => void (seen = v) } } })
+    const socket = net.connect(server.port, '127.0.0.1')
+    socket.on('error', () => {})
+    await new Promise((r) => socket.on('connect', r))
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    await sleep(50)
+    socket.destroy()
+    for (let i = 0; i < 100 && seen === null; i++) await sleep(20)
+    expect(seen).toEqual([true, 'AbortError'])
+  })
+
   it('serves HTTP/2 with prior knowledge on cleartext', async () => {
     const http2 = await import('node:http2')
     const { server } = await serveApp(`serve({ fetch(request) { return new Response('h2 ' + request.method + ' ' + new URL(request.url).pathname) } })`)

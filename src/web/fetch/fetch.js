@@ -9,7 +9,8 @@
 //     body: null | string | Uint8Array (taken, not copied) | ReadableStream (of Uint8Array);
 //     the method is taken as given (no forbidden-method check: it came from the network, not
 //     from user code); `signal` (optional) is what request.signal follows, e.g. one made with
-//     internals.createAbortSignal() and aborted on client disconnect.
+//     internals.createAbortSignal() and aborted on client disconnect, or a function that makes it
+//     when the request's signal is first asked for.
 //   internals.responseParts(response) -> { status, statusText, headers: [[k, v], ...], body }
 //     body: null | string | Uint8Array | ReadableStream. A Uint8Array may be shared with a Blob
 //     or a clone: read it, never write or transfer it. `headers` is the Headers' own sorted
@@ -634,6 +635,8 @@
   function signalOf(s) {
     if (s.signal === null) {
       // https://dom.spec.whatwg.org/#create-a-dependent-abort-signal
+      // A host's parent signal may come as a function that makes it (see requestFromParts).
+      if (typeof s.parentSignal === 'function') s.parentSignal = s.parentSignal()
       s.signal = s.parentSignal !== null ? createDependentSignal([s.parentSignal]) : createAbortSignal()
     }
     return s.signal

@@ -39,7 +39,7 @@
   const OP_GLUE = 5
 
   let options = null // what serve() was given
-  const dispatches = new SafeMap() // dispatch id -> the AbortSignal its Request follows
+  const dispatches = new SafeMap() // dispatch id -> { signal, reason }: the AbortSignal its Request follows, made on first use
   const responses = new SafeMap() // response body id -> { reader, stream, dispatch, request }
   let nextResponse = 1
   const upgrades = new SafeMap() // connection id -> { data } until the host opens it
@@ -581,9 +581,10 @@
     if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'string' || !NumberIsInteger(body)) {
       throw new TypeError('dispatch: invalid request parts')
     }
-    const signal = createAbortSignal()
-    if (aborted === true) signalAbort(signal, new DOMException('The request was aborted by the host', 'AbortError'))
-    dispatches.set(did, signal)
+    // The request's AbortSignal is made when first asked for (most handlers never look at it);
+    // an abort before that is kept for it.
+    const abortState = { __proto__: null, signal: null, reason: aborted === true ? new DOMException('The request was aborted by the host', 'AbortError') : undefined }
+    dispatches.set(did, abortState)
     let request = null
     const done = () => {
       dispatches.delete(did)
@@ -592,7 +593,7 @@
     let result
     try {
       const stream = body === 0 ? null : remote === null ? requestBody(body) : nativeBody(body)
-      request = requestFromParts({ __proto__: null, method, url, headers: splitHeaders(headers), body: stream, signal })
+      request = requestFromParts({ __proto__: null, method, url, headers: splitHeaders(headers), body: stream, signal: () => dispatchSignal(abortState) })
       let address = null
       if (remote !== null) {
         address = { __proto__: null, address: String(remote[0]), family: String(remote[1]), port: Number(remote[2]) }
@@ -718,10 +719,22 @@
   }
 
   function abort(id, args) {
-    const signal = dispatches.get(args[0])
+    const state = dispatches.get(args[0])
     const reason = args[1]
-    if (signal !== undefined) signalAbort(signal, new DOMException(typeof reason === 'string' && reason !== '' ? reason : 'The request was aborted by the host', 'AbortError'))
+    if (state !== undefined) {
+      const error = new DOMException(typeof reason === 'string' && reason !== '' ? reason : 'The request was aborted by the host', 'AbortError')
+      if (state.signal !== null) signalAbort(state.signal, error)
+      else if (state.reason === undefined) state.reason = error
+    }
     reply(id, null)
+  }
+
+  function dispatchSignal(state) {
+    if (state.signal === null) {
+      state.signal = createAbortSignal()
+      if (state.reason !== undefined) signalAbort(state.signal, state.reason)
+    }
+    return state.signal
   }
 
   // --- WebSocket events --------------------------------------------------------------------------
