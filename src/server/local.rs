@@ -6,13 +6,14 @@
 //! worker for the handler, pool worker → network thread for the answer), each crossing a
 //! wake-up of a sleeping thread, which cost more than the request itself (perf: over half of
 //! the time in the scheduler). Here the handler's answer wakes its connection on the same thread,
-//! inside the same turn, and hyper writes it at once; the only crossing left is the readiness of
-//! a socket (tokio's I/O driver wakes the runtime), shared by every connection ready at that time.
+//! and the connection is polled when the runtime's inbox runs dry (`pool::defer`), so a batch of
+//! answers is written back to back. The sockets are the pool's own (src/runtime/reactor.rs): the
+//! worker running the runtime polls them too, so readiness needs no other thread either.
 //!
-//! Sockets and timers stay tokio's (its I/O driver and clock run on tokio's threads; a poll here
-//! enters tokio's context so that hyper's timers and spawns find them). tokio's runtime takes over
-//! the polling once the runtime can no longer run tasks (disposed, or ended by a limit): the
-//! connections then finish as they did before (503 for what is in flight, then closed).
+//! Timers stay tokio's (a poll here enters tokio's context so that hyper's timers and spawns find
+//! them). tokio's runtime takes over the polling once the runtime can no longer run tasks
+//! (disposed, or ended by a limit): the connections then finish as they did before (503 for what
+//! is in flight, then closed).
 //! A small executor of our own, because tokio's `LocalSet` cannot move between threads and the
 //! runtime's turns run on any pool worker.
 

@@ -6,9 +6,10 @@
 //! `Msg::Call { op: "dispatch" }` on the runtime's mailbox (src/web/serve/serve.js answers it),
 //! its body pulled by the isolate from Rust (registry.rs), its response streamed back by `pull`
 //! calls. Node's main thread hears only of WebSocket opens and closes, and only when the host
-//! asked to (`onConnection`/`onDisconnection`). tokio accepts connections; each connection is then
-//! polled on the runtime's own loop (local.rs), so the handler's answer is written without
-//! crossing threads.
+//! asked to (`onConnection`/`onDisconnection`). The listening and connected sockets are the pool's
+//! (src/net/stream.rs, src/runtime/reactor.rs): a task on tokio accepts, and each connection is
+//! then polled on the runtime's own loop (local.rs), so neither its readiness nor the handler's
+//! answer crosses threads.
 
 pub mod host;
 mod http;
