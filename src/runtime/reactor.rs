@@ -220,3 +220,72 @@ impl Reactor {
     n
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use std::sync::atomic::AtomicU32;
+  use std::task::{Wake, Waker};
+
+  struct Count(AtomicU32);
+  impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+      self.0.fetch_add(1, Ordering::SeqCst);
+    }
+  }
+
+  fn state() -> IoState {
+    IoState { readiness: AtomicUsize::new(0), reader: AtomicWaker::new(), writer: AtomicWaker::new() }
+  }
+
+  // An event between a reader's look and its clear keeps the bit: the reader tries again
+  // instead of waiting for an event that already came.
+  #[test]
+  fn a_clear_loses_to_an_event_that_came_meanwhile() {
+    let s = state();
+    s.set(READABLE);
+    let count = Arc::new(Count(AtomicU32::new(0)));
+    let waker = Waker::from(count.clone());
+    let mut cx = Context::from_waker(&waker);
+    let Poll::Ready(snapshot) = s.poll_ready(&mut cx, READ_INTEREST) else { panic!("readable") };
+    s.set(READABLE); // the event, after the look
+    s.clear(snapshot, READABLE);
+    assert!(matches!(s.poll_ready(&mut cx, READ_INTEREST), Poll::Ready(_)));
+    // Without an event in between, the clear holds and the waker waits.
+    let Poll::Ready(snapshot) = s.poll_ready(&mut cx, READ_INTEREST) else { panic!("readable") };
+    s.clear(snapshot, READABLE);
+    assert!(s.poll_ready(&mut cx, READ_INTEREST).is_pending());
+    s.set(READABLE);
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    // A writer's readiness does not wake a reader.
+    let Poll::Ready(snapshot) = s.poll_ready(&mut cx, READ_INTEREST) else { panic!("readable") };
+    s.clear(snapshot, READABLE);
+    assert!(s.poll_ready(&mut cx, READ_INTEREST).is_pending());
+    s.set(WRITABLE);
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    // A closed peer wakes a reader (the read then returns 0).
+    s.set(READ_CLOSED);
+    assert_eq!(count.0.load(Ordering::SeqCst), 2);
+  }
+
+  // `unpark` ends a wait at once.
+  #[test]
+  fn unpark_wakes_the_parked_thread() {
+    let Some(r) = Reactor::global() else { return };
+    let waiter = std::thread::spawn(move || {
+      let started = std::time::Instant::now();
+      // Another test may hold the driver for a moment: wait for it.
+      loop {
+        if let Some(mut d) = r.try_driver() {
+          r.wait(&mut d, Duration::from_secs(30));
+          return started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(1));
+      }
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    r.unpark();
+    let waited = waiter.join().unwrap_or(Duration::MAX);
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+  }
+}
