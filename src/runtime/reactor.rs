@@ -268,24 +268,29 @@ mod tests {
     assert_eq!(count.0.load(Ordering::SeqCst), 2);
   }
 
-  // `unpark` ends a wait at once.
+  // `unpark` ends a wait at once (pool workers of other tests may hold the driver first: the
+  // waiter times its own wait only, and unparks keep coming until it is done).
   #[test]
   fn unpark_wakes_the_parked_thread() {
     let Some(r) = Reactor::global() else { return };
-    let waiter = std::thread::spawn(move || {
-      let started = std::time::Instant::now();
-      // Another test may hold the driver for a moment: wait for it.
-      loop {
-        if let Some(mut d) = r.try_driver() {
-          r.wait(&mut d, Duration::from_secs(30));
-          return started.elapsed();
-        }
-        std::thread::sleep(Duration::from_millis(1));
+    let done = Arc::new(AtomicBool::new(false));
+    let d2 = done.clone();
+    let unparker = std::thread::spawn(move || {
+      while !d2.load(Ordering::Acquire) {
+        std::thread::sleep(Duration::from_millis(20));
+        r.unpark();
       }
     });
-    std::thread::sleep(Duration::from_millis(50));
-    r.unpark();
-    let waited = waiter.join().unwrap_or(Duration::MAX);
+    let waited = loop {
+      if let Some(mut d) = r.try_driver() {
+        let started = std::time::Instant::now();
+        r.wait(&mut d, Duration::from_secs(30));
+        break started.elapsed();
+      }
+      std::thread::sleep(Duration::from_millis(1));
+    };
+    done.store(true, Ordering::Release);
+    let _ = unparker.join();
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
   }
 }
