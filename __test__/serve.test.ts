@@ -96,6 +96,36 @@ describe('dispatchRequest basics', () => {
     expect(await empty.text()).toBe('')
   })
 
+  it('gives a string body its UTF-8 bytes and the handler’s headers: no Content-Type added, lone surrogates as U+FFFD, large ones whole', async () => {
+    const { fetch } = await app(`
+      serve({
+        fetch(request) {
+          const p = new URL(request.url).pathname
+          if (p === '/bare') {
+            const res = new Response('héllo')
+            res.headers.delete('content-type')
+            return res
+          }
+          if (p === '/typed') return new Response('{"a":1}', { headers: { 'Content-Type': 'application/json' } })
+          if (p === '/surrogate') return new Response('a\uD800b')
+          return new Response('é'.repeat(100_000))
+        },
+      })
+    `)
+    const bare = await fetch.dispatchRequest(new Request('http://h/bare'))
+    expect(bare.headers.get('content-type')).toBe(null)
+    expect([...new Uint8Array(await bare.arrayBuffer())]).toEqual([0x68, 0xc3, 0xa9, 0x6c, 0x6c, 0x6f])
+    const typed = await fetch.dispatchRequest(new Request('http://h/typed'))
+    expect(typed.headers.get('content-type')).toBe('application/json')
+    expect(await typed.json()).toEqual({ a: 1 })
+    const lone = await fetch.dispatchRequest(new Request('http://h/surrogate'))
+    expect([...new Uint8Array(await lone.arrayBuffer())]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62])
+    const large = await fetch.dispatchRequest(new Request('http://h/large'))
+    const text = await large.text()
+    expect(text.length).toBe(100_000)
+    expect(text === 'é'.repeat(100_000)).toBe(true)
+  })
+
   it('sends request headers in, and multiple set-cookie headers out as separate values', async () => {
     const { fetch, calls } = await app(`
       serve({

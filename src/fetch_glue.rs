@@ -26,11 +26,13 @@ pub unsafe fn create(env: sys::napi_env, handle: &Arc<RuntimeHandle>, bridge: &A
   let h = handle.clone();
   let b = bridge.clone();
   let call = func::function(env, "call", move |env, args| call(env, &h, &b, args))?;
+  let (h, b) = (handle.clone(), bridge.clone());
+  let invoke = func::function(env, "invoke", move |env, args| invoke(env, &h, &b, args))?;
   let h = handle.clone();
   let state = func::function(env, "state", move |env, _| state(env, &h))?;
   let h = handle.clone();
   let ws_event = func::function(env, "wsEvent", move |env, args| ws_event(env, &h, args))?;
-  env.define_data(native, &[(env.string("call")?, call), (env.string("state")?, state), (env.string("wsEvent")?, ws_event)])?;
+  env.define_data(native, &[(env.string("call")?, call), (env.string("state")?, state), (env.string("wsEvent")?, ws_event), (env.string("invoke")?, invoke)])?;
   let made = env.call(env.undefined()?, factory, &[native])?;
   let api = env.get_named(made, "api")?;
   let hooks = env.get_named(made, "hooks")?;
@@ -43,26 +45,61 @@ fn limit_of(handle: &RuntimeHandle) -> usize {
 
 /// `native.call(op, args) → Promise`: runs an isolate-side operation.
 fn call(env: Env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, args: &[Val]) -> Result<Val, Val> {
+  let limit = limit_of(handle);
+  let call_args = match args.get(1).map(|a| value::from_host(env, *a, limit)) {
+    Some(Ok(Value::Array(items))) => Ok(items),
+    Some(Err(m)) => Err(m),
+    _ => Ok(Vec::new()),
+  };
+  start(env, handle, bridge, args.first().copied(), call_args)
+}
+
+/// `native.invoke(op, ...args) → Promise`: `call` with the arguments passed as they are (at most
+/// 7), so the hot paths (dispatchRequest, dispatchWebSocketMessage) build no array for them and
+/// Rust reads each one directly instead of walking an array.
+fn invoke(env: Env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, args: &[Val]) -> Result<Val, Val> {
+  let limit = limit_of(handle);
+  // One budget for all of them, as for one array.
+  let mut left = limit;
+  let mut items = Vec::with_capacity(args.len().saturating_sub(1));
+  let mut failed_with = None;
+  for a in args.iter().skip(1) {
+    match value::from_host(env, *a, left) {
+      Ok(v) => {
+        left = left.saturating_sub(v.cost());
+        items.push(v);
+      }
+      Err(m) => {
+        failed_with = Some(m);
+        break;
+      }
+    }
+  }
+  start(env, handle, bridge, args.first().copied(), failed_with.map_or(Ok(items), Err))
+}
+
+/// Sends operation `op` with `call_args` (or the reason they could not be read) to the isolate;
+/// returns the promise of its outcome.
+fn start(env: Env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, op: Option<Val>, call_args: Result<Vec<Value>, String>) -> Result<Val, Val> {
   let (deferred, promise) = Deferred::new(env.raw(), bridge).map_err(|e| crate::errors::host_error(env, "Error", &e.reason, None))?;
   if !handle.shared.is_alive() {
     deferred.reject(handle.shared.later_error());
     return Ok(promise);
   }
   let limit = limit_of(handle);
-  let op = match args.first() {
-    Some(a) if env.type_of(*a).ok() == Some(sys::ValueType::napi_string) => env.get_string(*a).map_err(|f| failed(env, f))?,
+  let op = match op {
+    Some(a) if env.type_of(a).ok() == Some(sys::ValueType::napi_string) => env.get_string(a).map_err(|f| failed(env, f))?,
     _ => {
       deferred.reject(ErrorInfo::type_error("native.call(op, args): op must be a string"));
       return Ok(promise);
     }
   };
-  let call_args = match args.get(1).map(|a| value::from_host(env, *a, limit)) {
-    Some(Ok(Value::Array(items))) => items,
-    Some(Err(m)) => {
+  let call_args = match call_args {
+    Ok(items) => items,
+    Err(m) => {
       deferred.reject(ErrorInfo::new("DataCloneError", m));
       return Ok(promise);
     }
-    _ => Vec::new(),
   };
   let shared = handle.shared.clone();
   let done: crate::runtime::Reply = Box::new(move |r| match r {

@@ -3,6 +3,12 @@
 //! One raw N-API threadsafe function per runtime carries boxed closures to the main thread. It is
 //! unref'd while nothing is pending, so an idle runtime never keeps Node's event loop alive; every
 //! host promise we hand out (a [`Deferred`]) holds a ref until it settles.
+//!
+//! Jobs are batched: they wait in the bridge's own queue, and only the job that finds it empty
+//! calls the threadsafe function. The main thread then runs every job queued by then in one call,
+//! under one of Node's callback scopes (one microtask checkpoint after the batch, not one per
+//! job), and the threads posting them make one N-API call (and at most one wake-up of Node's loop)
+//! per batch instead of one per job: many completions, one hand-off.
 
 use super::napi::{self as n, Env};
 use crate::errors::{ErrorInfo, DISPOSED};
@@ -10,7 +16,7 @@ use napi::sys;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub type Job = Box<dyn FnOnce(sys::napi_env) + Send>;
 
@@ -25,8 +31,13 @@ impl RawDeferred {
   }
 }
 
+/// Jobs posted and not yet taken by the main thread. Each call of the threadsafe function
+/// carries one reference to it (`Arc::into_raw`), given back by `call_js`.
+type Queue = Mutex<Vec<Job>>;
+
 pub struct HostBridge {
   tsfn: sys::napi_threadsafe_function,
+  queue: Arc<Queue>,
   /// Promises pending on this bridge; only touched on the main thread.
   pending: AtomicUsize,
   /// True once we released the TSFN or Node finalized it (at environment teardown Node frees it
@@ -55,16 +66,22 @@ unsafe extern "C" fn call_js(env: sys::napi_env, _cb: sys::napi_value, _ctx: *mu
   if data.is_null() {
     return;
   }
-  let job = unsafe { Box::from_raw(data as *mut Job) };
+  let queue = unsafe { Arc::from_raw(data as *const Queue) };
+  // The batch is every job queued by now; a job posted while it runs finds the queue empty and
+  // calls the threadsafe function again (Node runs that call right after this one).
+  let jobs = queue.lock().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default();
+  drop(queue);
   if env.is_null() {
-    // The environment is being torn down: drop the job (its Drop impls may reject nothing anymore).
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(job)));
+    // The environment is being torn down: drop the jobs (their Drop impls may reject nothing anymore).
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(jobs)));
     return;
   }
-  // A panic must never unwind into Node.
-  let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || job(env)));
-  // Every job handles its own exceptions; one left over would surface in unrelated host code.
-  let _ = unsafe { Env::from_raw(env) }.take_exception();
+  for job in jobs {
+    // A panic must never unwind into Node.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || job(env)));
+    // Every job handles its own exceptions; one left over would surface in unrelated host code.
+    let _ = unsafe { Env::from_raw(env) }.take_exception();
+  }
 }
 
 impl HostBridge {
@@ -75,7 +92,7 @@ impl HostBridge {
     // SAFETY: `finalized` owns the Arc; `call_js` owns each queued Job.
     let tsfn = unsafe { env.threadsafe_function("edge-isolate", finalize_data, Some(finalized), Some(call_js)) }
       .inspect_err(|_| drop(unsafe { Arc::from_raw(finalize_data as *const RwLock<bool>) }))?;
-    let bridge = Arc::new(Self { tsfn, pending: AtomicUsize::new(0), gone });
+    let bridge = Arc::new(Self { tsfn, queue: Arc::new(Mutex::new(Vec::new())), pending: AtomicUsize::new(0), gone });
     // Dropping the bridge releases the TSFN.
     env.unref_tsfn(tsfn)?;
     Ok(bridge)
@@ -88,11 +105,25 @@ impl HostBridge {
     if *gone {
       return false;
     }
-    let boxed: Box<Job> = Box::new(Box::new(job));
-    let raw = Box::into_raw(boxed) as *mut c_void;
+    let first = match self.queue.lock() {
+      Ok(mut q) => {
+        q.push(Box::new(job));
+        q.len() == 1
+      }
+      Err(_) => return false,
+    };
+    if !first {
+      // A call already on its way to the main thread takes this job too.
+      return true;
+    }
+    let raw = Arc::into_raw(self.queue.clone()) as *mut c_void;
     // SAFETY: not released while `gone` is false, and we hold its read lock.
     if !unsafe { n::call_tsfn(self.tsfn, raw) } {
-      drop(unsafe { Box::from_raw(raw as *mut Job) });
+      drop(unsafe { Arc::from_raw(raw as *const Queue) });
+      // Node refused: nothing will run what is queued.
+      let jobs = self.queue.lock().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default();
+      drop(gone);
+      drop(jobs);
       return false;
     }
     true

@@ -23,6 +23,9 @@
   }
   // Runs `f` (async) and returns its promise, marked handled: a caller that does not await it
   // gets no unhandled rejection; one that does still gets the error.
+  const ONCE = { once: true }
+  const toUndefined = () => undefined
+  const ignore = () => {}
   const handled = (f) => {
     const p = f()
     p.catch(() => {})
@@ -36,6 +39,10 @@
     let out = ''
     for (const [name, value] of headers) out += out === '' ? `${name}\n${value}` : `\n${name}\n${value}`
     return out
+  }
+  const hasContentType = (pairs) => {
+    for (let i = 0; i < pairs.length; i++) if (pairs[i][0].length === 12 && pairs[i][0].toLowerCase() === 'content-type') return true
+    return false
   }
   const splitHeaders = (joined) => {
     const parts = joined === '' ? [] : joined.split('\n')
@@ -549,44 +556,57 @@
         if (options !== undefined && (options === null || typeof options !== 'object')) {
           throw new TypeError('dispatchRequest(request, options): options must be an object such as { signal }')
         }
-        if (options?.signal != null && !(options.signal instanceof AbortSignal)) {
+        const outer = options?.signal ?? null
+        if (outer !== null && !(outer instanceof AbortSignal)) {
           throw new TypeError('dispatchRequest(request, { signal }): signal must be an AbortSignal')
         }
-        const signals = [options?.signal, request.signal].filter((s) => s != null)
+        // Node's main thread is the limit here: no arrays or closures per signal, one listener
+        // for both, and the arguments passed as they are (native.invoke).
+        const inner = request.signal ?? null
         const id = nextId++
+        const requestBody = request.body
         let body = 0
-        if (request.body !== null) {
+        if (requestBody !== null) {
           body = id
-          bodies.set(id, request.body.getReader())
+          bodies.set(id, requestBody.getReader())
         }
-        const abort = (signal) => () => native.call('abort', [id, signal.reason instanceof Error ? signal.reason.message : String(signal.reason)]).catch(() => {})
-        const detach = signals.map((signal) => {
-          const onAbort = abort(signal)
-          signal.addEventListener('abort', onAbort, { once: true })
-          return () => signal.removeEventListener('abort', onAbort)
-        })
-        let detached = false
+        const aborted = (inner !== null && inner.aborted) || (outer !== null && outer.aborted)
+        let onAbort = null
+        if (!aborted) {
+          onAbort = (event) => {
+            const reason = event.target.reason
+            native.invoke('abort', id, reason instanceof Error ? reason.message : String(reason)).catch(() => {})
+          }
+          inner?.addEventListener('abort', onAbort, ONCE)
+          outer?.addEventListener('abort', onAbort, ONCE)
+        }
         const finished = () => {
-          if (detached) return
-          detached = true
-          for (const d of detach) d()
+          if (onAbort === null) return
+          inner?.removeEventListener('abort', onAbort)
+          outer?.removeEventListener('abort', onAbort)
+          onAbort = null
         }
         let streaming = false
         try {
-          const aborted = signals.some((s) => s.aborted)
-          const [status, statusText, responseHeaders, kind, payload] = await native.call('dispatch', [
-            id,
-            request.method,
-            request.url,
-            joinHeaders(request.headers),
-            body,
-            aborted,
-          ])
-          const init = { status: status === 101 ? 200 : status, statusText, headers: splitHeaders(responseHeaders) }
+          const head = await native.invoke('dispatch', id, request.method, request.url, joinHeaders(request.headers), body, aborted)
+          const status = head[0]
+          const kind = head[3]
+          const payload = head[4]
+          const headers = splitHeaders(head[2])
+          const init = { status: status === 101 ? 200 : status, statusText: head[1], headers }
           // A streamed body keeps forwarding aborts to request.signal inside until it ends.
           streaming = kind === 2 && !nullBody(status)
-          if (kind === 2 && !streaming) native.call('cancel', [payload, '']).catch(() => {})
-          const response = new Response(kind === 1 && !nullBody(status) ? payload : streaming ? responseBody(payload, finished) : null, init)
+          if (kind === 2 && !streaming) native.invoke('cancel', payload, '').catch(() => {})
+          let out = null
+          if (streaming) out = responseBody(payload, finished)
+          else if (kind === 1 && !nullBody(status)) out = payload
+          else if (kind === 3 && !nullBody(status)) {
+            // A string body (kind 3) stays a string, as the handler gave it; Node's Response would
+            // add a text/plain Content-Type the handler's answer did not have, so without one it
+            // is encoded here.
+            out = hasContentType(headers) ? payload : new TextEncoder().encode(payload)
+          }
+          const response = new Response(out, init)
           // Node's Response cannot be made with 101; the upgrade answer keeps its real status.
           if (status === 101) Object.defineProperty(response, 'status', { value: 101, configurable: true })
           return response
@@ -620,13 +640,19 @@
       // rejections; awaiting one still gets its error.
       dispatchWebSocketOpen(id) {
         return handled(async () => {
-          await native.call('wsOpen', [connectionId(id, 'dispatchWebSocketOpen')])
+          await native.invoke('wsOpen', connectionId(id, 'dispatchWebSocketOpen'))
         })
       },
       dispatchWebSocketMessage(id, data) {
-        return handled(async () => {
-          await native.call('wsMessage', [connectionId(id, 'dispatchWebSocketMessage'), bytesOf(data, 'dispatchWebSocketMessage')])
-        })
+        // The hot path of a bridged socket: no async function or closure per message.
+        let p
+        try {
+          p = native.invoke('wsMessage', connectionId(id, 'dispatchWebSocketMessage'), bytesOf(data, 'dispatchWebSocketMessage')).then(toUndefined)
+        } catch (error) {
+          p = Promise.reject(error)
+        }
+        p.catch(ignore)
+        return p
       },
       dispatchWebSocketClose(id, code = 1005, reason = '') {
         return handled(async () => {

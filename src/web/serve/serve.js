@@ -633,6 +633,8 @@
     }
   }
 
+  // String bodies up to this many UTF-16 units cross to Node as strings (dispatchRequest).
+  const HOST_STRING_BODY = 64 * 1024
   // Answers dispatch `id` with `response`; true when its body is streamed (pulled later).
   function respond(id, did, request, response) {
     // Native server, upgraded: the 101 goes out whatever the handler returned (Bun ignores it).
@@ -657,9 +659,11 @@
       return false
     }
     if (typeof out === 'string') {
-      // The native server takes the string itself (Rust encodes it as UTF-8, lone surrogates as
-      // U+FFFD, as TextEncoder does): no Uint8Array made and copied for it.
-      if (addresses.has(request)) reply(id, head(parts.status, parts.statusText, joined, 3, out))
+      // The string itself crosses (the native server's Rust, or Node's Response, encodes it as
+      // UTF-8, lone surrogates as U+FFFD, as TextEncoder does): no Uint8Array made and copied.
+      // A large one for the host is encoded here, where its copy is charged to the runtime's
+      // memory limit before it is made.
+      if (addresses.has(request) || out.length <= HOST_STRING_BODY) reply(id, head(parts.status, parts.statusText, joined, 3, out))
       else reply(id, head(parts.status, parts.statusText, joined, 1, bodyUtf8Encode(out)))
       return false
     }
