@@ -116,6 +116,21 @@ describe('messages', () => {
     expect(commands).toEqual([{ type: 'message', connectionId: id, data: 'welcome ada' }])
   })
 
+  it('sends from a timer, with no dispatch in flight, reach the host in order, and each message’s send arrives before its dispatch resolves', async () => {
+    const { fetch, commands } = await wsApp(`{
+      open(ws) { let n = 0; const t = setInterval(() => { ws.send('tick ' + ++n); if (n === 3) clearInterval(t) }, 5) },
+      message(ws, m) { ws.send('echo ' + m) },
+    }`)
+    const id = await connect(fetch)
+    await until(() => commands.length === 3, 'the three timer sends')
+    expect(commands.map((c) => c.data)).toEqual(['tick 1', 'tick 2', 'tick 3'])
+    for (let i = 0; i < 20; i++) {
+      await fetch.dispatchWebSocketMessage(id, 'm' + i)
+      expect(commands.at(-1)).toEqual({ type: 'message', connectionId: id, data: 'echo m' + i })
+    }
+    expect(commands.length).toBe(23)
+  })
+
   it('text stays text and binary stays binary, both ways', async () => {
     const { fetch, calls, commands } = await wsApp(ECHO)
     const id = await connect(fetch)

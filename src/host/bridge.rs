@@ -33,7 +33,15 @@ impl RawDeferred {
 
 /// Jobs posted and not yet taken by the main thread. Each call of the threadsafe function
 /// carries one reference to it (`Arc::into_raw`), given back by `call_js`.
-type Queue = Mutex<Vec<Job>>;
+type Queue = Mutex<Jobs>;
+
+#[derive(Default)]
+struct Jobs {
+  jobs: Vec<Job>,
+  /// Jobs wait for no call yet: [`HostBridge::post_later`] left the call to the end of the task
+  /// (or to the next [`HostBridge::post`]).
+  parked: bool,
+}
 
 pub struct HostBridge {
   tsfn: sys::napi_threadsafe_function,
@@ -69,7 +77,7 @@ unsafe extern "C" fn call_js(env: sys::napi_env, _cb: sys::napi_value, _ctx: *mu
   let queue = unsafe { Arc::from_raw(data as *const Queue) };
   // The batch is every job queued by now; a job posted while it runs finds the queue empty and
   // calls the threadsafe function again (Node runs that call right after this one).
-  let jobs = queue.lock().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default();
+  let jobs = queue.lock().map(|mut q| std::mem::take(&mut q.jobs)).unwrap_or_default();
   drop(queue);
   if env.is_null() {
     // The environment is being torn down: drop the jobs (their Drop impls may reject nothing anymore).
@@ -84,6 +92,27 @@ unsafe extern "C" fn call_js(env: sys::napi_env, _cb: sys::napi_value, _ctx: *mu
   }
 }
 
+/// The threadsafe function, carried to the end of a task (see `post_later`); used only while
+/// `gone` is false, under its read lock.
+struct Tsfn(sys::napi_threadsafe_function);
+unsafe impl Send for Tsfn {}
+
+/// Calls the threadsafe function for what `queue` holds. `gone` is the bridge's read lock, held
+/// (and false) so that the function is not released meanwhile.
+fn call_now(tsfn: sys::napi_threadsafe_function, queue: &Arc<Queue>, gone: std::sync::RwLockReadGuard<'_, bool>) -> bool {
+  let raw = Arc::into_raw(queue.clone()) as *mut c_void;
+  // SAFETY: not released while `gone` is false, and the caller holds its read lock.
+  if unsafe { n::call_tsfn(tsfn, raw) } {
+    return true;
+  }
+  drop(unsafe { Arc::from_raw(raw as *const Queue) });
+  // Node refused (its environment is going away): nothing will run what is queued.
+  let jobs = queue.lock().map(|mut q| std::mem::take(&mut q.jobs)).unwrap_or_default();
+  drop(gone);
+  drop(jobs);
+  false
+}
+
 impl HostBridge {
   pub fn new(env: sys::napi_env) -> napi::Result<Arc<Self>> {
     let env = unsafe { Env::from_raw(env) };
@@ -92,7 +121,7 @@ impl HostBridge {
     // SAFETY: `finalized` owns the Arc; `call_js` owns each queued Job.
     let tsfn = unsafe { env.threadsafe_function("edge-isolate", finalize_data, Some(finalized), Some(call_js)) }
       .inspect_err(|_| drop(unsafe { Arc::from_raw(finalize_data as *const RwLock<bool>) }))?;
-    let bridge = Arc::new(Self { tsfn, queue: Arc::new(Mutex::new(Vec::new())), pending: AtomicUsize::new(0), gone });
+    let bridge = Arc::new(Self { tsfn, queue: Arc::new(Mutex::new(Jobs::default())), pending: AtomicUsize::new(0), gone });
     // Dropping the bridge releases the TSFN.
     env.unref_tsfn(tsfn)?;
     Ok(bridge)
@@ -105,27 +134,56 @@ impl HostBridge {
     if *gone {
       return false;
     }
-    let first = match self.queue.lock() {
+    let call = match self.queue.lock() {
       Ok(mut q) => {
-        q.push(Box::new(job));
-        q.len() == 1
+        q.jobs.push(Box::new(job));
+        // The first job calls; so does one behind parked jobs (they go now, with it).
+        let call = q.jobs.len() == 1 || q.parked;
+        q.parked = false;
+        call
       }
       Err(_) => return false,
     };
-    if !first {
+    if !call {
       // A call already on its way to the main thread takes this job too.
       return true;
     }
-    let raw = Arc::into_raw(self.queue.clone()) as *mut c_void;
-    // SAFETY: not released while `gone` is false, and we hold its read lock.
-    if !unsafe { n::call_tsfn(self.tsfn, raw) } {
-      drop(unsafe { Arc::from_raw(raw as *const Queue) });
-      // Node refused: nothing will run what is queued.
-      let jobs = self.queue.lock().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default();
-      drop(gone);
-      drop(jobs);
+    call_now(self.tsfn, &self.queue, gone)
+  }
+
+  /// Like [`post`](Self::post), for a job nobody waits for on this thread (a WebSocket command):
+  /// on a pool worker running a task, the call is left to the end of that task, so that what
+  /// the task sends after it (the handler's answer) reaches the main thread in the same batch.
+  pub fn post_later(&self, job: impl FnOnce(sys::napi_env) + Send + 'static) -> bool {
+    let Ok(gone) = self.gone.read() else { return false };
+    if *gone {
       return false;
     }
+    let park = match self.queue.lock() {
+      Ok(mut q) => {
+        q.jobs.push(Box::new(job));
+        let first = q.jobs.len() == 1;
+        q.parked |= first;
+        first
+      }
+      Err(_) => return false,
+    };
+    drop(gone);
+    if !park {
+      return true;
+    }
+    let (tsfn, queue, gone) = (Tsfn(self.tsfn), self.queue.clone(), self.gone.clone());
+    crate::runtime::pool::after_task(Box::new(move || {
+      let tsfn = tsfn;
+      let Ok(g) = gone.read() else { return };
+      if *g {
+        return;
+      }
+      let call = queue.lock().map(|mut q| std::mem::replace(&mut q.parked, false)).unwrap_or(false);
+      if call {
+        call_now(tsfn.0, &queue, g);
+      }
+    }));
     true
   }
 

@@ -538,7 +538,9 @@ impl Host for NodeHost {
     let glue = self.glue.clone();
     let inflight = self.inflight.clone();
     let limit = self.limit;
-    let posted = self.bridge.post(move |raw| {
+    // Left to the end of the task: the handler's answer, if it comes in the same task, goes in
+    // the same batch (one wake-up of Node's loop per message, not two).
+    let posted = self.bridge.post_later(move |raw| {
       let env = unsafe { Env::from_raw(raw) };
       // Nobody can listen before `runtime.fetch` was used: then the command has no audience.
       // The hot path of WebSocket echo: the command is made as it is (no argument array) and

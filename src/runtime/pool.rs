@@ -115,6 +115,29 @@ thread_local! {
   static DEFERRED: std::cell::RefCell<Vec<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(Vec::new()) };
   /// Set while this worker runs a turn.
   static IN_TURN: Cell<bool> = const { Cell::new(false) };
+  /// A task is running on this worker (between `begin_task` and `end_task`).
+  static IN_TASK: Cell<bool> = const { Cell::new(false) };
+  /// What runs when that task ends (see `after_task`).
+  static AFTER_TASK: std::cell::RefCell<Vec<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` when the task running on this worker ends, or at once when no task runs here. The
+/// host bridge uses it to send what one task produced for Node's main thread (a WebSocket
+/// command, then the handler's answer) as one batch: one wake-up of Node's loop, not one each.
+pub fn after_task(f: Box<dyn FnOnce()>) {
+  if IN_TASK.with(|t| t.get()) {
+    AFTER_TASK.with(|a| a.borrow_mut().push(f));
+  } else {
+    f();
+  }
+}
+
+fn run_after_task() {
+  IN_TASK.with(|t| t.set(false));
+  let hooks = AFTER_TASK.with(|a| std::mem::take(&mut *a.borrow_mut()));
+  for f in hooks {
+    f();
+  }
 }
 
 impl Pool {
@@ -502,6 +525,7 @@ pub fn poll_io() -> bool {
 pub fn begin_task(core: &Arc<Core>, wall_limit: Option<Duration>, cpu_limit: Option<Duration>) {
   WORKER.with(|w| {
     let Some(w) = w.get() else { return };
+    IN_TASK.with(|t| t.set(true));
     let now = Instant::now();
     // The thread's CPU clock is a system call: read only when a CPU limit needs it.
     let cpu_start = if cpu_limit.is_some() { cpu_time(w.clock) } else { Duration::ZERO };
@@ -513,6 +537,7 @@ pub fn begin_task(core: &Arc<Core>, wall_limit: Option<Duration>, cpu_limit: Opt
 
 /// Marks the end of this worker's task.
 pub fn end_task() {
+  run_after_task();
   WORKER.with(|w| {
     let Some(w) = w.get() else { return };
     let ended = w.task.lock().ok().and_then(|mut t| t.take());
@@ -578,6 +603,8 @@ pub fn contain_and_park() {
   if core.is_null() {
     return;
   }
+  // What the task sent the host before it went wrong still goes.
+  run_after_task();
   // SAFETY: the worker keeps its Arc<Core> alive for the whole turn, and this thread never leaves
   // the turn.
   let core = unsafe { &*core };
