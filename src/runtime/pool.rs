@@ -644,3 +644,29 @@ pub fn contain_and_park() {
     std::thread::park();
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use std::rc::Rc;
+
+  #[test]
+  fn after_task_runs_at_once_outside_a_task_and_at_the_end_of_one_in_order() {
+    let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let push = |n: u32| {
+      let log = log.clone();
+      Box::new(move || log.borrow_mut().push(n)) as Box<dyn FnOnce()>
+    };
+    after_task(push(1));
+    assert_eq!(*log.borrow(), vec![1]);
+    IN_TASK.with(|t| t.set(true));
+    after_task(push(2));
+    after_task(push(3));
+    assert_eq!(*log.borrow(), vec![1]);
+    run_after_task();
+    assert_eq!(*log.borrow(), vec![1, 2, 3]);
+    // The task is over: the next one runs at once again.
+    after_task(push(4));
+    assert_eq!(*log.borrow(), vec![1, 2, 3, 4]);
+  }
+}
