@@ -46,6 +46,10 @@ std::thread_local! {
 /// Polls per `run`: past it the runtime's other messages (the handlers' calls) get their turn.
 const BUDGET: usize = 128;
 
+/// Wraps each run the runtime's loop makes, with its scope: `hook(scope, run)` calls `run` once
+/// (the sockets deliver what their tasks read during the run, in the same message).
+pub type Hook = Box<dyn for<'s, 'i> Fn(&mut v8::PinScope<'s, 'i>, &dyn Fn()) + Send + Sync>;
+
 /// The connections of one server.
 pub struct Local {
   /// None: never on a runtime (tests).
@@ -54,6 +58,7 @@ pub struct Local {
   state: AtomicU8,
   /// Set once the runtime refused a poll: tokio polls from then on.
   detached: AtomicBool,
+  hook: Option<Hook>,
   me: Weak<Local>,
 }
 
@@ -81,12 +86,17 @@ impl Wake for Task {
 
 impl Local {
   pub fn new(mailbox: Mailbox) -> Arc<Local> {
-    Self::make(Some(mailbox))
+    Self::make(Some(mailbox), None)
   }
 
-  fn make(mailbox: Option<Mailbox>) -> Arc<Local> {
+  /// Like `new`, with `hook` around the runs made on the runtime's loop.
+  pub fn with_hook(mailbox: Mailbox, hook: Hook) -> Arc<Local> {
+    Self::make(Some(mailbox), Some(hook))
+  }
+
+  fn make(mailbox: Option<Mailbox>, hook: Option<Hook>) -> Arc<Local> {
     let detached = AtomicBool::new(mailbox.is_none());
-    Arc::new_cyclic(|me| Local { mailbox, ready: Mutex::new(VecDeque::new()), state: AtomicU8::new(IDLE), detached, me: me.clone() })
+    Arc::new_cyclic(|me| Local { mailbox, ready: Mutex::new(VecDeque::new()), state: AtomicU8::new(IDLE), detached, hook, me: me.clone() })
   }
 
   /// Runs `fut` on the runtime's loop.
@@ -128,10 +138,13 @@ impl Local {
       return detach(me);
     };
     let posted = Posted(Some(me));
-    let task: crate::runtime::IsolateTask = Box::new(move |_scope| {
+    let task: crate::runtime::IsolateTask = Box::new(move |scope| {
       let mut posted = posted;
       if let Some(local) = posted.0.take() {
-        local.run();
+        match &local.hook {
+          Some(hook) => hook(scope, &|| local.run()),
+          None => local.run(),
+        }
       }
     });
     // A refused message is dropped here, and `Posted` hands the run to tokio.
@@ -236,7 +249,7 @@ mod tests {
   #[test]
   fn runs_on_tokio_when_the_runtime_refuses() {
     let Some(rt) = crate::net::tokio() else { return };
-    let local = Local::make(None);
+    let local = Local::make(None, None);
     let (tx, rx) = std::sync::mpsc::channel();
     for i in 0..300u32 {
       let tx = tx.clone();
@@ -255,7 +268,7 @@ mod tests {
   #[test]
   fn a_panicking_task_is_dropped_alone() {
     let Some(rt) = crate::net::tokio() else { return };
-    let local = Local::make(None);
+    let local = Local::make(None, None);
     let (tx, rx) = std::sync::mpsc::channel();
     local.spawn(async { panic!("a bug in a connection") });
     let t = tx.clone();

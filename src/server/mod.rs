@@ -13,7 +13,7 @@
 
 pub mod host;
 mod http;
-mod local;
+pub(crate) mod local;
 mod options;
 pub mod registry;
 mod ws;

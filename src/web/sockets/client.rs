@@ -5,7 +5,9 @@
 //! deadlock our writes); reads take credit from the socket's window, which the isolate gives
 //! back as its script consumes the bytes, so a peer is read only as fast as the script reads.
 
+use super::buffers::{Buffers, Chunk, READ_CHUNK};
 use super::{Cmd, Event, Failure, Secure};
+use bytes::BufMut;
 use crate::limits::{MemoryBudget, Pool};
 use crate::net::policy::{self, NetworkOptions};
 use std::net::SocketAddr;
@@ -25,13 +27,13 @@ use tokio_rustls::rustls::pki_types::ServerName;
 
 /// Default bound of connecting (TCP and TLS) when `network.timeout` is not set.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The most one read takes from the socket (and one event carries). A socket's read buffer starts
-/// at READ_START and doubles each time a read fills it: idle and chatty sockets stay small, bulk
-/// transfers move in few large events.
-const READ_CHUNK: usize = 256 * 1024;
+/// A socket's read buffer starts at READ_START and doubles each time a read fills it, up to
+/// READ_CHUNK: idle and chatty sockets stay small, bulk transfers move in few large chunks.
 const READ_START: usize = 16 * 1024;
 /// How long a read waits before trying again when the runtime's memory limit has no room for it.
 const MEMORY_RETRY: Duration = Duration::from_millis(20);
+/// Retries between two requests to collect garbage while the memory has no room for a read.
+const COLLECT_EVERY: u32 = 10;
 
 pub struct Conn {
   pub id: u64,
@@ -45,6 +47,8 @@ pub struct Conn {
   /// The incoming window: taken per byte read, given back as the script consumes them.
   pub credit: Arc<Semaphore>,
   pub budget: Arc<MemoryBudget>,
+  /// The runtime's kept read buffers.
+  pub buffers: Arc<Buffers>,
 }
 
 impl Conn {
@@ -182,7 +186,7 @@ pub async fn run(mut conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
         let direct = Arc::new(Direct { stream: tcp.clone(), queued: AtomicUsize::new(0), activity: activity.clone() });
         conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string(), direct: Some(direct.clone()) });
         let (mut rd, mut wr) = (SharedTcp(tcp.clone()), SharedTcp(tcp.clone()));
-        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, Some(&direct)).await;
+        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, Some(&direct), Some(&*tcp)).await;
         drop((rd, wr, direct));
         match end {
           // The isolate dropped its handle before asking: the stream is ours alone again.
@@ -196,7 +200,7 @@ pub async fn run(mut conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
       Stream::Tls(tls) => {
         conn.emit(id, Event::Opened { remote: remote.to_string(), local: local.to_string(), direct: None });
         let (mut rd, mut wr) = tokio::io::split(*tls);
-        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, None).await;
+        let end = pump(&conn, id, &mut rd, &mut wr, early.take().unwrap_or_default(), &mut cmds, idle, &activity, None, None).await;
         (end, None)
       }
     };
@@ -300,6 +304,7 @@ async fn pump<R, W>(
   idle: Duration,
   last: &Activity,
   direct: Option<&Direct>,
+  tcp: Option<&TcpStream>,
 ) -> PumpEnd
 where
   R: AsyncRead + Unpin,
@@ -308,7 +313,7 @@ where
   let read_done = Flag(AtomicBool::new(false));
   let write_done = Flag(AtomicBool::new(false));
   let end = {
-    let reader = read_loop(conn, id, rd, last);
+    let reader = read_loop(conn, id, rd, tcp, last);
     let writer = write_loop(early, cmds, wr, last, &read_done, &write_done, direct);
     let idler = async {
       loop {
@@ -362,9 +367,15 @@ where
 }
 
 /// Reads until the peer ends its side (Ok) or the connection fails, each chunk once the window
-/// and the runtime's memory limit have room for it.
-async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, last: &Activity) -> Result<(), Failure> {
+/// and the runtime's memory limit have room for it. `tcp`: the plain stream `rd` reads, read
+/// from directly into the buffer's spare capacity (AsyncRead would zero it first, every read).
+/// Reads go on, without waiting for the script, until the socket has nothing more or the window
+/// is used up: a burst of chunks reaches the isolate in one message (the outbox).
+async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, tcp: Option<&TcpStream>, last: &Activity) -> Result<(), Failure> {
   let mut size = READ_START;
+  // The buffer of the last short read (its bytes went out as a copy of their size): read into
+  // again rather than allocated anew.
+  let mut spare: Option<Chunk> = None;
   loop {
     let room = loop {
       let n = conn.credit.available_permits();
@@ -377,9 +388,25 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, last:
         Err(_) => return Ok(()),
       }
     };
-    // Read straight into the buffer the isolate's ArrayBuffer will own (no copy of bulk data).
-    let mut bytes = Vec::with_capacity(room);
-    let n = match rd.read_buf(&mut bytes).await {
+    // The buffer, charged to the runtime's memory before anything is read into it: while the
+    // limit has no room, the peer waits (TCP pushes back).
+    let mut tries = 0;
+    let mut buf = loop {
+      let got = match spare.take() {
+        Some(b) if b.bytes.capacity() >= size => Some(b),
+        _ if size >= READ_CHUNK => conn.buffers.take(&conn.budget),
+        _ => conn.budget.charge(Pool::ArrayBuffers, size).map(|c| Chunk::new(Vec::with_capacity(size), c)),
+      };
+      match got {
+        Some(b) => break b,
+        None => wait_for_memory(conn, id, &mut tries).await,
+      }
+    };
+    let read = match tcp {
+      Some(tcp) => std::future::poll_fn(|cx| read_plain(tcp, cx, &mut buf.bytes, room)).await,
+      None => rd.read_buf(&mut (&mut buf.bytes).limit(room)).await,
+    };
+    let n = match read {
       Ok(0) => return Ok(()),
       Ok(n) => n,
       Err(e) => return Err(Failure::new("ERR_RESET", format!("network connection lost: {e}"))),
@@ -388,21 +415,65 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, last:
     if n >= room && size < READ_CHUNK {
       size *= 2;
     }
-    // A short read does not keep a large buffer alive: its bytes move to one of their size.
-    if bytes.capacity() > 2 * n {
-      bytes = bytes[..n].to_vec();
-    }
     if let Ok(p) = conn.credit.try_acquire_many(n as u32) {
       p.forget();
     }
+    if n.saturating_mul(2) >= buf.bytes.capacity() {
+      // The buffer becomes the script's chunk as it is.
+      conn.emit(id, Event::Data(buf));
+      continue;
+    }
+    // A short read does not hand a large buffer to the script: its bytes move to one of their size.
+    let copy = buf.bytes.get(..n).map(<[u8]>::to_vec).unwrap_or_default();
+    buf.bytes.clear();
+    spare = Some(buf);
     let charge = loop {
-      if let Some(c) = conn.budget.charge(Pool::ArrayBuffers, bytes.capacity()) {
+      if let Some(c) = conn.budget.charge(Pool::ArrayBuffers, copy.capacity()) {
         break c;
       }
-      tokio::time::sleep(MEMORY_RETRY).await;
+      wait_for_memory(conn, id, &mut tries).await;
     };
-    conn.emit(id, Event::Data(bytes, charge));
+    conn.emit(id, Event::Data(Chunk::new(copy, charge)));
   }
+}
+
+/// Reads at most `room` bytes of a plain TCP stream into the spare capacity of `bytes` once it is
+/// readable. A short read emptied the socket's queue: its readiness is cleared at once, so the
+/// next read waits for more data rather than asking the kernel again for nothing (as libuv does).
+/// (tokio keeps a readiness that came meanwhile: it is ticked.)
+fn read_plain(tcp: &TcpStream, cx: &mut Context<'_>, bytes: &mut Vec<u8>, room: usize) -> Poll<io::Result<usize>> {
+  loop {
+    ready!(tcp.poll_read_ready(cx))?;
+    let mut drained = None;
+    let r = tcp.try_io(tokio::io::Interest::READABLE, || {
+      let spare = bytes.spare_capacity_mut();
+      let len = room.min(spare.len());
+      let n = socket2::SockRef::from(tcp).recv(spare.get_mut(..len).unwrap_or_default())?;
+      // SAFETY: recv initialized the first n bytes of the spare capacity (n <= len).
+      unsafe { bytes.set_len(bytes.len() + n.min(len)) };
+      if n > 0 && n < len {
+        drained = Some(n);
+        return Err(io::ErrorKind::WouldBlock.into());
+      }
+      Ok(n)
+    });
+    match (r, drained) {
+      (_, Some(n)) => return Poll::Ready(Ok(n)),
+      (Err(e), None) if e.kind() == io::ErrorKind::WouldBlock => continue,
+      (r, None) => return Poll::Ready(r),
+    }
+  }
+}
+
+/// The runtime's memory has no room for a read: waits a little. The script's chunks it no longer
+/// holds are garbage that V8 may not collect soon (a script that only waits for data allocates
+/// little), so the isolate is asked to collect, at the first try and every COLLECT_EVERY after.
+async fn wait_for_memory(conn: &Conn, id: u64, tries: &mut u32) {
+  if *tries % COLLECT_EVERY == 0 {
+    conn.emit(id, Event::Collect);
+  }
+  *tries = tries.wrapping_add(1);
+  tokio::time::sleep(MEMORY_RETRY).await;
 }
 
 /// Serves the script's commands in order. After a shutdown it keeps serving them (a write then
@@ -494,6 +565,7 @@ mod tests {
       emit,
       credit: Arc::new(Semaphore::new(window)),
       budget: MemoryBudget::new(64 << 20),
+      buffers: Arc::new(Buffers::default()),
     };
     (c, rx)
   }
@@ -545,9 +617,9 @@ mod tests {
       let received = |rx: &Receiver<(u64, Event)>, got: &mut usize, eof: &mut bool| {
         for (_, e) in rx.try_iter() {
           match e {
-            Event::Data(b, charge) => {
-              assert!(charge.len() >= b.len());
-              *got += b.len();
+            Event::Data(c) => {
+              assert!(c.charged() >= c.bytes.capacity());
+              *got += c.bytes.len();
             }
             Event::Eof => *eof = true,
             _ => {}

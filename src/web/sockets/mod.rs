@@ -7,23 +7,29 @@
 //!   `{ readable, writable }`), driven by the host glue (src/host/glue.js) through glue calls
 //!   sockets.js makes itself: this module only holds its place under `maxConnections`.
 //!
-//! Everything that happens to a native socket reaches the isolate as a `Msg::Task` on the
-//! runtime's loop, which calls the JS `dispatch` given to `sockOpen`. Per-isolate state lives in
-//! an isolate slot, made on first use and touched only under the isolate's lock; dropping it
-//! (the isolate's end) drops every command sender, which ends every socket's task.
+//! A native socket's task is polled on the runtime's own loop (`Local`, the executor of the
+//! native server, src/server/local.rs), not on tokio's threads: tokio's I/O driver only says a
+//! socket is ready, and the read, the write and the delivery to the script then happen on the
+//! runtime's thread in one turn, with no hop between threads per chunk. Events reach the isolate
+//! through the runtime's `Outbox`: one `Msg::Task` for every event queued meanwhile, which calls
+//! the JS `dispatch` given to `sockOpen` once per event. Per-isolate state lives in an isolate
+//! slot, made on first use and touched only under the isolate's lock; dropping it (the isolate's
+//! end) drops every command sender, which ends every socket's task (then polled by tokio).
 
+mod buffers;
 mod client;
 
 use super::{util, Area, Natives};
 use crate::limits::{Charge, Pool};
 use crate::net::policy::ConnectionSlot;
 use crate::runtime::{Later, Mailbox, Msg, State};
+use crate::server::local::Local;
 use crate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::Semaphore;
 use v8::MapFnTo;
@@ -95,13 +101,16 @@ impl Failure {
 pub enum Event {
   /// `direct`: a plain-TCP socket's stream, for writes made on the isolate's thread.
   Opened { remote: String, local: String, direct: Option<Arc<client::Direct>> },
-  /// Bytes read, charged to the runtime's memory until they are an ArrayBuffer in the isolate.
-  Data(Vec<u8>, Charge),
+  /// Bytes read, charged to the runtime's memory until the script's ArrayBuffer over them is
+  /// collected.
+  Data(buffers::Chunk),
   /// The peer ended its side.
   Eof,
   /// Both sides are done.
   Closed,
   Error(Failure),
+  /// A read waits for memory: the isolate collects garbage (chunks the script dropped).
+  Collect,
 }
 
 /// What the isolate asks of a native socket, in order.
@@ -138,6 +147,10 @@ enum Link {
 #[derive(Default)]
 struct Sockets {
   dispatch: Option<v8::Global<v8::Function>>,
+  /// Polls the native sockets' tasks on the runtime's loop; made with the first one.
+  local: Option<Arc<Local>>,
+  outbox: Option<Arc<Outbox>>,
+  buffers: Arc<buffers::Buffers>,
   links: HashMap<u64, Link>,
   next: u64,
   /// Without `network` (only `onConnect`), sockets still count against the default
@@ -161,6 +174,59 @@ pub fn emit(mailbox: &Mailbox, id: u64, event: Event) {
   let _ = mailbox.send(Msg::Task(Box::new(move |scope| deliver(scope, id, event))));
 }
 
+/// The native sockets' events on their way to the isolate, in order. What the sockets' tasks
+/// emit while the runtime's loop polls them is delivered right after that poll, in the same
+/// message (`Local`'s hook); otherwise the first event queued posts one task that delivers
+/// every event queued by the time it runs: a burst of chunks costs one message, not one each.
+pub struct Outbox {
+  mailbox: Mailbox,
+  queue: Mutex<Vec<(u64, Event)>>,
+  /// The loop is polling the tasks: what they emit waits for the hook.
+  held: std::sync::atomic::AtomicBool,
+}
+
+impl Outbox {
+  fn new(mailbox: Mailbox) -> Arc<Self> {
+    Arc::new(Self { mailbox, queue: Mutex::new(Vec::new()), held: Default::default() })
+  }
+
+  /// The hook of the sockets' `Local`: runs the tasks, then delivers what they emitted.
+  fn hook(self: &Arc<Self>) -> crate::server::local::Hook {
+    let me = self.clone();
+    Box::new(move |scope, run| {
+      me.held.store(true, Ordering::Release);
+      run();
+      me.held.store(false, Ordering::Release);
+      me.deliver_all(scope);
+    })
+  }
+
+  pub fn emit(self: &Arc<Self>, id: u64, event: Event) {
+    let first = match self.queue.lock() {
+      Ok(mut q) => {
+        q.push((id, event));
+        q.len() == 1 && !self.held.load(Ordering::Acquire)
+      }
+      Err(_) => return,
+    };
+    if first {
+      let me = self.clone();
+      // Refused (the runtime is gone): the events stay queued and go with the outbox.
+      let _ = self.mailbox.send(Msg::Task(Box::new(move |scope| me.deliver_all(scope))));
+    }
+  }
+
+  fn deliver_all(&self, scope: &mut v8::PinScope) {
+    let events = match self.queue.lock() {
+      Ok(mut q) => std::mem::take(&mut *q),
+      Err(_) => return,
+    };
+    for (id, event) in events {
+      deliver(scope, id, event);
+    }
+  }
+}
+
 /// Runs the JS dispatch for one event: `dispatch(id, kind, a, b)` with kind 0 opened (remote,
 /// local), 1 data (Uint8Array), 2 end of input, 3 closed, 4 error (code, message).
 fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
@@ -175,19 +241,19 @@ fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
     }
     s.dispatch.clone()
   };
+  if let Event::Collect = event {
+    return scope.low_memory_notification();
+  }
   let Some(dispatch) = dispatch else { return };
   v8::tc_scope!(let tc, scope);
   let undefined: v8::Local<v8::Value> = v8::undefined(tc).into();
   let (kind, a, b) = match event {
     Event::Opened { remote, local, .. } => (0, str(tc, &remote), str(tc, &local)),
-    Event::Data(bytes, charge) => {
-      // The ArrayBuffer's own charge takes over from the read's.
-      drop(charge);
-      (1, util::uint8_array(tc, bytes).map(Into::into), Some(undefined))
-    }
+    Event::Data(chunk) => (1, buffers::uint8_array(tc, chunk).map(Into::into), Some(undefined)),
     Event::Eof => (2, Some(undefined), Some(undefined)),
     Event::Closed => (3, Some(undefined), Some(undefined)),
     Event::Error(f) => (4, str(tc, f.code), str(tc, &f.message)),
+    Event::Collect => return,
   };
   let (Some(a), Some(b)) = (a, b) else { return };
   let f = v8::Local::new(tc, &dispatch);
@@ -339,16 +405,28 @@ fn start_native(scope: &mut v8::PinScope, socks: &SocketsRef, id: u64, host: Str
     let s = state.borrow();
     (s.config.network.clone().unwrap_or_default(), s.tx.clone(), s.shared.budget.clone())
   };
-  let Some(rt) = crate::net::tokio() else {
+  if crate::net::tokio().is_none() {
     socks.borrow_mut().links.insert(id, Link::Other { _slot: None });
     return emit(&mailbox, id, Event::Error(Failure::new("ERR_CONNECT", "the network runtime could not start")));
-  };
+  }
   let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
-  socks.borrow_mut().links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), direct: None, _slot: slot });
-  let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| emit(&mailbox, id, event));
-  let conn = client::Conn { id, host, port, secure, policy, emit, credit, budget };
-  rt.spawn(client::run(conn, rx));
+  let (local, outbox, buffers) = {
+    let mut s = socks.borrow_mut();
+    s.links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), direct: None, _slot: slot });
+    let outbox = s.outbox.get_or_insert_with(|| Outbox::new(mailbox.clone())).clone();
+    let local = s.local.get_or_insert_with(|| Local::with_hook(mailbox, outbox.hook())).clone();
+    (local, outbox, s.buffers.clone())
+  };
+  let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| outbox.emit(id, event));
+  let conn = client::Conn { id, host, port, secure, policy, emit, credit, budget, buffers };
+  // The task keeps the executor alive until it ends: once the isolate is gone (its command
+  // sender dropped) tokio polls it to its end, which closes the socket.
+  let keep = local.clone();
+  local.spawn(async move {
+    client::run(conn, rx).await;
+    drop(keep);
+  });
 }
 
 /// `sockDecide(id, verdict)`: the host's `onConnect` answered: 'native' (connect under
