@@ -745,6 +745,81 @@ describe('streams', () => {
     expect(calls).toEqual([TOTAL])
   }, 60_000)
 
+  it('writes settle ahead of the network only up to a bound: a peer that does not read stalls the writer, memory stays bounded', async () => {
+    // The server reads nothing until told to. The script writes 64 KiB chunks as fast as its
+    // writes settle: past the kernel's buffers and the socket's write-ahead (1 MiB), they wait;
+    // what the runtime holds for the socket stays bounded. Then every byte arrives, in order,
+    // as it was when written.
+    const CHUNKS = 1024
+    let serverSide: net.Socket | undefined
+    const received: Buffer[] = []
+    const port = await listen(
+      net.createServer((s) => {
+        serverSide = s
+        s.pause()
+        s.on('data', (d) => received.push(d))
+      }),
+    )
+    const { calls, customFunctions } = reporter()
+    let writes = 0
+    const rt = await createRuntime({
+      memoryLimitMB: 64,
+      network: LOOPBACK,
+      customFunctions: { ...customFunctions, wrote: { type: 'sync', fn: (n: number) => (writes = n) } },
+    })
+    const base = rt.stats().externalBytes
+    const evaluating = rt.eval(
+      PRELUDE +
+        `
+      const s = connect('127.0.0.1:${port}')
+      const w = s.writable.getWriter()
+      // One buffer, refilled after each write: what was written must not change with it.
+      const chunk = new Uint8Array(64 * 1024)
+      for (let i = 0; i < ${CHUNKS}; i++) {
+        await w.write(chunk.fill(i & 255))
+        wrote(i + 1)
+      }
+      await w.close()
+      report('done')
+    `,
+    )
+    await within(
+      (async () => {
+        while (writes === 0) await sleep(5)
+      })(),
+      5000,
+      'the first write',
+    )
+    await sleep(400)
+    const stalled = writes
+    let held = 0
+    for (let i = 0; i < 10; i++) {
+      await sleep(20)
+      held = Math.max(held, rt.stats().externalBytes - base)
+    }
+    expect(writes).toBe(stalled)
+    expect(stalled).toBeLessThan(CHUNKS)
+    // The write-ahead (1 MiB) and the chunk waiting on it, not the 64 MB the script wants to send.
+    expect(held).toBeLessThan(3 * 1024 * 1024)
+    serverSide!.resume()
+    await within(evaluating, 30_000, 'writing 64 MB')
+    expect(calls).toEqual(['done'])
+    await within(
+      (async () => {
+        while (received.reduce((n, b) => n + b.length, 0) < CHUNKS * 64 * 1024) await sleep(10)
+      })(),
+      10_000,
+      'the server receiving every byte',
+    )
+    const all = Buffer.concat(received)
+    let bad = -1
+    for (let i = 0; i < CHUNKS && bad < 0; i++) {
+      const at = i * 64 * 1024
+      if (all[at] !== (i & 255) || all[at + 64 * 1024 - 1] !== (i & 255)) bad = i
+    }
+    expect(bad).toBe(-1)
+  }, 60_000)
+
   it('disposing a runtime closes its sockets (the server sees the close)', async () => {
     let serverSide: net.Socket | undefined
     const port = await listen(net.createServer((s) => (serverSide = s)))

@@ -49,6 +49,8 @@ pub struct Conn {
   pub budget: Arc<MemoryBudget>,
   /// The runtime's kept read buffers.
   pub buffers: Arc<Buffers>,
+  /// Bytes the isolate queued for writing, not written yet (the task counts them down).
+  pub queued: Arc<AtomicUsize>,
 }
 
 impl Conn {
@@ -222,7 +224,8 @@ pub async fn run(mut conn: Conn, mut cmds: UnboundedReceiver<Cmd>) {
 fn fail_early(early: Vec<Cmd>, f: &Failure) {
   for cmd in early {
     match cmd {
-      Cmd::Write(_, _, later) | Cmd::Shutdown(later) => later.reject(f.value()),
+      Cmd::Write(_, _, Some(later)) | Cmd::Shutdown(later) => later.reject(f.value()),
+      Cmd::Write(_, _, None) => {}
       Cmd::StartTls { .. } | Cmd::Close => {}
     }
   }
@@ -314,7 +317,7 @@ where
   let write_done = Flag(AtomicBool::new(false));
   let end = {
     let reader = read_loop(conn, id, rd, tcp, last);
-    let writer = write_loop(early, cmds, wr, last, &read_done, &write_done, direct);
+    let writer = write_loop(early, cmds, wr, last, &read_done, &write_done, direct, &conn.queued);
     let idler = async {
       loop {
         let due = last.last() + idle;
@@ -478,6 +481,7 @@ async fn wait_for_memory(conn: &Conn, id: u64, tries: &mut u32) {
 
 /// Serves the script's commands in order. After a shutdown it keeps serving them (a write then
 /// fails, a close ends it) until the peer's side ends too.
+#[allow(clippy::too_many_arguments)]
 async fn write_loop<W: AsyncWrite + Unpin>(
   early: Vec<Cmd>,
   cmds: &mut UnboundedReceiver<Cmd>,
@@ -486,6 +490,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
   read_done: &Flag,
   write_done: &Flag,
   direct: Option<&Direct>,
+  queued: &AtomicUsize,
 ) -> WriterEnd {
   // A queued write (or shutdown) is done: the isolate may write directly again once none is.
   let dequeue = || {
@@ -505,8 +510,11 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     match cmd {
       Cmd::Write(bytes, charge, later) => {
         if write_done.get() {
+          queued.fetch_sub(bytes.len(), Ordering::AcqRel);
           dequeue();
-          later.reject(Failure::closed().value());
+          if let Some(later) = later {
+            later.reject(Failure::closed().value());
+          }
           continue;
         }
         let r = async {
@@ -515,13 +523,21 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         }
         .await;
         last.touch();
+        queued.fetch_sub(bytes.len(), Ordering::AcqRel);
         drop(charge);
         dequeue();
         match r {
-          Ok(()) => later.resolve(crate::value::Value::Undefined),
+          Ok(()) => {
+            if let Some(later) = later {
+              later.resolve(crate::value::Value::Undefined);
+            }
+          }
           Err(e) => {
+            // A write settled ahead fails the socket (the error event) rather than its promise.
             let f = Failure::new("ERR_RESET", format!("network connection lost: {e}"));
-            later.reject(f.value());
+            if let Some(later) = later {
+              later.reject(f.value());
+            }
             return WriterEnd::Failed(f);
           }
         }
@@ -566,6 +582,7 @@ mod tests {
       credit: Arc::new(Semaphore::new(window)),
       budget: MemoryBudget::new(64 << 20),
       buffers: Arc::new(Buffers::default()),
+      queued: Arc::new(AtomicUsize::new(0)),
     };
     (c, rx)
   }

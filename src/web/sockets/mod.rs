@@ -28,7 +28,7 @@ use crate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::Semaphore;
@@ -62,6 +62,11 @@ const EXPORTS_KEY: &str = "edge-isolate:sockets exports";
 /// waiting in the JS socket for a read); past it the socket stops reading (TCP pushes back on
 /// the peer) until the script consumes.
 const INCOMING_WINDOW: usize = 4 << 20;
+/// Bytes a socket may have queued for writing (copied, charged to the runtime's memory) while
+/// the script's writes still settle at once, as Node's `socket.write()` accepts while the kernel
+/// is busy: the script runs ahead instead of waiting for the network, per chunk, to take each
+/// one. Past it, a write's promise settles once its bytes are handed to the socket.
+const WRITE_AHEAD: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Secure {
@@ -115,7 +120,9 @@ pub enum Event {
 
 /// What the isolate asks of a native socket, in order.
 pub enum Cmd {
-  Write(Vec<u8>, Charge, Later),
+  /// Bytes to write, charged until written; the promise the script waits on, if it waits (a
+  /// write within WRITE_AHEAD was settled at once).
+  Write(Vec<u8>, Charge, Option<Later>),
   /// Ends our side (TCP FIN; a TLS close_notify first) once the writes before it are out.
   Shutdown(Later),
   /// Switches the connection to TLS; from then on its events carry `id`.
@@ -137,7 +144,14 @@ enum Link {
   },
   /// Holds the socket's place under maxConnections until it is closed (or forgotten with the
   /// isolate), so a script that awaited close() can connect again at once.
-  Native { cmds: UnboundedSender<Cmd>, credit: Arc<Semaphore>, direct: Option<Arc<client::Direct>>, _slot: Option<ConnectionSlot> },
+  Native {
+    cmds: UnboundedSender<Cmd>,
+    credit: Arc<Semaphore>,
+    direct: Option<Arc<client::Direct>>,
+    /// Bytes queued to the task and not written yet.
+    queued: Arc<AtomicUsize>,
+    _slot: Option<ConnectionSlot>,
+  },
   /// A host duplex (sockets.js drives it through the glue) or a socket that failed at once.
   Other {
     _slot: Option<ConnectionSlot>,
@@ -411,15 +425,16 @@ fn start_native(scope: &mut v8::PinScope, socks: &SocketsRef, id: u64, host: Str
   }
   let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
+  let queued = Arc::new(AtomicUsize::new(0));
   let (local, outbox, buffers) = {
     let mut s = socks.borrow_mut();
-    s.links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), direct: None, _slot: slot });
+    s.links.insert(id, Link::Native { cmds: tx, credit: credit.clone(), direct: None, queued: queued.clone(), _slot: slot });
     let outbox = s.outbox.get_or_insert_with(|| Outbox::new(mailbox.clone())).clone();
     let local = s.local.get_or_insert_with(|| Local::with_hook(mailbox, outbox.hook())).clone();
     (local, outbox, s.buffers.clone())
   };
   let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| outbox.emit(id, event));
-  let conn = client::Conn { id, host, port, secure, policy, emit, credit, budget, buffers };
+  let conn = client::Conn { id, host, port, secure, policy, emit, credit, budget, buffers, queued };
   // The task keeps the executor alive until it ends: once the isolate is gone (its command
   // sender dropped) tokio polls it to its end, which closes the socket.
   let keep = local.clone();
@@ -447,25 +462,26 @@ fn decide<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgume
   }
 }
 
-/// The native socket's command sender and direct stream, or None.
-fn native(scope: &mut v8::PinScope, id: u64) -> Option<(UnboundedSender<Cmd>, Option<Arc<client::Direct>>)> {
+/// The native socket's command sender, direct stream and count of bytes queued, or None.
+fn native(scope: &mut v8::PinScope, id: u64) -> Option<(UnboundedSender<Cmd>, Option<Arc<client::Direct>>, Arc<AtomicUsize>)> {
   match sockets(scope).borrow().links.get(&id) {
-    Some(Link::Native { cmds, direct, .. }) => Some((cmds.clone(), direct.clone())),
+    Some(Link::Native { cmds, direct, queued, .. }) => Some((cmds.clone(), direct.clone(), queued.clone())),
     _ => None,
   }
 }
 
 /// `sockWrite(id, bytes) → undefined | Promise`: undefined when the kernel took every byte at
-/// once (a plain-TCP socket with no write queued: written right here, no copy); else a promise
-/// that settles once the rest is handed to the socket (rejects with [code, message]). Bytes that
-/// wait are copied and charged to the runtime's memory until written.
+/// once (a plain-TCP socket with no write queued: written right here, no copy), or when what is
+/// left fits within WRITE_AHEAD of queued bytes; else a promise that settles once the rest is
+/// handed to the socket (rejects with [code, message]). Bytes that wait are copied and charged to
+/// the runtime's memory until written; a queued write that fails fails the socket.
 fn write<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let id = id_arg(scope, args.get(0));
   let data = args.get(1);
   let Some(len) = util::with_bytes(data, |b| b.len()) else { return util::throw_type_error(scope, "sockWrite: data must be bytes") };
   let link = native(scope, id);
   let mut offset = 0;
-  if let Some((_, Some(d))) = &link {
+  if let Some((_, Some(d), _)) = &link {
     if d.queued.load(Ordering::Acquire) == 0 {
       // On WouldBlock the task waits for room; another error, the task meets it too and says so.
       if let Some(Ok(n)) = util::with_bytes(data, |b| d.stream.try_write(b)) {
@@ -477,24 +493,43 @@ fn write<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
       }
     }
   }
-  let charge = util::charge_or_collect(scope, Pool::ArrayBuffers, len - offset);
+  let rest = len - offset;
+  let charge = util::charge_or_collect(scope, Pool::ArrayBuffers, rest);
   let Some(bytes) = util::with_bytes(data, |b| b.get(offset..).map(<[u8]>::to_vec)).flatten() else { return };
-  let Some((promise, later)) = Later::new(scope) else { return };
-  rv.set(promise.into());
+  let reject = |scope: &mut v8::PinScope<'s, '_>, rv: &mut v8::ReturnValue<'s>, f: Failure| {
+    if let Some((promise, later)) = Later::new(scope) {
+      rv.set(promise.into());
+      later.reject(f.value());
+    }
+  };
   let Some(charge) = charge else {
     let mb = crate::errors::fmt_mb(len as f64 / (1024.0 * 1024.0));
-    return later.reject(Failure::new("ERR_MEMORY", format!("a write of {mb} MB does not fit in the runtime's memoryLimitMB")).value());
+    return reject(scope, &mut rv, Failure::new("ERR_MEMORY", format!("a write of {mb} MB does not fit in the runtime's memoryLimitMB")));
   };
-  let Some((tx, direct)) = link else { return later.reject(Failure::closed().value()) };
+  let Some((tx, direct, queued)) = link else { return reject(scope, &mut rv, Failure::closed()) };
+  let before = queued.fetch_add(rest, Ordering::AcqRel);
+  let later = if before + rest <= WRITE_AHEAD {
+    rv.set_undefined();
+    None
+  } else {
+    let Some((promise, later)) = Later::new(scope) else {
+      queued.fetch_sub(rest, Ordering::AcqRel);
+      return;
+    };
+    rv.set(promise.into());
+    Some(later)
+  };
   if let Some(d) = &direct {
     d.queued.fetch_add(1, Ordering::AcqRel);
   }
   if let Err(e) = tx.send(Cmd::Write(bytes, charge, later)) {
+    queued.fetch_sub(rest, Ordering::AcqRel);
     if let Some(d) = &direct {
       d.queued.fetch_sub(1, Ordering::AcqRel);
     }
-    if let Cmd::Write(_, _, later) = e.0 {
-      later.reject(Failure::closed().value());
+    match e.0 {
+      Cmd::Write(_, _, Some(later)) => later.reject(Failure::closed().value()),
+      _ => reject(scope, &mut rv, Failure::closed()),
     }
   }
 }
@@ -566,7 +601,7 @@ fn start_tls<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   let socks = sockets(scope);
   let mut s = socks.borrow_mut();
   // The isolate's handle of the plain stream goes now, before the task needs it back.
-  let Some(Link::Native { cmds, _slot, .. }) = s.links.remove(&id) else {
+  let Some(Link::Native { cmds, queued, _slot, .. }) = s.links.remove(&id) else {
     rv.set(v8::Number::new(scope, 0.0).into());
     return;
   };
@@ -574,7 +609,7 @@ fn start_tls<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArg
   s.next += 1;
   let credit = Arc::new(Semaphore::new(INCOMING_WINDOW));
   let _ = cmds.send(Cmd::StartTls { id: next, hostname, credit: credit.clone() });
-  s.links.insert(next, Link::Native { cmds, credit, direct: None, _slot });
+  s.links.insert(next, Link::Native { cmds, credit, direct: None, queued, _slot });
   rv.set(v8::Number::new(scope, next as f64).into());
 }
 
