@@ -472,7 +472,7 @@ fn read_plain(tcp: &TcpStream, cx: &mut Context<'_>, bytes: &mut Vec<u8>, room: 
 /// holds are garbage that V8 may not collect soon (a script that only waits for data allocates
 /// little), so the isolate is asked to collect, at the first try and every COLLECT_EVERY after.
 async fn wait_for_memory(conn: &Conn, id: u64, tries: &mut u32) {
-  if *tries % COLLECT_EVERY == 0 {
+  if tries.is_multiple_of(COLLECT_EVERY) {
     conn.emit(id, Event::Collect);
   }
   *tries = tries.wrapping_add(1);

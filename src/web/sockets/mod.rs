@@ -462,8 +462,11 @@ fn decide<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgume
   }
 }
 
-/// The native socket's command sender, direct stream and count of bytes queued, or None.
-fn native(scope: &mut v8::PinScope, id: u64) -> Option<(UnboundedSender<Cmd>, Option<Arc<client::Direct>>, Arc<AtomicUsize>)> {
+/// A native socket's command sender, direct stream and count of bytes queued.
+type NativeLink = (UnboundedSender<Cmd>, Option<Arc<client::Direct>>, Arc<AtomicUsize>);
+
+/// The native socket `id`, or None.
+fn native(scope: &mut v8::PinScope, id: u64) -> Option<NativeLink> {
   match sockets(scope).borrow().links.get(&id) {
     Some(Link::Native { cmds, direct, queued, .. }) => Some((cmds.clone(), direct.clone(), queued.clone())),
     _ => None,
