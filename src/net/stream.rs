@@ -66,6 +66,39 @@ impl TcpStream {
   pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
     self.0.io.set_nodelay(on)
   }
+
+  /// Reads into the spare capacity of `bytes`, at most `max` bytes, once readable (through a
+  /// shared reference: the sockets of `connect()` read, write and write directly from the
+  /// isolate on one stream).
+  pub fn poll_read_vec(&self, cx: &mut Context<'_>, bytes: &mut Vec<u8>, max: usize) -> Poll<io::Result<usize>> {
+    let spare = bytes.spare_capacity_mut();
+    let len = max.min(spare.len());
+    let Some(slice) = spare.get_mut(..len) else { return Poll::Ready(Ok(0)) };
+    // SAFETY: as in `poll_read`: the kernel only writes into the slice.
+    let slice = unsafe { &mut *(slice as *mut [MaybeUninit<u8>] as *mut [u8]) };
+    let n = ready!(self.0.poll_io(cx, READ_INTEREST, READABLE, |&n| n > 0 && n < len, |mut io| io.read(slice)))?;
+    // SAFETY: the kernel wrote the first `n` (<= len) bytes of the spare capacity.
+    unsafe { bytes.set_len(bytes.len() + n.min(len)) };
+    Poll::Ready(Ok(n))
+  }
+
+  /// `poll_write` through a shared reference.
+  pub fn poll_write_ref(&self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    let len = data.len();
+    self.0.poll_io(cx, WRITE_INTEREST, WRITABLE, |&n| n > 0 && n < len, |mut io| io.write(data))
+  }
+
+  /// One write now, without waiting (WouldBlock when the kernel has no room).
+  pub fn try_write(&self, data: &[u8]) -> io::Result<usize> {
+    (&self.0.io).write(data)
+  }
+
+  pub fn shutdown_write(&self) -> io::Result<()> {
+    match self.0.io.shutdown(std::net::Shutdown::Write) {
+      Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+      r => r,
+    }
+  }
 }
 
 impl AsyncRead for TcpStream {

@@ -18,7 +18,7 @@ use std::task::{ready, Context, Poll};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
+use crate::net::stream::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -109,30 +109,16 @@ struct SharedTcp(Arc<TcpStream>);
 
 impl AsyncRead for SharedTcp {
   fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-    loop {
-      ready!(self.0.poll_read_ready(cx))?;
-      match self.0.try_read(buf.initialize_unfilled()) {
-        Ok(n) => {
-          buf.advance(n);
-          return Poll::Ready(Ok(()));
-        }
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-        Err(e) => return Poll::Ready(Err(e)),
-      }
-    }
+    let mut bytes = Vec::with_capacity(buf.remaining());
+    let n = ready!(self.0.poll_read_vec(cx, &mut bytes, buf.remaining()))?;
+    buf.put_slice(bytes.get(..n).unwrap_or_default());
+    Poll::Ready(Ok(()))
   }
 }
 
 impl AsyncWrite for SharedTcp {
   fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-    loop {
-      ready!(self.0.poll_write_ready(cx))?;
-      match self.0.try_write(buf) {
-        Ok(n) => return Poll::Ready(Ok(n)),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-        Err(e) => return Poll::Ready(Err(e)),
-      }
-    }
+    self.0.poll_write_ref(cx, buf)
   }
 
   fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -140,7 +126,7 @@ impl AsyncWrite for SharedTcp {
   }
 
   fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-    Poll::Ready(socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write))
+    Poll::Ready(self.0.shutdown_write())
   }
 }
 
@@ -243,7 +229,7 @@ async fn connect(conn: &Conn) -> Result<(Stream, SocketAddr, SocketAddr), Failur
   let mut last = Failure::new("ERR_CONNECT", "connection attempt failed: no address");
   let mut tcp = None;
   for addr in addrs {
-    match TcpStream::connect(addr).await {
+    match tokio::net::TcpStream::connect(addr).await {
       Ok(s) => {
         tcp = Some(s);
         break;
@@ -255,6 +241,12 @@ async fn connect(conn: &Conn) -> Result<(Stream, SocketAddr, SocketAddr), Failur
   let _ = tcp.set_nodelay(true);
   let remote = tcp.peer_addr().map_err(|e| Failure::new("ERR_CONNECT", format!("connection attempt failed: {e}")))?;
   let local = tcp.local_addr().map_err(|e| Failure::new("ERR_CONNECT", format!("connection attempt failed: {e}")))?;
+  // Connected: from now on the socket's readiness comes from the pool's reactor, so the worker
+  // running the runtime reads and writes it, with no tokio I/O thread in between.
+  let tcp = tcp
+    .into_std()
+    .and_then(|s| TcpStream::new(mio::net::TcpStream::from_std(s)))
+    .map_err(|e| Failure::new("ERR_CONNECT", format!("connection attempt failed: {e}")))?;
   let stream = match conn.secure {
     Secure::On => Stream::Tls(Box::new(tls(conn, &conn.host, tcp).await?)),
     Secure::Off | Secure::StartTls => Stream::Plain(tcp),
@@ -440,32 +432,12 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, tcp: 
   }
 }
 
-/// Reads at most `room` bytes of a plain TCP stream into the spare capacity of `bytes` once it is
-/// readable. A short read emptied the socket's queue: its readiness is cleared at once, so the
-/// next read waits for more data rather than asking the kernel again for nothing (as libuv does).
-/// (tokio keeps a readiness that came meanwhile: it is ticked.)
+/// Reads at most `room` bytes of a plain TCP stream into the spare capacity of `bytes` (no
+/// zeroing) once it is readable. A short read emptied the socket's queue: the reactor stream
+/// clears its readiness at once, so the next read waits for more data rather than asking the
+/// kernel again for nothing.
 fn read_plain(tcp: &TcpStream, cx: &mut Context<'_>, bytes: &mut Vec<u8>, room: usize) -> Poll<io::Result<usize>> {
-  loop {
-    ready!(tcp.poll_read_ready(cx))?;
-    let mut drained = None;
-    let r = tcp.try_io(tokio::io::Interest::READABLE, || {
-      let spare = bytes.spare_capacity_mut();
-      let len = room.min(spare.len());
-      let n = socket2::SockRef::from(tcp).recv(spare.get_mut(..len).unwrap_or_default())?;
-      // SAFETY: recv initialized the first n bytes of the spare capacity (n <= len).
-      unsafe { bytes.set_len(bytes.len() + n.min(len)) };
-      if n > 0 && n < len {
-        drained = Some(n);
-        return Err(io::ErrorKind::WouldBlock.into());
-      }
-      Ok(n)
-    });
-    match (r, drained) {
-      (_, Some(n)) => return Poll::Ready(Ok(n)),
-      (Err(e), None) if e.kind() == io::ErrorKind::WouldBlock => continue,
-      (r, None) => return Poll::Ready(r),
-    }
-  }
+  tcp.poll_read_vec(cx, bytes, room)
 }
 
 /// The runtime's memory has no room for a read: waits a little. The script's chunks it no longer
@@ -613,8 +585,24 @@ mod tests {
     });
   }
 
+  // The plain stream's readiness comes from the pool's reactor: poll it as an idle worker does.
+  fn drive() -> std::thread::JoinHandle<()> {
+    std::thread::spawn(|| {
+      let Some(r) = crate::runtime::reactor::Reactor::global() else { return };
+      for _ in 0..2000 {
+        match r.try_driver() {
+          Some(mut d) => {
+            r.wait(&mut d, Duration::from_millis(5));
+          }
+          None => std::thread::sleep(Duration::from_millis(1)),
+        }
+      }
+    })
+  }
+
   #[test]
   fn reads_only_as_far_as_the_window_then_on_as_it_grows_back() {
+    let _driver = drive();
     rt().block_on(async {
       let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
       let port = listener.local_addr().unwrap().port();
