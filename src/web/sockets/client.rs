@@ -1,9 +1,12 @@
-//! The native TCP client of `connect()`: one tokio task per socket. The destination is checked by
-//! the runtime's `network` policy (src/net/policy.rs) before and after resolution; TLS is rustls
-//! (src/net/tls.rs), at once (`secureTransport: 'on'`) or on `startTls()` over the same TCP
-//! stream. Reading and writing run concurrently (a peer that only reads once we read must not
-//! deadlock our writes); reads take credit from the socket's window, which the isolate gives
-//! back as its script consumes the bytes, so a peer is read only as fast as the script reads.
+//! The native TCP client of `connect()`: one task per socket, polled on the runtime's own loop
+//! (`Local`, see mod.rs). The destination is checked by the runtime's `network` policy
+//! (src/net/policy.rs) before and after resolution; connecting runs on tokio, then the plain stream
+//! is the pool's reactor's (src/net/stream.rs), read and written by the worker running the
+//! runtime. TLS is rustls (src/net/tls.rs), at once (`secureTransport: 'on'`) or on `startTls()`
+//! over the same TCP stream. Reading and writing run concurrently (a peer that only reads once we
+//! read must not deadlock our writes); reads take credit from the socket's window, which the
+//! isolate gives back as its script consumes the bytes, so a peer is read only as fast as the
+//! script reads.
 
 use super::buffers::{Buffers, Chunk, READ_CHUNK};
 use super::{Cmd, Event, Failure, Secure};

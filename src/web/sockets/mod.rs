@@ -8,9 +8,9 @@
 //!   sockets.js makes itself: this module only holds its place under `maxConnections`.
 //!
 //! A native socket's task is polled on the runtime's own loop (`Local`, the executor of the
-//! native server, src/server/local.rs), not on tokio's threads: tokio's I/O driver only says a
-//! socket is ready, and the read, the write and the delivery to the script then happen on the
-//! runtime's thread in one turn, with no hop between threads per chunk. Events reach the isolate
+//! native server, src/server/local.rs), not on tokio's threads, and a connected plain stream's
+//! readiness comes from the pool's reactor: the read, the write and the delivery to the script
+//! happen on the worker running the runtime, with no hop between threads per chunk. Events reach the isolate
 //! through the runtime's `Outbox`: one `Msg::Task` for every event queued meanwhile, which calls
 //! the JS `dispatch` given to `sockOpen` once per event. Per-isolate state lives in an isolate
 //! slot, made on first use and touched only under the isolate's lock; dropping it (the isolate's
