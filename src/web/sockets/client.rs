@@ -588,19 +588,29 @@ mod tests {
     });
   }
 
-  // The plain stream's readiness comes from the pool's reactor: poll it as an idle worker does.
-  fn drive() -> std::thread::JoinHandle<()> {
-    std::thread::spawn(|| {
+  /// Polls the pool's reactor (where the plain stream's readiness comes from), as an idle worker
+  /// does, until dropped; between waits it lets other tests take the driver.
+  struct Driver(Arc<AtomicBool>);
+
+  impl Drop for Driver {
+    fn drop(&mut self) {
+      self.0.store(true, Ordering::Release);
+    }
+  }
+
+  fn drive() -> Driver {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = stop.clone();
+    std::thread::spawn(move || {
       let Some(r) = crate::runtime::reactor::Reactor::global() else { return };
-      for _ in 0..2000 {
-        match r.try_driver() {
-          Some(mut d) => {
-            r.wait(&mut d, Duration::from_millis(5));
-          }
-          None => std::thread::sleep(Duration::from_millis(1)),
+      while !done.load(Ordering::Acquire) {
+        if let Some(mut d) = r.try_driver() {
+          r.wait(&mut d, Duration::from_millis(5));
         }
+        std::thread::sleep(Duration::from_millis(1));
       }
-    })
+    });
+    Driver(stop)
   }
 
   #[test]
