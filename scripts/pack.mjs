@@ -6,7 +6,7 @@
 //
 //   node scripts/pack.mjs [out-dir]        # default .cache/pack
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -27,9 +27,16 @@ rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
 
 // 1. Each platform package gets its binary, as `napi artifacts` puts it there (from a folder of
-//    built binaries; a copy of ours, so the tool sees nothing else of the repository).
-const artifacts = join(root, '.cache', 'artifacts')
-rmSync(artifacts, { recursive: true, force: true })
+//    built binaries; a copy of ours, so the tool sees nothing else of the repository). It runs in
+//    a staging folder with copies of package.json and npm/: it also rewrites the binary in the
+//    folder it runs in, which in the repository would take the binary away for a moment from
+//    tests running beside this script (.ci/run runs Node 26's suite meanwhile).
+const napiRoot = join(root, '.cache', 'artifacts-root')
+rmSync(napiRoot, { recursive: true, force: true })
+mkdirSync(napiRoot, { recursive: true })
+copyFileSync(join(root, 'package.json'), join(napiRoot, 'package.json'))
+cpSync(join(root, 'npm'), join(napiRoot, 'npm'), { recursive: true, filter: (src) => !src.endsWith('.node') })
+const artifacts = join(napiRoot, 'artifacts')
 mkdirSync(artifacts, { recursive: true })
 const optionalDependencies = {}
 const tarballs = []
@@ -44,9 +51,9 @@ for (const target of targets) {
   if (platformPkg.version !== pkg.version) throw new Error(`npm/${platform} is version ${platformPkg.version}, the package ${pkg.version}`)
   optionalDependencies[platformPkg.name] = pkg.version
 }
-run(join(root, 'node_modules', '.bin', 'napi'), ['artifacts', '--output-dir', artifacts, '--npm-dir', join(root, 'npm')], root)
+run(join(root, 'node_modules', '.bin', 'napi'), ['artifacts', '--output-dir', artifacts, '--npm-dir', join(napiRoot, 'npm')], napiRoot)
 for (const target of targets) {
-  const packed = npmPack(join(root, 'npm', PLATFORMS[target]))
+  const packed = npmPack(join(napiRoot, 'npm', PLATFORMS[target]))
   const binary = `${binaryName}.${PLATFORMS[target]}.node`
   if (!packed.files.includes(binary)) throw new Error(`the ${PLATFORMS[target]} package lacks ${binary}: ${packed.files}`)
   tarballs.push(packed.file)
