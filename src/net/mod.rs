@@ -2,6 +2,7 @@
 //! process, shared by every runtime; results reach an isolate as messages on its loop.
 
 pub mod http;
+pub mod local;
 pub mod policy;
 pub mod stream;
 pub mod tls;

@@ -111,33 +111,69 @@ thread_local! {
   /// Set while this worker looks for work (`next`): work it schedules meanwhile (sockets it found
   /// ready) it takes itself, without waking another thread.
   static LOOKING: Cell<bool> = const { Cell::new(false) };
-  /// Work put off until the running runtime's inbox runs dry (see `defer`).
-  static DEFERRED: std::cell::RefCell<Vec<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(Vec::new()) };
-  /// Set while this worker runs a turn.
-  static IN_TURN: Cell<bool> = const { Cell::new(false) };
-  /// A task is running on this worker (between `begin_task` and `end_task`).
-  static IN_TASK: Cell<bool> = const { Cell::new(false) };
-  /// What runs when that task ends (see `after_task`).
-  static AFTER_TASK: std::cell::RefCell<Vec<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(Vec::new()) };
+  /// Work put off until the running runtime's inbox runs dry (see `defer`); open during a turn.
+  static DEFERRED: PutOff = const { PutOff::new() };
+  /// Work put off until the task running on this worker ends (see `after_task`); open between
+  /// `begin_task` and `end_task`.
+  static AFTER_TASK: PutOff = const { PutOff::new() };
+}
+
+/// Work this thread puts off until a point of the worker's loop. While the point is ahead
+/// (`open`) work is queued; otherwise it is given back to run at once.
+struct PutOff {
+  open: Cell<bool>,
+  queue: std::cell::RefCell<Vec<Box<dyn FnOnce()>>>,
+}
+
+impl PutOff {
+  const fn new() -> Self {
+    Self { open: Cell::new(false), queue: std::cell::RefCell::new(Vec::new()) }
+  }
+
+  fn push(&self, f: Box<dyn FnOnce()>) -> Result<(), Box<dyn FnOnce()>> {
+    if !self.open.get() {
+      return Err(f);
+    }
+    match self.queue.try_borrow_mut() {
+      Ok(mut q) => {
+        q.push(f);
+        Ok(())
+      }
+      Err(_) => Err(f),
+    }
+  }
+
+  /// Runs what was queued, including what that queues in turn; true if anything ran.
+  fn run(&self) -> bool {
+    let mut ran = false;
+    loop {
+      let batch = self.queue.try_borrow_mut().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default();
+      if batch.is_empty() {
+        return ran;
+      }
+      ran = true;
+      for f in batch {
+        // A panic in one (a bug) must not skip the others or leave this worker.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+      }
+    }
+  }
 }
 
 /// Runs `f` when the task running on this worker ends, or at once when no task runs here. The
 /// host bridge uses it to send what one task produced for Node's main thread (a WebSocket
 /// command, then the handler's answer) as one batch: one wake-up of Node's loop, not one each.
 pub fn after_task(f: Box<dyn FnOnce()>) {
-  if IN_TASK.with(|t| t.get()) {
-    AFTER_TASK.with(|a| a.borrow_mut().push(f));
-  } else {
+  if let Err(f) = AFTER_TASK.with(|a| a.push(f)) {
     f();
   }
 }
 
 fn run_after_task() {
-  IN_TASK.with(|t| t.set(false));
-  let hooks = AFTER_TASK.with(|a| std::mem::take(&mut *a.borrow_mut()));
-  for f in hooks {
-    f();
-  }
+  AFTER_TASK.with(|a| {
+    a.open.set(false);
+    a.run();
+  });
 }
 
 impl Pool {
@@ -279,9 +315,9 @@ impl Pool {
       let Some(core) = self.next(worker) else { break };
       CURRENT.with(|c| c.set(Arc::as_ptr(&core)));
       self.running.fetch_add(1, Ordering::AcqRel);
-      IN_TURN.set(true);
+      DEFERRED.with(|d| d.open.set(true));
       let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::event_loop::run_turn(&core, SLICE)));
-      IN_TURN.set(false);
+      DEFERRED.with(|d| d.open.set(false));
       // What the turn put off and did not get to (it ended on its slice, or the runtime ended).
       run_deferred();
       self.running.fetch_sub(1, Ordering::AcqRel);
@@ -487,32 +523,12 @@ pub fn thread_cpu_time() -> Duration {
 /// requests back to back (a peer waiting for them is then woken once, not once per answer).
 /// Off a turn, `f` is given back to run now.
 pub fn defer(f: Box<dyn FnOnce()>) -> Result<(), Box<dyn FnOnce()>> {
-  if !IN_TURN.get() {
-    return Err(f);
-  }
-  DEFERRED.with(|d| match d.try_borrow_mut() {
-    Ok(mut d) => {
-      d.push(f);
-      Ok(())
-    }
-    Err(_) => Err(f),
-  })
+  DEFERRED.with(|d| d.push(f))
 }
 
 /// Runs what was put off, including what that puts off in turn; true if anything ran.
 pub fn run_deferred() -> bool {
-  let mut ran = false;
-  loop {
-    let batch = DEFERRED.with(|d| d.try_borrow_mut().map(|mut d| std::mem::take(&mut *d)).unwrap_or_default());
-    if batch.is_empty() {
-      return ran;
-    }
-    ran = true;
-    for f in batch {
-      // A panic in one (a bug) must not skip the others or leave this worker.
-      let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    }
-  }
+  DEFERRED.with(PutOff::run)
 }
 
 /// Handles the sockets that are ready now, if any are registered and no other thread is polling
@@ -525,7 +541,7 @@ pub fn poll_io() -> bool {
 pub fn begin_task(core: &Arc<Core>, wall_limit: Option<Duration>, cpu_limit: Option<Duration>) {
   WORKER.with(|w| {
     let Some(w) = w.get() else { return };
-    IN_TASK.with(|t| t.set(true));
+    AFTER_TASK.with(|a| a.open.set(true));
     let now = Instant::now();
     // The thread's CPU clock is a system call: read only when a CPU limit needs it.
     let cpu_start = if cpu_limit.is_some() { cpu_time(w.clock) } else { Duration::ZERO };
@@ -659,7 +675,7 @@ mod tests {
     };
     after_task(push(1));
     assert_eq!(*log.borrow(), vec![1]);
-    IN_TASK.with(|t| t.set(true));
+    AFTER_TASK.with(|a| a.open.set(true));
     after_task(push(2));
     after_task(push(3));
     assert_eq!(*log.borrow(), vec![1]);
@@ -668,5 +684,25 @@ mod tests {
     // The task is over: the next one runs at once again.
     after_task(push(4));
     assert_eq!(*log.borrow(), vec![1, 2, 3, 4]);
+  }
+
+  #[test]
+  fn put_off_work_survives_a_panic_and_runs_what_it_puts_off_in_the_same_drain() {
+    let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+    // Off a turn, work is given back.
+    assert!(defer(Box::new(|| {})).is_err());
+    DEFERRED.with(|d| d.open.set(true));
+    assert!(defer(Box::new(|| panic!("a bug in put-off work"))).is_ok());
+    let l = log.clone();
+    let later = Box::new(move || {
+      l.borrow_mut().push(1);
+      let l2 = l.clone();
+      assert!(defer(Box::new(move || l2.borrow_mut().push(2))).is_ok());
+    });
+    assert!(defer(later).is_ok());
+    assert!(run_deferred());
+    assert_eq!(*log.borrow(), vec![1, 2]);
+    assert!(!run_deferred());
+    DEFERRED.with(|d| d.open.set(false));
   }
 }

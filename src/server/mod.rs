@@ -13,7 +13,6 @@
 
 pub mod host;
 mod http;
-pub(crate) mod local;
 mod options;
 pub mod registry;
 mod ws;
@@ -53,7 +52,7 @@ pub struct Core {
   all_closed: tokio::sync::Notify,
   pub events: Option<ConnEvents>,
   /// Polls the connections on the runtime's own loop.
-  pub(crate) conns: Arc<local::Local>,
+  pub(crate) conns: Arc<crate::net::local::Local>,
 }
 
 static NEXT_SERVER: AtomicU64 = AtomicU64::new(1);
@@ -110,7 +109,7 @@ pub async fn start(opts: Options, mailbox: Mailbox, shared: Arc<Shared>, gone: C
     open: AtomicUsize::new(0),
     all_closed: tokio::sync::Notify::new(),
     events,
-    conns: local::Local::new(mailbox_for_local),
+    conns: crate::net::local::Local::new(mailbox_for_local),
   });
   let c = core.clone();
   tokio::spawn(async move {

@@ -23,7 +23,7 @@ use super::{util, Area, Natives};
 use crate::limits::{Charge, Pool};
 use crate::net::policy::ConnectionSlot;
 use crate::runtime::{Later, Mailbox, Msg, State};
-use crate::server::local::Local;
+use crate::net::local::Local;
 use crate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -205,7 +205,7 @@ impl Outbox {
   }
 
   /// The hook of the sockets' `Local`: runs the tasks, then delivers what they emitted.
-  fn hook(self: &Arc<Self>) -> crate::server::local::Hook {
+  fn hook(self: &Arc<Self>) -> crate::net::local::Hook {
     let me = self.clone();
     Box::new(move |scope, run| {
       me.held.store(true, Ordering::Release);

@@ -1,6 +1,7 @@
-//! Runs a server's connections on its runtime's own loop, as Deno drives hyper on the isolate's
-//! thread: a connection's future (hyper's parsing and writing, a WebSocket's framing) is polled
-//! by a task of the runtime (`Msg::Task`), on whichever pool worker runs the runtime's turn.
+//! Runs futures on a runtime's own loop, as Deno drives hyper on the isolate's thread: a native
+//! server's connections (hyper's parsing and writing, a WebSocket's framing) and `connect()`
+//! sockets are polled by a task of the runtime (`Msg::Task`), on whichever pool worker runs the
+//! runtime's turn.
 //!
 //! Why not tokio's workers: there a request crossed threads twice (network thread → pool
 //! worker for the handler, pool worker → network thread for the answer), each crossing a
@@ -138,15 +139,7 @@ impl Local {
       return detach(me);
     };
     let posted = Posted(Some(me));
-    let task: crate::runtime::IsolateTask = Box::new(move |scope| {
-      let mut posted = posted;
-      if let Some(local) = posted.0.take() {
-        match &local.hook {
-          Some(hook) => hook(scope, &|| local.run()),
-          None => local.run(),
-        }
-      }
-    });
+    let task: crate::runtime::IsolateTask = Box::new(move |scope| posted.run(Some(scope)));
     // A refused message is dropped here, and `Posted` hands the run to tokio.
     let _ = mailbox.send(Msg::Task(task));
   }
@@ -160,17 +153,15 @@ impl Local {
     wake();
     ANSWERING.set(false);
     if self.state.compare_exchange(INLINE, SCHEDULED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+      if self.hook.is_some() {
+        // The hook needs a scope, which only a message of the runtime's gives.
+        return self.post();
+      }
       // Polled once the runtime's inbox runs dry: the answers of a batch of requests are then
       // written back to back.
       let Some(me) = self.me.upgrade() else { return };
       let posted = Posted(Some(me));
-      let run = Box::new(move || {
-        let mut posted = posted;
-        if let Some(local) = posted.0.take() {
-          local.run();
-        }
-      });
-      if let Err(run) = crate::runtime::pool::defer(run) {
+      if let Err(run) = crate::runtime::pool::defer(Box::new(move || posted.run(None))) {
         run();
       }
     }
@@ -216,6 +207,17 @@ impl Local {
 
 /// A queued run: if its message is dropped unrun (the runtime is gone), tokio runs it instead.
 struct Posted(Option<Arc<Local>>);
+
+impl Posted {
+  /// Polls the woken tasks, inside the hook when there is one (and a scope for it).
+  fn run(mut self, scope: Option<&mut v8::PinScope>) {
+    let Some(local) = self.0.take() else { return };
+    match (&local.hook, scope) {
+      (Some(hook), Some(scope)) => hook(scope, &|| local.run()),
+      _ => local.run(),
+    }
+  }
+}
 
 impl Drop for Posted {
   fn drop(&mut self) {
