@@ -8,7 +8,7 @@
 //! calls. Node's main thread hears only of WebSocket opens and closes, and only when the host
 //! asked to (`onConnection`/`onDisconnection`). The listening and connected sockets are the pool's
 //! (src/net/stream.rs, src/runtime/reactor.rs): a task on tokio accepts, and each connection is
-//! then polled on the runtime's own loop (local.rs), so neither its readiness nor the handler's
+//! then polled on the runtime's own loop (src/net/local.rs), so neither its readiness nor the handler's
 //! answer crosses threads.
 
 pub mod host;

@@ -8,7 +8,7 @@
 //!   sockets.js makes itself: this module only holds its place under `maxConnections`.
 //!
 //! A native socket's task is polled on the runtime's own loop (`Local`, the executor of the
-//! native server, src/server/local.rs), not on tokio's threads, and a connected plain stream's
+//! native server, src/net/local.rs), not on tokio's threads, and a connected plain stream's
 //! readiness comes from the pool's reactor: the read, the write and the delivery to the script
 //! happen on the worker running the runtime, with no hop between threads per chunk. Events reach the isolate
 //! through the runtime's `Outbox`: one `Msg::Task` for every event queued meanwhile, which calls
