@@ -13,7 +13,7 @@
 //     { error: 'TypeError' | …, message? }                                       a script / Web error, runtime alive
 //     { error: 'MemoryLimitError', forged: true }                                a script's error of that name
 // - withinMs, peakMB, settleMB, wasm: bounds (defaults in expect.mjs).
-// ctx: { rt, create(options), pkg, report, reported, sleep, wsServer(), cleanup(fn), status, collect }
+// ctx: { rt, create(options), pkg, report, reported, sleep, wsServer(), tcpServer(onSocket), cleanup(fn), status, collect }
 
 export const MEM = { error: 'MemoryLimitError' }
 export const TIMEOUT = { error: 'TimeoutError' }
@@ -133,3 +133,26 @@ function wasmModule(bodyOps, tag) {
   return new Uint8Array(bytes)
 }
 `
+
+/**
+ * host(ctx) of a case whose script uses connect(): a loopback TCP server whose connections go to
+ * `onSocket`, the network policy that lets the runtime reach it (and nothing else), and a sync
+ * `port()` the script calls for its port.
+ */
+export const socketPeer = (onSocket) => async (ctx) => {
+  const port = await ctx.tcpServer(onSocket)
+  return {
+    network: { allowPrivateNetworks: true, allowedHosts: [`tcp://127.0.0.1:${port}`] },
+    customFunctions: { port: { type: 'sync', fn: () => port } },
+  }
+}
+
+/** A peer that sends 64 KiB chunks for as long as the socket takes them (it honours backpressure). */
+export const floodingPeer = (s) => {
+  const chunk = Buffer.alloc(64 * 1024, 7)
+  const go = () => {
+    while (!s.destroyed && s.write(chunk)) {}
+  }
+  s.on('drain', go)
+  go()
+}

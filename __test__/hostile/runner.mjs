@@ -172,6 +172,24 @@ async function wsServer(ctx, { onConnection } = {}) {
   return { url: `ws://127.0.0.1:${wss.address().port}`, wss }
 }
 
+/** A TCP server on loopback calling `onSocket(socket)` per connection; its port. */
+async function tcpServer(ctx, onSocket) {
+  const net = require('node:net')
+  const sockets = new Set()
+  const server = net.createServer((s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+    s.on('error', () => {})
+    onSocket(s)
+  })
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  ctx.cleanup(async () => {
+    for (const s of sockets) s.destroy()
+    await new Promise((r) => server.close(() => r()))
+  })
+  return server.address().port
+}
+
 async function main() {
   const id = process.argv[2]
   const c = cases.find((x) => x.id === id)
@@ -194,6 +212,7 @@ async function main() {
       return rt
     },
     wsServer: (o) => wsServer(ctx, o),
+    tcpServer: (onSocket) => tcpServer(ctx, onSocket),
     status,
     collect,
     rt: null,

@@ -3,7 +3,7 @@
 // 4 × 32 + 150 = 278 MB at its peak (6 × 32 + 150 with WebAssembly memory) and returns after
 // dispose; the script ends in MemoryLimitError (or the outcome named per case).
 import zlib from 'node:zlib'
-import { define, SWELL, MEM, TIMEOUT, OK, openWebSocket, WASM_BUILDER } from '../common.mjs'
+import { define, SWELL, MEM, TIMEOUT, OK, openWebSocket, WASM_BUILDER, socketPeer, floodingPeer } from '../common.mjs'
 
 const MB1 = `const mb = 'x'.repeat(1 << 20); mb.indexOf('y')`
 const nativeWs = () => ({ network: { allowPrivateNetworks: true }, webSocket: () => true })
@@ -180,6 +180,31 @@ export default define('swell', [
     options: SWELL,
     script: `const keep = []; for (;;) keep.push(await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-512', length: 1 << 23 }, true, ['sign']))`,
     expect: MEM,
+  },
+  {
+    id: 'socket-chunks-kept',
+    why: 'a connect() socket whose peer floods it, every chunk read kept: the read buffers are charged to the runtime, so the limit trips',
+    options: SWELL,
+    host: socketPeer(floodingPeer),
+    script: `import { connect } from 'cloudflare:sockets'; const r = connect('127.0.0.1:' + port()).readable.getReader(); const keep = []; for (;;) { const { value, done } = await r.read(); if (done) break; keep.push(value) }`,
+    expect: MEM,
+  },
+  {
+    id: 'socket-writes-never-awaited',
+    why: 'writes to a peer that never reads, never awaited: past the 1 MiB the socket queues, the chunks wait in the writable stream, on the heap',
+    options: SWELL,
+    host: socketPeer((s) => s.pause()),
+    script: `import { connect } from 'cloudflare:sockets'; const w = connect('127.0.0.1:' + port()).writable.getWriter(); for (let i = 0; ; i++) { w.write(new Uint8Array(1 << 20)).catch(() => {}); if (i % 8 === 0) await new Promise((r) => setTimeout(r, 0)) }`,
+    expect: MEM,
+  },
+  {
+    id: 'sockets-opened-abandoned',
+    why: 'sockets opened and dropped without close: past network.maxConnections connect() fails (ERR_LIMIT) and the loop goes on until a limit ends it; host file descriptors stay bounded',
+    options: SWELL,
+    host: socketPeer(() => {}),
+    script: `import { connect } from 'cloudflare:sockets'; for (let i = 0; ; i++) { const s = connect('127.0.0.1:' + port()); s.opened.catch(() => {}); s.closed.catch(() => {}); if (i % 64 === 0) await new Promise((r) => setTimeout(r, 0)) }`,
+    expect: [MEM, TIMEOUT],
+    withinMs: 20_000,
   },
   {
     id: 'ec-keys-kept',

@@ -37,6 +37,9 @@ const READ_START: usize = 16 * 1024;
 const MEMORY_RETRY: Duration = Duration::from_millis(20);
 /// Retries between two requests to collect garbage while the memory has no room for a read.
 const COLLECT_EVERY: u32 = 10;
+/// Retries after which a read still without room, whose script consumed every byte it was given,
+/// ends the runtime (two collections, the last 200 ms before).
+const GIVE_UP_AFTER: u32 = 2 * COLLECT_EVERY;
 
 pub struct Conn {
   pub id: u64,
@@ -49,6 +52,8 @@ pub struct Conn {
   pub emit: Box<dyn Fn(u64, Event) + Send + Sync>,
   /// The incoming window: taken per byte read, given back as the script consumes them.
   pub credit: Arc<Semaphore>,
+  /// The window's size: `credit` holds all of it when the script consumed every byte read.
+  pub window: usize,
   pub budget: Arc<MemoryBudget>,
   /// The runtime's kept read buffers.
   pub buffers: Arc<Buffers>,
@@ -397,7 +402,7 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, tcp: 
       };
       match got {
         Some(b) => break b,
-        None => wait_for_memory(conn, id, &mut tries).await,
+        None => wait_for_memory(conn, id, &mut tries).await?,
       }
     };
     let read = match tcp {
@@ -429,7 +434,7 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &Conn, id: u64, rd: &mut R, tcp: 
       if let Some(c) = conn.budget.charge(Pool::ArrayBuffers, copy.capacity()) {
         break c;
       }
-      wait_for_memory(conn, id, &mut tries).await;
+      wait_for_memory(conn, id, &mut tries).await?;
     };
     conn.emit(id, Event::Data(Chunk::new(copy, charge)));
   }
@@ -446,12 +451,21 @@ fn read_plain(tcp: &TcpStream, cx: &mut Context<'_>, bytes: &mut Vec<u8>, room: 
 /// The runtime's memory has no room for a read: waits a little. The script's chunks it no longer
 /// holds are garbage that V8 may not collect soon (a script that only waits for data allocates
 /// little), so the isolate is asked to collect, at the first try and every COLLECT_EVERY after.
-async fn wait_for_memory(conn: &Conn, id: u64, tries: &mut u32) {
+/// A script that consumed every byte it was given and still leaves no room after two collections
+/// holds its whole limit: the limit trips, as an allocation of its own would (waiting could only
+/// end at the execution timeout, if one is set). One that has not consumed its bytes yet is
+/// waited for.
+async fn wait_for_memory(conn: &Conn, id: u64, tries: &mut u32) -> Result<(), Failure> {
+  if *tries >= GIVE_UP_AFTER && conn.credit.available_permits() >= conn.window {
+    conn.budget.trip();
+    return Err(Failure::new("ERR_MEMORY", "the runtime's memory limit has no room for the data read"));
+  }
   if tries.is_multiple_of(COLLECT_EVERY) {
     conn.emit(id, Event::Collect);
   }
   *tries = tries.wrapping_add(1);
   tokio::time::sleep(MEMORY_RETRY).await;
+  Ok(())
 }
 
 /// Serves the script's commands in order. After a shutdown it keeps serving them (a write then
@@ -555,6 +569,7 @@ mod tests {
       policy,
       emit,
       credit: Arc::new(Semaphore::new(window)),
+      window,
       budget: MemoryBudget::new(64 << 20),
       buffers: Arc::new(Buffers::default()),
       queued: Arc::new(AtomicUsize::new(0)),
@@ -611,6 +626,51 @@ mod tests {
       }
     });
     Driver(stop)
+  }
+
+  /// Runs a socket to a peer that sends 64 KiB, with the runtime's memory all held by the script;
+  /// `consumed`: whether the script consumed every byte it was given. The events, and whether the
+  /// memory limit tripped.
+  fn read_without_room(consumed: bool) -> (Vec<Event>, bool) {
+    let _driver = drive();
+    rt().block_on(async {
+      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+      let port = listener.local_addr().unwrap().port();
+      let server = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&[7u8; 64 * 1024]).await.unwrap();
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink).await;
+      });
+      let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
+      let (mut c, rx) = conn(port, open, 100_000);
+      c.budget = MemoryBudget::new(1 << 20);
+      let _held = c.budget.charge_anyway(Pool::ArrayBuffers, 1 << 20);
+      if !consumed {
+        c.credit.try_acquire_many(10).unwrap().forget();
+      }
+      let budget = c.budget.clone();
+      let (cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
+      let task = tokio::spawn(run(c, cmds));
+      // Past GIVE_UP_AFTER retries (400 ms), with room to spare.
+      tokio::time::sleep(Duration::from_millis(1000)).await;
+      drop(cmds_tx);
+      task.await.unwrap();
+      server.abort();
+      (rx.try_iter().map(|(_, e)| e).collect(), budget.exceeded.load(Ordering::SeqCst))
+    })
+  }
+
+  #[test]
+  fn a_read_without_room_trips_the_limit_once_the_script_consumed_all_it_got() {
+    let (events, tripped) = read_without_room(true);
+    assert!(tripped);
+    assert!(events.iter().any(|e| matches!(e, Event::Error(f) if f.code == "ERR_MEMORY")));
+    assert!(!events.iter().any(|e| matches!(e, Event::Data(_))));
+    // Bytes given but not consumed yet: the script may still free memory by consuming them.
+    let (events, tripped) = read_without_room(false);
+    assert!(!tripped);
+    assert!(!events.iter().any(|e| matches!(e, Event::Error(_) | Event::Data(_))));
   }
 
   #[test]

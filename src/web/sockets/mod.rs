@@ -434,7 +434,7 @@ fn start_native(scope: &mut v8::PinScope, socks: &SocketsRef, id: u64, host: Str
     (local, outbox, s.buffers.clone())
   };
   let emit: Box<dyn Fn(u64, Event) + Send + Sync> = Box::new(move |id, event| outbox.emit(id, event));
-  let conn = client::Conn { id, host, port, secure, policy, emit, credit, budget, buffers, queued };
+  let conn = client::Conn { id, host, port, secure, policy, emit, credit, window: INCOMING_WINDOW, budget, buffers, queued };
   // The task keeps the executor alive until it ends: once the isolate is gone (its command
   // sender dropped) tokio polls it to its end, which closes the socket.
   let keep = local.clone();
