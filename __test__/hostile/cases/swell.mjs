@@ -424,6 +424,6 @@ export default define('swell', [
     script: `await (await (await getDirectory('/')).getFileHandle('big')).getFile()`,
     expect: { error: 'RangeError', message: /more than this runtime's memory limit/ },
   },
-  { id: 'functions-compiled-kept', options: SWELL, script: `const keep = []; for (let i = 0; ; i++) { const f = new Function('return ' + i + ' + ' + '1+'.repeat(1000) + '0'); f(); keep.push(f) }`, expect: MEM },
+  { id: 'functions-compiled-kept', why: 'V8 flushes the bytecode of functions that do not run again, so the heap fills at the pace of what flushing leaves: 1.2-9.7 s measured on a loaded machine, past the 10 s memory-case bound at worst', options: { ...SWELL, executionTimeout: 40_000 }, withinMs: 40_000, script: `const keep = []; for (let i = 0; ; i++) { const f = new Function('return ' + i + ' + ' + '1+'.repeat(1000) + '0'); f(); keep.push(f) }`, expect: MEM },
   { id: 'regexps-compiled-kept', options: SWELL, script: `const keep = []; for (let i = 0; ; i++) { const r = new RegExp('(a|b)'.repeat(200) + i); r.test('ab'.repeat(100)); keep.push(r) }`, expect: MEM },
 ])
