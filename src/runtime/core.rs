@@ -88,6 +88,36 @@ impl Core {
     })
   }
 
+  /// A runtime made ahead of time (see warm.rs): its inbox takes messages (V8's tasks for its
+  /// isolate) but it is not run until `release` gives it what its first turn needs.
+  pub fn new_held(shared: Arc<Shared>) -> Arc<Self> {
+    let core = Arc::new(Self {
+      shared,
+      inbox: Mutex::new(VecDeque::new()),
+      // Counts as scheduled, so that a message does not queue it on the pool.
+      run: AtomicU8::new(SCHEDULED),
+      notified: AtomicBool::new(false),
+      engine: Mutex::new(None),
+      init: Mutex::new(None),
+      waiters: Mutex::new(HashMap::new()),
+      next_id: AtomicU64::new(1),
+      timer: Mutex::new(None),
+      finished: (Mutex::new(false), Condvar::new()),
+      contained: AtomicBool::new(false),
+    });
+    core
+  }
+
+  /// Hands a held runtime its first turn's `init` and lets the pool run it.
+  pub fn release(self: &Arc<Self>, init: super::Init) {
+    if let Ok(mut i) = self.init.lock() {
+      *i = Some(init);
+    }
+    if self.run.compare_exchange(SCHEDULED, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+      self.wake();
+    }
+  }
+
   pub fn mailbox(self: &Arc<Self>) -> Mailbox {
     Mailbox(Arc::downgrade(self))
   }
