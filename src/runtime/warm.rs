@@ -186,3 +186,16 @@ fn make(memory_limit_mb: f64) -> Result<Warm, ErrorInfo> {
     }
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn refuses_more_than_max_and_takes_nothing_while_none_are_wanted() {
+    assert!(configure(MAX + 1, 128.0).is_err());
+    // Nothing configured: no runtime is served warm, whatever its limit.
+    assert!(take(128.0).is_none());
+    assert_eq!(ready(), 0);
+  }
+}
