@@ -74,7 +74,9 @@ pub fn module_exports(exports: Object, env: Env) -> Result<()> {
   Ok(())
 }
 
-/// Creates a runtime. Resolves once its isolate is ready.
+/// Creates a runtime. The first of a process resolves once its isolate is ready (it makes the
+/// snapshot); later ones resolve at once, their isolate made (or taken warm) on the pool while
+/// the first eval waits for it.
 #[napi(catch_unwind, ts_args_type = "options?: RuntimeOptions", ts_return_type = "Promise<Runtime>")]
 pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
   let raw = env.raw();
@@ -373,12 +375,9 @@ impl Runtime {
     let raw = env.raw();
     let (mut deferred, promise_value) = Deferred::new(raw, &self.bridge)?;
     deferred.resolve_on_drop();
-    let handle = self.handle.clone();
+    // Told by the teardown once the runtime is unreachable, before V8 frees the isolate.
     let done: runtime::Completion = Box::new(move |_| {
-      deferred.settle(move |env| {
-        handle.join();
-        Ok(Settle::Resolve(unsafe { host::napi::Env::from_raw(env) }.undefined()?))
-      })
+      deferred.settle(move |env| Ok(Settle::Resolve(unsafe { host::napi::Env::from_raw(env) }.undefined()?)))
     });
     if let Err(done) = self.handle.dispose(done) {
       // Already stopped: nothing left to free but the thread.

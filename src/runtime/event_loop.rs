@@ -654,12 +654,14 @@ fn teardown(engine: Engine, core: &Arc<Core>, exit: Exit) {
   if !core.is_contained() {
     pool::Pool::global().runtime_ended();
   }
-  core.finish();
+  core.fail_everything();
   host.shutdown();
-  // The host hears of the end before the isolate is freed (a few hundred µs of V8 teardown that
+  // The host's dispose() resolves before the isolate is freed (a few hundred µs of V8 teardown
   // nothing waits for): the runtime is already unreachable, and this worker frees it meanwhile.
+  // What waits for the teardown itself (a Node environment shutting down) waits for `finish`.
   if let Some(d) = dispose_done {
     d(Ok(()));
   }
   drop(isolate);
+  core.finish();
 }
