@@ -535,7 +535,11 @@ export declare function createInMemoryDirectoryHandler(initialFiles?: Record<str
  */
 export declare function createNodeDirectoryHandler(rootDir: string, options?: NodeDirectoryOptions | undefined | null): NodeDirectoryHandler
 
-/** Creates a runtime. Resolves once its isolate is ready. */
+/**
+ * Creates a runtime. The first of a process resolves once its isolate is ready (it makes the
+ * snapshot); later ones resolve at once, their isolate made (or taken warm) on the pool while
+ * the first eval waits for it.
+ */
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>
 
 /** `{ create }` of getFileHandle/getDirectoryHandle. */
