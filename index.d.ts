@@ -620,6 +620,8 @@ export interface ProcessStats {
   containedBytes: number
   /** Warm runtimes ready for `createRuntime` (see `configurePool({ warmRuntimes })`). */
   warmRuntimes: number
+  /** Runtimes started from a warm one since the process started. */
+  warmStarts: number
 }
 
 /** Resource use of a runtime, sampled without stopping it. */

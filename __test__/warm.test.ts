@@ -20,14 +20,40 @@ async function warmReady(n: number) {
 /** Creates a runtime that must be served warm: one was ready, and createRuntime took it. */
 async function warmRuntime(options: Parameters<typeof createRuntime>[0] = {}) {
   await warmReady(2)
-  const before = processStats().warmRuntimes
+  const before = processStats().warmStarts
   const p = createRuntime(options)
-  // Taken synchronously by createRuntime; the refill takes milliseconds to make another.
-  expect(processStats().warmRuntimes).toBe(before - 1)
+  expect(processStats().warmStarts).toBe(before + 1)
   return p
 }
 
 afterAll(() => configurePool({ warmRuntimes: 0 }))
+
+describe('createRuntime hands the runtime out before its isolate is made', () => {
+  it('evals queue behind the making of the isolate and run in order', async () => {
+    await (await createRuntime()).eval('1')
+    const seen: number[] = []
+    const r = await createRuntime({ customFunctions: { push: { type: 'sync', fn: (n: number) => void seen.push(n) } } })
+    await Promise.all([r.eval('push(1)'), r.eval('push(2)'), r.eval('globalThis.x = 3'), r.eval('push(x)')])
+    expect(seen).toEqual([1, 2, 3])
+    expect(r.stats().heapUsedBytes).toBeGreaterThan(0)
+  })
+
+  it('a dispose right after createRuntime stops the evals queued before it, though no isolate existed yet', async () => {
+    await (await createRuntime()).eval('1')
+    for (const warm of [false, true]) {
+      configurePool({ warmRuntimes: warm ? 2 : 0 })
+      if (warm) await warmReady(2)
+      const r = await createRuntime()
+      const looping = r.eval('const k = []; for (;;) k.push(new ArrayBuffer(1024))').catch((e) => e)
+      const t0 = Date.now()
+      await r.dispose()
+      const err = await looping
+      expect(err.message, `warm: ${warm}`).toContain('Runtime has been disposed')
+      expect(Date.now() - t0, `warm: ${warm}`).toBeLessThan(2_000)
+    }
+    configurePool({ warmRuntimes: 0 })
+  })
+})
 
 describe('configurePool({ warmRuntimes })', () => {
   it('keeps that many runtimes ready and refills them after createRuntime takes one', async () => {
@@ -96,8 +122,9 @@ describe('configurePool({ warmRuntimes })', () => {
 
   it('starts cold when memoryLimitMB is not the warm runtimes\' one', async () => {
     await warmReady(2)
+    const before = processStats().warmStarts
     const r = await createRuntime({ memoryLimitMB: 32 })
-    expect(processStats().warmRuntimes).toBe(2)
+    expect(processStats().warmStarts).toBe(before)
     const err = await errorOf(() => r.eval('const a = []; for (;;) a.push(new Array(1e5).fill(1))'))
     expect(err.message).toBe('Memory limit of 32 MB exceeded')
   })
@@ -127,9 +154,11 @@ describe('configurePool({ warmRuntimes })', () => {
   it('warmRuntimes: 0 frees the ready ones; createRuntime then starts cold and works', async () => {
     configurePool({ warmRuntimes: 0 })
     expect(processStats().warmRuntimes).toBe(0)
+    const before = processStats().warmStarts
     const r = await createRuntime()
     await r.eval('1')
     expect(processStats().warmRuntimes).toBe(0)
+    expect(processStats().warmStarts).toBe(before)
   })
 
   it('refuses bad values with typed errors naming the option', () => {

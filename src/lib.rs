@@ -200,6 +200,8 @@ pub struct ProcessStats {
   pub contained_bytes: f64,
   /// Warm runtimes ready for `createRuntime` (see `configurePool({ warmRuntimes })`).
   pub warm_runtimes: u32,
+  /// Runtimes started from a warm one since the process started.
+  pub warm_starts: f64,
 }
 
 /// Figures of the process's runtime pool.
@@ -213,6 +215,7 @@ pub fn process_stats() -> ProcessStats {
     contained_runtimes: pool.contained.load(Ordering::Acquire) as u32,
     contained_bytes: pool.contained_bytes.load(Ordering::Acquire) as f64,
     warm_runtimes: runtime::warm::ready() as u32,
+    warm_starts: runtime::warm::starts() as f64,
   }
 }
 

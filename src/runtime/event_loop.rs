@@ -39,6 +39,12 @@ pub fn run_turn(core: &Arc<Core>, slice: Duration) -> bool {
   let engine = core.engine.lock().ok().and_then(|mut e| e.take());
   let engine = match engine {
     Some(e) => e,
+    // Disposed before its isolate was made (createRuntime hands a runtime out at once): the
+    // evals queued before the dispose never run, as a dispose interrupts those of a live runtime.
+    None if core.dispose_queued() => {
+      abandon(core);
+      return false;
+    }
     None => match init(core) {
       Some(e) => e,
       None => return false,
@@ -119,13 +125,32 @@ fn arm_timer(core: &Arc<Core>, next: Option<Instant>) {
   }
 }
 
+/// Ends a runtime whose isolate was never made: every host promise settles ("disposed").
+fn abandon(core: &Arc<Core>) {
+  let init = core.init.lock().ok().and_then(|mut i| i.take());
+  core.shared.mark_dead(None);
+  pool::Pool::global().runtime_ended();
+  core.fail_everything();
+  if let Some(init) = init {
+    if let Some(parts) = init.warm {
+      crate::platform::unregister(parts.raw as *mut c_void);
+      drop(parts);
+    }
+    init.host.shutdown();
+    (init.ready)(Err(core.shared.later_error()));
+  }
+  core.finish();
+}
+
 /// Sets up the runtime on this worker: its isolate and context (taken warm, or made from the
 /// snapshot now), then its own state and options.
 fn init(core: &Arc<Core>) -> Option<Engine> {
   let super::Init { config, host, ready, warm, room_checked } = core.init.lock().ok()?.take()?;
   let shared = core.shared.clone();
   let fail = |e: ErrorInfo, ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>| {
-    shared.mark_dead(Some(&format!("it could not start ({})", e.message)));
+    // Interrupted by a dispose while it was being set up: plainly disposed.
+    let why = format!("it could not start ({})", e.message);
+    shared.mark_dead(if core.dispose_queued() { None } else { Some(&why) });
     pool::Pool::global().runtime_ended();
     core.finish();
     ready(Err(e));
@@ -246,7 +271,15 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
     return Some(e);
   }
   loop {
-    while let Some(msg) = core.next_msg() {
+    loop {
+      // A dispose ends the runtime before what was queued ahead of it runs (that may have come
+      // before the isolate existed, when no script could be interrupted).
+      if core.disposing() {
+        if let Some(done) = core.take_dispose() {
+          return Some(Exit::Disposed(done));
+        }
+      }
+      let Some(msg) = core.next_msg() else { break };
       if let Msg::Dispose { done } = msg {
         return Some(Exit::Disposed(done));
       }

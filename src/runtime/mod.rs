@@ -444,7 +444,7 @@ impl RuntimeHandle {
     if let Some(h) = self.shared.isolate.get() {
       h.terminate_execution();
     }
-    match self.core.send(Msg::Dispose { done: Some(done) }) {
+    match self.core.send_dispose(Some(done)) {
       Ok(()) => Ok(()),
       Err(Msg::Dispose { done: Some(done) }) => Err(done),
       Err(_) => Ok(()),
@@ -456,7 +456,7 @@ impl RuntimeHandle {
     if let Some(h) = self.shared.isolate.get() {
       h.terminate_execution();
     }
-    let _ = self.core.send(Msg::Dispose { done: None });
+    let _ = self.core.send_dispose(None);
     self.core.wait_finished(timeout);
   }
 
@@ -472,7 +472,7 @@ impl Drop for RuntimeHandle {
       if let Some(h) = self.shared.isolate.get() {
         h.terminate_execution();
       }
-      let _ = self.core.send(Msg::Dispose { done: None });
+      let _ = self.core.send_dispose(None);
     }
   }
 }

@@ -93,6 +93,13 @@ pub fn configure(count: usize, memory_limit_mb: f64) -> Result<(), String> {
   Ok(())
 }
 
+/// Runtimes started from a warm one since the process started.
+pub fn starts() -> u64 {
+  STARTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static STARTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Warm runtimes ready now.
 pub fn ready() -> usize {
   warmer().queue.lock().map(|q| q.ready.len()).unwrap_or(0)
@@ -108,6 +115,9 @@ pub fn take(memory_limit_mb: f64) -> Option<Warm> {
     }
     q.ready.pop_front()
   };
+  if taken.is_some() {
+    STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+  }
   w.refill.notify_one();
   taken
 }
