@@ -713,6 +713,22 @@ pub mod isolate {
       Value::BigInt { negative, words } => return Some(v8::BigInt::new_from_words(scope, *negative, words)?.into()),
       Value::String(s) => return Some(v8::String::new(scope, s)?.into()),
       Value::Utf16(u) => return Some(v8::String::new_from_two_byte(scope, u, v8::NewStringType::Normal)?.into()),
+      Value::Array(items) if !items.iter().any(|v| matches!(v, Value::Hole)) && !items.iter().any(|v| refers_to(v, made.len())) => {
+        // A packed array (every call into the isolate passes one) made from its elements at
+        // once: per-index CreateDataProperty was a runtime slow path per element. Its number in
+        // `made` is taken first (pre-order); nothing inside refers back to it.
+        let index = made.len();
+        made.push(v8::undefined(scope).into());
+        let mut elements = Vec::with_capacity(items.len());
+        for item in items {
+          elements.push(write(scope, item, made)?);
+        }
+        let arr: v8::Local<v8::Value> = v8::Array::new_with_elements(scope, &elements).into();
+        if let Some(slot) = made.get_mut(index) {
+          *slot = arr;
+        }
+        return Some(arr);
+      }
       Value::Array(items) => {
         // Made with its length: trailing holes count too.
         let arr = v8::Array::new(scope, i32::try_from(items.len()).ok()?);
@@ -803,6 +819,18 @@ pub mod isolate {
     };
     made.push(made_now);
     Some(made_now)
+  }
+
+  /// Whether `value` holds a `Value::Ref` to object number `index`.
+  fn refers_to(value: &Value, index: usize) -> bool {
+    match value {
+      Value::Ref(i) => *i == index,
+      Value::Array(items) | Value::Set(items) => items.iter().any(|v| refers_to(v, index)),
+      Value::Object(props) => props.iter().any(|(_, v)| refers_to(v, index)),
+      Value::Map(entries) => entries.iter().any(|(k, v)| refers_to(k, index) || refers_to(v, index)),
+      Value::Tagged(_, payload) => refers_to(payload, index),
+      _ => false,
+    }
   }
 
   /// Tells the host to let go of value `id` (a function or async iterator it handed over) once

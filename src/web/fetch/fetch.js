@@ -40,9 +40,9 @@
   const {
     ArrayBufferPrototypeGetByteLength, ArrayPrototypeIncludes, ArrayPrototypeJoin, ArrayPrototypePush, ArrayPrototypeSort, JSONParse, JSONStringify, MathTrunc,
     Number, NumberIsFinite, ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectKeys,
-    ObjectPrototypePropertyIsEnumerable, Promise, PromiseReject, PromiseResolve, RangeError, ReflectApply,
+    ObjectPrototypeHasOwnProperty, ObjectPrototypePropertyIsEnumerable, Promise, PromiseReject, PromiseResolve, RangeError, ReflectApply,
     ReflectOwnKeys, SafeMap, SafePromisePrototypeThen, SafeSet, SafeWeakMap, String, StringPrototypeCharCodeAt,
-    StringFromCharCode, StringPrototypeSlice, StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToUpperCase, StringPrototypeToWellFormed, Symbol,
+    StringFromCharCode, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToUpperCase, StringPrototypeToWellFormed, Symbol,
     SymbolIterator, SymbolToStringTag, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array,
     uncurryThis,
@@ -244,11 +244,32 @@
         return values === undefined ? null : combine(values)
       }
       sortedList = (h) => h.#list()
+      // A Headers with guard "request" from 'name\nvalue\n...' as the native server joins them:
+      // lowercase token names, values that need no normalizing (see requestFromServer).
+      headersFromJoined = (joined) => {
+        const h = new Headers()
+        const map = h.#map
+        let at = 0
+        while (at < joined.length) {
+          const a = StringPrototypeIndexOf(joined, '\n', at)
+          if (a === -1) break
+          let b = StringPrototypeIndexOf(joined, '\n', a + 1)
+          if (b === -1) b = joined.length
+          const k = StringPrototypeSlice(joined, at, a)
+          const v = StringPrototypeSlice(joined, a + 1, b)
+          const values = map.get(k)
+          if (values) ArrayPrototypePush(values, v)
+          else map.set(k, [v])
+          at = b + 1
+        }
+        h.#guard = 'request'
+        return h
+      }
       guardOf = (h) => h.#guard
       setGuard = (h, guard) => { h.#guard = guard }
     }
   }
-  var sortedList, guardOf, setGuard, appendHeader, headerValue
+  var sortedList, guardOf, setGuard, appendHeader, headerValue, headersFromJoined
   tag(Headers, 'Headers')
   enumerable(Headers, ['append', 'delete', 'get', 'getSetCookie', 'has', 'set', 'forEach', 'entries', 'keys', 'values'])
   define(Headers.prototype, SymbolIterator, Headers.prototype.entries)
@@ -409,10 +430,10 @@
     },
     bytes() { return tryConsume(this, ownCopy) },
     blob() {
-      return tryConsume(this, (b, s) => internals.blobFromBytes(ownCopy(b), headerValue(s.headers, 'content-type') ?? ''))
+      return tryConsume(this, (b, s) => internals.blobFromBytes(ownCopy(b), headerValue(stateHeaders(s), 'content-type') ?? ''))
     },
     formData() {
-      return tryConsume(this, (b, s) => parseFormData(sourceBytes(b), headerValue(s.headers, 'content-type')))
+      return tryConsume(this, (b, s) => parseFormData(sourceBytes(b), headerValue(stateHeaders(s), 'content-type')))
     },
     json() { return tryConsume(this, (b) => JSONParse(decode(b))) },
     text() { return tryConsume(this, decode) },
@@ -741,7 +762,7 @@
       if (o.headers !== undefined) {
         s.headers = new Headers(o.headers)
       } else {
-        s.headers = newHeaders(base !== null ? sortedList(base.headers) : [], 'request')
+        s.headers = newHeaders(base !== null ? sortedList(stateHeaders(base)) : [], 'request')
       }
       setGuard(s.headers, 'request')
       const inputBody = base !== null ? base.body : null
@@ -767,7 +788,7 @@
     }
     get method() { return this.#s.method }
     get url() { return this.#s.url }
-    get headers() { return this.#s.headers }
+    get headers() { return stateHeaders(this.#s) }
     get destination() { this.#s; return '' }
     // https://fetch.spec.whatwg.org/#dom-request-referrer
     get referrer() {
@@ -788,7 +809,8 @@
     clone() {
       const s = this.#s
       if (bodyUnusable(s.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used.")
-      return fromState(Request, { ...s, headers: newHeaders(sortedList(s.headers), guardOf(s.headers)), body: cloneBody(s.body), signal: null, parentSignal: signalOf(s) })
+      const headers = stateHeaders(s)
+      return fromState(Request, { ...s, headers: newHeaders(sortedList(headers), guardOf(headers)), body: cloneBody(s.body), signal: null, parentSignal: signalOf(s), server: null })
     }
   }
   tag(Request, 'Request')
@@ -941,6 +963,8 @@
     throw new TypeError('Illegal invocation')
   }
   bodyState = (x) => stateOf(x).body
+  // A request or response's Headers; a native server's request makes them on first use.
+  var stateHeaders = (s) => (s.headers !== null ? s.headers : (s.headers = headersFromJoined(s.rawHeaders)))
 
   // --- fetch(): https://fetch.spec.whatwg.org/#fetch-method ---------------------------------------
 
@@ -1084,6 +1108,25 @@
       signal: null, parentSignal: parts.signal ?? null,
     })
   }
+  // For the native server (src/web/serve/serve.js), from parts Rust made and checked
+  // (src/server/http.rs): `href` is what the URL parser serialized (parsing it again gives it
+  // back); `joined` is the header list as 'name\nvalue\n...', lowercase token names and values
+  // with no CR, LF or NUL and no leading or trailing whitespace, made into Headers only when
+  // first asked for (most handlers read a header or two, if any); `method` a token; `signal` as
+  // for requestFromParts; `server` what internals.requestServerInfo gives back (not a clone's).
+  internals.requestFromServer = function requestFromServer(method, href, joined, body, signal, server) {
+    return fromState(Request, {
+      method: method === 'GET' || method === 'POST' ? method : normalizeMethod(method),
+      url: href,
+      headers: null, body: body === null ? null : { source: null, stream: body, used: false }, mode: 'cors', credentials: 'same-origin', cache: 'default',
+      redirect: 'follow', referrer: 'about:client', referrerPolicy: '', integrity: '', keepalive: false, duplex: 'half',
+      signal: null, parentSignal: signal, rawHeaders: joined, server,
+    })
+  }
+  internals.requestServerInfo = (request) => {
+    const s = requestState(request)
+    return ObjectPrototypeHasOwnProperty(s, 'server') ? s.server : null
+  }
   internals.responseFromParts = function responseFromParts(parts) {
     const h = new Headers()
     appendPairs(h, parts.headers)
@@ -1103,7 +1146,9 @@
   internals.responseParts = function responseParts(response) {
     const s = responseState(response)
     const body = takeParts(s)
-    return { __proto__: null, status: s.status, statusText: s.statusText, headers: sortedList(s.headers), body }
+    // A literal of own fields (a getter on Object.prototype is never asked for them), not a
+    // null-prototype one: those are dictionary-mode objects, slow to make on every response.
+    return { status: s.status, statusText: s.statusText, headers: sortedList(s.headers), body }
   }
   internals.extractBody = extractBody
   // For the network (src/web/egress/egress.js): what fetch() sends. Marks the body used, as
@@ -1111,14 +1156,14 @@
   internals.requestParts = function requestParts(request) {
     const s = requestState(request)
     const body = takeParts(s)
-    return { __proto__: null, method: s.method, url: s.url, headers: sortedList(s.headers), body, redirect: s.redirect }
+    return { __proto__: null, method: s.method, url: s.url, headers: sortedList(stateHeaders(s)), body, redirect: s.redirect }
   }
   internals.consumeBytes = (x) => tryConsume(x, sourceBytes)
   internals.headersList = (h) => sortedList(h)
   // For customFunctions values (src/wire.js): a brand check, and a Headers from valid pairs.
   internals.isHeaders = isHeaders
   internals.headersFromList = (list) => newHeaders(list, 'none')
-  internals.requestHeader = (request, name) => headerValue(requestState(request).headers, name)
+  internals.requestHeader = (request, name) => headerValue(stateHeaders(requestState(request)), name)
   internals.requestSignal = (request) => signalOf(requestState(request))
   internals.cancelUnreadBody = (x, reason) => {
     const body = stateOf(x).body

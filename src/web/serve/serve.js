@@ -25,7 +25,8 @@
     TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeSet, Uint8Array, PromisePrototypeThen,
   } = internals.primordials
   const {
-    define, hostAsync, settled, DOMException, ReadableStream, createAbortSignal, signalAbort, requestFromParts, responseParts,
+    define, hostAsync, settled, DOMException, ReadableStream, createAbortSignal, signalAbort, requestFromParts, requestFromServer,
+    requestServerInfo, responseParts,
     isRequest, isResponse, requestHeader, cancelUnreadBody, bodyUtf8Encode, readableStreamGetReader, readableStreamReaderRead,
     readableStreamCancel, reportException,
   } = internals
@@ -50,10 +51,6 @@
   const sockets = new SafeMap() // connection id -> ServerWebSocket
   const draining = new SafeSet() // sockets whose send returned -1, waiting for `drain`
   const topics = new SafeMap() // pub/sub topic -> SafeSet of ServerWebSocket
-  const addresses = new SafeWeakMap() // Request of the native server -> { address, family, port }
-  // Request of the native server that may be upgraded -> true, then its connection id once upgraded.
-  const nativeUpgrades = new SafeWeakMap()
-  const reported = new SafeSet() // host operations whose failure is reported as uncaught (native dispatches)
   let moduleHandler = null // a module's default export with a fetch method
 
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function'
@@ -116,10 +113,7 @@
 
   // --- answers to the host ------------------------------------------------------------------------
 
-  const reply = (id, value) => {
-    reported.delete(id)
-    settled(id, true, value)
-  }
+  const reply = (id, value) => settled(id, true, value)
   // What the host learns of an error: a fresh Error with its name, message and stack as strings,
   // read here once (as src/value.rs's error_info would), so Rust never reads a script's object.
   function errorValue(e) {
@@ -143,11 +137,7 @@
     ObjectDefineProperty(out, 'stack', { __proto__: null, value: typeof stack === 'string' ? stack : undefined, writable: true, configurable: true })
     return out
   }
-  const fail = (id, error) => {
-    // A native request's error goes to the console (the client gets a bare 500).
-    if (reported.delete(id)) reportException(error)
-    settled(id, false, errorValue(error))
-  }
+  const fail = (id, error) => settled(id, false, errorValue(error))
   // Answers `id` once `result` (anything a handler returned) settles: null, or the error.
   const replyWhenDone = (id, result) => {
     try {
@@ -357,8 +347,9 @@
       if (header !== 'websocket' && !(header === null && dispatched.get(request) === true)) return false
       // A native request that is no valid HTTP/1.1 WebSocket handshake (or was upgraded already)
       // cannot be upgraded.
-      const native = addresses.has(request)
-      if (native && nativeUpgrades.get(request) !== true) return false
+      const info = requestServerInfo(request)
+      const native = info !== null
+      if (native && info.upgrade !== true) return false
       const extra = init === undefined || init === null ? undefined : init.headers
       const headers = extra === undefined ? null : new Headers(extra)
       const data = init === undefined || init === null ? undefined : init.data
@@ -366,7 +357,7 @@
       if (typeof id !== 'string') throw new TypeError('server.upgrade(request): could not make a connection id')
       if (headers !== null) upgradeHeaders.set(request, headers)
       upgrades.set(id, { __proto__: null, data })
-      if (native) nativeUpgrades.set(request, id)
+      if (native) info.upgrade = id
       else natives.serveState(1, id)
       return true
     },
@@ -381,8 +372,8 @@
     // The client's address, as Bun's server.requestIP(request); null when it is not known
     // (requests the host dispatches).
     requestIP(request) {
-      const a = addresses.get(request)
-      return a === undefined ? null : { address: a.address, family: a.family, port: a.port }
+      const a = isRequest(request) ? requestServerInfo(request) : null
+      return a === null ? null : { address: a.address, family: a.family, port: a.port }
     },
   })
 
@@ -568,6 +559,23 @@
     return [status, statusText, headers, kind, payload]
   }
 
+  // The request's AbortSignal is made when first asked for (most handlers never look at it); an
+  // abort before that is kept for it. A class, not a `{ __proto__: null }` literal (a
+  // dictionary-mode object, slow to make on every request); its fields are own, so no accessor
+  // on Object.prototype sees them.
+  class AbortState {
+    signal = null
+    reason = undefined
+  }
+  // What the native server knows of a request's client (internals.requestServerInfo): its address,
+  // and whether it may be upgraded (true), or was (its connection id).
+  class ServerInfo {
+    address = ''
+    family = ''
+    port = 0
+    upgrade = false
+  }
+
   function dispatch(id, args) {
     const did = args[0]
     const method = args[1]
@@ -577,59 +585,75 @@
     const aborted = args[5]
     // Native server: [address, family, port, upgradable].
     const remote = ArrayIsArray(args[6]) ? args[6] : null
-    if (remote !== null) reported.add(id)
     if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'string' || !NumberIsInteger(body)) {
       throw new TypeError('dispatch: invalid request parts')
     }
-    // The request's AbortSignal is made when first asked for (most handlers never look at it);
-    // an abort before that is kept for it.
-    const abortState = { __proto__: null, signal: null, reason: aborted === true ? new DOMException('The request was aborted by the host', 'AbortError') : undefined }
+    const native = remote !== null
+    const abortState = new AbortState()
+    if (aborted === true) abortState.reason = new DOMException('The request was aborted by the host', 'AbortError')
     dispatches.set(did, abortState)
     let request = null
     const done = () => {
       dispatches.delete(did)
       if (request !== null) releaseBody(request)
     }
+    // A native request's error goes to the console (the client gets a bare 500).
+    const failed = (error) => {
+      if (native) reportException(error)
+      fail(id, error)
+    }
+    const answer = (response) => {
+      let streaming = false
+      try {
+        streaming = respond(id, did, request, response)
+      } catch (error) {
+        failed(error)
+      } finally {
+        // A streamed response keeps its request's signal until the body ends.
+        if (!streaming) done()
+      }
+    }
     let result
     try {
-      const stream = body === 0 ? null : remote === null ? requestBody(body) : nativeBody(body)
-      request = requestFromParts({ __proto__: null, method, url, headers: splitHeaders(headers), body: stream, signal: () => dispatchSignal(abortState) })
-      let address = null
-      if (remote !== null) {
-        address = { __proto__: null, address: String(remote[0]), family: String(remote[1]), port: Number(remote[2]) }
-        addresses.set(request, address)
-        if (remote[3] === true) nativeUpgrades.set(request, true)
+      const stream = body === 0 ? null : native ? nativeBody(body) : requestBody(body)
+      const signal = () => dispatchSignal(abortState)
+      let info = null
+      if (native) {
+        info = new ServerInfo()
+        info.address = String(remote[0])
+        info.family = String(remote[1])
+        info.port = Number(remote[2])
+        info.upgrade = remote[3] === true
+        // Rust made the URL (serialized by the URL parser) and the header list (src/server/http.rs).
+        request = requestFromServer(method, url, headers, stream, signal, info)
       } else {
+        request = requestFromParts({ __proto__: null, method, url, headers: splitHeaders(headers), body: stream, signal })
         dispatched.set(request, true)
       }
-      result = runHandler(request, address)
+      result = runHandler(request, info)
+      // The native server answers a Response returned as is (no `then` of its own or inherited:
+      // what `await` would look for, read once) to a request without a body now, as Deno.serve
+      // does. Anything else is adopted as `await` would (a thenable's `then` is the handler's
+      // own): a body the handler reads in a microtask it queued is not cancelled before, and the
+      // host's dispatchRequest keeps its order (the answer after the handler's microtasks).
+      if (native && body === 0 && isResponse(result)) {
+        const then = result.then
+        if (typeof then !== 'function') return answer(result)
+        const response = result
+        result = { __proto__: null, then: (onFulfilled, onRejected) => ReflectApply(then, response, [onFulfilled, onRejected]) }
+      }
     } catch (error) {
       done()
-      throw error
+      return failed(error)
     }
-    // The handler's answer, adopted as `await` would (a thenable's `then` is the handler's own).
     try {
-      adopt(
-        result,
-        (response) => {
-          let streaming = false
-          try {
-            streaming = respond(id, did, request, response)
-          } catch (error) {
-            fail(id, error)
-          } finally {
-            // A streamed response keeps its request's signal until the body ends.
-            if (!streaming) done()
-          }
-        },
-        (error) => {
-          done()
-          fail(id, error)
-        },
-      )
+      adopt(result, answer, (error) => {
+        done()
+        failed(error)
+      })
     } catch (error) {
       done()
-      throw error
+      failed(error)
     }
   }
 
@@ -638,7 +662,8 @@
   // Answers dispatch `id` with `response`; true when its body is streamed (pulled later).
   function respond(id, did, request, response) {
     // Native server, upgraded: the 101 goes out whatever the handler returned (Bun ignores it).
-    const upgraded = nativeUpgrades.get(request)
+    const info = requestServerInfo(request)
+    const upgraded = info === null ? undefined : info.upgrade
     if (typeof upgraded === 'string') {
       const extra = upgradeHeaders.get(request)
       reply(id, [101, 'Switching Protocols', extra === undefined ? '' : joinHeaders(internals.headersList(extra), ''), 0, null, upgraded])
@@ -663,7 +688,7 @@
       // UTF-8, lone surrogates as U+FFFD, as TextEncoder does): no Uint8Array made and copied.
       // A large one for the host is encoded here, where its copy is charged to the runtime's
       // memory limit before it is made.
-      if (addresses.has(request) || out.length <= HOST_STRING_BODY) reply(id, head(parts.status, parts.statusText, joined, 3, out))
+      if (info !== null || out.length <= HOST_STRING_BODY) reply(id, head(parts.status, parts.statusText, joined, 3, out))
       else reply(id, head(parts.status, parts.statusText, joined, 1, bodyUtf8Encode(out)))
       return false
     }
