@@ -53,6 +53,71 @@ describe('runtime.listen: HTTP', () => {
     expect(body.ip.port).toBeGreaterThan(0)
   })
 
+  it('serializes request URLs as the URL parser does, whatever form the client sent', async () => {
+    const { server } = await serveApp(`serve({ fetch(request) { return new Response(request.url) } })`)
+    const p = server.port
+    const url = async (target: string, host = `127.0.0.1:${p}`) => {
+      const { text } = await raw(p, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+      return text.slice(text.indexOf('\r\n\r\n') + 4)
+    }
+    // Already in serialized form: as sent.
+    expect(await url('/a/b-c_d~e/f.txt?q=1&r=a.b%2e')).toBe(`http://127.0.0.1:${p}/a/b-c_d~e/f.txt?q=1&r=a.b%2e`)
+    expect(await url('/', `example.com:${p}`)).toBe(`http://example.com:${p}/`)
+    // Not: dot segments, percent-encoding, host case and default port, IPv4 forms, punycode.
+    expect(await url('/a/./b/../c')).toBe(`http://127.0.0.1:${p}/a/c`)
+    expect(await url('/a/%2e%2E/b')).toBe(`http://127.0.0.1:${p}/b`)
+    expect(await url("/p'q?x='y'")).toBe(`http://127.0.0.1:${p}/p'q?x=%27y%27`)
+    expect(await url('/{x}?a b'.replace(' ', '%20'))).toBe(`http://127.0.0.1:${p}/%7Bx%7D?a%20b`)
+    expect(await url('/', 'EXAMPLE.com:80')).toBe('http://example.com/')
+    expect(await url('/', `127.1:${p}`)).toBe(`http://127.0.0.1:${p}/`)
+    expect(await url('/', `0x7f.0.0.1:${p}`)).toBe(`http://127.0.0.1:${p}/`)
+    expect(await url('/', `xn--nxasmq6b.com:${p}`)).toBe(`http://xn--nxasmq6b.com:${p}/`)
+  })
+
+  it('gives the handler the request headers as a Headers would keep them, made only when read', async () => {
+    const { server } = await serveApp(`
+      serve({ fetch(request) {
+        const copy = request.clone()
+        const h = request.headers
+        return Response.json({ same: h === request.headers, list: [...h], copy: [...copy.headers], cookie: h.get('x-multi'),
+          guard: (() => { try { h.set('x-new', '1'); return 'mutable' } catch (e) { return e.name } })(),
+          rebuilt: [...new Request(request).headers].length })
+      } })`)
+    const { text } = await raw(server.port,
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Zeta: \t z  \t\r\nX-Multi: 1\r\nx-multi: 2\r\nAccept: */*\r\nConnection: close\r\n\r\n`)
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))
+    const list = [['accept', '*/*'], ['connection', 'close'], ['host', '127.0.0.1'], ['x-multi', '1, 2'], ['x-zeta', 'z']]
+    expect(body.same).toBe(true)
+    expect(body.list).toEqual(list)
+    expect(body.copy).toEqual(list)
+    expect(body.cookie).toBe('1, 2')
+    // https://fetch.spec.whatwg.org/#concept-headers-guard: a request's headers stay mutable here
+    // (guard "request" forbids nothing without the browser's forbidden names).
+    expect(body.guard).toBe('mutable')
+    // new Request(request) copies them, with the header the handler set.
+    expect(body.rebuilt).toBe(6)
+  })
+
+  it('answers a Response returned as is, and one a handler resolves later, the same way', async () => {
+    const { server } = await serveApp(`
+      serve({ fetch(request) {
+        const r = new Response('x', { headers: { 'x-at': 'return' } })
+        if (new URL(request.url).pathname === '/later') return Promise.resolve(r)
+        if (new URL(request.url).pathname === '/thenable') return { then(f) { f(new Response('t')) } }
+        return r
+      } })`)
+    for (const [path, body] of [['/', 'x'], ['/later', 'x'], ['/thenable', 't']]) {
+      const res = await fetch(`${server.url.slice(0, -1)}${path}`)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toBe(body)
+    }
+    // A `then` a script put on Response.prototype is asked, as `await` would ask it.
+    const { server: s2 } = await serveApp(`
+      Response.prototype.then = function (f) { delete Response.prototype.then; f(new Response('from then')) }
+      serve({ fetch() { return new Response('plain') } })`)
+    expect(await (await fetch(s2.url)).text()).toBe('from then')
+  })
+
   it('streams request bodies into the isolate and response bodies out, both ways at once', async () => {
     const { server } = await serveApp(`serve({ fetch(request) { return new Response(request.body, { headers: { 'x-echo': '1' } }) } })`)
     const size = 5 * 1024 * 1024

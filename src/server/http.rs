@@ -331,11 +331,11 @@ fn uri_len(uri: &hyper::Uri) -> usize {
 
 /// The request's URL: scheme, the authority (h2's :authority or the Host header) and the target.
 fn request_url(req: &Request<Incoming>, tls: bool) -> Option<String> {
-  let scheme = if tls { "https" } else { "http" };
+  let scheme = if tls { "https://" } else { "http://" };
   let uri = req.uri();
   let authority = match uri.authority() {
-    Some(a) => a.as_str().to_string(),
-    None => req.headers().get(HOST)?.to_str().ok()?.to_string(),
+    Some(a) => a.as_str(),
+    None => req.headers().get(HOST)?.to_str().ok()?,
   };
   // The authority must be one (no path, userinfo or whitespace smuggled in through Host).
   if authority.is_empty() || authority.bytes().any(|b| matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\') || b <= b' ' || b >= 0x7f) {
@@ -346,8 +346,11 @@ fn request_url(req: &Request<Incoming>, tls: bool) -> Option<String> {
     // `OPTIONS *` and empty targets read as the root.
     _ => "/",
   };
-  let href = format!("{scheme}://{authority}{target}");
-  if serialized_as_is(&authority, target, tls) {
+  let mut href = String::with_capacity(scheme.len() + authority.len() + target.len());
+  href.push_str(scheme);
+  href.push_str(authority);
+  href.push_str(target);
+  if serialized_as_is(authority, target, tls) {
     return Some(href);
   }
   let url = url::Url::parse(&href).ok()?;
@@ -639,6 +642,64 @@ impl Drop for AbortOnDrop {
   fn drop(&mut self) {
     if self.armed {
       notify(&self.core.mailbox, "abort", vec![Value::Number(self.dispatch), Value::String("The client closed the connection".into())]);
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::serialized_as_is;
+  use proptest::prelude::*;
+
+  fn parsed(authority: &str, target: &str, tls: bool) -> Option<String> {
+    let scheme = if tls { "https" } else { "http" };
+    url::Url::parse(&format!("{scheme}://{authority}{target}")).ok().map(String::from)
+  }
+
+  #[test]
+  fn the_common_forms_skip_the_parser_and_the_others_do_not() {
+    assert!(serialized_as_is("127.0.0.1:8787", "/", false));
+    assert!(serialized_as_is("example.com", "/a/b.txt?q=1&r=.%2e", false));
+    assert!(serialized_as_is("api-1.example.com:443", "/", false));
+    for (authority, target, tls) in [
+      ("example.com:80", "/", false),
+      ("example.com:443", "/", true),
+      ("Example.com", "/", false),
+      ("127.1", "/", false),
+      ("127.0.0.01", "/", false),
+      ("0x7f.0.0.1", "/", false),
+      ("1.2.3.256", "/", false),
+      ("example.123", "/", false),
+      ("xn--nxasmq6b.com", "/", false),
+      ("a..b", "/", false),
+      ("[::1]:80", "/", false),
+      ("h:08080", "/", false),
+      ("h", "/a/./b", false),
+      ("h", "/a/%2E%2e/b", false),
+      ("h", "/a b", false),
+      ("h", "/a?x='y'", false),
+      ("h", "/a\\b", false),
+      ("h", "/{}", false),
+      ("h", "/#f", false),
+    ] {
+      assert!(!serialized_as_is(authority, target, tls), "{authority}{target}");
+    }
+  }
+
+  proptest! {
+    // Whatever the fast path keeps as is, the URL parser gives back unchanged.
+    #[test]
+    fn what_skips_the_parser_is_what_the_parser_gives_back(
+      host in "[a-z0-9.x-]{1,20}",
+      port in proptest::option::of("[0-9]{1,6}"),
+      target in "/[a-zA-Z0-9./%2eE?&=:@!$()*+,;~_'{}-]{0,24}",
+      tls in any::<bool>(),
+    ) {
+      let authority = match port { Some(p) => format!("{host}:{p}"), None => host };
+      if serialized_as_is(&authority, &target, tls) {
+        let scheme = if tls { "https" } else { "http" };
+        prop_assert_eq!(parsed(&authority, &target, tls), Some(format!("{scheme}://{authority}{target}")));
+      }
     }
   }
 }
