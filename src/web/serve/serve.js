@@ -591,7 +591,9 @@
     const native = remote !== null
     const abortState = new AbortState()
     if (aborted === true) abortState.reason = new DOMException('The request was aborted by the host', 'AbortError')
-    dispatches.set(did, abortState)
+    // Registered for `abort` only while the answer is pending (no abort can come while the handler
+    // runs): a request answered at once never touches the map, whose add and delete of one entry
+    // reallocated its table every time (Runtime_MapShrink).
     let request = null
     const done = () => {
       dispatches.delete(did)
@@ -602,6 +604,7 @@
       if (native) reportException(error)
       fail(id, error)
     }
+    // True when the response's body is streamed: it keeps its request's signal until it ends.
     const answer = (response) => {
       let streaming = false
       try {
@@ -609,9 +612,9 @@
       } catch (error) {
         failed(error)
       } finally {
-        // A streamed response keeps its request's signal until the body ends.
         if (!streaming) done()
       }
+      return streaming
     }
     let result
     try {
@@ -638,7 +641,10 @@
       // host's dispatchRequest keeps its order (the answer after the handler's microtasks).
       if (native && body === 0 && isResponse(result)) {
         const then = result.then
-        if (typeof then !== 'function') return answer(result)
+        if (typeof then !== 'function') {
+          if (answer(result)) dispatches.set(did, abortState)
+          return
+        }
         const response = result
         result = { __proto__: null, then: (onFulfilled, onRejected) => ReflectApply(then, response, [onFulfilled, onRejected]) }
       }
@@ -646,6 +652,7 @@
       done()
       return failed(error)
     }
+    dispatches.set(did, abortState)
     try {
       adopt(result, answer, (error) => {
         done()
