@@ -281,8 +281,10 @@ pub mod isolate {
   }
 
   fn wire_out<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<(v8::Local<'s, v8::Function>, v8::Local<'s, v8::Value>)> {
-    let (out, proto) = scope.get_slot::<Wire>().map(|w| (w.out.clone(), w.object_prototype.clone()))?;
-    Some((v8::Local::new(scope, &out), v8::Local::new(scope, &proto)))
+    // Locals straight from the slot's Globals: cloning them made and released two global handles
+    // on every conversion (every host call's reply reads a value).
+    let w = scope.get_slot::<Wire>()?;
+    Some((v8::Local::new(scope, &w.out), v8::Local::new(scope, &w.object_prototype)))
   }
 
   /// Reads what `out(obj)` of src/wire.js says `obj` is: None when it is not a platform object
