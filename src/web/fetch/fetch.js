@@ -11,6 +11,9 @@
 //     from user code); `signal` (optional) is what request.signal follows, e.g. one made with
 //     internals.createAbortSignal() and aborted on client disconnect, or a function that makes it
 //     when the request's signal is first asked for.
+//   internals.requestFromServer(method, href, joined, body, signal, server) -> Request: the native
+//     server's, from parts Rust checked (see the function); its Headers are made on first use.
+//   internals.requestServerInfo(request) -> the `server` it was made with, or null
 //   internals.responseParts(response) -> { status, statusText, headers: [[k, v], ...], body }
 //     body: null | string | Uint8Array | ReadableStream. A Uint8Array may be shared with a Blob
 //     or a clone: read it, never write or transfer it. `headers` is the Headers' own sorted
