@@ -359,19 +359,18 @@ fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Ms
     Msg::Call { op, args, done } => {
       let id = core.next_id();
       core.add_waiter(id, Waiter::Call(done));
-      let (entry, timeout) = {
-        let s = state.borrow();
-        (s.host_entry.clone(), s.config.execution_timeout_ms.filter(|_| INVOCATIONS.contains(&op.as_str())))
-      };
+      let timeout = state.borrow().config.execution_timeout_ms.filter(|_| INVOCATIONS.contains(&op.as_str()));
       if let Some(ms) = timeout {
         let watch = arm_deadline(core, id, ms, "a request or WebSocket handler");
         state.borrow_mut().call_deadlines.insert(id, watch);
       }
       in_context!(isolate, state, |scope| {
-        if let Some(entry) = entry {
+        // A Local made from the Global where it is kept (a clone would make and free a global
+        // handle per call).
+        let entry = state.borrow().host_entry.as_ref().map(|g| v8::Local::new(scope, g));
+        if let Some(f) = entry {
           let thrown = {
             v8::tc_scope!(let tc, scope);
-            let f = v8::Local::new(tc, &entry);
             let argv = [
               v8::String::new(tc, &op).map(Into::into),
               Some(v8::Number::new(tc, id as f64).into()),
