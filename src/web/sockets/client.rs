@@ -628,20 +628,30 @@ mod tests {
     Driver(stop)
   }
 
+  /// A loopback peer that sends `data` (then ends its side if `end`) and keeps the socket until
+  /// the client is done; its port.
+  async fn peer(data: Vec<u8>, end: bool) -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+      let (mut s, _) = listener.accept().await.unwrap();
+      s.write_all(&data).await.unwrap();
+      if end {
+        s.shutdown().await.unwrap();
+      }
+      let mut sink = Vec::new();
+      let _ = s.read_to_end(&mut sink).await;
+    });
+    (port, server)
+  }
+
   /// Runs a socket to a peer that sends 64 KiB, with the runtime's memory all held by the script;
   /// `consumed`: whether the script consumed every byte it was given. The events, and whether the
   /// memory limit tripped.
   fn read_without_room(consumed: bool) -> (Vec<Event>, bool) {
     let _driver = drive();
     rt().block_on(async {
-      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-      let port = listener.local_addr().unwrap().port();
-      let server = tokio::spawn(async move {
-        let (mut s, _) = listener.accept().await.unwrap();
-        s.write_all(&[7u8; 64 * 1024]).await.unwrap();
-        let mut sink = Vec::new();
-        let _ = s.read_to_end(&mut sink).await;
-      });
+      let (port, server) = peer(vec![7u8; 64 * 1024], false).await;
       let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
       let (mut c, rx) = conn(port, open, 100_000);
       c.budget = MemoryBudget::new(1 << 20);
@@ -677,16 +687,7 @@ mod tests {
   fn reads_only_as_far_as_the_window_then_on_as_it_grows_back() {
     let _driver = drive();
     rt().block_on(async {
-      let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-      let port = listener.local_addr().unwrap().port();
-      let server = tokio::spawn(async move {
-        let (mut s, _) = listener.accept().await.unwrap();
-        s.write_all(&vec![7u8; 256 * 1024]).await.unwrap();
-        s.shutdown().await.unwrap();
-        // Keep the socket until the client is done.
-        let mut sink = Vec::new();
-        let _ = s.read_to_end(&mut sink).await;
-      });
+      let (port, server) = peer(vec![7u8; 256 * 1024], true).await;
       let open = NetworkOptions { allow_private_networks: true, ..Default::default() };
       let (c, rx) = conn(port, open, 10_000);
       let credit = c.credit.clone();
