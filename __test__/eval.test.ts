@@ -64,6 +64,18 @@ describe('eval basics', () => {
     expect(calls).toEqual(['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3'])
   })
 
+  it("an eval's .then runs before the host calls made by the evals queued after it", async () => {
+    // Each eval ends, then the next one calls the host at once: both reach Node's thread close
+    // together, and the first eval's promise callbacks must still run first, as for two
+    // separate Node callbacks.
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({ customFunctions })
+    const n = 200
+    const ps = Array.from({ length: n }, (_, i) => r.eval(`report('call ${i}')`).then(() => calls.push(`then ${i}`)))
+    await Promise.all(ps)
+    expect(calls).toEqual(Array.from({ length: n }, (_, i) => [`call ${i}`, `then ${i}`]).flat())
+  })
+
   it('a failing eval does not stop the evals queued after it', async () => {
     const { calls, customFunctions } = reporter()
     const r = await createRuntime({ customFunctions })

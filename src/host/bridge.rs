@@ -4,19 +4,21 @@
 //! unref'd while nothing is pending, so an idle runtime never keeps Node's event loop alive; every
 //! host promise we hand out (a [`Deferred`]) holds a ref until it settles.
 //!
-//! Jobs are batched: they wait in the bridge's own queue, and only the job that finds it empty
-//! calls the threadsafe function. The main thread then runs every job queued by then in one call,
-//! under one of Node's callback scopes (one microtask checkpoint after the batch, not one per
-//! job), and the threads posting them make one N-API call (and at most one wake-up of Node's loop)
-//! per batch instead of one per job: many completions, one hand-off.
+//! Jobs are batched on the way in: they wait in the bridge's own queue, and only the job that
+//! finds it empty calls the threadsafe function, so the threads posting them make one N-API call
+//! (and at most one wake-up of Node's loop) per batch instead of one per job. On the main thread
+//! each job still runs in its own dispatch, under its own callback scope: the promise callbacks
+//! and `nextTick`s one job queues run before the next job starts, as they would for two separate
+//! Node callbacks (an eval's `.then` runs before a sync customFunction call that came after it).
 
 use super::napi::{self as n, Env};
 use crate::errors::{ErrorInfo, DISPOSED};
 use napi::sys;
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 pub type Job = Box<dyn FnOnce(sys::napi_env) + Send>;
 
@@ -31,26 +33,58 @@ impl RawDeferred {
   }
 }
 
-/// Jobs posted and not yet taken by the main thread. Each call of the threadsafe function
-/// carries one reference to it (`Arc::into_raw`), given back by `call_js`.
-type Queue = Mutex<Jobs>;
-
 #[derive(Default)]
 struct Jobs {
-  jobs: Vec<Job>,
+  jobs: VecDeque<Job>,
   /// Jobs wait for no call yet: [`HostBridge::post_later`] left the call to the end of the task
   /// (or to the next [`HostBridge::post`]).
   parked: bool,
 }
 
-pub struct HostBridge {
+/// The way to the main thread: jobs posted and not yet run, and the threadsafe function that
+/// runs them. Each call of the threadsafe function carries one reference to it
+/// (`Arc::into_raw`), given back by `call_js`; while jobs wait, exactly one call is on its way
+/// (or, when `parked`, none until the task ends).
+struct Line {
+  jobs: Mutex<Jobs>,
   tsfn: sys::napi_threadsafe_function,
-  queue: Arc<Queue>,
-  /// Promises pending on this bridge; only touched on the main thread.
-  pending: AtomicUsize,
   /// True once we released the TSFN or Node finalized it (at environment teardown Node frees it
   /// whatever we hold). Every use of `tsfn` happens under this lock.
   gone: Arc<RwLock<bool>>,
+}
+
+// SAFETY: napi_call_threadsafe_function is documented as callable from any thread, and every use
+// of `tsfn` happens under `gone`'s read lock while it is false; ref/unref happen on the main thread.
+unsafe impl Send for Line {}
+unsafe impl Sync for Line {}
+
+impl Line {
+  /// Calls the threadsafe function for what the queue holds. `gone` is this line's read lock,
+  /// held (and false) so that the function is not released meanwhile.
+  fn call_now(self: &Arc<Self>, gone: RwLockReadGuard<'_, bool>) -> bool {
+    let raw = Arc::into_raw(self.clone()) as *mut c_void;
+    // SAFETY: not released while `gone` is false, and the caller holds its read lock.
+    if unsafe { n::call_tsfn(self.tsfn, raw) } {
+      return true;
+    }
+    drop(unsafe { Arc::from_raw(raw as *const Line) });
+    // Node refused (its environment is going away): nothing will run what is queued.
+    let jobs = self.jobs.lock().map(|mut q| std::mem::take(&mut q.jobs)).unwrap_or_default();
+    drop(gone);
+    drop(jobs);
+    false
+  }
+
+  /// The read lock on `gone`, if the threadsafe function is still there.
+  fn live(&self) -> Option<RwLockReadGuard<'_, bool>> {
+    self.gone.read().ok().filter(|g| !**g)
+  }
+}
+
+pub struct HostBridge {
+  line: Arc<Line>,
+  /// Promises pending on this bridge; only touched on the main thread.
+  pending: AtomicUsize,
 }
 
 unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
@@ -65,26 +99,27 @@ unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *m
   }));
 }
 
-// SAFETY: napi_call_threadsafe_function is documented as callable from any thread; every other use
-// of `tsfn` happens on the main thread (ref/unref in hold/release).
-unsafe impl Send for HostBridge {}
-unsafe impl Sync for HostBridge {}
-
 unsafe extern "C" fn call_js(env: sys::napi_env, _cb: sys::napi_value, _ctx: *mut c_void, data: *mut c_void) {
   if data.is_null() {
     return;
   }
-  let queue = unsafe { Arc::from_raw(data as *const Queue) };
-  // The batch is every job queued by now; a job posted while it runs finds the queue empty and
-  // calls the threadsafe function again (Node runs that call right after this one).
-  let jobs = queue.lock().map(|mut q| std::mem::take(&mut q.jobs)).unwrap_or_default();
-  drop(queue);
+  let line = unsafe { Arc::from_raw(data as *const Line) };
   if env.is_null() {
     // The environment is being torn down: drop the jobs (their Drop impls may reject nothing anymore).
+    let jobs = line.jobs.lock().map(|mut q| std::mem::take(&mut q.jobs)).unwrap_or_default();
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(jobs)));
     return;
   }
-  for job in jobs {
+  // One job per call; the rest get another call, which Node dispatches right after this one has
+  // closed its callback scope (and so run the microtasks this job queued).
+  let (job, more) = line.jobs.lock().map(|mut q| (q.jobs.pop_front(), !q.jobs.is_empty())).unwrap_or((None, false));
+  if more {
+    if let Some(gone) = line.live() {
+      line.call_now(gone);
+    }
+  }
+  drop(line);
+  if let Some(job) = job {
     // A panic must never unwind into Node.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || job(env)));
     // Every job handles its own exceptions; one left over would surface in unrelated host code.
@@ -92,36 +127,16 @@ unsafe extern "C" fn call_js(env: sys::napi_env, _cb: sys::napi_value, _ctx: *mu
   }
 }
 
-/// The threadsafe function, carried to the end of a task (see `post_later`); used only while
-/// `gone` is false, under its read lock.
-struct Tsfn(sys::napi_threadsafe_function);
-unsafe impl Send for Tsfn {}
-
-/// Calls the threadsafe function for what `queue` holds. `gone` is the bridge's read lock, held
-/// (and false) so that the function is not released meanwhile.
-fn call_now(tsfn: sys::napi_threadsafe_function, queue: &Arc<Queue>, gone: std::sync::RwLockReadGuard<'_, bool>) -> bool {
-  let raw = Arc::into_raw(queue.clone()) as *mut c_void;
-  // SAFETY: not released while `gone` is false, and the caller holds its read lock.
-  if unsafe { n::call_tsfn(tsfn, raw) } {
-    return true;
-  }
-  drop(unsafe { Arc::from_raw(raw as *const Queue) });
-  // Node refused (its environment is going away): nothing will run what is queued.
-  let jobs = queue.lock().map(|mut q| std::mem::take(&mut q.jobs)).unwrap_or_default();
-  drop(gone);
-  drop(jobs);
-  false
-}
-
 impl HostBridge {
   pub fn new(env: sys::napi_env) -> napi::Result<Arc<Self>> {
     let env = unsafe { Env::from_raw(env) };
     let gone = Arc::new(RwLock::new(false));
     let finalize_data = Arc::into_raw(gone.clone()) as *mut c_void;
-    // SAFETY: `finalized` owns the Arc; `call_js` owns each queued Job.
+    // SAFETY: `finalized` owns the Arc; `call_js` owns each call's reference to the line.
     let tsfn = unsafe { env.threadsafe_function("edge-isolate", finalize_data, Some(finalized), Some(call_js)) }
       .inspect_err(|_| drop(unsafe { Arc::from_raw(finalize_data as *const RwLock<bool>) }))?;
-    let bridge = Arc::new(Self { tsfn, queue: Arc::new(Mutex::new(Jobs::default())), pending: AtomicUsize::new(0), gone });
+    let line = Arc::new(Line { jobs: Mutex::new(Jobs::default()), tsfn, gone });
+    let bridge = Arc::new(Self { line, pending: AtomicUsize::new(0) });
     // Dropping the bridge releases the TSFN.
     env.unref_tsfn(tsfn)?;
     Ok(bridge)
@@ -130,13 +145,10 @@ impl HostBridge {
   /// Queues `job` for Node's main thread. Returns false when Node no longer accepts work (the
   /// environment is shutting down); the job is then dropped.
   pub fn post(&self, job: impl FnOnce(sys::napi_env) + Send + 'static) -> bool {
-    let Ok(gone) = self.gone.read() else { return false };
-    if *gone {
-      return false;
-    }
-    let call = match self.queue.lock() {
+    let Some(gone) = self.line.live() else { return false };
+    let call = match self.line.jobs.lock() {
       Ok(mut q) => {
-        q.jobs.push(Box::new(job));
+        q.jobs.push_back(Box::new(job));
         // The first job calls; so does one behind parked jobs (they go now, with it).
         let call = q.jobs.len() == 1 || q.parked;
         q.parked = false;
@@ -148,40 +160,34 @@ impl HostBridge {
       // A call already on its way to the main thread takes this job too.
       return true;
     }
-    call_now(self.tsfn, &self.queue, gone)
+    self.line.call_now(gone)
   }
 
   /// Like [`post`](Self::post), for a job nobody waits for on this thread (a WebSocket command):
   /// on a pool worker running a task, the call is left to the end of that task, so that what
   /// the task sends after it (the handler's answer) reaches the main thread in the same batch.
   pub fn post_later(&self, job: impl FnOnce(sys::napi_env) + Send + 'static) -> bool {
-    let Ok(gone) = self.gone.read() else { return false };
-    if *gone {
+    if self.line.live().is_none() {
       return false;
     }
-    let park = match self.queue.lock() {
+    let park = match self.line.jobs.lock() {
       Ok(mut q) => {
-        q.jobs.push(Box::new(job));
+        q.jobs.push_back(Box::new(job));
         let first = q.jobs.len() == 1;
         q.parked |= first;
         first
       }
       Err(_) => return false,
     };
-    drop(gone);
     if !park {
       return true;
     }
-    let (tsfn, queue, gone) = (Tsfn(self.tsfn), self.queue.clone(), self.gone.clone());
+    let line = self.line.clone();
     crate::runtime::pool::after_task(Box::new(move || {
-      let tsfn = tsfn;
-      let Ok(g) = gone.read() else { return };
-      if *g {
-        return;
-      }
-      let call = queue.lock().map(|mut q| std::mem::replace(&mut q.parked, false)).unwrap_or(false);
+      let Some(gone) = line.live() else { return };
+      let call = line.jobs.lock().map(|mut q| std::mem::replace(&mut q.parked, false)).unwrap_or(false);
       if call {
-        call_now(tsfn.0, &queue, g);
+        line.call_now(gone);
       }
     }));
     true
@@ -189,25 +195,25 @@ impl HostBridge {
 
   /// Keeps Node alive while a promise is pending. Main thread only.
   pub fn hold(&self, env: sys::napi_env) {
-    if self.pending.fetch_add(1, Ordering::AcqRel) == 0 && self.gone.read().is_ok_and(|g| !*g) {
-      let _ = unsafe { Env::from_raw(env) }.ref_tsfn(self.tsfn);
+    if self.pending.fetch_add(1, Ordering::AcqRel) == 0 && self.line.live().is_some() {
+      let _ = unsafe { Env::from_raw(env) }.ref_tsfn(self.line.tsfn);
     }
   }
 
   /// Main thread only.
   pub fn unhold(&self, env: sys::napi_env) {
-    if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 && self.gone.read().is_ok_and(|g| !*g) {
-      let _ = unsafe { Env::from_raw(env) }.unref_tsfn(self.tsfn);
+    if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 && self.line.live().is_some() {
+      let _ = unsafe { Env::from_raw(env) }.unref_tsfn(self.line.tsfn);
     }
   }
 }
 
 impl Drop for HostBridge {
   fn drop(&mut self) {
-    if let Ok(mut gone) = self.gone.write() {
+    if let Ok(mut gone) = self.line.gone.write() {
       if !*gone {
         *gone = true;
-        unsafe { n::release_tsfn(self.tsfn) };
+        unsafe { n::release_tsfn(self.line.tsfn) };
       }
     }
   }

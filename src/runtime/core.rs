@@ -54,7 +54,9 @@ pub struct Core {
   pub shared: Arc<Shared>,
   inbox: Mutex<VecDeque<Msg>>,
   run: AtomicU8,
-  /// A message arrived while a worker was running this runtime.
+  /// A wake without a message (a due timer, a tripped limit, the first turn) came while a worker
+  /// was running this runtime. Messages need no flag: `end_turn` sees them in the inbox, and a
+  /// flag set by one that the same turn handled would cost an empty turn.
   notified: AtomicBool,
   pub engine: Mutex<Option<Engine>>,
   /// What the first turn needs to create the isolate.
@@ -99,13 +101,18 @@ impl Core {
       Ok(mut q) => q.push_back(msg),
       Err(_) => return Err(msg),
     }
-    self.wake();
+    self.schedule();
     Ok(())
   }
 
-  /// Makes sure the runtime gets a turn soon (it has messages, or a timer is due).
+  /// Makes sure the runtime gets a turn soon, for something other than a message (a timer is
+  /// due, a limit tripped).
   pub fn wake(self: &Arc<Self>) {
     self.notified.store(true, Ordering::Release);
+    self.schedule();
+  }
+
+  fn schedule(self: &Arc<Self>) {
     if self.run.compare_exchange(IDLE, SCHEDULED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
       super::pool::Pool::global().schedule(self.clone());
     }
@@ -272,5 +279,54 @@ impl Mailbox {
 
   pub fn core(&self) -> Option<Arc<Core>> {
     self.0.upgrade()
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  #![allow(clippy::unwrap_used)]
+  use super::*;
+  use crate::runtime::{Config, Host, HostOp, Init, Mailbox, Outcome};
+
+  struct NoHost;
+
+  impl Host for NoHost {
+    fn console_entry(&self, _entry: crate::value::Value) {}
+    fn call_sync(&self, _index: usize, _args: Vec<crate::value::Value>) -> Outcome {
+      Ok(crate::value::Value::Undefined)
+    }
+    fn call_async(&self, _op: HostOp, _id: u64, _reply: Mailbox) {}
+    fn command(&self, _command: crate::value::Value) {}
+    fn shutdown(&self) {}
+  }
+
+  /// A core as a worker sees it in a turn (SCHEDULED), never handed to the pool.
+  fn running_core() -> Arc<Core> {
+    let init = Init { config: Config::default(), host: Arc::new(NoHost), ready: Box::new(|_| {}) };
+    let core = Core::new(Arc::new(Shared::new(128.0)), init);
+    core.run.store(SCHEDULED, Ordering::Release);
+    core.begin_turn();
+    core
+  }
+
+  #[test]
+  fn a_message_handled_in_the_turn_that_got_it_costs_no_extra_turn() {
+    let core = running_core();
+    assert!(core.send(Msg::Wake).is_ok());
+    assert!(core.next_msg().is_some());
+    assert!(!core.end_turn(false), "the runtime goes idle: nothing is left");
+    assert_eq!(core.run.load(Ordering::Acquire), IDLE);
+  }
+
+  #[test]
+  fn a_message_left_or_a_wake_during_the_turn_keeps_the_runtime_scheduled() {
+    let core = running_core();
+    assert!(core.send(Msg::Wake).is_ok());
+    assert!(core.end_turn(false), "a message is still queued");
+    assert!(core.next_msg().is_some());
+    core.begin_turn();
+    core.wake();
+    assert!(core.end_turn(false), "a timer woke the runtime during its turn");
+    assert_eq!(core.run.load(Ordering::Acquire), SCHEDULED);
   }
 }
