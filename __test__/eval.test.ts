@@ -122,6 +122,27 @@ describe('eval basics', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1990)
   })
 
+  it('two runtimes given work at the same moment both start at once, whatever the first one does', async () => {
+    // Both evals reach the thread pool within microseconds, while its threads sleep: each needs a
+    // worker of its own, or the second waits for the first one's spin (it did, one round in four).
+    for (let round = 0; round < 10; round++) {
+      const { calls, customFunctions } = reporter()
+      const busy = await createRuntime()
+      const other = await createRuntime({ customFunctions })
+      // Time for the pool's threads to go idle.
+      await new Promise((r) => setTimeout(r, 50))
+      const t0 = Date.now()
+      const spinning = busy.eval('const end = Date.now() + 3000; while (Date.now() < end) {}')
+      await other.eval('report("other ran")')
+      expect(calls).toEqual(['other ran'])
+      expect(Date.now() - t0).toBeLessThan(1500)
+      // dispose() ends the spin.
+      await busy.dispose()
+      await expect(spinning).rejects.toThrow()
+      await other.dispose()
+    }
+  })
+
   it('busy runtimes run in parallel (each on its own thread)', async () => {
     const { calls, customFunctions } = reporter()
     const a = await createRuntime({ customFunctions })

@@ -15,7 +15,7 @@ use super::core::Core;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a runtime may keep a worker before yielding to others.
@@ -70,6 +70,8 @@ struct Task {
 
 struct Worker {
   task: Mutex<Option<Task>>,
+  /// Where this worker sleeps when idle (with the queue's lock), woken by whoever claims it.
+  wake: Condvar,
   clock: libc::clockid_t,
   /// The thread's id, to lower its priority if it gets stuck.
   tid: libc::pid_t,
@@ -77,18 +79,19 @@ struct Worker {
 
 struct Queue {
   runnable: VecDeque<Arc<Core>>,
+  /// Workers asleep that nobody has woken yet. Whoever wakes one takes it off this list, so two
+  /// runtimes scheduled back to back wake two workers: counting sleepers instead lost the second
+  /// wake-up (the first sleeper still counted until it ran), and a runtime then waited for
+  /// another's long task.
+  sleepers: Vec<&'static Worker>,
 }
 
 pub struct Pool {
   queue: Mutex<Queue>,
-  work: Condvar,
   size: usize,
   threads: AtomicUsize,
-  idle: AtomicUsize,
   /// Workers spinning for work (they need no wake-up).
   spinning: AtomicUsize,
-  /// Workers waiting on `work` (the condition variable); read under the queue's lock.
-  sleeping: AtomicUsize,
   /// Workers running a turn.
   running: AtomicUsize,
   /// Runtimes in the queue (read without the lock by spinning workers).
@@ -184,13 +187,10 @@ impl Pool {
       crate::platform::init();
       let size = *POOL_SIZE.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
       let pool: &'static Pool = Box::leak(Box::new(Pool {
-        queue: Mutex::new(Queue { runnable: VecDeque::new() }),
-        work: Condvar::new(),
+        queue: Mutex::new(Queue { runnable: VecDeque::new(), sleepers: Vec::new() }),
         size,
         threads: AtomicUsize::new(0),
-        idle: AtomicUsize::new(0),
         spinning: AtomicUsize::new(0),
-        sleeping: AtomicUsize::new(0),
         running: AtomicUsize::new(0),
         queued: AtomicUsize::new(0),
         blocked: AtomicUsize::new(0),
@@ -241,39 +241,43 @@ impl Pool {
 
   /// Queues a runtime that has work.
   pub fn schedule(&'static self, core: Arc<Core>) {
-    let (sleeping, parked) = match self.queue.lock() {
-      Ok(mut q) => {
-        q.runnable.push_back(core);
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        // Read under the lock: a worker going to sleep or into the reactor counts itself first.
-        (self.sleeping.load(Ordering::SeqCst), reactor().is_some_and(|r| r.is_parked()))
-      }
-      Err(_) => return,
-    };
     // A spinning worker takes it without a wake-up (it re-checks the queue under the lock
     // before it sleeps, so none is lost); so does the worker scheduling it from `next`.
     let taker = usize::from(LOOKING.get());
-    if self.queued.load(Ordering::SeqCst) > self.spinning.load(Ordering::SeqCst) + taker {
-      if sleeping > 0 {
-        self.work.notify_one();
-      } else if parked {
-        if let Some(r) = reactor() {
-          r.unpark();
-        }
-      }
-      self.make_up();
+    let Ok(mut q) = self.queue.lock() else { return };
+    q.runnable.push_back(core);
+    let queued = self.queued.fetch_add(1, Ordering::SeqCst) + 1;
+    if queued > self.spinning.load(Ordering::SeqCst) + taker {
+      self.wake_one(q);
     }
   }
 
-  /// Starts a thread when every worker is busy or blocked and work is waiting, within the cap.
+  /// Gets a worker to the queue: one asleep or in the reactor that nobody claimed yet, else a
+  /// new thread when every worker is busy or blocked, within the cap.
   fn make_up(&'static self) {
-    if self.idle.load(Ordering::Acquire) > 0 || self.spinning.load(Ordering::Acquire) > 0 {
+    let Ok(q) = self.queue.lock() else { return };
+    if self.queued.load(Ordering::SeqCst) > self.spinning.load(Ordering::SeqCst) {
+      self.wake_one(q);
+    }
+  }
+
+  fn wake_one(&'static self, mut q: MutexGuard<'_, Queue>) {
+    if let Some(w) = q.sleepers.pop() {
+      // Under the lock: it looks at the queue once it has the lock back.
+      w.wake.notify_one();
       return;
     }
+    if let Some(r) = reactor().filter(|r| r.is_parked()) {
+      // Claimed: the next runtime scheduled before that thread runs looks elsewhere.
+      r.set_parked(false);
+      drop(q);
+      r.unpark();
+      return;
+    }
+    drop(q);
     let threads = self.threads.load(Ordering::Acquire);
     let blocked = self.blocked.load(Ordering::Acquire);
-    let waiting = self.queued.load(Ordering::Acquire) > 0;
-    if waiting && threads.saturating_sub(blocked) < self.size && threads < self.size + MAX_EXTRA {
+    if threads.saturating_sub(blocked) < self.size && threads < self.size + MAX_EXTRA {
       self.spawn_worker();
     }
   }
@@ -308,7 +312,7 @@ impl Pool {
     // One small allocation per thread ever started; the monitor reads it without owning it.
     // SAFETY: gettid has no preconditions.
     let tid = unsafe { libc::gettid() };
-    let worker: &'static Worker = Box::leak(Box::new(Worker { task: Mutex::new(None), clock, tid }));
+    let worker: &'static Worker = Box::leak(Box::new(Worker { task: Mutex::new(None), wake: Condvar::new(), clock, tid }));
     WORKER.with(|w| w.set(Some(worker)));
     self.register(worker);
     loop {
@@ -341,9 +345,9 @@ impl Pool {
   }
 
   /// Waits for a runnable runtime; None when this surplus worker should exit.
-  fn next(&self, _worker: &Worker) -> Option<Arc<Core>> {
+  fn next(&self, worker: &'static Worker) -> Option<Arc<Core>> {
     LOOKING.set(true);
-    let found = self.look();
+    let found = self.look(worker);
     LOOKING.set(false);
     found
   }
@@ -354,7 +358,7 @@ impl Pool {
   /// thread blocked in the reactor would be woken by each readiness meanwhile: a thread switch
   /// per request under load). While sockets exist and nobody waits in the reactor, a sleeper
   /// looks at them every IO_CHECK, so a long task elsewhere delays them at most that much.
-  fn look(&self) -> Option<Arc<Core>> {
+  fn look(&self, worker: &'static Worker) -> Option<Arc<Core>> {
     let mut q = self.queue.lock().ok()?;
     let mut spun = false;
     loop {
@@ -377,12 +381,10 @@ impl Pool {
       let driver = reactor.filter(|_| self.running.load(Ordering::Acquire) == 0).and_then(|r| r.try_driver());
       if let (Some(r), Some(mut driver)) = (reactor, driver) {
         r.set_parked(true);
-        self.idle.fetch_add(1, Ordering::AcqRel);
         drop(q);
         let ready = r.wait(&mut driver, IDLE_EXIT);
         r.set_parked(false);
         drop(driver);
-        self.idle.fetch_sub(1, Ordering::AcqRel);
         q = self.queue.lock().ok()?;
         if ready == 0 && q.runnable.is_empty() && self.surplus() {
           return None;
@@ -390,13 +392,12 @@ impl Pool {
         continue;
       }
       let watch = reactor.is_some_and(|r| r.has_sources() && !r.is_parked());
-      self.idle.fetch_add(1, Ordering::AcqRel);
-      self.sleeping.fetch_add(1, Ordering::SeqCst);
-      let waited = self.work.wait_timeout(q, if watch { IO_CHECK } else { IDLE_EXIT });
-      self.sleeping.fetch_sub(1, Ordering::SeqCst);
-      self.idle.fetch_sub(1, Ordering::AcqRel);
+      q.sleepers.push(worker);
+      let waited = worker.wake.wait_timeout(q, if watch { IO_CHECK } else { IDLE_EXIT });
       let (g, timeout) = waited.ok()?;
       q = g;
+      // Still listed: nobody woke it (a timeout, or a spurious wake-up).
+      q.sleepers.retain(|w| !std::ptr::eq(*w, worker));
       if timeout.timed_out() && q.runnable.is_empty() {
         if watch {
           drop(q);
