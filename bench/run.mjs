@@ -26,6 +26,8 @@ const row = (label, r, key) => {
 console.log(table(['', 'edge-isolate', `isolated-vm ${IVM_VERSION}`, 'isolated-vm + polyfills', 'ours / isolated-vm', 'ours / ivm+polyfills'], [
   row('startup median (ms)', startup, 'medianMs'),
   row('startup p99 (ms)', startup, 'p99Ms'),
+  // Warm: served from runtimes made ahead (configurePool({ warmRuntimes })), its own phase.
+  ['startup warm median (ms)', fmt(startup.oursWarm?.medianMs), fmt(startup.ivmWarmPhase?.medianMs), '', ratio(startup.oursWarm?.medianMs, startup.ivmWarmPhase?.medianMs), ''],
   row(`RSS per idle runtime (MB, N=${density.n ?? '?'})`, density, 'rssPerRuntimeMB'),
   row('V8 heap used per runtime (MB)', density, 'heapUsedPerRuntimeMB'),
   row('create + eval per runtime (ms)', density, 'createMsPerRuntime'),

@@ -74,7 +74,9 @@ pub fn module_exports(exports: Object, env: Env) -> Result<()> {
   Ok(())
 }
 
-/// Creates a runtime. Resolves once its isolate is ready.
+/// Creates a runtime. The first of a process resolves once its isolate is ready (it makes the
+/// snapshot); later ones resolve at once, their isolate made (or taken warm) on the pool while
+/// the first eval waits for it.
 #[napi(catch_unwind, ts_args_type = "options?: RuntimeOptions", ts_return_type = "Promise<Runtime>")]
 pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<PromiseRaw<'a, ()>> {
   let raw = env.raw();
@@ -97,39 +99,41 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
   let test_env = (config.test_environment.is_some(), config.execution_timeout_ms);
   let host = Arc::new(NodeHost::new(bridge.clone(), callbacks));
   let glue = host.glue.clone();
+  let parts = RuntimeParts { bridge: bridge.clone(), glue, test_env, needs_glue, ws_command };
+  // Once the process's snapshot exists, the runtime is handed out at once: its first eval queues
+  // behind the making of its isolate, on the pool, instead of waiting for the pool to say it is
+  // ready (a hand-off to the pool and back per createRuntime).
+  let (config, host) = match RuntimeHandle::start(config, host) {
+    runtime::Started::Now(handle) => {
+      register_cleanup(raw, &handle);
+      return match parts.into_runtime(raw, handle) {
+        Ok(rt) => {
+          deferred.resolve_now(raw, rt);
+          Ok(promise(env, promise_value))
+        }
+        Err(e) => {
+          deferred.reject(ErrorInfo::new("Error", e.reason.clone()));
+          Ok(promise(env, promise_value))
+        }
+      };
+    }
+    runtime::Started::Refused(e) => {
+      parts.forget(raw);
+      deferred.reject(e);
+      return Ok(promise(env, promise_value));
+    }
+    runtime::Started::NotYet(config, host) => (config, host),
+  };
   let slot: Arc<OnceLock<Arc<RuntimeHandle>>> = Arc::new(OnceLock::new());
   let ready = {
     let slot = slot.clone();
-    let bridge = bridge.clone();
     Box::new(move |r: std::result::Result<(), ErrorInfo>| match r {
       Ok(()) => deferred.settle(move |env| {
         let handle = slot.get().cloned().ok_or_else(|| napi::Error::from_reason("runtime failed to start"))?;
-        let rt = Runtime {
-          handle,
-          bridge,
-          id: uuid::Uuid::new_v4().to_string(),
-          glue,
-          fetch_api: std::sync::Mutex::new(None),
-          test_api: std::sync::Mutex::new(None),
-          test_env,
-          compat_api: std::sync::Mutex::new([None, None]),
-        };
-        if needs_glue {
-          let api = rt.glue_api(env)?;
-          if let Some(listener) = ws_command {
-            let e = unsafe { host::napi::Env::from_raw(env) };
-            let callback = unsafe { listener.get(env) };
-            unsafe { listener.delete(env) };
-            let subscribe = e.get_named(api, "onWebSocketCommand")?;
-            e.call(api, subscribe, &[callback])?;
-          }
-        }
-        Ok(Settle::Resolve(unsafe { Runtime::to_napi_value(env, rt) }?))
+        Ok(Settle::Resolve(parts.into_runtime(env, handle)?))
       }),
       Err(e) => deferred.settle(move |env| {
-        if let Some(listener) = ws_command {
-          unsafe { listener.delete(env) };
-        }
+        parts.forget(env);
         Ok(Settle::Reject(e.to_host(unsafe { host::napi::Env::from_raw(env) })))
       }),
     })
@@ -138,6 +142,49 @@ pub fn create_runtime<'a>(env: &'a Env, options: Option<Unknown<'a>>) -> Result<
   let _ = slot.set(handle.clone());
   register_cleanup(raw, &handle);
   Ok(promise(env, promise_value))
+}
+
+/// What a `Runtime` object is made of besides its handle.
+struct RuntimeParts {
+  bridge: Arc<HostBridge>,
+  glue: host::GlueSlot,
+  test_env: (bool, Option<u64>),
+  needs_glue: bool,
+  ws_command: Option<host::Ref>,
+}
+
+impl RuntimeParts {
+  /// The host's `Runtime` object. Main thread only.
+  fn into_runtime(self, env: sys::napi_env, handle: Arc<RuntimeHandle>) -> Result<sys::napi_value> {
+    let rt = Runtime {
+      handle,
+      bridge: self.bridge,
+      id: uuid::Uuid::new_v4().to_string(),
+      glue: self.glue,
+      fetch_api: std::sync::Mutex::new(None),
+      test_api: std::sync::Mutex::new(None),
+      test_env: self.test_env,
+      compat_api: std::sync::Mutex::new([None, None]),
+    };
+    if self.needs_glue {
+      let api = rt.glue_api(env)?;
+      if let Some(listener) = self.ws_command {
+        let e = unsafe { host::napi::Env::from_raw(env) };
+        let callback = unsafe { listener.get(env) };
+        unsafe { listener.delete(env) };
+        let subscribe = e.get_named(api, "onWebSocketCommand")?;
+        e.call(api, subscribe, &[callback])?;
+      }
+    }
+    unsafe { Runtime::to_napi_value(env, rt) }
+  }
+
+  /// The runtime did not start: lets go of what the host held for it. Main thread only.
+  fn forget(self, env: sys::napi_env) {
+    if let Some(listener) = self.ws_command {
+      unsafe { listener.delete(env) };
+    }
+  }
 }
 
 /// Process-wide figures of the runtime pool.
@@ -151,6 +198,10 @@ pub struct ProcessStats {
   pub contained_runtimes: u32,
   /// Heap bytes those runtimes still hold (they cannot be freed while the process lives).
   pub contained_bytes: f64,
+  /// Warm runtimes ready for `createRuntime` (see `configurePool({ warmRuntimes })`).
+  pub warm_runtimes: u32,
+  /// Runtimes started from a warm one since the process started.
+  pub warm_starts: f64,
 }
 
 /// Figures of the process's runtime pool.
@@ -163,17 +214,28 @@ pub fn process_stats() -> ProcessStats {
     pool_threads: pool.threads() as u32,
     contained_runtimes: pool.contained.load(Ordering::Acquire) as u32,
     contained_bytes: pool.contained_bytes.load(Ordering::Acquire) as f64,
+    warm_runtimes: runtime::warm::ready() as u32,
+    warm_starts: runtime::warm::starts() as f64,
   }
 }
 
 /// Options of the process-wide runtime pool.
 #[napi(object)]
 pub struct PoolOptions {
-  /// Event-loop threads that run every runtime (1–256; default: the number of cores).
-  pub threads: u32,
+  /// Event-loop threads that run every runtime (1–256; default: the number of cores). Set once,
+  /// before the first `createRuntime()`.
+  pub threads: Option<u32>,
+  /// Runtimes kept made ahead of time (0–256, default 0), refilled in the background: a
+  /// `createRuntime()` whose `memoryLimitMB` is `warmMemoryLimitMB` takes one instead of making
+  /// its isolate. Each holds ~2 MB while it waits. May be changed at any time; 0 frees them.
+  pub warm_runtimes: Option<u32>,
+  /// The `memoryLimitMB` of the warm runtimes (default 128).
+  #[napi(js_name = "warmMemoryLimitMB")]
+  pub warm_memory_limit_mb: Option<f64>,
 }
 
-/// Sets the size of the runtime pool, once per process, before the first `createRuntime()`.
+/// Sets the size of the runtime pool (once per process, before the first `createRuntime()`)
+/// and how many warm runtimes it keeps (at any time).
 #[napi(catch_unwind, ts_args_type = "options: PoolOptions")]
 pub fn configure_pool(env: Env, options: Unknown) -> Result<()> {
   let fail = |type_error: bool, msg: String| -> Result<()> {
@@ -186,14 +248,53 @@ pub fn configure_pool(env: Env, options: Unknown) -> Result<()> {
   // SAFETY: checked to be an object just above.
   let obj: Object = unsafe { options.cast() }?;
   let threads: Unknown = obj.get_named_property("threads")?;
-  if threads.get_type()? != ValueType::Number {
-    return fail(true, "configurePool(options): threads must be a number of threads from 1 to 256".into());
+  let warm: Unknown = obj.get_named_property("warmRuntimes")?;
+  let warm_limit: Unknown = obj.get_named_property("warmMemoryLimitMB")?;
+  let given = |v: &Unknown| v.get_type().map(|t| t != ValueType::Undefined);
+  let threads = if given(&threads)? || !given(&warm)? {
+    if threads.get_type()? != ValueType::Number {
+      return fail(true, "configurePool(options): threads must be a number of threads from 1 to 256".into());
+    }
+    let n: f64 = unsafe { threads.cast() }?;
+    if n.fract() != 0.0 || !(1.0..=256.0).contains(&n) {
+      return fail(false, format!("configurePool(options): threads must be an integer from 1 to 256 (got {n})"));
+    }
+    Some(n as usize)
+  } else {
+    None
+  };
+  let warm = if given(&warm)? {
+    if warm.get_type()? != ValueType::Number {
+      return fail(true, format!("configurePool(options): warmRuntimes must be a number of runtimes from 0 to {}", runtime::warm::MAX));
+    }
+    let n: f64 = unsafe { warm.cast() }?;
+    if n.fract() != 0.0 || !(0.0..=runtime::warm::MAX as f64).contains(&n) {
+      return fail(false, format!("configurePool(options): warmRuntimes must be an integer from 0 to {} (got {n})", runtime::warm::MAX));
+    }
+    let mb = if given(&warm_limit)? {
+      let mb = match warm_limit.get_type()? {
+        ValueType::Number => unsafe { warm_limit.cast::<f64>() }?,
+        _ => return fail(true, "configurePool(options): warmMemoryLimitMB must be a number of MB from 8 to 16384".into()),
+      };
+      // The range createRuntime's memoryLimitMB takes (src/host/options.rs).
+      if !(8.0..=16384.0).contains(&mb) {
+        return fail(false, format!("configurePool(options): warmMemoryLimitMB must be from 8 to 16384 (got {mb})"));
+      }
+      mb
+    } else {
+      128.0
+    };
+    Some((n as usize, mb))
+  } else {
+    None
+  };
+  if let Some(n) = threads {
+    runtime::pool::configure(n).map_err(|m| napi::Error::new(napi::Status::GenericFailure, format!("configurePool(options): {m}")))?;
   }
-  let n: f64 = unsafe { threads.cast() }?;
-  if n.fract() != 0.0 || !(1.0..=256.0).contains(&n) {
-    return fail(false, format!("configurePool(options): threads must be an integer from 1 to 256 (got {n})"));
+  if let Some((n, mb)) = warm {
+    runtime::warm::configure(n, mb).map_err(|m| napi::Error::new(napi::Status::GenericFailure, format!("configurePool(options): {m}")))?;
   }
-  runtime::pool::configure(n as usize).map_err(|m| napi::Error::new(napi::Status::GenericFailure, format!("configurePool(options): {m}")))
+  Ok(())
 }
 
 /// When Node's environment (the main thread or a worker) shuts down, its runtimes stop too.
@@ -277,12 +378,9 @@ impl Runtime {
     let raw = env.raw();
     let (mut deferred, promise_value) = Deferred::new(raw, &self.bridge)?;
     deferred.resolve_on_drop();
-    let handle = self.handle.clone();
+    // Told by the teardown once the runtime is unreachable, before V8 frees the isolate.
     let done: runtime::Completion = Box::new(move |_| {
-      deferred.settle(move |env| {
-        handle.join();
-        Ok(Settle::Resolve(unsafe { host::napi::Env::from_raw(env) }.undefined()?))
-      })
+      deferred.settle(move |env| Ok(Settle::Resolve(unsafe { host::napi::Env::from_raw(env) }.undefined()?)))
     });
     if let Err(done) = self.handle.dispose(done) {
       // Already stopped: nothing left to free but the thread.

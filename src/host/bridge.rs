@@ -268,6 +268,14 @@ impl Deferred {
     });
   }
 
+  /// Resolves with `value` now, on the main thread (where `env` is).
+  pub fn resolve_now(mut self, env: sys::napi_env, value: sys::napi_value) {
+    self.settled = true;
+    let raw = std::mem::replace(&mut self.raw, ptr::null_mut());
+    settle_raw(unsafe { Env::from_raw(env) }, raw, Settle::Resolve(value));
+    self.bridge.unhold(env);
+  }
+
   pub fn resolve_undefined(self) {
     self.settle(|env| Ok(Settle::Resolve(unsafe { Env::from_raw(env) }.undefined()?)))
   }

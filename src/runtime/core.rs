@@ -69,6 +69,8 @@ pub struct Core {
   finished: (Mutex<bool>, Condvar),
   /// The runtime was contained (see `contain`): its isolate is never touched or freed by the pool.
   contained: AtomicBool,
+  /// A dispose is in the inbox: what is queued before it does not run (see `take_dispose`).
+  disposing: AtomicBool,
 }
 
 impl Core {
@@ -85,7 +87,38 @@ impl Core {
       timer: Mutex::new(None),
       finished: (Mutex::new(false), Condvar::new()),
       contained: AtomicBool::new(false),
+      disposing: AtomicBool::new(false),
     })
+  }
+
+  /// A runtime made ahead of time (see warm.rs): its inbox takes messages (V8's tasks for its
+  /// isolate) but it is not run until `release` gives it what its first turn needs.
+  pub fn new_held(shared: Arc<Shared>) -> Arc<Self> {
+    Arc::new(Self {
+      shared,
+      inbox: Mutex::new(VecDeque::new()),
+      // Counts as scheduled, so that a message does not queue it on the pool.
+      run: AtomicU8::new(SCHEDULED),
+      notified: AtomicBool::new(false),
+      engine: Mutex::new(None),
+      init: Mutex::new(None),
+      waiters: Mutex::new(HashMap::new()),
+      next_id: AtomicU64::new(1),
+      timer: Mutex::new(None),
+      finished: (Mutex::new(false), Condvar::new()),
+      contained: AtomicBool::new(false),
+      disposing: AtomicBool::new(false),
+    })
+  }
+
+  /// Hands a held runtime its first turn's `init` and lets the pool run it.
+  pub fn release(self: &Arc<Self>, init: super::Init) {
+    if let Ok(mut i) = self.init.lock() {
+      *i = Some(init);
+    }
+    if self.run.compare_exchange(SCHEDULED, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+      self.wake();
+    }
   }
 
   pub fn mailbox(self: &Arc<Self>) -> Mailbox {
@@ -120,6 +153,33 @@ impl Core {
 
   pub fn next_msg(&self) -> Option<Msg> {
     self.inbox.lock().ok()?.pop_front()
+  }
+
+  /// Whether a dispose waits in the inbox.
+  pub fn dispose_queued(&self) -> bool {
+    self.inbox.lock().map(|q| q.iter().any(|m| matches!(m, Msg::Dispose { .. }))).unwrap_or(false)
+  }
+
+  /// Queues a dispose: the runtime's next turn ends it before anything queued earlier runs (a
+  /// script running now is interrupted by the caller).
+  pub fn send_dispose(self: &Arc<Self>, done: Option<super::Completion>) -> Result<(), Msg> {
+    self.send(Msg::Dispose { done })?;
+    self.disposing.store(true, Ordering::Release);
+    Ok(())
+  }
+
+  pub fn disposing(&self) -> bool {
+    self.disposing.load(Ordering::Acquire)
+  }
+
+  /// Takes the first dispose out of the inbox, if one waits there: its completion.
+  pub fn take_dispose(&self) -> Option<Option<super::Completion>> {
+    let mut q = self.inbox.lock().ok()?;
+    let i = q.iter().position(|m| matches!(m, Msg::Dispose { .. }))?;
+    match q.remove(i) {
+      Some(Msg::Dispose { done }) => Some(done),
+      _ => None,
+    }
   }
 
   pub fn has_messages(&self) -> bool {
@@ -302,11 +362,25 @@ mod tests {
 
   /// A core as a worker sees it in a turn (SCHEDULED), never handed to the pool.
   fn running_core() -> Arc<Core> {
-    let init = Init { config: Config::default(), host: Arc::new(NoHost), ready: Box::new(|_| {}) };
+    let init = Init { config: Config::default(), host: Arc::new(NoHost), ready: Box::new(|_| {}), warm: None, room_checked: false };
     let core = Core::new(Arc::new(Shared::new(128.0)), init);
     core.run.store(SCHEDULED, Ordering::Release);
     core.begin_turn();
     core
+  }
+
+  #[test]
+  fn a_held_core_keeps_messages_without_being_scheduled_until_released() {
+    let core = Core::new_held(Arc::new(Shared::new(128.0)));
+    assert!(core.send(Msg::Wake).is_ok());
+    core.wake();
+    // Still held: nothing queued it on the pool (a scheduled core is never queued twice).
+    assert_eq!(core.run.load(Ordering::Acquire), SCHEDULED);
+    assert!(core.has_messages());
+    // A warm runtime nobody took is finished: its queued messages go with it.
+    core.finish();
+    assert!(core.is_done());
+    assert!(!core.has_messages());
   }
 
   #[test]

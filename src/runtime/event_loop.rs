@@ -39,6 +39,12 @@ pub fn run_turn(core: &Arc<Core>, slice: Duration) -> bool {
   let engine = core.engine.lock().ok().and_then(|mut e| e.take());
   let engine = match engine {
     Some(e) => e,
+    // Disposed before its isolate was made (createRuntime hands a runtime out at once): the
+    // evals queued before the dispose never run, as a dispose interrupts those of a live runtime.
+    None if core.dispose_queued() => {
+      abandon(core);
+      return false;
+    }
     None => match init(core) {
       Some(e) => e,
       None => return false,
@@ -119,24 +125,93 @@ fn arm_timer(core: &Arc<Core>, next: Option<Instant>) {
   }
 }
 
-/// Creates the isolate and context (from the snapshot) on this worker.
+/// Ends a runtime whose isolate was never made: every host promise settles ("disposed").
+fn abandon(core: &Arc<Core>) {
+  let init = core.init.lock().ok().and_then(|mut i| i.take());
+  core.shared.mark_dead(None);
+  pool::Pool::global().runtime_ended();
+  core.fail_everything();
+  if let Some(init) = init {
+    if let Some(parts) = init.warm {
+      crate::platform::unregister(parts.raw as *mut c_void);
+      drop(parts);
+    }
+    init.host.shutdown();
+    (init.ready)(Err(core.shared.later_error()));
+  }
+  core.finish();
+}
+
+/// Sets up the runtime on this worker: its isolate and context (taken warm, or made from the
+/// snapshot now), then its own state and options.
 fn init(core: &Arc<Core>) -> Option<Engine> {
-  let super::Init { config, host, ready } = core.init.lock().ok()?.take()?;
+  let super::Init { config, host, ready, warm, room_checked } = core.init.lock().ok()?.take()?;
   let shared = core.shared.clone();
   let fail = |e: ErrorInfo, ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>| {
-    shared.mark_dead(Some("it could not start"));
+    // Interrupted by a dispose while it was being set up: plainly disposed.
+    let why = format!("it could not start ({})", e.message);
+    shared.mark_dead(if core.dispose_queued() { None } else { Some(&why) });
     pool::Pool::global().runtime_ended();
     core.finish();
     ready(Err(e));
     None
   };
-  let blob = match super::snapshot::blob() {
-    Ok(b) => b,
-    Err(e) => return fail(e, ready),
+  let parts = match warm {
+    Some(parts) => parts,
+    None => {
+      let blob = match super::snapshot::blob() {
+        Ok(b) => b,
+        Err(e) => return fail(e, ready),
+      };
+      if !room_checked {
+        if let Err(why) = super::room::check() {
+          return fail(ErrorInfo::range_error(format!("createRuntime(): {why}")), ready);
+        }
+      }
+      match make_isolate(core, blob) {
+        Ok(parts) => parts,
+        Err(e) => return fail(e, ready),
+      }
+    }
   };
-  if let Err(why) = super::room::check() {
-    return fail(ErrorInfo::range_error(format!("createRuntime(): {why}")), ready);
+  let super::warm::Parts { isolate, context, raw } = parts;
+  let state: StateRef = Rc::new(RefCell::new(State::new(config, host, shared.clone(), core.mailbox())));
+  let setup = {
+    let mut locker = isolate.lock();
+    locker.set_slot(state.clone());
+    let installed = {
+      v8::scope!(let scope, &mut *locker);
+      let local = v8::Local::new(scope, &context);
+      let scope = &mut v8::ContextScope::new(scope, local);
+      bindings::install_runtime(scope, &state)
+    };
+    match installed {
+      Ok(()) => {
+        state.borrow_mut().context = Some(context);
+        update_heap_stats(&mut locker, &shared);
+        Ok(())
+      }
+      Err(e) => {
+        crate::platform::unregister(raw as *mut c_void);
+        let _ = locker.remove_slot::<StateRef>();
+        drop(context);
+        Err(e)
+      }
+    }
+  };
+  if let Err(e) = setup {
+    drop(state);
+    drop(isolate);
+    return fail(e, ready);
   }
+  ready(Ok(()));
+  Some(Engine { isolate, state, raw })
+}
+
+/// Makes an isolate and its context from the snapshot, on this thread, routed to `core`: what
+/// every runtime starts from, made either by its first turn or ahead of time (warm.rs).
+pub(super) fn make_isolate(core: &Arc<Core>, blob: &'static [u8]) -> Result<super::warm::Parts, ErrorInfo> {
+  let shared = &core.shared;
   super::snapshot::anchor(blob);
   let params = v8::CreateParams::default()
     .heap_limits(0, shared.budget.limit_bytes)
@@ -162,44 +237,24 @@ fn init(core: &Arc<Core>) -> Option<Engine> {
   let raw: *mut c_void = unsafe { std::mem::transmute(isolate.as_raw_isolate_ptr()) };
   shared.budget.isolate.store(raw, std::sync::atomic::Ordering::Release);
   crate::platform::register(raw, core.mailbox());
-
-  let state: StateRef = Rc::new(RefCell::new(State::new(config, host, shared.clone(), core.mailbox())));
-  isolate.set_slot(state.clone());
-  let setup = {
+  let context = {
     v8::scope!(let scope, &mut isolate);
     let context = v8::Context::new(scope, Default::default());
-    let scope = &mut v8::ContextScope::new(scope, context);
-    bindings::install_runtime(scope, &state).map(|_| v8::Global::new(scope, context))
+    v8::Global::new(scope, context)
   };
-  match setup {
-    Ok(context) => {
-      state.borrow_mut().context = Some(context);
-      update_heap_stats(&mut isolate, &shared);
-    }
-    Err(e) => {
-      crate::platform::unregister(raw);
-      let _ = isolate.remove_slot::<StateRef>();
-      drop(state);
-      drop(isolate);
-      return fail(e, ready);
-    }
-  }
-  // SAFETY: every value attached to the isolate (slots, callbacks' data, the allocator) is only
-  // used under the isolate's lock or is Send; see `Engine`.
-  let isolate = match unsafe { isolate.try_into_shared() } {
-    Ok(i) => i,
+  // SAFETY: every value attached to the isolate (callbacks' data, the allocator) is Send or only
+  // used under the isolate's lock; see `Engine`.
+  match unsafe { isolate.try_into_shared() } {
+    Ok(isolate) => Ok(super::warm::Parts { isolate, context, raw: raw as usize }),
     Err(e) => {
       let reason = e.to_string();
-      let mut isolate = e.into_isolate();
+      let isolate = e.into_isolate();
       crate::platform::unregister(raw);
-      let _ = isolate.remove_slot::<StateRef>();
-      drop(state);
+      drop(context);
       drop(isolate);
-      return fail(ErrorInfo::new("Error", format!("could not set up the runtime: {reason}")), ready);
+      Err(ErrorInfo::new("Error", format!("could not set up the runtime: {reason}")))
     }
-  };
-  ready(Ok(()));
-  Some(Engine { isolate, state, raw: raw as usize })
+  }
 }
 
 /// Per-task limits from the runtime's options.
@@ -216,7 +271,15 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
     return Some(e);
   }
   loop {
-    while let Some(msg) = core.next_msg() {
+    loop {
+      // A dispose ends the runtime before what was queued ahead of it runs (that may have come
+      // before the isolate existed, when no script could be interrupted).
+      if core.disposing() {
+        if let Some(done) = core.take_dispose() {
+          return Some(Exit::Disposed(done));
+        }
+      }
+      let Some(msg) = core.next_msg() else { break };
       if let Msg::Dispose { done } = msg {
         return Some(Exit::Disposed(done));
       }
@@ -619,14 +682,18 @@ fn teardown(engine: Engine, core: &Arc<Core>, exit: Exit) {
     drop(state);
     update_heap_stats(&mut locker, shared);
   }
-  drop(isolate);
   // A runtime written off as stuck was already counted out (and its promises settled).
   if !core.is_contained() {
     pool::Pool::global().runtime_ended();
   }
-  core.finish();
+  core.fail_everything();
   host.shutdown();
+  // The host's dispose() resolves before the isolate is freed (a few hundred µs of V8 teardown
+  // nothing waits for): the runtime is already unreachable, and this worker frees it meanwhile.
+  // What waits for the teardown itself (a Node environment shutting down) waits for `finish`.
   if let Some(d) = dispose_done {
     d(Ok(()));
   }
+  drop(isolate);
+  core.finish();
 }

@@ -15,6 +15,7 @@ mod rejections;
 mod room;
 mod snapshot;
 mod state;
+pub mod warm;
 #[cfg(test)]
 mod tests;
 
@@ -182,6 +183,11 @@ pub struct Init {
   pub config: Config,
   pub host: Arc<dyn Host>,
   pub ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>,
+  /// The isolate and context made ahead of time (`configurePool({ warmRuntimes })`); None: the
+  /// first turn makes them.
+  pub warm: Option<warm::Parts>,
+  /// `room::check()` already counted this isolate (it was made warm, or the host checked).
+  pub room_checked: bool,
 }
 
 pub enum Msg {
@@ -235,7 +241,7 @@ pub struct Shared {
 }
 
 impl Shared {
-  fn new(memory_limit_mb: f64) -> Self {
+  pub(crate) fn new(memory_limit_mb: f64) -> Self {
     let limit_bytes = (memory_limit_mb * 1024.0 * 1024.0) as usize;
     Self {
       budget: MemoryBudget::new(limit_bytes),
@@ -359,6 +365,16 @@ impl SharedExtensions {
   }
 }
 
+/// What `RuntimeHandle::start` did.
+pub enum Started {
+  /// The runtime exists; its isolate is being made (or taken warm).
+  Now(Arc<RuntimeHandle>),
+  /// No room for another isolate in this process.
+  Refused(ErrorInfo),
+  /// The snapshot is not made yet: start it with `spawn`, which reports how that went.
+  NotYet(Config, Arc<dyn Host>),
+}
+
 /// The host's handle of a runtime. Dropping the last one (the host forgot the runtime without
 /// `dispose()`) disposes it.
 pub struct RuntimeHandle {
@@ -371,10 +387,38 @@ impl RuntimeHandle {
   pub fn spawn(config: Config, host: Arc<dyn Host>, ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send>) -> Result<Arc<Self>, ErrorInfo> {
     let pool = pool::Pool::global();
     let shared = Arc::new(Shared::new(config.memory_limit_mb));
-    let core = Core::new(shared.clone(), Init { config, host, ready });
+    let core = Core::new(shared.clone(), Init { config, host, ready, warm: None, room_checked: false });
     pool.runtime_started();
     core.wake();
     Ok(Arc::new(Self { core, shared }))
+  }
+
+  /// Creates a runtime the host may use at once, without waiting for its isolate: evals queue
+  /// behind its first turn, which takes a warm isolate's setup further or makes one (saving the
+  /// host a hand-off to the pool and back). None until the process's snapshot exists (the first
+  /// runtime makes it, and reports its failure): then `spawn`. A runtime that fails to start
+  /// later (a bug in the platform JS) ends, and its calls reject saying why.
+  pub fn start(config: Config, host: Arc<dyn Host>) -> Started {
+    if !snapshot::made() {
+      return Started::NotYet(config, host);
+    }
+    let pool = pool::Pool::global();
+    let ready: Box<dyn FnOnce(Result<(), ErrorInfo>) + Send> = Box::new(|_| {});
+    if let Some(w) = warm::take(config.memory_limit_mb) {
+      let (core, parts) = w.into_parts();
+      let shared = core.shared.clone();
+      pool.runtime_started();
+      core.release(Init { config, host, ready, warm: Some(parts), room_checked: true });
+      return Started::Now(Arc::new(Self { core, shared }));
+    }
+    if let Err(why) = room::check() {
+      return Started::Refused(ErrorInfo::range_error(format!("createRuntime(): {why}")));
+    }
+    let shared = Arc::new(Shared::new(config.memory_limit_mb));
+    let core = Core::new(shared.clone(), Init { config, host, ready, warm: None, room_checked: true });
+    pool.runtime_started();
+    core.wake();
+    Started::Now(Arc::new(Self { core, shared }))
   }
 
   /// Sends a message to the loop; if the loop is gone, the message (and any completion in it,
@@ -400,7 +444,7 @@ impl RuntimeHandle {
     if let Some(h) = self.shared.isolate.get() {
       h.terminate_execution();
     }
-    match self.core.send(Msg::Dispose { done: Some(done) }) {
+    match self.core.send_dispose(Some(done)) {
       Ok(()) => Ok(()),
       Err(Msg::Dispose { done: Some(done) }) => Err(done),
       Err(_) => Ok(()),
@@ -412,7 +456,7 @@ impl RuntimeHandle {
     if let Some(h) = self.shared.isolate.get() {
       h.terminate_execution();
     }
-    let _ = self.core.send(Msg::Dispose { done: None });
+    let _ = self.core.send_dispose(None);
     self.core.wait_finished(timeout);
   }
 
@@ -428,7 +472,7 @@ impl Drop for RuntimeHandle {
       if let Some(h) = self.shared.isolate.get() {
         h.terminate_execution();
       }
-      let _ = self.core.send(Msg::Dispose { done: None });
+      let _ = self.core.send_dispose(None);
     }
   }
 }

@@ -69,8 +69,14 @@ pub fn external_references() -> Cow<'static, [v8::ExternalReference]> {
 /// The process-wide snapshot, made on first use. An error (a bug in the platform JS) is reported
 /// to every createRuntime.
 pub fn blob() -> Result<&'static [u8], ErrorInfo> {
-  static BLOB: OnceLock<Result<Vec<u8>, ErrorInfo>> = OnceLock::new();
   BLOB.get_or_init(create).as_deref().map_err(Clone::clone)
+}
+
+static BLOB: OnceLock<Result<Vec<u8>, ErrorInfo>> = OnceLock::new();
+
+/// Whether the snapshot is made (and could be).
+pub fn made() -> bool {
+  BLOB.get().is_some_and(|b| b.is_ok())
 }
 
 /// Keeps one idle isolate made from the snapshot alive for the life of the process. V8 frees an
