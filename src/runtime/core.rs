@@ -75,33 +75,24 @@ pub struct Core {
 
 impl Core {
   pub fn new(shared: Arc<Shared>, init: super::Init) -> Arc<Self> {
-    Arc::new(Self {
-      shared,
-      inbox: Mutex::new(VecDeque::new()),
-      run: AtomicU8::new(IDLE),
-      notified: AtomicBool::new(false),
-      engine: Mutex::new(None),
-      init: Mutex::new(Some(init)),
-      waiters: Mutex::new(HashMap::new()),
-      next_id: AtomicU64::new(1),
-      timer: Mutex::new(None),
-      finished: (Mutex::new(false), Condvar::new()),
-      contained: AtomicBool::new(false),
-      disposing: AtomicBool::new(false),
-    })
+    Self::make(shared, Some(init), IDLE)
   }
 
   /// A runtime made ahead of time (see warm.rs): its inbox takes messages (V8's tasks for its
-  /// isolate) but it is not run until `release` gives it what its first turn needs.
+  /// isolate) but it is not run until `release` gives it what its first turn needs. It counts as
+  /// scheduled, so that a message does not queue it on the pool.
   pub fn new_held(shared: Arc<Shared>) -> Arc<Self> {
+    Self::make(shared, None, SCHEDULED)
+  }
+
+  fn make(shared: Arc<Shared>, init: Option<super::Init>, run: u8) -> Arc<Self> {
     Arc::new(Self {
       shared,
       inbox: Mutex::new(VecDeque::new()),
-      // Counts as scheduled, so that a message does not queue it on the pool.
-      run: AtomicU8::new(SCHEDULED),
+      run: AtomicU8::new(run),
       notified: AtomicBool::new(false),
       engine: Mutex::new(None),
-      init: Mutex::new(None),
+      init: Mutex::new(init),
       waiters: Mutex::new(HashMap::new()),
       next_id: AtomicU64::new(1),
       timer: Mutex::new(None),

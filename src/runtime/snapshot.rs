@@ -109,21 +109,25 @@ pub fn anchor(blob: &'static [u8]) {
 
 fn create() -> Result<Vec<u8>, ErrorInfo> {
   let mut creator = v8::Isolate::snapshot_creator(Some(external_references()), None);
-  {
+  let installed = {
     v8::scope!(let scope, &mut creator);
     let context = v8::Context::new(scope, Default::default());
     let scope = &mut v8::ContextScope::new(scope, context);
-    let handles = bindings::install_platform(scope)?;
-    for (i, h) in handles.into_iter().enumerate() {
-      let index = scope.add_context_data(context, h);
-      if index != i {
-        return Err(ErrorInfo::new("Error", "snapshot data out of order"));
+    let installed = bindings::install_platform(scope).and_then(|handles| {
+      for (i, h) in handles.into_iter().enumerate() {
+        if scope.add_context_data(context, h) != i {
+          return Err(ErrorInfo::new("Error", "snapshot data out of order"));
+        }
       }
-    }
+      Ok(())
+    });
     scope.set_default_context(context);
-  }
-  let blob = creator
-    .create_blob(v8::FunctionCodeHandling::Keep)
-    .ok_or_else(|| ErrorInfo::new("Error", "could not create the V8 startup snapshot"))?;
+    installed
+  };
+  // Always finish the creator, even after a failure: rusty_v8 panics when a SnapshotCreator is
+  // dropped without `create_blob`.
+  let blob = creator.create_blob(v8::FunctionCodeHandling::Keep);
+  installed?;
+  let blob = blob.ok_or_else(|| ErrorInfo::new("Error", "could not create the V8 startup snapshot"))?;
   Ok(blob.to_vec())
 }
