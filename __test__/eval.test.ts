@@ -136,9 +136,10 @@ describe('eval basics', () => {
       await other.eval('report("other ran")')
       expect(calls).toEqual(['other ran'])
       expect(Date.now() - t0).toBeLessThan(1500)
-      // dispose() ends the spin.
+      // dispose() ends the spin (and rejects its eval).
+      const ended = expect(spinning).rejects.toThrow()
       await busy.dispose()
-      await expect(spinning).rejects.toThrow()
+      await ended
       await other.dispose()
     }
   })

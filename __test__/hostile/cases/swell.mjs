@@ -215,6 +215,14 @@ export default define('swell', [
     expect: MEM,
   },
   {
+    id: 'ec-signing-keys-kept',
+    why: "a private key that has signed also holds ring's form of it (asym::sign_fast), outside the JS heap: charged with the key, so kept keys still end in MemoryLimitError; keygen at 150-300 µs each makes this slow on a loaded machine, as for ec-keys-kept",
+    options: { ...SWELL, executionTimeout: 40_000 },
+    withinMs: 40_000,
+    script: `const keep = []; const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }; const data = new Uint8Array(8); for (;;) { const { privateKey } = await crypto.subtle.generateKey(alg, false, ['sign']); await crypto.subtle.sign(alg, privateKey, data); keep.push(privateKey) }`,
+    expect: MEM,
+  },
+  {
     id: 'wasm-modules-compiled-kept',
     why: 'compiled code lives outside the JS heap: modules kept past 4 × memoryLimitMB (4 × their size each) make new WebAssembly.Module throw the RangeError the README documents (what the JS API does when it cannot allocate) and the runtime goes on; MemoryLimitError if the JS heap holding the instances trips first',
     options: SWELL,

@@ -88,12 +88,15 @@ pub enum Key {
 
 impl Key {
   /// Bytes the key holds, for the memory budget (an estimate for the big-number types: an RSA
-  /// private key keeps n, d, two primes and their CRT values, about 4.5 moduli).
+  /// private key keeps n, d, two primes and their CRT values, about 4.5 moduli). A private key
+  /// is charged for ring's form of it too, made when it first signs (`asym::sign_fast`: the
+  /// same numbers again and their Montgomery constants, about 6 moduli for RSA).
   pub fn size(&self) -> usize {
     let material = match self {
       Key::Secret(b) => b.capacity(),
-      Key::RsaPrivate(k) => k.size() * 5,
+      Key::RsaPrivate(k) => k.size() * 11,
       Key::RsaPublic(k) => k.size() + 16,
+      Key::Ec(_) if self.is_private() => 768,
       Key::Ec(_) => 256,
       Key::OkpPrivate { private, public, .. } => private.capacity() + public.capacity(),
       Key::OkpPublic { public, .. } => public.capacity(),

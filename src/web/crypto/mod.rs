@@ -117,6 +117,8 @@ fn error_value(e: Error) -> Value {
 /// What a key handle owns: the key, and its charge to the runtime's ArrayBuffer limit.
 struct KeyCell {
   key: Arc<Key>,
+  /// ring's form of a private key, made when it first signs (see `asym::sign_fast`).
+  fast: Arc<asym::FastCell>,
   _charge: Charge,
 }
 
@@ -128,7 +130,7 @@ fn new_handle<'s>(scope: &mut v8::PinScope<'s, '_>, key: Key) -> Res<v8::Local<'
   let Some(charge) = charge_or_trip(scope, Pool::ArrayBuffers, key.size()) else {
     return Err(op_err("the key does not fit in memoryLimitMB"));
   };
-  Ok(owner(scope, KeyCell { key: Arc::new(key), _charge: charge }))
+  Ok(owner(scope, KeyCell { key: Arc::new(key), fast: Arc::default(), _charge: charge }))
 }
 
 fn key_of(_scope: &mut v8::PinScope, v: v8::Local<v8::Value>) -> Res<Arc<Key>> {
@@ -868,13 +870,16 @@ fn is_rsa_private(k: &Key) -> bool {
 
 /// asymSign(handle, scheme, hash | undefined, saltLength | context | undefined, data)
 fn asym_sign<'s>(scope: &mut v8::PinScope<'s, '_>, args: Args<'s>, rv: v8::ReturnValue<'s>) {
-  let r = (|| Ok((key_of(scope, args.get(0))?, sign_params(scope, args.get(1), args.get(2), args.get(3))?)))();
+  let r = (|| {
+    let fast = owned::<KeyCell>(args.get(0)).map(|c| c.fast.clone());
+    Ok((key_of(scope, args.get(0))?, fast.unwrap_or_default(), sign_params(scope, args.get(1), args.get(2), args.get(3))?))
+  })();
   match r {
-    Ok((k, p)) => {
+    Ok((k, fast, p)) => {
       let always = is_rsa_private(&k);
       run_job(scope, rv, args.get(4), always, move |b, c| {
         c.check()?;
-        asym::sign(&k, &p, b).map(Out::Bytes)
+        asym::sign_fast(&k, &fast, &p, b).map(Out::Bytes)
       })
     }
     Err(e) => throw(scope, e),
