@@ -118,6 +118,50 @@ describe('runtime.listen: HTTP', () => {
     expect(await (await fetch(s2.url)).text()).toBe('from then')
   })
 
+
+  it('answers from a Response\'s own state whatever a script patched or overrode, and a clean 500 for what is not one', async () => {
+    // The answer crosses to Rust as its parts (serveAnswer): globals, prototypes and accessors a
+    // script changed, a Response subclass's getters change nothing. (Accessors on array indices
+    // are the hostile suite's graceful case tamper/array-index-accessors.)
+    const { server, entries } = await serveApp(`
+      // (Object.prototype's status, headers... are rightly read by the ResponseInit dictionary.)
+      for (const [proto, keys] of [[Array.prototype, ['status', 'statusText', 'headers', 'body', 'kind', 'payload', 'upgrade']], [Object.prototype, ['kind', 'payload', 'upgrade']]])
+        for (const k of keys) Object.defineProperty(proto, k, { get() { throw new Error('getter ' + k) }, set() { throw new Error('setter ' + k) }, configurable: true })
+      Number.isInteger = () => false
+      String.prototype.toString = () => 'patched'
+      Function.prototype.call = Function.prototype.apply = () => { throw new Error('patched call') }
+      Object.defineProperty(Uint8Array.prototype, Symbol.toStringTag, { get() { return 'Nope' } })
+      class Sub extends Response {
+        get status() { throw new Error('status getter') }
+        get headers() { throw new Error('headers getter') }
+        get body() { throw new Error('body getter') }
+      }
+      const routes = {
+        '/sub': () => new Sub('sub', { status: 201, headers: { 'x-sub': 'yes' } }),
+        '/bytes': () => new Response(new Uint8Array([104, 105]), { status: 202 }),
+        '/empty': () => new Response(null, { status: 204, headers: { 'x-empty': '1' } }),
+        '/stream': () => new Response(new ReadableStream({ start(c) { c.enqueue(new Uint8Array([115])); c.close() } })),
+        '/proxy': () => new Proxy(new Response('proxied'), {}),
+        '/revoked': () => { const p = Proxy.revocable(new Response('r'), {}); p.revoke(); return p.proxy },
+        '/then-throws': () => { const r = new Response('t'); Object.defineProperty(r, 'then', { get() { throw new Error('then getter') } }); return r },
+      }
+      serve({ fetch: (request) => routes[new URL(request.url).pathname]() })`)
+    const get = async (path: string) => {
+      const res = await fetch(`${server.url.slice(0, -1)}${path}`)
+      return { status: res.status, text: await res.text(), headers: res.headers }
+    }
+    const sub = await get('/sub')
+    expect([sub.status, sub.text, sub.headers.get('x-sub')]).toEqual([201, 'sub', 'yes'])
+    const bytes = await get('/bytes')
+    expect([bytes.status, bytes.text, bytes.headers.get('content-length')]).toEqual([202, 'hi', '2'])
+    const empty = await get('/empty')
+    expect([empty.status, empty.text, empty.headers.get('x-empty')]).toEqual([204, '', '1'])
+    expect(await get('/stream')).toMatchObject({ status: 200, text: 's' })
+    for (const path of ['/proxy', '/revoked', '/then-throws']) expect(await get(path)).toMatchObject({ status: 500, text: 'Internal Server Error' })
+    // The server still answers after all of them.
+    expect(await get('/sub')).toMatchObject({ status: 201, text: 'sub' })
+    expect(entries.join('\n')).toContain('then getter')
+  })
   it('streams request bodies into the isolate and response bodies out, both ways at once', async () => {
     const { server } = await serveApp(`serve({ fetch(request) { return new Response(request.body, { headers: { 'x-echo': '1' } }) } })`)
     const size = 5 * 1024 * 1024
@@ -490,6 +534,18 @@ describe('runtime.listen: limits and lifecycle', () => {
     expect(await filled.text()).toBe('filled')
     const refused = await fetch(`${server.url}x`, { headers: { 'x-pad': 'p'.repeat(8000) } })
     expect(refused.status).toBe(503)
+  })
+
+  it('answers 500 for a response body larger than the runtime\'s memory limit, and serves one within it', async () => {
+    // 'é' is one byte in V8's string and two in UTF-8: 9 Mi of them are 18 MiB to send, past 16 MB.
+    const { server } = await serveApp(`
+      const big = 'é'.repeat(9 << 20), fits = 'é'.repeat(6 << 20)
+      serve({ fetch: (request) => new Response(new URL(request.url).pathname === '/big' ? big : fits) })`, {}, { memoryLimitMB: 16 })
+    const big = await fetch(`${server.url}big`)
+    expect([big.status, await big.text()]).toEqual([500, 'Internal Server Error'])
+    const fits = await fetch(server.url)
+    expect(fits.status).toBe(200)
+    expect((await fits.arrayBuffer()).byteLength).toBe(12 << 20)
   })
 
   it('validates its options with errors that name them', async () => {

@@ -14,6 +14,7 @@ fn natives() -> Natives {
     ("serveBodyPull", body_pull.map_fn_to()),
     ("serveBodyCancel", body_cancel.map_fn_to()),
     ("serveBuffered", buffered.map_fn_to()),
+    ("serveAnswer", answer.map_fn_to()),
   ]
 }
 
@@ -73,6 +74,73 @@ fn buffered<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgu
   let cid = args.get(0).to_rust_string_lossy(scope);
   let n = owner(scope).and_then(|o| crate::server::registry::conn(o, &cid)).map(|c| c.buffered.load(Ordering::Acquire) as f64);
   rv.set(v8::Number::new(scope, n.unwrap_or(-1.0)).into());
+}
+
+/// `serveAnswer(id, status, headers, kind, payload, upgrade)`: serve.js answers a native server
+/// request (`head()` there checked the parts). The reply src/server/http.rs reads, built here
+/// from the parts themselves rather than through the generic value reader (`settled` and
+/// `from_v8`: a tenth of a hello-world request's user-space CPU, for an array of five
+/// primitives). Parts of the wrong type answer with a TypeError (a 500).
+fn answer<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
+  let Some(state) = State::get(scope) else { return };
+  let id = args.get(0).integer_value(scope).unwrap_or(0).max(0) as u64;
+  let Some(core) = state.borrow().tx.core() else { return };
+  if !core.has_waiter(id) {
+    return;
+  }
+  let limit = crate::value::isolate::limit_bytes(scope);
+  let result = answer_parts(scope, &args, limit);
+  crate::runtime::complete_call(&core, &state, id, result);
+}
+
+fn answer_parts<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCallbackArguments<'s>, limit: usize) -> Result<crate::value::Value, crate::errors::ErrorInfo> {
+  use crate::errors::ErrorInfo;
+  use crate::value::{Value, ViewKind};
+  let invalid = || ErrorInfo::type_error("invalid response parts");
+  let status = args.get(1).number_value(scope).filter(|_| args.get(1).is_number()).ok_or_else(invalid)?;
+  let headers = v8::Local::<v8::String>::try_from(args.get(2)).map_err(|_| invalid())?;
+  let kind = args.get(3);
+  let kind = if kind.is_int32() { kind.int32_value(scope).unwrap_or(-1) } else { -1 };
+  let payload = args.get(4);
+  // As the generic reader bounds a conversion: by the runtime's memory limit, checked before
+  // anything is copied.
+  let too_large = || ErrorInfo::new("DataCloneError", format!("the response is larger than the runtime's memory limit ({limit} bytes)"));
+  // UTF-8 is at most 3 bytes per UTF-16 unit: counted only when that bound is past the limit.
+  let bound = |s: v8::Local<v8::String>| s.length().saturating_mul(3);
+  let exact = |scope: &mut v8::PinScope, s: v8::Local<v8::String>| s.utf8_length(scope);
+  let payload = match kind {
+    0 if payload.is_null() => Value::Null,
+    1 if payload.is_uint8_array() => {
+      let view = v8::Local::<v8::ArrayBufferView>::try_from(payload).map_err(|_| invalid())?;
+      let len = view.byte_length();
+      if len.saturating_add(bound(headers)) > limit && len.saturating_add(exact(scope, headers)) > limit {
+        return Err(too_large());
+      }
+      let mut bytes = vec![0u8; len];
+      let n = view.copy_contents(&mut bytes);
+      bytes.truncate(n);
+      Value::View { kind: ViewKind::Uint8, bytes }
+    }
+    2 if payload.is_number() => Value::Number(payload.number_value(scope).unwrap_or(0.0)),
+    3 => {
+      let text = v8::Local::<v8::String>::try_from(payload).map_err(|_| invalid())?;
+      if bound(text).saturating_add(bound(headers)) > limit && exact(scope, text).saturating_add(exact(scope, headers)) > limit {
+        return Err(too_large());
+      }
+      // Lone surrogates become U+FFFD, as TextEncoder makes them.
+      Value::String(text.to_rust_string_lossy(scope))
+    }
+    _ => return Err(invalid()),
+  };
+  if bound(headers) > limit && exact(scope, headers) > limit {
+    return Err(too_large());
+  }
+  let mut reply = vec![Value::Number(status), Value::Null, Value::String(headers.to_rust_string_lossy(scope)), Value::Number(kind as f64), payload];
+  // The connection id of a WebSocket upgrade.
+  if let Ok(cid) = v8::Local::<v8::String>::try_from(args.get(5)) {
+    reply.push(Value::String(cid.to_rust_string_lossy(scope)));
+  }
+  Ok(Value::Array(reply))
 }
 
 fn get<'s>(scope: &mut v8::PinScope<'s, '_>, obj: v8::Local<'s, v8::Object>, key: &str) -> Option<v8::Local<'s, v8::Value>> {

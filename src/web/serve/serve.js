@@ -548,15 +548,18 @@
 
   // What the host gets for a response: [status, statusText, headers, kind, payload]; kind 0 no
   // body, 1 the bytes (payload), 2 a body to pull (payload: its id), 3 (native server only) a
-  // string to send as UTF-8. Checked once more here,
-  // right before it crosses.
-  function head(status, statusText, headers, kind, payload) {
+  // string to send as UTF-8. Checked once more here, right before it crosses. The native server
+  // (`native`: its request's ServerInfo was found) takes them as arguments of a native of its own,
+  // src/web/serve/mod.rs (no array, no generic value conversion); `upgrade` is the connection id
+  // of an upgraded request.
+  function answerWith(id, native, status, statusText, headers, kind, payload, upgrade) {
     if (!NumberIsInteger(status) || status < 0 || status > 999) throw new TypeError('invalid response status')
     if (typeof statusText !== 'string' || typeof headers !== 'string') throw new TypeError('invalid response head')
     if (!((kind === 0 && payload === null) || (kind === 1 && isUint8Array(payload)) || (kind === 2 && NumberIsInteger(payload)) || (kind === 3 && typeof payload === 'string'))) {
       throw new TypeError('invalid response body')
     }
-    return [status, statusText, headers, kind, payload]
+    if (native) natives.serveAnswer(id, status, headers, kind, payload, upgrade)
+    else reply(id, [status, statusText, headers, kind, payload])
   }
 
   // The request's AbortSignal is made when first asked for (most handlers never look at it); an
@@ -670,10 +673,11 @@
   function respond(id, did, request, response) {
     // Native server, upgraded: the 101 goes out whatever the handler returned (Bun ignores it).
     const info = requestServerInfo(request)
+    const native = info !== null
     const upgraded = info === null ? undefined : info.upgrade
     if (typeof upgraded === 'string') {
       const extra = upgradeHeaders.get(request)
-      reply(id, [101, 'Switching Protocols', extra === undefined ? '' : joinHeaders(internals.headersList(extra), ''), 0, null, upgraded])
+      answerWith(id, true, 101, 'Switching Protocols', extra === undefined ? '' : joinHeaders(internals.headersList(extra), ''), 0, null, upgraded)
       return false
     }
     if (!isResponse(response)) {
@@ -687,7 +691,7 @@
     if (extra !== undefined && parts.status === 101) joined = joinHeaders(internals.headersList(extra), joined)
     const out = parts.body
     if (out === null) {
-      reply(id, head(parts.status, parts.statusText, joined, 0, null))
+      answerWith(id, native, parts.status, parts.statusText, joined, 0, null)
       return false
     }
     if (typeof out === 'string') {
@@ -695,19 +699,19 @@
       // UTF-8, lone surrogates as U+FFFD, as TextEncoder does): no Uint8Array made and copied.
       // A large one for the host is encoded here, where its copy is charged to the runtime's
       // memory limit before it is made.
-      if (info !== null || out.length <= HOST_STRING_BODY) reply(id, head(parts.status, parts.statusText, joined, 3, out))
-      else reply(id, head(parts.status, parts.statusText, joined, 1, bodyUtf8Encode(out)))
+      if (native || out.length <= HOST_STRING_BODY) answerWith(id, native, parts.status, parts.statusText, joined, 3, out)
+      else answerWith(id, native, parts.status, parts.statusText, joined, 1, bodyUtf8Encode(out))
       return false
     }
     if (isUint8Array(out)) {
-      reply(id, head(parts.status, parts.statusText, joined, 1, out))
+      answerWith(id, native, parts.status, parts.statusText, joined, 1, out)
       return false
     }
     // Only streams are pulled chunk by chunk (string and bytes bodies cross at once).
     const reader = readableStreamGetReader(out)
     const rid = nextResponse++
     responses.set(rid, { __proto__: null, reader, stream: out, dispatch: did, request })
-    reply(id, head(parts.status, parts.statusText, joined, 2, rid))
+    answerWith(id, native, parts.status, parts.statusText, joined, 2, rid)
     return true
   }
 
