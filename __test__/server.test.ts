@@ -311,6 +311,36 @@ describe('runtime.listen: HTTP', () => {
     expect(Date.now() - started).toBeLessThan(2000)
   })
 
+  it('closes a keep-alive connection silent for idleTimeout, never one whose request is still in flight', async () => {
+    const { server } = await serveApp(`
+      serve({ fetch: (request) => new URL(request.url).pathname === '/slow'
+        ? new Promise((resolve) => setTimeout(() => resolve(new Response('slow')), 900))
+        : new Response('quick') })`, { idleTimeout: 300 })
+    const open = async () => {
+      const socket = net.connect(server.port, '127.0.0.1')
+      socket.on('error', () => {})
+      await new Promise((r) => socket.on('connect', r))
+      let text = ''
+      socket.on('data', (d) => (text += d.toString('latin1')))
+      const closed = new Promise<number>((r) => socket.on('close', () => r(Date.now())))
+      return { socket, closed, text: () => text }
+    }
+    // Silent after its answer: closed once idleTimeout has passed, not before.
+    const quiet = await open()
+    quiet.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    await within((async () => { while (!quiet.text().includes('quick')) await sleep(5) })(), 3000, 'the answer')
+    const answered = Date.now()
+    const closedAt = await within(quiet.closed, 3000, 'the idle connection to close')
+    expect(closedAt - answered).toBeGreaterThanOrEqual(280)
+    expect(closedAt - answered).toBeLessThan(1500)
+    // A request taking three idleTimeouts is answered on its connection.
+    const busy = await open()
+    busy.socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
+    await within((async () => { while (!busy.text().includes('slow')) await sleep(5) })(), 3000, 'the slow answer')
+    expect(statusOf(busy.text())).toBe(200)
+    busy.socket.destroy()
+  })
+
   it('answers 500 without internals when the handler throws, and reports the error to the console', async () => {
     const { server, entries } = await serveApp(`serve({ fetch() { throw new Error('database password is hunter2') } })`)
     const res = await fetch(server.url)

@@ -19,10 +19,10 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// What a request in flight is charged against the runtime's memory limit besides its head: the
@@ -47,17 +47,21 @@ pub fn builder(opts: &Options) -> hyper_util::server::conn::auto::Builder<TokioE
   b
 }
 
-/// Milliseconds since the first call (a cheap clock for idle checks).
-fn now_ms() -> u64 {
-  static START: OnceLock<Instant> = OnceLock::new();
-  START.get_or_init(Instant::now).elapsed().as_millis() as u64
-}
-
-/// When a connection last moved bytes, and how many of its requests are in flight.
+/// Whether a connection moved bytes since its idle check last looked, and how many of its
+/// requests are in flight. No clock is read per read or write: the check (a few times per
+/// idleTimeout) reads one.
 #[derive(Default)]
 pub struct Activity {
-  last: AtomicU64,
+  moved: AtomicBool,
   active: AtomicUsize,
+}
+
+impl Activity {
+  fn touch(&self) {
+    if !self.moved.load(Ordering::Relaxed) {
+      self.moved.store(true, Ordering::Relaxed);
+    }
+  }
 }
 
 /// A stream that records activity on every read and write.
@@ -70,7 +74,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
   fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
     let r = Pin::new(&mut self.inner).poll_read(cx, buf);
     if r.is_ready() {
-      self.activity.last.store(now_ms(), Ordering::Relaxed);
+      self.activity.touch();
     }
     r
   }
@@ -80,14 +84,14 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
   fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
     let r = Pin::new(&mut self.inner).poll_write(cx, buf);
     if r.is_ready() {
-      self.activity.last.store(now_ms(), Ordering::Relaxed);
+      self.activity.touch();
     }
     r
   }
   fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
     let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
     if r.is_ready() {
-      self.activity.last.store(now_ms(), Ordering::Relaxed);
+      self.activity.touch();
     }
     r
   }
@@ -118,7 +122,6 @@ where
   S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
   let activity = Arc::new(Activity::default());
-  activity.last.store(now_ms(), Ordering::Relaxed);
   let io = Tracked { inner: io, activity: activity.clone() };
   let ctx = Arc::new(ConnCtx { core: core.clone(), peer, tls, ip: peer.ip().to_string(), activity: activity.clone() });
   let svc = hyper::service::service_fn(move |req| {
@@ -127,9 +130,13 @@ where
   });
   let conn = core.builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
   tokio::pin!(conn);
-  let idle = core.opts.idle_timeout.as_millis() as u64;
-  let mut tick = tokio::time::interval(Duration::from_millis((idle / 4).clamp(10, 1000)));
+  let idle = core.opts.idle_timeout;
+  // Activity is seen at the first check after it: the connection closes between idleTimeout and
+  // idleTimeout plus two periods after it last moved.
+  let period = (idle / 8).clamp(Duration::from_millis(10), Duration::from_secs(1));
+  let mut tick = tokio::time::interval(period);
   tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+  let mut last = tokio::time::Instant::now();
   let mut shutting = false;
   loop {
     tokio::select! {
@@ -139,10 +146,11 @@ where
         shutting = true;
       }
       _ = core.kill.cancelled() => break,
-      _ = tick.tick(), if !shutting => {
+      now = tick.tick(), if !shutting => {
         // A keep-alive connection with nothing in flight, silent for idleTimeout, is closed.
-        let quiet = now_ms().saturating_sub(activity.last.load(Ordering::Relaxed));
-        if activity.active.load(Ordering::Acquire) == 0 && quiet >= idle {
+        if activity.moved.swap(false, Ordering::Relaxed) || activity.active.load(Ordering::Acquire) > 0 {
+          last = now;
+        } else if now.saturating_duration_since(last) >= idle {
           conn.as_mut().graceful_shutdown();
           shutting = true;
         }
@@ -183,7 +191,7 @@ impl ActiveGuard {
 impl Drop for ActiveGuard {
   fn drop(&mut self) {
     self.0.active.fetch_sub(1, Ordering::AcqRel);
-    self.0.last.store(now_ms(), Ordering::Relaxed);
+    self.0.touch();
   }
 }
 
@@ -505,7 +513,9 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
     .map(str::to_string);
   let method = req.method().clone();
   let is_head = method == Method::HEAD;
-  let (_parts, body) = req.into_parts();
+  // The head goes now: its header values share hyper's read buffer, which hyper then reuses for
+  // the connection's next request instead of allocating another (and freeing this one later).
+  let body = req.into_body();
   let body_guard = (!body.is_end_stream()).then(|| registry::add_body(core.owner, body, opts.max_request_body_bytes));
   let did = registry::next_id() as f64;
   let info = Value::Array(vec![
