@@ -39,7 +39,11 @@ pub fn builder(opts: &Options) -> hyper_util::server::conn::auto::Builder<TokioE
     // The hard bound of a head hyper buffers (maxHeaderBytes itself is checked per request, with
     // a 431, below); also the most of a body read at once.
     .max_buf_size(opts.max_header_bytes.saturating_mul(2).max(64 << 10))
-    .keep_alive(true);
+    .keep_alive(true)
+    // A response's head and body copied into one buffer and sent with one write(2), not queued
+    // and sent as a writev(2) of two: less CPU per small response (hello world: ~0.4 us of 10.5),
+    // one copy more of a large body (a memcpy, cheap beside the syscalls that send it).
+    .writev(false);
   b.http2()
     .timer(TokioTimer::new())
     .max_header_list_size(opts.max_header_bytes.min(u32::MAX as usize) as u32)
