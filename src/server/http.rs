@@ -446,6 +446,10 @@ fn websocket_key(req: &Request<Incoming>) -> Option<String> {
     return None;
   }
   let h = req.headers();
+  // Most requests: no Upgrade header, and no header name parsed from a string below.
+  if !h.contains_key(hyper::header::UPGRADE) {
+    return None;
+  }
   let has = |name: &str, token: &str| {
     h.get_all(name).iter().any(|v| v.to_str().is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))))
   };
@@ -509,12 +513,14 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
   }
   let ws_key = websocket_key(&req);
   let on_upgrade = ws_key.as_ref().map(|_| hyper::upgrade::on(&mut req));
-  let offered_protocol = req
-    .headers()
-    .get("sec-websocket-protocol")
-    .and_then(|v| v.to_str().ok())
-    .and_then(|s| s.split(',').map(str::trim).find(|p| !p.is_empty()))
-    .map(str::to_string);
+  let offered_protocol = ws_key.as_ref().and_then(|_| {
+    req
+      .headers()
+      .get(hyper::header::SEC_WEBSOCKET_PROTOCOL)
+      .and_then(|v| v.to_str().ok())
+      .and_then(|s| s.split(',').map(str::trim).find(|p| !p.is_empty()))
+      .map(str::to_string)
+  });
   let method = req.method().clone();
   let is_head = method == Method::HEAD;
   // The head goes now: its header values share hyper's read buffer, which hyper then reuses for
@@ -522,12 +528,8 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
   let body = req.into_body();
   let body_guard = (!body.is_end_stream()).then(|| registry::add_body(core.owner, body, opts.max_request_body_bytes));
   let did = registry::next_id() as f64;
-  let info = Value::Array(vec![
-    Value::String(ctx.ip.clone()),
-    Value::String(family(&ctx.peer).into()),
-    Value::Number(ctx.peer.port() as f64),
-    Value::Bool(ws_key.is_some()),
-  ]);
+  // The client's address, family, port and whether it may upgrade follow the host's six
+  // arguments (serve.js's dispatch), flat: no array made per request.
   let args = vec![
     Value::Number(did),
     Value::String(method.as_str().into()),
@@ -535,7 +537,10 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
     Value::String(joined),
     Value::Number(body_guard.as_ref().map_or(0.0, |g| g.0 as f64)),
     Value::Bool(false),
-    info,
+    Value::String(ctx.ip.clone()),
+    Value::String(family(&ctx.peer).into()),
+    Value::Number(ctx.peer.port() as f64),
+    Value::Bool(ws_key.is_some()),
   ];
   // If the client goes away before the answer, the handler's request.signal aborts.
   let mut abort = AbortOnDrop { core: core.clone(), dispatch: did, armed: true };

@@ -586,12 +586,11 @@
     const headers = args[3]
     const body = args[4]
     const aborted = args[5]
-    // Native server: [address, family, port, upgradable].
-    const remote = ArrayIsArray(args[6]) ? args[6] : null
+    // Native server: then address, family, port, upgradable.
+    const native = typeof args[6] === 'string'
     if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'string' || !NumberIsInteger(body)) {
       throw new TypeError('dispatch: invalid request parts')
     }
-    const native = remote !== null
     const abortState = new AbortState()
     if (aborted === true) abortState.reason = new DOMException('The request was aborted by the host', 'AbortError')
     // Registered for `abort` only while the answer is pending (no abort can come while the handler
@@ -626,10 +625,10 @@
       let info = null
       if (native) {
         info = new ServerInfo()
-        info.address = String(remote[0])
-        info.family = String(remote[1])
-        info.port = Number(remote[2])
-        info.upgrade = remote[3] === true
+        info.address = args[6]
+        info.family = String(args[7])
+        info.port = Number(args[8])
+        info.upgrade = args[9] === true
         // Rust made the URL (serialized by the URL parser) and the header list (src/server/http.rs).
         request = requestFromServer(method, url, headers, stream, signal, info)
       } else {
