@@ -32,6 +32,7 @@ enum Exit {
 
 /// Runs one turn of `core` on this worker. Returns true if the runtime has more work now.
 pub fn run_turn(core: &Arc<Core>, slice: Duration) -> bool {
+  let mut clock_fresh = CLOCK_FRESH.replace(false);
   core.begin_turn();
   if core.is_done() {
     return false;
@@ -45,12 +46,19 @@ pub fn run_turn(core: &Arc<Core>, slice: Duration) -> bool {
       abandon(core);
       return false;
     }
-    None => match init(core) {
-      Some(e) => e,
-      None => return false,
-    },
+    None => {
+      clock_fresh = false;
+      match init(core) {
+        Some(e) => e,
+        None => return false,
+      }
+    }
   };
-  TURN_CPU.with(|c| c.set(pool::thread_cpu_time()));
+  // Reading the thread's CPU clock is a system call: a worker going straight from one turn to
+  // the next starts the count where the last turn's ended.
+  if !clock_fresh {
+    TURN_CPU.set(pool::thread_cpu_time());
+  }
   let (exit, next_due) = {
     let mut locker = engine.isolate.lock();
     let exit = turn(&mut locker, core, &engine.state, slice);
@@ -69,6 +77,7 @@ pub fn run_turn(core: &Arc<Core>, slice: Duration) -> bool {
       if let Ok(mut e) = core.engine.lock() {
         *e = Some(engine);
       }
+      CLOCK_FRESH.set(true);
       core.end_turn(due_now)
     }
   }
@@ -77,6 +86,9 @@ pub fn run_turn(core: &Arc<Core>, slice: Duration) -> bool {
 thread_local! {
   /// CPU time of this worker when the CPU use of the running turn was last counted.
   static TURN_CPU: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
+  /// `TURN_CPU` is this worker's CPU time now, give or take a few µs: the last turn ended it, and
+  /// the worker has done nothing since (see `cpu_clock_stale`).
+  static CLOCK_FRESH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
   /// When `flush_cpu_soon` last read the thread's CPU clock.
   static FLUSHED_AT: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
 }
@@ -87,6 +99,12 @@ fn flush_cpu(core: &Core) {
   let now = pool::thread_cpu_time();
   let start = TURN_CPU.with(|c| c.replace(now));
   core.shared.add_cpu(now.saturating_sub(start));
+}
+
+/// The worker did work of its own since the last turn (spinning, polling, deferred socket I/O):
+/// the next turn reads the CPU clock afresh, so that work is counted to no runtime.
+pub fn cpu_clock_stale() {
+  CLOCK_FRESH.set(false);
 }
 
 /// `flush_cpu`, at most once a millisecond: reading a thread's CPU clock is a system call, and a

@@ -323,7 +323,9 @@ impl Pool {
       let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::event_loop::run_turn(&core, SLICE)));
       DEFERRED.with(|d| d.open.set(false));
       // What the turn put off and did not get to (it ended on its slice, or the runtime ended).
-      run_deferred();
+      if run_deferred() {
+        super::event_loop::cpu_clock_stale();
+      }
       self.running.fetch_sub(1, Ordering::AcqRel);
       CURRENT.with(|c| c.set(std::ptr::null()));
       if core.is_contained() {
@@ -373,6 +375,7 @@ impl Pool {
       if !spun && !io_next {
         spun = true;
         drop(q);
+        super::event_loop::cpu_clock_stale();
         self.spin();
         q = self.queue.lock().ok()?;
         continue;
@@ -382,6 +385,7 @@ impl Pool {
       if let (Some(r), Some(mut driver)) = (reactor, driver) {
         r.set_parked(true);
         drop(q);
+        super::event_loop::cpu_clock_stale();
         let ready = r.wait(&mut driver, IDLE_EXIT);
         r.set_parked(false);
         drop(driver);
@@ -393,6 +397,7 @@ impl Pool {
       }
       let watch = reactor.is_some_and(|r| r.has_sources() && !r.is_parked());
       q.sleepers.push(worker);
+      super::event_loop::cpu_clock_stale();
       let waited = worker.wake.wait_timeout(q, if watch { IO_CHECK } else { IDLE_EXIT });
       let (g, timeout) = waited.ok()?;
       q = g;
