@@ -352,7 +352,7 @@ function pyHandlers(stash) {
 /** WebSocket handlers (websockets/handlers/*_wsh.py) the selected tests use, on the `ws` package. */
 function wsRoute(pathname) {
   const name = pathname.slice(1)
-  return ['echo', 'echo_raw', 'echo_exit', 'echo_close_data', 'handshake_protocol', 'protocol_array', 'remote-close', 'empty-message', 'simple_handshake', 'delayed-passive-close', 'handshake_no_protocol', 'handshake_no_extensions', 'referrer', 'basic_auth', 'receive-many-with-backpressure', 'origin'].includes(name) ? name : null
+  return ['echo', 'echo_raw', 'echo_exit', 'echo_close_data', 'handshake_protocol', 'protocol_array', 'remote-close', 'empty-message', 'simple_handshake', 'delayed-passive-close', 'handshake_no_protocol', 'handshake_no_extensions', 'referrer', 'basic_auth', 'receive-many-with-backpressure', 'origin', 'handshake_sleep_2'].includes(name) ? name : null
 }
 
 function onWebSocket(ws, route, url, req) {
@@ -467,10 +467,17 @@ export async function startServer(root = findRoot()) {
       if (route === 'basic_auth' && req.headers.authorization !== 'Basic Zm9vOmJhcg==') {
         return socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nWWW-Authenticate: Basic realm="camelot"\r\n\r\n')
       }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.on('error', () => {})
-        onWebSocket(ws, route, url, req)
-      })
+      const accept = () => {
+        // The client may have given up meanwhile (an aborted handshake).
+        if (socket.destroyed) return
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          ws.on('error', () => {})
+          onWebSocket(ws, route, url, req)
+        })
+      }
+      // handshake_sleep_2_wsh.py: the handshake completes after two seconds.
+      if (route === 'handshake_sleep_2') setTimeout(accept, 2000).unref()
+      else accept()
     })
     s.keepAliveTimeout = 1000
     // Tests abort requests and close sockets mid-response on purpose.
