@@ -86,6 +86,23 @@ describe('memoryLimitMB', () => {
     expect(calls).toEqual([8 << 20])
   })
 
+  it('the smallest limit (8 MB) runs loops of short-lived objects to the end, and still ends a heap bomb', async () => {
+    // V8's own split of an 8 MB heap left 2 MB of old generation, most of it the platform's:
+    // 3 million short-lived objects ended with MemoryLimitError.
+    const { calls, customFunctions } = reporter()
+    const r = await createRuntime({ memoryLimitMB: 8, customFunctions })
+    await r.eval(`
+      let kept = []
+      for (let i = 0; i < 3e6; i++) { const o = { a: [i, String(i)] }; if (i % 1000 === 0) kept.push(o); if (kept.length > 100) kept = [] }
+      const big = []
+      for (let i = 0; i < 20000; i++) big.push({ i, s: 'x' + i })
+      report(big.length + kept.length)
+    `)
+    expect(calls).toEqual([20000 + 71]) // 3000 kept, in runs of 101
+    expect((await r.stats()).heapLimitBytes).toBe(8 << 20)
+    await expect(r.eval(HEAP_BOMB)).rejects.toMatchObject({ name: 'MemoryLimitError' })
+  })
+
   it('one runtime hitting its limit does not affect another runtime', async () => {
     const { calls, customFunctions } = reporter()
     const healthy = await createRuntime({ customFunctions })

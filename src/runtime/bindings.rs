@@ -305,19 +305,14 @@ fn host_async<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackAr
 
 /// `settled(id, ok, value)`: the isolate finished a host-initiated operation.
 fn settled<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
-  let Some(state) = State::get(scope) else { return };
-  let id = args.get(0).integer_value(scope).unwrap_or(0).max(0) as u64;
-  let Some(core) = state.borrow().tx.core() else { return };
-  if !core.has_waiter(id) {
-    return;
-  }
+  let Some(call) = super::event_loop::WaitingCall::find(scope, args.get(0)) else { return };
   let value = args.get(2);
   let result = if args.get(1).is_true() {
     from_v8(scope, value).map_err(|m| ErrorInfo::new("DataCloneError", m))
   } else {
     Err(crate::value::isolate::error_info(scope, value))
   };
-  super::event_loop::complete_call(&core, &state, id, result);
+  call.complete(result);
 }
 
 /// `timerStart(id, delay) -> purged`: true once after the host's `timers.clearAll()` dropped

@@ -231,8 +231,7 @@ fn init(core: &Arc<Core>) -> Option<Engine> {
 pub(super) fn make_isolate(core: &Arc<Core>, blob: &'static [u8]) -> Result<super::warm::Parts, ErrorInfo> {
   let shared = &core.shared;
   super::snapshot::anchor(blob);
-  let params = v8::CreateParams::default()
-    .heap_limits(0, shared.budget.limit_bytes)
+  let params = crate::limits::heap_limits(v8::CreateParams::default(), shared.budget.limit_bytes)
     .array_buffer_allocator(shared.budget.allocator())
     .snapshot_blob(v8::StartupData::from(blob))
     .external_references(super::snapshot::external_references());
@@ -428,7 +427,28 @@ fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Ms
 }
 
 /// Settles a host-initiated operation (from the `settled` native, or when it threw at once).
-pub fn complete_call(core: &Core, state: &StateRef, id: u64, result: Result<Value, ErrorInfo>) {
+/// A host call the isolate is answering (`settled`, serve.js's `serveAnswer`): found by the id a
+/// script passed, and only while the call still waits (a script can pass any number).
+pub(crate) struct WaitingCall {
+  state: StateRef,
+  core: Arc<Core>,
+  id: u64,
+}
+
+impl WaitingCall {
+  pub(crate) fn find(scope: &mut v8::PinScope, id: v8::Local<v8::Value>) -> Option<Self> {
+    let state = State::get(scope)?;
+    let id = id.integer_value(scope).unwrap_or(0).max(0) as u64;
+    let core = state.borrow().tx.core()?;
+    core.has_waiter(id).then_some(WaitingCall { state, core, id })
+  }
+
+  pub(crate) fn complete(self, result: Result<Value, ErrorInfo>) {
+    complete_call(&self.core, &self.state, self.id, result);
+  }
+}
+
+fn complete_call(core: &Core, state: &StateRef, id: u64, result: Result<Value, ErrorInfo>) {
   if let Some(watch) = state.borrow_mut().call_deadlines.remove(&id) {
     Watchdog::global().disarm(watch);
   }
@@ -713,5 +733,6 @@ fn teardown(engine: Engine, core: &Arc<Core>, exit: Exit) {
     d(Ok(()));
   }
   drop(isolate);
+  crate::limits::trim_after_teardown();
   core.finish();
 }

@@ -21,7 +21,7 @@ mod tests;
 
 pub use self::core::Mailbox;
 pub use bindings::throw_dom_exception;
-pub(crate) use event_loop::complete_call;
+pub(crate) use event_loop::WaitingCall;
 pub use state::State;
 use self::core::Core;
 use crate::errors::{disposed_because, ErrorInfo, DISPOSED};

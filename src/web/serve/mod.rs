@@ -82,15 +82,9 @@ fn buffered<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgu
 /// `from_v8`: a tenth of a hello-world request's user-space CPU, for an array of five
 /// primitives). Parts of the wrong type answer with a TypeError (a 500).
 fn answer<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {
-  let Some(state) = State::get(scope) else { return };
-  let id = args.get(0).integer_value(scope).unwrap_or(0).max(0) as u64;
-  let Some(core) = state.borrow().tx.core() else { return };
-  if !core.has_waiter(id) {
-    return;
-  }
+  let Some(call) = crate::runtime::WaitingCall::find(scope, args.get(0)) else { return };
   let limit = crate::value::isolate::limit_bytes(scope);
-  let result = answer_parts(scope, &args, limit);
-  crate::runtime::complete_call(&core, &state, id, result);
+  call.complete(answer_parts(scope, &args, limit));
 }
 
 fn answer_parts<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCallbackArguments<'s>, limit: usize) -> Result<crate::value::Value, crate::errors::ErrorInfo> {
