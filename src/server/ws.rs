@@ -25,6 +25,8 @@ use tokio_tungstenite::WebSocketStream;
 
 /// How long to wait for the peer's close frame after sending ours.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
+/// Bytes of queued messages written with one flush at most.
+const WRITE_BATCH: usize = 256 << 10;
 
 /// Bytes of received messages one connection may have on their way to the isolate: past it the
 /// connection stops reading (TCP pushes back on the client) until the isolate catches up.
@@ -185,19 +187,37 @@ where
       }
       cmd = rx.recv(), if sent_close.is_none() => {
         let Some(cmd) = cmd else { return End { code: 1006, reason: String::new() } };
-        let (message, size, _charge) = match cmd {
-          WsCmd::Text(t, c) => { let n = t.len(); (Message::text(t), n, c) }
-          WsCmd::Binary(b, c) => { let n = b.len(); (Message::binary(b), n, c) }
-          WsCmd::Ping(d) => (Message::Ping(d.into()), 0, None),
-          WsCmd::Pong(d) => (Message::Pong(d.into()), 0, None),
-          WsCmd::Close(code, reason) => {
-            let _ = sink.send(frame(code, &reason)).await;
-            sent_close = Some((code, reason, Instant::now()));
-            continue;
+        // The commands queued meanwhile (a handler's sends of one batch of messages) go out in
+        // one flush, one write(2), instead of one each.
+        let mut next = Some(cmd);
+        let mut size = 0;
+        let mut ok = true;
+        let mut batched = 0;
+        while let Some(cmd) = next.take() {
+          let (message, n, _charge) = match cmd {
+            WsCmd::Text(t, c) => { let n = t.len(); (Message::text(t), n, c) }
+            WsCmd::Binary(b, c) => { let n = b.len(); (Message::binary(b), n, c) }
+            WsCmd::Ping(d) => (Message::Ping(d.into()), 0, None),
+            WsCmd::Pong(d) => (Message::Pong(d.into()), 0, None),
+            WsCmd::Close(code, reason) => {
+              let _ = sink.send(frame(code, &reason)).await;
+              sent_close = Some((code, reason, Instant::now()));
+              break;
+            }
+            WsCmd::Terminate => return End { code: 1006, reason: String::new() },
+          };
+          size += n;
+          batched += n.max(1);
+          if sink.feed(message).await.is_err() {
+            ok = false;
+            break;
           }
-          WsCmd::Terminate => return End { code: 1006, reason: String::new() },
-        };
-        let ok = sink.send(message).await.is_ok();
+          // Bounded, so that a busy connection still reads and ticks between batches.
+          if batched < WRITE_BATCH {
+            next = rx.try_recv().ok();
+          }
+        }
+        let ok = ok && sink.flush().await.is_ok();
         let left = conn.buffered.fetch_sub(size, Ordering::AcqRel).saturating_sub(size);
         if left <= conn.backpressure_limit && conn.drain_wanted.swap(false, Ordering::AcqRel) {
           notify(&core.mailbox, "wsDrain", vec![Value::String(cid.into())]);

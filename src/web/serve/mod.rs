@@ -144,7 +144,8 @@ fn answer_parts<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCallbac
 }
 
 fn get<'s>(scope: &mut v8::PinScope<'s, '_>, obj: v8::Local<'s, v8::Object>, key: &str) -> Option<v8::Local<'s, v8::Value>> {
-  let k = v8::String::new(scope, key)?;
+  // Internalized: the key is found in V8's string table, not made anew per command.
+  let k = v8::String::new_from_utf8(scope, key.as_bytes(), v8::NewStringType::Internalized)?;
   obj.get(scope, k.into())
 }
 
