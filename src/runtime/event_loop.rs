@@ -342,10 +342,11 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
 
 macro_rules! in_context {
   ($isolate:expr, $state:expr, |$scope:ident| $body:expr) => {{
-    let ctx = $state.borrow().context.clone();
-    if let Some(ctx) = ctx {
-      v8::scope!(let hs, $isolate);
-      let local = v8::Local::new(hs, &ctx);
+    v8::scope!(let hs, $isolate);
+    // A Local made from the Global where it is kept: a clone would make and free a global
+    // handle per message.
+    let local = $state.borrow().context.as_ref().map(|ctx| v8::Local::new(hs, ctx));
+    if let Some(local) = local {
       let $scope = &mut v8::ContextScope::new(hs, local);
       $body
     }
