@@ -350,6 +350,22 @@ describe('console.log formatting matches Node', () => {
   })
 })
 
+describe('console with accessors at array indices', () => {
+  // A script's accessor on Array.prototype or Object.prototype at an index that the console's
+  // formatting adds to its own arrays: the entry still comes out, as Node formats it.
+  it('formats arrays, objects, typed arrays, maps and errors as without them', async () => {
+    const got = await stdouts(`
+      Object.defineProperty(Array.prototype, 0, { get() { throw 1 } })
+      Object.defineProperty(Object.prototype, 1, { get() { throw 2 }, set() { throw 3 } })
+      console.log([1, 2, 3], { a: [4] }, new Uint8Array([5, 6]), new Map([[7, 8]]))
+      const e = new Error('boom')
+      e.stack = 'Error: boom\\n    at f (main.js:1:1)\\n    at g (main.js:2:2)'
+      console.error(e)
+    `)
+    expect(got).toEqual(['[ 1, 2, 3 ] { a: [ 4 ] } Uint8Array(2) [ 5, 6 ] Map(1) { 7 => 8 }', 'Error: boom\n    at f (main.js:1:1)\n    at g (main.js:2:2)'])
+  })
+})
+
 describe('console entries', () => {
   it('log, info, debug, warn, error and dirxml give output entries', async () => {
     const entries = await collect(`

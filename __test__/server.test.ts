@@ -351,6 +351,18 @@ describe('runtime.listen: HTTP', () => {
     expect(entries.some((e) => e.startsWith('error: Uncaught Error: database password is hunter2'))).toBe(true)
   })
 
+  it('reports a handler\'s error to the console after a script put accessors at array indices', async () => {
+    // Platform JS building arrays (the console's formatting of the error) must not reach them.
+    const { server, entries } = await serveApp(`
+      Object.defineProperty(Array.prototype, 0, { get() { throw 1 } })
+      Object.defineProperty(Object.prototype, 1, { get() { throw 2 }, set() { throw 3 } })
+      serve({ fetch() { throw new Error('database password is hunter2') } })`)
+    const res = await fetch(server.url)
+    expect([res.status, await res.text()]).toEqual([500, 'Internal Server Error'])
+    await within((async () => { while (entries.length === 0) await sleep(5) })(), 3000, 'the console entry')
+    expect(entries[0]).toMatch(/^error: Uncaught Error: database password is hunter2\n {4}at Object\.fetch \(app\.js:4:31\)\n/)
+  })
+
   it('answers 500 when the handler returns something that is not a Response', async () => {
     const { server, entries } = await serveApp(`serve({ fetch() { return 'plain string' } })`)
     const res = await fetch(server.url)

@@ -118,7 +118,7 @@ fn start(env: Env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, op: Op
     }),
     Err(e) => deferred.reject(e),
   });
-  let _ = handle.send(Msg::Call { op, args: call_args, done });
+  let _ = handle.send(Msg::Call { op: op.into(), args: call_args, done });
   Ok(promise)
 }
 

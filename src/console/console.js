@@ -58,9 +58,37 @@
   const FunctionPrototypeToString = uncurryThis(FunctionPrototype.toString);
   const FunctionPrototypeCall = uncurryThis(FunctionPrototype.call);
   const FunctionPrototypeSymbolHasInstance = uncurryThis(FunctionPrototype[Symbol.hasInstance]);
-  const ArrayCtor = Array;
   const ArrayIsArray = Array.isArray;
-  const ArrayPrototypePush = uncurryThis(Array.prototype.push);
+  const ArrayPrototypePushRaw = Array.prototype.push;
+  const ArrayPrototypeUnshiftRaw = Array.prototype.unshift;
+  const ReflectDefineProperty = Reflect.defineProperty;
+  // push and unshift [[Set]] indices the array lacks, which reaches an accessor a script put at
+  // such an index on Array.prototype (or Object.prototype): without a setter that throws, and
+  // nothing would be logged. The elements are then defined on the array itself, as a literal
+  // makes them (defineProperty is ~40x slower than push: only then).
+  const defineElement = (array, index, value) =>
+    ReflectDefineProperty(array, index, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+  const ArrayPrototypePush = (array, ...items) => {
+    const length = array.length;
+    try {
+      return ReflectApply(ArrayPrototypePushRaw, array, items);
+    } catch {
+      for (let i = 0; i < items.length; i++) defineElement(array, length + i, items[i]);
+      return array.length;
+    }
+  };
+  const ArrayPrototypeUnshift = (array, ...items) => {
+    const length = array.length;
+    try {
+      return ReflectApply(ArrayPrototypeUnshiftRaw, array, items);
+    } catch {
+      // unshift moves the last elements first: those below `length` are still in place.
+      const n = items.length;
+      for (let i = length - 1; i >= 0; i--) defineElement(array, i + n, array[i]);
+      for (let i = 0; i < n; i++) defineElement(array, i, items[i]);
+      return array.length;
+    }
+  };
   const ArrayPrototypePop = uncurryThis(Array.prototype.pop);
   const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes);
   const ArrayPrototypeIndexOf = uncurryThis(Array.prototype.indexOf);
@@ -68,7 +96,6 @@
   const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
   const ArrayPrototypeSplice = uncurryThis(Array.prototype.splice);
   const ArrayPrototypeSort = uncurryThis(Array.prototype.sort);
-  const ArrayPrototypeUnshift = uncurryThis(Array.prototype.unshift);
   const StringCtor = String;
   const StringPrototypeCharCodeAt = uncurryThis(String.prototype.charCodeAt);
   const StringPrototypeCodePointAt = uncurryThis(String.prototype.codePointAt);
@@ -1101,10 +1128,10 @@
       outputLength--;
     }
     const separatorSpace = 2; // Add 1 for the space and 1 for the separator.
-    const dataLen = new ArrayCtor(outputLength);
+    const dataLen = [];
     for (; i < outputLength; i++) {
       const len = getStringWidth(output[i], ctx.colors);
-      dataLen[i] = len;
+      ArrayPrototypePush(dataLen, len);
       totalLength += len + separatorSpace;
       if (maxLength < len) maxLength = len;
     }
@@ -1272,17 +1299,19 @@
   }
 
   function formatNamespaceObject(keys, ctx, value, recurseTimes) {
-    const output = new ArrayCtor(keys.length);
+    const output = [];
     for (let i = 0; i < keys.length; i++) {
+      let line;
       try {
-        output[i] = formatProperty(ctx, value, recurseTimes, keys[i], kObjectType);
+        line = formatProperty(ctx, value, recurseTimes, keys[i], kObjectType);
       } catch {
         // A binding still in its temporal dead zone.
         const tmp = { __proto__: null, [keys[i]]: '' };
-        output[i] = formatProperty(ctx, tmp, recurseTimes, keys[i], kObjectType);
-        const pos = StringPrototypeLastIndexOf(output[i], ' ');
-        output[i] = StringPrototypeSlice(output[i], 0, pos + 1) + ctx.stylize('<uninitialized>', 'special');
+        line = formatProperty(ctx, tmp, recurseTimes, keys[i], kObjectType);
+        const pos = StringPrototypeLastIndexOf(line, ' ');
+        line = StringPrototypeSlice(line, 0, pos + 1) + ctx.stylize('<uninitialized>', 'special');
       }
+      ArrayPrototypePush(output, line);
     }
     keys.length = 0;
     return output;
@@ -1356,12 +1385,12 @@
   function formatTypedArray(value, length, ctx, recurseTimes) {
     const maxLength = MathMin(MathMax(0, ctx.maxArrayLength), length);
     const remaining = length - maxLength;
-    const output = new ArrayCtor(maxLength);
+    const output = [];
     const elementFormatter = length > 0 && typeof value[0] === 'number' ? formatNumber : formatBigInt;
     for (let i = 0; i < maxLength; ++i) {
-      output[i] = elementFormatter(ctx.stylize, value[i], ctx.numericSeparator);
+      ArrayPrototypePush(output, elementFormatter(ctx.stylize, value[i], ctx.numericSeparator));
     }
-    if (remaining > 0) output[maxLength] = remainingText(remaining);
+    if (remaining > 0) ArrayPrototypePush(output, remainingText(remaining));
     if (ctx.showHidden) {
       // .buffer goes last, it's not a primitive like the others.
       // All besides `BYTES_PER_ELEMENT` are actually getters.
@@ -1415,9 +1444,9 @@
   function formatSetIterInner(ctx, recurseTimes, entries) {
     const maxArrayLength = MathMax(ctx.maxArrayLength, 0);
     const maxLength = MathMin(maxArrayLength, entries.length);
-    const output = new ArrayCtor(maxLength);
+    const output = [];
     ctx.indentationLvl += 2;
-    for (let i = 0; i < maxLength; i++) output[i] = formatValue(ctx, entries[i], recurseTimes);
+    for (let i = 0; i < maxLength; i++) ArrayPrototypePush(output, formatValue(ctx, entries[i], recurseTimes));
     ctx.indentationLvl -= 2;
     const remaining = entries.length - maxLength;
     if (remaining > 0) ArrayPrototypePush(output, remainingText(remaining));
@@ -1429,12 +1458,12 @@
     const len = entries.length / 2;
     const remaining = len - maxArrayLength;
     const maxLength = MathMin(maxArrayLength, len);
-    const output = new ArrayCtor(maxLength);
+    const output = [];
     ctx.indentationLvl += 2;
     for (let i = 0; i < maxLength; i++) {
       const pos = i * 2;
       const res = [formatValue(ctx, entries[pos], recurseTimes), formatValue(ctx, entries[pos + 1], recurseTimes)];
-      output[i] = reduceToSingleString(ctx, res, '', ['[', ']'], kArrayExtrasType, recurseTimes);
+      ArrayPrototypePush(output, reduceToSingleString(ctx, res, '', ['[', ']'], kArrayExtrasType, recurseTimes));
     }
     ctx.indentationLvl -= 2;
     if (remaining > 0) ArrayPrototypePush(output, remainingText(remaining));

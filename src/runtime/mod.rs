@@ -196,7 +196,8 @@ pub enum Msg {
   Eval { code: String, filename: String, timeout_ms: Option<u64>, typescript: Option<bool>, done: Completion },
   /// Runs an isolate-side operation of the host API (`internals.host(op, id, args)`, e.g. a
   /// request dispatch); it answers through the `settled` native.
-  Call { op: String, args: Vec<Value>, done: Reply },
+  /// The op's name is static for the native server's calls (no allocation per request).
+  Call { op: std::borrow::Cow<'static, str>, args: Vec<Value>, done: Reply },
   Reply { id: u64, outcome: Outcome },
   V8Task(v8::Task, f64),
   /// Something outside the loop (a deadline, a timer) wants the runtime to look at its state.
@@ -236,6 +237,8 @@ pub struct Shared {
   /// Tests declared in the test environment, which `runtime.testEnvironment` reads synchronously.
   pub test_count: AtomicU64,
   tripped: Mutex<Option<Trip>>,
+  /// `tripped` is set: read several times per message, without the lock.
+  tripped_flag: AtomicBool,
   /// Set once the runtime stops taking work; the reason is given to every later call.
   dead: Mutex<Option<String>>,
   alive: AtomicBool,
@@ -256,6 +259,7 @@ impl Shared {
       timer_epoch: AtomicU64::new(0),
       test_count: AtomicU64::new(0),
       tripped: Mutex::new(None),
+      tripped_flag: AtomicBool::new(false),
       dead: Mutex::new(None),
       alive: AtomicBool::new(true),
     }
@@ -290,13 +294,14 @@ impl Shared {
         *t = Some(Trip { error, reason });
       }
     }
+    self.tripped_flag.store(true, Ordering::Release);
     if let Some(h) = self.isolate.get() {
       h.terminate_execution();
     }
   }
 
   pub fn is_tripped(&self) -> bool {
-    self.tripped.lock().map(|t| t.is_some()).unwrap_or(true)
+    self.tripped_flag.load(Ordering::Acquire) || self.tripped.is_poisoned()
   }
 
   /// A task ran past `executionTimeout`.

@@ -609,7 +609,9 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
   let map = response.headers_mut();
   let mut parts = resp_headers.split('\n');
   while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
-    let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(&latin1_bytes(value))) else { continue };
+    // ASCII (the usual case) is its own Latin-1: no copy made before the header value's own.
+    let value = if value.is_ascii() { HeaderValue::from_bytes(value.as_bytes()) } else { HeaderValue::from_bytes(&latin1_bytes(value)) };
+    let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), value) else { continue };
     // hyper frames the body itself; connection headers are its business too (and h2 forbids them).
     if name == TRANSFER_ENCODING || name == hyper::header::CONNECTION || name.as_str() == "keep-alive" {
       continue;
@@ -624,9 +626,6 @@ async fn handle(ctx: Arc<ConnCtx>, mut req: Request<Incoming>) -> Response<RespB
 
 /// Values crossed as strings of Latin-1 code points (ByteStrings): back to bytes.
 fn latin1_bytes(s: &str) -> Vec<u8> {
-  if s.is_ascii() {
-    return s.as_bytes().to_vec();
-  }
   s.chars().map(|c| u32::from(c).min(255) as u8).collect()
 }
 

@@ -58,7 +58,7 @@ pub struct Core {
 static NEXT_SERVER: AtomicU64 = AtomicU64::new(1);
 
 /// Runs an isolate-side operation (serve.js `internals.host(op, …)`) and waits for its answer.
-pub async fn call(mailbox: &Mailbox, op: &str, args: Vec<Value>) -> Result<Value, ErrorInfo> {
+pub async fn call(mailbox: &Mailbox, op: &'static str, args: Vec<Value>) -> Result<Value, ErrorInfo> {
   let (tx, rx) = tokio::sync::oneshot::channel();
   let done: crate::runtime::Reply = Box::new(move |r| {
     let _ = tx.send(r);
@@ -69,7 +69,7 @@ pub async fn call(mailbox: &Mailbox, op: &str, args: Vec<Value>) -> Result<Value
 }
 
 /// Like `call`, without waiting for the answer.
-pub fn notify(mailbox: &Mailbox, op: &str, args: Vec<Value>) {
+pub fn notify(mailbox: &Mailbox, op: &'static str, args: Vec<Value>) {
   let _ = mailbox.send(Msg::Call { op: op.into(), args, done: Box::new(|_| {}) });
 }
 

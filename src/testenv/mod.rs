@@ -222,7 +222,7 @@ fn call(env: Env, handle: &Arc<RuntimeHandle>, bridge: &Arc<HostBridge>, run_tim
       Watchdog::global().disarm(id);
     }
   }
-  let _ = handle.send(Msg::Call { op, args: Vec::new(), done });
+  let _ = handle.send(Msg::Call { op: op.into(), args: Vec::new(), done });
   Ok(promise)
 }
 

@@ -15,6 +15,7 @@ fn natives() -> Natives {
     ("serveBodyCancel", body_cancel.map_fn_to()),
     ("serveBuffered", buffered.map_fn_to()),
     ("serveAnswer", answer.map_fn_to()),
+    ("serveSend", send.map_fn_to()),
   ]
 }
 
@@ -138,8 +139,39 @@ fn answer_parts<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCallbac
 }
 
 fn get<'s>(scope: &mut v8::PinScope<'s, '_>, obj: v8::Local<'s, v8::Object>, key: &str) -> Option<v8::Local<'s, v8::Value>> {
-  let k = v8::String::new(scope, key)?;
+  // Internalized: the key is found in V8's string table, not made anew per command.
+  let k = v8::String::new_from_utf8(scope, key.as_bytes(), v8::NewStringType::Internalized)?;
   obj.get(scope, k.into())
+}
+
+/// Queues a message on a native connection; what `ws.send` returns.
+fn send_message(scope: &mut v8::PinScope, conn: &crate::server::registry::Conn, data: v8::Local<v8::Value>) -> i32 {
+  use crate::server::registry::WsCmd;
+  let size = match v8::Local::<v8::String>::try_from(data) {
+    Ok(s) => s.utf8_length(scope),
+    Err(_) => super::util::with_bytes(data, |b| b.len()).unwrap_or(0),
+  };
+  // Queued bytes count against the runtime's memory until written; past it: dropped.
+  let Some(charge) = super::util::charge_or_collect(scope, crate::limits::Pool::ArrayBuffers, size) else { return 0 };
+  let cmd = if data.is_string() {
+    WsCmd::Text(data.to_rust_string_lossy(scope), Some(charge))
+  } else {
+    WsCmd::Binary(super::util::copy_bytes(data).unwrap_or_default(), Some(charge))
+  };
+  conn.send(cmd, size)
+}
+
+/// `serveSend(connectionId, data) → number | undefined`: `ws.send(data)` on a native server's
+/// connection (a string or an ArrayBuffer serve.js made), without a command object to read
+/// back; undefined when `connectionId` is not one (the host's connections take `command`).
+fn send<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
+  let cid = args.get(0);
+  if !cid.is_string() {
+    return;
+  }
+  let cid = cid.to_rust_string_lossy(scope);
+  let Some(conn) = owner(scope).and_then(|o| crate::server::registry::conn(o, &cid)) else { return };
+  rv.set_int32(send_message(scope, &conn, args.get(1)));
 }
 
 /// A command for a native connection, handled in Rust; None when `cmd` is not for one (it goes
@@ -157,17 +189,10 @@ fn native_command<'s>(scope: &mut v8::PinScope<'s, '_>, cmd: v8::Local<'s, v8::V
   let data = get(scope, obj, "data");
   let bytes = |data: Option<v8::Local<v8::Value>>| data.and_then(super::util::copy_bytes).unwrap_or_default();
   Some(match kind.as_str() {
-    "message" => {
-      let Some(data) = data else { return Some(0) };
-      let size = match v8::Local::<v8::String>::try_from(data) {
-        Ok(s) => s.utf8_length(scope),
-        Err(_) => super::util::with_bytes(data, |b| b.len()).unwrap_or(0),
-      };
-      // Queued bytes count against the runtime's memory until written; past it: dropped.
-      let Some(charge) = super::util::charge_or_collect(scope, crate::limits::Pool::ArrayBuffers, size) else { return Some(0) };
-      let cmd = if data.is_string() { WsCmd::Text(data.to_rust_string_lossy(scope), Some(charge)) } else { WsCmd::Binary(bytes(Some(data)), Some(charge)) };
-      conn.send(cmd, size)
-    }
+    "message" => match data {
+      Some(data) => send_message(scope, &conn, data),
+      None => 0,
+    },
     "ping" | "pong" => {
       let mut b = bytes(data);
       // RFC 6455 §5.5: control frames carry at most 125 bytes.

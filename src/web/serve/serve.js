@@ -258,10 +258,14 @@
       if (typeof message === 'string') data = message
       else {
         const bytes = bytesOf(message)
-        data = bytes === undefined ? String(message) : ownBuffer(bytes)
+        data = bytes === undefined ? String(message) : bytes
       }
-      // The command is made here from a string or a fresh ArrayBuffer.
-      const sent = command({ __proto__: null, type: 'message', connectionId: this.#id, data })
+      // A native server's connection copies the message itself; the host's takes a command made
+      // here from a string or a fresh ArrayBuffer.
+      let sent = natives.serveSend(this.#id, data)
+      if (sent === undefined) {
+        sent = command({ __proto__: null, type: 'message', connectionId: this.#id, data: typeof data === 'string' ? data : ownBuffer(data) })
+      }
       // -1: queued, but the host is behind; `drain` runs once it catches up.
       if (sent === -1) draining.add(this)
       return sent
