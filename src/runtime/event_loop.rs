@@ -301,14 +301,16 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
       if let Msg::Dispose { done } = msg {
         return Some(Exit::Disposed(done));
       }
+      let began = Instant::now();
       pool::begin_task(core, wall, cpu);
       handle(isolate, core, state, msg);
       pool::end_task();
-      crate::limits::check_heap(isolate, &core.shared.budget);
+      let now = Instant::now();
+      check_heap_after(isolate, core, state, now.saturating_duration_since(began));
       if let Some(e) = limit_tripped(core) {
         return Some(e);
       }
-      if Instant::now() >= until {
+      if now >= until {
         // Yield; the messages left keep the runtime scheduled.
         return None;
       }
@@ -328,12 +330,13 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
   limit_tripped(core)
 }
 
+// The context as a Local made from the Global where it is kept (a clone would make and free a
+// global handle per task).
 macro_rules! in_context {
   ($isolate:expr, $state:expr, |$scope:ident| $body:expr) => {{
-    let ctx = $state.borrow().context.clone();
-    if let Some(ctx) = ctx {
-      v8::scope!(let hs, $isolate);
-      let local = v8::Local::new(hs, &ctx);
+    v8::scope!(let hs, $isolate);
+    let ctx = $state.borrow().context.as_ref().map(|g| v8::Local::new(hs, g));
+    if let Some(local) = ctx {
       let $scope = &mut v8::ContextScope::new(hs, local);
       $body
     }
@@ -462,6 +465,7 @@ fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until:
     let id = state.borrow_mut().pop_due_timer(now);
     let Some(id) = id else { break };
     let mut stop = false;
+    let began = Instant::now();
     pool::begin_task(core, wall, cpu);
     in_context!(isolate, state, |scope| {
       let fire = state.borrow().fire_timer.clone();
@@ -483,10 +487,27 @@ fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until:
       }
     });
     pool::end_task();
-    crate::limits::check_heap(isolate, &core.shared.budget);
-    if stop || limit_tripped_quick(core) || Instant::now() >= until {
+    let now = Instant::now();
+    check_heap_after(isolate, core, state, now.saturating_duration_since(began));
+    if stop || limit_tripped_quick(core) || now >= until {
       break;
     }
+  }
+}
+
+/// After a task of `took`: measures the heap (and trips the limit if it is over) once it may have
+/// passed the limit since it was last measured.
+fn check_heap_after(isolate: &mut v8::Isolate, core: &Core, state: &StateRef, took: Duration) {
+  let due = {
+    let mut s = state.borrow_mut();
+    s.heap_unchecked = s.heap_unchecked.saturating_add(took);
+    crate::limits::heap_may_exceed(s.heap_used, s.heap_unchecked, core.shared.budget.limit_bytes)
+  };
+  if due {
+    let used = crate::limits::check_heap(isolate, &core.shared.budget);
+    let mut s = state.borrow_mut();
+    s.heap_used = Some(used);
+    s.heap_unchecked = Duration::ZERO;
   }
 }
 
