@@ -28,6 +28,16 @@ describe('one huge allocation', () => {
     expect(Date.now() - t0).toBeLessThan(2_000)
   })
 
+  it('is noticed after a timer task too, when the eval that set it up has long resolved', async () => {
+    const r = await createRuntime({ memoryLimitMB: 16 })
+    await r.eval(`setTimeout(() => { globalThis.s = 'x'.repeat(2 ** 28); s.indexOf('y') }, 10)`)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    // The runtime ended on its limit: what comes later finds it gone, and says why.
+    const err = await errorOf(() => r.eval('1'))
+    expect(err.name).toBe('RuntimeDisposedError')
+    expect(err.message).toMatch(/memory/i)
+  })
+
   it('garbage from big allocations is not over the limit', async () => {
     const { calls, customFunctions } = reporter()
     const r = await createRuntime({ memoryLimitMB: 16, customFunctions })

@@ -663,6 +663,49 @@ describe('streams', () => {
     expect(r).toMatchObject({ oversized: 0, notUint8: 0 })
   })
 
+  it('a chunk read is the script\'s own (transferable, not detached by later reads); BYOB reads and writes of a reused Uint8Array keep their bytes', async () => {
+    const port = await echoServer()
+    const [r] = await run(
+      `
+      const s = connect('127.0.0.1:${port}')
+      const w = s.writable.getWriter()
+      const rd = s.readable.getReader()
+      const msg = enc.encode('ping')
+      await w.write(msg)
+      // The same array, changed after the write was taken: what was sent stays what it was.
+      msg.set(enc.encode('pong'))
+      await w.write(msg)
+      let text = ''
+      const kept = []
+      while (text.length < 8) {
+        const { value } = await rd.read()
+        kept.push(value)
+        text += dec.decode(value)
+      }
+      const first = kept[0]
+      const stillThere = first.byteLength > 0 && first.buffer.byteLength === first.byteLength
+      // Transferring the chunk's buffer works and leaves it detached, as for any buffer of its own.
+      const moved = structuredClone(first.buffer, { transfer: [first.buffer] })
+      const transferred = moved.byteLength > 0 && first.buffer.byteLength === 0
+      rd.releaseLock()
+      // A BYOB reader on the same stream: the bytes land in the script's buffer.
+      const byob = s.readable.getReader({ mode: 'byob' })
+      await w.write(enc.encode('byob!'))
+      let got = ''
+      let buf = new ArrayBuffer(16)
+      while (got.length < 5) {
+        const { value } = await byob.read(new Uint8Array(buf, 0, 16))
+        got += dec.decode(value)
+        buf = value.buffer
+      }
+      await s.close()
+      report({ text, stillThere, transferred, got })
+    `,
+      { network: LOOPBACK },
+    )
+    expect(r).toEqual({ text: 'pingpong', stillThere: true, transferred: true, got: 'byob!' })
+  })
+
   it('a write far larger than a read buffer arrives intact, in chunks of at most 256 KiB', async () => {
     const TOTAL = 5 * 1024 * 1024 + 12345
     const data = Buffer.alloc(TOTAL)

@@ -560,6 +560,21 @@ mod tests {
   }
 
   #[test]
+  fn the_heap_is_measured_once_it_could_have_grown_past_the_limit() {
+    let limit = 128 << 20;
+    let us = Duration::from_micros;
+    // Never measured: measure.
+    assert!(heap_may_exceed(None, Duration::ZERO, limit));
+    // 8 MB used: 120 MB of room take 1920 µs at MAX_HEAP_GROWTH_PER_US.
+    assert!(!heap_may_exceed(Some(8 << 20), us(5), limit));
+    assert!(!heap_may_exceed(Some(8 << 20), us(1900), limit));
+    assert!(heap_may_exceed(Some(8 << 20), us(1920), limit));
+    // At the limit already, or a clock gone wild: measure.
+    assert!(heap_may_exceed(Some(limit), Duration::ZERO, limit));
+    assert!(heap_may_exceed(Some(0), Duration::MAX, limit));
+  }
+
+  #[test]
   fn trip_marks_the_budget_exceeded() {
     let b = MemoryBudget::new(10);
     b.trip();
@@ -569,20 +584,39 @@ mod tests {
 
 /// A heap over the limit outside any GC: V8 grants a huge single allocation (a 256 MB string)
 /// after its last-resort GC whatever the limit, and no GC may follow for a while. Collects
-/// garbage first (a heap full of garbage is not over its limit), then trips.
-pub fn check_heap(isolate: &mut v8::Isolate, budget: &MemoryBudget) {
+/// garbage first (a heap full of garbage is not over its limit), then trips. Returns the heap's
+/// used bytes as measured.
+pub fn check_heap(isolate: &mut v8::Isolate, budget: &MemoryBudget) -> usize {
   let used = isolate.get_heap_statistics().used_heap_size();
   if used <= budget.limit_bytes {
-    return;
+    return used;
   }
   // Twice the limit is not garbage worth a full GC to find out.
   if used > budget.limit_bytes.saturating_mul(2) {
-    return budget.trip();
+    budget.trip();
+    return used;
   }
   isolate.low_memory_notification();
-  if isolate.get_heap_statistics().used_heap_size() > budget.limit_bytes {
+  let used = isolate.get_heap_statistics().used_heap_size();
+  if used > budget.limit_bytes {
     budget.trip();
   }
+  used
+}
+
+/// Bytes a script can add to V8's heap per microsecond of task time, at most: nothing lands on
+/// the heap without being written (V8 initialises every object it allocates, a hole-filled
+/// array or a flat string alike), and no core writes memory this fast.
+pub const MAX_HEAP_GROWTH_PER_US: usize = 64 * 1024;
+
+/// Whether a heap measured at `used` bytes (None: never measured) may have passed `limit` after
+/// `since` of task time: measuring it walks every space of the heap (`GetHeapStatistics`), which
+/// cost a socket's round trip of one short task 8% of its CPU (perf), while a heap far below its
+/// limit cannot reach it in a few short tasks.
+pub fn heap_may_exceed(used: Option<usize>, since: std::time::Duration, limit: usize) -> bool {
+  let Some(used) = used else { return true };
+  let us = usize::try_from(since.as_micros()).unwrap_or(usize::MAX).saturating_add(1);
+  used.saturating_add(us.saturating_mul(MAX_HEAP_GROWTH_PER_US)) > limit
 }
 
 /// `check_heap` as an interrupt, requested by the pool's monitor while a long task runs.

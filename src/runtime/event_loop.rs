@@ -22,9 +22,6 @@ use std::time::{Duration, Instant};
 /// Host-initiated operations that run user code to completion (a request handler, a WebSocket
 /// handler): each has `executionTimeout` as its deadline, awaiting included. Body pulls, aborts
 /// and cancels do not (a stream may wait for data for as long as it likes).
-/// How long a turn handling message after message goes without reading its heap's size.
-const HEAP_RECHECK: Duration = Duration::from_millis(1);
-
 const INVOCATIONS: &[&str] = &["dispatch", "wsOpen", "wsMessage", "wsClose", "wsError", "wsDrain"];
 
 /// Why the runtime stops.
@@ -290,7 +287,6 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
   if let Some(e) = limit_tripped(core) {
     return Some(e);
   }
-  let mut heap_checked = Instant::now();
   loop {
     loop {
       // A dispose ends the runtime before what was queued ahead of it runs (that may have come
@@ -304,18 +300,12 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
       if let Msg::Dispose { done } = msg {
         return Some(Exit::Disposed(done));
       }
+      let began = Instant::now();
       pool::begin_task(core, wall, cpu);
       handle(isolate, core, state, msg);
       pool::end_task();
-      // Reading the heap's size costs V8 a walk of its spaces and its allocation buffers (a
-      // tenth of a hello-world request's user time when done per message): done after the last
-      // message of a batch, and at least every HEAP_RECHECK while messages keep coming. Between
-      // two checks V8's own heap limit (the same figure, near_heap_limit) still holds.
       let now = Instant::now();
-      if now.saturating_duration_since(heap_checked) >= HEAP_RECHECK || !core.has_messages() {
-        heap_checked = now;
-        crate::limits::check_heap(isolate, &core.shared.budget);
-      }
+      check_heap_after(isolate, core, state, now.saturating_duration_since(began));
       if let Some(e) = limit_tripped(core) {
         return Some(e);
       }
@@ -339,6 +329,8 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
   limit_tripped(core)
 }
 
+// The context as a Local made from the Global where it is kept (a clone would make and free a
+// global handle per task).
 macro_rules! in_context {
   ($isolate:expr, $state:expr, |$scope:ident| $body:expr) => {{
     v8::scope!(let hs, $isolate);
@@ -497,6 +489,7 @@ fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until:
     let id = state.borrow_mut().pop_due_timer(now);
     let Some(id) = id else { break };
     let mut stop = false;
+    let began = Instant::now();
     pool::begin_task(core, wall, cpu);
     in_context!(isolate, state, |scope| {
       let fire = state.borrow().fire_timer.clone();
@@ -518,10 +511,27 @@ fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until:
       }
     });
     pool::end_task();
-    crate::limits::check_heap(isolate, &core.shared.budget);
-    if stop || limit_tripped_quick(core) || Instant::now() >= until {
+    let now = Instant::now();
+    check_heap_after(isolate, core, state, now.saturating_duration_since(began));
+    if stop || limit_tripped_quick(core) || now >= until {
       break;
     }
+  }
+}
+
+/// After a task of `took`: measures the heap (and trips the limit if it is over) once it may have
+/// passed the limit since it was last measured.
+fn check_heap_after(isolate: &mut v8::Isolate, core: &Core, state: &StateRef, took: Duration) {
+  let due = {
+    let mut s = state.borrow_mut();
+    s.heap_unchecked = s.heap_unchecked.saturating_add(took);
+    crate::limits::heap_may_exceed(s.heap_used, s.heap_unchecked, core.shared.budget.limit_bytes)
+  };
+  if due {
+    let used = crate::limits::check_heap(isolate, &core.shared.budget);
+    let mut s = state.borrow_mut();
+    s.heap_used = Some(used);
+    s.heap_unchecked = Duration::ZERO;
   }
 }
 

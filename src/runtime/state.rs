@@ -39,6 +39,10 @@ pub enum Pending {
 }
 
 pub struct State {
+  /// The heap's used bytes when the loop last measured them (None: not yet), and the task time
+  /// since (see `limits::heap_may_exceed`).
+  pub heap_used: Option<usize>,
+  pub heap_unchecked: std::time::Duration,
   pub config: Config,
   pub host: Arc<dyn Host>,
   pub shared: Arc<Shared>,
@@ -95,6 +99,8 @@ pub type StateRef = Rc<RefCell<State>>;
 impl State {
   pub fn new(config: Config, host: Arc<dyn Host>, shared: Arc<Shared>, tx: Mailbox) -> Self {
     Self {
+      heap_used: None,
+      heap_unchecked: std::time::Duration::ZERO,
       config,
       host,
       shared,

@@ -244,7 +244,12 @@ impl Outbox {
 /// Runs the JS dispatch for one event: `dispatch(id, kind, a, b)` with kind 0 opened (remote,
 /// local), 1 data (Uint8Array), 2 end of input, 3 closed, 4 error (code, message).
 fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
+  if let Event::Collect = event {
+    return scope.low_memory_notification();
+  }
   let socks = sockets(scope);
+  // A Local made from the Global where it is kept (a clone would make and free a global handle
+  // per event).
   let dispatch = {
     let mut s = socks.borrow_mut();
     if matches!(event, Event::Closed | Event::Error(_)) {
@@ -253,11 +258,8 @@ fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
     if let (Event::Opened { direct: d @ Some(_), .. }, Some(Link::Native { direct, .. })) = (&event, s.links.get_mut(&id)) {
       *direct = d.clone();
     }
-    s.dispatch.clone()
+    s.dispatch.as_ref().map(|g| v8::Local::new(scope, g))
   };
-  if let Event::Collect = event {
-    return scope.low_memory_notification();
-  }
   let Some(dispatch) = dispatch else { return };
   v8::tc_scope!(let tc, scope);
   let undefined: v8::Local<v8::Value> = v8::undefined(tc).into();
@@ -270,10 +272,9 @@ fn deliver(scope: &mut v8::PinScope, id: u64, event: Event) {
     Event::Collect => return,
   };
   let (Some(a), Some(b)) = (a, b) else { return };
-  let f = v8::Local::new(tc, &dispatch);
   let argv = [v8::Number::new(tc, id as f64).into(), v8::Integer::new(tc, kind).into(), a, b];
   // The JS side handles its own errors; what still throws here is termination.
-  let _ = f.call(tc, undefined, &argv);
+  let _ = dispatch.call(tc, undefined, &argv);
 }
 
 fn str<'s>(scope: &mut v8::PinScope<'s, '_>, s: &str) -> Option<v8::Local<'s, v8::Value>> {
@@ -481,21 +482,26 @@ fn native(scope: &mut v8::PinScope, id: u64) -> Option<NativeLink> {
 fn write<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let id = id_arg(scope, args.get(0));
   let data = args.get(1);
-  let Some(len) = util::with_bytes(data, |b| b.len()) else { return util::throw_type_error(scope, "sockWrite: data must be bytes") };
-  let link = native(scope, id);
-  let mut offset = 0;
-  if let Some((_, Some(d), _)) = &link {
-    if d.queued.load(Ordering::Acquire) == 0 {
+  let socks = sockets(scope);
+  // The bytes go out at once if the kernel takes them all: then nothing is cloned or queued.
+  let direct = match socks.borrow().links.get(&id) {
+    Some(Link::Native { direct: Some(d), .. }) if d.queued.load(Ordering::Acquire) == 0 => {
       // On WouldBlock the task waits for room; another error, the task meets it too and says so.
-      if let Some(Ok(n)) = util::with_bytes(data, |b| d.stream.try_write(b)) {
-        d.activity.touch();
-        if n >= len {
-          return rv.set_undefined();
+      util::with_bytes(data, |b| match d.stream.try_write(b) {
+        Ok(n) => {
+          d.activity.touch();
+          (b.len(), n, true)
         }
-        offset = n;
-      }
+        Err(_) => (b.len(), 0, false),
+      })
     }
+    _ => util::with_bytes(data, |b| (b.len(), 0, false)),
+  };
+  let Some((len, offset, wrote)) = direct else { return util::throw_type_error(scope, "sockWrite: data must be bytes") };
+  if wrote && offset >= len {
+    return rv.set_undefined();
   }
+  let link = native(scope, id);
   let rest = len - offset;
   let charge = util::charge_or_collect(scope, Pool::ArrayBuffers, rest);
   let Some(bytes) = util::with_bytes(data, |b| b.get(offset..).map(<[u8]>::to_vec)).flatten() else { return };

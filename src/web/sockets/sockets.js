@@ -21,11 +21,11 @@
   const {
     ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, ArrayIsArray, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteLength,
     DataViewPrototypeGetByteOffset, Error, NumberIsInteger, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, Promise, PromisePrototypeThen,
-    PromiseResolve, PromisePrototypeMarkHandled, RangeError, ReflectDeleteProperty, SafeMap, String, StringPrototypeCharCodeAt, StringPrototypeIndexOf,
+    PromiseReject, PromiseResolve, PromisePrototypeMarkHandled, RangeError, ReflectDeleteProperty, SafeMap, String, StringPrototypeCharCodeAt, StringPrototypeIndexOf,
     StringPrototypeLastIndexOf, StringPrototypeSlice, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteLength,
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag, Uint8Array, uncurryThis,
   } = internals.primordials
-  const { ReadableStream, WritableStream, hostAsync } = internals
+  const { WritableStream, hostAsync, byteStreamEnqueueOwned, readableByteStream } = internals
   const { sockExports, sockOpen, sockDecide, sockWrite, sockShutdown, sockClose, sockAck, sockStartTls, sockForget } = natives
   const OP_GLUE = 5
   // The most one write hands to the socket at a time: a huge chunk goes in slices, so that no
@@ -87,7 +87,10 @@
   function bytesOf(chunk) {
     if (typeof chunk === 'string') return encode(encoder, chunk)
     if (typeof chunk === 'object' && chunk !== null) {
-      if (TypedArrayPrototypeGetSymbolToStringTag(chunk) !== undefined) {
+      const tag = TypedArrayPrototypeGetSymbolToStringTag(chunk)
+      // Already what the natives take: no new view per write.
+      if (tag === 'Uint8Array') return chunk
+      if (tag !== undefined) {
         return new Uint8Array(TypedArrayPrototypeGetBuffer(chunk), TypedArrayPrototypeGetByteOffset(chunk), TypedArrayPrototypeGetByteLength(chunk))
       }
       if (ArrayBufferIsView(chunk)) {
@@ -196,18 +199,19 @@
       this.#allowHalfOpen = allowHalfOpen
       this.#hostname = hostname
       this.#address = address
-      this.#readable = new ReadableStream(
-        {
-          __proto__: null,
-          type: 'bytes',
-          start: (c) => {
-            this.#rc = c
-          },
-          pull: (c) => this.#pull(c),
-          cancel: () => this.#cancelRead(),
+      // A byte stream with highWaterMark 0 whose pull answers at once: no promise per read.
+      const made = readableByteStream(
+        (c) => this.#pull(c),
+        () => {
+          try {
+            return PromiseResolve(this.#cancelRead())
+          } catch (error) {
+            return PromiseReject(error)
+          }
         },
-        { __proto__: null, highWaterMark: 0 },
       )
+      this.#readable = made.stream
+      this.#rc = made.controller
       this.#writable = new WritableStream(
         {
           __proto__: null,
@@ -311,7 +315,8 @@
         this.#head = 0
       }
       const n = TypedArrayPrototypeGetByteLength(chunk)
-      rcEnqueue(c, chunk)
+      // The chunk's buffer is native-made and only ever reached the script through this stream.
+      byteStreamEnqueueOwned(c, chunk)
       sockAck(this.#id, n)
       if (this.#eof && this.#head === this.#pending.length) this.#closeRead()
     }

@@ -23,6 +23,10 @@
 //   readableStreamTee(s) -> [ReadableStream, ReadableStream]  byte streams tee as byte streams
 //   readableStreamGetReader(s) -> reader; readableStreamReaderRead(reader, onChunk, onClose,
 //   onError); readableStreamReaderRelease(reader)        reads that answer through callbacks
+//   byteStreamEnqueueOwned(controller, u8)              enqueue() of a chunk only native code made
+//                                                      (a waiting read gets it, no transfer)
+//   readableByteStream(pull, cancel) -> { stream, controller }   a byte stream whose pull answers
+//                                                      at once (no promise per read)
 (function (global, natives, internals) {
   'use strict'
   const { define } = internals
@@ -427,5 +431,23 @@
     readableStreamReaderRead: (reader, onChunk, onClose, onError) =>
       A.ReadableStreamDefaultReaderRead(reader, A.readRequest(onChunk, onClose, onError)),
     readableStreamReaderRelease: (reader) => A.ReadableStreamDefaultReaderRelease(reader),
+    // enqueue() of a byte stream's controller for a Uint8Array over a whole buffer made by native
+    // code, that nothing else references: a waiting read gets it without a transfer.
+    byteStreamEnqueueOwned: (controller, chunk) => A.ReadableByteStreamControllerEnqueueOwned(controller, chunk),
+    // A byte stream (highWaterMark 0) of a native source: pull(controller) returns nothing and
+    // answers the read (or notes that one waits) at once; cancel(reason) returns a promise.
+    readableByteStream: (pull, cancel) => {
+      let controller
+      const stream = A.CreateReadableByteStream(() => undefined, () => {
+        // A throw errors the stream, as a rejected pull promise would.
+        try {
+          pull(controller)
+        } catch (e) {
+          A.ReadableByteStreamControllerError(controller, e)
+        }
+      }, cancel)
+      controller = A.controllerOf(stream)
+      return { __proto__: null, stream, controller }
+    },
   })
 })

@@ -18,6 +18,7 @@
 //   AbortSignal/AbortController are driven through the platform's internal hooks, not through
 //   their patchable methods. Promise reactions whose handler returns one of our own promises
 //   chain it with the captured `then` (same number of ticks), never through a lookup of `then`.
+// - Object literals keyed by internal slots become plain stores (see slotLiterals: speed).
 // - `exports.abstract` gives streams.js the abstract operations it needs.
 // - JSDoc blocks and the source map line are dropped: the source lives in every runtime's heap.
 // Every targeted replacement must match exactly as often as expected, so a different input fails
@@ -418,9 +419,28 @@ const abstract = `
     exports.abstract = {
         IsReadableStream, IsReadableStreamLocked, IsWritableStream, IsTransformStream,
         AcquireReadableStreamDefaultReader, ReadableStreamDefaultReaderRead, ReadableStreamDefaultReaderRelease,
-        ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream,
+        ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream, CreateReadableByteStream,
         ReadableStreamDefaultControllerError, ReadableByteStreamControllerError, IsReadableByteStreamController,
-        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ __proto__: null, [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
+        // ReadableByteStreamControllerEnqueue of a Uint8Array over a whole buffer that nothing else
+        // references (made by native code for this stream): a read waiting on a default reader is
+        // fulfilled with it as it is. Transferring a buffer no one else can reach is unobservable,
+        // and cost a new ArrayBuffer and view per chunk. Anything else takes the spec's path.
+        ReadableByteStreamControllerEnqueueOwned: (controller, chunk) => {
+            const stream = controller[$controlledReadableByteStream];
+            if (controller[$closeRequested] || stream[$state] !== 'readable' || controller[$pendingPullIntos].length > 0 ||
+                controller[$queueTotalSize] !== 0 || !ReadableStreamHasDefaultReader(stream) || ReadableStreamGetNumReadRequests(stream) === 0) {
+                return ReadableByteStreamControllerEnqueue(controller, chunk);
+            }
+            ReadableStreamFulfillReadRequest(stream, chunk, false);
+            ReadableByteStreamControllerCallPullIfNeeded(controller);
+        },
+        readRequest: (chunkSteps, closeSteps, errorSteps) => {
+            const request = { __proto__: null };
+            request[$chunkSteps] = chunkSteps;
+            request[$closeSteps] = closeSteps;
+            request[$errorSteps] = errorSteps;
+            return request;
+        },
         controllerOf: stream => stream[$readableStreamController],
         isDisturbed: stream => stream[$disturbed],
         stateOf: stream => stream[$state],
@@ -475,6 +495,98 @@ ${primordials.map((n) => `        ${n},`).join('\n')}
 `
 
 // The prelude's own names must not be declared by the polyfill.
+// A byte stream made by CreateReadableByteStream whose pull algorithm returns nothing (a socket's,
+// which never waits: it answers the read or notes that one waits) costs one microtask per pull
+// instead of a resolved promise and the chain of reactions uponPromise makes of it; the pull
+// still counts as in progress until that microtask, as it does until the reaction runs.
+exact(
+  `        const pullPromise = controller[$pullAlgorithm]();
+        uponPromise(pullPromise, () => {
+            controller[$pulling] = false;
+            if (controller[$pullAgain]) {
+                controller[$pullAgain] = false;
+                ReadableByteStreamControllerCallPullIfNeeded(controller);
+            }
+            return null;
+        }, e => {
+            ReadableByteStreamControllerError(controller, e);
+            return null;
+        });
+    }
+    function ReadableByteStreamControllerClearPendingPullIntos(controller) {`,
+  `        const pullPromise = controller[$pullAlgorithm]();
+        const pulled = () => {
+            controller[$pulling] = false;
+            if (controller[$pullAgain]) {
+                controller[$pullAgain] = false;
+                ReadableByteStreamControllerCallPullIfNeeded(controller);
+            }
+            return null;
+        };
+        if (pullPromise === undefined) {
+            queueMicrotask(pulled);
+            return;
+        }
+        uponPromise(pullPromise, pulled, e => {
+            ReadableByteStreamControllerError(controller, e);
+            return null;
+        });
+    }
+    function ReadableByteStreamControllerClearPendingPullIntos(controller) {`,
+)
+// Object literals keyed by internal slots (`{ [$chunkSteps]: chunk => …, … }`, a read request
+// per read) become stores into a fresh object, in the same order and on the same lines: V8
+// defines each computed key of a literal through a runtime call and names each function there
+// at run time (perf of a socket's round trips: Runtime_DefineKeyedOwnPropertyInLiteral and
+// JSFunction::SetName; ~1 µs per literal of three functions, against ~50 ns for the stores). No
+// such object or function ever reaches user code, so neither the shape nor the names show.
+const slotLiterals = (src) => {
+  const start = /\{(\s*)\[\$(\w+)\]: /g
+  let out = ''
+  let last = 0
+  let found = 0
+  for (let m; (m = start.exec(src)) !== null; ) {
+    // The literal's end, and its top-level commas (strings and comments skipped).
+    let depth = 0
+    let end = -1
+    const commas = []
+    for (let i = m.index; i < src.length && end < 0; i++) {
+      const c = src[i]
+      if (c === '/' && src[i + 1] === '/') i = src.indexOf('\n', i)
+      else if (c === '/' && src[i + 1] === '*') i = src.indexOf('*/', i) + 1
+      else if (c === "'" || c === '"' || c === '`') {
+        for (i++; src[i] !== c; i++) if (src[i] === '\\') i++
+      } else if (c === '{' || c === '(' || c === '[') depth++
+      else if (c === '}' || c === ')' || c === ']') {
+        if (--depth === 0) end = i
+      } else if (c === ',' && depth === 1) commas.push(i)
+    }
+    if (end < 0) throw new Error(`unterminated literal at ${m.index}`)
+    const bounds = [m.index, ...commas, end]
+    let literal = '(($slots) => {'
+    for (let k = 0; k + 1 < bounds.length; k++) {
+      const entry = src.slice(bounds[k] + 1, bounds[k + 1])
+      if (entry.trim() === '' && k + 2 === bounds.length) {
+        literal += entry
+        continue
+      }
+      const e = /^(\s*)\[\$(\w+)\]: ([\s\S]*?)(\s*)$/.exec(entry)
+      if (e === null) throw new Error(`a literal mixes slot keys with others: ${JSON.stringify(entry)}`)
+      literal += `${e[1]}$slots[$${e[2]}] = ${e[3]};${e[4]}`
+    }
+    out += src.slice(last, m.index) + literal + 'return $slots; })({})'
+    last = end + 1
+    start.lastIndex = last
+    found++
+  }
+  return [out + src.slice(last), found]
+}
+if (names.has('slots')) throw new Error('name clash: $slots')
+{
+  const [rewritten, found] = slotLiterals(body)
+  if (found !== 12) throw new Error(`expected 12 slot-keyed literals, found ${found}`)
+  body = rewritten
+}
 for (const name of [...prelude.matchAll(/\bconst (\w+) =/g)].map((m) => m[1])) {
   if (new RegExp(`\\b(const|let|var|function|class) ${name}\\b`).test(body)) throw new Error(`name clash: ${name}`)
 }

@@ -316,10 +316,10 @@
             this[$cursor] = 0;
             this[$size] = 0;
             // _front and _back are always defined.
-            this[$front] = {
-                [$elements]: [],
-                [$next]: undefined
-            };
+            this[$front] = (($slots) => {
+                $slots[$elements] = [];
+                $slots[$next] = undefined;
+            return $slots; })({});
             this[$back] = this[$front];
             // The cursor is used to avoid calling Array.shift().
             // It contains the index of the front element of the array inside the
@@ -339,10 +339,10 @@
             const oldBack = this[$back];
             let newBack = oldBack;
             if (oldBack[$elements].length === QUEUE_MAX_ARRAY_SIZE - 1) {
-                newBack = {
-                    [$elements]: [],
-                    [$next]: undefined
-                };
+                newBack = (($slots) => {
+                    $slots[$elements] = [];
+                    $slots[$next] = undefined;
+                return $slots; })({});
             }
             // push() is the mutation most likely to throw an exception, so it
             // goes first.
@@ -629,11 +629,11 @@
                 resolvePromise = resolve;
                 rejectPromise = reject;
             });
-            const readRequest = {
-                [$chunkSteps]: chunk => resolvePromise({ value: chunk, done: false }),
-                [$closeSteps]: () => resolvePromise({ value: undefined, done: true }),
-                [$errorSteps]: e => rejectPromise(e)
-            };
+            const readRequest = (($slots) => {
+                $slots[$chunkSteps] = chunk => resolvePromise({ value: chunk, done: false });
+                $slots[$closeSteps] = () => resolvePromise({ value: undefined, done: true });
+                $slots[$errorSteps] = e => rejectPromise(e);
+            return $slots; })({});
             ReadableStreamDefaultReaderRead(this, readRequest);
             return promise;
         }
@@ -735,26 +735,26 @@
                 resolvePromise = resolve;
                 rejectPromise = reject;
             });
-            const readRequest = {
-                [$chunkSteps]: chunk => {
+            const readRequest = (($slots) => {
+                $slots[$chunkSteps] = chunk => {
                     this[$ongoingPromise] = undefined;
                     // This needs to be delayed by one microtask, otherwise we stop pulling too early which breaks a test.
                     // FIXME Is this a bug in the specification, or in the test?
                     _queueMicrotask(() => resolvePromise({ value: chunk, done: false }));
-                },
-                [$closeSteps]: () => {
+                };
+                $slots[$closeSteps] = () => {
                     this[$ongoingPromise] = undefined;
                     this[$isFinished] = true;
                     ReadableStreamReaderGenericRelease(reader);
                     resolvePromise({ value: undefined, done: true });
-                },
-                [$errorSteps]: reason => {
+                };
+                $slots[$errorSteps] = reason => {
                     this[$ongoingPromise] = undefined;
                     this[$isFinished] = true;
                     ReadableStreamReaderGenericRelease(reader);
                     rejectPromise(reason);
-                }
-            };
+                };
+            return $slots; })({});
             ReadableStreamDefaultReaderRead(reader, readRequest);
             return promise;
         }
@@ -1181,14 +1181,19 @@
         controller[$pulling] = true;
         // TODO: Test controller argument
         const pullPromise = controller[$pullAlgorithm]();
-        uponPromise(pullPromise, () => {
+        const pulled = () => {
             controller[$pulling] = false;
             if (controller[$pullAgain]) {
                 controller[$pullAgain] = false;
                 ReadableByteStreamControllerCallPullIfNeeded(controller);
             }
             return null;
-        }, e => {
+        };
+        if (pullPromise === undefined) {
+            queueMicrotask(pulled);
+            return;
+        }
+        uponPromise(pullPromise, pulled, e => {
             ReadableByteStreamControllerError(controller, e);
             return null;
         });
@@ -1788,11 +1793,11 @@
                 resolvePromise = resolve;
                 rejectPromise = reject;
             });
-            const readIntoRequest = {
-                [$chunkSteps]: chunk => resolvePromise({ value: chunk, done: false }),
-                [$closeSteps]: chunk => resolvePromise({ value: chunk, done: true }),
-                [$errorSteps]: e => rejectPromise(e)
-            };
+            const readIntoRequest = (($slots) => {
+                $slots[$chunkSteps] = chunk => resolvePromise({ value: chunk, done: false });
+                $slots[$closeSteps] = chunk => resolvePromise({ value: chunk, done: true });
+                $slots[$errorSteps] = e => rejectPromise(e);
+            return $slots; })({});
             ReadableStreamBYOBReaderRead(this, view, min, readIntoRequest);
             return promise;
         }
@@ -2101,13 +2106,13 @@
             reason = undefined;
         }
         const promise = newPromise((resolve, reject) => {
-            stream[$pendingAbortRequest] = {
-                [$promise]: undefined,
-                [$resolve]: resolve,
-                [$reject]: reject,
-                [$reason]: reason,
-                [$wasAlreadyErroring]: wasAlreadyErroring
-            };
+            stream[$pendingAbortRequest] = (($slots) => {
+                $slots[$promise] = undefined;
+                $slots[$resolve] = resolve;
+                $slots[$reject] = reject;
+                $slots[$reason] = reason;
+                $slots[$wasAlreadyErroring] = wasAlreadyErroring;
+            return $slots; })({});
         });
         stream[$pendingAbortRequest][$promise] = promise;
         if (!wasAlreadyErroring) {
@@ -2121,10 +2126,10 @@
             return promiseRejectedWith(new TypeError(`The stream (in ${state} state) is not in the writable state and cannot be closed`));
         }
         const promise = newPromise((resolve, reject) => {
-            const closeRequest = {
-                [$resolve]: resolve,
-                [$reject]: reject
-            };
+            const closeRequest = (($slots) => {
+                $slots[$resolve] = resolve;
+                $slots[$reject] = reject;
+            return $slots; })({});
             stream[$closeRequest] = closeRequest;
         });
         const writer = stream[$writer];
@@ -2137,10 +2142,10 @@
     // WritableStream API exposed for controllers.
     function WritableStreamAddWriteRequest(stream) {
         const promise = newPromise((resolve, reject) => {
-            const writeRequest = {
-                [$resolve]: resolve,
-                [$reject]: reject
-            };
+            const writeRequest = (($slots) => {
+                $slots[$resolve] = resolve;
+                $slots[$reject] = reject;
+            return $slots; })({});
             stream[$writeRequests].push(writeRequest);
         });
         return promise;
@@ -2920,8 +2925,8 @@
                 }
                 return PerformPromiseThen(writer[$readyPromise], () => {
                     return newPromise((resolveRead, rejectRead) => {
-                        ReadableStreamDefaultReaderRead(reader, {
-                            [$chunkSteps]: chunk => {
+                        ReadableStreamDefaultReaderRead(reader, (($slots) => {
+                            $slots[$chunkSteps] = chunk => {
                                 let writeDone;
                                 currentWrite = newPromise(resolve => {
                                     writeDone = resolve;
@@ -2930,10 +2935,10 @@
                                     PromisePrototypeThen(WritableStreamDefaultWriterWrite(writer, chunk), () => writeDone(), () => writeDone());
                                     resolveRead(false);
                                 });
-                            },
-                            [$closeSteps]: () => resolveRead(true),
-                            [$errorSteps]: rejectRead
-                        });
+                            };
+                            $slots[$closeSteps] = () => resolveRead(true);
+                            $slots[$errorSteps] = rejectRead;
+                        return $slots; })({}));
                     });
                 });
             }
@@ -3353,8 +3358,8 @@
                 return promiseResolvedWith(undefined);
             }
             reading = true;
-            const readRequest = {
-                [$chunkSteps]: chunk => {
+            const readRequest = (($slots) => {
+                $slots[$chunkSteps] = chunk => {
                     // This needs to be delayed a microtask because it takes at least a microtask to detect errors (using
                     // reader[$closedPromise] below), and we want errors in stream to error both branches immediately. We cannot let
                     // successful synchronously-available reads get ahead of asynchronously-available errors.
@@ -3384,8 +3389,8 @@
                             pullAlgorithm();
                         }
                     });
-                },
-                [$closeSteps]: () => {
+                };
+                $slots[$closeSteps] = () => {
                     reading = false;
                     if (!canceled1) {
                         ReadableStreamDefaultControllerClose(branch1[$readableStreamController]);
@@ -3396,11 +3401,11 @@
                     if (!canceled1 || !canceled2) {
                         resolveCancelPromise(undefined);
                     }
-                },
-                [$errorSteps]: () => {
+                };
+                $slots[$errorSteps] = () => {
                     reading = false;
-                }
-            };
+                };
+            return $slots; })({});
             ReadableStreamDefaultReaderRead(reader, readRequest);
             return promiseResolvedWith(undefined);
         }
@@ -3475,8 +3480,8 @@
                 reader = AcquireReadableStreamDefaultReader(stream);
                 forwardReaderError(reader);
             }
-            const readRequest = {
-                [$chunkSteps]: chunk => {
+            const readRequest = (($slots) => {
+                $slots[$chunkSteps] = chunk => {
                     // This needs to be delayed a microtask because it takes at least a microtask to detect errors (using
                     // reader[$closedPromise] below), and we want errors in stream to error both branches immediately. We cannot let
                     // successful synchronously-available reads get ahead of asynchronously-available errors.
@@ -3510,8 +3515,8 @@
                             pull2Algorithm();
                         }
                     });
-                },
-                [$closeSteps]: () => {
+                };
+                $slots[$closeSteps] = () => {
                     reading = false;
                     if (!canceled1) {
                         ReadableByteStreamControllerClose(branch1[$readableStreamController]);
@@ -3528,11 +3533,11 @@
                     if (!canceled1 || !canceled2) {
                         resolveCancelPromise(undefined);
                     }
-                },
-                [$errorSteps]: () => {
+                };
+                $slots[$errorSteps] = () => {
                     reading = false;
-                }
-            };
+                };
+            return $slots; })({});
             ReadableStreamDefaultReaderRead(reader, readRequest);
         }
         function pullWithBYOBReader(view, forBranch2) {
@@ -3543,8 +3548,8 @@
             }
             const byobBranch = forBranch2 ? branch2 : branch1;
             const otherBranch = forBranch2 ? branch1 : branch2;
-            const readIntoRequest = {
-                [$chunkSteps]: chunk => {
+            const readIntoRequest = (($slots) => {
+                $slots[$chunkSteps] = chunk => {
                     // This needs to be delayed a microtask because it takes at least a microtask to detect errors (using
                     // reader[$closedPromise] below), and we want errors in stream to error both branches immediately. We cannot let
                     // successful synchronously-available reads get ahead of asynchronously-available errors.
@@ -3580,8 +3585,8 @@
                             pull2Algorithm();
                         }
                     });
-                },
-                [$closeSteps]: chunk => {
+                };
+                $slots[$closeSteps] = chunk => {
                     reading = false;
                     const byobCanceled = forBranch2 ? canceled2 : canceled1;
                     const otherCanceled = forBranch2 ? canceled1 : canceled2;
@@ -3602,11 +3607,11 @@
                     if (!byobCanceled || !otherCanceled) {
                         resolveCancelPromise(undefined);
                     }
-                },
-                [$errorSteps]: () => {
+                };
+                $slots[$errorSteps] = () => {
                     reading = false;
-                }
-            };
+                };
+            return $slots; })({});
             ReadableStreamBYOBReaderRead(reader, view, 1, readIntoRequest);
         }
         function pull1Algorithm() {
@@ -4663,9 +4668,28 @@
     exports.abstract = {
         IsReadableStream, IsReadableStreamLocked, IsWritableStream, IsTransformStream,
         AcquireReadableStreamDefaultReader, ReadableStreamDefaultReaderRead, ReadableStreamDefaultReaderRelease,
-        ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream,
+        ReadableStreamCancel, ReadableStreamTee, ReadableStreamFrom, CreateReadableStream, CreateReadableByteStream,
         ReadableStreamDefaultControllerError, ReadableByteStreamControllerError, IsReadableByteStreamController,
-        readRequest: (chunkSteps, closeSteps, errorSteps) => ({ __proto__: null, [$chunkSteps]: chunkSteps, [$closeSteps]: closeSteps, [$errorSteps]: errorSteps }),
+        // ReadableByteStreamControllerEnqueue of a Uint8Array over a whole buffer that nothing else
+        // references (made by native code for this stream): a read waiting on a default reader is
+        // fulfilled with it as it is. Transferring a buffer no one else can reach is unobservable,
+        // and cost a new ArrayBuffer and view per chunk. Anything else takes the spec's path.
+        ReadableByteStreamControllerEnqueueOwned: (controller, chunk) => {
+            const stream = controller[$controlledReadableByteStream];
+            if (controller[$closeRequested] || stream[$state] !== 'readable' || controller[$pendingPullIntos].length > 0 ||
+                controller[$queueTotalSize] !== 0 || !ReadableStreamHasDefaultReader(stream) || ReadableStreamGetNumReadRequests(stream) === 0) {
+                return ReadableByteStreamControllerEnqueue(controller, chunk);
+            }
+            ReadableStreamFulfillReadRequest(stream, chunk, false);
+            ReadableByteStreamControllerCallPullIfNeeded(controller);
+        },
+        readRequest: (chunkSteps, closeSteps, errorSteps) => {
+            const request = { __proto__: null };
+            request[$chunkSteps] = chunkSteps;
+            request[$closeSteps] = closeSteps;
+            request[$errorSteps] = errorSteps;
+            return request;
+        },
         controllerOf: stream => stream[$readableStreamController],
         isDisturbed: stream => stream[$disturbed],
         stateOf: stream => stream[$state],
