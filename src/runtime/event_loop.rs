@@ -334,8 +334,6 @@ fn turn(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, slice: Du
 macro_rules! in_context {
   ($isolate:expr, $state:expr, |$scope:ident| $body:expr) => {{
     v8::scope!(let hs, $isolate);
-    // A Local made from the Global where it is kept: a clone would make and free a global
-    // handle per message.
     let local = $state.borrow().context.as_ref().map(|ctx| v8::Local::new(hs, ctx));
     if let Some(local) = local {
       let $scope = &mut v8::ContextScope::new(hs, local);
@@ -433,7 +431,6 @@ fn handle(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, msg: Ms
   }
 }
 
-/// Settles a host-initiated operation (from the `settled` native, or when it threw at once).
 /// A host call the isolate is answering (`settled`, serve.js's `serveAnswer`): found by the id a
 /// script passed, and only while the call still waits (a script can pass any number).
 pub(crate) struct WaitingCall {
@@ -455,6 +452,7 @@ impl WaitingCall {
   }
 }
 
+/// Settles a host-initiated operation (from the `settled` native, or when it threw at once).
 fn complete_call(core: &Core, state: &StateRef, id: u64, result: Result<Value, ErrorInfo>) {
   if let Some(watch) = state.borrow_mut().call_deadlines.remove(&id) {
     Watchdog::global().disarm(watch);
