@@ -537,12 +537,25 @@ describe('runtime.listen: limits and lifecycle', () => {
     expect(await inflight).toBe('fetch failed')
   })
 
-  it('disposing the runtime closes its server', async () => {
+  it('disposing the runtime closes its server and its idle keep-alive connections', async () => {
     const { server, rt } = await serveApp(HELLO)
-    expect((await fetch(server.url)).status).toBe(200)
+    // A kept-alive connection, idle when the runtime goes.
+    const socket = net.connect(server.port, '127.0.0.1')
+    socket.on('error', () => {})
+    let text = ''
+    socket.on('data', (c) => (text += c.toString('latin1')))
+    const closed = new Promise<boolean>((r) => socket.on('close', () => r(true)))
+    await new Promise((r) => socket.on('connect', r))
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    for (let i = 0; i < 100 && !text.endsWith('Hello, world!'); i++) await sleep(10)
+    expect(statusOf(text)).toBe(200)
     await rt.dispose()
     for (let i = 0; i < 50 && !server.closed; i++) await sleep(20)
     expect(server.closed).toBe(true)
+    // The server closes it (not the client): a pooled connection cannot reach a runtime that is gone.
+    expect(await Promise.race([closed, sleep(2000).then(() => false)])).toBe(true)
+    socket.destroy()
+    // A new connection is refused.
     expect((await errorOf(() => fetch(server.url))).message).toBe('fetch failed')
   })
 
