@@ -128,7 +128,9 @@ describe('runtime.console state', () => {
     const gate = new Promise<void>((r) => (release = r))
     const rt = await createRuntime({ customFunctions: { wait: { type: 'async', fn: () => gate } } })
     const running = rt.eval(`console.count('mid'); console.group(); await wait(); console.count('mid')`)
-    for (let i = 0; i < 200 && rt.console.getCounters().get('mid') !== 1; i++) await sleep(5)
+    // The isolate runs count() then group() on its own thread: wait for the later one, or a read
+    // between the two sees the count without the group.
+    for (let i = 0; i < 200 && rt.console.getGroupDepth() !== 1; i++) await sleep(5)
     expect(rt.console.getCounters().get('mid')).toBe(1)
     expect(rt.console.getGroupDepth()).toBe(1)
     release()
