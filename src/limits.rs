@@ -630,23 +630,26 @@ pub unsafe extern "C" fn check_heap_interrupt(isolate: v8::UnsafeRawIsolatePtr, 
   check_heap(&mut isolate, budget);
 }
 
-/// After a runtime's isolate is freed, hands the memory it used back to the system. glibc keeps
-/// freed memory in its arenas (a worker thread's arena holds what its isolates allocated, and
-/// another thread may never reuse it), so without this a disposed runtime's peak stays in the
-/// host's RSS. One trim 100 ms after a burst of teardowns: `malloc_trim` walks every arena.
+/// After a runtime's isolate is freed, hands the memory it used back to the system: V8's pool of
+/// dead isolates' heap pages (see `release_pooled_pages`), and glibc's arenas, which keep freed
+/// memory (a worker thread's arena holds what its isolates allocated, and another thread may
+/// never reuse it). Without this a disposed runtime's peak stays in the host's RSS. Once, 100 ms
+/// after a burst of teardowns: `malloc_trim` walks every arena, and a burst of short-lived
+/// runtimes reuses the pooled pages meanwhile.
 pub fn trim_after_teardown() {
-  #[cfg(all(target_os = "linux", target_env = "gnu"))]
-  {
-    static PENDING: AtomicBool = AtomicBool::new(false);
-    if PENDING.swap(true, Ordering::AcqRel) {
-      return;
-    }
-    Watchdog::global().arm(Instant::now() + std::time::Duration::from_millis(100), || {
-      PENDING.store(false, Ordering::Release);
-      // SAFETY: malloc_trim only returns free pages of glibc's arenas to the system.
-      unsafe { libc::malloc_trim(0) };
-    });
+  static PENDING: AtomicBool = AtomicBool::new(false);
+  if PENDING.swap(true, Ordering::AcqRel) {
+    return;
   }
+  Watchdog::global().arm(Instant::now() + std::time::Duration::from_millis(100), || {
+    PENDING.store(false, Ordering::Release);
+    crate::runtime::release_pooled_pages();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of glibc's arenas to the system.
+    unsafe {
+      libc::malloc_trim(0)
+    };
+  });
 }
 
 /// Heap limits for a runtime of `limit_bytes`. V8 splits a small limit badly for us: below

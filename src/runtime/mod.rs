@@ -23,6 +23,7 @@ pub use self::core::Mailbox;
 pub use bindings::throw_dom_exception;
 pub(crate) use event_loop::WaitingCall;
 pub use state::State;
+pub(crate) use snapshot::release_pooled_pages;
 use self::core::Core;
 use crate::errors::{disposed_because, ErrorInfo, DISPOSED};
 use crate::limits::MemoryBudget;

@@ -22,6 +22,13 @@ const endlessBody = () => ({
 })
 
 export default define('swell', [
+  {
+    id: 'heap-filled-then-disposed',
+    why: 'a runtime that filled 150 MB of heap pages and ended well: dispose gives them back at once (V8 used to pool a dead isolate\'s pages for 8-16 s)',
+    options: { memoryLimitMB: 256, executionTimeout: 12_000 },
+    script: `const keep = []; for (let i = 0; i < 3e6; i++) keep.push({ i, n: i * 0.5 }); report(keep.length)`,
+    expect: OK,
+  },
   { id: 'textencoder-kept', options: SWELL, script: `const keep = []; const s = 'x'.repeat(1 << 20); for (;;) keep.push(new TextEncoder().encode(s))`, expect: MEM },
   { id: 'textencoder-encodeInto-kept', options: SWELL, script: `const keep = []; const s = 'é'.repeat(1 << 19); for (;;) { const u = new Uint8Array(1 << 20); new TextEncoder().encodeInto(s, u); keep.push(u) }`, expect: MEM },
   { id: 'textdecoder-kept', options: SWELL, script: `const keep = []; const u = new Uint8Array(1 << 20).fill(0xe9); for (;;) keep.push(new TextDecoder('latin1').decode(u))`, expect: MEM },
