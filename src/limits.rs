@@ -636,7 +636,7 @@ pub unsafe extern "C" fn check_heap_interrupt(isolate: v8::UnsafeRawIsolatePtr, 
 /// never reuse it). Without this a disposed runtime's peak stays in the host's RSS. Once, 100 ms
 /// after a burst of teardowns: `malloc_trim` walks every arena, and a burst of short-lived
 /// runtimes reuses the pooled pages meanwhile.
-pub fn trim_after_teardown() {
+pub fn release_after_teardown() {
   static PENDING: AtomicBool = AtomicBool::new(false);
   if PENDING.swap(true, Ordering::AcqRel) {
     return;

@@ -756,6 +756,6 @@ fn teardown(engine: Engine, core: &Arc<Core>, exit: Exit) {
     d(Ok(()));
   }
   drop(isolate);
-  crate::limits::trim_after_teardown();
+  crate::limits::release_after_teardown();
   core.finish();
 }

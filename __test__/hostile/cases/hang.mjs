@@ -162,7 +162,7 @@ export default define('hang', [
   },
   {
     id: 'module-graph-infinite',
-    why: 'every module imports a new one: the deadline or the memory limit ends it. The specifiers grow by one character per module, so the sources the host hands over add up quadratically (tens of MB through the allocators of Node and the pool); 55-69 MB of RSS stayed after dispose until teardown trimmed the allocators (limits::trim_after_teardown): 10-16 MB since, under the 64 MB default',
+    why: 'every module imports a new one: the deadline or the memory limit ends it. The specifiers grow by one character per module, so the sources the host hands over add up quadratically (tens of MB through the allocators of Node and the pool); 55-69 MB of RSS stayed after dispose until teardown trimmed the allocators (limits::release_after_teardown): 10-16 MB since, under the 64 MB default',
     options: T,
     host: () => ({ moduleLoader: (spec) => ({ code: `import './${spec.replace(/\W/g, '')}x.js'`, filename: spec + 'x' }) }),
     script: `import './m.js'`,
