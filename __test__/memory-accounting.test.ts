@@ -19,8 +19,9 @@ type Hostile = { outcome: string; message: string; reports: unknown[][]; growthM
 /**
  * Runs `code` in a runtime with `options` in a child Node process, and reports how the eval ended,
  * what it passed to `report(...)`, how far the process's peak RSS (VmHWM) rose above its RSS just
- * before the eval, how long the eval took, and the CPU time the process used in the 500 ms after
- * the runtime was disposed (native work still running after the runtime stopped shows there).
+ * before the eval, how long the eval took, and the CPU time the process used in the 500 ms from
+ * 300 ms after the runtime was disposed (native work still running after the runtime stopped
+ * shows there).
  * `setup` runs in the child first (servers); it may set `vars` (given to the isolate as `VARS`)
  * and `hostOptions` (merged into the runtime's options), `afterCreate(rt)` (before the
  * measurement) and `during(rt)` (run after the eval, measured too).
@@ -45,6 +46,8 @@ function hostile(code: string, options: Record<string, unknown> = {}, setup = ''
       try { await rt.eval('const VARS = ' + JSON.stringify(vars) + ';\\n' + ${JSON.stringify(code)}); await during(rt) } catch (e) { outcome = e.name; message = String(e.message) }
       const ms = Date.now() - started
       await rt.dispose().catch(() => {})
+      // The window starts once the teardown's own work (the memory release 100 ms after it) is over.
+      await new Promise((r) => setTimeout(r, 300))
       const cpu0 = cpu()
       await new Promise((r) => setTimeout(r, 500))
       const cpuAfterMs = cpu() - cpu0
