@@ -282,50 +282,29 @@ impl Pool {
     }
   }
 
-  /// Polls the reactor without blocking for up to SPIN, until a source is ready or work is
-  /// queued; the number of sources that became ready. A socket answered within microseconds
-  /// (a database or cache round trip) then costs no wake-up of this thread, which on a VM is
-  /// most of a loopback round trip (on a 2-core VM, sequential round trips through connect():
-  /// a median of 9.7k/s without this, 19.2k/s with it). It yields between polls, so a peer on
-  /// this core still runs.
-  fn spin_io(&self, r: &super::reactor::Reactor, driver: &mut super::reactor::Driver) -> usize {
-    // One spinner at a time, counted as one: work scheduled meanwhile needs no wake-up, as the
-    // loop below sees it (the caller checks the queue again after the count drops).
+  /// Spins up to SPIN until work is queued or `poll` says something is ready (it is asked
+  /// between looks at the queue). A spinning worker needs no wake-up: an answer that comes
+  /// within microseconds (a host's reply, a socket's round trip) is taken by a running thread,
+  /// where a blocked one's wake-up is most of a loopback round trip on a VM (sequential round
+  /// trips through connect() on a 2-core VM: a median of 9.7k/s while an idle worker blocked in
+  /// the reactor at once, 19.2k/s spinning there first).
+  fn spin(&self, mut poll: impl FnMut() -> bool) {
+    // One spinner is enough to catch the next task; more would take cores from the host. It
+    // counts as one, so work scheduled meanwhile wakes nobody: the loop below sees it, and the
+    // caller looks at the queue again after the count drops.
     if self.spinning.fetch_add(1, Ordering::SeqCst) > 0 {
       self.spinning.fetch_sub(1, Ordering::SeqCst);
-      return 0;
+      return;
     }
     let until = Instant::now() + SPIN;
-    let mut ready = 0;
-    while ready == 0 && self.queued.load(Ordering::SeqCst) == 0 && Instant::now() < until {
-      ready = r.wait(driver, Duration::ZERO);
-      if ready == 0 {
-        std::thread::yield_now();
-      }
-    }
-    self.spinning.fetch_sub(1, Ordering::SeqCst);
-    ready
-  }
-
-  /// Spins up to SPIN for work to be queued; true if some was.
-  fn spin(&self) -> bool {
-    // One spinner is enough to catch the next task; more would take cores from the host.
-    if self.spinning.fetch_add(1, Ordering::SeqCst) > 0 {
-      self.spinning.fetch_sub(1, Ordering::SeqCst);
-      return false;
-    }
-    let until = Instant::now() + SPIN;
-    let mut found = false;
     while Instant::now() < until {
-      if self.queued.load(Ordering::SeqCst) > 0 {
-        found = true;
+      if self.queued.load(Ordering::SeqCst) > 0 || poll() {
         break;
       }
       // Yield rather than burn: on few cores the thread we wait for may need this one.
       std::thread::yield_now();
     }
     self.spinning.fetch_sub(1, Ordering::SeqCst);
-    found
   }
 
   fn worker_main(&'static self) {
@@ -395,13 +374,13 @@ impl Pool {
       }
       let reactor = reactor();
       // With sockets to watch and nobody else running, the reactor is where the next work comes
-      // from: spin there (`spin_io`, yielding to a peer on this core), then wait there.
+      // from: spin there (polling it, yielding to a peer on this core), then wait there.
       let io_next = reactor.is_some_and(|r| r.has_sources()) && self.running.load(Ordering::Acquire) == 0;
       if !spun && !io_next {
         spun = true;
         drop(q);
         super::event_loop::cpu_clock_stale();
-        self.spin();
+        self.spin(|| false);
         q = self.queue.lock().ok()?;
         continue;
       }
@@ -411,7 +390,12 @@ impl Pool {
         r.set_parked(true);
         drop(q);
         super::event_loop::cpu_clock_stale();
-        let mut ready = self.spin_io(r, &mut driver);
+        // Polled without blocking while spinning, then blocked on.
+        let mut ready = 0;
+        self.spin(|| {
+          ready = r.wait(&mut driver, Duration::ZERO);
+          ready > 0
+        });
         if ready == 0 && self.queued.load(Ordering::SeqCst) == 0 {
           ready = r.wait(&mut driver, IDLE_EXIT);
         }
