@@ -12,7 +12,7 @@ describe('runtime.timers.clearAll()', () => {
     const fired: string[] = []
     const rt = await createRuntime({ customFunctions: { report: { type: 'sync', fn: (s: string) => void fired.push(s) } } })
     await rt.eval(`
-      setTimeout(() => report('timeout'), 30)
+      setTimeout(() => report('timeout'), 150)
       setInterval(() => report('interval'), 10)
     `)
     // Until the interval has fired once (on a loaded machine that may take longer than 10 ms).
@@ -20,9 +20,14 @@ describe('runtime.timers.clearAll()', () => {
     expect(fired).toContain('interval')
     const result = rt.timers.clearAll()
     expect(result).toBeUndefined()
+    // A tick already running when clearAll() was called may still be waiting for this thread to
+    // take its sync report(): at most that one arrives after the clear (CI on Node 22 saw it).
     const seen = fired.length
-    await sleep(80)
-    expect(fired.length).toBe(seen)
+    await sleep(40)
+    const after = fired.length
+    expect(after - seen).toBeLessThanOrEqual(1)
+    await sleep(160)
+    expect(fired.length).toBe(after)
     expect(fired).not.toContain('timeout')
   })
 
