@@ -301,6 +301,18 @@ describe('host isolation', () => {
     expect(calls).toEqual([Array(7).fill('undefined')])
   })
 
+  it("V8's gc() is out of reach (the runtime runs its own young-generation GCs with it)", async () => {
+    const calls = await withReport(`
+      const before = [typeof gc, typeof globalThis.gc, typeof Function('return this')().gc]
+      let called = 'no'
+      try { gc() } catch (e) { called = e.constructor.name }
+      // A script may still define its own gc global.
+      globalThis.gc = () => 'mine'
+      report([...before, called, gc()])
+    `)
+    expect(calls).toEqual([['undefined', 'undefined', 'undefined', 'TypeError', 'mine']])
+  })
+
   it('errors thrown by host functions do not lead back to the host realm', async () => {
     const calls = await withReport(
       `

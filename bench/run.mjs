@@ -77,12 +77,14 @@ if (!egress.error) {
 }
 // Raw TCP: connect() inside against Node's net on the same echo server.
 if (!sockets.error) {
-  console.log(`\n${table(['connect() echo', "Node's net", 'isolate connect()', 'isolate / Node'], [
-    [`throughput (MB/s, ${sockets.totalMB} MB)`, fmt(sockets.node.mbps, 0), fmt(sockets.isolate?.mbps, 0), ratio(sockets.isolate?.mbps, sockets.node.mbps)],
-    ['sequential round trips/s (64 B)', fmt(sockets.node.rtps, 0), fmt(sockets.isolate?.rtps, 0), ratio(sockets.isolate?.rtps, sockets.node.rtps)],
-    [`read only (MB/s)`, fmt(sockets.node.readMbps, 0), fmt(sockets.isolate?.readMbps, 0), ratio(sockets.isolate?.readMbps, sockets.node.readMbps)],
-    [`write only (MB/s)`, fmt(sockets.node.writeMbps, 0), fmt(sockets.isolate?.writeMbps, 0), ratio(sockets.isolate?.writeMbps, sockets.node.writeMbps)],
-  ])}`)
+  const n = sockets.node
+  const i = sockets.isolate
+  const rows = [['echo', 'echo throughput (MB/s, ' + sockets.totalMB + ' MB)'], ['read', 'read only (MB/s)'], ['write', 'write only (MB/s)']].flatMap(([k, label]) => [
+    [label, fmt(n[k].mbps, 0), fmt(i?.[k].mbps, 0), ratio(i?.[k].mbps, n[k].mbps)],
+    [`${k}: CPU µs per MB (lower is better)`, fmt(n[k].cpu, 0), fmt(i?.[k].cpu, 0), ratio(i?.[k].cpu, n[k].cpu)],
+  ])
+  rows.splice(2, 0, ['sequential round trips/s (64 B)', fmt(n.rtps, 0), fmt(i?.rtps, 0), ratio(i?.rtps, n.rtps)])
+  console.log(`\n${table(['connect() echo', "Node's net", 'isolate connect()', 'isolate / Node'], rows)}`)
   console.log(`\nBest of ${sockets.rounds} rounds; the echo server runs in a child process.`)
 }
 // Hand-off latency: the seed family's sequential WebSocket ping/pong, against a plain ws server.

@@ -6,12 +6,26 @@
 //   round trips  sequential 64-byte request/echo pairs per second (write, then wait for the echo)
 //   read / write one direction only: MB/s of reading TOTAL_MB a server sends, and of writing
 //                TOTAL_MB to a server that discards it (until the server has seen our end)
-// Rounds interleave Node and the isolate; the best round of each is reported.
+// Rounds interleave Node and the isolate; the best round of each is reported. Beside each MB/s, the
+// process's CPU time (all its threads, user + system) per MB moved in that best round: steadier
+// than MB/s on a shared machine, where the echo server in the child competes for the same cores.
 // Run with: node sockets.mjs [--json]
 import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { fmt, loadOurs, ratio, table } from './lib.mjs'
+
+/** This process's CPU time so far (ms, every thread, user + system). */
+const cpuMs = () => {
+  const c = process.cpuUsage()
+  return (c.user + c.system) / 1000
+}
+/** Runs `f` (which resolves with MB/s over `mb` MB) and adds the CPU µs per MB it took. */
+async function withCpu(mb, f) {
+  const c0 = cpuMs()
+  const mbps = await f()
+  return { mbps, cpu: ((cpuMs() - c0) * 1000) / mb }
+}
 
 const ROUNDS = Number(process.env.BENCH_SOCKETS_ROUNDS ?? 3)
 const TOTAL_MB = Number(process.env.BENCH_SOCKETS_MB ?? 256)
@@ -120,6 +134,7 @@ async function read() {
   await s.opened
   const r = s.readable.getReader()
   const t0 = performance.now()
+  const c0 = cpuMs()
   let got = 0
   for (;;) {
     const { done, value } = await r.read()
@@ -127,8 +142,9 @@ async function read() {
     got += value.byteLength
   }
   const ms = performance.now() - t0
+  const cpu = cpuMs() - c0
   await s.close()
-  return (got / (1024 * 1024)) / (ms / 1000)
+  return { mbps: (got / (1024 * 1024)) / (ms / 1000), cpu: (cpu * 1000) / (got / (1024 * 1024)) }
 }
 async function write() {
   const s = connect('127.0.0.1:${sink}')
@@ -136,13 +152,15 @@ async function write() {
   const chunk = new Uint8Array(${CHUNK}).fill(1)
   const w = s.writable.getWriter()
   const t0 = performance.now()
+  const c0 = cpuMs()
   for (let sent = 0; sent < ${TOTAL_MB} * 1024 * 1024; sent += chunk.byteLength) {
     await w.ready
     w.write(chunk)
   }
   await w.close()
   await s.closed
-  return ${TOTAL_MB} / ((performance.now() - t0) / 1000)
+  const cpu = cpuMs() - c0
+  return { mbps: ${TOTAL_MB} / ((performance.now() - t0) / 1000), cpu: (cpu * 1000) / ${TOTAL_MB} }
 }
 async function throughput() {
   const s = connect('127.0.0.1:${port}')
@@ -152,6 +170,7 @@ async function throughput() {
   const w = s.writable.getWriter()
   const r = s.readable.getReader()
   const t0 = performance.now()
+  const c0 = cpuMs()
   const reading = (async () => {
     let got = 0
     while (got < total) got += (await r.read()).value.byteLength
@@ -162,8 +181,9 @@ async function throughput() {
   }
   await reading
   const ms = performance.now() - t0
+  const cpu = cpuMs() - c0
   await s.close()
-  return (total / (1024 * 1024)) / (ms / 1000)
+  return { mbps: (total / (1024 * 1024)) / (ms / 1000), cpu: (cpu * 1000) / (2 * ${TOTAL_MB}) }
 }
 async function roundTrips() {
   const s = connect('127.0.0.1:${port}')
@@ -192,27 +212,34 @@ async function main() {
     child.once('error', reject)
   })
   const [port, source, sink] = ports
-  const zero = () => ({ mbps: 0, rtps: 0, readMbps: 0, writeMbps: 0 })
+  // Per side: the best round of each figure, with the CPU per MB of that round.
+  const zero = () => ({ echo: { mbps: 0, cpu: 0 }, read: { mbps: 0, cpu: 0 }, write: { mbps: 0, cpu: 0 }, rtps: 0 })
   const best = { node: zero(), isolate: zero() }
-  const keep = (side, r) => {
-    for (const k of Object.keys(r)) best[side][k] = Math.max(best[side][k], r[k])
+  const keep = (side, echo, read, write, rtps) => {
+    const b = best[side]
+    for (const [k, r] of [['echo', echo], ['read', read], ['write', write]]) if (r.mbps > b[k].mbps) b[k] = r
+    b.rtps = Math.max(b.rtps, rtps)
   }
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      keep('node', { mbps: await nodeThroughput(port), rtps: await nodeRoundTrips(port), readMbps: await nodeRead(source), writeMbps: await nodeWrite(sink) })
+      const [echo, rtps, read, write] = [await withCpu(TOTAL_MB * 2, () => nodeThroughput(port)), await nodeRoundTrips(port), await withCpu(TOTAL_MB, () => nodeRead(source)), await withCpu(TOTAL_MB, () => nodeWrite(sink))]
+      keep('node', echo, read, write, rtps)
       if (!ours) continue
       let out = null
       const rt = await ours.createRuntime({
         memoryLimitMB: 128,
         network: { allowPrivateNetworks: true, allowedHosts: ports.map((p) => `tcp://127.0.0.1:${p}`) },
-        customFunctions: { report: { type: 'sync', fn: (mbps, rtps, readMbps, writeMbps) => (out = { mbps, rtps, readMbps, writeMbps }) } },
+        customFunctions: {
+          report: { type: 'sync', fn: (echo, rtps, read, write) => (out = { echo, rtps, read, write }) },
+          cpuMs: { type: 'sync', fn: cpuMs },
+        },
       })
       try {
         await rt.eval(ISOLATE(ports), 'bench.js')
       } finally {
         await rt.dispose()
       }
-      keep('isolate', out)
+      keep('isolate', out.echo, out.read, out.write, out.rtps)
     }
   } finally {
     child.kill()
@@ -222,12 +249,18 @@ async function main() {
     console.log(JSON.stringify(result))
     return
   }
+  const n = best.node
+  const i = ours ? best.isolate : null
+  const cpuRow = (label, k) => [`${label}: CPU µs per MB (lower is better)`, fmt(n[k].cpu, 0), fmt(i?.[k].cpu, 0), ratio(i?.[k].cpu, n[k].cpu)]
   console.log(
     table(['', "Node's net", 'isolate connect()', 'isolate / Node'], [
-      [`echo throughput (MB/s, ${TOTAL_MB} MB)`, fmt(best.node.mbps, 0), fmt(result.isolate?.mbps, 0), ratio(result.isolate?.mbps, best.node.mbps)],
-      ['sequential round trips/s (64 B)', fmt(best.node.rtps, 0), fmt(result.isolate?.rtps, 0), ratio(result.isolate?.rtps, best.node.rtps)],
-      [`read only (MB/s, ${TOTAL_MB} MB)`, fmt(best.node.readMbps, 0), fmt(result.isolate?.readMbps, 0), ratio(result.isolate?.readMbps, best.node.readMbps)],
-      [`write only (MB/s, ${TOTAL_MB} MB)`, fmt(best.node.writeMbps, 0), fmt(result.isolate?.writeMbps, 0), ratio(result.isolate?.writeMbps, best.node.writeMbps)],
+      [`echo throughput (MB/s, ${TOTAL_MB} MB)`, fmt(n.echo.mbps, 0), fmt(i?.echo.mbps, 0), ratio(i?.echo.mbps, n.echo.mbps)],
+      cpuRow('echo (both ways)', 'echo'),
+      ['sequential round trips/s (64 B)', fmt(n.rtps, 0), fmt(i?.rtps, 0), ratio(i?.rtps, n.rtps)],
+      [`read only (MB/s, ${TOTAL_MB} MB)`, fmt(n.read.mbps, 0), fmt(i?.read.mbps, 0), ratio(i?.read.mbps, n.read.mbps)],
+      cpuRow('read only', 'read'),
+      [`write only (MB/s, ${TOTAL_MB} MB)`, fmt(n.write.mbps, 0), fmt(i?.write.mbps, 0), ratio(i?.write.mbps, n.write.mbps)],
+      cpuRow('write only', 'write'),
     ]),
   )
 }

@@ -49,6 +49,10 @@ pub fn init() {
     // V8's WebAssembly trap handler stays off: it is only installed by
     // V8::EnableWebAssemblyTrapHandler, which we never call (its SIGSEGV handler would fight Node's).
     // Unprotected: isolates are created on many threads, so no per-thread memory protection keys.
+    // The runtime asks for young-generation GCs itself (`limits::collect_young_if_due`), through
+    // the one entry point V8 has for that, which this flag enables; the `gc` global it would
+    // give scripts is emptied in every context (`snapshot::empty_gc_global`).
+    v8::V8::set_flags_from_string("--expose-gc");
     let platform = v8::new_custom_platform(0, false, true, Platform).make_shared();
     v8::V8::initialize_platform(platform);
     v8::V8::initialize();

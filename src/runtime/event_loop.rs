@@ -10,7 +10,7 @@ use super::core::{Core, Engine, Waiter};
 use super::state::{CurrentEval, EvalPhase, EvalRequest, Pending, State, StateRef};
 use super::{bindings, modules, pool, Msg, Shared};
 use crate::errors::ErrorInfo;
-use crate::limits::{gc_epilogue, gc_prologue, near_heap_limit, Watchdog};
+use crate::limits::{gc_count, gc_epilogue, gc_prologue, near_heap_limit, Watchdog};
 use crate::value::isolate::to_v8;
 use crate::value::Value;
 use std::cell::RefCell;
@@ -243,6 +243,7 @@ pub(super) fn make_isolate(core: &Arc<Core>, blob: &'static [u8]) -> Result<supe
   isolate.add_near_heap_limit_callback(near_heap_limit, budget);
   isolate.add_gc_prologue_callback(gc_prologue, budget, v8::GCType::kGCTypeMarkSweepCompact);
   isolate.add_gc_epilogue_callback(gc_epilogue, budget, v8::GCType::kGCTypeMarkSweepCompact);
+  isolate.add_gc_prologue_callback(gc_count, budget, v8::GCType::kGCTypeAll);
   isolate.set_oom_error_handler(pool::on_oom);
   isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
   isolate.set_host_import_module_dynamically_callback(modules::dynamic_import);
@@ -257,6 +258,8 @@ pub(super) fn make_isolate(core: &Arc<Core>, blob: &'static [u8]) -> Result<supe
   let context = {
     v8::scope!(let scope, &mut isolate);
     let context = v8::Context::new(scope, Default::default());
+    let scope = &mut v8::ContextScope::new(scope, context);
+    super::snapshot::empty_gc_global(scope, context);
     v8::Global::new(scope, context)
   };
   // SAFETY: every value attached to the isolate (callbacks' data, the allocator) is Send or only
@@ -517,9 +520,11 @@ fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until:
   }
 }
 
-/// After a task of `took`: measures the heap (and trips the limit if it is over) once it may have
-/// passed the limit since it was last measured.
+/// After a task of `took`: runs a young-generation GC if enough ArrayBuffer memory was made since
+/// the last GC (`limits::collect_young_if_due`), and measures the heap (tripping the limit if it
+/// is over) once it may have passed the limit since it was last measured.
 fn check_heap_after(isolate: &mut v8::Isolate, core: &Core, state: &StateRef, took: Duration) {
+  crate::limits::collect_young_if_due(isolate, &core.shared.budget);
   let due = {
     let mut s = state.borrow_mut();
     s.heap_unchecked = s.heap_unchecked.saturating_add(took);

@@ -122,12 +122,26 @@ pub fn release_pooled_pages() {
   }));
 }
 
+/// Empties the `gc` global that `--expose-gc` (see `platform::init`) declares in every new context,
+/// before any script runs there: the flag is for the runtime's own young-generation collections
+/// (`limits::collect_young_if_due`), not for scripts. V8 declares it as a script's function
+/// declaration would, non-configurable, so it cannot be deleted; it stays, writable, as undefined
+/// (`typeof gc` is 'undefined', as in a browser).
+pub fn empty_gc_global(scope: &mut v8::PinScope, context: v8::Local<v8::Context>) {
+  let global = context.global(scope);
+  if let Some(key) = v8::String::new(scope, "gc") {
+    let undefined = v8::undefined(scope);
+    global.set(scope, key.into(), undefined.into());
+  }
+}
+
 fn create() -> Result<Vec<u8>, ErrorInfo> {
   let mut creator = v8::Isolate::snapshot_creator(Some(external_references()), None);
   let installed = {
     v8::scope!(let scope, &mut creator);
     let context = v8::Context::new(scope, Default::default());
     let scope = &mut v8::ContextScope::new(scope, context);
+    empty_gc_global(scope, context);
     let installed = bindings::install_platform(scope).and_then(|handles| {
       for (i, h) in handles.into_iter().enumerate() {
         if scope.add_context_data(context, h) != i {

@@ -120,6 +120,7 @@ fn counted_store(scope: &mut v8::PinScope, mut bytes: Vec<u8>) -> Option<v8::Sha
   let charge = charge_or_trip(scope, Pool::ArrayBuffers, bytes.capacity())?;
   let (ptr, len) = (bytes.as_mut_ptr(), bytes.len());
   // Moving the Vec into the box leaves its heap buffer (and `ptr`) where it is.
+  charge.backs_array_buffer();
   let owned = Box::into_raw(Box::new(Owned { _bytes: bytes, _charge: charge }));
   // SAFETY: `ptr` is valid for `len` bytes until drop_owned frees the Vec; nothing else touches it.
   let store = unsafe { v8::ArrayBuffer::new_backing_store_from_ptr(ptr as *mut c_void, len, drop_owned, owned as *mut c_void) };
@@ -151,6 +152,7 @@ pub fn array_buffer_from_slice<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: &[u8
   let (ptr, len) = (copy.as_mut_ptr(), copy.len());
   let extra = copy.capacity() - bytes.len();
   let charge = if extra == 0 { charge } else { merge(scope, charge, extra)? };
+  charge.backs_array_buffer();
   let owned = Box::into_raw(Box::new(Owned { _bytes: copy, _charge: charge }));
   // SAFETY: as in counted_store.
   let store = unsafe { v8::ArrayBuffer::new_backing_store_from_ptr(ptr as *mut c_void, len, drop_owned, owned as *mut c_void) };

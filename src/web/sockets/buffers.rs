@@ -88,6 +88,9 @@ unsafe extern "C" fn drop_owned(_data: *mut c_void, _len: usize, owned: *mut c_v
 /// the script's ArrayBuffer is collected.
 pub fn uint8_array<'s>(scope: &mut v8::PinScope<'s, '_>, mut chunk: Chunk) -> Option<v8::Local<'s, v8::Uint8Array>> {
   let (ptr, len) = (chunk.bytes.as_mut_ptr(), chunk.bytes.len());
+  if let Some(charge) = &chunk.charge {
+    charge.backs_array_buffer();
+  }
   // Moving the chunk into the box leaves its heap buffer (and `ptr`) where it is.
   let owned = Box::into_raw(Box::new(Owned { _chunk: chunk }));
   // SAFETY: `ptr` is valid for `len` bytes until drop_owned frees or keeps the buffer; nothing
