@@ -242,7 +242,8 @@ impl Pool {
   /// Queues a runtime that has work.
   pub fn schedule(&'static self, core: Arc<Core>) {
     // A spinning worker takes it without a wake-up (it re-checks the queue under the lock
-    // before it sleeps, so none is lost); so does the worker scheduling it from `next`.
+    // before it sleeps, so none is lost); so does the worker scheduling it from `next`, or
+    // requeueing the runtime it just ran.
     let taker = usize::from(LOOKING.get());
     let Ok(mut q) = self.queue.lock() else { return };
     q.runnable.push_back(core);
@@ -337,7 +338,14 @@ impl Pool {
         break;
       }
       match again {
-        Ok(true) => self.schedule(core),
+        Ok(true) => {
+          // This worker looks at the queue next: it takes the runtime back (after any queued
+          // before it) without waking another, so a busy runtime stays on one thread. Woken
+          // instead, the other worker took every other turn of a socket echo (perf).
+          LOOKING.set(true);
+          self.schedule(core);
+          LOOKING.set(false);
+        }
         Ok(false) => {}
         Err(_) => {
           // A bug in a turn: the runtime cannot be trusted to run again.
