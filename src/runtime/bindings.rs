@@ -315,17 +315,15 @@ fn settled<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgum
   call.complete(result);
 }
 
-/// `timerStart(id, delay) -> purged`: true once after the host's `timers.clearAll()` dropped
-/// timers, so the bootstrap forgets the ones it knew of before this call.
+/// `timerStart(id, delay) -> 0 | 1 | 2`: kept, kept after the host's `timers.clearAll()` dropped
+/// the timers started before it (the bootstrap forgets those), or dropped with them (an
+/// interval's next round, its tick taken before that clearAll()); see `timers::Start`.
 fn timer_start<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s>) {
   let Some(state) = State::get(scope) else { return };
   let id = args.get(0).uint32_value(scope).unwrap_or(0);
   let delay = args.get(1).number_value(scope).unwrap_or(0.0);
-  let mut s = state.borrow_mut();
-  s.start_timer(id, delay);
-  let purged = std::mem::take(&mut s.timers_purged);
-  drop(s);
-  rv.set_bool(purged);
+  let started = state.borrow_mut().start_timer(id, delay);
+  rv.set_uint32(started as u32);
 }
 
 fn timer_clear<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s>) {

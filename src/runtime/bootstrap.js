@@ -57,12 +57,16 @@
     const n = Number(ms)
     return NumberIsFinite(n) && n > 0 ? n : 0
   }
-  // timerStart answers true once after the host's runtime.timers.clearAll() dropped timers:
-  // every timer known here before this one is forgotten (it will never fire).
+  // timerStart answers TIMER_KEPT, or (once after the host's runtime.timers.clearAll() dropped
+  // timers) that every timer known here before this one is forgotten: it will never fire. For an
+  // interval's next round, TIMER_DROPPED: the clearAll() came after its tick was taken, and the
+  // interval goes with the others.
+  const TIMER_KEPT = 0
+  const TIMER_DROPPED = 2
   function schedule(handler, ms, args, repeat) {
     const id = nextTimerId++
     const entry = { handler, args, repeat, ms: toDelay(ms) }
-    if (natives.timerStart(id, entry.ms)) timers.clear()
+    if (natives.timerStart(id, entry.ms) !== TIMER_KEPT) timers.clear()
     timers.set(id, entry)
     return id
   }
@@ -82,9 +86,11 @@
     const t = timers.get(id)
     if (!t) return
     if (t.repeat) {
-      // This interval is the only timer that survived a clearAll() being reported now.
-      if (natives.timerStart(id, t.ms)) {
+      const started = natives.timerStart(id, t.ms)
+      if (started !== TIMER_KEPT) {
         timers.clear()
+        if (started === TIMER_DROPPED) return
+        // The only timer that survived a clearAll() being reported now.
         timers.set(id, t)
       }
     } else timers.delete(id)

@@ -489,6 +489,10 @@ fn run_due(isolate: &mut v8::Isolate, core: &Arc<Core>, state: &StateRef, until:
   loop {
     let id = state.borrow_mut().pop_due_timer(now);
     let Some(id) = id else { break };
+    // The host's clearAll() (from its own thread) came after the pop: the timer does not run.
+    if state.borrow_mut().timer_cleared_since_pop() {
+      continue;
+    }
     let mut stop = false;
     let began = Instant::now();
     pool::begin_task(core, wall, cpu);

@@ -15,6 +15,7 @@ mod rejections;
 mod room;
 mod snapshot;
 mod state;
+mod timers;
 pub mod warm;
 #[cfg(test)]
 mod tests;

@@ -3,10 +3,10 @@
 use super::modules::Registry;
 use super::{Config, Host, Mailbox, Shared};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// An eval waiting for its turn; its host promise is the core's waiter `id`.
 pub struct EvalRequest {
@@ -52,13 +52,7 @@ pub struct State {
   /// Wall-clock time at `started`, in ms since the epoch (performance.timeOrigin).
   pub time_origin_ms: f64,
   /// Timers by due time (then insertion order), and each timer id's key.
-  pub timers: BTreeMap<(Instant, u64), u32>,
-  pub timer_keys: HashMap<u32, (Instant, u64)>,
-  pub timer_seq: u64,
-  /// The host's `timers.clearAll()` count this loop has acted on, and whether the bootstrap's
-  /// timer table still holds the timers dropped then (see `timers_cleared`).
-  pub timer_epoch: u64,
-  pub timers_purged: bool,
+  pub timers: super::timers::Timers,
   /// The bootstrap's `fireTimer(id)`.
   pub fire_timer: Option<v8::Global<v8::Function>>,
   /// V8's own delayed foreground tasks.
@@ -111,11 +105,7 @@ impl State {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or(0.0),
-      timers: BTreeMap::new(),
-      timer_keys: HashMap::new(),
-      timer_seq: 0,
-      timer_epoch: 0,
-      timers_purged: false,
+      timers: super::timers::Timers::default(),
       fire_timer: None,
       v8_delayed: Vec::new(),
       next_id: 1,
@@ -148,36 +138,29 @@ impl State {
     id
   }
 
-  /// Drops every timer started before the host's latest `runtime.timers.clearAll()`.
-  fn sync_timer_epoch(&mut self) {
-    let epoch = self.shared.timer_epoch.load(std::sync::atomic::Ordering::Acquire);
-    if epoch != self.timer_epoch {
-      self.timer_epoch = epoch;
-      self.timers.clear();
-      self.timer_keys.clear();
-      self.timers_purged = true;
-    }
+  /// The host's `runtime.timers.clearAll()` count.
+  fn timer_epoch(&self) -> u64 {
+    self.shared.timer_epoch.load(std::sync::atomic::Ordering::Acquire)
   }
 
-  pub fn start_timer(&mut self, id: u32, delay_ms: f64) {
-    self.sync_timer_epoch();
-    self.clear_timer(id);
-    let delay = if delay_ms.is_finite() && delay_ms > 0.0 { Duration::from_secs_f64(delay_ms.min(2_147_483_647.0) / 1000.0) } else { Duration::ZERO };
-    self.timer_seq += 1;
-    let key = (Instant::now() + delay, self.timer_seq);
-    self.timers.insert(key, id);
-    self.timer_keys.insert(id, key);
+  pub fn start_timer(&mut self, id: u32, delay_ms: f64) -> super::timers::Start {
+    let epoch = self.timer_epoch();
+    self.timers.start(id, delay_ms, epoch, Instant::now())
   }
 
   pub fn clear_timer(&mut self, id: u32) {
-    if let Some(key) = self.timer_keys.remove(&id) {
-      self.timers.remove(&key);
-    }
+    self.timers.clear(id);
+  }
+
+  /// Whether a clearAll() came since the timer `pop_due_timer` handed out was taken.
+  pub fn timer_cleared_since_pop(&mut self) -> bool {
+    let epoch = self.timer_epoch();
+    self.timers.cleared_since_pop(epoch)
   }
 
   /// The earliest timer or delayed V8 task.
   pub fn next_due(&self) -> Option<Instant> {
-    let t = self.timers.keys().next().map(|(at, _)| *at);
+    let t = self.timers.next_due();
     let v = self.v8_delayed.iter().map(|(at, _)| *at).min();
     match (t, v) {
       (Some(a), Some(b)) => Some(a.min(b)),
@@ -187,14 +170,8 @@ impl State {
 
   /// Removes and returns the first timer that is due.
   pub fn pop_due_timer(&mut self, now: Instant) -> Option<u32> {
-    self.sync_timer_epoch();
-    let (&key, &id) = self.timers.iter().next()?;
-    if key.0 > now {
-      return None;
-    }
-    self.timers.remove(&key);
-    self.timer_keys.remove(&id);
-    Some(id)
+    let epoch = self.timer_epoch();
+    self.timers.pop_due(now, epoch)
   }
 
   pub fn take_due_v8_tasks(&mut self, now: Instant) -> Vec<v8::Task> {
