@@ -3,6 +3,7 @@
 import { cpus } from 'node:os'
 import { IVM_VERSION, fmt, oursBuilt, ratio, runJson, table } from './lib.mjs'
 import { render as renderServer } from './server.mjs'
+import { render as renderSockets } from './sockets.mjs'
 
 // isolated-vm 5 on Node >= 20 must run with --no-node-snapshot; our addon runs under the same flags.
 const startup = runJson(['--no-node-snapshot'], './startup.mjs')
@@ -77,14 +78,7 @@ if (!egress.error) {
 }
 // Raw TCP: connect() inside against Node's net on the same echo server.
 if (!sockets.error) {
-  const n = sockets.node
-  const i = sockets.isolate
-  const rows = [['echo', 'echo throughput (MB/s, ' + sockets.totalMB + ' MB)'], ['read', 'read only (MB/s)'], ['write', 'write only (MB/s)']].flatMap(([k, label]) => [
-    [label, fmt(n[k].mbps, 0), fmt(i?.[k].mbps, 0), ratio(i?.[k].mbps, n[k].mbps)],
-    [`${k}: CPU µs per MB (lower is better)`, fmt(n[k].cpu, 0), fmt(i?.[k].cpu, 0), ratio(i?.[k].cpu, n[k].cpu)],
-  ])
-  rows.splice(2, 0, ['sequential round trips/s (64 B)', fmt(n.rtps, 0), fmt(i?.rtps, 0), ratio(i?.rtps, n.rtps)])
-  console.log(`\n${table(['connect() echo', "Node's net", 'isolate connect()', 'isolate / Node'], rows)}`)
+  console.log(`\n${renderSockets(sockets)}`)
   console.log(`\nBest of ${sockets.rounds} rounds; the echo server runs in a child process.`)
 }
 // Hand-off latency: the seed family's sequential WebSocket ping/pong, against a plain ws server.

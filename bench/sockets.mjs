@@ -12,6 +12,7 @@
 // Run with: node sockets.mjs [--json]
 import { spawn } from 'node:child_process'
 import net from 'node:net'
+import { pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { fmt, loadOurs, ratio, table } from './lib.mjs'
 
@@ -249,20 +250,24 @@ async function main() {
     console.log(JSON.stringify(result))
     return
   }
-  const n = best.node
-  const i = ours ? best.isolate : null
-  const cpuRow = (label, k) => [`${label}: CPU µs per MB (lower is better)`, fmt(n[k].cpu, 0), fmt(i?.[k].cpu, 0), ratio(i?.[k].cpu, n[k].cpu)]
-  console.log(
-    table(['', "Node's net", 'isolate connect()', 'isolate / Node'], [
-      [`echo throughput (MB/s, ${TOTAL_MB} MB)`, fmt(n.echo.mbps, 0), fmt(i?.echo.mbps, 0), ratio(i?.echo.mbps, n.echo.mbps)],
-      cpuRow('echo (both ways)', 'echo'),
-      ['sequential round trips/s (64 B)', fmt(n.rtps, 0), fmt(i?.rtps, 0), ratio(i?.rtps, n.rtps)],
-      [`read only (MB/s, ${TOTAL_MB} MB)`, fmt(n.read.mbps, 0), fmt(i?.read.mbps, 0), ratio(i?.read.mbps, n.read.mbps)],
-      cpuRow('read only', 'read'),
-      [`write only (MB/s, ${TOTAL_MB} MB)`, fmt(n.write.mbps, 0), fmt(i?.write.mbps, 0), ratio(i?.write.mbps, n.write.mbps)],
-      cpuRow('write only', 'write'),
-    ]),
-  )
+  console.log(render(result))
 }
 
-await main()
+/** The table of a result of this bench (`node sockets.mjs --json`); run.mjs prints the same. */
+export function render(r) {
+  const n = r.node
+  const i = r.isolate
+  const mbRow = (label, k) => [label, fmt(n[k].mbps, 0), fmt(i?.[k].mbps, 0), ratio(i?.[k].mbps, n[k].mbps)]
+  const cpuRow = (label, k) => [`${label}: CPU µs per MB (lower is better)`, fmt(n[k].cpu, 0), fmt(i?.[k].cpu, 0), ratio(i?.[k].cpu, n[k].cpu)]
+  return table(['connect()', "Node's net", 'isolate connect()', 'isolate / Node'], [
+    mbRow(`echo throughput (MB/s, ${r.totalMB} MB)`, 'echo'),
+    cpuRow('echo (both ways)', 'echo'),
+    ['sequential round trips/s (64 B)', fmt(n.rtps, 0), fmt(i?.rtps, 0), ratio(i?.rtps, n.rtps)],
+    mbRow(`read only (MB/s, ${r.totalMB} MB)`, 'read'),
+    cpuRow('read only', 'read'),
+    mbRow(`write only (MB/s, ${r.totalMB} MB)`, 'write'),
+    cpuRow('write only', 'write'),
+  ])
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main()
