@@ -378,23 +378,20 @@ pub unsafe extern "C" fn gc_epilogue(isolate: v8::UnsafeRawIsolatePtr, _type: v8
 }
 
 
-/// GC prologue: notes V8's last-resort collection (the one it runs before giving up on an
-/// allocation), after which a refused ArrayBuffer allocation really is over the limit.
+/// GC prologue, of every collection: the count of ArrayBuffer bytes made since the last GC starts
+/// again (the collection frees what it finds dead; see `young_gc_due`), and V8's last-resort
+/// collection (the one it runs before giving up on an allocation) is noted, after which a refused
+/// ArrayBuffer allocation really is over the limit.
 pub unsafe extern "C" fn gc_prologue(_isolate: v8::UnsafeRawIsolatePtr, _type: v8::GCType, flags: v8::GCCallbackFlags, data: *mut c_void) {
   const COLLECT_ALL_AVAILABLE: u32 = v8::GCCallbackFlags::kGCCallbackFlagCollectAllAvailableGarbage.0;
   const LAST_RESORT: u32 = v8::GCCallbackFlags::kGCCallbackFlagLastResort.0;
-  if !data.is_null() && flags.0 & (COLLECT_ALL_AVAILABLE | LAST_RESORT) != 0 {
-    let budget = unsafe { &*(data as *const MemoryBudget) };
-    budget.last_resort_gc.store(true, Ordering::Release);
+  if data.is_null() {
+    return;
   }
-}
-
-/// GC prologue of every collection: it frees what it finds dead, so the count of ArrayBuffer bytes
-/// made since the last GC starts again.
-pub unsafe extern "C" fn gc_count(_isolate: v8::UnsafeRawIsolatePtr, _type: v8::GCType, _flags: v8::GCCallbackFlags, data: *mut c_void) {
-  if !data.is_null() {
-    let budget = unsafe { &*(data as *const MemoryBudget) };
-    budget.external_since_gc.store(0, Ordering::Relaxed);
+  let budget = unsafe { &*(data as *const MemoryBudget) };
+  budget.external_since_gc.store(0, Ordering::Relaxed);
+  if flags.0 & (COLLECT_ALL_AVAILABLE | LAST_RESORT) != 0 {
+    budget.last_resort_gc.store(true, Ordering::Release);
   }
 }
 
@@ -593,7 +590,7 @@ mod tests {
     drop(c);
     assert!(b.reserve(1 << 20));
     assert!(b.young_gc_due());
-    unsafe { gc_count(v8::UnsafeRawIsolatePtr::null(), v8::GCType::kGCTypeScavenge, v8::GCCallbackFlags::kNoGCCallbackFlags, Arc::as_ptr(&b) as *mut c_void) };
+    unsafe { gc_prologue(v8::UnsafeRawIsolatePtr::null(), v8::GCType::kGCTypeScavenge, v8::GCCallbackFlags::kNoGCCallbackFlags, Arc::as_ptr(&b) as *mut c_void) };
     assert!(!b.young_gc_due());
     // Large limits: every 16 MB.
     let big = MemoryBudget::new(1 << 30);
