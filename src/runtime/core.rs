@@ -118,12 +118,12 @@ impl Core {
 
   /// Queues a message; the runtime runs it on the pool. Gives it back once the runtime is done.
   pub fn send(self: &Arc<Self>, msg: Msg) -> Result<(), Msg> {
-    if self.run.load(Ordering::Acquire) == DONE {
-      return Err(msg);
-    }
+    // DONE is read under the inbox's lock, which `finish` holds while it sets it: a message
+    // pushed after `finish` drained the inbox would wait there forever (a concurrent dispose()
+    // that never resolved, CI).
     match self.inbox.lock() {
-      Ok(mut q) => q.push_back(msg),
-      Err(_) => return Err(msg),
+      Ok(mut q) if self.run.load(Ordering::Acquire) != DONE => q.push_back(msg),
+      _ => return Err(msg),
     }
     self.schedule();
     Ok(())
@@ -247,7 +247,10 @@ impl Core {
 
   /// The runtime is over: nothing will run it again.
   pub fn finish(&self) {
+    // Under the inbox's lock (poisoned or not), so that `send` sees DONE or pushes before the drain.
+    let inbox = self.inbox.lock();
     self.run.store(DONE, Ordering::Release);
+    drop(inbox);
     self.fail_everything();
     if let Ok(mut f) = self.finished.0.lock() {
       *f = true;
@@ -371,6 +374,9 @@ mod tests {
     // A warm runtime nobody took is finished: its queued messages go with it.
     core.finish();
     assert!(core.is_done());
+    assert!(!core.has_messages());
+    // And it takes no more: a message pushed after the last drain would never be answered.
+    assert!(core.send(Msg::Wake).is_err());
     assert!(!core.has_messages());
   }
 
