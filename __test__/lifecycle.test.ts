@@ -41,6 +41,29 @@ describe('dispose()', () => {
     await expect(Promise.all([r.dispose(), r.dispose(), r.dispose()])).resolves.toHaveLength(3)
   })
 
+  it('calls racing dispose() from the host all settle: resolved, or rejected as disposed', async () => {
+    // Each round lands the calls at another point of the runtime's life (being made, idle,
+    // running an eval, tearing down); a call left in a finished runtime's inbox would never settle.
+    for (let round = 0; round < 60; round++) {
+      const r = await createRuntime()
+      const calls: Promise<unknown>[] = []
+      const at = round % 4
+      if (at >= 1) await r.eval('serve({ fetch: () => new Response("ok") })')
+      if (at >= 2) calls.push(r.eval('for (let i = 0; i < 1e5; i++);'))
+      if (at === 3) await new Promise((res) => setImmediate(res))
+      calls.push(r.dispose())
+      calls.push(r.eval('1'))
+      calls.push(r.fetch.dispatchRequest(new Request('http://h/')))
+      calls.push(r.dispose())
+      const settled = await within(Promise.allSettled(calls), 5_000, `round ${round}: the calls racing dispose()`)
+      for (const s of settled) {
+        if (s.status === 'rejected') expect(String((s.reason as Error)?.message)).toMatch(DISPOSED)
+      }
+      // The disposes resolve.
+      expect(settled[settled.length - 1].status).toBe('fulfilled')
+    }
+  })
+
   it('calls after dispose reject with "Runtime has been disposed"', async () => {
     const r = await createRuntime()
     await r.dispose()
